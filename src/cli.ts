@@ -1,0 +1,256 @@
+/**
+ * The argument table: each command's options, positionals and help, mapped to a lazy import of its module.
+ * Parsing lives here and only here (node:util parseArgs, strict); commands receive typed option objects.
+ * `--` ends cwt's own arguments: what follows goes to the agent untouched.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CwtError, ExitCode, InternalError, UsageError } from './core/errors.js';
+import { isDebugEnabled } from './core/debug.js';
+import { MESSAGES } from './ui/messages.js';
+
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface ParsedCommand {
+  command: string;
+  values: Values;
+  positionals: string[];
+  /** Arguments after `--`, for the agent. */
+  rest: string[];
+}
+
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  /** Teaching text: what it does, then examples. */
+  help: string;
+  options: OptionSpec;
+  positionals: { min: number; max: number };
+  /** Accepts `-- <args>` for the agent. */
+  passthrough?: boolean;
+  run: (parsed: ParsedCommand) => Promise<number>;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const bool = (value: unknown): boolean => value === true;
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  new: {
+    usage: 'cwt new <branch> [--from <ref>] [--path <dir>] [--agent <cmd>] [--no-launch] [--json] [-- <agent args>]',
+    summary: 'start a session in a worktree of its own, with its own memory, and launch the agent',
+    help: `Creates a worktree for <branch> (a new branch from --from, default HEAD, or an existing one) beside the
+repository (../<repo>.worktrees/<branch>), registers the session, gives it its own Claude Code memory
+directory seeded from the repository's memory, writes CLAUDE.local.md, and launches the agent with that
+memory wired in. cwt stays as the supervisor until the agent exits. Ctrl-C before the agent starts undoes
+everything.
+
+Examples:
+  cwt new feat/login                       # new branch from HEAD, launch claude
+  cwt new fix/123 --from origin/main       # start from another ref
+  cwt new feat/x --no-launch               # create everything, print the worktree path
+  cwt new feat/x -- -p "run the tests"     # arguments after -- go to the agent`,
+    options: {
+      from: { type: 'string' },
+      path: { type: 'string' },
+      agent: { type: 'string' },
+      'no-launch': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    positionals: { min: 1, max: 1 },
+    passthrough: true,
+    run: async ({ values, positionals, rest }) => {
+      const { newSession } = await import('./commands/new.js');
+      return newSession({
+        branch: positionals[0]!,
+        from: str(values.from),
+        path: str(values.path),
+        agent: str(values.agent),
+        launch: !bool(values['no-launch']),
+        json: bool(values.json),
+        agentArgs: rest,
+      });
+    },
+  },
+  attach: {
+    usage: 'cwt attach <branch|id> [--force] [-- <agent args>]',
+    summary: "relaunch the agent in a session's worktree and supervise it again",
+    help: `Resumes a session that is not ended: starts its agent again in its worktree, with its memory wiring.
+Refuses while another cwt process still supervises it, unless --force.
+
+Examples:
+  cwt attach feat/login
+  cwt attach 3f9c2a1b -- --continue`,
+    options: { force: { type: 'boolean' } },
+    positionals: { min: 1, max: 1 },
+    passthrough: true,
+    run: async ({ values, positionals, rest }) => {
+      const { attachSession } = await import('./commands/attach.js');
+      return attachSession({ ref: positionals[0], force: bool(values.force), agentArgs: rest });
+    },
+  },
+  status: {
+    usage: 'cwt status [--all] [--json] [--markdown]',
+    summary: 'list the sessions of this repository (alias: ls)',
+    help: `Lists this repository's sessions (every repository's outside one): id, branch, state (live, stale,
+ended), agent, age, last heartbeat, worktree. A session is live while its supervisor runs on this machine or
+its heartbeat is younger than the session TTL (default 2m).
+
+Examples:
+  cwt status
+  cwt status --all --json | jq '.[] | select(.state == "live") | .branch'
+  cwt status --markdown > sessions.md`,
+    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, markdown: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { showStatus } = await import('./commands/status.js');
+      return showStatus({ all: bool(values.all), json: bool(values.json), markdown: bool(values.markdown) });
+    },
+  },
+  end: {
+    usage: 'cwt end [<branch|id>] [--remove] [--delete-branch] [--force] [--json]',
+    summary: 'end a session: release its holdings, unlock (or remove) its worktree',
+    help: `Ends the session of the current worktree, or the one named. Its locks are released and its worktree
+unlocked; the worktree and the memory namespace are kept. --remove also removes the worktree, and
+--delete-branch the branch, but only when nothing would be lost: uncommitted changes, or commits that no
+other branch or upstream contains, make it refuse and list them. --force overrides that.
+
+Examples:
+  cwt end                                  # inside the session's worktree
+  cwt end feat/login --remove --delete-branch`,
+    options: {
+      remove: { type: 'boolean' },
+      'delete-branch': { type: 'boolean' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    positionals: { min: 0, max: 1 },
+    run: async ({ values, positionals }) => {
+      const { endSession } = await import('./commands/end.js');
+      return endSession({
+        ref: positionals[0],
+        remove: bool(values.remove),
+        deleteBranch: bool(values['delete-branch']),
+        force: bool(values.force),
+        json: bool(values.json),
+      });
+    },
+  },
+  gc: {
+    usage: 'cwt gc [--dry-run] [--json]',
+    summary: 'mark dead sessions stale, release their locks, forget vanished worktrees',
+    help: `Finds sessions whose supervisor died and whose heartbeat expired, marks them stale and releases their
+locks; drops the records of sessions whose worktree directory is gone; releases stale locks. It never deletes
+a worktree or a memory namespace. --dry-run reports without changing anything.
+
+Examples:
+  cwt gc --dry-run
+  cwt gc`,
+    options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { collectGarbage } = await import('./commands/gc.js');
+      return collectGarbage({ dryRun: bool(values['dry-run']), json: bool(values.json) });
+    },
+  },
+};
+
+export const ALIASES: Record<string, string> = { ls: 'status' };
+
+const GLOBAL_OPTIONS: OptionSpec = {
+  help: { type: 'boolean', short: 'h' },
+  debug: { type: 'boolean' },
+};
+
+export function renderMainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    'cwt: run several Claude Code sessions on one repository without them eating each other’s work',
+    '',
+    'Usage: cwt <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
+    '',
+    'Global options: --help, --debug (timed trace on stderr), --version',
+    'Exit codes: 0 done, 1 conflict or failed check, 2 bad usage, 3 busy, 4 environment',
+    'Run cwt <command> --help for a command’s options and examples.',
+  ].join('\n');
+}
+
+export function renderCommandHelp(name: string): string {
+  const spec = COMMANDS[name]!;
+  return `Usage: ${spec.usage}\n\n${spec.summary}\n\n${spec.help}`;
+}
+
+export type CliAction =
+  | { kind: 'help'; text: string }
+  | { kind: 'version' }
+  | { kind: 'run'; parsed: ParsedCommand; debug: boolean };
+
+/** Parses argv (without node and script) into an action. Pure: throws UsageError on bad input. */
+export function parseCommandLine(argv: readonly string[]): CliAction {
+  const [first, ...tail] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? tail[0] : undefined;
+    if (topic !== undefined) {
+      const name = ALIASES[topic] ?? topic;
+      if (!COMMANDS[name]) throw new UsageError(MESSAGES.unknownCommand(topic), { hint: MESSAGES.unknownCommandHint });
+      return { kind: 'help', text: renderCommandHelp(name) };
+    }
+    return { kind: 'help', text: renderMainHelp() };
+  }
+  if (first === '--version' || first === '-v') return { kind: 'version' };
+  const command = ALIASES[first] ?? first;
+  const spec = COMMANDS[command];
+  if (!spec) throw new UsageError(MESSAGES.unknownCommand(first), { hint: MESSAGES.unknownCommandHint });
+  const separator = tail.indexOf('--');
+  const own = separator === -1 ? tail : tail.slice(0, separator);
+  const rest = separator === -1 ? [] : tail.slice(separator + 1);
+  if (rest.length > 0 && !spec.passthrough) {
+    throw new UsageError(MESSAGES.badArguments(command, 'takes no arguments after --'), { hint: MESSAGES.badArgumentsHint(command) });
+  }
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...own], options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (error) {
+    throw new UsageError(MESSAGES.badArguments(command, (error as Error).message.split('\n')[0]!), { hint: MESSAGES.badArgumentsHint(command) });
+  }
+  if (parsed.values.help) return { kind: 'help', text: renderCommandHelp(command) };
+  const count = parsed.positionals.length;
+  if (count < spec.positionals.min || count > spec.positionals.max) {
+    const detail = count < spec.positionals.min ? 'missing argument' : `unexpected argument '${parsed.positionals[spec.positionals.max]}'`;
+    throw new UsageError(MESSAGES.badArguments(command, `${detail}; usage: ${spec.usage}`), { hint: MESSAGES.badArgumentsHint(command) });
+  }
+  return { kind: 'run', parsed: { command, values: parsed.values, positionals: parsed.positionals, rest }, debug: parsed.values.debug === true };
+}
+
+/** The one top-level catch: maps errors to exit codes and prints what happened and what to do next. */
+export function reportError(error: unknown, write: (text: string) => void = (t) => void process.stderr.write(t)): number {
+  if (error instanceof Error && error.name === 'ExitPromptError') return ExitCode.cancelled; // prompt cancelled: quiet
+  const known = error instanceof CwtError ? error : new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
+  write(`cwt: ${known.message}\n`);
+  if (known.hint) write(`  next: ${known.hint}\n`);
+  if (known instanceof InternalError) {
+    write('  this is a bug in cwt; run again with CWT_DEBUG=1 for a trace and report it\n');
+    if (isDebugEnabled() && error instanceof Error && error.stack) write(`${error.stack}\n`);
+  }
+  return known.exitCode;
+}
+
+export async function main(argv: readonly string[], version: string): Promise<number> {
+  try {
+    const action = parseCommandLine(argv);
+    if (action.kind === 'help') {
+      process.stdout.write(`${action.text}\n`);
+      return ExitCode.ok;
+    }
+    if (action.kind === 'version') {
+      process.stdout.write(`${version}\n`);
+      return ExitCode.ok;
+    }
+    if (action.debug) process.env.CWT_DEBUG = '1';
+    return await COMMANDS[action.parsed.command]!.run(action.parsed);
+  } catch (error) {
+    return reportError(error);
+  }
+}

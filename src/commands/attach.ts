@@ -1,0 +1,65 @@
+/** `cwt attach <branch|id>`: relaunch the agent in a session's worktree and resume supervising it. */
+import { existsSync, readFileSync } from 'node:fs';
+import { buildAgentArgs, findExecutable } from '../core/agent.js';
+import { loadConfig } from '../core/config.js';
+import { EnvironmentError, LockBusyError, UsageError } from '../core/errors.js';
+import { lockWorktree, resolveRepo } from '../core/git.js';
+import { getHostId, isPidAlive } from '../core/liveness.js';
+import { getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { resolveSession } from '../core/sessions.js';
+import { openStore } from '../core/store/open.js';
+import type { SessionRecord } from '../core/store/store.js';
+import { launchAndSupervise } from '../ui/launch.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, type Output } from '../ui/output.js';
+
+export interface AttachOptions {
+  ref?: string;
+  agentArgs?: string[];
+  force?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+/** True when another cwt process on this host is supervising the session right now. */
+export function hasLiveSupervisor(session: SessionRecord, env: NodeJS.ProcessEnv): boolean {
+  return session.pid !== null && session.pid !== process.pid && session.host === getHostId(env) && isPidAlive(session.pid);
+}
+
+function readNotes(stateDir: string): string | undefined {
+  const path = getSessionNotesPath(stateDir);
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+export async function attachSession(options: AttachOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? createProcessOutput();
+  const store = await openStore(env);
+  try {
+    const repo = await resolveRepo(cwd, env).catch(() => undefined);
+    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, includeEnded: true });
+    if (session.state === 'ended') throw new UsageError(MESSAGES.sessionEnded(session), { hint: MESSAGES.sessionEndedHint(session.branch) });
+    if (!existsSync(session.worktree)) throw new EnvironmentError(MESSAGES.worktreeMissing(session), { hint: MESSAGES.worktreeMissingHint });
+    if (hasLiveSupervisor(session, env) && !options.force) {
+      throw new LockBusyError(MESSAGES.supervisorAlive(session), { hint: MESSAGES.supervisorAliveHint(session.id) });
+    }
+    if (!findExecutable(session.agent, env, session.worktree)) {
+      throw new EnvironmentError(MESSAGES.agentNotFound(session.agent), { hint: MESSAGES.agentNotFoundHint(session.agent) });
+    }
+    const config = loadConfig({ repoRoot: session.mainWorktree, env });
+    await lockWorktree(session.worktree, `cwt session ${session.id}`, session.mainWorktree);
+    const stateDir = resolveSessionStateDir(resolveCwtHome(env), session.id);
+    const agentArgs = buildAgentArgs({
+      agent: session.agent,
+      settingsPath: getSessionSettingsPath(stateDir),
+      agentArgs: options.agentArgs ?? [],
+      appendSystemPrompt: readNotes(stateDir),
+    });
+    await store.appendEvent({ kind: 'session.attach', session: session.id, repo: session.repo, data: { forced: options.force === true } });
+    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: config.sessionTtlMs });
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * `cwt end [<branch|id>]`: release what the session holds, unlock its worktree, mark it ended. With
+ * `--remove` the worktree goes too, and with `--delete-branch` the branch, but only when nothing would be lost:
+ * a dirty worktree or commits on no other branch or upstream make it refuse and list them (`--force` overrides).
+ * The memory namespace is always kept.
+ */
+import { existsSync } from 'node:fs';
+import { ConflictError, LockBusyError, UsageError } from '../core/errors.js';
+import {
+  deleteBranch,
+  getUnmergedCommits,
+  getWorktreeChanges,
+  hasLocalBranch,
+  removeWorktree,
+  resolveRepo,
+  unlockWorktree,
+} from '../core/git.js';
+import { repoLockName, withLock } from '../core/locks.js';
+import { resolveSession } from '../core/sessions.js';
+import { openStore } from '../core/store/open.js';
+import type { SessionRecord, Store } from '../core/store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+import { chooseRenderer, runPipeline, type PipelineStep } from '../ui/pipeline.js';
+import { hasLiveSupervisor } from './attach.js';
+
+export interface EndOptions {
+  ref?: string;
+  remove?: boolean;
+  deleteBranch?: boolean;
+  force?: boolean;
+  json?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+  /** An already open store (when `cwt new` ends its own session). */
+  store?: Store;
+}
+
+interface EndContext {
+  session: SessionRecord;
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  output: Output;
+  remove: boolean;
+  deleteBranch: boolean;
+  force: boolean;
+  worktreeExists: boolean;
+  removed: boolean;
+  branchDeleted: boolean;
+}
+
+/** Refuses, before anything changes, when removing the worktree or the branch would lose work. */
+async function assertNothingLost(ctx: EndContext): Promise<void> {
+  const { session } = ctx;
+  if (ctx.remove && ctx.worktreeExists) {
+    const changes = await getWorktreeChanges(session.worktree);
+    if (changes.length > 0) {
+      throw new ConflictError(MESSAGES.refuseRemoveDirty(session.worktree, changes.map((c) => `${c.code} ${c.path}`)), {
+        hint: MESSAGES.refuseRemoveHint(session.id),
+      });
+    }
+  }
+  if ((ctx.remove || ctx.deleteBranch) && (await hasLocalBranch(session.branch, session.mainWorktree))) {
+    const commits = await getUnmergedCommits(session.branch, session.mainWorktree);
+    if (commits.length > 0) {
+      throw new ConflictError(MESSAGES.refuseUnmerged(session.branch, commits), { hint: MESSAGES.refuseRemoveHint(session.id) });
+    }
+  }
+}
+
+const STEPS: PipelineStep<EndContext>[] = [
+  {
+    id: 'release',
+    title: 'Release the session’s locks',
+    run: async (ctx) => {
+      await ctx.store.releaseSessionLocks(ctx.session.id);
+    },
+  },
+  // Seam: the memory merge (`cwt merge-memory`) runs here, before anything is released for good.
+  {
+    id: 'remove',
+    title: 'Remove the worktree',
+    enabled: (ctx) => ctx.remove && ctx.worktreeExists,
+    run: async (ctx) => {
+      await withLock(ctx.store, { name: repoLockName(ctx.session.repo), waitMs: 120_000, ttlMs: 60_000, env: ctx.env, note: `cwt end ${ctx.session.branch}` }, async () => {
+        await removeWorktree(ctx.session.worktree, ctx.session.mainWorktree, ctx.force);
+      });
+      ctx.removed = true;
+    },
+  },
+  {
+    id: 'unlock',
+    title: 'Unlock the worktree',
+    enabled: (ctx) => !ctx.remove && ctx.worktreeExists,
+    run: async (ctx) => {
+      await unlockWorktree(ctx.session.worktree, ctx.session.mainWorktree);
+    },
+  },
+  {
+    id: 'branch',
+    title: 'Delete the branch',
+    enabled: (ctx) => ctx.deleteBranch,
+    run: async (ctx) => {
+      if (!(await hasLocalBranch(ctx.session.branch, ctx.session.mainWorktree))) return;
+      // -D only under --force: the safety check above already proved nothing is lost otherwise.
+      await deleteBranch(ctx.session.branch, ctx.session.mainWorktree, true);
+      ctx.branchDeleted = true;
+    },
+  },
+  {
+    id: 'mark',
+    title: 'Mark the session ended',
+    enabled: (ctx) => ctx.session.state !== 'ended',
+    run: async (ctx) => {
+      const now = Date.now();
+      await ctx.store.updateSession(
+        ctx.session.id,
+        { state: 'ended', endedAt: now, pid: null, heartbeatAt: now },
+        {
+          kind: 'session.end',
+          session: ctx.session.id,
+          repo: ctx.session.repo,
+          data: { removed: ctx.removed, branchDeleted: ctx.branchDeleted, forced: ctx.force },
+        },
+      );
+    },
+  },
+];
+
+export async function endSession(options: EndOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? createProcessOutput();
+  const store = options.store ?? (await openStore(env));
+  try {
+    const repo = await resolveRepo(cwd, env).catch(() => undefined);
+    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, includeEnded: true });
+    const ctx: EndContext = {
+      session,
+      store,
+      env,
+      output,
+      remove: options.remove === true,
+      deleteBranch: options.deleteBranch === true,
+      force: options.force === true,
+      worktreeExists: existsSync(session.worktree),
+      removed: false,
+      branchDeleted: false,
+    };
+    if (session.state === 'ended' && !ctx.remove && !ctx.deleteBranch) {
+      output.stderr(MESSAGES.alreadyEnded(session));
+      return 0;
+    }
+    if (ctx.deleteBranch && !ctx.remove && ctx.worktreeExists) {
+      throw new UsageError(`--delete-branch needs --remove: '${session.branch}' is checked out in ${session.worktree}`, {
+        hint: `cwt end ${session.id} --remove --delete-branch`,
+      });
+    }
+    if (hasLiveSupervisor(session, env) && !ctx.force) {
+      throw new LockBusyError(MESSAGES.endLiveSupervisor(session), { hint: MESSAGES.endLiveSupervisorHint(session.id) });
+    }
+    if (!ctx.force) await assertNothingLost(ctx);
+    await runPipeline(STEPS, ctx, {
+      renderer: chooseRenderer({ quiet: options.json === true, env, isTTY: Boolean(process.stderr.isTTY) }),
+      output,
+      env,
+    });
+    if (options.json) {
+      printJson(output, { id: session.id, branch: session.branch, removed: ctx.removed, branchDeleted: ctx.branchDeleted, memoryDir: session.memoryDir });
+      return 0;
+    }
+    output.stderr(MESSAGES.ended(session));
+    output.stderr(ctx.removed ? MESSAGES.worktreeRemoved(session.worktree) : MESSAGES.worktreeKept(session.worktree));
+    if (ctx.branchDeleted) output.stderr(MESSAGES.branchDeleted(session.branch));
+    output.stderr(MESSAGES.memoryKept(session.memoryDir));
+    return 0;
+  } finally {
+    if (!options.store) await store.close();
+  }
+}

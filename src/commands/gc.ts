@@ -1,0 +1,80 @@
+/**
+ * `cwt gc [--dry-run]`: marks sessions whose supervisor died and whose heartbeat expired as stale and
+ * releases what they hold; drops session rows whose worktree is gone; releases stale locks. Never deletes a
+ * worktree or a memory namespace. Reports each action.
+ */
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../core/config.js';
+import { pruneWorktrees, unlockWorktree } from '../core/git.js';
+import { createLivenessProbe } from '../core/liveness.js';
+import { isLockStale } from '../core/locks.js';
+import { getSessionState } from '../core/sessions.js';
+import { openStore } from '../core/store/open.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+
+export interface GcOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+export interface GcAction {
+  action: 'mark-stale' | 'drop-session' | 'release-lock';
+  session?: string;
+  lock?: string;
+  message: string;
+}
+
+export async function collectGarbage(options: GcOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const output = options.output ?? createProcessOutput();
+  const dryRun = options.dryRun === true;
+  const store = await openStore(env);
+  const actions: GcAction[] = [];
+  try {
+    const config = loadConfig({ env });
+    const probe = createLivenessProbe(config.sessionTtlMs, env);
+    for (const session of await store.listSessions()) {
+      if (!existsSync(session.worktree)) {
+        actions.push({ action: 'drop-session', session: session.id, message: MESSAGES.gcDroppedSession(session) });
+        if (dryRun) continue;
+        await store.releaseSessionLocks(session.id);
+        await store.deleteSession(session.id, { kind: 'session.drop', session: session.id, repo: session.repo, data: { worktree: session.worktree, memoryDir: session.memoryDir } });
+        if (existsSync(session.mainWorktree)) {
+          // The directory is gone; lift cwt's lock so git forgets the worktree and frees its branch.
+          await unlockWorktree(session.worktree, session.mainWorktree);
+          await pruneWorktrees(session.mainWorktree);
+        }
+        continue;
+      }
+      if (getSessionState(session, probe) !== 'stale') continue;
+      if (session.state !== 'stale') {
+        actions.push({ action: 'mark-stale', session: session.id, message: MESSAGES.gcMarkedStale(session) });
+        if (!dryRun) {
+          await store.updateSession(session.id, { state: 'stale', pid: null }, { kind: 'session.stale', session: session.id, repo: session.repo, data: { lastHeartbeat: session.heartbeatAt, pid: session.pid } });
+        }
+      }
+      for (const lock of (await store.listLocks()).filter((l) => l.session === session.id)) {
+        actions.push({ action: 'release-lock', session: session.id, lock: lock.name, message: MESSAGES.gcReleasedLock(lock) });
+      }
+      if (!dryRun) await store.releaseSessionLocks(session.id);
+    }
+    for (const lock of await store.listLocks()) {
+      if (actions.some((a) => a.lock === lock.name) || !isLockStale(lock, { ...probe, ttlMs: lock.ttlMs })) continue;
+      actions.push({ action: 'release-lock', lock: lock.name, message: MESSAGES.gcReleasedLock(lock) });
+      if (!dryRun) await store.forceReleaseLock(lock.name);
+    }
+    if (options.json) {
+      printJson(output, { dryRun, actions });
+      return 0;
+    }
+    for (const action of actions) output.stdout(action.message);
+    if (actions.length === 0) output.stdout(MESSAGES.gcNothing);
+    else if (dryRun) output.stdout(MESSAGES.gcDryRun);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

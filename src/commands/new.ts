@@ -1,0 +1,381 @@
+/**
+ * `cwt new <branch>`: a worktree of its own, a registered session, a memory namespace seeded from canonical
+ * memory, CLAUDE.local.md, then the agent, supervised. Built as a pipeline whose every step rolls back.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { buildAgentArgs, findExecutable } from '../core/agent.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../core/atomic.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { formatAge } from '../core/duration.js';
+import { ConflictError, EnvironmentError, UsageError } from '../core/errors.js';
+import { ensureExcluded } from '../core/exclude.js';
+import {
+  addWorktree,
+  deleteBranch,
+  findWorktreeOfBranch,
+  hasLocalBranch,
+  isTracked,
+  isValidBranchName,
+  listWorktrees,
+  removeWorktree,
+  resolveCommit,
+  resolveRepo,
+  type RepoInfo,
+} from '../core/git.js';
+import {
+  buildSessionSettings,
+  CLAUDE_LOCAL_MD,
+  getCanonicalMemoryDir,
+  getNamespaceRoot,
+  readTemplate,
+  renderTemplate,
+} from '../core/harness.js';
+import { createLivenessProbe, getHostId } from '../core/liveness.js';
+import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
+import { seedNamespace } from '../core/memory.js';
+import { getSessionNotesPath, getSessionSettingsPath, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
+import { pickFreeName, toBranchSlug } from '../core/slug.js';
+import { openStore } from '../core/store/open.js';
+import type { SessionRecord, Store } from '../core/store/store.js';
+import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/worktreeinclude.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+import { chooseRenderer, runPipeline, type PipelineStep } from '../ui/pipeline.js';
+import { launchAndSupervise } from '../ui/launch.js';
+
+export interface NewOptions {
+  branch: string;
+  from?: string;
+  path?: string;
+  agent?: string;
+  /** false for --no-launch. */
+  launch?: boolean;
+  json?: boolean;
+  agentArgs?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+/** How long `cwt new` waits for another `cwt new`/`end` on the same repository to finish its git work. */
+const REPO_LOCK_WAIT_MS = 120_000;
+const REPO_LOCK_TTL_MS = 60_000;
+
+interface NewContext {
+  id: string;
+  repo: RepoInfo;
+  config: Config;
+  branch: string;
+  createBranchFrom: string | undefined;
+  worktree: string;
+  cwtHome: string;
+  claudeHome: string;
+  stateDir: string;
+  memoryDir: string;
+  memoryBase: string;
+  canonicalMemoryDir: string;
+  settingsPath: string;
+  /** Set when CLAUDE.local.md is tracked and cannot carry the notes. */
+  appendSystemPrompt: string | undefined;
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  output: Output;
+  launch: boolean;
+  lock?: LockHandle;
+  worktreeStarted: boolean;
+  session?: SessionRecord;
+}
+
+/** The default worktree location: `../<repo>.worktrees/<branch-slug>`, first free name. Pure but for `exists`. */
+export function resolveDefaultWorktreePath(
+  mainWorktree: string,
+  worktreeDir: string,
+  branch: string,
+  exists: (path: string) => boolean = existsSync,
+): string {
+  const parent = resolve(mainWorktree, worktreeDir.replaceAll('{repo}', basename(mainWorktree)));
+  return join(parent, pickFreeName(toBranchSlug(branch), (name) => exists(join(parent, name))));
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function preflight(options: NewOptions, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {
+  const cwd = options.cwd ?? process.cwd();
+  const repo = await resolveRepo(cwd, env);
+  const branch = options.branch;
+  if (!(await isValidBranchName(branch, repo.topLevel))) {
+    throw new UsageError(MESSAGES.invalidBranch(branch), { hint: MESSAGES.invalidBranchHint });
+  }
+  const config = loadConfig({ repoRoot: repo.mainWorktree, env, flags: { agent: options.agent } });
+  const launch = options.launch ?? true;
+  if (launch && !findExecutable(config.agent, env, cwd)) {
+    throw new EnvironmentError(MESSAGES.agentNotFound(config.agent), { hint: MESSAGES.agentNotFoundHint(config.agent) });
+  }
+  const checkedOut = await findWorktreeOfBranch(branch, repo.topLevel);
+  if (checkedOut) {
+    const owner = (await store.listSessions({ repo: repo.commonDir })).find((session) => session.worktree === checkedOut.path);
+    throw new UsageError(MESSAGES.branchCheckedOut(branch, checkedOut.path), { hint: MESSAGES.branchCheckedOutHint(branch, owner?.id) });
+  }
+  let createBranchFrom: string | undefined;
+  if (await hasLocalBranch(branch, repo.topLevel)) {
+    if (options.from !== undefined) {
+      throw new UsageError(MESSAGES.fromWithExistingBranch(branch), { hint: MESSAGES.fromWithExistingBranchHint(branch) });
+    }
+  } else {
+    const from = options.from ?? 'HEAD';
+    createBranchFrom = await resolveCommit(from, repo.topLevel);
+    if (!createBranchFrom) throw new UsageError(MESSAGES.unknownRef(from), { hint: MESSAGES.unknownRefHint });
+  }
+  let worktree: string;
+  if (options.path !== undefined) {
+    worktree = resolve(cwd, options.path);
+    if (existsSync(worktree) && !isEmptyDir(worktree)) throw new UsageError(MESSAGES.pathExists(worktree), { hint: MESSAGES.pathExistsHint });
+    if (isPathInside(worktree, repo.mainWorktree)) {
+      throw new UsageError(MESSAGES.pathInsideRepo(worktree), { hint: MESSAGES.pathInsideRepoHint });
+    }
+  } else {
+    worktree = resolveDefaultWorktreePath(repo.mainWorktree, config.worktreeDir, branch);
+  }
+  const id = newSessionId();
+  const cwtHome = resolveCwtHome(env);
+  const claudeHome = resolveClaudeHome(env);
+  const stateDir = resolveSessionStateDir(cwtHome, id);
+  const namespaceRoot = getNamespaceRoot(claudeHome, repo.mainWorktree);
+  return {
+    id,
+    repo,
+    config,
+    branch,
+    createBranchFrom,
+    worktree,
+    cwtHome,
+    claudeHome,
+    stateDir,
+    memoryDir: join(namespaceRoot, pickFreeName(toBranchSlug(branch), (name) => existsSync(join(namespaceRoot, name)))),
+    memoryBase: join(stateDir, 'memory-base'),
+    canonicalMemoryDir: getCanonicalMemoryDir(claudeHome, repo.mainWorktree),
+    settingsPath: getSessionSettingsPath(stateDir),
+    appendSystemPrompt: undefined,
+    env,
+    launch,
+    worktreeStarted: false,
+  };
+}
+
+function describeSiblings(siblings: readonly SessionRecord[], now: number): string {
+  if (siblings.length === 0) return '- none';
+  return siblings
+    .map((s) => `- ${s.id} on branch \`${s.branch}\` in ${s.worktree} (${s.agent}, started ${formatAge(now - s.startedAt)} ago)`)
+    .join('\n');
+}
+
+function runSetupCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    // The user's own configured command line, run as written by their shell; nothing is interpolated into it.
+    const child = spawn(command, { cwd, env, shell: true, stdio: ['ignore', 2, 2], signal });
+    child.on('error', (error) => reject(signal.aborted ? signal.reason : error));
+    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new ConflictError(MESSAGES.setupFailed(command, code), { hint: MESSAGES.setupFailedHint }))));
+  });
+}
+
+const STEPS: PipelineStep<NewContext>[] = [
+  {
+    id: 'lock',
+    title: 'Lock the repository for worktree changes',
+    run: async (ctx, signal) => {
+      ctx.lock = await acquireLock(ctx.store, {
+        name: repoLockName(ctx.repo.commonDir),
+        ttlMs: REPO_LOCK_TTL_MS,
+        waitMs: REPO_LOCK_WAIT_MS,
+        note: `cwt new ${ctx.branch}`,
+        env: ctx.env,
+        signal,
+        onTakeover: (previous) => ctx.output.stderr(MESSAGES.lockTakenOver(previous)),
+      });
+    },
+    rollback: async (ctx) => {
+      await ctx.lock?.release();
+      ctx.lock = undefined;
+    },
+  },
+  {
+    id: 'worktree',
+    title: 'Create the worktree',
+    run: async (ctx) => {
+      // Re-check under the lock: another `cwt new` may have taken the branch or path since the preflight.
+      const checkedOut = await findWorktreeOfBranch(ctx.branch, ctx.repo.topLevel);
+      if (checkedOut) throw new UsageError(MESSAGES.branchCheckedOut(ctx.branch, checkedOut.path), { hint: MESSAGES.branchCheckedOutHint(ctx.branch, undefined) });
+      if (ctx.createBranchFrom !== undefined && (await hasLocalBranch(ctx.branch, ctx.repo.topLevel))) {
+        throw new UsageError(MESSAGES.fromWithExistingBranch(ctx.branch), { hint: MESSAGES.fromWithExistingBranchHint(ctx.branch) });
+      }
+      if (existsSync(ctx.worktree) && !isEmptyDir(ctx.worktree)) {
+        throw new UsageError(MESSAGES.pathExists(ctx.worktree), { hint: MESSAGES.pathExistsHint });
+      }
+      ctx.worktreeStarted = true;
+      mkdirSync(dirname(ctx.worktree), { recursive: true });
+      await addWorktree(
+        { path: ctx.worktree, branch: ctx.branch, newBranchFrom: ctx.createBranchFrom, lockReason: `cwt session ${ctx.id}` },
+        ctx.repo.topLevel,
+      );
+    },
+    rollback: async (ctx) => {
+      if (!ctx.worktreeStarted) return;
+      const registered = (await listWorktrees(ctx.repo.topLevel)).some((entry) => entry.path === ctx.worktree);
+      if (registered) await removeWorktree(ctx.worktree, ctx.repo.topLevel, true);
+      // The path did not exist (or was empty) before this step, so whatever is there now is ours.
+      rmSync(ctx.worktree, { recursive: true, force: true });
+      if (ctx.createBranchFrom !== undefined && (await hasLocalBranch(ctx.branch, ctx.repo.topLevel))) {
+        await deleteBranch(ctx.branch, ctx.repo.topLevel, true);
+      }
+    },
+  },
+  {
+    id: 'register',
+    title: 'Register the session',
+    run: async (ctx) => {
+      const now = Date.now();
+      const session: SessionRecord = {
+        id: ctx.id,
+        repo: ctx.repo.commonDir,
+        mainWorktree: ctx.repo.mainWorktree,
+        worktree: ctx.worktree,
+        branch: ctx.branch,
+        createdBranch: ctx.createBranchFrom !== undefined,
+        baseCommit: (await resolveCommit('HEAD', ctx.worktree))!,
+        agent: ctx.config.agent,
+        pid: null,
+        host: getHostId(ctx.env),
+        startedAt: now,
+        heartbeatAt: now,
+        state: 'live',
+        endedAt: null,
+        agentExit: null,
+        memoryDir: ctx.memoryDir,
+        memoryBase: ctx.memoryBase,
+      };
+      ctx.session = session;
+      await ctx.store.insertSession(session, {
+        kind: 'session.new',
+        session: session.id,
+        repo: session.repo,
+        data: { branch: session.branch, worktree: session.worktree, createdBranch: session.createdBranch, memoryDir: session.memoryDir },
+      });
+    },
+    rollback: async (ctx) => {
+      if (!ctx.session) return;
+      await ctx.store.deleteSession(ctx.id, { kind: 'session.rollback', session: ctx.id, repo: ctx.repo.commonDir, data: { branch: ctx.branch } });
+    },
+  },
+  {
+    id: 'include',
+    title: `Copy files listed in ${WORKTREE_INCLUDE_FILE}`,
+    enabled: (ctx) => existsSync(join(ctx.repo.mainWorktree, WORKTREE_INCLUDE_FILE)),
+    run: async (ctx) => {
+      await copyWorktreeIncludes(ctx.repo.mainWorktree, ctx.worktree);
+    },
+  },
+  {
+    id: 'memory',
+    title: 'Seed the memory namespace from canonical memory',
+    run: async (ctx) => {
+      ensurePrivateDir(ctx.stateDir);
+      seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: ctx.memoryDir, base: ctx.memoryBase });
+    },
+    rollback: async (ctx) => {
+      // Both were chosen as fresh names in the preflight: nothing of anyone else's is inside.
+      rmSync(ctx.memoryDir, { recursive: true, force: true });
+      rmSync(ctx.stateDir, { recursive: true, force: true });
+    },
+  },
+  {
+    id: 'instructions',
+    title: `Write ${CLAUDE_LOCAL_MD} and the session settings`,
+    run: async (ctx) => {
+      const now = Date.now();
+      const probe = createLivenessProbe(ctx.config.sessionTtlMs, ctx.env);
+      const siblings = (await ctx.store.listSessions({ repo: ctx.repo.commonDir })).filter(
+        (s) => s.id !== ctx.id && getSessionState(s, probe) === 'live',
+      );
+      const text = renderTemplate(readTemplate(CLAUDE_LOCAL_MD), {
+        sessionId: ctx.id,
+        branch: ctx.branch,
+        worktree: ctx.worktree,
+        mainWorktree: ctx.repo.mainWorktree,
+        memoryDir: ctx.memoryDir,
+        canonicalMemoryDir: ctx.canonicalMemoryDir,
+        siblings: describeSiblings(siblings, now),
+      });
+      ensureExcluded(ctx.repo.commonDir, `/${CLAUDE_LOCAL_MD}`);
+      if (await isTracked(CLAUDE_LOCAL_MD, ctx.worktree)) {
+        // Never modify a tracked file: the notes travel in the system prompt instead.
+        ctx.output.stderr(MESSAGES.trackedLocalMd(join(ctx.worktree, CLAUDE_LOCAL_MD)));
+        ctx.appendSystemPrompt = text;
+        writeFileAtomic(getSessionNotesPath(ctx.stateDir), text, { mode: PRIVATE_FILE_MODE });
+      } else {
+        writeFileAtomic(join(ctx.worktree, CLAUDE_LOCAL_MD), text);
+      }
+      writeFileAtomic(ctx.settingsPath, `${JSON.stringify(buildSessionSettings({ memoryDir: ctx.memoryDir }), null, 2)}\n`, {
+        mode: PRIVATE_FILE_MODE,
+      });
+    },
+  },
+  {
+    id: 'setup',
+    title: 'Run the setup commands',
+    enabled: (ctx) => ctx.config.setup.length > 0,
+    run: async (ctx, signal) => {
+      for (const command of ctx.config.setup) {
+        await runSetupCommand(command, ctx.worktree, { ...ctx.env, CWT_SESSION: ctx.id, CWT_WORKTREE: ctx.worktree }, signal);
+      }
+    },
+  },
+  {
+    id: 'unlock',
+    title: 'Release the repository lock',
+    run: async (ctx) => {
+      await ctx.lock?.release();
+      ctx.lock = undefined;
+    },
+  },
+];
+
+/** Runs `cwt new`; resolves to the process exit code. */
+export async function newSession(options: NewOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const output = options.output ?? createProcessOutput();
+  const store = await openStore(env);
+  try {
+    const ctx: NewContext = { ...(await preflight(options, store, env)), store, output };
+    await runPipeline(STEPS, ctx, {
+      renderer: chooseRenderer({ quiet: options.json === true, env, isTTY: Boolean(process.stderr.isTTY) }),
+      output,
+      env,
+    });
+    const session = ctx.session!;
+    if (!ctx.launch) {
+      if (options.json) printJson(output, session);
+      else output.stdout(session.worktree);
+      return 0;
+    }
+    if (options.json) printJson(output, session);
+    else output.stderr(MESSAGES.created(session));
+    const agentArgs = buildAgentArgs({
+      agent: session.agent,
+      settingsPath: ctx.settingsPath,
+      agentArgs: options.agentArgs ?? [],
+      appendSystemPrompt: ctx.appendSystemPrompt,
+    });
+    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: ctx.config.sessionTtlMs });
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,123 @@
+/** `cwt status` (alias `ls`): who is running on this repository, as a table, JSON or a markdown sheet. */
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../core/config.js';
+import { formatAge, formatAgo } from '../core/duration.js';
+import { getWorktreeChanges, resolveRepo } from '../core/git.js';
+import { createLivenessProbe } from '../core/liveness.js';
+import { getSessionState, type SessionState } from '../core/sessions.js';
+import { openStore } from '../core/store/open.js';
+import type { SessionRecord } from '../core/store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+import { renderMarkdownTable, renderTable } from '../ui/table.js';
+
+export interface StatusOptions {
+  all?: boolean;
+  json?: boolean;
+  markdown?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+/** The JSON shape of one session: stable for scripts. */
+export interface SessionView {
+  id: string;
+  branch: string;
+  worktree: string;
+  agent: string;
+  state: SessionState;
+  pid: number | null;
+  host: string;
+  repo: string;
+  baseCommit: string;
+  startedAt: string;
+  heartbeatAt: string;
+  endedAt: string | null;
+  agentExit: number | null;
+  memoryDir: string;
+}
+
+export function toSessionView(session: SessionRecord, state: SessionState): SessionView {
+  return {
+    id: session.id,
+    branch: session.branch,
+    worktree: session.worktree,
+    agent: session.agent,
+    state,
+    pid: session.pid,
+    host: session.host,
+    repo: session.repo,
+    baseCommit: session.baseCommit,
+    startedAt: new Date(session.startedAt).toISOString(),
+    heartbeatAt: new Date(session.heartbeatAt).toISOString(),
+    endedAt: session.endedAt === null ? null : new Date(session.endedAt).toISOString(),
+    agentExit: session.agentExit,
+    memoryDir: session.memoryDir,
+  };
+}
+
+const MAX_EDITING_SHOWN = 5;
+
+/** What a session is editing, for the markdown sheet: its uncommitted paths. */
+async function describeEditing(session: SessionRecord): Promise<string> {
+  if (session.state === 'ended' || !existsSync(session.worktree)) return '';
+  const paths = (await getWorktreeChanges(session.worktree)).map((entry) => entry.path);
+  const shown = paths.slice(0, MAX_EDITING_SHOWN).join(', ');
+  return paths.length > MAX_EDITING_SHOWN ? `${shown} (+${paths.length - MAX_EDITING_SHOWN})` : shown;
+}
+
+export async function showStatus(options: StatusOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? createProcessOutput();
+  // Inside a repository: its sessions. Elsewhere: every repository's.
+  const repo = await resolveRepo(cwd, env).catch(() => undefined);
+  const config = loadConfig({ repoRoot: repo?.mainWorktree, env });
+  const store = await openStore(env);
+  try {
+    const sessions = await store.listSessions({ repo: repo?.commonDir, includeEnded: options.all === true });
+    const probe = createLivenessProbe(config.sessionTtlMs, env);
+    const views = sessions.map((session) => toSessionView(session, getSessionState(session, probe)));
+    if (options.json) {
+      printJson(output, views);
+      return 0;
+    }
+    if (options.markdown) {
+      const editing = await Promise.all(sessions.map(describeEditing));
+      output.stdout(
+        renderMarkdownTable(
+          ['session id', 'started', 'last active', 'currently editing'],
+          views.map((view, index) => [
+            `${view.id} (${view.branch}, ${view.state})`,
+            view.startedAt.replace('T', ' ').slice(0, 16),
+            view.heartbeatAt.replace('T', ' ').slice(0, 16),
+            editing[index]!,
+          ]),
+        ),
+      );
+      return 0;
+    }
+    if (views.length === 0) {
+      output.stdout(MESSAGES.noSessions);
+      return 0;
+    }
+    output.stdout(
+      renderTable(
+        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'WORKTREE'],
+        sessions.map((session, index) => [
+          session.id,
+          session.branch,
+          views[index]!.state,
+          session.agent,
+          formatAge(probe.now - session.startedAt),
+          formatAgo(probe.now - session.heartbeatAt),
+          session.worktree,
+        ]),
+      ),
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

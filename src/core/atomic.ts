@@ -1,0 +1,72 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** Creates a directory (and parents) readable by the owner only; tightens it if it already exists. */
+export function ensurePrivateDir(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if ((statSync(dir).mode & 0o777) !== PRIVATE_DIR_MODE) chmodSync(dir, PRIVATE_DIR_MODE);
+  return dir;
+}
+
+export interface AtomicWriteOptions {
+  /** Mode of the new file; by default the existing file's mode, else 0o644 less the umask. */
+  mode?: number;
+}
+
+function existingMode(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
+/** fsyncs a directory so a rename inside it survives a crash. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `path` with `data` atomically: a temporary file in the same directory, fsync, rename over the
+ * target, fsync the directory. A crash at any point leaves either the old file or the new one, never a torn
+ * one. The existing file's mode is kept unless `mode` is given.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const mode = options.mode ?? existingMode(path) ?? 0o644;
+  const temp = join(dir, `.${basename(path)}.cwt-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', mode);
+  try {
+    const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+    let offset = 0;
+    while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  try {
+    // openSync's mode is filtered by the umask; set it exactly.
+    chmodSync(temp, mode);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncDir(dir);
+}

@@ -1,0 +1,16 @@
+/**
+ * Dependency-free debug tracing: with CWT_DEBUG=1 (or --debug, which sets it) timed lines go to stderr only,
+ * never stdout, because hook stdout is parsed by Claude Code.
+ */
+const start = performance.now();
+
+export function isDebugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.CWT_DEBUG;
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
+}
+
+export function debug(scope: string, message: string): void {
+  if (!isDebugEnabled()) return;
+  const ms = (performance.now() - start).toFixed(1).padStart(7);
+  process.stderr.write(`[cwt ${ms}ms] ${scope}: ${message}\n`);
+}

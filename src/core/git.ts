@@ -1,0 +1,308 @@
+/**
+ * The only module that runs git. Arguments are arrays (never a shell string), every call has an explicit
+ * `cwd`, stdout comes back trimmed, and a failure is a GitError carrying the args, code and stderr.
+ * Porcelain and -z output is parsed by pure functions exported for table tests.
+ *
+ * Deliberately built on node:child_process rather than simple-git or execa: both cost 30–95 ms to import,
+ * and this module is reached from hot paths (git hooks, status).
+ */
+import { spawn } from 'node:child_process';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { debug } from './debug.js';
+import { EnvironmentError, GitError } from './errors.js';
+import { MESSAGES } from '../ui/messages.js';
+
+/** Variables a git hook inherits that would point git at the wrong repository when run elsewhere. */
+const INHERITED_GIT_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR'];
+
+export interface GitOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Text for git's stdin. */
+  input?: string;
+  /** Exit codes that are answers rather than failures (e.g. 1 for `merge-base --is-ancestor`). */
+  okCodes?: readonly number[];
+}
+
+export interface GitResult {
+  stdout: string;
+  code: number;
+}
+
+function gitEnv(base: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...(base ?? process.env) };
+  for (const name of INHERITED_GIT_VARIABLES) delete env[name];
+  // Read-only commands such as `git status` must not take index.lock in a sibling's worktree.
+  env.GIT_OPTIONAL_LOCKS = '0';
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.LC_ALL = 'C';
+  return env;
+}
+
+/** Runs git and returns its full result; throws GitError unless the exit code is 0 or in okCodes. */
+export function runGitResult(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  const started = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const stdin = options.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env), stdio: [stdin, 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') reject(new EnvironmentError(MESSAGES.gitMissing));
+      else reject(error);
+    });
+    child.on('close', (code) => {
+      debug('git', `${args.join(' ')} -> ${code} (${(performance.now() - started).toFixed(1)}ms)`);
+      const stdout = Buffer.concat(out).toString('utf8');
+      if (code === 0 || (code !== null && options.okCodes?.includes(code))) {
+        resolvePromise({ stdout: stdout.replace(/\s+$/, ''), code: code ?? 0 });
+      } else {
+        reject(new GitError(args, code, Buffer.concat(err).toString('utf8'), options.cwd));
+      }
+    });
+    if (child.stdin) {
+      // git may exit before reading its input; the exit code tells what happened, not the broken pipe.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
+  });
+}
+
+/** Runs git and returns trimmed stdout. */
+export async function runGit(args: readonly string[], options: GitOptions): Promise<string> {
+  return (await runGitResult(args, options)).stdout;
+}
+
+export interface RepoInfo {
+  /** Top level of the checkout that contains cwd. */
+  topLevel: string;
+  /** This checkout's git dir (for a linked worktree: <common>/worktrees/<name>). */
+  gitDir: string;
+  /** The repository's common git dir: the identity of the repository shared by all its worktrees. */
+  commonDir: string;
+  /** The main checkout (the directory holding the common dir), which Claude Code keys memory by. */
+  mainWorktree: string;
+  /** True when cwd is in a linked worktree rather than the main checkout. */
+  isLinkedWorktree: boolean;
+}
+
+/** Resolves top level, git dir and common dir in one rev-parse; throws EnvironmentError outside a repo. */
+export async function resolveRepo(cwd: string, env?: NodeJS.ProcessEnv): Promise<RepoInfo> {
+  let stdout: string;
+  try {
+    stdout = await runGit(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd, env });
+  } catch (error) {
+    if (error instanceof GitError) {
+      throw new EnvironmentError(MESSAGES.notAGitRepo(cwd), { hint: MESSAGES.notAGitRepoHint });
+    }
+    throw error;
+  }
+  const [topLevel, gitDir, rawCommon] = stdout.split('\n');
+  if (!topLevel || !gitDir || !rawCommon) throw new EnvironmentError(MESSAGES.bareRepo(cwd));
+  // --git-common-dir is relative to cwd when not absolute.
+  const commonDir = isAbsolute(rawCommon) ? rawCommon : resolve(cwd, rawCommon);
+  return {
+    topLevel,
+    gitDir,
+    commonDir,
+    mainWorktree: dirname(commonDir),
+    isLinkedWorktree: resolve(gitDir) !== resolve(commonDir),
+  };
+}
+
+/** True when git accepts `name` as a branch name (`git check-ref-format --branch`). */
+export async function isValidBranchName(name: string, cwd: string): Promise<boolean> {
+  // Names starting with '-' would be read as options by later commands; git itself refuses them as branches.
+  if (name === '' || name.startsWith('-')) return false;
+  const result = await runGitResult(['check-ref-format', '--branch', name], { cwd, okCodes: [1, 128] });
+  return result.code === 0 && result.stdout === name;
+}
+
+export interface WorktreeEntry {
+  path: string;
+  head: string | null;
+  /** Full ref, e.g. refs/heads/feat/x; null when detached or bare. */
+  branch: string | null;
+  bare: boolean;
+  detached: boolean;
+  locked: string | null;
+  prunable: string | null;
+}
+
+/** Parses `git worktree list --porcelain -z`. */
+export function parseWorktreeList(output: string): WorktreeEntry[] {
+  const entries: WorktreeEntry[] = [];
+  let current: WorktreeEntry | null = null;
+  for (const field of output.split('\0')) {
+    if (field === '') {
+      if (current) entries.push(current);
+      current = null;
+      continue;
+    }
+    const space = field.indexOf(' ');
+    const key = space === -1 ? field : field.slice(0, space);
+    const value = space === -1 ? '' : field.slice(space + 1);
+    if (key === 'worktree') {
+      if (current) entries.push(current);
+      current = { path: value, head: null, branch: null, bare: false, detached: false, locked: null, prunable: null };
+    } else if (current) {
+      if (key === 'HEAD') current.head = value;
+      else if (key === 'branch') current.branch = value;
+      else if (key === 'bare') current.bare = true;
+      else if (key === 'detached') current.detached = true;
+      else if (key === 'locked') current.locked = value;
+      else if (key === 'prunable') current.prunable = value;
+    }
+  }
+  if (current) entries.push(current);
+  return entries;
+}
+
+export async function listWorktrees(cwd: string): Promise<WorktreeEntry[]> {
+  return parseWorktreeList(await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd }));
+}
+
+/** The worktree that has `branch` checked out, if any. */
+export async function findWorktreeOfBranch(branch: string, cwd: string): Promise<WorktreeEntry | undefined> {
+  const ref = `refs/heads/${branch}`;
+  return (await listWorktrees(cwd)).find((entry) => entry.branch === ref);
+}
+
+export async function hasLocalBranch(branch: string, cwd: string): Promise<boolean> {
+  const result = await runGitResult(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { cwd, okCodes: [1] });
+  return result.code === 0;
+}
+
+/** Resolves a revision to a full commit id; undefined when it does not name a commit. */
+export async function resolveCommit(rev: string, cwd: string): Promise<string | undefined> {
+  const result = await runGitResult(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
+    cwd,
+    okCodes: [1, 128],
+  });
+  return result.code === 0 && result.stdout !== '' ? result.stdout : undefined;
+}
+
+export interface AddWorktreeOptions {
+  path: string;
+  branch: string;
+  /** Create `branch` from this commit; omit to check out the existing branch. */
+  newBranchFrom?: string;
+  lockReason?: string;
+}
+
+/** `git worktree add`, creating the branch when asked, locked with a reason when given. */
+export async function addWorktree(options: AddWorktreeOptions, cwd: string): Promise<void> {
+  const args = ['worktree', 'add'];
+  if (options.lockReason !== undefined) args.push('--lock', '--reason', options.lockReason);
+  // --no-track: the new branch does not inherit an upstream from the start point.
+  if (options.newBranchFrom !== undefined) args.push('--no-track', '-b', options.branch);
+  args.push('--end-of-options', options.path);
+  args.push(options.newBranchFrom ?? options.branch);
+  await runGit(args, { cwd });
+}
+
+/** Removes a worktree's directory and admin data; `force` discards local changes. */
+export async function removeWorktree(path: string, cwd: string, force = false): Promise<void> {
+  // A locked worktree needs the lock lifted first; `--force --force` would also override the lock.
+  await unlockWorktree(path, cwd);
+  await runGit(['worktree', 'remove', ...(force ? ['--force'] : []), '--end-of-options', path], { cwd });
+}
+
+export async function lockWorktree(path: string, reason: string, cwd: string): Promise<void> {
+  const result = await runGitResult(['worktree', 'lock', '--reason', reason, '--end-of-options', path], {
+    cwd,
+    okCodes: [128],
+  });
+  // 128 with "already locked" is fine; anything else is a real failure.
+  if (result.code !== 0) {
+    const entries = await listWorktrees(cwd);
+    if (!entries.some((entry) => entry.path === path && entry.locked !== null)) {
+      throw new GitError(['worktree', 'lock', path], result.code, 'could not lock worktree', cwd);
+    }
+  }
+}
+
+/** Unlocks a worktree; not an error when it was not locked. */
+export async function unlockWorktree(path: string, cwd: string): Promise<void> {
+  await runGitResult(['worktree', 'unlock', '--end-of-options', path], { cwd, okCodes: [128] });
+}
+
+/** `git worktree prune`: drops admin data of worktrees whose directory is gone (locked ones are kept). */
+export async function pruneWorktrees(cwd: string): Promise<void> {
+  await runGit(['worktree', 'prune'], { cwd });
+}
+
+export interface StatusEntry {
+  /** Two-letter XY code from porcelain v1, e.g. " M", "??", "A ". */
+  code: string;
+  path: string;
+}
+
+/** Parses `git status --porcelain -z` (v1): renames carry the old path as an extra field. */
+export function parseStatusPorcelain(output: string): StatusEntry[] {
+  const entries: StatusEntry[] = [];
+  const fields = output.split('\0');
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field.length < 4) continue;
+    const code = field.slice(0, 2);
+    entries.push({ code, path: field.slice(3) });
+    if (code[0] === 'R' || code[0] === 'C') i++; // the source path follows
+  }
+  return entries;
+}
+
+/** Uncommitted changes in a worktree: modified, staged and untracked (not ignored) paths. */
+export async function getWorktreeChanges(worktree: string): Promise<StatusEntry[]> {
+  return parseStatusPorcelain(await runGit(['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: worktree }));
+}
+
+export interface CommitSummary {
+  sha: string;
+  subject: string;
+}
+
+/**
+ * Commits on `branch` that no other branch, remote-tracking branch, or the branch's upstream contains:
+ * the work that deleting the branch would lose.
+ */
+export async function getUnmergedCommits(branch: string, cwd: string): Promise<CommitSummary[]> {
+  const stdout = await runGit(
+    [
+      'log',
+      '--format=%H%x09%s',
+      `refs/heads/${branch}`,
+      '--not',
+      // --exclude applies to the next --branches: every local branch but this one.
+      `--exclude=${branch}`,
+      '--branches',
+      '--remotes',
+    ],
+    { cwd },
+  );
+  if (stdout === '') return [];
+  return stdout.split('\n').map((line) => {
+    const tab = line.indexOf('\t');
+    return { sha: line.slice(0, tab), subject: line.slice(tab + 1) };
+  });
+}
+
+export async function deleteBranch(branch: string, cwd: string, force = false): Promise<void> {
+  await runGit(['branch', force ? '-D' : '-d', '--end-of-options', branch], { cwd });
+}
+
+/** True when `path` (relative to the worktree) is tracked by git there. */
+export async function isTracked(path: string, worktree: string): Promise<boolean> {
+  const result = await runGitResult(['ls-files', '--error-unmatch', '--', path], { cwd: worktree, okCodes: [1] });
+  return result.code === 0;
+}
+
+/** Ignored files and directories (collapsed) in a checkout, relative to its top level. */
+export async function listIgnoredPaths(topLevel: string): Promise<string[]> {
+  const stdout = await runGit(['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'], {
+    cwd: topLevel,
+  });
+  return stdout.split('\0').filter((entry) => entry !== '');
+}

@@ -1,0 +1,41 @@
+import { hostname } from 'node:os';
+
+/** This machine's identity for liveness: pids are only comparable on the same host. CWT_HOST_ID overrides. */
+export function getHostId(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CWT_HOST_ID && env.CWT_HOST_ID !== '' ? env.CWT_HOST_ID : hostname();
+}
+
+/** True when a process with this pid exists on this machine (EPERM means it exists but is not ours). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface LivenessProbe {
+  now: number;
+  host: string;
+  ttlMs: number;
+  isPidAlive: (pid: number) => boolean;
+}
+
+export function createLivenessProbe(ttlMs: number, env: NodeJS.ProcessEnv = process.env): LivenessProbe {
+  return { now: Date.now(), host: getHostId(env), ttlMs, isPidAlive };
+}
+
+/**
+ * Liveness rule shared by sessions and locks: alive while its process is alive on this host, or while its
+ * heartbeat is younger than the TTL. A pid on another host cannot be probed, so only the heartbeat counts.
+ */
+export function isHolderAlive(
+  holder: { pid: number | null; host: string; heartbeatAt: number },
+  ttlMs: number,
+  probe: LivenessProbe,
+): boolean {
+  if (holder.pid !== null && holder.host === probe.host && probe.isPidAlive(holder.pid)) return true;
+  return probe.now - holder.heartbeatAt < ttlMs;
+}

@@ -1,0 +1,94 @@
+/**
+ * Named locks in the store: compare-and-set acquisition with fencing tokens, TTL and heartbeat, waiting with
+ * jittered backoff, stale takeover when the holder's pid is dead on this host or its heartbeat is older
+ * than its TTL.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LockBusyError } from './errors.js';
+import { getHostId, isHolderAlive, isPidAlive, type LivenessProbe } from './liveness.js';
+import type { LockRecord, Store } from './store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+
+export const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
+
+export interface AcquireOptions {
+  name: string;
+  /** The cwt session acquiring, if any; otherwise the holder is pid@host. */
+  session?: string | null;
+  ttlMs?: number;
+  /** How long to wait for a busy lock before LockBusyError; 0 fails at once. */
+  waitMs?: number;
+  note?: string | null;
+  env?: NodeJS.ProcessEnv;
+  /** Called when a stale holder was displaced, so the caller can say so loudly. */
+  onTakeover?: (previous: LockRecord) => void;
+  /** Stops waiting early (SIGINT). */
+  signal?: AbortSignal;
+}
+
+/** True when `lock`'s holder may be displaced: its pid is dead on this host, or its heartbeat expired. */
+export function isLockStale(lock: LockRecord, probe: LivenessProbe): boolean {
+  return !isHolderAlive(lock, lock.ttlMs, probe);
+}
+
+/** The next wait in a jittered exponential backoff, capped. */
+export function nextBackoff(previousMs: number, capMs = 500): number {
+  const grown = Math.min(capMs, Math.max(10, previousMs * 1.6));
+  return Math.round(grown / 2 + Math.random() * (grown / 2));
+}
+
+export interface LockHandle {
+  lock: LockRecord;
+  /** Releases the lock; false when it had been taken over meanwhile. */
+  release(): Promise<boolean>;
+}
+
+/** Acquires a named lock, waiting up to `waitMs`; throws LockBusyError naming the holder when it cannot. */
+export async function acquireLock(store: Store, options: AcquireOptions): Promise<LockHandle> {
+  const env = options.env ?? process.env;
+  const host = getHostId(env);
+  const ttlMs = options.ttlMs ?? DEFAULT_LOCK_TTL_MS;
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let delay = 10;
+  for (;;) {
+    const now = Date.now();
+    const result = await store.acquireLock(
+      {
+        name: options.name,
+        holder: options.session ?? `${process.pid}@${host}`,
+        session: options.session ?? null,
+        pid: process.pid,
+        host,
+        ttlMs,
+        note: options.note ?? null,
+        now,
+      },
+      (current, at) => isLockStale(current, { now: at, host, ttlMs: current.ttlMs, isPidAlive }),
+    );
+    if (result.acquired) {
+      if (result.takenOver) options.onTakeover?.(result.takenOver);
+      const { lock } = result;
+      return { lock, release: () => store.releaseLock(lock.name, lock.token) };
+    }
+    if (Date.now() >= deadline || options.signal?.aborted) {
+      throw new LockBusyError(MESSAGES.lockBusy(result.current, now), { hint: MESSAGES.lockBusyHint(options.name) });
+    }
+    delay = nextBackoff(delay);
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())), undefined, { signal: options.signal }).catch(() => {});
+  }
+}
+
+/** Runs `fn` holding the lock and releases it afterwards, whatever happens. */
+export async function withLock<T>(store: Store, options: AcquireOptions, fn: (lock: LockRecord) => Promise<T>): Promise<T> {
+  const handle = await acquireLock(store, options);
+  try {
+    return await fn(handle.lock);
+  } finally {
+    await handle.release();
+  }
+}
+
+/** The lock that serialises worktree creation and removal in one repository. */
+export function repoLockName(commonDir: string): string {
+  return `repo:${commonDir}`;
+}

@@ -1,0 +1,70 @@
+/**
+ * The session registry's domain rules: ids, derived liveness, resolving what the user typed to a session.
+ */
+import { randomBytes } from 'node:crypto';
+import { relative, isAbsolute, resolve } from 'node:path';
+import { UsageError } from './errors.js';
+import { isHolderAlive, type LivenessProbe } from './liveness.js';
+import type { SessionRecord, Store } from './store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+
+export const DEFAULT_SESSION_TTL_MS = 2 * 60_000;
+
+export type SessionState = 'live' | 'stale' | 'ended';
+
+/** 8 lowercase hex characters: short enough to type, random enough not to collide on one machine. */
+export function newSessionId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** Ended is recorded; live vs stale is derived from the supervisor pid and the heartbeat. */
+export function getSessionState(session: SessionRecord, probe: LivenessProbe): SessionState {
+  if (session.state === 'ended') return 'ended';
+  return isHolderAlive(session, probe.ttlMs, probe) ? 'live' : 'stale';
+}
+
+/** True when `path` is `dir` or inside it. */
+export function isPathInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The session whose worktree contains `cwd`, if any. */
+export function findSessionByPath(sessions: readonly SessionRecord[], cwd: string): SessionRecord | undefined {
+  const path = resolve(cwd);
+  // The deepest worktree wins, should one ever sit inside another.
+  return sessions
+    .filter((session) => isPathInside(path, session.worktree))
+    .sort((a, b) => b.worktree.length - a.worktree.length)[0];
+}
+
+/**
+ * Resolves what the user typed: an exact id, an id prefix, or a branch name. Ambiguity is an error that
+ * lists the candidates. `sessions` should already be filtered to the relevant repository.
+ */
+export function matchSessionRef(sessions: readonly SessionRecord[], ref: string): SessionRecord | undefined {
+  const exact = sessions.filter((session) => session.id === ref || session.branch === ref);
+  const candidates = exact.length > 0 ? exact : sessions.filter((session) => ref.length >= 4 && session.id.startsWith(ref));
+  if (candidates.length > 1) {
+    // Prefer the one that is not ended when a branch was reused.
+    const open = candidates.filter((session) => session.state !== 'ended');
+    if (open.length === 1) return open[0];
+    throw new UsageError(MESSAGES.ambiguousSession(ref, candidates), { hint: MESSAGES.ambiguousSessionHint });
+  }
+  return candidates[0];
+}
+
+/** Resolves a session from a ref (or from the worktree containing cwd when ref is omitted). */
+export async function resolveSession(
+  store: Store,
+  options: { ref?: string; cwd: string; repo?: string; includeEnded?: boolean },
+): Promise<SessionRecord> {
+  const sessions = await store.listSessions({ repo: options.repo, includeEnded: options.includeEnded ?? false });
+  const found = options.ref !== undefined ? matchSessionRef(sessions, options.ref) : findSessionByPath(sessions, options.cwd);
+  if (!found) {
+    throw new UsageError(options.ref !== undefined ? MESSAGES.noSuchSession(options.ref) : MESSAGES.noSessionHere(options.cwd), {
+      hint: MESSAGES.listSessionsHint,
+    });
+  }
+  return found;
+}

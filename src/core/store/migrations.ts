@@ -1,0 +1,61 @@
+/**
+ * SQLite schema migrations, applied in order; PRAGMA user_version records how many ran. Append only: a
+ * shipped migration is never edited.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sessions (
+    id             TEXT PRIMARY KEY,
+    repo           TEXT NOT NULL,
+    main_worktree  TEXT NOT NULL,
+    worktree       TEXT NOT NULL,
+    branch         TEXT NOT NULL,
+    created_branch INTEGER NOT NULL,
+    base_commit    TEXT NOT NULL,
+    agent          TEXT NOT NULL,
+    pid            INTEGER,
+    host           TEXT NOT NULL,
+    started_at     INTEGER NOT NULL,
+    heartbeat_at   INTEGER NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('live', 'stale', 'ended')),
+    ended_at       INTEGER,
+    agent_exit     INTEGER,
+    memory_dir     TEXT NOT NULL,
+    memory_base    TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX sessions_repo ON sessions (repo, state);
+
+  CREATE TABLE events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    session TEXT,
+    repo    TEXT,
+    data    TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX events_session ON events (session, id);
+  CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+  CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+  CREATE TABLE locks (
+    name         TEXT PRIMARY KEY,
+    holder       TEXT NOT NULL,
+    session      TEXT,
+    token        INTEGER NOT NULL,
+    pid          INTEGER NOT NULL,
+    host         TEXT NOT NULL,
+    acquired_at  INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    ttl_ms       INTEGER NOT NULL,
+    note         TEXT
+  ) STRICT;
+
+  -- The last fencing token issued per lock name; survives release so tokens never repeat.
+  CREATE TABLE lock_tokens (
+    name       TEXT PRIMARY KEY,
+    last_token INTEGER NOT NULL
+  ) STRICT;
+  `,
+];

@@ -1,0 +1,311 @@
+/**
+ * The default Store: one SQLite file per user (better-sqlite3), WAL mode, a busy timeout so concurrent cwt
+ * processes queue rather than fail, every change in a BEGIN IMMEDIATE transaction. The file is created 0600
+ * inside a 0700 directory; SQLite gives its -wal and -shm files the database file's mode.
+ */
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import type {
+  AcquireResult,
+  EventFilter,
+  EventInput,
+  EventRecord,
+  LockRecord,
+  LockRequest,
+  SessionFilter,
+  SessionPatch,
+  SessionRecord,
+  StaleLockPredicate,
+  Store,
+} from './store.js';
+
+export const SQLITE_FILE_NAME = 'state.db';
+const BUSY_TIMEOUT_MS = 10_000;
+
+type Row = Record<string, unknown>;
+
+const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
+  repo: 'repo',
+  mainWorktree: 'main_worktree',
+  worktree: 'worktree',
+  branch: 'branch',
+  createdBranch: 'created_branch',
+  baseCommit: 'base_commit',
+  agent: 'agent',
+  pid: 'pid',
+  host: 'host',
+  startedAt: 'started_at',
+  heartbeatAt: 'heartbeat_at',
+  state: 'state',
+  endedAt: 'ended_at',
+  agentExit: 'agent_exit',
+  memoryDir: 'memory_dir',
+  memoryBase: 'memory_base',
+};
+
+function toSqlValue(value: unknown): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+function toSession(row: Row): SessionRecord {
+  return {
+    id: row.id as string,
+    repo: row.repo as string,
+    mainWorktree: row.main_worktree as string,
+    worktree: row.worktree as string,
+    branch: row.branch as string,
+    createdBranch: row.created_branch === 1,
+    baseCommit: row.base_commit as string,
+    agent: row.agent as string,
+    pid: row.pid as number | null,
+    host: row.host as string,
+    startedAt: row.started_at as number,
+    heartbeatAt: row.heartbeat_at as number,
+    state: row.state as SessionRecord['state'],
+    endedAt: row.ended_at as number | null,
+    agentExit: row.agent_exit as number | null,
+    memoryDir: row.memory_dir as string,
+    memoryBase: row.memory_base as string,
+  };
+}
+
+function toLock(row: Row): LockRecord {
+  return {
+    name: row.name as string,
+    holder: row.holder as string,
+    session: row.session as string | null,
+    token: row.token as number,
+    pid: row.pid as number,
+    host: row.host as string,
+    acquiredAt: row.acquired_at as number,
+    heartbeatAt: row.heartbeat_at as number,
+    ttlMs: row.ttl_ms as number,
+    note: row.note as string | null,
+  };
+}
+
+function toEvent(row: Row): EventRecord {
+  return {
+    id: row.id as number,
+    at: row.at as number,
+    kind: row.kind as string,
+    session: row.session as string | null,
+    repo: row.repo as string | null,
+    data: JSON.parse(row.data as string) as Record<string, unknown>,
+  };
+}
+
+/** Creates the database file 0600 before SQLite opens it, so it is never world-readable even briefly. */
+function createPrivateFile(path: string): void {
+  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+  if ((statSync(path).mode & 0o777) !== PRIVATE_FILE_MODE) chmodSync(path, PRIVATE_FILE_MODE);
+}
+
+function migrate(db: Database.Database): void {
+  const run = db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated while this one waited.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let index = version; index < SQLITE_MIGRATIONS.length; index++) db.exec(SQLITE_MIGRATIONS[index]!);
+    if (version < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+  });
+  if ((db.pragma('user_version', { simple: true }) as number) < SQLITE_MIGRATIONS.length) run.immediate();
+}
+
+export class SqliteStore implements Store {
+  readonly location: string;
+  private readonly db: Database.Database;
+
+  constructor(cwtHome: string) {
+    ensurePrivateDir(cwtHome);
+    this.location = join(cwtHome, SQLITE_FILE_NAME);
+    createPrivateFile(this.location);
+    this.db = new Database(this.location, { timeout: BUSY_TIMEOUT_MS });
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: consistent after any crash; a power loss may drop the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+  }
+
+  private appendEventSync(event: EventInput, at = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO events (at, kind, session, repo, data) VALUES (?, ?, ?, ?, ?)')
+      .run(at, event.kind, event.session ?? null, event.repo ?? null, JSON.stringify(event.data ?? {}));
+  }
+
+  async insertSession(session: SessionRecord, event?: EventInput): Promise<void> {
+    const columns = ['id', ...Object.values(SESSION_COLUMNS)];
+    const values = [session.id, ...Object.keys(SESSION_COLUMNS).map((key) => toSqlValue(session[key as keyof SessionRecord]))];
+    this.db
+      .transaction(() => {
+        this.db.prepare(`INSERT INTO sessions (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
+        if (event) this.appendEventSync(event);
+      })
+      .immediate();
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as Row | undefined;
+    return row ? toSession(row) : undefined;
+  }
+
+  async listSessions(filter: SessionFilter = {}): Promise<SessionRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.repo !== undefined) {
+      where.push('repo = ?');
+      params.push(filter.repo);
+    }
+    if (!filter.includeEnded) where.push("state != 'ended'");
+    const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, id`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toSession);
+  }
+
+  async updateSession(id: string, patch: SessionPatch, event?: EventInput): Promise<boolean> {
+    const keys = Object.keys(patch).filter((key) => key in SESSION_COLUMNS && key !== 'repo') as (keyof SessionPatch)[];
+    return this.db
+      .transaction(() => {
+        let changed = true;
+        if (keys.length > 0) {
+          const assignments = keys.map((key) => `${SESSION_COLUMNS[key]} = ?`).join(', ');
+          const values = keys.map((key) => toSqlValue(patch[key]));
+          changed = this.db.prepare(`UPDATE sessions SET ${assignments} WHERE id = ?`).run(...values, id).changes > 0;
+        }
+        if (changed && event) this.appendEventSync(event);
+        return changed;
+      })
+      .immediate();
+  }
+
+  async deleteSession(id: string, event?: EventInput): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const changed = this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id).changes > 0;
+        if (changed && event) this.appendEventSync(event);
+        return changed;
+      })
+      .immediate();
+  }
+
+  async appendEvent(event: EventInput): Promise<void> {
+    this.appendEventSync(event);
+  }
+
+  async listEvents(filter: EventFilter = {}): Promise<EventRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.session !== undefined) {
+      where.push('session = ?');
+      params.push(filter.session);
+    }
+    if (filter.sinceId !== undefined) {
+      where.push('id > ?');
+      params.push(filter.sinceId);
+    }
+    if (filter.sinceAt !== undefined) {
+      where.push('at >= ?');
+      params.push(filter.sinceAt);
+    }
+    const limit = filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${limit}`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);
+  }
+
+  async acquireLock(request: LockRequest, isStale: StaleLockPredicate): Promise<AcquireResult> {
+    return this.db
+      .transaction((): AcquireResult => {
+        const row = this.db.prepare('SELECT * FROM locks WHERE name = ?').get(request.name) as Row | undefined;
+        const current = row ? toLock(row) : undefined;
+        if (current && !isStale(current, request.now)) return { acquired: false, current };
+        const tokenRow = this.db
+          .prepare(
+            `INSERT INTO lock_tokens (name, last_token) VALUES (?, 1)
+             ON CONFLICT (name) DO UPDATE SET last_token = last_token + 1 RETURNING last_token`,
+          )
+          .get(request.name) as { last_token: number };
+        const lock: LockRecord = {
+          name: request.name,
+          holder: request.holder,
+          session: request.session,
+          token: tokenRow.last_token,
+          pid: request.pid,
+          host: request.host,
+          acquiredAt: request.now,
+          heartbeatAt: request.now,
+          ttlMs: request.ttlMs,
+          note: request.note,
+        };
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO locks (name, holder, session, token, pid, host, acquired_at, heartbeat_at, ttl_ms, note)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(lock.name, lock.holder, lock.session, lock.token, lock.pid, lock.host, lock.acquiredAt, lock.heartbeatAt, lock.ttlMs, lock.note);
+        this.appendEventSync(
+          {
+            kind: current ? 'lock.takeover' : 'lock.acquire',
+            session: request.session,
+            data: { name: lock.name, token: lock.token, holder: lock.holder, ...(current ? { previous: current } : {}) },
+          },
+          request.now,
+        );
+        return { acquired: true, lock, takenOver: current ?? null };
+      })
+      .immediate();
+  }
+
+  async heartbeatLock(name: string, token: number, now: number): Promise<boolean> {
+    return this.db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND token = ?').run(now, name, token).changes > 0;
+  }
+
+  async releaseLock(name: string, token: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('DELETE FROM locks WHERE name = ? AND token = ? RETURNING *').get(name, token) as Row | undefined;
+        if (row) this.appendEventSync({ kind: 'lock.release', session: row.session as string | null, data: { name, token } });
+        return row !== undefined;
+      })
+      .immediate();
+  }
+
+  async forceReleaseLock(name: string): Promise<LockRecord | undefined> {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('DELETE FROM locks WHERE name = ? RETURNING *').get(name) as Row | undefined;
+        if (!row) return undefined;
+        const lock = toLock(row);
+        this.appendEventSync({ kind: 'lock.force-release', session: lock.session, data: { name, previous: lock } });
+        return lock;
+      })
+      .immediate();
+  }
+
+  async getLock(name: string): Promise<LockRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM locks WHERE name = ?').get(name) as Row | undefined;
+    return row ? toLock(row) : undefined;
+  }
+
+  async listLocks(): Promise<LockRecord[]> {
+    return (this.db.prepare('SELECT * FROM locks ORDER BY name').all() as Row[]).map(toLock);
+  }
+
+  async releaseSessionLocks(session: string): Promise<LockRecord[]> {
+    return this.db
+      .transaction(() => {
+        const rows = (this.db.prepare('DELETE FROM locks WHERE session = ? RETURNING *').all(session) as Row[]).map(toLock);
+        for (const lock of rows) {
+          this.appendEventSync({ kind: 'lock.release', session, data: { name: lock.name, token: lock.token, reason: 'session' } });
+        }
+        return rows;
+      })
+      .immediate();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The state store interface. Asynchronous throughout so that a networked implementation (PostgreSQL) fits
+ * behind it; no synchronous API leaks out. Every method is one transaction.
+ */
+
+/** Stored state; whether a non-ended session is live is derived (see sessions.ts). */
+export type StoredSessionState = 'live' | 'stale' | 'ended';
+
+export interface SessionRecord {
+  id: string;
+  /** The repository's git common dir: every worktree of one repository shares it. */
+  repo: string;
+  /** The main checkout of the repository. */
+  mainWorktree: string;
+  worktree: string;
+  branch: string;
+  /** True when cwt created the branch (rollback deletes it; `end --delete-branch` may). */
+  createdBranch: boolean;
+  baseCommit: string;
+  agent: string;
+  /** The supervising cwt process while the agent runs, else null. */
+  pid: number | null;
+  host: string;
+  startedAt: number;
+  heartbeatAt: number;
+  state: StoredSessionState;
+  endedAt: number | null;
+  /** The agent's last exit code, once it has exited. */
+  agentExit: number | null;
+  /** The session's own auto-memory directory. */
+  memoryDir: string;
+  /** The copy of canonical memory taken at start: the base of the later 3-way merge. */
+  memoryBase: string;
+}
+
+export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;
+
+export interface SessionFilter {
+  repo?: string;
+  includeEnded?: boolean;
+}
+
+export interface EventInput {
+  kind: string;
+  session?: string | null;
+  repo?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface EventRecord {
+  id: number;
+  at: number;
+  kind: string;
+  session: string | null;
+  repo: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface EventFilter {
+  session?: string;
+  sinceId?: number;
+  sinceAt?: number;
+  limit?: number;
+}
+
+export interface LockRecord {
+  name: string;
+  /** Who holds it: a cwt session id, or pid@host for a process outside any session. */
+  holder: string;
+  session: string | null;
+  /** Fencing token: strictly increases on every acquisition of this name, never reused. */
+  token: number;
+  pid: number;
+  host: string;
+  acquiredAt: number;
+  heartbeatAt: number;
+  ttlMs: number;
+  note: string | null;
+}
+
+export interface LockRequest {
+  name: string;
+  holder: string;
+  session: string | null;
+  pid: number;
+  host: string;
+  ttlMs: number;
+  note: string | null;
+  now: number;
+}
+
+export type AcquireResult =
+  | { acquired: true; lock: LockRecord; takenOver: LockRecord | null }
+  | { acquired: false; current: LockRecord };
+
+/**
+ * Decides, inside the acquiring transaction, whether an existing holder may be displaced. Synchronous on
+ * purpose: it only compares times and probes a pid, and must not hold a transaction open across I/O.
+ */
+export type StaleLockPredicate = (current: LockRecord, now: number) => boolean;
+
+export interface Store {
+  /** Where the store lives, for messages (a file path, or a redacted URL). */
+  readonly location: string;
+
+  insertSession(session: SessionRecord, event?: EventInput): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  listSessions(filter?: SessionFilter): Promise<SessionRecord[]>;
+  /** Applies a patch; returns false when no such session exists. Appends `event` in the same transaction. */
+  updateSession(id: string, patch: SessionPatch, event?: EventInput): Promise<boolean>;
+  deleteSession(id: string, event?: EventInput): Promise<boolean>;
+
+  appendEvent(event: EventInput): Promise<void>;
+  listEvents(filter?: EventFilter): Promise<EventRecord[]>;
+
+  /** Compare-and-set acquisition: free, or held by a holder `isStale` says may be displaced. */
+  acquireLock(request: LockRequest, isStale: StaleLockPredicate): Promise<AcquireResult>;
+  /** Extends a held lock; false when the token no longer holds it (taken over). */
+  heartbeatLock(name: string, token: number, now: number): Promise<boolean>;
+  /** Releases a lock if `token` still holds it; returns whether it did. */
+  releaseLock(name: string, token: number): Promise<boolean>;
+  /** Releases a lock whoever holds it (forced release, gc). */
+  forceReleaseLock(name: string): Promise<LockRecord | undefined>;
+  getLock(name: string): Promise<LockRecord | undefined>;
+  listLocks(): Promise<LockRecord[]>;
+  /** Releases every lock a session holds; returns what was released. */
+  releaseSessionLocks(session: string): Promise<LockRecord[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,113 @@
+/**
+ * Every user-facing sentence cwt prints, including recovery recipes. Tests assert against these, so a
+ * wording change is made here once. Each error says what happened, to what, and the next command to run.
+ */
+import type { LockRecord, SessionRecord } from '../core/store/store.js';
+
+function since(at: number, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - at) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m ago`;
+  return `${Math.round(seconds / 3600)}h ago`;
+}
+
+export const MESSAGES = {
+  // environment
+  gitMissing: 'git was not found on PATH; cwt needs git 2.38 or newer',
+  notAGitRepo: (cwd: string) => `${cwd} is not inside a git repository`,
+  notAGitRepoHint: 'cd into your repository (or one of its worktrees) and run the command again',
+  bareRepo: (cwd: string) => `${cwd} is a bare repository; cwt needs a checkout`,
+  agentNotFound: (agent: string) => `the agent '${agent}' was not found on PATH`,
+  agentNotFoundHint: (agent: string) =>
+    agent === 'claude'
+      ? 'install Claude Code (npm install -g @anthropic-ai/claude-code), choose another agent with --agent <cmd>, or use --no-launch'
+      : `check the name, pass another with --agent <cmd>, or use --no-launch`,
+
+  // usage
+  unknownCommand: (name: string) => `unknown command '${name}'`,
+  unknownCommandHint: 'run cwt --help to see the commands',
+  badArguments: (command: string, detail: string) => `cwt ${command}: ${detail}`,
+  badArgumentsHint: (command: string) => `run cwt ${command} --help for usage`,
+  invalidBranch: (name: string) =>
+    name === '' ? 'the branch name is empty' : `'${name}' is not a valid branch name (git check-ref-format --branch refuses it)`,
+  invalidBranchHint: 'use a name such as feat/login or fix-1234: no spaces, no "..", not starting with "-"',
+  branchCheckedOut: (branch: string, path: string) => `branch '${branch}' is already checked out in ${path}`,
+  branchCheckedOutHint: (branch: string, sessionId: string | undefined) =>
+    sessionId ? `resume that session with: cwt attach ${sessionId}` : `pick another branch, or work in that checkout: cd <path>; to resume a cwt session there: cwt attach ${branch}`,
+  unknownRef: (ref: string) => `--from '${ref}' does not name a commit`,
+  unknownRefHint: 'pass a branch, tag or commit id that exists: git log --oneline -5',
+  fromWithExistingBranch: (branch: string) => `branch '${branch}' already exists, so --from has nothing to start from`,
+  fromWithExistingBranchHint: (branch: string) => `drop --from to check out the existing '${branch}', or choose a new branch name`,
+  pathExists: (path: string) => `${path} already exists and is not an empty directory`,
+  pathExistsHint: 'choose another --path, or remove that directory first',
+  pathInsideRepo: (path: string) => `${path} is inside the repository's main checkout`,
+  pathInsideRepoHint: 'worktrees inside the checkout show up as untracked files there; choose a --path outside it',
+  configNotJson: (path: string, detail: string) => `${path} is not valid JSON: ${detail}`,
+  configInvalid: (path: string, key: string, detail: string) => `${path}: '${key}' ${detail}`,
+
+  // sessions
+  noSuchSession: (ref: string) => `no session matches '${ref}'`,
+  noSessionHere: (cwd: string) => `no cwt session owns ${cwd}`,
+  listSessionsHint: 'run cwt status --all to list sessions, then pass a branch or session id',
+  ambiguousSession: (ref: string, sessions: readonly SessionRecord[]) =>
+    `'${ref}' matches several sessions: ${sessions.map((s) => `${s.id} (${s.branch})`).join(', ')}`,
+  ambiguousSessionHint: 'pass the full session id',
+  sessionEnded: (session: SessionRecord) => `session ${session.id} (${session.branch}) has ended`,
+  sessionEndedHint: (branch: string) => `start a new session on that branch with: cwt new ${branch}`,
+  supervisorAlive: (session: SessionRecord) =>
+    `session ${session.id} (${session.branch}) is live: its supervisor (pid ${session.pid} on ${session.host}) is still running`,
+  supervisorAliveHint: (id: string) => `switch to that terminal, or take over with: cwt attach ${id} --force`,
+  worktreeMissing: (session: SessionRecord) => `the worktree of session ${session.id} is gone: ${session.worktree}`,
+  worktreeMissingHint: 'run cwt gc to drop the session record (its memory namespace is kept)',
+
+  // cwt new
+  created: (session: SessionRecord) => `session ${session.id} on ${session.branch}: ${session.worktree}`,
+  launching: (agent: string, worktree: string) => `starting ${agent} in ${worktree}`,
+  agentExited: (session: SessionRecord, code: number | null) =>
+    `${session.agent} exited${code !== null ? ` with code ${code}` : ''}; session ${session.id} (${session.branch}) is kept`,
+  nextStepAfterAgent: (session: SessionRecord) =>
+    `next: cwt end ${session.id}   (resume instead with: cwt attach ${session.id})`,
+  askEndNow: 'End the session now (release its holdings, unlock the worktree)?',
+  rolledBack: 'cancelled: everything this command had created was removed',
+  rollbackFailed: (step: string, detail: string) => `could not undo '${step}': ${detail}`,
+  setupFailed: (command: string, code: number | null) => `setup command failed (exit ${code}): ${command}`,
+  setupFailedHint: 'fix the command in your cwt config (setup) or run it by hand; the new session was rolled back',
+  trackedLocalMd: (path: string) => `${path} is tracked by git; cwt leaves it unchanged and passes the session notes another way`,
+
+  // locks
+  lockBusy: (lock: LockRecord, now: number) =>
+    `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}) since ${since(lock.acquiredAt, now)}${lock.note ? `: ${lock.note}` : ''}`,
+  lockBusyHint: (name: string) => `wait and retry, or inspect it with: cwt lock ls (stale locks are taken over automatically; forced: cwt lock release ${name} --force)`,
+  lockTakenOver: (previous: LockRecord) =>
+    `WARNING: took over stale lock '${previous.name}' from ${previous.holder} (pid ${previous.pid} on ${previous.host}, last heartbeat ${since(previous.heartbeatAt)})`,
+
+  // cwt end
+  ended: (session: SessionRecord) => `ended session ${session.id} (${session.branch})`,
+  alreadyEnded: (session: SessionRecord) => `session ${session.id} (${session.branch}) had already ended`,
+  worktreeKept: (path: string) => `worktree kept at ${path}`,
+  worktreeRemoved: (path: string) => `removed worktree ${path}`,
+  branchDeleted: (branch: string) => `deleted branch ${branch}`,
+  memoryKept: (path: string) => `memory namespace kept at ${path}`,
+  refuseRemoveDirty: (path: string, files: readonly string[]) =>
+    `refusing to remove ${path}: it has uncommitted changes:\n${files.map((f) => `  ${f}`).join('\n')}`,
+  refuseUnmerged: (branch: string, commits: readonly { sha: string; subject: string }[]) =>
+    `refusing to lose branch '${branch}': ${commits.length} commit(s) are on no other branch or upstream:\n${commits
+      .slice(0, 20)
+      .map((c) => `  ${c.sha.slice(0, 10)} ${c.subject}`)
+      .join('\n')}${commits.length > 20 ? `\n  … and ${commits.length - 20} more` : ''}`,
+  refuseRemoveHint: (id: string) =>
+    `commit and push (or merge) the work first; or, to throw it away: cwt end ${id} --remove --force`,
+  endLiveSupervisor: (session: SessionRecord) =>
+    `session ${session.id} (${session.branch}) still has a running agent (supervisor pid ${session.pid})`,
+  endLiveSupervisorHint: (id: string) => `exit the agent first, or end it anyway with: cwt end ${id} --force`,
+
+  // cwt gc
+  gcMarkedStale: (session: SessionRecord) => `stale: session ${session.id} (${session.branch}): supervisor gone, heartbeat expired`,
+  gcReleasedLock: (lock: LockRecord) => `released lock '${lock.name}' held by ${lock.holder}`,
+  gcDroppedSession: (session: SessionRecord) => `dropped session ${session.id} (${session.branch}): its worktree ${session.worktree} is gone`,
+  gcNothing: 'nothing to collect',
+  gcDryRun: '(dry run: nothing was changed)',
+
+  // status
+  noSessions: 'no sessions; start one with: cwt new <branch>',
+} as const;
