@@ -329,6 +329,15 @@ const STEPS: PipelineStep<NewContext>[] = [
     },
   },
   {
+    id: 'unlock',
+    // Setup commands (an npm ci, say) can take minutes and need no repository lock.
+    title: 'Release the repository lock',
+    run: async (ctx) => {
+      await ctx.lock?.release();
+      ctx.lock = undefined;
+    },
+  },
+  {
     id: 'setup',
     title: 'Run the setup commands',
     enabled: (ctx) => ctx.config.setup.length > 0,
@@ -336,14 +345,6 @@ const STEPS: PipelineStep<NewContext>[] = [
       for (const command of ctx.config.setup) {
         await runSetupCommand(command, ctx.worktree, { ...ctx.env, CWT_SESSION: ctx.id, CWT_WORKTREE: ctx.worktree }, signal);
       }
-    },
-  },
-  {
-    id: 'unlock',
-    title: 'Release the repository lock',
-    run: async (ctx) => {
-      await ctx.lock?.release();
-      ctx.lock = undefined;
     },
   },
 ];

@@ -52,6 +52,20 @@ export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
   setup: [],
 };
 
+/** zod/mini ships no messages; say what is wrong in words a user can act on. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `has unknown key(s): ${issue.keys.join(', ')}; known keys: ${Object.keys(ConfigFileSchema.shape).join(', ')}`;
+    case 'invalid_type':
+      return `should be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+    case 'too_small':
+      return 'must not be empty';
+    default:
+      return issue.message && issue.message !== 'Invalid input' ? `should be ${issue.message}` : 'is invalid';
+  }
+}
+
 function readConfigFile(path: string): ConfigFile | undefined {
   let text: string;
   try {
@@ -69,7 +83,7 @@ function readConfigFile(path: string): ConfigFile | undefined {
   const parsed = ConfigFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(MESSAGES.configInvalid(path, issue.path.join('.') || '(top level)', issue.message));
+    throw new UsageError(MESSAGES.configInvalid(path, issue.path.join('.') || '(top level)', describeIssue(issue)));
   }
   return parsed.data;
 }

@@ -47,8 +47,8 @@ export function runGitResult(args: readonly string[], options: GitOptions): Prom
     const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env), stdio: [stdin, 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') reject(new EnvironmentError(MESSAGES.gitMissing));
       else reject(error);

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockBusyError } from './errors.js';
-import { getHostId, isHolderAlive, isPidAlive, type LivenessProbe } from './liveness.js';
+import { getHostId, isPidAlive, type LivenessProbe } from './liveness.js';
 import type { LockRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
@@ -26,9 +26,14 @@ export interface AcquireOptions {
   signal?: AbortSignal;
 }
 
-/** True when `lock`'s holder may be displaced: its pid is dead on this host, or its heartbeat expired. */
+/**
+ * True when `lock`'s holder may be displaced: its pid is dead on this host, or its heartbeat is older than
+ * the lock's TTL (a hung holder). Stricter than session liveness, where either sign of life is enough:
+ * a lock blocks others, so it must prove both.
+ */
 export function isLockStale(lock: LockRecord, probe: LivenessProbe): boolean {
-  return !isHolderAlive(lock, lock.ttlMs, probe);
+  if (lock.host === probe.host && !probe.isPidAlive(lock.pid)) return true;
+  return probe.now - lock.heartbeatAt >= lock.ttlMs;
 }
 
 /** The next wait in a jittered exponential backoff, capped. */
@@ -41,6 +46,34 @@ export interface LockHandle {
   lock: LockRecord;
   /** Releases the lock; false when it had been taken over meanwhile. */
   release(): Promise<boolean>;
+  /** True once a heartbeat found the lock taken over by someone else. */
+  readonly lost: boolean;
+}
+
+/** Heartbeats a held lock a few times per TTL until released; notices a takeover. */
+function holdLock(store: Store, lock: LockRecord): LockHandle {
+  let lost = false;
+  let released = false;
+  const timer = setInterval(() => {
+    store
+      .heartbeatLock(lock.name, lock.token, Date.now())
+      .then((held) => {
+        if (!held && !released) lost = true;
+      })
+      .catch(() => {});
+  }, Math.max(250, Math.floor(lock.ttlMs / 3)));
+  timer.unref();
+  return {
+    lock,
+    get lost() {
+      return lost;
+    },
+    release: async () => {
+      released = true;
+      clearInterval(timer);
+      return store.releaseLock(lock.name, lock.token);
+    },
+  };
 }
 
 /** Acquires a named lock, waiting up to `waitMs`; throws LockBusyError naming the holder when it cannot. */
@@ -67,8 +100,7 @@ export async function acquireLock(store: Store, options: AcquireOptions): Promis
     );
     if (result.acquired) {
       if (result.takenOver) options.onTakeover?.(result.takenOver);
-      const { lock } = result;
-      return { lock, release: () => store.releaseLock(lock.name, lock.token) };
+      return holdLock(store, result.lock);
     }
     if (Date.now() >= deadline || options.signal?.aborted) {
       throw new LockBusyError(MESSAGES.lockBusy(result.current, now), { hint: MESSAGES.lockBusyHint(options.name) });

@@ -1,0 +1,40 @@
+/**
+ * Test sandboxes: every test gets its own HOME, CWT_HOME and CWT_CLAUDE_HOME under a temporary root, so no
+ * test ever touches the developer's real ~/.claude or state dir, and no user config is read.
+ */
+import { mkdtempSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Sandbox {
+  root: string;
+  home: string;
+  cwtHome: string;
+  claudeHome: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+/** Variables of the outer environment that would leak the developer's or CI's state into a test. */
+const LEAKY = ['CWT_SESSION', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
+
+export function createSandbox(prefix = 'cwt-test-'): Sandbox {
+  // realpath: macOS-style /tmp symlinks would make git report different paths than we computed.
+  const root = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  const home = join(root, 'home');
+  const cwtHome = join(root, 'state');
+  const claudeHome = join(home, '.claude');
+  mkdirSync(home, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of LEAKY) delete env[name];
+  Object.assign(env, {
+    HOME: home,
+    CWT_HOME: cwtHome,
+    CWT_CLAUDE_HOME: claudeHome,
+    CWT_NO_USER_CONFIG: '1',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
+    NO_COLOR: '1',
+  });
+  return { root, home, cwtHome, claudeHome, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}

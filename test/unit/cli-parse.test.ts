@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, parseCommandLine, renderCommandHelp, reportError } from '../../src/cli.js';
+import { ConflictError, ExitCode, UsageError } from '../../src/core/errors.js';
+
+function run(argv: string[]) {
+  const action = parseCommandLine(argv);
+  if (action.kind !== 'run') throw new Error(`expected a run action, got ${action.kind}`);
+  return action.parsed;
+}
+
+describe('parseCommandLine', () => {
+  it.each([
+    [['new', 'feat/x'], 'new', ['feat/x'], {}, []],
+    [['new', 'feat/x', '--from', 'main', '--no-launch'], 'new', ['feat/x'], { from: 'main', 'no-launch': true }, []],
+    [['new', 'feat/x', '--', '-p', 'hi', '--verbose'], 'new', ['feat/x'], {}, ['-p', 'hi', '--verbose']],
+    [['ls', '--json'], 'status', [], { json: true }, []],
+    [['end', 'feat/x', '--remove', '--delete-branch'], 'end', ['feat/x'], { remove: true, 'delete-branch': true }, []],
+    [['attach', 'abcd1234', '--', '--continue'], 'attach', ['abcd1234'], {}, ['--continue']],
+    [['gc', '--dry-run'], 'gc', [], { 'dry-run': true }, []],
+  ])('%j', (argv, command, positionals, values, rest) => {
+    const parsed = run(argv);
+    expect(parsed.command).toBe(command);
+    expect(parsed.positionals).toEqual(positionals);
+    expect(parsed.values).toMatchObject(values);
+    expect(parsed.rest).toEqual(rest);
+  });
+
+  it.each([
+    [['frobnicate']],
+    [['new']],
+    [['new', '-x']],
+    [['new', 'a', 'b']],
+    [['status', '--bogus']],
+    [['status', 'extra']],
+    [['status', '--', 'x']],
+    [['new', 'x', '--from']],
+  ])('rejects %j as bad usage (exit 2)', (argv) => {
+    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+  });
+
+  it('shows help for no arguments, --help, help <command> and <command> --help', () => {
+    expect(parseCommandLine([]).kind).toBe('help');
+    expect(parseCommandLine(['--help']).kind).toBe('help');
+    const byHelp = parseCommandLine(['help', 'ls']);
+    const byFlag = parseCommandLine(['status', '--help']);
+    expect(byHelp).toEqual(byFlag);
+    expect(byFlag).toEqual({ kind: 'help', text: renderCommandHelp('status') });
+  });
+
+  it('gives every command usage, a summary and examples', () => {
+    for (const [name, spec] of Object.entries(COMMANDS)) {
+      expect(spec.usage.startsWith(`cwt ${name}`)).toBe(true);
+      expect(spec.help).toContain('Example');
+    }
+  });
+});
+
+describe('reportError', () => {
+  it('maps errors to exit codes and prints message and next step', () => {
+    let text = '';
+    const code = reportError(new UsageError('bad thing', { hint: 'do this' }), (t) => (text += t));
+    expect(code).toBe(ExitCode.usage);
+    expect(text).toBe('cwt: bad thing\n  next: do this\n');
+    expect(reportError(new ConflictError('c'), () => {})).toBe(ExitCode.conflict);
+  });
+  it('treats unknown errors as internal bugs', () => {
+    let text = '';
+    expect(reportError(new TypeError('oops'), (t) => (text += t))).toBe(ExitCode.internal);
+    expect(text).toContain('bug');
+  });
+});

@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireLock, isLockStale, nextBackoff } from '../../src/core/locks.js';
+import { SqliteStore } from '../../src/core/store/sqlite.js';
+import type { LockRecord } from '../../src/core/store/store.js';
+import { LockBusyError } from '../../src/core/errors.js';
+import { createSandbox, type Sandbox } from '../helpers/env.js';
+
+const lock = (overrides: Partial<LockRecord> = {}): LockRecord => ({
+  name: 'n', holder: 'h', session: null, token: 1, pid: 100, host: 'here', acquiredAt: 0, heartbeatAt: 0, ttlMs: 1000, note: null, ...overrides,
+});
+
+describe('isLockStale', () => {
+  const probe = (now: number, alive: boolean) => ({ now, host: 'here', ttlMs: 1000, isPidAlive: () => alive });
+  it.each([
+    ['fresh heartbeat, dead pid on this host', lock({ heartbeatAt: 900 }), probe(1000, false), true],
+    ['fresh heartbeat, live pid', lock({ heartbeatAt: 900 }), probe(1000, true), false],
+    ['expired heartbeat, live pid on this host (a hung holder)', lock({ heartbeatAt: 0 }), probe(5000, true), true],
+    ['expired heartbeat, dead pid', lock({ heartbeatAt: 0 }), probe(5000, false), true],
+    ['other host, fresh heartbeat (pid not probed)', lock({ host: 'there', heartbeatAt: 900 }), probe(1000, false), false],
+    ['other host, expired heartbeat', lock({ host: 'there', heartbeatAt: 0 }), probe(5000, true), true],
+  ])('%s -> %s', (_, record, p, stale) => expect(isLockStale(record, p)).toBe(stale));
+});
+
+describe('nextBackoff', () => {
+  it('grows but stays under the cap', () => {
+    let delay = 10;
+    for (let i = 0; i < 50; i++) {
+      delay = nextBackoff(delay, 500);
+      expect(delay).toBeGreaterThan(0);
+      expect(delay).toBeLessThanOrEqual(500);
+    }
+  });
+});
+
+describe('acquireLock', () => {
+  let sandbox: Sandbox;
+  let store: SqliteStore;
+  beforeEach(() => {
+    sandbox = createSandbox();
+    store = new SqliteStore(sandbox.cwtHome);
+  });
+  afterEach(async () => {
+    await store.close();
+    sandbox.cleanup();
+  });
+
+  it('fails past the wait with a message naming the holder and its note', async () => {
+    const held = await acquireLock(store, { name: 'deploy', note: 'fixing prod', env: sandbox.env });
+    const started = Date.now();
+    const error = await acquireLock(store, { name: 'deploy', waitMs: 200, env: sandbox.env }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockBusyError);
+    expect((error as Error).message).toContain(`pid ${process.pid}`);
+    expect((error as Error).message).toContain('fixing prod');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    await held.release();
+  });
+
+  it('gets the lock as soon as the holder releases it while waiting', async () => {
+    const held = await acquireLock(store, { name: 'deploy', env: sandbox.env });
+    setTimeout(() => void held.release(), 100);
+    const second = await acquireLock(store, { name: 'deploy', waitMs: 5000, env: sandbox.env });
+    expect(second.lock.token).toBe(held.lock.token + 1);
+    await second.release();
+  });
+
+  it('takes over a lock whose holder process is dead, and says so', async () => {
+    const dead = await store.acquireLock(
+      { name: 'deploy', holder: 'ghost', session: null, pid: 2 ** 22 + 12345, host: (await import('../../src/core/liveness.js')).getHostId(sandbox.env), ttlMs: 60_000, note: null, now: Date.now() },
+      () => false,
+    );
+    expect(dead.acquired).toBe(true);
+    const displaced: LockRecord[] = [];
+    const handle = await acquireLock(store, { name: 'deploy', env: sandbox.env, onTakeover: (previous) => displaced.push(previous) });
+    expect(displaced.map((l) => l.holder)).toEqual(['ghost']);
+    expect(handle.lock.token).toBe(2);
+    await handle.release();
+  });
+});
