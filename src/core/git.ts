@@ -114,8 +114,9 @@ export async function resolveRepo(cwd: string, env?: NodeJS.ProcessEnv): Promise
 
 /** True when git accepts `name` as a branch name (`git check-ref-format --branch`). */
 export async function isValidBranchName(name: string, cwd: string): Promise<boolean> {
-  // Names starting with '-' would be read as options by later commands; git itself refuses them as branches.
-  if (name === '' || name.startsWith('-')) return false;
+  // '-x' would read as an option to later commands; a lone '@' is accepted by git as refs/heads/@ but means
+  // HEAD in revision syntax, so `git log @` would silently show the wrong branch.
+  if (name === '' || name.startsWith('-') || name === '@') return false;
   const result = await runGitResult(['check-ref-format', '--branch', name], { cwd, okCodes: [1, 128] });
   return result.code === 0 && result.stdout === name;
 }

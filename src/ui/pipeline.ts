@@ -41,7 +41,13 @@ export function chooseRenderer(options: { quiet: boolean; env: NodeJS.ProcessEnv
 async function waitAtFailpoint(stepId: string, options: PipelineOptions, signal: AbortSignal): Promise<void> {
   if (options.env.CWT_FAILPOINT !== `after:${stepId}`) return;
   options.output.stderr(`cwt-failpoint: ${stepId}`);
-  if (!signal.aborted) await once(signal, 'abort');
+  // Signal listeners do not keep the event loop alive; a timer does, until the signal comes.
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    if (!signal.aborted) await once(signal, 'abort');
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 /** A listr2 logger writing to stderr only. */

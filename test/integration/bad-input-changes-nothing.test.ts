@@ -1,0 +1,93 @@
+/** Bad input gets a clear error, the documented exit code, and leaves no trace. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { createScenario, emptyFootprint, type Scenario } from '../helpers/scenario.js';
+import { runCwt } from '../helpers/cli.js';
+import { writeFile } from '../helpers/git.js';
+
+let s: Scenario;
+beforeAll(() => {
+  s = createScenario();
+});
+afterAll(() => s.cleanup());
+
+describe('cwt new with bad input', () => {
+  it.each([['a..b'], ['-x'], ['a b'], ['@'], [''], ['feat/.lock'], ['x~1'], ['refs/heads/'], ['feat:x']])(
+    'branch %j exits 2 and creates nothing',
+    async (branch) => {
+      // `--` would hand "-x" to the agent; pass every name as the positional it would be.
+      const result = await s.cwt(['new', branch, '--no-launch']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^cwt: /m);
+      expect(result.stderr).toContain('next:');
+      expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+    },
+  );
+
+  it('an unknown --from ref exits 2 and creates nothing', async () => {
+    const result = await s.cwt(['new', 'feat/x', '--from', 'no-such-ref', '--no-launch']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("'no-such-ref' does not name a commit");
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+  });
+
+  it('a --path that exists and is not empty exits 2 and creates nothing', async () => {
+    const occupied = join(s.root, 'occupied');
+    writeFile(occupied, 'keep.txt', 'mine\n');
+    const result = await s.cwt(['new', 'feat/x', '--path', occupied, '--no-launch']);
+    expect(result.code).toBe(2);
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+  });
+
+  it('a --path inside the main checkout exits 2', async () => {
+    const result = await s.cwt(['new', 'feat/x', '--path', join(s.repo, 'nested'), '--no-launch']);
+    expect(result.code).toBe(2);
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+  });
+
+  it('a missing agent exits 4, names --agent and how to install Claude Code, and creates nothing', async () => {
+    // No directory that holds any `claude` (npm puts node_modules/.bin, with the real one, on PATH).
+    const env = { ...s.env, PATH: s.env.PATH!.split(delimiter).filter((dir) => !existsSync(join(dir, 'claude'))).join(delimiter) };
+    const result = await s.cwt(['new', 'feat/x'], { env });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain("the agent 'claude' was not found");
+    expect(result.stderr).toContain('--agent');
+    expect(result.stderr).toContain('npm install -g @anthropic-ai/claude-code');
+    const other = await s.cwt(['new', 'feat/x', '--agent', 'no-such-agent-cwt']);
+    expect(other.code).toBe(4);
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+  });
+
+  it('an invalid repository config exits 2 naming the file and key', async () => {
+    writeFile(s.repo, '.cwt.json', JSON.stringify({ sessionTtl: 'forever' }));
+    const result = await s.cwt(['new', 'feat/x', '--no-launch']);
+    writeFile(s.repo, '.cwt.json', '{}');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('.cwt.json');
+    expect(result.stderr).toContain('sessionTtl');
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+  });
+
+  it('outside a git repository exits 4', async () => {
+    const elsewhere = join(s.root, 'not-a-repo');
+    mkdirSync(elsewhere, { recursive: true });
+    const result = await runCwt(['new', 'feat/x', '--no-launch'], { cwd: elsewhere, env: s.env });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('is not inside a git repository');
+  });
+
+  it('unknown commands and options exit 2 with a pointer to --help', async () => {
+    for (const args of [['frobnicate'], ['status', '--bogus'], ['new']]) {
+      const result = await s.cwt(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('--help');
+    }
+  });
+
+  it('end and attach of an unknown session exit 2', async () => {
+    expect((await s.cwt(['end', 'nope'])).code).toBe(2);
+    expect((await s.cwt(['attach', 'nope'])).code).toBe(2);
+    expect((await s.cwt(['end'])).code).toBe(2);
+  });
+});
