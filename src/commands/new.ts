@@ -14,7 +14,9 @@ import { ensureExcluded } from '../core/exclude.js';
 import {
   addWorktree,
   deleteBranch,
+  findClashingBranch,
   findWorktreeOfBranch,
+  listLocalBranches,
   hasLocalBranch,
   isTracked,
   isValidBranchName,
@@ -34,7 +36,7 @@ import {
 } from '../core/harness.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
-import { seedNamespace } from '../core/memory.js';
+import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
 import { getSessionNotesPath, getSessionSettingsPath, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
 import { pickFreeName, toBranchSlug } from '../core/slug.js';
@@ -71,10 +73,14 @@ interface NewContext {
   branch: string;
   createBranchFrom: string | undefined;
   worktree: string;
+  /** True when the user chose the path (--path); otherwise it is re-picked under the lock. */
+  explicitPath: boolean;
   cwtHome: string;
   claudeHome: string;
   stateDir: string;
-  memoryDir: string;
+  /** Where namespaces of this repository live; the session's own is claimed under the repository lock. */
+  namespaceRoot: string;
+  memoryDir: string | undefined;
   memoryBase: string;
   canonicalMemoryDir: string;
   settingsPath: string;
@@ -131,6 +137,8 @@ async function preflight(options: NewOptions, store: Store, env: NodeJS.ProcessE
       throw new UsageError(MESSAGES.fromWithExistingBranch(branch), { hint: MESSAGES.fromWithExistingBranchHint(branch) });
     }
   } else {
+    const clash = findClashingBranch(branch, await listLocalBranches(repo.topLevel));
+    if (clash !== undefined) throw new UsageError(MESSAGES.branchClash(branch, clash), { hint: MESSAGES.branchClashHint });
     const from = options.from ?? 'HEAD';
     createBranchFrom = await resolveCommit(from, repo.topLevel);
     if (!createBranchFrom) throw new UsageError(MESSAGES.unknownRef(from), { hint: MESSAGES.unknownRefHint });
@@ -157,10 +165,12 @@ async function preflight(options: NewOptions, store: Store, env: NodeJS.ProcessE
     branch,
     createBranchFrom,
     worktree,
+    explicitPath: options.path !== undefined,
     cwtHome,
     claudeHome,
     stateDir,
-    memoryDir: join(namespaceRoot, pickFreeName(toBranchSlug(branch), (name) => existsSync(join(namespaceRoot, name)))),
+    namespaceRoot,
+    memoryDir: undefined,
     memoryBase: join(stateDir, 'memory-base'),
     canonicalMemoryDir: getCanonicalMemoryDir(claudeHome, repo.mainWorktree),
     settingsPath: getSessionSettingsPath(stateDir),
@@ -217,7 +227,10 @@ const STEPS: PipelineStep<NewContext>[] = [
       if (ctx.createBranchFrom !== undefined && (await hasLocalBranch(ctx.branch, ctx.repo.topLevel))) {
         throw new UsageError(MESSAGES.fromWithExistingBranch(ctx.branch), { hint: MESSAGES.fromWithExistingBranchHint(ctx.branch) });
       }
-      if (existsSync(ctx.worktree) && !isEmptyDir(ctx.worktree)) {
+      if (!ctx.explicitPath) {
+        // Another `cwt new` may have taken the name picked in the preflight; pick again, now under the lock.
+        ctx.worktree = resolveDefaultWorktreePath(ctx.repo.mainWorktree, ctx.config.worktreeDir, ctx.branch);
+      } else if (existsSync(ctx.worktree) && !isEmptyDir(ctx.worktree)) {
         throw new UsageError(MESSAGES.pathExists(ctx.worktree), { hint: MESSAGES.pathExistsHint });
       }
       ctx.worktreeStarted = true;
@@ -236,6 +249,21 @@ const STEPS: PipelineStep<NewContext>[] = [
       if (ctx.createBranchFrom !== undefined && (await hasLocalBranch(ctx.branch, ctx.repo.topLevel))) {
         await deleteBranch(ctx.branch, ctx.repo.topLevel, true);
       }
+    },
+  },
+  {
+    id: 'memory',
+    title: 'Seed the memory namespace from canonical memory',
+    run: async (ctx) => {
+      ensurePrivateDir(ctx.stateDir);
+      ctx.memoryDir = claimNamespaceDir(ctx.namespaceRoot, toBranchSlug(ctx.branch));
+      seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: ctx.memoryDir, base: ctx.memoryBase });
+    },
+    rollback: async (ctx) => {
+      // Both are this session's alone: the namespace was claimed by an exclusive mkdir, the state dir is
+      // named by the fresh session id. Nothing of anyone else's is inside.
+      if (ctx.memoryDir !== undefined) rmSync(ctx.memoryDir, { recursive: true, force: true });
+      rmSync(ctx.stateDir, { recursive: true, force: true });
     },
   },
   {
@@ -259,7 +287,7 @@ const STEPS: PipelineStep<NewContext>[] = [
         state: 'live',
         endedAt: null,
         agentExit: null,
-        memoryDir: ctx.memoryDir,
+        memoryDir: ctx.memoryDir!,
         memoryBase: ctx.memoryBase,
       };
       ctx.session = session;
@@ -284,19 +312,6 @@ const STEPS: PipelineStep<NewContext>[] = [
     },
   },
   {
-    id: 'memory',
-    title: 'Seed the memory namespace from canonical memory',
-    run: async (ctx) => {
-      ensurePrivateDir(ctx.stateDir);
-      seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: ctx.memoryDir, base: ctx.memoryBase });
-    },
-    rollback: async (ctx) => {
-      // Both were chosen as fresh names in the preflight: nothing of anyone else's is inside.
-      rmSync(ctx.memoryDir, { recursive: true, force: true });
-      rmSync(ctx.stateDir, { recursive: true, force: true });
-    },
-  },
-  {
     id: 'instructions',
     title: `Write ${CLAUDE_LOCAL_MD} and the session settings`,
     run: async (ctx) => {
@@ -310,7 +325,7 @@ const STEPS: PipelineStep<NewContext>[] = [
         branch: ctx.branch,
         worktree: ctx.worktree,
         mainWorktree: ctx.repo.mainWorktree,
-        memoryDir: ctx.memoryDir,
+        memoryDir: ctx.memoryDir!,
         canonicalMemoryDir: ctx.canonicalMemoryDir,
         siblings: describeSiblings(siblings, now),
       });
@@ -323,7 +338,7 @@ const STEPS: PipelineStep<NewContext>[] = [
       } else {
         writeFileAtomic(join(ctx.worktree, CLAUDE_LOCAL_MD), text);
       }
-      writeFileAtomic(ctx.settingsPath, `${JSON.stringify(buildSessionSettings({ memoryDir: ctx.memoryDir }), null, 2)}\n`, {
+      writeFileAtomic(ctx.settingsPath, `${JSON.stringify(buildSessionSettings({ memoryDir: ctx.memoryDir! }), null, 2)}\n`, {
         mode: PRIVATE_FILE_MODE,
       });
     },

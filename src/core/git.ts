@@ -176,6 +176,20 @@ export async function hasLocalBranch(branch: string, cwd: string): Promise<boole
   return result.code === 0;
 }
 
+/** Local branch names (short form). */
+export async function listLocalBranches(cwd: string): Promise<string[]> {
+  const stdout = await runGit(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'], { cwd });
+  return stdout === '' ? [] : stdout.split('\n');
+}
+
+/**
+ * The existing branch that makes `branch` impossible to create because one name is a directory of the
+ * other in refs/heads (`feat/x` vs `feat/x/y`). Pure.
+ */
+export function findClashingBranch(branch: string, existing: readonly string[]): string | undefined {
+  return existing.find((other) => other.startsWith(`${branch}/`) || branch.startsWith(`${other}/`));
+}
+
 /** Resolves a revision to a full commit id; undefined when it does not name a commit. */
 export async function resolveCommit(rev: string, cwd: string): Promise<string | undefined> {
   const result = await runGitResult(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {

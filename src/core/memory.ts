@@ -3,6 +3,7 @@
  * copy kept in the state dir as the base of the later 3-way merge.
  */
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensurePrivateDir } from './atomic.js';
 
 export interface SeedResult {
@@ -14,6 +15,7 @@ function copyTree(from: string, to: string): number {
   let files = 0;
   cpSync(from, to, {
     recursive: true,
+    // The namespace is freshly claimed and empty; never overwrite anything all the same.
     errorOnExist: true,
     force: false,
     // Links are copied as links (never followed out of the memory dir); count regular files.
@@ -26,9 +28,28 @@ function copyTree(from: string, to: string): number {
   return files;
 }
 
-/** Creates the namespace and the merge base, both holding a copy of canonical memory as it is now. */
+/**
+ * Claims a fresh namespace directory under `root`: `<slug>`, else `<slug>-2`, … Each candidate is created
+ * with an exclusive mkdir, so two sessions can never end up sharing one, whatever runs concurrently.
+ */
+export function claimNamespaceDir(root: string, slug: string): string {
+  mkdirSync(root, { recursive: true });
+  for (let n = 1; ; n++) {
+    const candidate = join(root, n === 1 ? slug : `${slug}-${n}`);
+    try {
+      mkdirSync(candidate);
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/**
+ * Fills a freshly claimed namespace and creates the merge base, both holding a copy of canonical memory as
+ * it is now.
+ */
 export function seedNamespace(options: { canonical: string; namespace: string; base: string }): SeedResult {
-  mkdirSync(options.namespace, { recursive: true });
   ensurePrivateDir(options.base);
   if (!existsSync(options.canonical)) return { files: 0 };
   const files = copyTree(options.canonical, options.namespace);

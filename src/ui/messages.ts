@@ -34,6 +34,9 @@ export const MESSAGES = {
   branchCheckedOut: (branch: string, path: string) => `branch '${branch}' is already checked out in ${path}`,
   branchCheckedOutHint: (branch: string, sessionId: string | undefined) =>
     sessionId ? `resume that session with: cwt attach ${sessionId}` : `pick another branch, or work in that checkout: cd <path>; to resume a cwt session there: cwt attach ${branch}`,
+  branchClash: (branch: string, existing: string) =>
+    `branch '${branch}' cannot be created next to the existing branch '${existing}' (git keeps one as a directory of the other)`,
+  branchClashHint: 'choose a name that is neither a prefix path of an existing branch nor inside one',
   unknownRef: (ref: string) => `--from '${ref}' does not name a commit`,
   unknownRefHint: 'pass a branch, tag or commit id that exists: git log --oneline -5',
   fromWithExistingBranch: (branch: string) => `branch '${branch}' already exists, so --from has nothing to start from`,

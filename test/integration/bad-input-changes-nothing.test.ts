@@ -25,6 +25,16 @@ describe('cwt new with bad input', () => {
     },
   );
 
+  it('a branch that clashes with an existing one as a ref path exits 2 and creates nothing else', async () => {
+    const { git: runGit } = await import('../helpers/git.js');
+    runGit(s.repo, ['branch', 'feat/x/y']);
+    const result = await s.cwt(['new', 'feat/x', '--no-launch']);
+    runGit(s.repo, ['branch', '-D', 'feat/x/y']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("existing branch 'feat/x/y'");
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+  });
+
   it('an unknown --from ref exits 2 and creates nothing', async () => {
     const result = await s.cwt(['new', 'feat/x', '--from', 'no-such-ref', '--no-launch']);
     expect(result.code).toBe(2);

@@ -24,7 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => s.cleanup());
 
-const STEPS = ['lock', 'worktree', 'register', 'include', 'memory', 'instructions', 'unlock', 'setup'];
+const STEPS = ['lock', 'worktree', 'memory', 'register', 'include', 'instructions', 'unlock', 'setup'];
 
 describe('interrupting cwt new', () => {
   it.each(STEPS.map((step) => [step, step === 'memory' ? 'SIGTERM' : 'SIGINT'] as const))(

@@ -40,6 +40,21 @@ describe('parallel cwt new', () => {
     }
   });
 
+  it('branches whose names slug alike, started at once, never share a worktree or a memory namespace', async () => {
+    const branches = ['feat/x', 'feat-x', 'feat--x'];
+    const results = await Promise.all([
+      ...branches.map((branch) => s.cwt(['new', branch, '--no-launch'])),
+      // Explicit paths, same namespace slug: the namespace must still be claimed exclusively.
+      s.cwt(['new', 'feat+x', '--path', join(s.root, 'explicit-1'), '--no-launch']),
+      s.cwt(['new', 'feat=x', '--path', join(s.root, 'explicit-2'), '--no-launch']),
+    ]);
+    for (const result of results) expect(result.code).toBe(0);
+    const sessions = await s.sessions();
+    expect(sessions).toHaveLength(5);
+    expect(new Set(sessions.map((x) => x.worktree)).size).toBe(5);
+    expect(new Set(sessions.map((x) => x.memoryDir)).size).toBe(5);
+  });
+
   it('the naive way (parallel git worktree add, no lock) fails on this machine', async () => {
     const naive = (round: number, i: number) =>
       new Promise<number>((resolve) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatAge, formatAgo, parseDuration } from '../../src/core/duration.js';
-import { parseStatusPorcelain, parseWorktreeList } from '../../src/core/git.js';
+import { findClashingBranch, parseStatusPorcelain, parseWorktreeList } from '../../src/core/git.js';
 import { renderTemplate, toProjectKey } from '../../src/core/harness.js';
 import { pickFreeName, toBranchSlug } from '../../src/core/slug.js';
 import { selectIncludedPaths } from '../../src/core/worktreeinclude.js';
@@ -128,4 +128,12 @@ describe('agent command line', () => {
     expect(isClaudeAgent('aider')).toBe(false);
     expect(buildAgentArgs({ agent: 'aider', settingsPath: '/s.json', agentArgs: ['--yes'] })).toEqual(['--yes']);
   });
+});
+
+describe('findClashingBranch', () => {
+  it.each([
+    ['feat/x', ['feat/x/y'], 'feat/x/y'],
+    ['feat/x/y', ['main', 'feat/x'], 'feat/x'],
+    ['feat/x', ['feat/xy', 'feat-x', 'main'], undefined],
+  ])('%s among %j -> %s', (branch, existing, clash) => expect(findClashingBranch(branch, existing)).toBe(clash));
 });
