@@ -166,12 +166,12 @@ export function renderMainHelp(): string {
   return [
     'cwt: run several Claude Code sessions on one repository without them eating each other’s work',
     '',
-    'Usage: cwt <command> [options]',
+    'Usage: cwt [-C <dir>] <command> [options]',
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
     '',
-    'Global options: --help, --debug (timed trace on stderr), --version',
+    'Global options: -C <dir> (run as if started in <dir>), --help, --debug (timed trace on stderr), --version',
     'Exit codes: 0 done, 1 conflict or failed check, 2 bad usage, 3 busy, 4 environment',
     'Run cwt <command> --help for a command’s options and examples.',
   ].join('\n');
@@ -237,9 +237,26 @@ export function reportError(error: unknown, write: (text: string) => void = (t) 
   return known.exitCode;
 }
 
+/** Splits a leading `-C <dir>` (as git has it: run as if started in <dir>) from the rest of argv. Pure. */
+export function splitDirectoryOption(argv: readonly string[]): { directory: string | undefined; rest: readonly string[] } {
+  if (argv[0] !== '-C') return { directory: undefined, rest: argv };
+  if (argv[1] === undefined || argv[1] === '') {
+    throw new UsageError(MESSAGES.badArguments('-C', 'needs a directory'), { hint: 'cwt -C <dir> <command> …' });
+  }
+  return { directory: argv[1], rest: argv.slice(2) };
+}
+
 export async function main(argv: readonly string[], version: string): Promise<number> {
   try {
-    const action = parseCommandLine(argv);
+    const { directory, rest } = splitDirectoryOption(argv);
+    if (directory !== undefined) {
+      try {
+        process.chdir(directory);
+      } catch {
+        throw new UsageError(`cannot change to directory '${directory}'`, { hint: 'check the path given to -C' });
+      }
+    }
+    const action = parseCommandLine(rest);
     if (action.kind === 'help') {
       process.stdout.write(`${action.text}\n`);
       return ExitCode.ok;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, parseCommandLine, renderCommandHelp, reportError } from '../../src/cli.js';
+import { COMMANDS, parseCommandLine, renderCommandHelp, reportError, splitDirectoryOption } from '../../src/cli.js';
 import { ConflictError, ExitCode, UsageError } from '../../src/core/errors.js';
 
 function run(argv: string[]) {
@@ -68,4 +68,12 @@ describe('reportError', () => {
     expect(reportError(new TypeError('oops'), (t) => (text += t))).toBe(ExitCode.internal);
     expect(text).toContain('bug');
   });
+});
+
+describe('splitDirectoryOption', () => {
+  it('takes a leading -C <dir> like git', () => {
+    expect(splitDirectoryOption(['-C', '/r', 'status'])).toEqual({ directory: '/r', rest: ['status'] });
+    expect(splitDirectoryOption(['status', '-C', '/r'])).toEqual({ directory: undefined, rest: ['status', '-C', '/r'] });
+  });
+  it('refuses -C without a directory', () => expect(() => splitDirectoryOption(['-C'])).toThrow(UsageError));
 });
