@@ -13,9 +13,12 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ScriptedTurn =
+export type ScriptedReply =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; name: string; input: Record<string, unknown>; id?: string; text?: string };
+
+/** A fixed reply, or one computed from the request it answers (e.g. to use a path the system prompt names). */
+export type ScriptedTurn = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
 
 export interface RecordedRequest {
   method: string;
@@ -86,7 +89,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
   let server: Server | undefined;
   let port = 0;
 
-  function streamReply(res: ServerResponse, body: unknown, turn: ScriptedTurn | undefined, fallback: string): void {
+  function streamReply(res: ServerResponse, body: unknown, turn: ScriptedReply | undefined, fallback: string): void {
     const requestedModel = body && typeof body === 'object' && typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : model;
     const id = `msg_fake_${++messageCounter}`;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'close', 'request-id': `req_fake_${messageCounter}` });
@@ -177,8 +180,9 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
       const streaming = Boolean(body && typeof body === 'object' && (body as { stream?: unknown }).stream === true);
       if (isMainTurn(body)) {
         record.kind = 'main';
-        const turn = script[mainTurns];
+        const step = script[mainTurns];
         mainTurns += 1;
+        const turn = typeof step === 'function' ? step(record) : step;
         if (streaming) streamReply(res, body, turn, finalText);
         else plainMessage(res, body, turn?.type === 'text' ? turn.text : finalText);
       } else {
