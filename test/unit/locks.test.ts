@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireLock, isLockStale, nextBackoff } from '../../src/core/locks.js';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { LockRecord } from '../../src/core/store/store.js';
 import { LockBusyError } from '../../src/core/errors.js';
-import { createSandbox, type Sandbox } from '../helpers/env.js';
+import { useStoreFixture } from '../helpers/store.js';
 
 const lock = (overrides: Partial<LockRecord> = {}): LockRecord => ({
   name: 'n', holder: 'h', session: null, token: 1, pid: 100, host: 'here', acquiredAt: 0, heartbeatAt: 0, ttlMs: 1000, note: null, ...overrides,
@@ -33,21 +32,12 @@ describe('nextBackoff', () => {
 });
 
 describe('acquireLock', () => {
-  let sandbox: Sandbox;
-  let store: SqliteStore;
-  beforeEach(() => {
-    sandbox = createSandbox();
-    store = new SqliteStore(sandbox.cwtHome);
-  });
-  afterEach(async () => {
-    await store.close();
-    sandbox.cleanup();
-  });
+  const fixture = useStoreFixture();
 
   it('fails past the wait with a message naming the holder and its note', async () => {
-    const held = await acquireLock(store, { name: 'deploy', note: 'fixing prod', env: sandbox.env });
+    const held = await acquireLock(fixture.store, { name: 'deploy', note: 'fixing prod', env: fixture.sandbox.env });
     const started = Date.now();
-    const error = await acquireLock(store, { name: 'deploy', waitMs: 200, env: sandbox.env }).catch((e: unknown) => e);
+    const error = await acquireLock(fixture.store, { name: 'deploy', waitMs: 200, env: fixture.sandbox.env }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockBusyError);
     expect((error as Error).message).toContain(`pid ${process.pid}`);
     expect((error as Error).message).toContain('fixing prod');
@@ -56,21 +46,21 @@ describe('acquireLock', () => {
   });
 
   it('gets the lock as soon as the holder releases it while waiting', async () => {
-    const held = await acquireLock(store, { name: 'deploy', env: sandbox.env });
+    const held = await acquireLock(fixture.store, { name: 'deploy', env: fixture.sandbox.env });
     setTimeout(() => void held.release(), 100);
-    const second = await acquireLock(store, { name: 'deploy', waitMs: 5000, env: sandbox.env });
+    const second = await acquireLock(fixture.store, { name: 'deploy', waitMs: 5000, env: fixture.sandbox.env });
     expect(second.lock.token).toBe(held.lock.token + 1);
     await second.release();
   });
 
   it('takes over a lock whose holder process is dead, and says so', async () => {
-    const dead = await store.acquireLock(
-      { name: 'deploy', holder: 'ghost', session: null, pid: 2 ** 22 + 12345, host: (await import('../../src/core/liveness.js')).getHostId(sandbox.env), ttlMs: 60_000, note: null, now: Date.now() },
+    const dead = await fixture.store.acquireLock(
+      { name: 'deploy', holder: 'ghost', session: null, pid: 2 ** 22 + 12345, host: (await import('../../src/core/liveness.js')).getHostId(fixture.sandbox.env), ttlMs: 60_000, note: null, now: Date.now() },
       () => false,
     );
     expect(dead.acquired).toBe(true);
     const displaced: LockRecord[] = [];
-    const handle = await acquireLock(store, { name: 'deploy', env: sandbox.env, onTakeover: (previous) => displaced.push(previous) });
+    const handle = await acquireLock(fixture.store, { name: 'deploy', env: fixture.sandbox.env, onTakeover: (previous) => displaced.push(previous) });
     expect(displaced.map((l) => l.holder)).toEqual(['ghost']);
     expect(handle.lock.token).toBe(2);
     await handle.release();

@@ -1,23 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore, SQLITE_FILE_NAME } from '../../src/core/store/sqlite.js';
 import { SQLITE_MIGRATIONS } from '../../src/core/store/migrations.js';
 import type { LockRequest, SessionRecord } from '../../src/core/store/store.js';
-import { createSandbox, type Sandbox } from '../helpers/env.js';
+import { useStoreFixture } from '../helpers/store.js';
 
-let sandbox: Sandbox;
-let store: SqliteStore;
-
-beforeEach(() => {
-  sandbox = createSandbox();
-  store = new SqliteStore(sandbox.cwtHome);
-});
-afterEach(async () => {
-  await store.close();
-  sandbox.cleanup();
-});
+const fixture = useStoreFixture();
 
 export function sampleSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
@@ -48,17 +38,19 @@ function lockRequest(overrides: Partial<LockRequest> = {}): LockRequest {
 
 describe('SqliteStore', () => {
   it('creates the state dir 0700 and the database, WAL and SHM files 0600', async () => {
-    await store.insertSession(sampleSession());
-    expect(statSync(sandbox.cwtHome).mode & 0o777).toBe(0o700);
+    await fixture.store.insertSession(sampleSession());
+    expect(statSync(fixture.sandbox.cwtHome).mode & 0o777).toBe(0o700);
     for (const suffix of ['', '-wal', '-shm']) {
-      expect(statSync(join(sandbox.cwtHome, SQLITE_FILE_NAME + suffix)).mode & 0o777).toBe(0o600);
+      expect(statSync(join(fixture.sandbox.cwtHome, SQLITE_FILE_NAME + suffix)).mode & 0o777).toBe(0o600);
     }
   });
 
   it('runs every migration once and records the schema version; reopening is a no-op', async () => {
-    await store.close();
-    store = new SqliteStore(sandbox.cwtHome);
-    const db = new Database(join(sandbox.cwtHome, SQLITE_FILE_NAME), { readonly: true });
+    await fixture.store.appendEvent({ kind: 'before-reopen' });
+    const reopened = new SqliteStore(fixture.sandbox.cwtHome);
+    expect((await reopened.listEvents()).map((e) => e.kind)).toEqual(['before-reopen']);
+    await reopened.close();
+    const db = new Database(join(fixture.sandbox.cwtHome, SQLITE_FILE_NAME), { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
@@ -66,60 +58,60 @@ describe('SqliteStore', () => {
 
   it('round-trips a session and applies patches with their event in one transaction', async () => {
     const session = sampleSession();
-    await store.insertSession(session, { kind: 'session.new', session: session.id });
-    expect(await store.getSession(session.id)).toEqual(session);
-    expect(await store.updateSession(session.id, { pid: 42, heartbeatAt: 2000 }, { kind: 'session.beat', session: session.id })).toBe(true);
-    expect(await store.getSession(session.id)).toMatchObject({ pid: 42, heartbeatAt: 2000 });
-    expect(await store.updateSession('nope', { pid: 1 }, { kind: 'x' })).toBe(false);
-    expect((await store.listEvents()).map((e) => e.kind)).toEqual(['session.new', 'session.beat']);
+    await fixture.store.insertSession(session, { kind: 'session.new', session: session.id });
+    expect(await fixture.store.getSession(session.id)).toEqual(session);
+    expect(await fixture.store.updateSession(session.id, { pid: 42, heartbeatAt: 2000 }, { kind: 'session.beat', session: session.id })).toBe(true);
+    expect(await fixture.store.getSession(session.id)).toMatchObject({ pid: 42, heartbeatAt: 2000 });
+    expect(await fixture.store.updateSession('nope', { pid: 1 }, { kind: 'x' })).toBe(false);
+    expect((await fixture.store.listEvents()).map((e) => e.kind)).toEqual(['session.new', 'session.beat']);
   });
 
   it('hides ended sessions unless asked and filters by repository', async () => {
-    await store.insertSession(sampleSession({ id: 'a1', state: 'ended' }));
-    await store.insertSession(sampleSession({ id: 'a2' }));
-    await store.insertSession(sampleSession({ id: 'a3', repo: '/other/.git' }));
-    expect((await store.listSessions({ repo: '/r/.git' })).map((s) => s.id)).toEqual(['a2']);
-    expect((await store.listSessions({ repo: '/r/.git', includeEnded: true })).map((s) => s.id)).toEqual(['a1', 'a2']);
-    expect((await store.listSessions()).map((s) => s.id)).toEqual(['a2', 'a3']);
+    await fixture.store.insertSession(sampleSession({ id: 'a1', state: 'ended' }));
+    await fixture.store.insertSession(sampleSession({ id: 'a2' }));
+    await fixture.store.insertSession(sampleSession({ id: 'a3', repo: '/other/.git' }));
+    expect((await fixture.store.listSessions({ repo: '/r/.git' })).map((s) => s.id)).toEqual(['a2']);
+    expect((await fixture.store.listSessions({ repo: '/r/.git', includeEnded: true })).map((s) => s.id)).toEqual(['a1', 'a2']);
+    expect((await fixture.store.listSessions()).map((s) => s.id)).toEqual(['a2', 'a3']);
   });
 
   it('keeps the event log append-only even against direct SQL', async () => {
-    await store.appendEvent({ kind: 'test', data: { n: 1 } });
-    const db = new Database(join(sandbox.cwtHome, SQLITE_FILE_NAME));
+    await fixture.store.appendEvent({ kind: 'test', data: { n: 1 } });
+    const db = new Database(join(fixture.sandbox.cwtHome, SQLITE_FILE_NAME));
     expect(() => db.prepare('UPDATE events SET kind = ?').run('forged')).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
     db.close();
-    expect((await store.listEvents())[0]).toMatchObject({ kind: 'test', data: { n: 1 } });
+    expect((await fixture.store.listEvents())[0]).toMatchObject({ kind: 'test', data: { n: 1 } });
   });
 
   describe('locks', () => {
     it('grants a free lock, refuses a live holder, and issues strictly increasing fencing tokens', async () => {
-      const first = await store.acquireLock(lockRequest(), () => false);
+      const first = await fixture.store.acquireLock(lockRequest(), () => false);
       expect(first).toMatchObject({ acquired: true, takenOver: null, lock: { token: 1 } });
-      const busy = await store.acquireLock(lockRequest({ holder: 's2', session: 's2' }), () => false);
+      const busy = await fixture.store.acquireLock(lockRequest({ holder: 's2', session: 's2' }), () => false);
       expect(busy).toMatchObject({ acquired: false, current: { holder: 's1', token: 1 } });
-      expect(await store.releaseLock('deploy', 1)).toBe(true);
-      const again = await store.acquireLock(lockRequest({ holder: 's2' }), () => false);
+      expect(await fixture.store.releaseLock('deploy', 1)).toBe(true);
+      const again = await fixture.store.acquireLock(lockRequest({ holder: 's2' }), () => false);
       // Released and re-acquired: the token still moves forward, never reused.
       expect(again).toMatchObject({ acquired: true, lock: { token: 2, holder: 's2' } });
     });
 
     it('takes over a stale holder and reports whom it displaced; the old token can no longer release or heartbeat', async () => {
-      await store.acquireLock(lockRequest(), () => false);
-      const takeover = await store.acquireLock(lockRequest({ holder: 's2', session: 's2' }), () => true);
+      await fixture.store.acquireLock(lockRequest(), () => false);
+      const takeover = await fixture.store.acquireLock(lockRequest({ holder: 's2', session: 's2' }), () => true);
       expect(takeover).toMatchObject({ acquired: true, lock: { token: 2 }, takenOver: { holder: 's1', token: 1 } });
-      expect(await store.heartbeatLock('deploy', 1, 20_000)).toBe(false);
-      expect(await store.releaseLock('deploy', 1)).toBe(false);
-      expect(await store.getLock('deploy')).toMatchObject({ holder: 's2', token: 2 });
-      expect((await store.listEvents()).map((e) => e.kind)).toEqual(['lock.acquire', 'lock.takeover']);
+      expect(await fixture.store.heartbeatLock('deploy', 1, 20_000)).toBe(false);
+      expect(await fixture.store.releaseLock('deploy', 1)).toBe(false);
+      expect(await fixture.store.getLock('deploy')).toMatchObject({ holder: 's2', token: 2 });
+      expect((await fixture.store.listEvents()).map((e) => e.kind)).toEqual(['lock.acquire', 'lock.takeover']);
     });
 
     it("releases every lock of a session and nobody else's", async () => {
-      await store.acquireLock(lockRequest({ name: 'a' }), () => false);
-      await store.acquireLock(lockRequest({ name: 'b' }), () => false);
-      await store.acquireLock(lockRequest({ name: 'c', holder: 's2', session: 's2' }), () => false);
-      expect((await store.releaseSessionLocks('s1')).map((l) => l.name).sort()).toEqual(['a', 'b']);
-      expect((await store.listLocks()).map((l) => l.name)).toEqual(['c']);
+      await fixture.store.acquireLock(lockRequest({ name: 'a' }), () => false);
+      await fixture.store.acquireLock(lockRequest({ name: 'b' }), () => false);
+      await fixture.store.acquireLock(lockRequest({ name: 'c', holder: 's2', session: 's2' }), () => false);
+      expect((await fixture.store.releaseSessionLocks('s1')).map((l) => l.name).sort()).toEqual(['a', 'b']);
+      expect((await fixture.store.listLocks()).map((l) => l.name)).toEqual(['c']);
     });
   });
 });
