@@ -1,10 +1,12 @@
 /**
- * Six `cwt new` at once on one repository all succeed. Without the repository lock, plain parallel
- * `git worktree add` fails now and then ("failed to read .git/worktrees/<name>/commondir"); the second test
- * shows that happening on this machine, so the first one proves something.
+ * Six `cwt new` at once on one repository all succeed, including branches whose names slug alike. Without
+ * the repository lock, the pick-a-free-path-then-create sequence collides (the last test forces that
+ * interleaving), and plain parallel `git worktree add` also fails now and then on its own
+ * ("failed to read .git/worktrees/<name>/commondir", seen here in about 3% of unlocked adds).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
@@ -55,19 +57,30 @@ describe('parallel cwt new', () => {
     expect(new Set(sessions.map((x) => x.memoryDir)).size).toBe(5);
   });
 
-  it('the naive way (parallel git worktree add, no lock) fails on this machine', async () => {
-    const naive = (round: number, i: number) =>
-      new Promise<number>((resolve) => {
-        execFile('git', ['worktree', 'add', '-q', '-b', `naive-${round}-${i}`, join(s.root, `naive-${round}-${i}`)], { cwd: s.repo }, (error) =>
-          resolve(error ? ((error as { code?: number }).code ?? 1) : 0),
-        );
-      });
-    let failures = 0;
-    // Bounded: about 3% of naive adds fail here, so 60 rounds of 6 make a miss vanishingly unlikely.
-    for (let round = 0; round < 60 && failures === 0; round++) {
-      const codes = await Promise.all(Array.from({ length: PARALLEL }, (_, i) => naive(round, i)));
-      failures += codes.filter((code) => code !== 0).length;
-    }
-    expect(failures).toBeGreaterThan(0);
+  it('the naive way (pick a free path, then create it, with no lock) fails when the steps interleave', async () => {
+    // Each naive process does what `cwt new` does without its lock: choose the first free slug path, then
+    // run `git worktree add`. A barrier between the two steps forces the interleaving that parallel starts
+    // hit by chance; cwt's pick happens under the repository lock, so no barrier can split it.
+    const script = `
+      const { existsSync } = require('node:fs');
+      const { execFileSync } = require('node:child_process');
+      const [parent, branch] = process.argv.slice(1);
+      let path = parent + '/feat-x';
+      for (let n = 2; existsSync(path); n++) path = parent + '/feat-x-' + n;
+      process.stdout.write('ready\\n');
+      process.stdin.once('data', () => {
+        try { execFileSync('git', ['worktree', 'add', '-q', '-b', branch, path], { stdio: 'ignore' }); process.exit(0); }
+        catch { process.exit(1); }
+      });`;
+    const parent = join(s.root, 'naive.worktrees');
+    const children = ['feat/x', 'feat-x', 'feat--x'].map((branch) =>
+      spawn(process.execPath, ['-e', script, parent, branch], { cwd: s.repo, stdio: ['pipe', 'pipe', 'ignore'] }),
+    );
+    await Promise.all(children.map((child) => once(child.stdout!, 'data')));
+    const exits = children.map((child) => once(child, 'close').then(([code]) => code as number));
+    for (const child of children) child.stdin!.write('go\n');
+    const codes = await Promise.all(exits);
+    expect(codes.filter((code) => code === 0)).toHaveLength(1);
+    expect(codes.filter((code) => code !== 0)).toHaveLength(2);
   });
 });
