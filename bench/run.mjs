@@ -1,0 +1,523 @@
+#!/usr/bin/env node
+/**
+ * cwt benchmark harness (`npm run bench`, which builds first).
+ *
+ * Speed is measured here and never asserted in tests. Every number is the wall time of one child process,
+ * taken with process.hrtime.bigint() around a spawnSync, and every scenario is reported as the MEDIAN over N
+ * runs (with p90, min and max) plus its RATIO to a baseline measured in the same process tree, on the same
+ * machine, in the same session: a bare `node -e 0` spawned exactly the same way (spawnSync of
+ * process.execPath, same cwd, env and stdio). Baseline and scenario runs are interleaved round by round, and
+ * the order inside a round rotates, so machine noise lands on all of them alike and the ratios hold on a
+ * noisy machine even when the absolute milliseconds do not.
+ *
+ * Scenarios:
+ *   1. `cwt status` and `cwt status --json` in a repository with 50 sessions (50 real worktrees).
+ *   2. `cwt new <b> --no-launch` on a generated 20,000-file repository, against plain
+ *      `git worktree add -b <b> <path>` on the same repository.
+ *
+ * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
+ * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
+ * the root is removed at the end, on error, and on SIGINT/SIGTERM/SIGHUP. Only node:* modules, no shell strings.
+ *
+ * Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--json <file>]
+ *   --runs N         timed runs per row (default 15; 3 with --quick); one extra warm-up round is always discarded
+ *   --max-seconds S  per scenario, start no new round once the timed rounds took S seconds and at least 5 are
+ *                    done (default 90; 0 = no cap, the default with --quick). Keeps the full run near 3 minutes
+ *                    when the filesystem is slow (one 20,000-file checkout took from ~0.9 s to ~6 s on this VM).
+ *   --quick          smoke test: fewer runs, 10 sessions instead of 50, a 2,000-file repo instead of 20,000
+ *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PROJECT = resolve(HERE, '..');
+const CWT_BUNDLE = join(PROJECT, 'dist', 'cwt.js');
+/** bin/cwt.js of the snapshot taken at start (see snapshotBuild); set before any cwt run. */
+let CWT_BIN;
+
+// ---------------------------------------------------------------------------------------------------------
+// Command line
+
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--json <file>]';
+
+function parseCommandLine(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { runs: { type: 'string' }, 'max-seconds': { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick === true;
+  let runs = quick ? 3 : 15;
+  if (values.runs !== undefined) {
+    runs = Number(values.runs);
+    if (!Number.isInteger(runs) || runs < 1) {
+      process.stderr.write(`bench: --runs wants a positive integer, got '${values.runs}'\n${USAGE}\n`);
+      process.exit(2);
+    }
+  }
+  let maxSeconds = quick ? 0 : 90;
+  if (values['max-seconds'] !== undefined) {
+    maxSeconds = Number(values['max-seconds']);
+    if (!Number.isFinite(maxSeconds) || maxSeconds < 0) {
+      process.stderr.write(`bench: --max-seconds wants a number >= 0, got '${values['max-seconds']}'\n${USAGE}\n`);
+      process.exit(2);
+    }
+  }
+  return {
+    quick,
+    runs,
+    maxSeconds,
+    warmup: 1,
+    jsonPath: values.json === undefined ? undefined : resolve(values.json),
+    sessions: quick ? 10 : 50,
+    // 200 directories x 100 files = 20,000 files (quick: 20 x 100 = 2,000), nested two levels deep.
+    repoDirs: quick ? 20 : 200,
+    filesPerDir: 100,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sandbox (the few lines of test/helpers/env.ts and test/helpers/git.ts that we need)
+
+/** Variables of the outer environment that would leak a developer's or CI's state into the runs. */
+const LEAKY = ['CWT_SESSION', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
+
+function createSandbox() {
+  // realpath: a symlinked tmpdir would make git report other paths than the ones we computed.
+  const root = realpathSync(mkdtempSync(join(os.tmpdir(), 'cwt-bench-')));
+  const home = join(root, 'home');
+  mkdirSync(home, { recursive: true });
+  const env = { ...process.env };
+  for (const name of LEAKY) delete env[name];
+  Object.assign(env, {
+    HOME: home,
+    CWT_HOME: join(root, 'state'),
+    CWT_CLAUDE_HOME: join(home, '.claude'),
+    CWT_NO_USER_CONFIG: '1',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: join(root, 'gitconfig'),
+    NO_COLOR: '1',
+  });
+  writeFileSync(env.GIT_CONFIG_GLOBAL, '');
+  return { root, env };
+}
+
+let sandboxRoot;
+
+function removeSandbox() {
+  if (sandboxRoot === undefined) return;
+  const root = sandboxRoot;
+  sandboxRoot = undefined;
+  try {
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    process.stderr.write(`bench: could not remove ${root}: ${error.message}\n`);
+  }
+}
+
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+  process.on(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
+    removeSandbox();
+    process.exit(128 + number);
+  });
+}
+
+/**
+ * spawnSync blocks the event loop, so a signal handler only runs once the loop turns: the loops below turn it
+ * between child processes, so SIGTERM/SIGINT sent to this process alone still stops it promptly and cleans up.
+ */
+const yieldToSignals = () => new Promise((resolvePromise) => setImmediate(resolvePromise));
+
+/** A child killed by Ctrl-C (the terminal signals the whole process group): stop quietly, not as a failure. */
+class Interrupted extends Error {
+  constructor(signal) {
+    super(`interrupted (${signal})`);
+    this.exitCode = 128 + (os.constants.signals[signal] ?? 2);
+  }
+}
+
+function checkInterrupted(result) {
+  if (result.signal === 'SIGINT' || result.signal === 'SIGTERM' || result.signal === 'SIGHUP') throw new Interrupted(result.signal);
+}
+
+/**
+ * Copies the build (bin/, dist/, templates/, package.json; node_modules as a symlink) into the sandbox and
+ * runs cwt from there, so a concurrent `npm run build` in the checkout (which empties dist/) can neither break
+ * the run nor change what is measured halfway through it. Retries while dist/ is being rebuilt.
+ */
+async function snapshotBuild(root, env) {
+  const target = join(root, 'cwt');
+  for (let attempt = 1; ; attempt++) {
+    rmSync(target, { recursive: true, force: true });
+    try {
+      mkdirSync(target, { recursive: true });
+      for (const name of ['bin', 'dist', 'templates']) cpSync(join(PROJECT, name), join(target, name), { recursive: true });
+      copyFileSync(join(PROJECT, 'package.json'), join(target, 'package.json'));
+      symlinkSync(join(PROJECT, 'node_modules'), join(target, 'node_modules'), 'dir');
+      checkChunks(join(target, 'dist'));
+      const bin = join(target, 'bin', 'cwt.js');
+      // Loads the entry and the status chunk (and the store): a half-written dist/ fails here.
+      mustRun(process.execPath, [bin, 'status', '--all', '--json'], { cwd: root, env });
+      return bin;
+    } catch (error) {
+      if (error instanceof Interrupted || attempt >= 10) throw error;
+      note(`dist/ not usable yet (a build running?), retrying: ${String(error.message).split('\n')[0]}`);
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 3000));
+    }
+  }
+}
+
+/** Throws unless every relative `./chunk.js` that a dist file imports was copied too (no half-built dist/). */
+function checkChunks(distDir) {
+  for (const name of readdirSync(distDir).filter((file) => file.endsWith('.js'))) {
+    const text = readFileSync(join(distDir, name), 'utf8');
+    for (const match of text.matchAll(/["'](\.\/[\w.-]+\.js)["']/g)) {
+      if (!existsSync(join(distDir, match[1]))) throw new Error(`dist/${name} imports missing ${match[1]}`);
+    }
+  }
+}
+
+/** Runs a setup command (untimed); throws with its output when it fails. */
+function mustRun(file, args, { cwd, env }) {
+  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  checkInterrupted(result);
+  if (result.status !== 0) {
+    throw new Error(`${[file, ...args].join(' ')} (cwd ${cwd}) exited ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
+  }
+  return result.stdout.trim();
+}
+
+const git = (cwd, env, args) => mustRun('git', args, { cwd, env });
+const cwt = (cwd, env, args) => mustRun(process.execPath, [CWT_BIN, ...args], { cwd, env });
+
+/** `git init -b main`, an identity, gc.auto 0, no signing; `populate` writes the files of the first commit. */
+function createRepo(dir, env, populate) {
+  mkdirSync(dir, { recursive: true });
+  git(dir, env, ['init', '-q', '-b', 'main']);
+  git(dir, env, ['config', 'user.email', 'bench@example.com']);
+  git(dir, env, ['config', 'user.name', 'cwt bench']);
+  git(dir, env, ['config', 'gc.auto', '0']);
+  git(dir, env, ['config', 'commit.gpgsign', 'false']);
+  populate(dir);
+  git(dir, env, ['add', '-A']);
+  git(dir, env, ['commit', '-q', '-m', 'initial commit']);
+  return dir;
+}
+
+/** Flushes dirty pages (untimed), so writeback from the previous run's checkout or removal does not land in the next timed run. */
+function settle() {
+  if (process.platform !== 'win32') spawnSync('sync', [], { stdio: 'ignore' });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Measurement
+
+/** Spawns one child synchronously and returns its wall time in ms; a failing run aborts the benchmark. */
+function timeSpawn(file, args, { cwd, env }) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const elapsed = process.hrtime.bigint() - started;
+  if (result.error) throw result.error;
+  checkInterrupted(result);
+  if (result.status !== 0) {
+    throw new Error(`timed run failed: ${[file, ...args].join(' ')} (cwd ${cwd}) exited ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
+  }
+  return Number(elapsed) / 1e6;
+}
+
+function stats(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const p90 = sorted[Math.min(n - 1, Math.ceil(0.9 * n) - 1)]; // nearest rank
+  return { n, median, p90, min: sorted[0], max: sorted[n - 1] };
+}
+
+/**
+ * Runs `warmup` discarded rounds and then up to `runs` timed rounds. A round runs every case once, in an order
+ * that rotates from round to round (so every case takes every position equally often). A case is
+ * { key, label, command, run(round) -> ms, after?(round) } where `after` is untimed cleanup. Time cap: once the
+ * timed rounds have taken `maxSeconds` (cleanup included) and at least MIN_RUNS are done, no further round
+ * starts; rounds are never cut short, so every row of a scenario has the same N.
+ */
+const MIN_RUNS = 5;
+
+async function measureInterleaved(cases, { runs, warmup, maxSeconds, progress }) {
+  const samples = Object.fromEntries(cases.map((c) => [c.key, []]));
+  const total = warmup + runs;
+  let timedStarted;
+  let capped = false;
+  for (let round = 0; round < total; round++) {
+    const timed = round >= warmup;
+    if (timed && timedStarted === undefined) timedStarted = process.hrtime.bigint();
+    if (timed && maxSeconds > 0 && round - warmup >= Math.min(MIN_RUNS, runs) && Number(process.hrtime.bigint() - timedStarted) / 1e9 > maxSeconds) {
+      capped = true;
+      break;
+    }
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(round + k) % cases.length];
+      const ms = c.run(round);
+      c.after?.(round);
+      if (timed) samples[c.key].push(ms);
+      await yieldToSignals();
+    }
+    progress?.(round + 1, total);
+  }
+  const rows = cases.map((c) => ({ key: c.key, label: c.label, command: c.command, samplesMs: samples[c.key].map(round2), ...roundStats(stats(samples[c.key])) }));
+  return { rows, capped };
+}
+
+const round2 = (x) => Math.round(x * 100) / 100;
+function roundStats(s) {
+  return { n: s.n, medianMs: round2(s.median), p90Ms: round2(s.p90), minMs: round2(s.min), maxMs: round2(s.max) };
+}
+
+function progressLine(label) {
+  const tty = process.stderr.isTTY;
+  return (done, total) => {
+    if (tty) process.stderr.write(`\r  ${label}: round ${done}/${total}   `);
+    if (tty && done === total) process.stderr.write('\r\x1b[K');
+  };
+}
+
+function note(text) {
+  process.stderr.write(`  ${text}\n`);
+}
+
+function baselineCase(cwd, env) {
+  return {
+    key: 'baseline',
+    label: 'node -e 0 (baseline)',
+    command: 'node -e 0',
+    run: () => timeSpawn(process.execPath, ['-e', '0'], { cwd, env }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenario 1: cwt status with many sessions
+
+async function scenarioStatus(sandbox, opts) {
+  const { env } = sandbox;
+  const repo = createRepo(join(sandbox.root, 'status-repo'), env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
+  const started = Date.now();
+  for (let i = 0; i < opts.sessions; i++) {
+    cwt(repo, env, ['new', `b${i}`, '--no-launch']);
+    await yieldToSignals();
+  }
+  note(`scenario 1: created ${opts.sessions} sessions (worktrees in ../status-repo.worktrees/) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  // Sanity check (untimed): status really sees every session.
+  const listed = JSON.parse(cwt(repo, env, ['status', '--json']));
+  if (!Array.isArray(listed) || listed.length !== opts.sessions) {
+    throw new Error(`cwt status --json listed ${Array.isArray(listed) ? listed.length : 'no array'} sessions, expected ${opts.sessions}`);
+  }
+
+  const cwtCase = (key, args) => ({
+    key,
+    label: `cwt ${args.join(' ')}`,
+    command: `cwt ${args.join(' ')}`,
+    run: () => timeSpawn(process.execPath, [CWT_BIN, ...args], { cwd: repo, env }),
+  });
+  const { rows, capped } = await measureInterleaved([baselineCase(repo, env), cwtCase('status', ['status']), cwtCase('status-json', ['status', '--json'])], {
+    ...opts,
+    progress: progressLine('scenario 1'),
+  });
+  const base = rows.find((r) => r.key === 'baseline').medianMs;
+  for (const row of rows) row.ratioToBaseline = round2(row.medianMs / base);
+  return {
+    id: 'status',
+    title: `Scenario 1: cwt status, ${opts.sessions} sessions (${opts.sessions} worktrees, 1-commit repo), cwd = main checkout`,
+    setup: { sessions: opts.sessions },
+    capped,
+    rows,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenario 2: cwt new --no-launch vs plain git worktree add on a large repository
+
+async function scenarioNew(sandbox, opts) {
+  const { env } = sandbox;
+  const fileCount = opts.repoDirs * opts.filesPerDir;
+  const started = Date.now();
+  const repo = createRepo(join(sandbox.root, 'big-repo'), env, (dir) => {
+    writeFileSync(join(dir, 'README.md'), '# bench repo\n');
+    for (let d = 0; d < opts.repoDirs; d++) {
+      // Nested: src/g<group>/m<module>/f<n>.txt, 10 modules per group.
+      const sub = join(dir, 'src', `g${Math.floor(d / 10)}`, `m${d}`);
+      mkdirSync(sub, { recursive: true });
+      for (let f = 0; f < opts.filesPerDir; f++) writeFileSync(join(sub, `f${f}.txt`), `module ${d}, file ${f}\n`);
+    }
+  });
+  note(`scenario 2: generated and committed a ${fileCount.toLocaleString('en-US')}-file repo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  // Both kinds of worktree go in the same parent, cwt's default ../<repo>.worktrees/.
+  const parent = join(sandbox.root, 'big-repo.worktrees');
+  // Keeping conditions equal: the worktrees are NOT removed between runs; every run creates a new one under a
+  // fresh name (bench-<i> / plain-<i>, same parent directory). Removing the 20,000-file checkout after each run
+  // was tried and rejected: on this machine's ext4 (no journal, mounted with discard) creating files right after a
+  // mass delete is several times slower (20,000 files: ~1.9 s right after deleting a tree that size, ~0.3 s
+  // otherwise; `git worktree add` went to ~6 s with the cleanup in the loop), so each timed run would mostly
+  // measure the filesystem recovering from the previous cleanup, and the run would take minutes longer. What grows, identically for both rows since they alternate, is the number of registered
+  // worktrees and branches (2 per round), which costs git nothing measurable. After each cwt run, outside the
+  // timed region, `cwt end bench-<i>` (without --remove) marks its session ended, so every `cwt new` sees the
+  // same set of live sibling sessions (none). After every run, dirty pages are flushed (untimed) so writeback of
+  // one checkout does not land in the next timed run.
+  const cwtNew = {
+    key: 'cwt-new',
+    label: 'cwt new bench-<i> --no-launch',
+    command: 'cwt new bench-<i> --no-launch',
+    run: (i) => timeSpawn(process.execPath, [CWT_BIN, 'new', `bench-${i}`, '--no-launch'], { cwd: repo, env }),
+    after: (i) => {
+      cwt(repo, env, ['end', `bench-${i}`]);
+      settle();
+    },
+  };
+  const gitAdd = {
+    key: 'git-worktree-add',
+    label: 'git worktree add -b plain-<i> <path>',
+    command: 'git worktree add -b plain-<i> ../big-repo.worktrees/plain-<i>',
+    run: (i) => timeSpawn('git', ['worktree', 'add', '-b', `plain-${i}`, join(parent, `plain-${i}`)], { cwd: repo, env }),
+    after: () => settle(),
+  };
+  mkdirSync(parent, { recursive: true });
+  settle();
+  await yieldToSignals();
+  const { rows, capped } = await measureInterleaved([baselineCase(repo, env), cwtNew, gitAdd], { ...opts, progress: progressLine('scenario 2') });
+  const base = rows.find((r) => r.key === 'baseline').medianMs;
+  const plain = rows.find((r) => r.key === 'git-worktree-add').medianMs;
+  for (const row of rows) {
+    row.ratioToBaseline = round2(row.medianMs / base);
+    if (row.key !== 'baseline') row.ratioToGitWorktreeAdd = round2(row.medianMs / plain);
+  }
+  return {
+    id: 'new',
+    title: `Scenario 2: cwt new --no-launch vs git worktree add, ${fileCount.toLocaleString('en-US')}-file repo (${opts.repoDirs} dirs x ${opts.filesPerDir} files)`,
+    setup: { files: fileCount, dirs: opts.repoDirs, filesPerDir: opts.filesPerDir, worktrees: 'kept: each run adds a new worktree and branch; cwt sessions ended (not removed) after each run' },
+    capped,
+    rows,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report
+
+function formatTable(scenario, opts) {
+  const hasGit = scenario.rows.some((r) => r.ratioToGitWorktreeAdd !== undefined);
+  const header = ['row', 'N', 'median ms', 'p90 ms', 'min ms', 'max ms', 'x node -e 0', ...(hasGit ? ['x git wt add'] : [])];
+  const lines = scenario.rows.map((r) => [
+    r.label,
+    String(r.n),
+    r.medianMs.toFixed(1),
+    r.p90Ms.toFixed(1),
+    r.minMs.toFixed(1),
+    r.maxMs.toFixed(1),
+    r.key === 'baseline' ? '1.00' : r.ratioToBaseline.toFixed(2),
+    ...(hasGit ? [r.ratioToGitWorktreeAdd === undefined ? '' : r.ratioToGitWorktreeAdd.toFixed(2)] : []),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
+  const fmt = (cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const cappedNote = scenario.capped ? [`  (stopped after ${scenario.rows[0].n} of ${opts.runs} rounds: --max-seconds ${opts.maxSeconds} reached)`] : [];
+  return [scenario.title, `  ${fmt(header)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...lines.map((l) => `  ${fmt(l)}`), ...cappedNote].join('\n');
+}
+
+function gitVersion(env) {
+  try {
+    return mustRun('git', ['--version'], { cwd: os.tmpdir(), env }).replace(/^git version /, '');
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const opts = parseCommandLine(process.argv.slice(2));
+  if (!existsSync(CWT_BUNDLE)) {
+    process.stderr.write(`bench: ${CWT_BUNDLE} is missing; run \`npm run build\` first (or \`npm run bench\`)\n`);
+    return 4;
+  }
+  const wallStarted = process.hrtime.bigint();
+  const sandbox = createSandbox();
+  sandboxRoot = sandbox.root;
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    git: gitVersion(sandbox.env),
+    platform: `${process.platform} ${process.arch}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    quick: opts.quick,
+    runs: opts.runs,
+    maxSecondsPerScenario: opts.maxSeconds,
+    warmupRounds: opts.warmup,
+  };
+  process.stderr.write(`bench: sandbox ${sandbox.root} (removed at the end)\n`);
+  const scenarios = [];
+  try {
+    CWT_BIN = await snapshotBuild(sandbox.root, sandbox.env);
+    note(`cwt runs from a snapshot of the build: ${CWT_BIN}`);
+    scenarios.push(await scenarioStatus(sandbox, opts));
+    scenarios.push(await scenarioNew(sandbox, opts));
+  } finally {
+    removeSandbox();
+  }
+  const totalSeconds = Number(process.hrtime.bigint() - wallStarted) / 1e9;
+
+  const out = [
+    '',
+    `cwt benchmark${opts.quick ? ' (--quick: smoke test, small inputs, few runs)' : ''}`,
+    `  node ${meta.node}, git ${meta.git}, ${meta.platform}, ${meta.cpus} CPUs (${meta.cpuModel})`,
+    `  N = timed runs per row (target ${opts.runs}${opts.maxSeconds > 0 ? `; fewer if a scenario's rounds pass ${opts.maxSeconds} s, min ${MIN_RUNS}` : ''}), after ${opts.warmup} discarded warm-up round.`,
+    '  All times are wall-clock milliseconds of one spawnSync (process start to exit). The rows of a scenario run',
+    '  interleaved: round-robin, one of each per round, with the order rotating from round to round.',
+    '  cwt = `node bin/cwt.js` from a copy of bin/ dist/ templates/ taken at start (immune to concurrent rebuilds).',
+    '  "x node -e 0" = row median / median of a bare `node -e 0` spawned the same way in the same rounds;',
+    '  "x git wt add" = row median / median of plain `git worktree add` on the same repo in the same rounds.',
+    '',
+    ...scenarios.flatMap((s) => [formatTable(s, opts), '']),
+    `  total benchmark time ${totalSeconds.toFixed(1)} s (setup included)`,
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+
+  if (opts.jsonPath !== undefined) {
+    mkdirSync(dirname(opts.jsonPath), { recursive: true });
+    writeFileSync(opts.jsonPath, `${JSON.stringify({ meta: { ...meta, totalSeconds: round2(totalSeconds) }, scenarios }, null, 2)}\n`);
+    process.stdout.write(`results written to ${opts.jsonPath}\n`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    removeSandbox();
+    if (error instanceof Interrupted) {
+      process.stderr.write(`\nbench: ${error.message}, sandbox removed\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`bench: failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
