@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     // Integration and e2e tests spawn real processes and git; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
