@@ -152,6 +152,56 @@ Examples:
       return collectGarbage({ dryRun: bool(values['dry-run']), json: bool(values.json) });
     },
   },
+  write: {
+    usage: 'cwt write <path> [--expect-sha <sha256>] [--json]',
+    summary: 'replace a shared file with stdin, locked and atomic',
+    help: `Reads the new content from stdin and replaces <path> under the lock file:<realpath>: a temporary file in
+the same directory, fsync, rename, fsync of the directory, so a crash leaves the old or the new content and
+never half of it. Other writers wait their turn. The file's mode is kept; a symlink's target is written. With
+--expect-sha, refuses (exit 1) if the file changed since you read it, and prints its current sha. Prints the
+new sha256.
+
+Examples:
+  sha=$(cwt sha ~/.claude/settings.json)
+  jq '.model = "opus"' ~/.claude/settings.json | cwt write ~/.claude/settings.json --expect-sha "$sha"`,
+    options: { 'expect-sha': { type: 'string' }, json: { type: 'boolean' } },
+    positionals: { min: 1, max: 1 },
+    run: async ({ values, positionals }) => {
+      const { writeFile } = await import('./commands/write.js');
+      return writeFile({ path: positionals[0]!, expectSha: str(values['expect-sha']), json: bool(values.json) });
+    },
+  },
+  append: {
+    usage: 'cwt append <path> <line> [--unique] [--json] [--quiet]',
+    summary: 'append a line to a shared file without losing anyone else’s',
+    help: `Appends <line> to <path> as a locked read-modify-write with an atomic replace, so concurrent appenders
+never lose each other's lines. --unique makes it a no-op when an identical line is already there
+(idempotent registration in a catalogue). A missing file is created.
+
+Examples:
+  cwt append ~/.claude/skills/_index.md "- [deploy](deploy/SKILL.md)" --unique`,
+    options: { unique: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
+    positionals: { min: 2, max: 2 },
+    run: async ({ values, positionals }) => {
+      const { appendToFile } = await import('./commands/append.js');
+      return appendToFile({ path: positionals[0]!, line: positionals[1]!, unique: bool(values.unique), json: bool(values.json), quiet: bool(values.quiet) });
+    },
+  },
+  sha: {
+    usage: 'cwt sha <path>',
+    summary: 'print the sha256 that cwt write --expect-sha compares',
+    help: `Prints the sha256 of the file's bytes (of nothing, when it does not exist yet), for a later
+compare-and-swap write.
+
+Examples:
+  cwt sha ~/.claude/skills/_index.md`,
+    options: {},
+    positionals: { min: 1, max: 1 },
+    run: async ({ positionals }) => {
+      const { printSha } = await import('./commands/sha.js');
+      return printSha({ path: positionals[0]! });
+    },
+  },
 };
 
 export const ALIASES: Record<string, string> = { ls: 'status' };
@@ -205,16 +255,20 @@ export function parseCommandLine(argv: readonly string[]): CliAction {
   if (!spec) throw new UsageError(MESSAGES.unknownCommand(first), { hint: MESSAGES.unknownCommandHint });
   const separator = tail.indexOf('--');
   const own = separator === -1 ? tail : tail.slice(0, separator);
-  const rest = separator === -1 ? [] : tail.slice(separator + 1);
-  if (rest.length > 0 && !spec.passthrough) {
-    throw new UsageError(MESSAGES.badArguments(command, 'takes no arguments after --'), { hint: MESSAGES.badArgumentsHint(command) });
-  }
+  const afterSeparator = separator === -1 ? [] : tail.slice(separator + 1);
+  // For agent-launching commands `--` hands the rest to the agent; elsewhere it only ends the options.
+  const rest = spec.passthrough ? afterSeparator : [];
+  // "- item" (dash, whitespace) can never be an option: take it literally, as a markdown list line.
+  const literals: string[] = [];
+  const masked = own.map((arg) => (/^-\s/.test(arg) ? `\0literal${literals.push(arg) - 1}` : arg));
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...own], options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args: masked, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
     throw new UsageError(MESSAGES.badArguments(command, (error as Error).message.split('\n')[0]!), { hint: MESSAGES.badArgumentsHint(command) });
   }
+  parsed.positionals = parsed.positionals.map((arg) => (arg.startsWith('\0literal') ? literals[Number(arg.slice(8))]! : arg));
+  if (!spec.passthrough) parsed.positionals.push(...afterSeparator);
   if (parsed.values.help) return { kind: 'help', text: renderCommandHelp(command) };
   const count = parsed.positionals.length;
   if (count < spec.positionals.min || count > spec.positionals.max) {

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { isPidAlive } from './liveness.js';
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -38,6 +39,28 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+function tempName(path: string, pid: number): string {
+  return `.${basename(path)}.cwt-${pid}-${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/**
+ * Removes temporary files that writers of `path` killed mid-write (kill -9) left beside it: those whose pid
+ * is no longer alive. Call it holding the file's lock. Returns how many it removed.
+ */
+export function sweepStaleTempFiles(path: string): number {
+  const prefix = `.${basename(path)}.cwt-`;
+  let removed = 0;
+  for (const name of readdirSync(dirname(path))) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !isPidAlive(pid)) {
+      rmSync(join(dirname(path), name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /**
  * Replaces `path` with `data` atomically: a temporary file in the same directory, fsync, rename over the
  * target, fsync the directory. A crash at any point leaves either the old file or the new one, never a torn
@@ -47,7 +70,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const mode = options.mode ?? existingMode(path) ?? 0o644;
-  const temp = join(dir, `.${basename(path)}.cwt-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dir, tempName(path, process.pid));
   const fd = openSync(temp, 'wx', mode);
   try {
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;

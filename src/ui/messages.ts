@@ -84,6 +84,19 @@ export const MESSAGES = {
   lockTakenOver: (previous: LockRecord) =>
     `WARNING: took over stale lock '${previous.name}' from ${previous.holder} (pid ${previous.pid} on ${previous.host}, last heartbeat ${since(previous.heartbeatAt)})`,
 
+  // shared files
+  sharedFileNoDir: (path: string) => `cannot write ${path}: its directory does not exist`,
+  sharedFileNoDirHint: (dir: string) => `create it first (mkdir -p ${dir}) or check the path`,
+  sharedFileIsDir: (path: string) => `${path} is a directory, not a file`,
+  sharedFileUnreadable: (path: string) => `cannot read ${path}: permission denied`,
+  shaMismatch: (path: string, expected: string, actual: string) =>
+    `${path} changed since you read it: expected sha256 ${expected}, it is now ${actual}`,
+  shaMismatchHint: (path: string) => `read it again (cwt sha ${path}), redo your change on the new content, and write with the new sha`,
+  appendLineInvalid: 'the line to append must be one line: no newline, carriage return or NUL',
+  appended: (path: string) => `appended to ${path}`,
+  appendNoop: (path: string) => `${path} already has that line; nothing changed`,
+  invalidShaArgument: (value: string) => `--expect-sha '${value}' is not a sha256 (64 hex characters)`,
+
   // cwt end
   ended: (session: SessionRecord) => `ended session ${session.id} (${session.branch})`,
   alreadyEnded: (session: SessionRecord) => `session ${session.id} (${session.branch}) had already ended`,

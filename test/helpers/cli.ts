@@ -25,6 +25,8 @@ export function startCwt(args: string[], options: RunOptions): { child: ChildPro
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // A test may kill the child before it reads its input.
+  child.stdin!.on('error', () => {});
   child.stdin!.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 50_000);
   const result = new Promise<CwtResult>((resolve) => {

@@ -17,6 +17,9 @@ describe('parseCommandLine', () => {
     [['end', 'feat/x', '--remove', '--delete-branch'], 'end', ['feat/x'], { remove: true, 'delete-branch': true }, []],
     [['attach', 'abcd1234', '--', '--continue'], 'attach', ['abcd1234'], {}, ['--continue']],
     [['gc', '--dry-run'], 'gc', [], { 'dry-run': true }, []],
+    [['append', 'idx.md', '- [a](a.md)', '--unique'], 'append', ['idx.md', '- [a](a.md)'], { unique: true }, []],
+    [['append', 'idx.md', '--', '--not-an-option'], 'append', ['idx.md', '--not-an-option'], {}, []],
+    [['write', 'f', '--expect-sha', 'ab'], 'write', ['f'], { 'expect-sha': 'ab' }, []],
   ])('%j', (argv, command, positionals, values, rest) => {
     const parsed = run(argv);
     expect(parsed.command).toBe(command);
@@ -33,6 +36,7 @@ describe('parseCommandLine', () => {
     [['status', '--bogus']],
     [['status', 'extra']],
     [['status', '--', 'x']],
+    [['append', 'f']],
     [['new', 'x', '--from']],
   ])('rejects %j as bad usage (exit 2)', (argv) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);

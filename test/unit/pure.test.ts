@@ -7,6 +7,7 @@ import { selectIncludedPaths } from '../../src/core/worktreeinclude.js';
 import { renderMarkdownTable, renderTable } from '../../src/ui/table.js';
 import { buildAgentArgs, isClaudeAgent } from '../../src/core/agent.js';
 import { InternalError, UsageError } from '../../src/core/errors.js';
+import { appendLine } from '../../src/core/sharedfile.js';
 
 describe('toBranchSlug', () => {
   it.each([
@@ -136,4 +137,16 @@ describe('findClashingBranch', () => {
     ['feat/x/y', ['main', 'feat/x'], 'feat/x'],
     ['feat/x', ['feat/xy', 'feat-x', 'main'], undefined],
   ])('%s among %j -> %s', (branch, existing, clash) => expect(findClashingBranch(branch, existing)).toBe(clash));
+});
+
+describe('appendLine', () => {
+  it.each([
+    ['', 'a', false, 'a\n'],
+    ['x\n', 'a', false, 'x\na\n'],
+    ['x', 'a', false, 'x\na\n'],
+    ['a\nb\n', 'a', true, null],
+    ['a\r\nb\r\n', 'a', true, null],
+    ['ab\n', 'a', true, 'ab\na\n'],
+    ['a\n', 'a', false, 'a\na\n'],
+  ])('%j + %j (unique %s) -> %j', (text, line, unique, expected) => expect(appendLine(text, line, unique)).toBe(expected));
 });

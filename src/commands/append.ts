@@ -1,0 +1,39 @@
+/** `cwt append <path> <line> [--unique]`: a locked read-modify-write append to a shared file. */
+import { appendSharedFile, assertAppendableLine, resolveSharedFile } from '../core/sharedfile.js';
+import { openStore } from '../core/store/open.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+
+export interface AppendOptions {
+  path: string;
+  line: string;
+  unique?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+export async function appendToFile(options: AppendOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const output = options.output ?? createProcessOutput();
+  // Refuse bad input before the store (and its directory) is opened or created.
+  assertAppendableLine(options.line);
+  resolveSharedFile(options.path, options.cwd);
+  const store = await openStore(env);
+  try {
+    const result = await appendSharedFile(options.path, options.line, {
+      store,
+      env,
+      cwd: options.cwd,
+      unique: options.unique,
+      onTakeover: (previous) => output.stderr(MESSAGES.lockTakenOver(previous)),
+    });
+    if (options.json) printJson(output, result);
+    else if (!options.quiet) output.stderr(result.appended ? MESSAGES.appended(result.target) : MESSAGES.appendNoop(result.target));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

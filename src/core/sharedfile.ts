@@ -1,0 +1,166 @@
+/**
+ * Shared files (skills catalogues, settings.json, index files): read-modify-write made safe. Every change
+ * holds the lock `file:<realpath>`, so writers queue instead of overwriting each other, and lands through an
+ * atomic replace, so a crash leaves the old or the new content, never a torn file. A symlink's target is
+ * written; the link itself is never replaced.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { sweepStaleTempFiles, writeFileAtomic } from './atomic.js';
+import { ConflictError, UsageError } from './errors.js';
+import { acquireLock } from './locks.js';
+import type { Store } from './store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+
+/** How long a writer waits for another writer of the same file. */
+const FILE_LOCK_WAIT_MS = 60_000;
+const FILE_LOCK_TTL_MS = 30_000;
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * The real file a write to `path` must replace: the symlink's target when it is one, else the path itself
+ * in its real directory. Refuses a missing directory or a directory as a usage error, before anything runs.
+ */
+export function resolveSharedFile(path: string, cwd = process.cwd()): { target: string; exists: boolean } {
+  const absolute = resolve(cwd, path);
+  let target: string;
+  let exists = true;
+  try {
+    target = realpathSync(absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    exists = false;
+    let dir: string;
+    try {
+      dir = realpathSync(dirname(absolute));
+    } catch {
+      throw new UsageError(MESSAGES.sharedFileNoDir(absolute), { hint: MESSAGES.sharedFileNoDirHint(dirname(absolute)) });
+    }
+    if (!statSync(dir).isDirectory()) throw new UsageError(MESSAGES.sharedFileNoDir(absolute), { hint: MESSAGES.sharedFileNoDirHint(dir) });
+    target = join(dir, basename(absolute));
+  }
+  if (exists && statSync(target).isDirectory()) throw new UsageError(MESSAGES.sharedFileIsDir(absolute));
+  return { target, exists };
+}
+
+function readCurrent(target: string, exists: boolean): Buffer {
+  if (!exists) return Buffer.alloc(0);
+  try {
+    return readFileSync(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(MESSAGES.sharedFileUnreadable(target));
+    if (code === 'ENOENT') return Buffer.alloc(0);
+    throw error;
+  }
+}
+
+/** The sha256 that `--expect-sha` compares: of the file's bytes, or of nothing when it does not exist. */
+export function getFileSha(path: string, cwd?: string): string {
+  const { target, exists } = resolveSharedFile(path, cwd);
+  return sha256(readCurrent(target, exists));
+}
+
+export function fileLockName(target: string): string {
+  return `file:${target}`;
+}
+
+interface SharedFileOptions {
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  onTakeover?: Parameters<typeof acquireLock>[1]['onTakeover'];
+}
+
+async function withFileLock<T>(target: string, options: SharedFileOptions, fn: () => T): Promise<T> {
+  const handle = await acquireLock(options.store, {
+    name: fileLockName(target),
+    session: options.env.CWT_SESSION ?? null,
+    waitMs: FILE_LOCK_WAIT_MS,
+    ttlMs: FILE_LOCK_TTL_MS,
+    env: options.env,
+    onTakeover: options.onTakeover,
+  });
+  try {
+    return fn();
+  } finally {
+    await handle.release();
+  }
+}
+
+export interface WriteResult {
+  target: string;
+  sha: string;
+  previousSha: string;
+}
+
+/**
+ * Replaces the file with `content` under its lock. With `expectSha`, refuses (ConflictError, exit 1) when
+ * the file no longer has the content the caller read, and names the current sha.
+ */
+export async function writeSharedFile(
+  path: string,
+  content: Buffer,
+  options: SharedFileOptions & { expectSha?: string },
+): Promise<WriteResult> {
+  const { target } = resolveSharedFile(path, options.cwd);
+  return withFileLock(target, options, () => {
+    // Re-read under the lock: existence and content may have changed while waiting.
+    const exists = statSafe(target);
+    const previousSha = sha256(readCurrent(target, exists));
+    if (options.expectSha !== undefined && options.expectSha.toLowerCase() !== previousSha) {
+      throw new ConflictError(MESSAGES.shaMismatch(target, options.expectSha, previousSha), { hint: MESSAGES.shaMismatchHint(path) });
+    }
+    sweepStaleTempFiles(target);
+    writeFileAtomic(target, content);
+    return { target, sha: sha256(content), previousSha };
+  });
+}
+
+export interface AppendResult {
+  target: string;
+  appended: boolean;
+}
+
+/** Pure: the file's text with `line` appended on a line of its own, or null when `unique` finds it already. */
+export function appendLine(text: string, line: string, unique: boolean): string | null {
+  if (unique && text.split('\n').some((existing) => existing.replace(/\r$/, '') === line)) return null;
+  const prefix = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+  return `${prefix}${line}\n`;
+}
+
+/** Throws a usage error unless `line` is a single line (no newline, carriage return or NUL). */
+export function assertAppendableLine(line: string): void {
+  if (/[\n\r\0]/.test(line)) throw new UsageError(MESSAGES.appendLineInvalid);
+}
+
+/** Appends one line under the file's lock (a read-modify-write that cannot lose a concurrent line). */
+export async function appendSharedFile(
+  path: string,
+  line: string,
+  options: SharedFileOptions & { unique?: boolean },
+): Promise<AppendResult> {
+  assertAppendableLine(line);
+  const { target } = resolveSharedFile(path, options.cwd);
+  return withFileLock(target, options, () => {
+    const exists = statSafe(target);
+    const next = appendLine(readCurrent(target, exists).toString('utf8'), line, options.unique === true);
+    if (next === null) return { target, appended: false };
+    sweepStaleTempFiles(target);
+    writeFileAtomic(target, next);
+    return { target, appended: true };
+  });
+}
+
+function statSafe(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
