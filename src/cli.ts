@@ -152,6 +152,51 @@ Examples:
       return collectGarbage({ dryRun: bool(values['dry-run']), json: bool(values.json) });
     },
   },
+  lock: {
+    usage: 'cwt lock <name> [--ttl 5m] [--wait 0s] [--note <text>] [--sentinel <file>] -- <cmd…> | cwt lock ls [--json] | cwt lock release <name> [--force]',
+    summary: 'run a command under a named lock; list and release locks',
+    help: `Runs <cmd> holding the lock <name>, so two sessions never run the same operation at once (a deploy fix,
+a container rebuild, a batch job). While it runs the lock is heartbeated; the command sees CWT_LOCK_NAME and
+CWT_LOCK_TOKEN (a fencing token that grows with every new holder). cwt exits with the command's code.
+Busy past --wait: exit 3, naming who holds it, since when, and its note. A holder whose process died, or
+whose heartbeat is older than its --ttl, is taken over with a loud warning; a holder that finds its lock was
+taken over says so when its command ends. --sentinel writes an ACTIVE-SESSION.md-style file while held
+(removed on success, kept on failure) and honours one written by hand: younger than 15 minutes is busy.
+"ls" and "release" are subcommands, not lock names.
+
+Examples:
+  cwt lock deploy --wait 2m --note "fixing the failed deploy" -- ./scripts/deploy.sh
+  cwt lock docker-rebuild --sentinel ACTIVE-SESSION.md -- docker compose up --build -d
+  cwt lock ls
+  cwt lock release deploy --force`,
+    options: {
+      ttl: { type: 'string' },
+      wait: { type: 'string' },
+      note: { type: 'string' },
+      sentinel: { type: 'string' },
+      json: { type: 'boolean' },
+      force: { type: 'boolean' },
+    },
+    positionals: { min: 1, max: 2 },
+    passthrough: true,
+    run: async ({ values, positionals, rest }) => {
+      const lock = await import('./commands/lock.js');
+      const [first, second] = positionals;
+      if (first === 'ls' && second === undefined) return lock.listLocks({ json: bool(values.json) });
+      if (first === 'release' && second !== undefined) return lock.releaseNamedLock({ name: second, force: bool(values.force) });
+      if (second !== undefined) {
+        throw new UsageError(MESSAGES.badArguments('lock', `unexpected argument '${second}'`), { hint: MESSAGES.lockNeedsCommandHint });
+      }
+      return lock.runLocked({
+        name: first!,
+        command: rest,
+        ttl: str(values.ttl),
+        wait: str(values.wait),
+        note: str(values.note),
+        sentinel: str(values.sentinel),
+      });
+    },
+  },
   write: {
     usage: 'cwt write <path> [--expect-sha <sha256>] [--json]',
     summary: 'replace a shared file with stdin, locked and atomic',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** This machine's identity for liveness: pids are only comparable on the same host. CWT_HOST_ID overrides. */
@@ -5,15 +6,29 @@ export function getHostId(env: NodeJS.ProcessEnv = process.env): string {
   return env.CWT_HOST_ID && env.CWT_HOST_ID !== '' ? env.CWT_HOST_ID : hostname();
 }
 
-/** True when a process with this pid exists on this machine (EPERM means it exists but is not ours). */
+/**
+ * True when a zombie: killed, but not yet reaped by its parent (an orphan waits for whoever adopts it).
+ * `kill(pid, 0)` still succeeds on one, yet it will never run again. Linux only; elsewhere false.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** True when a process with this pid runs on this machine (EPERM: it exists but is not ours; zombies are dead). */
 export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
 }
 
 export interface LivenessProbe {

@@ -4,7 +4,7 @@
  * than its TTL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockBusyError } from './errors.js';
+import { LockBusyError, UsageError } from './errors.js';
 import { getHostId, isPidAlive, type LivenessProbe } from './liveness.js';
 import type { LockRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -117,6 +117,18 @@ export async function withLock<T>(store: Store, options: AcquireOptions, fn: (lo
     return await fn(handle.lock);
   } finally {
     await handle.release();
+  }
+}
+
+const LOCK_NAME = /^[A-Za-z0-9_][A-Za-z0-9._:@+-]{0,127}$/;
+
+/**
+ * Refuses lock names a user could use to reach cwt's internal locks or a path: `/`, `..`, NUL, newlines and
+ * other control characters, and anything but letters, digits and `. _ : @ + -` (128 at most).
+ */
+export function assertLockName(name: string): void {
+  if (!LOCK_NAME.test(name) || name.includes('..')) {
+    throw new UsageError(MESSAGES.invalidLockName(name), { hint: MESSAGES.invalidLockNameHint });
   }
 }
 

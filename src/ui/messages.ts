@@ -97,6 +97,31 @@ export const MESSAGES = {
   appendNoop: (path: string) => `${path} already has that line; nothing changed`,
   invalidShaArgument: (value: string) => `--expect-sha '${value}' is not a sha256 (64 hex characters)`,
 
+  // cwt lock
+  invalidLockName: (name: string) => `'${JSON.stringify(name).slice(1, -1)}' is not a valid lock name`,
+  invalidLockNameHint: 'use letters, digits and . _ : @ + - (no "/", "..", spaces or control characters), e.g. deploy:prod',
+  lockNeedsCommand: 'cwt lock <name> needs the command to run after --',
+  lockNeedsCommandHint: 'cwt lock deploy --wait 2m -- ./deploy.sh',
+  lockCommandNotFound: (command: string) => `cannot run '${command}': not found or not executable`,
+  lockAcquired: (name: string, token: number) => `holding lock '${name}' (fencing token ${token})`,
+  lockLostLoud: (name: string, token: number, current: LockRecord | undefined) =>
+    `WARNING: lock '${name}' (token ${token}) was taken over while the command ran${
+      current ? ` by ${current.holder} (token ${current.token})` : ''
+    }; another process may have run the same operation concurrently. Check its results.`,
+  sentinelBusy: (path: string, ageMs: number, who: string) =>
+    `${path} says another session is running this (${who}, started ${Math.round(ageMs / 60_000)}m ago)`,
+  sentinelBusyHint: (path: string) => `wait for it (--wait 10m), or, if nothing is running, delete ${path}`,
+  sentinelTakeover: (path: string, reason: string) => `WARNING: taking over ${path}: ${reason}`,
+  sentinelKept: (path: string) => `the command failed; ${path} is kept so others know the operation is incomplete`,
+  lockNotHeld: (name: string) => `lock '${name}' is not held`,
+  lockReleased: (lock: LockRecord) => `released lock '${lock.name}' (held by ${lock.holder}, token ${lock.token})`,
+  lockReleaseRefused: (lock: LockRecord) => `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}), not by you`,
+  lockReleaseRefusedHint: (name: string) => `if that holder is gone, run: cwt lock release ${name} --force (allowed once it is stale, or confirmed on a terminal)`,
+  lockReleaseLive: (lock: LockRecord) => `lock '${lock.name}' is live: its holder ${lock.holder} (pid ${lock.pid}) is still running and heartbeating`,
+  lockReleaseLiveHint: 'stop that process first; a forced release of a live lock needs a terminal to confirm',
+  askForceRelease: (lock: LockRecord) => `Release '${lock.name}' although ${lock.holder} (pid ${lock.pid}) is still alive?`,
+  noLocks: 'no locks are held',
+
   // cwt end
   ended: (session: SessionRecord) => `ended session ${session.id} (${session.branch})`,
   alreadyEnded: (session: SessionRecord) => `session ${session.id} (${session.branch}) had already ended`,

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { isPidAlive } from '../../src/core/liveness.js';
 import { acquireLock, isLockStale, nextBackoff } from '../../src/core/locks.js';
 import type { LockRecord } from '../../src/core/store/store.js';
 import { LockBusyError } from '../../src/core/errors.js';
@@ -64,5 +67,20 @@ describe('acquireLock', () => {
     expect(displaced.map((l) => l.holder)).toEqual(['ghost']);
     expect(handle.lock.token).toBe(2);
     await handle.release();
+  });
+});
+
+describe('isPidAlive', () => {
+  it('is true for this process and false for a zombie, which kill(pid, 0) still reports', async () => {
+    expect(isPidAlive(process.pid)).toBe(true);
+    expect(isPidAlive(0)).toBe(false);
+    // sh starts a short sleep, prints its pid, then becomes a process that never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const [chunk] = (await once(parent.stdout!, 'data')) as [Buffer];
+    const zombie = Number(chunk.toString().trim());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(() => process.kill(zombie, 0)).not.toThrow();
+    expect(isPidAlive(zombie)).toBe(false);
+    parent.kill('SIGKILL');
   });
 });
