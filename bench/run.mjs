@@ -419,6 +419,46 @@ async function scenarioNew(sandbox, opts) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Scenario 3: cwt append (locked, atomic read-modify-write) vs a flock(1) shell wrapper doing a plain append
+
+async function scenarioAppend(sandbox, opts) {
+  const { env } = sandbox;
+  const dir = join(sandbox.root, 'append');
+  mkdirSync(dir, { recursive: true });
+  const cwtFile = join(dir, 'cwt-index.md');
+  const flockFile = join(dir, 'flock-index.md');
+  // Warm the store (created on first use) so every timed run sees the same state.
+  cwt(dir, env, ['append', cwtFile, '- warm-up', '--quiet']);
+  let n = 0;
+  const cases = [
+    baselineCase(dir, env),
+    {
+      key: 'append',
+      label: 'cwt append <file> <line> --unique',
+      command: 'cwt append',
+      run: () => timeSpawn(process.execPath, [CWT_BIN, 'append', cwtFile, `- [skill-${++n}](skill-${n}/SKILL.md)`, '--unique', '--quiet'], { cwd: dir, env }),
+    },
+    {
+      key: 'flock',
+      label: 'flock(1) + sh append (reference)',
+      command: 'flock',
+      // The same append as a shell wrapper: serialised, but an in-place write (no atomic replace, no --unique).
+      run: () => timeSpawn('flock', [`${flockFile}.lock`, 'sh', '-c', 'printf "%s\\n" "$1" >> "$2"', 'sh', `- [skill-${n}](skill-${n}/SKILL.md)`, flockFile], { cwd: dir, env }),
+    },
+  ];
+  const { rows, capped } = await measureInterleaved(cases, { ...opts, progress: progressLine('scenario 3') });
+  const base = rows.find((r) => r.key === 'baseline').medianMs;
+  for (const row of rows) row.ratioToBaseline = round2(row.medianMs / base);
+  return {
+    id: 'append',
+    title: 'Scenario 3: one shared-file append per process: cwt append vs a flock(1) shell wrapper',
+    setup: {},
+    capped,
+    rows,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Report
 
 function formatTable(scenario, opts) {
@@ -476,6 +516,7 @@ async function main() {
     note(`cwt runs from a snapshot of the build: ${CWT_BIN}`);
     scenarios.push(await scenarioStatus(sandbox, opts));
     scenarios.push(await scenarioNew(sandbox, opts));
+    scenarios.push(await scenarioAppend(sandbox, opts));
   } finally {
     removeSandbox();
   }
