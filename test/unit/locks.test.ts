@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { isPidAlive } from '../../src/core/liveness.js';
-import { acquireLock, isLockStale, nextBackoff } from '../../src/core/locks.js';
+import { acquireLock, assertLockName, isLockStale, nextBackoff } from '../../src/core/locks.js';
 import type { LockRecord } from '../../src/core/store/store.js';
-import { LockBusyError } from '../../src/core/errors.js';
+import { LockBusyError, UsageError } from '../../src/core/errors.js';
 import { useStoreFixture } from '../helpers/store.js';
 
 const lock = (overrides: Partial<LockRecord> = {}): LockRecord => ({
@@ -83,4 +83,15 @@ describe('isPidAlive', () => {
     expect(isPidAlive(zombie)).toBe(false);
     parent.kill('SIGKILL');
   });
+});
+
+describe('assertLockName', () => {
+  it.each([['deploy'], ['deploy:prod'], ['skill.batch-2'], ['user@host'], ['a+b'], ['x'.repeat(128)]])('accepts %j', (name) => {
+    expect(() => assertLockName(name)).not.toThrow();
+  });
+  // NUL cannot travel through argv, so it is checked here rather than end to end.
+  it.each([['a/b'], ['..'], ['a..b'], ['nul\0byte'], ['new\nline'], ['tab\there'], [''], ['-x'], ['.hidden'], ['x'.repeat(129)], ['file:/etc/passwd']])(
+    'refuses %j with a usage error',
+    (name) => expect(() => assertLockName(name)).toThrow(UsageError),
+  );
 });
