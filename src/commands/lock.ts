@@ -127,8 +127,11 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
         CWT_LOCK_TOKEN: String(handle.lock.token),
       });
     } finally {
-      const lost = handle.lost || !(await handle.release());
-      if (lost) output.stderr(MESSAGES.lockLostLoud(options.name, handle.lock.token, await store.getLock(options.name)));
+      if (!(await handle.release())) {
+        // Not ours any more: taken over (loud), unless the command released it itself and nobody took it.
+        const current = await store.getLock(options.name);
+        if (handle.lost || current !== undefined) output.stderr(MESSAGES.lockLostLoud(options.name, handle.lock.token, current));
+      }
     }
     if (sentinel !== undefined) {
       if (code === 0) rmSync(sentinel, { force: true });
@@ -195,7 +198,10 @@ export async function releaseNamedLock(options: { name: string; force?: boolean;
       return 0;
     }
     const host = getHostId(env);
-    const mine = (env.CWT_SESSION !== undefined && lock.session === env.CWT_SESSION) || (lock.pid === process.ppid && lock.host === host);
+    // Yours: taken by your session, or you are the command running under it (it exported name and token).
+    const mine =
+      (env.CWT_SESSION !== undefined && lock.session === env.CWT_SESSION) ||
+      (env.CWT_LOCK_NAME === lock.name && env.CWT_LOCK_TOKEN === String(lock.token));
     const stale = isLockStale(lock, { now: Date.now(), host, ttlMs: lock.ttlMs, isPidAlive });
     if (!mine && !options.force) throw new LockBusyError(MESSAGES.lockReleaseRefused(lock), { hint: MESSAGES.lockReleaseRefusedHint(options.name) });
     if (!mine && !stale) {

@@ -175,6 +175,17 @@ describe('lock ls and release', () => {
   });
 });
 
+describe('release from inside the locked command', () => {
+  it('is allowed (name and token match) and not reported as a takeover', async () => {
+    const inner = `"${process.execPath}" "${CWT_BIN}" lock release job`;
+    const result = await cwt(['lock', 'job', '--', 'sh', '-c', inner]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("released lock 'job'");
+    expect(result.stderr).not.toContain('WARNING');
+    expect(JSON.parse((await cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
+  });
+});
+
 describe('sentinel compatibility', () => {
   it('writes an ACTIVE-SESSION.md while held, removes it on success, keeps it on failure', async () => {
     const sentinel = join(s.root, 'ACTIVE-SESSION.md');
