@@ -5,7 +5,7 @@
  * written; the link itself is never replaced.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { sweepStaleTempFiles, writeFileAtomic } from './atomic.js';
 import { ConflictError, UsageError } from './errors.js';
@@ -26,7 +26,11 @@ export function sha256(data: string | Uint8Array): string {
  * in its real directory. Refuses a missing directory or a directory as a usage error, before anything runs.
  */
 export function resolveSharedFile(path: string, cwd = process.cwd()): { target: string; exists: boolean } {
-  const absolute = resolve(cwd, path);
+  let absolute = resolve(cwd, path);
+  // A dangling symlink has no realpath yet: follow its chain to the file it will name, never replace the link.
+  for (let hops = 0; hops < 40 && isSymlink(absolute) && !existsSync(absolute); hops++) {
+    absolute = resolve(dirname(absolute), readlinkSync(absolute));
+  }
   let target: string;
   let exists = true;
   try {
@@ -45,6 +49,14 @@ export function resolveSharedFile(path: string, cwd = process.cwd()): { target: 
   }
   if (exists && statSync(target).isDirectory()) throw new UsageError(MESSAGES.sharedFileIsDir(absolute));
   return { target, exists };
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function readCurrent(target: string, exists: boolean): Buffer {

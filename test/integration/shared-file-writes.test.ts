@@ -117,6 +117,14 @@ describe('cwt write', () => {
     expect(statSync(target).mode & 0o777).toBe(0o640);
   });
 
+  it('writes the target of a dangling symlink, creating it, and leaves the link in place', async () => {
+    const link = join(s.root, 'settings.json');
+    symlinkSync('real-settings.json', link);
+    expect((await cwt(['write', link], '{}\n')).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(s.root, 'real-settings.json'), 'utf8')).toBe('{}\n');
+  });
+
   it.each([
     ['a path in a missing directory', (root: string) => join(root, 'missing', 'file.md'), 'directory does not exist'],
     ['a directory', (root: string) => root, 'is a directory'],
