@@ -20,13 +20,12 @@ export async function appendToFile(options: AppendOptions): Promise<number> {
   const output = options.output ?? createProcessOutput();
   // Refuse bad input before the store (and its directory) is opened or created.
   assertAppendableLine(options.line);
-  resolveSharedFile(options.path, options.cwd);
+  const file = resolveSharedFile(options.path, options.cwd);
   const store = await openStore(env);
   try {
-    const result = await appendSharedFile(options.path, options.line, {
+    const result = await appendSharedFile(file, options.line, {
       store,
       env,
-      cwd: options.cwd,
       unique: options.unique,
       onTakeover: (previous) => output.stderr(MESSAGES.lockTakenOver(previous)),
     });

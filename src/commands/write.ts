@@ -34,15 +34,14 @@ export async function writeFile(options: WriteOptions): Promise<number> {
     throw new UsageError(MESSAGES.invalidShaArgument(options.expectSha), { hint: 'get it with: cwt sha <path>' });
   }
   // Refuse a bad path before anything is read, opened or created.
-  resolveSharedFile(options.path, options.cwd);
+  const file = resolveSharedFile(options.path, options.cwd);
   // All of stdin first: a writer killed while piping must not leave a half file behind.
   const content = options.input ?? (await readStdin());
   const store = await openStore(env);
   try {
-    const result = await writeSharedFile(options.path, content, {
+    const result = await writeSharedFile(file, content, {
       store,
       env,
-      cwd: options.cwd,
       expectSha: options.expectSha,
       onTakeover: (previous) => output.stderr(MESSAGES.lockTakenOver(previous)),
     });

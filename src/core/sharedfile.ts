@@ -21,11 +21,17 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** A shared file: the path as the user gave it, and the real file a write must replace. */
+export interface SharedFile {
+  path: string;
+  target: string;
+}
+
 /**
  * The real file a write to `path` must replace: the symlink's target when it is one, else the path itself
  * in its real directory. Refuses a missing directory or a directory as a usage error, before anything runs.
  */
-export function resolveSharedFile(path: string, cwd = process.cwd()): { target: string; exists: boolean } {
+export function resolveSharedFile(path: string, cwd = process.cwd()): SharedFile {
   let absolute = resolve(cwd, path);
   // A dangling symlink has no realpath yet: follow its chain to the file it will name, never replace the link.
   for (let hops = 0; hops < 40 && isSymlink(absolute) && !existsSync(absolute); hops++) {
@@ -48,7 +54,7 @@ export function resolveSharedFile(path: string, cwd = process.cwd()): { target: 
     target = join(dir, basename(absolute));
   }
   if (exists && statSync(target).isDirectory()) throw new UsageError(MESSAGES.sharedFileIsDir(absolute));
-  return { target, exists };
+  return { path, target };
 }
 
 function isSymlink(path: string): boolean {
@@ -59,8 +65,8 @@ function isSymlink(path: string): boolean {
   }
 }
 
-function readCurrent(target: string, exists: boolean): Buffer {
-  if (!exists) return Buffer.alloc(0);
+/** The file's bytes; nothing when it does not exist (yet). */
+function readCurrent(target: string): Buffer {
   try {
     return readFileSync(target);
   } catch (error) {
@@ -72,9 +78,14 @@ function readCurrent(target: string, exists: boolean): Buffer {
 }
 
 /** The sha256 that `--expect-sha` compares: of the file's bytes, or of nothing when it does not exist. */
-export function getFileSha(path: string, cwd?: string): string {
-  const { target, exists } = resolveSharedFile(path, cwd);
-  return sha256(readCurrent(target, exists));
+export function getFileSha(file: SharedFile): string {
+  return sha256(readCurrent(file.target));
+}
+
+/** The atomic replace, first sweeping temp files of writers killed mid-write. Call it holding the lock. */
+function replaceFile(target: string, data: string | Uint8Array): void {
+  sweepStaleTempFiles(target);
+  writeFileAtomic(target, data);
 }
 
 export function fileLockName(target: string): string {
@@ -84,7 +95,6 @@ export function fileLockName(target: string): string {
 interface SharedFileOptions {
   store: Store;
   env: NodeJS.ProcessEnv;
-  cwd?: string;
   onTakeover?: Parameters<typeof acquireLock>[1]['onTakeover'];
 }
 
@@ -115,20 +125,18 @@ export interface WriteResult {
  * the file no longer has the content the caller read, and names the current sha.
  */
 export async function writeSharedFile(
-  path: string,
+  file: SharedFile,
   content: Buffer,
   options: SharedFileOptions & { expectSha?: string },
 ): Promise<WriteResult> {
-  const { target } = resolveSharedFile(path, options.cwd);
+  const { target } = file;
   return withFileLock(target, options, () => {
-    // Re-read under the lock: existence and content may have changed while waiting.
-    const exists = statSafe(target);
-    const previousSha = sha256(readCurrent(target, exists));
+    // Read under the lock: the content may have changed while waiting.
+    const previousSha = getFileSha(file);
     if (options.expectSha !== undefined && options.expectSha.toLowerCase() !== previousSha) {
-      throw new ConflictError(MESSAGES.shaMismatch(target, options.expectSha, previousSha), { hint: MESSAGES.shaMismatchHint(path) });
+      throw new ConflictError(MESSAGES.shaMismatch(target, options.expectSha, previousSha), { hint: MESSAGES.shaMismatchHint(file.path) });
     }
-    sweepStaleTempFiles(target);
-    writeFileAtomic(target, content);
+    replaceFile(target, content);
     return { target, sha: sha256(content), previousSha };
   });
 }
@@ -152,27 +160,16 @@ export function assertAppendableLine(line: string): void {
 
 /** Appends one line under the file's lock (a read-modify-write that cannot lose a concurrent line). */
 export async function appendSharedFile(
-  path: string,
+  file: SharedFile,
   line: string,
   options: SharedFileOptions & { unique?: boolean },
 ): Promise<AppendResult> {
   assertAppendableLine(line);
-  const { target } = resolveSharedFile(path, options.cwd);
+  const { target } = file;
   return withFileLock(target, options, () => {
-    const exists = statSafe(target);
-    const next = appendLine(readCurrent(target, exists).toString('utf8'), line, options.unique === true);
+    const next = appendLine(readCurrent(target).toString('utf8'), line, options.unique === true);
     if (next === null) return { target, appended: false };
-    sweepStaleTempFiles(target);
-    writeFileAtomic(target, next);
+    replaceFile(target, next);
     return { target, appended: true };
   });
-}
-
-function statSafe(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
