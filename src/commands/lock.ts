@@ -35,12 +35,23 @@ export interface RunLockedOptions {
 const DEFAULT_TTL = '5m';
 const DEFAULT_WAIT = '0s';
 
+/** What `cwt lock` acquires, validated once before anything is opened. */
+interface LockPlan {
+  ttlMs: number;
+  waitMs: number;
+  /** Absolute path of the sentinel file, if any. */
+  sentinel: string | undefined;
+}
+
 /** Acquires the store lock and, with a sentinel, also waits out a fresh sentinel someone else wrote. */
-async function acquireWithSentinel(store: Store, options: RunLockedOptions, env: NodeJS.ProcessEnv, output: Output): Promise<LockHandle> {
-  const ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, '--ttl');
-  const waitMs = parseDuration(options.wait ?? DEFAULT_WAIT, '--wait');
+async function acquireWithSentinel(
+  store: Store,
+  options: RunLockedOptions,
+  { ttlMs, waitMs, sentinel }: LockPlan,
+  env: NodeJS.ProcessEnv,
+  output: Output,
+): Promise<LockHandle> {
   const deadline = Date.now() + waitMs;
-  const sentinel = options.sentinel === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.sentinel);
   let delay = 50;
   for (;;) {
     const handle = await acquireLock(store, {
@@ -98,13 +109,16 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
   const output = options.output ?? createProcessOutput();
   assertLockName(options.name);
   if (options.command.length === 0) throw new UsageError(MESSAGES.lockNeedsCommand, { hint: MESSAGES.lockNeedsCommandHint });
-  // Validate durations before anything is opened.
-  parseDuration(options.ttl ?? DEFAULT_TTL, '--ttl');
-  parseDuration(options.wait ?? DEFAULT_WAIT, '--wait');
+  // Validate before anything is opened.
+  const plan: LockPlan = {
+    ttlMs: parseDuration(options.ttl ?? DEFAULT_TTL, '--ttl'),
+    waitMs: parseDuration(options.wait ?? DEFAULT_WAIT, '--wait'),
+    sentinel: options.sentinel === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.sentinel),
+  };
+  const { sentinel } = plan;
   const store = await openStore(env);
   try {
-    const handle = await acquireWithSentinel(store, options, env, output);
-    const sentinel = options.sentinel === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.sentinel);
+    const handle = await acquireWithSentinel(store, options, plan, env, output);
     let code: number;
     try {
       if (sentinel !== undefined) {
