@@ -1,22 +1,39 @@
-// Bundles src/ into dist/ with esbuild: one entry, code-split so each command loads lazily. Packages stay
-// external (installed by npm), except zod, which is bundled so that its tree-shaken part is all that loads.
+// Bundles src/ into dist/ with esbuild.
+// - dist/cwt.js: the CLI, ESM, code-split so each command loads lazily. Packages stay external (installed
+//   by npm), except zod, which is bundled so that its tree-shaken part is all that loads.
+// - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
+//   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = Object.keys(pkg.dependencies).filter((name) => name !== 'zod');
-
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { cwt: 'src/entry.ts' },
-  outdir: 'dist',
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  external,
   sourcemap: 'linked',
   define: { CWT_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
+};
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { cwt: 'src/entry.ts' },
+  outdir: 'dist',
+  splitting: true,
+  format: 'esm',
+  external,
+});
+await build({
+  ...common,
+  entryPoints: { hook: 'src/hookentry.ts' },
+  outfile: 'dist/hook.cjs',
+  format: 'cjs',
+  // `bindings` is better-sqlite3's fallback addon finder, never reached: cwt passes the addon's path. The
+  // other packages (zod for a config file, ignore for protected-path patterns) load only when needed.
+  external: ['bindings', ...Object.keys(pkg.dependencies).filter((name) => name !== 'better-sqlite3')],
+  define: { ...common.define, 'import.meta.url': 'importMetaUrl' },
+  banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 });

@@ -289,6 +289,7 @@ const STEPS: PipelineStep<NewContext>[] = [
         agentExit: null,
         memoryDir: ctx.memoryDir!,
         memoryBase: ctx.memoryBase,
+        kind: 'cwt',
       };
       ctx.session = session;
       await ctx.store.insertSession(session, {

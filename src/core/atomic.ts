@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, chmodSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { isPidAlive } from './liveness.js';
+import { randomHex } from './random.js';
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -40,7 +40,7 @@ export function fsyncDir(dir: string): void {
 }
 
 function tempName(path: string, pid: number): string {
-  return `.${basename(path)}.cwt-${pid}-${randomBytes(4).toString('hex')}.tmp`;
+  return `.${basename(path)}.cwt-${pid}-${randomHex(4)}.tmp`;
 }
 
 /**

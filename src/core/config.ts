@@ -1,17 +1,17 @@
 /**
  * Configuration, resolved once with this precedence: defaults < user file < repository file < CWT_* env <
  * command-line flags. Validated with zod; an invalid file is a usage error naming the file and the key.
- * CWT_NO_USER_CONFIG=1 skips the user file (tests never read a developer's own config).
+ * CWT_NO_USER_CONFIG=1 skips the user file (tests never read a developer's own config). The zod-free part
+ * (defaults, overrides, which files) is in configbase.ts, so the hook path can skip this module when no
+ * config file exists.
  */
 import * as z from 'zod/mini';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { CLAIM_MODES } from './claims.js';
+import { applyConfigOverrides, createDefaultConfig, getConfigFilePaths, type Config, type LoadConfigOptions } from './configbase.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
-import { resolveUserConfigPath } from './paths.js';
 import { MESSAGES } from '../ui/messages.js';
-
-export const REPO_CONFIG_FILE = '.cwt.json';
 
 const durationText = z.string().check(
   z.refine((text) => {
@@ -33,24 +33,14 @@ const ConfigFileSchema = z.strictObject({
   sessionTtl: z.optional(durationText),
   /** Shell commands run in each new worktree after it is created (the user's own, from their config). */
   setup: z.optional(z.array(z.string())),
+  /** What an edit of a file another live session edited in the same checkout gets: deny-once, warn, deny. */
+  claimMode: z.optional(z.enum(CLAIM_MODES)),
+  /** How long an edit keeps its claim on the file. */
+  claimTtl: z.optional(durationText),
+  /** Harness files guarded by the hooks, gitignore syntax relative to the Claude home; default: all of it. */
+  protectedPaths: z.optional(z.array(z.string().check(z.minLength(1)))),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
-
-export interface Config {
-  worktreeDir: string;
-  agent: string;
-  sessionTtlMs: number;
-  setup: string[];
-  /** Which files contributed, for `cwt doctor` and error messages. */
-  sources: string[];
-}
-
-export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
-  worktreeDir: '../{repo}.worktrees',
-  agent: 'claude',
-  sessionTtlMs: 2 * 60_000,
-  setup: [],
-};
 
 /** zod/mini ships no messages; say what is wrong in words a user can act on. */
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -95,30 +85,18 @@ function apply(config: Config, file: ConfigFile | undefined, source: string): vo
   if (file.agent !== undefined) config.agent = file.agent;
   if (file.sessionTtl !== undefined) config.sessionTtlMs = parseDuration(file.sessionTtl);
   if (file.setup !== undefined) config.setup = file.setup;
+  if (file.claimMode !== undefined) config.claimMode = file.claimMode;
+  if (file.claimTtl !== undefined) config.claimTtlMs = parseDuration(file.claimTtl);
+  if (file.protectedPaths !== undefined) config.protectedPaths = file.protectedPaths;
 }
 
-export interface LoadConfigOptions {
-  /** The main checkout, whose `.cwt.json` is the repository file; omit outside a repository. */
-  repoRoot?: string;
-  env?: NodeJS.ProcessEnv;
-  flags?: Partial<Pick<Config, 'agent' | 'worktreeDir'>>;
-}
-
+/** Reads the user and repository files and applies the environment and flags over the defaults. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
-  const config: Config = { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], sources: [] };
-  if (env.CWT_NO_USER_CONFIG !== '1') {
-    const userPath = resolveUserConfigPath(env);
-    apply(config, readConfigFile(userPath), userPath);
-  }
-  if (options.repoRoot !== undefined) {
-    const repoPath = join(options.repoRoot, REPO_CONFIG_FILE);
-    apply(config, readConfigFile(repoPath), repoPath);
-  }
-  if (env.CWT_AGENT) config.agent = env.CWT_AGENT;
-  if (env.CWT_WORKTREE_DIR) config.worktreeDir = env.CWT_WORKTREE_DIR;
-  if (env.CWT_SESSION_TTL) config.sessionTtlMs = parseDuration(env.CWT_SESSION_TTL, 'CWT_SESSION_TTL');
-  if (options.flags?.agent !== undefined) config.agent = options.flags.agent;
-  if (options.flags?.worktreeDir !== undefined) config.worktreeDir = options.flags.worktreeDir;
+  const config = createDefaultConfig();
+  for (const path of getConfigFilePaths(options)) apply(config, readConfigFile(path), path);
+  applyConfigOverrides(config, env, options.flags);
   return config;
 }
+
+export { REPO_CONFIG_FILE, DEFAULT_CONFIG, type Config, type LoadConfigOptions } from './configbase.js';

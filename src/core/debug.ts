@@ -2,7 +2,12 @@
  * Dependency-free debug tracing: with CWT_DEBUG=1 (or --debug, which sets it) timed lines go to stderr only,
  * never stdout, because hook stdout is parsed by Claude Code.
  */
-const start = performance.now();
+/** Milliseconds on a monotonic clock; process.hrtime needs no module (performance loads perf_hooks). */
+export function getClockMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+const start = getClockMs();
 
 export function isDebugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.CWT_DEBUG;
@@ -11,6 +16,6 @@ export function isDebugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export function debug(scope: string, message: string): void {
   if (!isDebugEnabled()) return;
-  const ms = (performance.now() - start).toFixed(1).padStart(7);
+  const ms = (getClockMs() - start).toFixed(1).padStart(7);
   process.stderr.write(`[cwt ${ms}ms] ${scope}: ${message}\n`);
 }

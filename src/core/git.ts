@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { debug } from './debug.js';
+import { debug, getClockMs } from './debug.js';
 import { EnvironmentError, GitError } from './errors.js';
 import { MESSAGES } from '../ui/messages.js';
 
@@ -41,7 +41,7 @@ function gitEnv(base: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
 
 /** Runs git and returns its full result; throws GitError unless the exit code is 0 or in okCodes. */
 export function runGitResult(args: readonly string[], options: GitOptions): Promise<GitResult> {
-  const started = performance.now();
+  const started = getClockMs();
   return new Promise((resolvePromise, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
     const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env), stdio: [stdin, 'pipe', 'pipe'] });
@@ -54,7 +54,7 @@ export function runGitResult(args: readonly string[], options: GitOptions): Prom
       else reject(error);
     });
     child.on('close', (code) => {
-      debug('git', `${args.join(' ')} -> ${code} (${(performance.now() - started).toFixed(1)}ms)`);
+      debug('git', `${args.join(' ')} -> ${code} (${(getClockMs() - started).toFixed(1)}ms)`);
       const stdout = Buffer.concat(out).toString('utf8');
       if (code === 0 || (code !== null && options.okCodes?.includes(code))) {
         resolvePromise({ stdout: stdout.replace(/\s+$/, ''), code: code ?? 0 });
@@ -174,6 +174,12 @@ export async function findWorktreeOfBranch(branch: string, cwd: string): Promise
 export async function hasLocalBranch(branch: string, cwd: string): Promise<boolean> {
   const result = await runGitResult(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { cwd, okCodes: [1] });
   return result.code === 0;
+}
+
+/** The branch checked out in `cwd` (short form), or '' on a detached HEAD. */
+export async function getCurrentBranch(cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  // -q: exit 1 quietly when HEAD is detached instead of failing.
+  return (await runGitResult(['symbolic-ref', '--short', '-q', 'HEAD'], { cwd, env, okCodes: [1] })).stdout;
 }
 
 /** Local branch names (short form). */

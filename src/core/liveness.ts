@@ -6,18 +6,47 @@ export function getHostId(env: NodeJS.ProcessEnv = process.env): string {
   return env.CWT_HOST_ID && env.CWT_HOST_ID !== '' ? env.CWT_HOST_ID : hostname();
 }
 
+interface ProcStat {
+  comm: string;
+  state: string;
+  ppid: number;
+}
+
+/** /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses. Linux only. */
+function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const [state, ppid] = stat.slice(close + 2).split(' ');
+    return { comm: stat.slice(stat.indexOf('(') + 1, close), state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * True when a zombie: killed, but not yet reaped by its parent (an orphan waits for whoever adopts it).
  * `kill(pid, 0)` still succeeds on one, yet it will never run again. Linux only; elsewhere false.
  */
 function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false;
+  const state = readProcStat(pid)?.state;
+  return state === 'Z' || state === 'X';
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'fish']);
+
+/**
+ * The process that started this one, looking past a shell that merely ran our command line: for a hook,
+ * the agent itself, whose life is the adopted session's life. Falls back to the parent off Linux.
+ */
+export function getCallerPid(): number {
+  let pid = process.ppid;
+  for (let hops = 0; hops < 3; hops++) {
+    const stat = readProcStat(pid);
+    if (!stat || !SHELLS.has(stat.comm) || stat.ppid <= 1) break;
+    pid = stat.ppid;
   }
+  return pid;
 }
 
 /** True when a process with this pid runs on this machine (EPERM: it exists but is not ours; zombies are dead). */

@@ -132,6 +132,11 @@ export function assertLockName(name: string): void {
   }
 }
 
+/** The lock every writer of one shared file takes: cwt write/append, and the hooks' write lease. */
+export function fileLockName(target: string): string {
+  return `file:${target}`;
+}
+
 /** The lock that serialises worktree creation and removal in one repository. */
 export function repoLockName(commonDir: string): string {
   return `repo:${commonDir}`;

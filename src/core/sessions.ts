@@ -1,9 +1,9 @@
 /**
  * The session registry's domain rules: ids, derived liveness, resolving what the user typed to a session.
  */
-import { randomBytes } from 'node:crypto';
 import { relative, isAbsolute, resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { randomHex } from './random.js';
 import { isHolderAlive, type LivenessProbe } from './liveness.js';
 import type { SessionRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -14,7 +14,7 @@ export type SessionState = 'live' | 'stale' | 'ended';
 
 /** 8 lowercase hex characters: short enough to type, random enough not to collide on one machine. */
 export function newSessionId(): string {
-  return randomBytes(4).toString('hex');
+  return randomHex(4);
 }
 
 /** Ended is recorded; live vs stale is derived from the supervisor pid and the heartbeat. */

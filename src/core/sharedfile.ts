@@ -9,7 +9,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { sweepStaleTempFiles, writeFileAtomic } from './atomic.js';
 import { ConflictError, UsageError } from './errors.js';
-import { acquireLock } from './locks.js';
+import { acquireLock, fileLockName } from './locks.js';
 import type { Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
@@ -86,10 +86,6 @@ export function getFileSha(file: SharedFile): string {
 function replaceFile(target: string, data: string | Uint8Array): void {
   sweepStaleTempFiles(target);
   writeFileAtomic(target, data);
-}
-
-export function fileLockName(target: string): string {
-  return `file:${target}`;
 }
 
 interface SharedFileOptions {

@@ -151,4 +151,28 @@ export const MESSAGES = {
 
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
+
+  // hooks: what the model reads (deny reasons and context), so each says what to do next
+  hookWho: (session: SessionRecord) =>
+    session.kind === 'adopted'
+      ? `a Claude Code tab in ${session.worktree} (cwt session ${session.id}, branch ${session.branch || '(none)'})`
+      : `cwt session ${session.id} on branch ${session.branch} (${session.worktree})`,
+  hookClaimDenyOnce: (rel: string, who: string, ago: string) =>
+    `cwt: ${rel} was edited ${ago} by another session working in this same checkout: ${who}. It may be halfway through a change, and this edit could overwrite that work. Check the file's current content, and check with the user if unsure. If you still need to edit it, retry the same edit: it will go through and the file becomes yours.`,
+  hookClaimDeny: (rel: string, who: string, ago: string) =>
+    `cwt: ${rel} is reserved by another session working in this same checkout: ${who}, last edit ${ago}. It stays reserved until that session releases it (cwt release) or its claim expires. Work on something else or ask the user.`,
+  hookClaimWarn: (rel: string, who: string, ago: string) =>
+    `cwt: ${rel} was also edited ${ago} by ${who}, in this same checkout. Re-read it before building on your version.`,
+  hookSiblingRisk: (rel: string, who: string, ago: string, how: 'claimed' | 'modified') =>
+    `cwt: merge-conflict risk: ${rel} is also ${how === 'claimed' ? 'being edited' : 'modified'} in another worktree of this repository by ${who}, ${ago}. Keep your change to it focused; the branches will need merging.`,
+  hookLeaseBusy: (path: string, who: string) =>
+    `cwt: ${path} is being written right now by ${who}. Retry in a few seconds. (Scripts: cwt write / cwt append wait their turn.)`,
+  hookStaleRead: (path: string) =>
+    `cwt: ${path} changed since you read it: another session or process wrote it. Read it again and reapply your change on the new content; writing now would drop theirs.`,
+  hookShellWrite: (path: string) =>
+    `cwt: this command writes ${path}, a Claude Code file other sessions share; an unlocked shell write can lose their changes. Add a line with: cwt append ${path} "<line>" --unique. Replace it with: <new content> | cwt write ${path} --expect-sha "$(cwt sha ${path})".`,
+  hookSiblings: (self: SessionRecord, lines: readonly string[]) =>
+    `cwt: you are ${self.kind === 'adopted' ? 'adopted as' : ''} cwt session ${self.id} (branch ${self.branch || '(none)'}). Other live sessions on this repository:\n${lines.join('\n')}\nAvoid editing files they are working on. An edit of a file another session in your checkout is editing is denied once; retry only if you are sure.`,
+  hookSiblingLine: (session: SessionRecord, recent: readonly string[]) =>
+    `- ${session.kind === 'adopted' ? 'Claude Code tab' : 'session'} ${session.id} on branch ${session.branch || '(none)'} in ${session.worktree}${recent.length > 0 ? `; recently edited: ${recent.join(', ')}` : ''}`,
 } as const;

@@ -28,6 +28,7 @@ export function sampleSession(overrides: Partial<SessionRecord> = {}): SessionRe
     agentExit: null,
     memoryDir: '/c/projects/-r/cwt-memory/feat-x',
     memoryBase: '/s/sessions/abcd1234/memory-base',
+    kind: 'cwt',
     ...overrides,
   };
 }

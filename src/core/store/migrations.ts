@@ -58,4 +58,50 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     last_token INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- Sessions that cwt did not start: plain claude tabs adopted by the hooks, keyed by Claude's session id.
+  ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'cwt' CHECK (kind IN ('cwt', 'adopted'));
+
+  -- Which Claude Code session ids belong to which cwt session (/clear starts a new id in the same tab).
+  CREATE TABLE claude_sessions (
+    claude_id  TEXT PRIMARY KEY,
+    session    TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at   INTEGER
+  ) STRICT;
+  CREATE INDEX claude_sessions_session ON claude_sessions (session);
+
+  -- One claim per file per checkout: the session that last edited it there. Other checkouts of the same
+  -- repository (repo = common git dir) hold their own rows for the same relative path.
+  CREATE TABLE claims (
+    checkout  TEXT NOT NULL,
+    rel_path  TEXT NOT NULL,
+    repo      TEXT NOT NULL,
+    abs_path  TEXT NOT NULL,
+    session   TEXT NOT NULL,
+    claude_id TEXT,
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (checkout, rel_path)
+  ) STRICT;
+  CREATE INDEX claims_repo_path ON claims (repo, rel_path);
+  CREATE INDEX claims_session ON claims (session);
+
+  -- A deny-once denial: the same session retrying the same path soon after is let through.
+  CREATE TABLE claim_denials (
+    checkout TEXT NOT NULL,
+    rel_path TEXT NOT NULL,
+    session  TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (checkout, rel_path, session)
+  ) STRICT;
+
+  -- What a session last read of a protected harness file, to refuse a write based on a stale read.
+  CREATE TABLE reads (
+    session TEXT NOT NULL,
+    path    TEXT NOT NULL,
+    sha256  TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (session, path)
+  ) STRICT;
+  `,
 ];

@@ -4,12 +4,20 @@
  * inside a 0700 directory; SQLite gives its -wal and -shm files the database file's mode.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type {
   AcquireResult,
+  ClaimDecider,
+  ClaimFilter,
+  ClaimOutcome,
+  ClaimRecord,
+  ClaimRequest,
+  ClaimState,
+  ReadRecord,
   EventFilter,
   EventInput,
   EventRecord,
@@ -44,6 +52,7 @@ const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
   agentExit: 'agent_exit',
   memoryDir: 'memory_dir',
   memoryBase: 'memory_base',
+  kind: 'kind',
 };
 
 function toSqlValue(value: unknown): unknown {
@@ -69,6 +78,19 @@ function toSession(row: Row): SessionRecord {
     agentExit: row.agent_exit as number | null,
     memoryDir: row.memory_dir as string,
     memoryBase: row.memory_base as string,
+    kind: row.kind as SessionRecord['kind'],
+  };
+}
+
+function toClaim(row: Row): ClaimRecord {
+  return {
+    checkout: row.checkout as string,
+    relPath: row.rel_path as string,
+    repo: row.repo as string,
+    absPath: row.abs_path as string,
+    session: row.session as string,
+    claudeId: row.claude_id as string | null,
+    at: row.at as number,
   };
 }
 
@@ -98,10 +120,31 @@ function toEvent(row: Row): EventRecord {
   };
 }
 
+/**
+ * The compiled addon's path, handed to better-sqlite3 so it skips the `bindings` package's search of a
+ * dozen candidate paths (~13 ms of every cwt start, measured). Found the way Node finds a package: the
+ * nearest node_modules up from this file. Undefined: let better-sqlite3 search.
+ */
+function findNativeBinding(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let hops = 0; hops < 8; hops++) {
+    const path = join(dir, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    if (existsSync(path)) return path;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
 /** Creates the database file 0600 before SQLite opens it, so it is never world-readable even briefly. */
 function createPrivateFile(path: string): void {
-  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  if ((statSync(path).mode & 0o777) !== PRIVATE_FILE_MODE) chmodSync(path, PRIVATE_FILE_MODE);
+  try {
+    if ((statSync(path).mode & 0o777) === PRIVATE_FILE_MODE) return;
+  } catch {
+    closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+  }
+  chmodSync(path, PRIVATE_FILE_MODE);
 }
 
 function migrate(db: Database.Database): void {
@@ -111,7 +154,10 @@ function migrate(db: Database.Database): void {
     for (let index = version; index < SQLITE_MIGRATIONS.length; index++) db.exec(SQLITE_MIGRATIONS[index]!);
     if (version < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
   });
-  if ((db.pragma('user_version', { simple: true }) as number) < SQLITE_MIGRATIONS.length) run.immediate();
+  const version = db.pragma('user_version', { simple: true }) as number;
+  // WAL is a property of the file: set once, when the database is new (it cannot change inside a transaction).
+  if (version === 0) db.pragma('journal_mode = WAL');
+  if (version < SQLITE_MIGRATIONS.length) run.immediate();
 }
 
 export class SqliteStore implements Store {
@@ -122,12 +168,9 @@ export class SqliteStore implements Store {
     ensurePrivateDir(cwtHome);
     this.location = join(cwtHome, SQLITE_FILE_NAME);
     createPrivateFile(this.location);
-    this.db = new Database(this.location, { timeout: BUSY_TIMEOUT_MS });
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.db.pragma('journal_mode = WAL');
+    this.db = new Database(this.location, { timeout: BUSY_TIMEOUT_MS, nativeBinding: findNativeBinding() });
     // NORMAL in WAL mode: consistent after any crash; a power loss may drop the last commits.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
+    this.db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON');
     migrate(this.db);
   }
 
@@ -303,6 +346,121 @@ export class SqliteStore implements Store {
         return rows;
       })
       .immediate();
+  }
+
+  async releaseLockOfSession(name: string, session: string): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('DELETE FROM locks WHERE name = ? AND session = ? RETURNING token').get(name, session) as Row | undefined;
+        if (row) this.appendEventSync({ kind: 'lock.release', session, data: { name, token: row.token } });
+        return row !== undefined;
+      })
+      .immediate();
+  }
+
+  async linkClaudeSession(claudeId: string, session: string, now: number): Promise<void> {
+    // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
+    this.db
+      .prepare(
+        `INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (?, ?, ?)
+         ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
+         WHERE claude_sessions.ended_at IS NOT NULL`,
+      )
+      .run(claudeId, session, now);
+  }
+
+  async getSessionOfClaude(claudeId: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT session FROM claude_sessions WHERE claude_id = ?').get(claudeId) as Row | undefined;
+    return row?.session as string | undefined;
+  }
+
+  async endClaudeSession(claudeId: string, now: number): Promise<void> {
+    this.db.prepare('UPDATE claude_sessions SET ended_at = ? WHERE claude_id = ?').run(now, claudeId);
+  }
+
+  async claimPath(request: ClaimRequest, decide: ClaimDecider): Promise<ClaimOutcome> {
+    return this.db
+      .transaction((): ClaimOutcome => {
+        const { checkout, relPath, session, now } = request;
+        const claimRow = this.db.prepare('SELECT * FROM claims WHERE checkout = ? AND rel_path = ?').get(checkout, relPath) as Row | undefined;
+        const existing = claimRow ? toClaim(claimRow) : undefined;
+        const holderRow = existing ? (this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(existing.session) as Row | undefined) : undefined;
+        const denialRow = this.db
+          .prepare('SELECT at FROM claim_denials WHERE checkout = ? AND rel_path = ? AND session = ?')
+          .get(checkout, relPath, session) as Row | undefined;
+        const state: ClaimState = { existing, holder: holderRow ? toSession(holderRow) : undefined, deniedAt: (denialRow?.at as number | undefined) ?? null };
+        const verdict = decide(state);
+        const eventBase = { session, repo: request.repo };
+        if (verdict.allow) {
+          this.db
+            .prepare(
+              `INSERT INTO claims (checkout, rel_path, repo, abs_path, session, claude_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (checkout, rel_path) DO UPDATE SET repo = excluded.repo, abs_path = excluded.abs_path,
+                 session = excluded.session, claude_id = excluded.claude_id, at = excluded.at`,
+            )
+            .run(checkout, relPath, request.repo, request.absPath, session, request.claudeId, now);
+          if (denialRow) this.db.prepare('DELETE FROM claim_denials WHERE checkout = ? AND rel_path = ? AND session = ?').run(checkout, relPath, session);
+          if (verdict.takeover) {
+            this.appendEventSync({ kind: 'claim.takeover', ...eventBase, data: { path: request.absPath, previous: existing } }, now);
+          } else if (!existing || existing.session !== session) {
+            this.appendEventSync({ kind: 'claim', ...eventBase, data: { path: request.absPath } }, now);
+          }
+        } else {
+          if (verdict.recordDenial) {
+            this.db
+              .prepare('INSERT OR REPLACE INTO claim_denials (checkout, rel_path, session, at) VALUES (?, ?, ?, ?)')
+              .run(checkout, relPath, session, now);
+          }
+          this.appendEventSync({ kind: 'claim.deny', ...eventBase, data: { path: request.absPath, holder: existing?.session ?? null } }, now);
+        }
+        return { verdict, state };
+      })
+      .immediate();
+  }
+
+  async listClaims(filter: ClaimFilter = {}): Promise<ClaimRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, column] of [['repo', 'repo'], ['checkout', 'checkout'], ['relPath', 'rel_path'], ['session', 'session']] as const) {
+      if (filter[key] === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(filter[key]);
+    }
+    const sql = `SELECT * FROM claims ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, rel_path`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toClaim);
+  }
+
+  async releaseClaims(session: string, options: { claudeId?: string; absPaths?: readonly string[] } = {}): Promise<ClaimRecord[]> {
+    return this.db
+      .transaction(() => {
+        let released: ClaimRecord[];
+        if (options.absPaths !== undefined) {
+          const statement = this.db.prepare('DELETE FROM claims WHERE session = ? AND abs_path = ? RETURNING *');
+          released = options.absPaths.flatMap((path) => (statement.all(session, path) as Row[]).map(toClaim));
+        } else if (options.claudeId !== undefined) {
+          released = (this.db.prepare('DELETE FROM claims WHERE session = ? AND claude_id = ? RETURNING *').all(session, options.claudeId) as Row[]).map(toClaim);
+        } else {
+          released = (this.db.prepare('DELETE FROM claims WHERE session = ? RETURNING *').all(session) as Row[]).map(toClaim);
+        }
+        if (options.absPaths === undefined && options.claudeId === undefined) {
+          this.db.prepare('DELETE FROM claim_denials WHERE session = ?').run(session);
+          this.db.prepare('DELETE FROM reads WHERE session = ?').run(session);
+        }
+        if (released.length > 0) {
+          this.appendEventSync({ kind: 'claim.release', session, data: { paths: released.map((claim) => claim.absPath) } });
+        }
+        return released;
+      })
+      .immediate();
+  }
+
+  async recordRead(read: ReadRecord): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO reads (session, path, sha256, at) VALUES (?, ?, ?, ?)').run(read.session, read.path, read.sha256, read.at);
+  }
+
+  async getRead(session: string, path: string): Promise<ReadRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM reads WHERE session = ? AND path = ?').get(session, path) as Row | undefined;
+    return row ? { session: row.session as string, path: row.path as string, sha256: row.sha256 as string, at: row.at as number } : undefined;
   }
 
   async close(): Promise<void> {

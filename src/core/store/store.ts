@@ -6,6 +6,9 @@
 /** Stored state; whether a non-ended session is live is derived (see sessions.ts). */
 export type StoredSessionState = 'live' | 'stale' | 'ended';
 
+/** 'cwt': started by `cwt new`/`claude -w`; 'adopted': a plain Claude Code tab registered by the hooks. */
+export type SessionKind = 'cwt' | 'adopted';
+
 export interface SessionRecord {
   id: string;
   /** The repository's git common dir: every worktree of one repository shares it. */
@@ -31,6 +34,8 @@ export interface SessionRecord {
   memoryDir: string;
   /** The copy of canonical memory taken at start: the base of the later 3-way merge. */
   memoryBase: string;
+  /** How the session came to be; adopted sessions have no worktree or namespace of their own. */
+  kind: SessionKind;
 }
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;
@@ -99,6 +104,65 @@ export type AcquireResult =
  */
 export type StaleLockPredicate = (current: LockRecord, now: number) => boolean;
 
+/** The session that last edited a file in one checkout. */
+export interface ClaimRecord {
+  /** The checkout (worktree top level) the path is relative to. */
+  checkout: string;
+  relPath: string;
+  /** The repository's git common dir: claims with the same repo and relPath in other checkouts are siblings. */
+  repo: string;
+  absPath: string;
+  session: string;
+  /** The Claude Code session id that edited, when a hook recorded it. */
+  claudeId: string | null;
+  at: number;
+}
+
+export interface ClaimRequest {
+  checkout: string;
+  relPath: string;
+  repo: string;
+  absPath: string;
+  session: string;
+  claudeId: string | null;
+  now: number;
+}
+
+/** What the deciding transaction sees about one path in one checkout. */
+export interface ClaimState {
+  existing: ClaimRecord | undefined;
+  /** The session holding `existing`, when it still exists. */
+  holder: SessionRecord | undefined;
+  /** When the requesting session was last denied this path (deny-once), else null. */
+  deniedAt: number | null;
+}
+
+export type ClaimVerdict =
+  | { allow: true; /** An existing live claim of another session moved to the requester. */ takeover: boolean }
+  | { allow: false; /** Record the denial, so a retry can be recognised. */ recordDenial: boolean };
+
+/** Decides inside the claiming transaction; synchronous, like StaleLockPredicate. */
+export type ClaimDecider = (state: ClaimState) => ClaimVerdict;
+
+export interface ClaimOutcome {
+  verdict: ClaimVerdict;
+  state: ClaimState;
+}
+
+export interface ClaimFilter {
+  repo?: string;
+  checkout?: string;
+  relPath?: string;
+  session?: string;
+}
+
+export interface ReadRecord {
+  session: string;
+  path: string;
+  sha256: string;
+  at: number;
+}
+
 export interface Store {
   /** Where the store lives, for messages (a file path, or a redacted URL). */
   readonly location: string;
@@ -125,6 +189,27 @@ export interface Store {
   listLocks(): Promise<LockRecord[]>;
   /** Releases every lock a session holds; returns what was released. */
   releaseSessionLocks(session: string): Promise<LockRecord[]>;
+
+  /** Releases a lock held by this session, whatever its token (a write lease released at PostToolUse). */
+  releaseLockOfSession(name: string, session: string): Promise<boolean>;
+
+  /** Maps a Claude Code session id to a cwt session; the first mapping wins until that Claude session ends. */
+  linkClaudeSession(claudeId: string, session: string, now: number): Promise<void>;
+  /** The cwt session a Claude Code session id belongs to. */
+  getSessionOfClaude(claudeId: string): Promise<string | undefined>;
+  endClaudeSession(claudeId: string, now: number): Promise<void>;
+
+  /** Reads the path's claim state, lets `decide` rule, and applies the verdict, in one transaction. */
+  claimPath(request: ClaimRequest, decide: ClaimDecider): Promise<ClaimOutcome>;
+  listClaims(filter?: ClaimFilter): Promise<ClaimRecord[]>;
+  /**
+   * Releases a session's claims: all of them, those of one Claude session id, or those on the given
+   * absolute paths. Returns what was released.
+   */
+  releaseClaims(session: string, options?: { claudeId?: string; absPaths?: readonly string[] }): Promise<ClaimRecord[]>;
+
+  recordRead(read: ReadRecord): Promise<void>;
+  getRead(session: string, path: string): Promise<ReadRecord | undefined>;
 
   close(): Promise<void>;
 }

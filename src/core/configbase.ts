@@ -1,0 +1,73 @@
+/**
+ * The zod-free half of configuration: the defaults, the files that may override them, and the CWT_* env and
+ * flag overrides. The hook path loads only this when no config file exists (zod costs ~15 ms to load).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CLAIM_TTL_MS, parseClaimMode, type ClaimMode } from './claims.js';
+import { parseDuration } from './duration.js';
+import { resolveUserConfigPath } from './paths.js';
+
+export const REPO_CONFIG_FILE = '.cwt.json';
+
+export interface Config {
+  worktreeDir: string;
+  agent: string;
+  sessionTtlMs: number;
+  setup: string[];
+  claimMode: ClaimMode;
+  claimTtlMs: number;
+  /** undefined: everything under the Claude home. */
+  protectedPaths: string[] | undefined;
+  /** Which files contributed, for `cwt doctor` and error messages. */
+  sources: string[];
+}
+
+export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
+  worktreeDir: '../{repo}.worktrees',
+  agent: 'claude',
+  sessionTtlMs: 2 * 60_000,
+  setup: [],
+  claimMode: 'deny-once',
+  claimTtlMs: DEFAULT_CLAIM_TTL_MS,
+  protectedPaths: undefined,
+};
+
+export interface LoadConfigOptions {
+  /** The main checkout, whose `.cwt.json` is the repository file; omit outside a repository. */
+  repoRoot?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Partial<Pick<Config, 'agent' | 'worktreeDir'>>;
+}
+
+export function createDefaultConfig(): Config {
+  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], sources: [] };
+}
+
+/** The config files that apply, lowest precedence first: the user file (unless CWT_NO_USER_CONFIG=1), the repository file. */
+export function getConfigFilePaths(options: LoadConfigOptions): string[] {
+  const env = options.env ?? process.env;
+  const paths: string[] = [];
+  if (env.CWT_NO_USER_CONFIG !== '1') paths.push(resolveUserConfigPath(env));
+  if (options.repoRoot !== undefined) paths.push(join(options.repoRoot, REPO_CONFIG_FILE));
+  return paths;
+}
+
+/** CWT_* variables over the files, command-line flags over everything. */
+export function applyConfigOverrides(config: Config, env: NodeJS.ProcessEnv, flags: LoadConfigOptions['flags'] = {}): void {
+  if (env.CWT_AGENT) config.agent = env.CWT_AGENT;
+  if (env.CWT_WORKTREE_DIR) config.worktreeDir = env.CWT_WORKTREE_DIR;
+  if (env.CWT_SESSION_TTL) config.sessionTtlMs = parseDuration(env.CWT_SESSION_TTL, 'CWT_SESSION_TTL');
+  if (env.CWT_CLAIM_MODE) config.claimMode = parseClaimMode(env.CWT_CLAIM_MODE);
+  if (env.CWT_CLAIM_TTL) config.claimTtlMs = parseDuration(env.CWT_CLAIM_TTL, 'CWT_CLAIM_TTL');
+  if (flags.agent !== undefined) config.agent = flags.agent;
+  if (flags.worktreeDir !== undefined) config.worktreeDir = flags.worktreeDir;
+}
+
+/** loadConfig, but the validating module is loaded only when a config file exists. */
+export async function loadConfigLazily(options: LoadConfigOptions = {}): Promise<Config> {
+  if (getConfigFilePaths(options).some((path) => existsSync(path))) return (await import('./config.js')).loadConfig(options);
+  const config = createDefaultConfig();
+  applyConfigOverrides(config, options.env ?? process.env, options.flags);
+  return config;
+}

@@ -1,0 +1,78 @@
+/**
+ * The command hook: `cwt hook <event>` reads Claude Code's JSON from stdin and prints a decision (or
+ * nothing). Fails open: malformed input, a missing or broken store, any error → exit 0, no decision, the
+ * error in the state dir's hook log.
+ */
+import { readSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { SqliteStore } from '../core/store/sqlite.js';
+import { resolveCwtHome } from '../core/paths.js';
+import { logHookError } from './errorlog.js';
+import { handleHook } from './handlers.js';
+import { parseHookInput, type HookEvent } from './input.js';
+
+/** Claude Code's hook input is small; anything bigger is not it. */
+const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads stdin to its end, synchronously: process.stdin would build a socket stream (node:net, node:stream:
+ * a few ms per hook). A terminal gives nothing. Claude Code closes the pipe after writing; a writer that
+ * never does is cut short by the hook's own timeout in Claude Code.
+ */
+function readStdin(): string {
+  if (isatty(0)) return '';
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  let size = 0;
+  for (;;) {
+    let count: number;
+    try {
+      count = readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue; // a non-blocking pipe with nothing yet
+      if (code === 'EOF') break;
+      throw error;
+    }
+    if (count === 0) break;
+    size += count;
+    if (size > MAX_INPUT_BYTES) return '';
+    chunks.push(Buffer.from(buffer.subarray(0, count)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * True when the supervisor's http hooks serve this agent: the installed command hooks then stand aside
+ * for tool calls, so no call is handled twice. Session start and end always come through here.
+ */
+function isServedOverHttp(event: HookEvent, env: NodeJS.ProcessEnv): boolean {
+  return (event === 'pre-tool-use' || event === 'post-tool-use') && Boolean(env.CWT_HOOK_TOKEN);
+}
+
+/** Runs the command hook; returns the text for stdout ('' for no decision). Never throws. */
+export async function runCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (isServedOverHttp(event, env)) return '';
+  let text: string;
+  try {
+    text = readStdin();
+  } catch (error) {
+    logHookError(env, event, error);
+    return '';
+  }
+  const input = parseHookInput(text);
+  if (!input) {
+    if (text.trim() !== '') logHookError(env, event, `ignored stdin that is not a JSON object (${text.length} bytes)`);
+    return '';
+  }
+  try {
+    // Never closed: closing the last connection checkpoints the WAL (an fsync). Exiting without it is as
+    // safe as a crash is for SQLite in WAL mode, and a later commit checkpoints in time.
+    const store = new SqliteStore(resolveCwtHome(env));
+    const output = await handleHook(event, input, { store, env });
+    return output ? JSON.stringify(output) : '';
+  } catch (error) {
+    logHookError(env, event, error);
+    return '';
+  }
+}

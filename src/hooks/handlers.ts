@@ -1,0 +1,278 @@
+/**
+ * The Claude Code hook handlers, shared by the command hook (`cwt hook <event>`) and the supervisor's http
+ * fast path: input JSON in, decision JSON out (or nothing). Hot path: node:* and small core modules only.
+ *
+ * - SessionStart: link Claude's session id, heartbeat, tell the model which sibling sessions are live.
+ * - PreToolUse (Edit/Write/MultiEdit/NotebookEdit): refuse a stale-read write or a write leased by another
+ *   session to a protected harness file; deny an edit of a file another live session in the same checkout
+ *   is editing (deny-once by default); warn of merge-conflict risk with other worktrees; record the claim.
+ * - PreToolUse (Bash): refuse shell writes into protected harness files.
+ * - PostToolUse: heartbeat; remember what was read of protected files; release the write lease.
+ * - SessionEnd: release this Claude session's claims and leases; an adopted tab's session ends.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { decideClaim, getCheckoutRelativePath, getRivalClaim, isClaimBinding, type ClaimPolicy } from '../core/claims.js';
+import { loadConfigLazily, type Config } from '../core/configbase.js';
+import { formatAgo } from '../core/duration.js';
+import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtectedPath, toRealPath, type HarnessGuard } from '../core/harnessguard.js';
+import { createLivenessProbe, getHostId, isPidAlive } from '../core/liveness.js';
+import { fileLockName, isLockStale } from '../core/locks.js';
+import { resolveClaudeHome } from '../core/paths.js';
+import { getSessionState } from '../core/sessions.js';
+import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+import { getToolString, type HookEvent, type HookInput } from './input.js';
+import { resolveHookSession } from './session.js';
+
+/** Tools that write the file named by `file_path` (or `notebook_path`). */
+export const EDIT_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
+/** A write lease on a protected file lives from PreToolUse to PostToolUse; this bounds a lost PostToolUse. */
+export const WRITE_LEASE_TTL_MS = 30_000;
+/** Claude Code caps hook output strings at 10,000 characters. */
+const MAX_OUTPUT_CHARS = 9_500;
+const SIBLING_RECENT_FILES = 5;
+
+export interface HookOutput {
+  hookSpecificOutput: {
+    hookEventName: 'SessionStart' | 'PreToolUse' | 'PostToolUse' | 'SessionEnd';
+    permissionDecision?: 'deny';
+    permissionDecisionReason?: string;
+    additionalContext?: string;
+  };
+}
+
+export interface HookContext {
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  /** The session the supervisor's http server serves; the command hook resolves it per call. */
+  sessionId?: string;
+  now?: number;
+}
+
+interface Call {
+  input: HookInput;
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  now: number;
+  session: SessionRecord;
+  config: Config;
+  isLive: (session: SessionRecord) => boolean;
+}
+
+function cap(text: string): string {
+  return text.length > MAX_OUTPUT_CHARS ? `${text.slice(0, MAX_OUTPUT_CHARS)}…` : text;
+}
+
+function deny(reason: string): HookOutput {
+  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: cap(reason) } };
+}
+
+function context(hookEventName: HookOutput['hookSpecificOutput']['hookEventName'], lines: readonly string[]): HookOutput | null {
+  // No permissionDecision: context alone must not approve a tool call the user's permission rules would ask about.
+  return lines.length === 0 ? null : { hookSpecificOutput: { hookEventName, additionalContext: cap(lines.join('\n')) } };
+}
+
+/** The file's sha256, or undefined when it cannot be read. node:crypto loads only for protected files. */
+async function sha256OfFile(path: string): Promise<string | undefined> {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  const { createHash } = await import('node:crypto');
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function buildGuard(call: Call): Promise<HarnessGuard> {
+  const { session, config } = call;
+  return {
+    claudeHome: toRealPath(resolveClaudeHome(call.env)),
+    // A cwt session owns its namespace; an adopted tab writes canonical memory, which stays guarded.
+    exempt: session.kind === 'cwt' && session.memoryDir !== '' ? [toRealPath(session.memoryDir)] : [],
+    matches: config.protectedPaths === undefined ? undefined : await createPatternMatcher(config.protectedPaths),
+  };
+}
+
+function describeHolder(store: Store, id: string | null, fallback: string): Promise<string> {
+  if (id === null) return Promise.resolve(fallback);
+  return store.getSession(id).then((session) => (session ? MESSAGES.hookWho(session) : fallback));
+}
+
+/** The absolute path an edit tool writes, resolved against the call's cwd. */
+function getEditedPath(input: HookInput, session: SessionRecord): string | undefined {
+  const path = getToolString(input, 'file_path') ?? getToolString(input, 'notebook_path');
+  return path === undefined ? undefined : resolve(input.cwd ?? session.worktree, path);
+}
+
+/** Protected-file checks before an edit: a stale read, or another session's write lease. Takes the lease. */
+async function checkProtectedWrite(call: Call, path: string): Promise<HookOutput | null> {
+  const { store, session, now } = call;
+  const read = await store.getRead(session.id, path);
+  if (read && (await sha256OfFile(path)) !== read.sha256) return deny(MESSAGES.hookStaleRead(path));
+  const host = getHostId(call.env);
+  const result = await store.acquireLock(
+    {
+      name: fileLockName(path),
+      holder: session.id,
+      session: session.id,
+      pid: session.pid ?? process.pid,
+      host,
+      ttlMs: WRITE_LEASE_TTL_MS,
+      note: 'agent edit',
+      now,
+    },
+    // The session's own earlier lease (a PostToolUse that never came) is its to take again.
+    (current, at) => current.session === session.id || isLockStale(current, { now: at, host, ttlMs: current.ttlMs, isPidAlive }),
+  );
+  if (result.acquired) return null;
+  return deny(MESSAGES.hookLeaseBusy(path, await describeHolder(store, result.current.session, result.current.holder)));
+}
+
+/** Claims in other worktrees of the repository, and files modified there since their session began. */
+async function findSiblingRisks(call: Call, relPath: string): Promise<string[]> {
+  const { store, session, now } = call;
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  const policy = claimPolicy(call);
+  const siblings = (await store.listSessions({ repo: session.repo })).filter((other) => other.worktree !== session.worktree && call.isLive(other));
+  const byId = new Map(siblings.map((other) => [other.id, other]));
+  for (const claim of await store.listClaims({ repo: session.repo, relPath })) {
+    const holder = byId.get(claim.session);
+    if (claim.checkout === session.worktree || !holder || seen.has(holder.id) || !isClaimBinding(claim, holder, policy)) continue;
+    seen.add(holder.id);
+    lines.push(MESSAGES.hookSiblingRisk(relPath, MESSAGES.hookWho(holder), formatAgo(now - claim.at), 'claimed'));
+  }
+  for (const other of siblings) {
+    if (seen.has(other.id)) continue;
+    try {
+      const modified = statSync(join(other.worktree, relPath)).mtimeMs;
+      if (modified > other.startedAt) lines.push(MESSAGES.hookSiblingRisk(relPath, MESSAGES.hookWho(other), formatAgo(now - modified), 'modified'));
+    } catch {
+      // Not there: nothing to conflict with.
+    }
+  }
+  return lines;
+}
+
+function claimPolicy(call: Call): ClaimPolicy {
+  return { mode: call.config.claimMode, claimTtlMs: call.config.claimTtlMs, now: call.now, isLive: call.isLive };
+}
+
+async function preEdit(call: Call): Promise<HookOutput | null> {
+  const { store, session, now, input } = call;
+  const absolute = getEditedPath(input, session);
+  if (absolute === undefined) return null;
+  const path = toRealPath(absolute);
+  const guard = await buildGuard(call);
+  const isProtected = isProtectedPath(path, guard);
+  if (isProtected) {
+    const refused = await checkProtectedWrite(call, path);
+    if (refused) return refused;
+  }
+  const relPath = getCheckoutRelativePath(path, session.worktree);
+  if (relPath === undefined) return null;
+  const policy = claimPolicy(call);
+  const outcome = await store.claimPath(
+    { checkout: session.worktree, relPath, repo: session.repo, absPath: path, session: session.id, claudeId: input.session_id ?? null, now },
+    (state) => decideClaim(state, session.id, policy),
+  );
+  const lines: string[] = [];
+  const rival: ClaimRecord | undefined = getRivalClaim(outcome.state, session.id, policy);
+  if (rival) {
+    const who = outcome.state.holder ? MESSAGES.hookWho(outcome.state.holder) : rival.session;
+    const ago = formatAgo(now - rival.at);
+    if (!outcome.verdict.allow) {
+      if (isProtected) await store.releaseLockOfSession(fileLockName(path), session.id);
+      return deny(policy.mode === 'deny' ? MESSAGES.hookClaimDeny(relPath, who, ago) : MESSAGES.hookClaimDenyOnce(relPath, who, ago));
+    }
+    if (policy.mode === 'warn') lines.push(MESSAGES.hookClaimWarn(relPath, who, ago));
+  }
+  lines.push(...(await findSiblingRisks(call, relPath)));
+  return context('PreToolUse', lines);
+}
+
+async function preBash(call: Call): Promise<HookOutput | null> {
+  const command = getToolString(call.input, 'command');
+  if (command === undefined) return null;
+  const targets = findShellWriteTargets(command);
+  if (targets.length === 0) return null;
+  const guard = await buildGuard(call);
+  const home = call.env.HOME ?? '';
+  const cwd = call.input.cwd ?? call.session.worktree;
+  for (const target of targets) {
+    const path = toRealPath(expandShellPath(target, cwd, home));
+    if (isProtectedPath(path, guard)) return deny(MESSAGES.hookShellWrite(path));
+  }
+  return null;
+}
+
+async function postTool(call: Call): Promise<HookOutput | null> {
+  const { store, session, input, now } = call;
+  const tool = input.tool_name ?? '';
+  if (tool !== 'Read' && !EDIT_TOOLS.has(tool)) return null;
+  const absolute = getEditedPath(input, session);
+  if (absolute === undefined) return null;
+  const path = toRealPath(absolute);
+  if (!isProtectedPath(path, await buildGuard(call))) return null;
+  // After a Read this is what the session saw; after its own write, what it wrote.
+  const sha = await sha256OfFile(path);
+  if (sha !== undefined) await store.recordRead({ session: session.id, path, sha256: sha, at: now });
+  if (EDIT_TOOLS.has(tool)) await store.releaseLockOfSession(fileLockName(path), session.id);
+  return null;
+}
+
+async function sessionStart(call: Call): Promise<HookOutput | null> {
+  const { store, session, input, now } = call;
+  if (input.session_id !== undefined) await store.linkClaudeSession(input.session_id, session.id, now);
+  const siblings = (await store.listSessions({ repo: session.repo })).filter((other) => other.id !== session.id && call.isLive(other));
+  if (siblings.length === 0) return null;
+  const lines: string[] = [];
+  for (const sibling of siblings) {
+    const recent = (await store.listClaims({ session: sibling.id })).slice(0, SIBLING_RECENT_FILES).map((claim) => claim.relPath);
+    lines.push(MESSAGES.hookSiblingLine(sibling, recent));
+  }
+  return context('SessionStart', [MESSAGES.hookSiblings(session, lines)]);
+}
+
+async function sessionEnd(call: Call): Promise<HookOutput | null> {
+  const { store, session, input, now } = call;
+  if (input.session_id !== undefined) {
+    await store.releaseClaims(session.id, { claudeId: input.session_id });
+    await store.endClaudeSession(input.session_id, now);
+  }
+  for (const lock of await store.listLocks()) {
+    if (lock.session === session.id && lock.name.startsWith('file:')) await store.releaseLockOfSession(lock.name, session.id);
+  }
+  if (session.kind === 'adopted') {
+    await store.releaseClaims(session.id);
+    await store.updateSession(session.id, { state: 'ended', endedAt: now }, { kind: 'session.end', session: session.id, repo: session.repo, data: { reason: input.reason ?? null } });
+  }
+  return null;
+}
+
+const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = {
+  'session-start': sessionStart,
+  'pre-tool-use': (call) => {
+    const tool = call.input.tool_name ?? '';
+    if (EDIT_TOOLS.has(tool)) return preEdit(call);
+    if (tool === 'Bash') return preBash(call);
+    return Promise.resolve(null);
+  },
+  'post-tool-use': postTool,
+  'session-end': sessionEnd,
+};
+
+/** Runs one hook event; null means no decision and nothing to say. */
+export async function handleHook(event: HookEvent, input: HookInput, context: HookContext): Promise<HookOutput | null> {
+  const { store, env } = context;
+  const now = context.now ?? Date.now();
+  const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end' });
+  if (!session) return null;
+  if (event !== 'session-end') await store.updateSession(session.id, { heartbeatAt: now });
+  const config = await loadConfigLazily({ repoRoot: session.mainWorktree, env });
+  const probe = { ...createLivenessProbe(config.sessionTtlMs, env), now };
+  const call: Call = { input, store, env, now, session, config, isLive: (other) => getSessionState(other, probe) === 'live' };
+  return HANDLERS[event](call);
+}

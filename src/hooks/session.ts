@@ -1,0 +1,98 @@
+/**
+ * Which cwt session a hook call belongs to: the one the supervisor serves, else $CWT_SESSION, else the one
+ * Claude's session id was linked to, else the cwt session whose worktree holds `cwd`, else a new *adopted*
+ * session for this Claude tab, so plain `claude` tabs in one checkout coordinate too.
+ */
+import { EnvironmentError } from '../core/errors.js';
+import { getCanonicalMemoryDir } from '../core/harness.js';
+import { getCallerPid, getHostId } from '../core/liveness.js';
+import { resolveClaudeHome } from '../core/paths.js';
+import { findSessionByPath, newSessionId } from '../core/sessions.js';
+import type { SessionRecord, Store } from '../core/store/store.js';
+import type { HookInput } from './input.js';
+
+export interface ResolveHookSessionOptions {
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  now: number;
+  /** Set by the supervisor's http server: the one session it serves. */
+  sessionId?: string;
+  /** Register an unknown Claude tab as an adopted session (not on SessionEnd). */
+  adopt: boolean;
+}
+
+async function getOpenSession(store: Store, id: string): Promise<SessionRecord | undefined> {
+  const session = await store.getSession(id);
+  return session && session.state !== 'ended' ? session : undefined;
+}
+
+async function adoptSession(input: HookInput & { session_id: string; cwd: string }, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
+  const { store, env, now } = options;
+  // Loaded here only: child_process costs a few ms, and adoption happens once per Claude session.
+  const { getCurrentBranch, resolveCommit, resolveRepo } = await import('../core/git.js');
+  let repo;
+  try {
+    repo = await resolveRepo(input.cwd, env);
+  } catch (error) {
+    // Outside a git checkout there is nothing to coordinate on.
+    if (error instanceof EnvironmentError) return undefined;
+    throw error;
+  }
+  const session: SessionRecord = {
+    id: newSessionId(),
+    repo: repo.commonDir,
+    mainWorktree: repo.mainWorktree,
+    worktree: repo.topLevel,
+    branch: await getCurrentBranch(repo.topLevel, env),
+    createdBranch: false,
+    baseCommit: (await resolveCommit('HEAD', repo.topLevel)) ?? '',
+    agent: 'claude',
+    // The agent process that ran this hook: the tab is live while it runs.
+    pid: options.sessionId === undefined ? getCallerPid() : null,
+    host: getHostId(env),
+    startedAt: now,
+    heartbeatAt: now,
+    state: 'live',
+    endedAt: null,
+    agentExit: null,
+    // An adopted tab uses canonical memory: it has no namespace of its own.
+    memoryDir: getCanonicalMemoryDir(resolveClaudeHome(env), repo.mainWorktree),
+    memoryBase: '',
+    kind: 'adopted',
+  };
+  await store.insertSession(session, {
+    kind: 'session.adopt',
+    session: session.id,
+    repo: session.repo,
+    data: { claudeSession: input.session_id, worktree: session.worktree, branch: session.branch, pid: session.pid },
+  });
+  await store.linkClaudeSession(input.session_id, session.id, now);
+  // Parallel tool calls of one new tab may adopt at once; the first link wins, the loser's row goes.
+  const winner = await store.getSessionOfClaude(input.session_id);
+  if (winner !== session.id) {
+    await store.deleteSession(session.id);
+    return winner === undefined ? undefined : getOpenSession(store, winner);
+  }
+  return session;
+}
+
+/** The session a hook call belongs to, or undefined when there is none and none may be adopted. */
+export async function resolveHookSession(input: HookInput, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
+  const { store, env } = options;
+  if (options.sessionId !== undefined) return getOpenSession(store, options.sessionId);
+  if (env.CWT_SESSION) {
+    const session = await getOpenSession(store, env.CWT_SESSION);
+    if (session) return session;
+  }
+  if (input.session_id !== undefined) {
+    const linked = await store.getSessionOfClaude(input.session_id);
+    const session = linked === undefined ? undefined : await getOpenSession(store, linked);
+    if (session) return session;
+  }
+  if (input.cwd === undefined) return undefined;
+  const started = (await store.listSessions({})).filter((session) => session.kind === 'cwt');
+  const here = findSessionByPath(started, input.cwd);
+  if (here) return here;
+  if (!options.adopt || input.session_id === undefined) return undefined;
+  return adoptSession(input as HookInput & { session_id: string; cwd: string }, options);
+}
