@@ -247,6 +247,105 @@ Examples:
       return printSha({ path: positionals[0]! });
     },
   },
+  claim: {
+    usage: 'cwt claim <path…> [--force] [--json]',
+    summary: 'mark files as being edited by this session, so other agents are stopped first',
+    help: `Claims files for the current session (the worktree you are in, $CWT_SESSION, or the Claude Code tab
+running the command), as the hooks do on every edit. Another agent's edit of a claimed file in the same
+checkout is then denied (deny-once: its retry goes through); agents in other worktrees are warned of a
+merge conflict. A path another live session claims: exit 3 naming it, nothing claimed; --force takes it.
+
+Examples:
+  cwt claim src/db/schema.ts src/db/migrate.ts
+  cwt claim docs/ARCHITECTURE.md --force`,
+    options: { force: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 1, max: Infinity },
+    run: async ({ values, positionals }) => {
+      const { claimFiles } = await import('./commands/claim.js');
+      return claimFiles({ paths: positionals, force: bool(values.force), json: bool(values.json) });
+    },
+  },
+  release: {
+    usage: 'cwt release [<path…>] [--json]',
+    summary: "drop this session's claims: the files named, or all of them",
+    help: `Releases claims of the current session, so other sessions may edit those files without being stopped.
+The hooks release a Claude Code session's claims when it ends, and cwt end releases all of a session's.
+
+Examples:
+  cwt release src/db/schema.ts
+  cwt release`,
+    options: { json: { type: 'boolean' } },
+    positionals: { min: 0, max: Infinity },
+    run: async ({ values, positionals }) => {
+      const { releaseFiles } = await import('./commands/release.js');
+      return releaseFiles({ paths: positionals, json: bool(values.json) });
+    },
+  },
+  who: {
+    usage: 'cwt who <path> [--json]',
+    summary: 'show which sessions claim a file, here and in other worktrees',
+    help: `Lists the sessions that edited <path> recently, in this checkout and in the repository's other
+worktrees (same path relative to the checkout), with their branch, state and when; and who is writing it
+at this moment (a write lease or cwt write).
+
+Examples:
+  cwt who src/api/routes.ts
+  cwt who ~/.claude/skills/_index.md --json`,
+    options: { json: { type: 'boolean' } },
+    positionals: { min: 1, max: 1 },
+    run: async ({ values, positionals }) => {
+      const { showWho } = await import('./commands/who.js');
+      return showWho({ path: positionals[0]!, json: bool(values.json) });
+    },
+  },
+  install: {
+    usage: 'cwt install [--global] [--uninstall] [--json]',
+    summary: "wire cwt's hooks into Claude Code settings (this repository, or --global)",
+    help: `Merges cwt's Claude Code hooks into .claude/settings.local.json of this repository's main checkout (kept
+out of git through .git/info/exclude), or with --global into the Claude home's settings.json, so that plain
+claude tabs are adopted as sessions: they see their siblings, and are stopped before overwriting a file
+another session is editing or a shared harness file changed since they read it. Other keys and other hooks
+are kept, a second run changes nothing, and the file is written with a locked compare-and-swap.
+--uninstall removes cwt's hooks and nothing else. Sessions started with cwt new get the hooks without this.
+
+Examples:
+  cwt install
+  cwt install --global
+  cwt install --uninstall`,
+    options: { global: { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { installHooks } = await import('./commands/install.js');
+      return installHooks({ global: bool(values.global), uninstall: bool(values.uninstall), json: bool(values.json) });
+    },
+  },
+  hook: {
+    usage: 'cwt hook <session-start|pre-tool-use|post-tool-use|session-end>',
+    summary: "Claude Code's hook handler (stdin JSON -> decision JSON); run by Claude Code, not by you",
+    help: `What cwt install and cwt new register with Claude Code. Reads the hook input JSON on stdin and prints a
+decision JSON (or nothing). It never fails a tool call by accident: malformed input or any internal error
+means no decision, exit 0, and a line in hook-errors.log in cwt's state directory.
+  session-start   link the Claude session to a cwt session (adopting a plain tab), list live siblings
+  pre-tool-use    Edit/Write/MultiEdit/NotebookEdit: deny an edit of a file another session in this
+                  checkout is editing (once), warn of merge conflicts with other worktrees, refuse a
+                  stale or concurrent write to a shared harness file; Bash: refuse shell writes into one
+  post-tool-use   remember what was read of harness files, release write leases
+  session-end     release this Claude session's claims and leases
+
+Example (what Claude Code does):
+  echo '{"session_id":"…","cwd":"…","tool_name":"Write","tool_input":{"file_path":"…"}}' | cwt hook pre-tool-use`,
+    options: {},
+    positionals: { min: 1, max: 1 },
+    run: async ({ positionals }) => {
+      const { isHookEvent } = await import('./hooks/input.js');
+      const event = positionals[0];
+      if (!isHookEvent(event)) throw new UsageError(MESSAGES.unknownHookEvent(event!), { hint: MESSAGES.unknownHookEventHint });
+      const { runCommandHook } = await import('./hooks/command.js');
+      const out = await runCommandHook(event);
+      if (out !== '') process.stdout.write(`${out}\n`);
+      return 0;
+    },
+  },
 };
 
 export const ALIASES: Record<string, string> = { ls: 'status' };

@@ -41,6 +41,7 @@ export async function attachSession(options: AttachOptions): Promise<number> {
     const repo = await resolveRepo(cwd, env).catch(() => undefined);
     const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, includeEnded: true });
     if (session.state === 'ended') throw new UsageError(MESSAGES.sessionEnded(session), { hint: MESSAGES.sessionEndedHint(session.branch) });
+    if (session.kind === 'adopted') throw new UsageError(MESSAGES.adoptedNotAttachable(session), { hint: MESSAGES.adoptedNotAttachableHint });
     if (!existsSync(session.worktree)) throw new EnvironmentError(MESSAGES.worktreeMissing(session), { hint: MESSAGES.worktreeMissingHint });
     if (hasLiveSupervisor(session, env) && !options.force) {
       throw new LockBusyError(MESSAGES.supervisorAlive(session), { hint: MESSAGES.supervisorAliveHint(session.id) });
@@ -51,14 +52,15 @@ export async function attachSession(options: AttachOptions): Promise<number> {
     const config = loadConfig({ repoRoot: session.mainWorktree, env });
     await lockWorktree(session.worktree, `cwt session ${session.id}`, session.mainWorktree);
     const stateDir = resolveSessionStateDir(resolveCwtHome(env), session.id);
+    const settingsPath = getSessionSettingsPath(stateDir);
     const agentArgs = buildAgentArgs({
       agent: session.agent,
-      settingsPath: getSessionSettingsPath(stateDir),
+      settingsPath,
       agentArgs: options.agentArgs ?? [],
       appendSystemPrompt: readNotes(stateDir),
     });
     await store.appendEvent({ kind: 'session.attach', session: session.id, repo: session.repo, data: { forced: options.force === true } });
-    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: config.sessionTtlMs });
+    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: config.sessionTtlMs, settingsPath });
   } finally {
     await store.close();
   }

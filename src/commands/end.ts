@@ -72,9 +72,10 @@ async function assertNothingLost(ctx: EndContext): Promise<void> {
 const STEPS: PipelineStep<EndContext>[] = [
   {
     id: 'release',
-    title: 'Release the session’s locks',
+    title: 'Release the session’s locks and claims',
     run: async (ctx) => {
       await ctx.store.releaseSessionLocks(ctx.session.id);
+      await ctx.store.releaseClaims(ctx.session.id);
     },
   },
   // Seam: the memory merge (`cwt merge-memory`) runs here, before anything is released for good.
@@ -92,7 +93,8 @@ const STEPS: PipelineStep<EndContext>[] = [
   {
     id: 'unlock',
     title: 'Unlock the worktree',
-    enabled: (ctx) => !ctx.remove && ctx.worktreeExists,
+    // An adopted tab's checkout is not cwt's to lock or unlock.
+    enabled: (ctx) => !ctx.remove && ctx.worktreeExists && ctx.session.kind === 'cwt',
     run: async (ctx) => {
       await unlockWorktree(ctx.session.worktree, ctx.session.mainWorktree);
     },
@@ -151,6 +153,9 @@ export async function endSession(options: EndOptions): Promise<number> {
     if (session.state === 'ended' && !ctx.remove && !ctx.deleteBranch) {
       output.stderr(MESSAGES.alreadyEnded(session));
       return 0;
+    }
+    if (session.kind === 'adopted' && (ctx.remove || ctx.deleteBranch)) {
+      throw new UsageError(MESSAGES.adoptedNotRemovable(session), { hint: MESSAGES.adoptedNotRemovableHint(session.id) });
     }
     if (ctx.deleteBranch && !ctx.remove && ctx.worktreeExists) {
       throw new UsageError(`--delete-branch needs --remove: '${session.branch}' is checked out in ${session.worktree}`, {

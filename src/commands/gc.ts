@@ -21,7 +21,7 @@ export interface GcOptions {
 }
 
 export interface GcAction {
-  action: 'mark-stale' | 'drop-session' | 'release-lock';
+  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims';
   session?: string;
   lock?: string;
   message: string;
@@ -41,8 +41,9 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
         actions.push({ action: 'drop-session', session: session.id, message: MESSAGES.gcDroppedSession(session) });
         if (dryRun) continue;
         await store.releaseSessionLocks(session.id);
+        await store.releaseClaims(session.id);
         await store.deleteSession(session.id, { kind: 'session.drop', session: session.id, repo: session.repo, data: { worktree: session.worktree, memoryDir: session.memoryDir } });
-        if (existsSync(session.mainWorktree)) {
+        if (session.kind === 'cwt' && existsSync(session.mainWorktree)) {
           // The directory is gone; lift cwt's lock so git forgets the worktree and frees its branch.
           await unlockWorktree(session.worktree, session.mainWorktree);
           await pruneWorktrees(session.mainWorktree);
@@ -59,7 +60,12 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
       for (const lock of (await store.listLocks()).filter((l) => l.session === session.id)) {
         actions.push({ action: 'release-lock', session: session.id, lock: lock.name, message: MESSAGES.gcReleasedLock(lock) });
       }
-      if (!dryRun) await store.releaseSessionLocks(session.id);
+      const claims = await store.listClaims({ session: session.id });
+      if (claims.length > 0) actions.push({ action: 'release-claims', session: session.id, message: MESSAGES.gcReleasedClaims(session, claims.length) });
+      if (!dryRun) {
+        await store.releaseSessionLocks(session.id);
+        await store.releaseClaims(session.id);
+      }
     }
     for (const lock of await store.listLocks()) {
       if (actions.some((a) => a.lock === lock.name) || !isLockStale(lock, { ...probe, ttlMs: lock.ttlMs })) continue;

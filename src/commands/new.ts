@@ -26,14 +26,7 @@ import {
   resolveRepo,
   type RepoInfo,
 } from '../core/git.js';
-import {
-  buildSessionSettings,
-  CLAUDE_LOCAL_MD,
-  getCanonicalMemoryDir,
-  getNamespaceRoot,
-  readTemplate,
-  renderTemplate,
-} from '../core/harness.js';
+import { CLAUDE_LOCAL_MD, getCanonicalMemoryDir, getNamespaceRoot, readTemplate, renderTemplate, writeSessionSettings } from '../core/harness.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
 import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
@@ -339,9 +332,7 @@ const STEPS: PipelineStep<NewContext>[] = [
       } else {
         writeFileAtomic(join(ctx.worktree, CLAUDE_LOCAL_MD), text);
       }
-      writeFileAtomic(ctx.settingsPath, `${JSON.stringify(buildSessionSettings({ memoryDir: ctx.memoryDir! }), null, 2)}\n`, {
-        mode: PRIVATE_FILE_MODE,
-      });
+      writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
     },
   },
   {
@@ -391,7 +382,7 @@ export async function newSession(options: NewOptions): Promise<number> {
       agentArgs: options.agentArgs ?? [],
       appendSystemPrompt: ctx.appendSystemPrompt,
     });
-    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: ctx.config.sessionTtlMs });
+    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: ctx.config.sessionTtlMs, settingsPath: ctx.settingsPath });
   } finally {
     await store.close();
   }

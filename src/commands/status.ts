@@ -26,6 +26,8 @@ export interface SessionView {
   branch: string;
   worktree: string;
   agent: string;
+  /** 'cwt' (started by cwt) or 'adopted' (a plain Claude Code tab the hooks registered). */
+  kind: SessionRecord['kind'];
   state: SessionState;
   pid: number | null;
   host: string;
@@ -44,6 +46,7 @@ export function toSessionView(session: SessionRecord, state: SessionState): Sess
     branch: session.branch,
     worktree: session.worktree,
     agent: session.agent,
+    kind: session.kind,
     state,
     pid: session.pid,
     host: session.host,
@@ -109,7 +112,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
           session.id,
           session.branch,
           views[index]!.state,
-          session.agent,
+          session.kind === 'adopted' ? `${session.agent} (tab)` : session.agent,
           formatAge(probe.now - session.startedAt),
           formatAgo(probe.now - session.heartbeatAt),
           session.worktree,

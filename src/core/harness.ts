@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PRIVATE_FILE_MODE, writeFileAtomic } from './atomic.js';
 import { InternalError } from './errors.js';
 
 export const CLAUDE_LOCAL_MD = 'CLAUDE.local.md';
@@ -32,20 +33,127 @@ export function getNamespaceRoot(claudeHome: string, mainWorktree: string): stri
   return join(getProjectDir(claudeHome, mainWorktree), 'cwt-memory');
 }
 
-/** The settings passed to the agent with `--settings`: highest precedence below managed policy. */
-export function buildSessionSettings(options: { memoryDir: string }): Record<string, unknown> {
-  return { autoMemoryDirectory: options.memoryDir };
+/** cwt's hook events, as `cwt hook <event>` names them, with Claude Code's name for each. */
+export const HOOK_EVENT_NAMES = {
+  'session-start': 'SessionStart',
+  'pre-tool-use': 'PreToolUse',
+  'post-tool-use': 'PostToolUse',
+  'session-end': 'SessionEnd',
+} as const;
+export type HookEvent = keyof typeof HOOK_EVENT_NAMES;
+
+/** Which tools each tool event is registered for (Claude Code matchers: exact alternatives). */
+const HOOK_MATCHERS: Partial<Record<HookEvent, string>> = {
+  'pre-tool-use': 'Edit|Write|MultiEdit|NotebookEdit|Bash',
+  'post-tool-use': 'Read|Edit|Write|MultiEdit|NotebookEdit',
+};
+
+/** The environment variable carrying a session's bearer token for the supervisor's http hooks. */
+export const HOOK_TOKEN_VARIABLE = 'CWT_HOOK_TOKEN';
+const COMMAND_HOOK_TIMEOUT_S = 10;
+const HTTP_HOOK_TIMEOUT_S = 5;
+
+function resolvePackageRoot(): string {
+  // From dist/<chunk>.js (or dist/hook.cjs) the package is at ..; from src/core/*.ts (tests) at ../..
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return here.includes(`${join('src', 'core')}`) ? join(here, '..', '..') : join(here, '..');
 }
 
-function resolveTemplatesDir(): string {
-  // From dist/<chunk>.js the templates are at ../templates; from src/core/*.ts (tests) at ../../templates.
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  return here.includes(`${join('src', 'core')}`) ? join(here, '..', '..', 'templates') : join(here, '..', 'templates');
+/** Quotes one word for a POSIX shell: Claude Code runs a command hook through one. */
+export function quoteShellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The command line of a command hook: this Node and this cwt by absolute path, so the hook works whatever
+ * PATH Claude Code runs it with. The same string everywhere, so Claude Code runs duplicates once.
+ */
+export function getHookCommand(event: HookEvent, nodePath = process.execPath, binPath = join(resolvePackageRoot(), 'bin', 'cwt.js')): string {
+  return `${quoteShellWord(nodePath)} ${quoteShellWord(binPath)} hook ${event}`;
+}
+
+/** True when a command hook is one of cwt's (any install location), for idempotent install and uninstall. */
+export function isCwtHookCommand(command: unknown): boolean {
+  return typeof command === 'string' && /cwt(\.js)?'? hook (session-start|pre-tool-use|post-tool-use|session-end)$/.test(command);
+}
+
+type HookHandler = Record<string, unknown>;
+type HookGroup = { matcher?: string; hooks: HookHandler[] };
+export type HookSettings = Partial<Record<(typeof HOOK_EVENT_NAMES)[HookEvent], HookGroup[]>>;
+
+/**
+ * cwt's hooks as a settings `hooks` object. With `httpUrl` (the supervisor's server) the tool events go over
+ * http with the session's bearer token from the environment; session start and end stay command hooks.
+ */
+export function buildHookSettings(options: { httpUrl?: string } = {}): HookSettings {
+  const hooks: HookSettings = {};
+  for (const [event, name] of Object.entries(HOOK_EVENT_NAMES) as [HookEvent, (typeof HOOK_EVENT_NAMES)[HookEvent]][]) {
+    const matcher = HOOK_MATCHERS[event];
+    const handler: HookHandler =
+      options.httpUrl !== undefined && matcher !== undefined
+        ? {
+            type: 'http',
+            url: `${options.httpUrl}/hooks/${event}`,
+            timeout: HTTP_HOOK_TIMEOUT_S,
+            headers: { Authorization: `Bearer $${HOOK_TOKEN_VARIABLE}` },
+            allowedEnvVars: [HOOK_TOKEN_VARIABLE],
+          }
+        : { type: 'command', command: getHookCommand(event), timeout: COMMAND_HOOK_TIMEOUT_S };
+    hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: [handler] }];
+  }
+  return hooks;
+}
+
+/** The settings passed to the agent with `--settings`: highest precedence below managed policy. */
+export function buildSessionSettings(options: { memoryDir: string; httpUrl?: string }): Record<string, unknown> {
+  return { autoMemoryDirectory: options.memoryDir, hooks: buildHookSettings({ httpUrl: options.httpUrl }) };
+}
+
+/** Writes a session's `--settings` file (private: it names the session's paths). */
+export function writeSessionSettings(path: string, options: { memoryDir: string; httpUrl?: string }): void {
+  writeFileAtomic(path, `${JSON.stringify(buildSessionSettings(options), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A settings object without cwt's hooks; groups and events left empty by that are dropped. Pure. */
+export function removeCwtHooks(settings: Record<string, unknown>): Record<string, unknown> {
+  if (!isRecord(settings.hooks)) return settings;
+  const hooks: Record<string, unknown> = {};
+  for (const [event, groups] of Object.entries(settings.hooks)) {
+    if (!Array.isArray(groups)) {
+      hooks[event] = groups;
+      continue;
+    }
+    const kept = groups
+      .map((group: unknown) =>
+        isRecord(group) && Array.isArray(group.hooks)
+          ? { ...group, hooks: group.hooks.filter((handler: unknown) => !(isRecord(handler) && isCwtHookCommand(handler.command))) }
+          : group,
+      )
+      .filter((group: unknown) => !(isRecord(group) && Array.isArray(group.hooks) && group.hooks.length === 0));
+    if (kept.length > 0) hooks[event] = kept;
+  }
+  const { hooks: _previous, ...rest } = settings;
+  return Object.keys(hooks).length > 0 ? { ...rest, hooks } : rest;
+}
+
+/** Settings with cwt's command hooks merged in, every other key and hook kept as it was. Idempotent. Pure. */
+export function addCwtHooks(settings: Record<string, unknown>): Record<string, unknown> {
+  const base = removeCwtHooks(settings);
+  const hooks: Record<string, unknown> = isRecord(base.hooks) ? { ...base.hooks } : {};
+  for (const [event, groups] of Object.entries(buildHookSettings())) {
+    const existing = hooks[event];
+    hooks[event] = [...(Array.isArray(existing) ? existing : []), ...groups!];
+  }
+  return { ...base, hooks };
 }
 
 /** Reads a file from templates/. */
 export function readTemplate(name: string): string {
-  return readFileSync(join(resolveTemplatesDir(), name), 'utf8');
+  return readFileSync(join(resolvePackageRoot(), 'templates', name), 'utf8');
 }
 
 /** Fills `{{name}}` placeholders; a placeholder with no value is a bug, not an empty string. */

@@ -1,10 +1,9 @@
 /**
  * Protected harness files: what under the Claude home an agent may not write blindly (skills catalogues,
  * settings.json, canonical memory), and a best-effort reading of shell commands that would write there.
- * Pure but for realpath; the gitignore matcher for configured patterns is built only when patterns exist.
+ * Pure; the gitignore matcher for configured patterns is built only when patterns exist.
  */
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { getCheckoutRelativePath } from './claims.js';
 
 export interface HarnessGuard {
@@ -14,16 +13,6 @@ export interface HarnessGuard {
   exempt: readonly string[];
   /** From the configured gitignore-style patterns (relative to the Claude home); absent: everything. */
   matches?: (relativePath: string) => boolean;
-}
-
-/** The real path of `path`, or of its nearest existing ancestor joined with the rest, for files not yet there. */
-export function toRealPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(toRealPath(parent), basename(path));
-  }
 }
 
 /** True when `path` (absolute, real) is a harness file the session does not own. */

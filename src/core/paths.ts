@@ -1,5 +1,6 @@
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 function home(env: NodeJS.ProcessEnv): string {
   return env.HOME && env.HOME !== '' ? env.HOME : homedir();
@@ -43,4 +44,14 @@ export function getSessionSettingsPath(stateDir: string): string {
 /** Session notes kept for the system prompt when the worktree's CLAUDE.local.md is tracked and left alone. */
 export function getSessionNotesPath(stateDir: string): string {
   return join(stateDir, 'notes.md');
+}
+
+/** The real path of `path`, or of its nearest existing ancestor joined with the rest, for files not yet there. */
+export function toRealPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(toRealPath(parent), basename(path));
+  }
 }

@@ -29,12 +29,15 @@ export function isPathInside(path: string, dir: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/** The session whose worktree contains `cwd`, if any. */
+/**
+ * The cwt session whose worktree contains `cwd`, if any. Adopted tabs are never found by place: they share
+ * their checkout with whoever else works there.
+ */
 export function findSessionByPath(sessions: readonly SessionRecord[], cwd: string): SessionRecord | undefined {
   const path = resolve(cwd);
   // The deepest worktree wins, should one ever sit inside another.
   return sessions
-    .filter((session) => isPathInside(path, session.worktree))
+    .filter((session) => session.kind === 'cwt' && isPathInside(path, session.worktree))
     .sort((a, b) => b.worktree.length - a.worktree.length)[0];
 }
 
@@ -43,7 +46,8 @@ export function findSessionByPath(sessions: readonly SessionRecord[], cwd: strin
  * lists the candidates. `sessions` should already be filtered to the relevant repository.
  */
 export function matchSessionRef(sessions: readonly SessionRecord[], ref: string): SessionRecord | undefined {
-  const exact = sessions.filter((session) => session.id === ref || session.branch === ref);
+  // An adopted tab answers to its id only: its branch belongs to its checkout, not to it.
+  const exact = sessions.filter((session) => session.id === ref || (session.branch === ref && session.kind === 'cwt'));
   const candidates = exact.length > 0 ? exact : sessions.filter((session) => ref.length >= 4 && session.id.startsWith(ref));
   if (candidates.length > 1) {
     // Prefer the one that is not ended when a branch was reused.
@@ -67,4 +71,22 @@ export async function resolveSession(
     });
   }
   return found;
+}
+
+/**
+ * The session a command run from inside one belongs to: $CWT_SESSION, else the Claude Code session id in
+ * the environment (an adopted tab's Bash tool), else the cwt worktree holding `cwd`.
+ */
+export async function findCurrentSession(store: Store, env: NodeJS.ProcessEnv, cwd: string): Promise<SessionRecord | undefined> {
+  const open = (session: SessionRecord | undefined) => (session && session.state !== 'ended' ? session : undefined);
+  if (env.CWT_SESSION) {
+    const session = open(await store.getSession(env.CWT_SESSION));
+    if (session) return session;
+  }
+  if (env.CLAUDE_CODE_SESSION_ID) {
+    const id = await store.getSessionOfClaude(env.CLAUDE_CODE_SESSION_ID);
+    const session = id === undefined ? undefined : open(await store.getSession(id));
+    if (session) return session;
+  }
+  return findSessionByPath(await store.listSessions(), cwd);
 }

@@ -3,11 +3,12 @@
  * JSON object yields undefined; fields of the wrong type are dropped rather than trusted.
  */
 
-export const HOOK_EVENTS = ['session-start', 'pre-tool-use', 'post-tool-use', 'session-end'] as const;
-export type HookEvent = (typeof HOOK_EVENTS)[number];
+import { HOOK_EVENT_NAMES, type HookEvent } from '../core/harness.js';
+
+export type { HookEvent };
 
 export function isHookEvent(name: string | undefined): name is HookEvent {
-  return (HOOK_EVENTS as readonly (string | undefined)[]).includes(name);
+  return name !== undefined && Object.hasOwn(HOOK_EVENT_NAMES, name);
 }
 
 /** The fields cwt uses from Claude Code's hook input. */

@@ -90,8 +90,7 @@ export async function resolveHookSession(input: HookInput, options: ResolveHookS
     if (session) return session;
   }
   if (input.cwd === undefined) return undefined;
-  const started = (await store.listSessions({})).filter((session) => session.kind === 'cwt');
-  const here = findSessionByPath(started, input.cwd);
+  const here = findSessionByPath(await store.listSessions({}), input.cwd);
   if (here) return here;
   if (!options.adopt || input.session_id === undefined) return undefined;
   return adoptSession(input as HookInput & { session_id: string; cwd: string }, options);

@@ -3,6 +3,8 @@
  * next, and on a terminal offer to end the session right away.
  */
 import { constants } from 'node:os';
+import { isClaudeAgent } from '../core/agent.js';
+import { HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness.js';
 import { buildAgentEnv, superviseAgent } from '../core/supervisor.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from './messages.js';
@@ -13,18 +15,47 @@ export interface LaunchOptions {
   env: NodeJS.ProcessEnv;
   output: Output;
   ttlMs: number;
+  /** The session's `--settings` file: while the agent runs it points Claude Code's tool hooks at this process. */
+  settingsPath?: string;
+}
+
+/**
+ * For Claude Code: serve the tool hooks from this process over loopback http (no process per tool call),
+ * with the settings file pointing there and the bearer token in the agent's environment.
+ */
+async function startHookFastPath(store: Store, session: SessionRecord, options: LaunchOptions): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void> }> {
+  const env = buildAgentEnv(session, options.env);
+  const { settingsPath } = options;
+  if (settingsPath === undefined || !isClaudeAgent(session.agent)) return { env, stop: async () => {} };
+  const { startHookServer } = await import('../hooks/server.js');
+  const server = await startHookServer({ store, env: options.env, sessionId: session.id });
+  writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, httpUrl: server.url });
+  return {
+    env: { ...env, [HOOK_TOKEN_VARIABLE]: server.token },
+    stop: async () => {
+      await server.close();
+      // Without the server, a later `claude --settings <file>` gets the command hooks instead.
+      writeSessionSettings(settingsPath, { memoryDir: session.memoryDir });
+    },
+  };
 }
 
 /** Runs the agent supervised; resolves to the agent's exit code (128 + signal number when it was killed). */
 export async function launchAndSupervise(store: Store, session: SessionRecord, options: LaunchOptions): Promise<number> {
   options.output.stderr(MESSAGES.launching(session.agent, session.worktree));
-  const result = await superviseAgent(store, session, {
-    command: session.agent,
-    args: options.agentArgs,
-    env: buildAgentEnv(session, options.env),
-    // Several heartbeats per TTL, so one delayed beat never makes a live session look stale.
-    heartbeatMs: Math.max(1000, Math.floor(options.ttlMs / 4)),
-  });
+  const fastPath = await startHookFastPath(store, session, options);
+  let result;
+  try {
+    result = await superviseAgent(store, session, {
+      command: session.agent,
+      args: options.agentArgs,
+      env: fastPath.env,
+      // Several heartbeats per TTL, so one delayed beat never makes a live session look stale.
+      heartbeatMs: Math.max(1000, Math.floor(options.ttlMs / 4)),
+    });
+  } finally {
+    await fastPath.stop();
+  }
   options.output.stderr(MESSAGES.agentExited(session, result.exitCode));
   const exitCode =
     result.exitCode ?? (result.signal ? 128 + (constants.signals[result.signal as NodeJS.Signals] ?? 0) : 1);

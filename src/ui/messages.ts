@@ -26,6 +26,8 @@ export const MESSAGES = {
   // usage
   unknownCommand: (name: string) => `unknown command '${name}'`,
   unknownCommandHint: 'run cwt --help to see the commands',
+  unknownHookEvent: (name: string) => `unknown hook event '${name}'`,
+  unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, session-end (cwt install writes these for you)',
   badArguments: (command: string, detail: string) => `cwt ${command}: ${detail}`,
   badArgumentsHint: (command: string) => `run cwt ${command} --help for usage`,
   invalidBranch: (name: string) =>
@@ -60,6 +62,12 @@ export const MESSAGES = {
   supervisorAlive: (session: SessionRecord) =>
     `session ${session.id} (${session.branch}) is live: its supervisor (pid ${session.pid} on ${session.host}) is still running`,
   supervisorAliveHint: (id: string) => `switch to that terminal, or take over with: cwt attach ${id} --force`,
+  adoptedNotAttachable: (session: SessionRecord) =>
+    `session ${session.id} is a Claude Code tab that cwt adopted in ${session.worktree}; cwt did not start it and cannot relaunch it`,
+  adoptedNotAttachableHint: 'start claude there yourself (claude --resume), or start a session of its own with: cwt new <branch>',
+  adoptedNotRemovable: (session: SessionRecord) =>
+    `session ${session.id} is a Claude Code tab adopted in ${session.worktree}: that checkout and its branch are not the session's to remove`,
+  adoptedNotRemovableHint: (id: string) => `end it without removing anything: cwt end ${id}`,
   worktreeMissing: (session: SessionRecord) => `the worktree of session ${session.id} is gone: ${session.worktree}`,
   worktreeMissingHint: 'run cwt gc to drop the session record (its memory namespace is kept)',
 
@@ -146,11 +154,38 @@ export const MESSAGES = {
   gcMarkedStale: (session: SessionRecord) => `stale: session ${session.id} (${session.branch}): supervisor gone, heartbeat expired`,
   gcReleasedLock: (lock: LockRecord) => `released lock '${lock.name}' held by ${lock.holder}`,
   gcDroppedSession: (session: SessionRecord) => `dropped session ${session.id} (${session.branch}): its worktree ${session.worktree} is gone`,
+  gcReleasedClaims: (session: SessionRecord, count: number) => `released ${count} file claim(s) of session ${session.id} (${session.branch})`,
   gcNothing: 'nothing to collect',
   gcDryRun: '(dry run: nothing was changed)',
 
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
+
+  // claims
+  noCurrentSession: (cwd: string) => `no cwt session here (${cwd}), so there is nobody to claim or release for`,
+  noCurrentSessionHint: 'run it inside a session\'s worktree, from an agent cwt launched, or with CWT_SESSION=<id> (see cwt status)',
+  claimOutsideCheckout: (path: string, session: SessionRecord) => `${path} is outside the checkout of session ${session.id} (${session.worktree})`,
+  claimOutsideCheckoutHint: 'claims are per checkout: name files inside the session\'s worktree',
+  claimBusy: (relPath: string, who: string) => `${relPath} is claimed by ${who}; nothing was claimed`,
+  claimBusyHint: (relPath: string) => `see who and since when: cwt who ${relPath}; take it anyway with --force`,
+  claimed: (path: string, session: SessionRecord) => `claimed ${path} for session ${session.id}`,
+  releasedClaim: (path: string) => `released ${path}`,
+  nothingReleased: (session: SessionRecord) => `session ${session.id} held no matching claims`,
+  whoNobody: (path: string) => `nobody claims ${path}`,
+  whoWriteLock: (lock: LockRecord) => `being written now: ${lock.holder} holds ${lock.name} (${lock.note ?? 'no note'}, since ${since(lock.acquiredAt)})`,
+
+  // cwt install
+  installed: (path: string) => `cwt hooks installed in ${path}`,
+  installUnchanged: (path: string) => `cwt hooks already installed in ${path}; nothing changed`,
+  uninstalled: (path: string) => `cwt hooks removed from ${path}`,
+  uninstallNothing: (path: string) => `no cwt hooks in ${path}; nothing changed`,
+  installNotObject: (path: string) => `${path} does not hold a JSON object; cwt will not rewrite it`,
+  installNotObjectHint: 'fix the file by hand (it must be a JSON object), then run cwt install again',
+  installRaced: (path: string) => `${path} kept changing while cwt tried to update it`,
+  installScope: (global: boolean) =>
+    global
+      ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions'
+      : 'Claude Code sessions started in this repository now report to cwt; sessions started with cwt new get the hooks either way',
 
   // hooks: what the model reads (deny reasons and context), so each says what to do next
   hookWho: (session: SessionRecord) =>

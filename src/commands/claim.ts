@@ -1,0 +1,84 @@
+/**
+ * `cwt claim <path…>`: mark files as being edited by the current session, as the hooks do on an edit, so
+ * other sessions' agents are stopped before they overwrite them. Held by another live session: exit 3
+ * naming it, nothing claimed (--force takes them over).
+ */
+import { resolve } from 'node:path';
+import { decideClaim, getCheckoutRelativePath, getRivalClaim, type ClaimPolicy } from '../core/claims.js';
+import { loadConfig } from '../core/config.js';
+import { LockBusyError, UsageError } from '../core/errors.js';
+import { createLivenessProbe } from '../core/liveness.js';
+import { toRealPath } from '../core/paths.js';
+import { findCurrentSession, getSessionState } from '../core/sessions.js';
+import { openStore } from '../core/store/open.js';
+import type { ClaimRequest, SessionRecord, Store } from '../core/store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+
+export interface ClaimOptions {
+  paths: string[];
+  force?: boolean;
+  json?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+/** The session a claim/release command acts for; a usage error outside every session. */
+export async function requireCurrentSession(store: Store, env: NodeJS.ProcessEnv, cwd: string): Promise<SessionRecord> {
+  const session = await findCurrentSession(store, env, cwd);
+  if (!session) throw new UsageError(MESSAGES.noCurrentSession(cwd), { hint: MESSAGES.noCurrentSessionHint });
+  return session;
+}
+
+/** Claim requests for the paths, relative to the session's checkout; a path outside it is a usage error. */
+export function toClaimRequests(session: SessionRecord, paths: readonly string[], cwd: string, now: number): ClaimRequest[] {
+  return paths.map((path) => {
+    const absPath = toRealPath(resolve(cwd, path));
+    const relPath = getCheckoutRelativePath(absPath, session.worktree);
+    if (relPath === undefined) throw new UsageError(MESSAGES.claimOutsideCheckout(absPath, session), { hint: MESSAGES.claimOutsideCheckoutHint });
+    return { checkout: session.worktree, relPath, repo: session.repo, absPath, session: session.id, claudeId: null, now };
+  });
+}
+
+export async function claimFiles(options: ClaimOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? createProcessOutput();
+  const store = await openStore(env);
+  try {
+    const session = await requireCurrentSession(store, env, cwd);
+    const config = loadConfig({ repoRoot: session.mainWorktree, env });
+    const now = Date.now();
+    const requests = toClaimRequests(session, options.paths, cwd, now);
+    const probe = createLivenessProbe(config.sessionTtlMs, env);
+    const policy: ClaimPolicy = { mode: 'deny', claimTtlMs: config.claimTtlMs, now, isLive: (s) => getSessionState(s, probe) === 'live' };
+    // Look before taking anything, so a busy path leaves every claim as it was.
+    if (!options.force) {
+      for (const request of requests) {
+        const [existing] = await store.listClaims({ checkout: request.checkout, relPath: request.relPath });
+        const holder = existing ? await store.getSession(existing.session) : undefined;
+        const rival = getRivalClaim({ existing, holder, deniedAt: null }, session.id, policy);
+        if (rival) throw new LockBusyError(MESSAGES.claimBusy(request.relPath, holder ? MESSAGES.hookWho(holder) : rival.session), { hint: MESSAGES.claimBusyHint(request.relPath) });
+      }
+    }
+    const claimed: string[] = [];
+    for (const request of requests) {
+      const outcome = await store.claimPath(request, (state) =>
+        options.force && getRivalClaim(state, session.id, policy) ? { allow: true, takeover: true } : decideClaim(state, session.id, policy),
+      );
+      if (!outcome.verdict.allow) {
+        const holder = outcome.state.holder;
+        throw new LockBusyError(MESSAGES.claimBusy(request.relPath, holder ? MESSAGES.hookWho(holder) : String(outcome.state.existing?.session)), {
+          hint: MESSAGES.claimBusyHint(request.relPath),
+        });
+      }
+      claimed.push(request.absPath);
+    }
+    if (options.json) printJson(output, { session: session.id, claimed });
+    else for (const path of claimed) output.stdout(MESSAGES.claimed(path, session));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,31 @@
+/** `cwt release [<path…>]`: drop the current session's claims: the ones named, or all of them. */
+import { openStore } from '../core/store/open.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+import { requireCurrentSession, toClaimRequests } from './claim.js';
+
+export interface ReleaseOptions {
+  paths: string[];
+  json?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+export async function releaseFiles(options: ReleaseOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? createProcessOutput();
+  const store = await openStore(env);
+  try {
+    const session = await requireCurrentSession(store, env, cwd);
+    const absPaths = options.paths.length > 0 ? toClaimRequests(session, options.paths, cwd, Date.now()).map((request) => request.absPath) : undefined;
+    const released = await store.releaseClaims(session.id, { absPaths });
+    if (options.json) printJson(output, { session: session.id, released: released.map((claim) => claim.absPath) });
+    else if (released.length === 0) output.stdout(MESSAGES.nothingReleased(session));
+    else for (const claim of released) output.stdout(MESSAGES.releasedClaim(claim.absPath));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

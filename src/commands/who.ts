@@ -1,0 +1,89 @@
+/**
+ * `cwt who <path>`: which sessions claim a file, in this checkout and in the repository's other worktrees,
+ * and who holds its write lock right now.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { getCheckoutRelativePath } from '../core/claims.js';
+import { loadConfig } from '../core/config.js';
+import { formatAgo } from '../core/duration.js';
+import { resolveRepo } from '../core/git.js';
+import { createLivenessProbe } from '../core/liveness.js';
+import { fileLockName } from '../core/locks.js';
+import { toRealPath } from '../core/paths.js';
+import { getSessionState } from '../core/sessions.js';
+import { openStore } from '../core/store/open.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+import { renderTable } from '../ui/table.js';
+
+export interface WhoOptions {
+  path: string;
+  json?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+/** The nearest existing directory at or above `path`, for asking git about a file that may not exist. */
+function nearestDirectory(path: string): string {
+  let dir = path;
+  while (!(existsSync(dir) && statSync(dir).isDirectory()) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export async function showWho(options: WhoOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? createProcessOutput();
+  const path = toRealPath(resolve(cwd, options.path));
+  const repo = await resolveRepo(nearestDirectory(path), env);
+  const relPath = getCheckoutRelativePath(path, repo.topLevel);
+  const config = loadConfig({ repoRoot: repo.mainWorktree, env });
+  const store = await openStore(env);
+  try {
+    const probe = createLivenessProbe(config.sessionTtlMs, env);
+    const claims = relPath === undefined ? [] : await store.listClaims({ repo: repo.commonDir, relPath });
+    const rows = [];
+    for (const claim of claims) {
+      const session = await store.getSession(claim.session);
+      rows.push({
+        session: claim.session,
+        branch: session?.branch ?? null,
+        kind: session?.kind ?? null,
+        state: session ? getSessionState(session, probe) : 'gone',
+        checkout: claim.checkout,
+        sameCheckout: claim.checkout === repo.topLevel,
+        path: claim.absPath,
+        claudeSession: claim.claudeId,
+        at: new Date(claim.at).toISOString(),
+        expired: probe.now - claim.at >= config.claimTtlMs,
+      });
+    }
+    const lock = (await store.getLock(fileLockName(path))) ?? null;
+    if (options.json) {
+      printJson(output, { path, relPath: relPath ?? null, repo: repo.commonDir, claims: rows, writeLock: lock });
+      return 0;
+    }
+    if (rows.length === 0) output.stdout(MESSAGES.whoNobody(path));
+    else {
+      output.stdout(
+        renderTable(
+          ['SESSION', 'BRANCH', 'STATE', 'WHERE', 'EDITED', 'CHECKOUT'],
+          rows.map((row) => [
+            row.session,
+            row.branch ?? '-',
+            row.expired ? `${row.state}, expired` : row.state,
+            row.sameCheckout ? 'this checkout' : 'other worktree',
+            formatAgo(probe.now - Date.parse(row.at)),
+            row.checkout,
+          ]),
+        ),
+      );
+    }
+    if (lock) output.stdout(MESSAGES.whoWriteLock(lock));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
