@@ -17,8 +17,12 @@ export type ScriptedReply =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; name: string; input: Record<string, unknown>; id?: string; text?: string };
 
-/** A fixed reply, or one computed from the request it answers (e.g. to use a path the system prompt names). */
-export type ScriptedTurn = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
+/**
+ * A fixed reply, or one computed from the request it answers (e.g. to use a path the system prompt names).
+ * A computed reply may be a promise: the request stays open (the client waits, as for a slow model) until
+ * it settles, which keeps a `claude` process alive at a chosen point of its conversation (see holdTurn).
+ */
+export type ScriptedTurn = ScriptedReply | ((request: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>);
 
 export interface RecordedRequest {
   method: string;
@@ -65,6 +69,10 @@ function collectStrings(value: unknown, out: string[], depth = 0): void {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const item of value) collectStrings(item, out, depth + 1);
   else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) collectStrings(item, out, depth + 1);
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 function isMainTurn(body: unknown): boolean {
@@ -183,8 +191,21 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
         const step = script[mainTurns];
         mainTurns += 1;
         const turn = typeof step === 'function' ? step(record) : step;
-        if (streaming) streamReply(res, body, turn, finalText);
-        else plainMessage(res, body, turn?.type === 'text' ? turn.text : finalText);
+        const answer = (reply: ScriptedReply | undefined) => {
+          if (streaming) streamReply(res, body, reply, finalText);
+          else plainMessage(res, body, reply?.type === 'text' ? reply.text : finalText);
+        };
+        if (isPromise(turn)) {
+          turn.then(
+            (reply) => {
+              // The client may have gone (killed, or close() ran) while the turn was held.
+              if (!res.destroyed) answer(reply);
+            },
+            (error: unknown) => {
+              if (!res.destroyed && !res.headersSent) jsonReply(res, 500, { type: 'error', error: { type: 'api_error', message: String(error) } });
+            },
+          );
+        } else answer(turn);
       } else {
         record.kind = 'side';
         if (streaming) streamReply(res, body, undefined, sideText);
@@ -268,4 +289,34 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
       }),
   };
   return api;
+}
+
+/** A scripted turn whose reply is held back until the test releases it. */
+export interface HeldTurn {
+  /** Put this in the script. */
+  turn: ScriptedTurn;
+  /** Settles with the request once it arrived: from then on the client waits for the reply. */
+  arrived: Promise<RecordedRequest>;
+  /** Sends the reply (idempotent). */
+  release(): void;
+}
+
+/**
+ * A turn that answers only when released: the client (a real `claude` process) stays alive, blocked on the
+ * Messages API, for as long as the test needs it there.
+ */
+export function holdTurn(reply: ScriptedReply | ((request: RecordedRequest) => ScriptedReply)): HeldTurn {
+  let onArrival!: (request: RecordedRequest) => void;
+  let onRelease!: () => void;
+  const arrived = new Promise<RecordedRequest>((resolve) => (onArrival = resolve));
+  const released = new Promise<void>((resolve) => (onRelease = resolve));
+  return {
+    turn: async (request) => {
+      onArrival(request);
+      await released;
+      return typeof reply === 'function' ? reply(request) : reply;
+    },
+    arrived,
+    release: () => onRelease(),
+  };
 }

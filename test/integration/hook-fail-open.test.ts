@@ -1,0 +1,150 @@
+/**
+ * The hooks fail open: whatever arrives on stdin, and whatever state the store is in, `cwt hook` exits 0
+ * quickly with either nothing or one valid JSON object on stdout. A hook that crashed or hung would block
+ * or slow every tool call of every session.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCwt } from '../helpers/cli.js';
+import { createScenario, type Scenario } from '../helpers/scenario.js';
+
+/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const EVENTS = ['session-start', 'pre-tool-use', 'post-tool-use', 'session-end'] as const;
+const TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Read', 'Bash', 'Glob', '', 'write', 42, null];
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+function randomString(random: () => number, max: number): string {
+  const length = Math.floor(random() * max);
+  let text = '';
+  for (let i = 0; i < length; i++) text += String.fromCharCode(Math.floor(random() * 0x2fff));
+  return text;
+}
+
+/** One payload: random bytes, broken JSON, wrong shapes, or plausible input with hostile values. */
+function makePayload(random: () => number, repo: string, claudeHome: string): string {
+  const paths = [join(repo, 'a.ts'), 'relative/x.ts', '', '/', '/nonexistent/dir/file', `${repo}/../escape`, join(claudeHome, 'settings.json'), `${repo}/\u0000nul`, 'x'.repeat(5000)];
+  const plausible = (): Record<string, unknown> => ({
+    session_id: pick(random, ['s1', 's2', '', 7, null, 'x'.repeat(300)]),
+    cwd: pick(random, [repo, '/', '/nonexistent', '', 12, join(claudeHome, '..')]),
+    hook_event_name: pick(random, ['PreToolUse', 'PostToolUse', 'SessionStart', 'SessionEnd', 'Nope']),
+    tool_name: pick(random, TOOLS),
+    tool_input: pick(random, [
+      { file_path: pick(random, paths), content: randomString(random, 50) },
+      { notebook_path: pick(random, paths) },
+      { command: pick(random, ['echo hi > ~/.claude/x', `cat <<EOF > ${join(claudeHome, 'y')}`, '"unterminated', "sed -i 's/", '> ', '|||', randomString(random, 80)]) },
+      [],
+      'string',
+      null,
+      { file_path: 123 },
+    ]),
+  });
+  switch (Math.floor(random() * 6)) {
+    case 0:
+      return randomString(random, 200);
+    case 1:
+      return JSON.stringify(plausible()).slice(0, Math.floor(random() * 60));
+    case 2:
+      return pick(random, ['null', '[]', '42', '"str"', 'true', '{}', '{"tool_input":{}}', '']);
+    case 3:
+      return JSON.stringify({ nested: JSON.parse('['.repeat(200) + ']'.repeat(200)), ...plausible() });
+    default:
+      return JSON.stringify(plausible());
+  }
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  ms: number;
+}
+
+async function runPool(jobs: Array<() => Promise<Run>>, concurrency: number): Promise<Run[]> {
+  const results: Run[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs.length) {
+        const index = next++;
+        results[index] = await jobs[index]!();
+      }
+    }),
+  );
+  return results;
+}
+
+function isValidOutput(stdout: string): boolean {
+  if (stdout.trim() === '') return true;
+  try {
+    const value = JSON.parse(stdout) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+describe('cwt hook fails open', () => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+  });
+  afterEach(() => s.cleanup());
+
+  function runHookTimed(event: string, input: string, env: NodeJS.ProcessEnv): Promise<Run> {
+    const started = performance.now();
+    const { result } = startCwt(['hook', event], { cwd: s.repo, env, input, timeoutMs: 10_000 });
+    return result.then((r) => ({ code: r.code, stdout: r.stdout, ms: performance.now() - started }));
+  }
+
+  it('1,000 malformed or random payloads: exit 0 within 1 s, stdout empty or one JSON object', { timeout: 300_000 }, async () => {
+    const random = createRandom(20261121);
+    const cases = Array.from({ length: 1000 }, () => ({ event: pick(random, EVENTS), input: makePayload(random, s.repo, s.claudeHome) }));
+    const runs = await runPool(
+      cases.map((c) => () => runHookTimed(c.event, c.input, s.env)),
+      2,
+    );
+    const failures = runs.map((run, i) => ({ ...run, ...cases[i]! })).filter((run) => run.code !== 0 || !isValidOutput(run.stdout));
+    expect(failures.slice(0, 5)).toEqual([]);
+    // On a busy 2-core machine a process start alone can stall past 1 s now and then. A hook that hangs
+    // (on stdin, a lock, the network) is slow every time: run each slow payload again, alone.
+    const slow = runs.map((run, i) => ({ ...run, ...cases[i]! })).filter((run) => run.ms >= 1000);
+    expect(slow.length).toBeLessThan(20);
+    for (const run of slow) {
+      const again = await runHookTimed(run.event, run.input, s.env);
+      expect({ input: run.input.slice(0, 200), ms: again.ms < 1000, code: again.code }).toEqual({ input: run.input.slice(0, 200), ms: true, code: 0 });
+    }
+    // Some of them were real decisions, not all silence: the fuzzing reached the handlers.
+    expect(runs.filter((run) => run.stdout.includes('permissionDecision')).length).toBeGreaterThan(0);
+    // Nothing leaked onto stdout but JSON (checked above); errors went to the log, never as a stack on stdout.
+    expect(runs.every((run) => !run.stdout.includes('    at '))).toBe(true);
+  });
+
+  it('a store that cannot be opened means no decision, exit 0, and the error logged', async () => {
+    const input = JSON.stringify({ session_id: 's', cwd: s.repo, tool_name: 'Write', tool_input: { file_path: join(s.repo, 'a') } });
+    // The database path is a directory: SQLite cannot open it.
+    const broken = join(s.root, 'broken-state');
+    mkdirSync(join(broken, 'state.db'), { recursive: true });
+    const run = await runHookTimed('pre-tool-use', input, { ...s.env, CWT_HOME: broken });
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(readFileSync(join(broken, 'hook-errors.log'), 'utf8')).toContain('pre-tool-use');
+
+    // A state dir that is a file: nowhere to log either, still exit 0 and silent.
+    const file = join(s.root, 'state-file');
+    writeFileSync(file, 'not a directory');
+    expect(await runHookTimed('pre-tool-use', input, { ...s.env, CWT_HOME: file })).toMatchObject({ code: 0, stdout: '' });
+  });
+});
