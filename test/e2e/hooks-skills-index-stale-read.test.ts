@@ -13,8 +13,8 @@
 import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudePrintArgs, describeRun, e2eEnv, findToolResult, requireClaude, useE2eFixture } from '../helpers/claude.js';
-import { runCwt } from '../helpers/cli.js';
+import { claudePrintArgs, describeRun, e2eEnv, findToolResult, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
+import { runCwt, type CwtResult } from '../helpers/cli.js';
 import type { FakeApi } from '../helpers/fake-api.js';
 import { createRepo } from '../helpers/git.js';
 
@@ -29,7 +29,7 @@ describe("a tab writes the skills catalogue after another session changed it sin
    * Runs the scenario to B's exit; `between` runs after A's append, while B still waits, with the file's
    * stat as B's Read saw it.
    */
-  async function readAppendWrite(between: (index: string, seen: Stats) => void): Promise<{ api: FakeApi; index: string }> {
+  async function readAppendWrite(between: (index: string, seen: Stats) => void): Promise<{ api: FakeApi; index: string; result: CwtResult }> {
     requireClaude();
     const sb = fixture.sandbox;
     const repo = createRepo(join(sb.root, 'repo'));
@@ -44,7 +44,7 @@ describe("a tab writes the skills catalogue after another session changed it sin
     expect(install.code, install.stderr).toBe(0);
 
     const tab = fixture.startClaude(claudePrintArgs('add skill b to the catalogue'), { cwd: repo, env, timeoutMs: 100_000 });
-    await held.arrived;
+    await untilHeld(held, tab, api);
     const read = findToolResult(api, 'toolu_read_index');
     expect(read?.isError).toBe(false);
     expect(read?.text).toContain('[review](review/SKILL.md)');
@@ -58,26 +58,26 @@ describe("a tab writes the skills catalogue after another session changed it sin
     held.release();
     const result = await tab.result;
     expect(result.code, describeRun(result, api)).toBe(0);
-    return { api, index };
+    return { api, index, result };
   }
 
   it("is refused by Claude Code's own mtime check when the mtime moved", { timeout: 120_000 }, async () => {
-    const { api, index } = await readAppendWrite(() => {});
+    const { api, index, result } = await readAppendWrite(() => {});
     const write = findToolResult(api, 'toolu_write_index');
-    expect(write, describeRun({ code: 0, signal: null, stdout: '', stderr: '' }, api)).toBeDefined();
+    expect(write, describeRun(result, api)).toBeDefined();
     expect(write!.isError).toBe(true);
     expect(write!.text).toContain('modified since read');
     expect(readFileSync(index, 'utf8')).toBe(`${ORIGINAL}${APPENDED}\n`);
   });
 
   it("is denied as stale by cwt's hook when the content changed but the mtime did not", { timeout: 120_000 }, async () => {
-    const { api, index } = await readAppendWrite((path, seen) => {
+    const { api, index, result } = await readAppendWrite((path, seen) => {
       // Back to what B saw, to the millisecond (one ms under it: utimes may round up a fraction).
       utimesSync(path, seen.atimeMs / 1000, (Math.floor(seen.mtimeMs) - 1) / 1000);
       expect(Math.floor(statSync(path).mtimeMs)).toBeLessThanOrEqual(Math.floor(seen.mtimeMs));
     });
     const write = findToolResult(api, 'toolu_write_index');
-    expect(write, describeRun({ code: 0, signal: null, stdout: '', stderr: '' }, api)).toBeDefined();
+    expect(write, describeRun(result, api)).toBeDefined();
     expect(write!.isError).toBe(true);
     expect(write!.text).toContain('changed since you read it');
     expect(write!.text).toContain(index);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudePrintArgs, cwtJson, describeRun, e2eEnv, getClaudeSessionId, requireClaude, useE2eFixture } from '../helpers/claude.js';
+import { claudePrintArgs, cwtJson, describeRun, e2eEnv, getClaudeSessionId, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
 import { createRepo } from '../helpers/git.js';
 
@@ -37,7 +37,7 @@ describe('a plain claude tab exits normally', () => {
     expect(install.code, install.stderr).toBe(0);
 
     const tab = fixture.startClaude(claudePrintArgs('write notes.md'), { cwd: repo, env, timeoutMs: 100_000 });
-    await held.arrived;
+    await untilHeld(held, tab, api);
     expect(readFileSync(file, 'utf8')).toBe('# notes\n');
     const claudeId = getClaudeSessionId(tab.stdout());
     expect(claudeId).toBeDefined();

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getClaudeSessionId, requireClaude, useE2eFixture } from '../helpers/claude.js';
+import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getClaudeSessionId, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
 import { createRepo } from '../helpers/git.js';
 
@@ -55,7 +55,7 @@ describe('two plain claude tabs in one checkout write the same file', () => {
     expect(install.code, install.stderr).toBe(0);
 
     const tabA = fixture.startClaude(claudePrintArgs('write src/owner.ts'), { cwd: repo, env: envA, timeoutMs: 100_000 });
-    await heldA.arrived;
+    await untilHeld(heldA, tabA, apiA);
     // A's write went through and its hooks adopted it as a session that claims the file.
     expect(readFileSync(file, 'utf8')).toBe(A_CONTENT);
     expect(findToolResult(apiA, 'toolu_a_write')?.isError).toBe(false);
@@ -69,7 +69,7 @@ describe('two plain claude tabs in one checkout write the same file', () => {
     expect(whoBefore.claims).toEqual([expect.objectContaining({ session: sessionA.id, claudeSession: claudeA, sameCheckout: true })]);
 
     const tabB = fixture.startClaude(claudePrintArgs('write src/owner.ts too'), { cwd: repo, env: envB, timeoutMs: 100_000 });
-    await heldB.arrived;
+    await untilHeld(heldB, tabB, apiB);
     // B's first write: denied by the hook, the reason delivered to the model as an error tool_result.
     const denied = findToolResult(apiB, 'toolu_b_write_1');
     expect(denied, describeRun({ code: null, signal: null, stdout: tabB.stdout(), stderr: '' }, apiB)).toBeDefined();

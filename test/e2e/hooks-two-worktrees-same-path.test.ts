@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getClaudeSessionId, requireClaude, strings, useE2eFixture } from '../helpers/claude.js';
+import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getClaudeSessionId, requireClaude, strings, untilHeld, useE2eFixture } from '../helpers/claude.js';
 import type { RecordedRequest, ScriptedReply } from '../helpers/fake-api.js';
 import { createRepo } from '../helpers/git.js';
 
@@ -57,7 +57,7 @@ describe('two cwt sessions in two worktrees write the same relative path', () =>
     const envB = e2eEnv(sb, apiB);
 
     const runA = fixture.startCwt(['new', 'feat/a', '--', ...claudePrintArgs('edit src/shared.ts')], { cwd: repo, env: envA, timeoutMs: 100_000 });
-    await heldA.arrived;
+    await untilHeld(heldA, runA, apiA);
     const [sessionA] = await cwtJson<SessionView[]>(['status', '--all', '--json'], { cwd: repo, env: envA });
     expect(sessionA).toMatchObject({ kind: 'cwt', branch: 'feat/a', state: 'live' });
     const fileA = join(sessionA!.worktree, REL_PATH);

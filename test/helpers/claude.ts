@@ -153,6 +153,18 @@ export function findToolResult(api: FakeApi, toolUseId: string): ToolResultView 
   return undefined;
 }
 
+/**
+ * Waits until the process reached the held turn; fails at once, with what it printed and what the fake API
+ * saw, if it exits first (instead of hanging until the test times out).
+ */
+export async function untilHeld(held: HeldTurn, run: { result: Promise<CwtResult> }, api: FakeApi): Promise<RecordedRequest> {
+  const exited = run.result.then((result) => {
+    throw new Error(`exited before reaching the held turn:\n${describeRun(result, api)}`);
+  });
+  exited.catch(() => {}); // settles after the race is won by arrival: not an unhandled rejection
+  return Promise.race([held.arrived, exited]);
+}
+
 /** `cwt <args> --json` (or any JSON-printing command), parsed; fails the test with cwt's stderr otherwise. */
 export async function cwtJson<T>(args: string[], options: RunOptions): Promise<T> {
   const result = await runCwt(args, { timeoutMs: 30_000, ...options });
