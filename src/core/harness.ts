@@ -50,6 +50,8 @@ const HOOK_MATCHERS: Partial<Record<HookEvent, string>> = {
 
 /** The environment variable carrying a session's bearer token for the supervisor's http hooks. */
 export const HOOK_TOKEN_VARIABLE = 'CWT_HOOK_TOKEN';
+/** The pid of the supervisor serving them: only its own child agent is served over http. */
+export const HOOK_SUPERVISOR_VARIABLE = 'CWT_HOOK_SUPERVISOR';
 const COMMAND_HOOK_TIMEOUT_S = 10;
 const HTTP_HOOK_TIMEOUT_S = 5;
 

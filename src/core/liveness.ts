@@ -33,6 +33,11 @@ function isZombie(pid: number): boolean {
   return state === 'Z' || state === 'X';
 }
 
+/** The parent of a process, from /proc; undefined off Linux or when it is gone. */
+export function getParentPid(pid: number): number | undefined {
+  return readProcStat(pid)?.ppid;
+}
+
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'fish']);
 
 /**

@@ -5,6 +5,8 @@
  */
 import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE } from '../core/harness.js';
+import { getCallerPid, getParentPid } from '../core/liveness.js';
 import { SqliteStore } from '../core/store/sqlite.js';
 import { resolveCwtHome } from '../core/paths.js';
 import { logHookError } from './errorlog.js';
@@ -44,10 +46,14 @@ function readStdin(): string {
 
 /**
  * True when the supervisor's http hooks serve this agent: the installed command hooks then stand aside
- * for tool calls, so no call is handled twice. Session start and end always come through here.
+ * for tool calls, so no call is handled twice. Only the supervisor's own child is served that way; a
+ * `claude` started from inside the session inherits the variables but not the http hooks. Session start
+ * and end always come through here.
  */
 function isServedOverHttp(event: HookEvent, env: NodeJS.ProcessEnv): boolean {
-  return (event === 'pre-tool-use' || event === 'post-tool-use') && Boolean(env.CWT_HOOK_TOKEN);
+  if (event !== 'pre-tool-use' && event !== 'post-tool-use') return false;
+  const supervisor = Number(env[HOOK_SUPERVISOR_VARIABLE]);
+  return Boolean(env[HOOK_TOKEN_VARIABLE]) && supervisor > 0 && getParentPid(getCallerPid()) === supervisor;
 }
 
 /** Runs the command hook; returns the text for stdout ('' for no decision). Never throws. */

@@ -4,7 +4,7 @@
  */
 import { constants } from 'node:os';
 import { isClaudeAgent } from '../core/agent.js';
-import { HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness.js';
+import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness.js';
 import { buildAgentEnv, superviseAgent } from '../core/supervisor.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from './messages.js';
@@ -31,7 +31,7 @@ async function startHookFastPath(store: Store, session: SessionRecord, options: 
   const server = await startHookServer({ store, env: options.env, sessionId: session.id });
   writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, httpUrl: server.url });
   return {
-    env: { ...env, [HOOK_TOKEN_VARIABLE]: server.token },
+    env: { ...env, [HOOK_TOKEN_VARIABLE]: server.token, [HOOK_SUPERVISOR_VARIABLE]: String(process.pid) },
     stop: async () => {
       await server.close();
       // Without the server, a later `claude --settings <file>` gets the command hooks instead.

@@ -2,11 +2,13 @@
  * The supervisor's http hook server: the same decisions as the command hook, over loopback, only for a
  * client holding the session's bearer token; and a `cwt new` launch really points Claude Code at it.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { startHookServer, type HookServer } from '../../src/hooks/server.js';
+import { CWT_BIN } from '../helpers/cli.js';
 import { createTab } from '../helpers/hooks.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 
@@ -78,5 +80,19 @@ describe('http hook fast path', () => {
     expect(during.hooks.SessionStart![0]!.hooks[0]).toMatchObject({ type: 'command' });
     const after = JSON.parse(readFileSync(settingsPath, 'utf8')) as typeof during;
     expect(after.hooks.PreToolUse![0]!.hooks[0]).toMatchObject({ type: 'command' });
+  });
+
+  it('the command hook stands aside only for the supervisor’s own agent, not for a claude started inside it', async () => {
+    const file = join(s.repo, 'shared.ts');
+    await createTab('holder', s.repo, s.env).write(file);
+    const input = JSON.stringify({ session_id: 'nested', cwd: s.repo, tool_name: 'Write', tool_input: { file_path: file } });
+    // This test process plays the supervisor; the variables are what its agent would inherit.
+    const served = { ...s.env, CWT_HOOK_TOKEN: 'x'.repeat(64), CWT_HOOK_SUPERVISOR: String(process.pid) };
+    // Its direct child (the agent) runs the hook: served over http, so the command hook says nothing.
+    const viaAgent = `process.stdout.write(require('node:child_process').execFileSync(process.execPath, [${JSON.stringify(CWT_BIN)}, 'hook', 'pre-tool-use'], { input: ${JSON.stringify(input)} }))`;
+    expect(execFileSync(process.execPath, ['-e', viaAgent], { cwd: s.repo, env: served }).toString()).toBe('');
+    // A grandchild (a claude started from the agent's shell) inherits the variables, but is not served: decided here.
+    const nested = `process.stdout.write(require('node:child_process').execFileSync(process.execPath, ['-e', ${JSON.stringify(viaAgent)}]))`;
+    expect(execFileSync(process.execPath, ['-e', nested], { cwd: s.repo, env: served }).toString()).toContain('"permissionDecision":"deny"');
   });
 });
