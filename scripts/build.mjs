@@ -31,6 +31,9 @@ await build({
   entryPoints: { hook: 'src/hookentry.ts' },
   outfile: 'dist/hook.cjs',
   format: 'cjs',
+  // Less to read and parse on every hook call; identifiers are kept so hook-errors.log stacks stay legible.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // `bindings` is better-sqlite3's fallback addon finder, never reached: cwt passes the addon's path. The
   // other packages (zod for a config file, ignore for protected-path patterns) load only when needed.
   external: ['bindings', ...Object.keys(pkg.dependencies).filter((name) => name !== 'better-sqlite3')],
