@@ -58,4 +58,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     last_token INTEGER NOT NULL
   ) STRICT;
   `,
+  // 2: memory merge state per session (cwt merge-memory): when its memory was last merged into canonical, and
+  // the conflicts waiting for the user (JSON array of ConflictRecord; NULL = none).
+  `
+  ALTER TABLE sessions ADD COLUMN memory_merged_at INTEGER;
+  ALTER TABLE sessions ADD COLUMN memory_conflicts TEXT;
+  `,
 ];

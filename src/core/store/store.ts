@@ -2,6 +2,7 @@
  * The state store interface. Asynchronous throughout so that a networked implementation (PostgreSQL) fits
  * behind it; no synchronous API leaks out. Every method is one transaction.
  */
+import type { ConflictRecord } from '../memoryplan.js';
 
 /** Stored state; whether a non-ended session is live is derived (see sessions.ts). */
 export type StoredSessionState = 'live' | 'stale' | 'ended';
@@ -31,6 +32,10 @@ export interface SessionRecord {
   memoryDir: string;
   /** The copy of canonical memory taken at start: the base of the later 3-way merge. */
   memoryBase: string;
+  /** When the session's memory was last merged into canonical without conflicts; null when never. */
+  memoryMergedAt?: number | null;
+  /** Memory merge conflicts waiting for the user (see memoryplan.ts); empty when none. */
+  memoryConflicts?: ConflictRecord[];
 }
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;
