@@ -33,6 +33,8 @@ const ConfigFileSchema = z.strictObject({
   sessionTtl: z.optional(durationText),
   /** Shell commands run in each new worktree after it is created (the user's own, from their config). */
   setup: z.optional(z.array(z.string())),
+  /** Memory files merged as ordered line unions (never conflicting): names, or paths relative to the memory dir. */
+  memoryIndexFiles: z.optional(z.array(z.string().check(z.minLength(1)))),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -41,6 +43,7 @@ export interface Config {
   agent: string;
   sessionTtlMs: number;
   setup: string[];
+  memoryIndexFiles: string[];
   /** Which files contributed, for `cwt doctor` and error messages. */
   sources: string[];
 }
@@ -50,6 +53,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
   agent: 'claude',
   sessionTtlMs: 2 * 60_000,
   setup: [],
+  memoryIndexFiles: ['MEMORY.md'],
 };
 
 /** zod/mini ships no messages; say what is wrong in words a user can act on. */
@@ -95,6 +99,7 @@ function apply(config: Config, file: ConfigFile | undefined, source: string): vo
   if (file.agent !== undefined) config.agent = file.agent;
   if (file.sessionTtl !== undefined) config.sessionTtlMs = parseDuration(file.sessionTtl);
   if (file.setup !== undefined) config.setup = file.setup;
+  if (file.memoryIndexFiles !== undefined) config.memoryIndexFiles = file.memoryIndexFiles;
 }
 
 export interface LoadConfigOptions {
@@ -106,7 +111,7 @@ export interface LoadConfigOptions {
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
-  const config: Config = { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], sources: [] };
+  const config: Config = { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], sources: [] };
   if (env.CWT_NO_USER_CONFIG !== '1') {
     const userPath = resolveUserConfigPath(env);
     apply(config, readConfigFile(userPath), userPath);

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 function home(env: NodeJS.ProcessEnv): string {
   return env.HOME && env.HOME !== '' ? env.HOME : homedir();
@@ -43,4 +44,23 @@ export function getSessionSettingsPath(stateDir: string): string {
 /** Session notes kept for the system prompt when the worktree's CLAUDE.local.md is tracked and left alone. */
 export function getSessionNotesPath(stateDir: string): string {
   return join(stateDir, 'notes.md');
+}
+
+/** A directory name for `path`: readable (its last part, shortened) and unique (a hash of the whole path). */
+function toStateName(label: string, path: string): string {
+  const readable = label.replace(/[^A-Za-z0-9._-]/g, '-').slice(-80);
+  return `${readable}-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * cwt's state for one canonical memory directory: its merge backups and journal, and the bases of the
+ * directories `cwt memory rescue` merged into it.
+ */
+export function resolveMemoryStateDir(cwtHome: string, canonicalDir: string): string {
+  return join(cwtHome, 'memory', toStateName(basename(dirname(canonicalDir)), canonicalDir));
+}
+
+/** Inside the memory state dir: where a rescued directory's base and merge state are kept. */
+export function getRescuedStateDir(memoryStateDir: string, rescuedDir: string): string {
+  return join(memoryStateDir, 'rescued', toStateName(basename(dirname(rescuedDir)), rescuedDir));
 }

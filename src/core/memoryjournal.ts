@@ -1,0 +1,158 @@
+/**
+ * The memory merge journal: makes a merge (or an undo) that touches many files complete after a crash.
+ *
+ * Protocol, all under the canonical-memory lock: (1) every new content is staged as a content-addressed blob in
+ * `<state>/journal/blobs/<sha256>` and fsynced; (2) `journal.json`, listing every planned write and delete and
+ * the session-row update, is written atomically: the commit point; (3) each target is replaced atomically
+ * (writeFileAtomic) or removed; (4) the session row is updated; (5) the journal directory is removed. Replaying
+ * a committed journal is idempotent, so whoever takes the lock next (a re-run after `kill -9`) finishes steps
+ * 3-5; a journal directory without `journal.json` was never committed and is discarded, nothing having been
+ * written yet.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, sweepStaleTempFilesIn, writeFileAtomic } from './atomic.js';
+import type { ConflictRecord } from './memoryplan.js';
+import { sha256 } from './sharedfile.js';
+import type { Store } from './store/store.js';
+
+/** What a write is for: canonical memory (counted by the failpoint), the session's base, its side, cwt's state. */
+export type JournalTarget = 'canonical' | 'base' | 'session' | 'state';
+
+export interface JournalWrite {
+  target: JournalTarget;
+  /** Absolute path of the file to replace or remove. */
+  path: string;
+  /** Absolute path of the content to put there; null removes the file. */
+  blob: string | null;
+  /** The new file's mode; by default an existing file keeps its own. */
+  mode?: number;
+}
+
+export interface JournalSessionUpdate {
+  id: string;
+  memoryMergedAt: number | null;
+  memoryConflicts: ConflictRecord[];
+}
+
+export interface Journal {
+  version: 1;
+  kind: 'merge' | 'undo';
+  createdAt: number;
+  canonical: string;
+  /** Directories that removals may leave empty subdirectories in; those are pruned up to (not including) them. */
+  roots: string[];
+  writes: JournalWrite[];
+  session?: JournalSessionUpdate;
+}
+
+const JOURNAL_FILE = 'journal.json';
+
+export function getJournalDir(stateDir: string): string {
+  return join(stateDir, 'journal');
+}
+
+/** Stages content for the journal; returns the blob's path. Identical contents share one blob. */
+export function stageBlob(journalDir: string, data: Uint8Array): string {
+  const blobs = ensurePrivateDir(join(journalDir, 'blobs'));
+  const path = join(blobs, sha256(data));
+  if (!existsSync(path)) writeDurably(path, data);
+  return path;
+}
+
+/** Writes a private file and fsyncs it (no rename: the name is not visible to anyone until the commit). */
+export function writeDurably(path: string, data: Uint8Array, mode = PRIVATE_FILE_MODE): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'w', mode);
+  try {
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The commit point: after this returns, a crash is finished by the next holder of the lock. */
+export function commitJournal(journalDir: string, journal: Journal): void {
+  fsyncDir(join(journalDir, 'blobs'));
+  writeFileAtomic(join(journalDir, JOURNAL_FILE), `${JSON.stringify(journal, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+/** The committed journal, if any. */
+export function readJournal(journalDir: string): Journal | undefined {
+  try {
+    return JSON.parse(readFileSync(join(journalDir, JOURNAL_FILE), 'utf8')) as Journal;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes directories a removal left empty, walking up to (not including) the root that holds the file. */
+function pruneEmptyParents(path: string, roots: readonly string[]): void {
+  const root = roots.find((dir) => !relative(dir, path).startsWith('..'));
+  if (root === undefined) return;
+  for (let dir = dirname(path); dir !== root && !relative(root, dir).startsWith('..') && isEmptyDir(dir); dir = dirname(dir)) rmdirSync(dir);
+}
+
+export interface ApplyOptions {
+  store: Store;
+  /** Called after each canonical file is replaced or removed, with how many so far (a test failpoint hangs here). */
+  onCanonicalWrite?: (count: number) => Promise<void>;
+}
+
+/** Steps 3-4: every write, then the session row. Idempotent. */
+export async function applyJournal(journal: Journal, options: ApplyOptions): Promise<void> {
+  const swept = new Set<string>();
+  let canonicalWrites = 0;
+  for (const write of journal.writes) {
+    const dir = dirname(write.path);
+    if (!swept.has(dir) && existsSync(dir)) {
+      // Temp files of a writer killed mid-rename (kill -9) would otherwise stay forever.
+      sweepStaleTempFilesIn(dir);
+      swept.add(dir);
+    }
+    if (write.blob === null) {
+      rmSync(write.path, { force: true });
+      pruneEmptyParents(write.path, journal.roots);
+    } else {
+      writeFileAtomic(write.path, readFileSync(write.blob), write.mode === undefined ? {} : { mode: write.mode });
+    }
+    if (write.target === 'canonical') await options.onCanonicalWrite?.(++canonicalWrites);
+  }
+  if (journal.session) {
+    const { id, memoryMergedAt, memoryConflicts } = journal.session;
+    await options.store.updateSession(id, { memoryMergedAt, memoryConflicts }, {
+      kind: journal.kind === 'merge' ? 'memory.merge' : 'memory.undo',
+      session: id,
+      data: { canonical: journal.canonical, conflicts: memoryConflicts.map((record) => record.file) },
+    });
+  }
+}
+
+/** Step 5. */
+export function finishJournal(journalDir: string): void {
+  rmSync(journalDir, { recursive: true, force: true });
+}
+
+/**
+ * Run at the start of every locked memory operation: finishes a committed journal a crash left behind, or
+ * discards an uncommitted one. Returns the journal it finished, if any.
+ */
+export async function recoverJournal(stateDir: string, options: ApplyOptions): Promise<Journal | undefined> {
+  const journalDir = getJournalDir(stateDir);
+  if (!existsSync(journalDir)) return undefined;
+  const journal = readJournal(journalDir);
+  if (journal) await applyJournal(journal, options);
+  finishJournal(journalDir);
+  return journal;
+}
