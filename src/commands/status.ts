@@ -36,6 +36,17 @@ export interface SessionView {
   endedAt: string | null;
   agentExit: number | null;
   memoryDir: string;
+  /** conflict: a memory merge waits for the user; merged: merged at memoryMergedAt (it may have written since); unmerged: never merged. */
+  memory: MemoryState;
+  memoryMergedAt: string | null;
+}
+
+export type MemoryState = 'merged' | 'unmerged' | 'conflict';
+
+/** From the registry alone (no directory is read): status stays cheap with many sessions. */
+export function getMemoryState(session: SessionRecord): MemoryState {
+  if ((session.memoryConflicts ?? []).length > 0) return 'conflict';
+  return (session.memoryMergedAt ?? null) === null ? 'unmerged' : 'merged';
 }
 
 export function toSessionView(session: SessionRecord, state: SessionState): SessionView {
@@ -54,6 +65,8 @@ export function toSessionView(session: SessionRecord, state: SessionState): Sess
     endedAt: session.endedAt === null ? null : new Date(session.endedAt).toISOString(),
     agentExit: session.agentExit,
     memoryDir: session.memoryDir,
+    memory: getMemoryState(session),
+    memoryMergedAt: session.memoryMergedAt == null ? null : new Date(session.memoryMergedAt).toISOString(),
   };
 }
 
@@ -104,7 +117,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     }
     output.stdout(
       renderTable(
-        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'WORKTREE'],
+        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', 'WORKTREE'],
         sessions.map((session, index) => [
           session.id,
           session.branch,
@@ -112,6 +125,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
           session.agent,
           formatAge(probe.now - session.startedAt),
           formatAgo(probe.now - session.heartbeatAt),
+          views[index]!.memory,
           session.worktree,
         ]),
       ),
