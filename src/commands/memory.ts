@@ -40,7 +40,7 @@ export async function rescueMemory(options: RescueOptions = {}): Promise<number>
   try {
     const interactive = output.interactive && !options.json && !dryRun;
     const { scan, results } = await withMemoryLock(
-      { store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, env, note: 'cwt memory rescue' },
+      { store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, env, note: 'cwt memory rescue', onTakeover: (previous) => output.stderr(MESSAGES.lockTakenOver(previous)) },
       async (recovered) => {
         if (recovered) output.stderr(MESSAGES.mergeRecovered(recovered.kind));
         const found = await scanForRescue({ store, repo, claudeHome: resolveClaudeHome(env), cwtHome: resolveCwtHome(env), worktreeDir: config.worktreeDir });

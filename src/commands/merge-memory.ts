@@ -151,7 +151,15 @@ export async function mergeSessionMemory(session: SessionRecord, options: Sessio
   const run = createRunOptions(options.env, options.output, source.label, options.interactive === true);
   try {
     return await withMemoryLock(
-      { store: options.store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, env: options.env, note: `cwt merge-memory ${session.id}`, session: session.id },
+      {
+        store: options.store,
+        canonicalDir: location.canonicalDir,
+        stateDir: location.stateDir,
+        env: options.env,
+        note: `cwt merge-memory ${session.id}`,
+        session: session.id,
+        onTakeover: (previous) => options.output.stderr(MESSAGES.lockTakenOver(previous)),
+      },
       async (recovered) => {
         if (recovered) options.output.stderr(MESSAGES.mergeRecovered(recovered.kind));
         // Re-read under the lock: a merge that just finished may have moved this session's base and state.
@@ -236,7 +244,7 @@ async function undoLastMerge(store: Store, session: SessionRecord | undefined, m
   const { env, output } = options;
   const location = resolveMemoryLocation(mainWorktree, env);
   const result: UndoResult = await withMemoryLock(
-    { store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, env, note: 'cwt merge-memory --undo' },
+    { store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, env, note: 'cwt merge-memory --undo', onTakeover: (previous) => output.stderr(MESSAGES.lockTakenOver(previous)) },
     async (recovered) => {
       if (recovered) output.stderr(MESSAGES.mergeRecovered(recovered.kind));
       const backup = listBackups(location.stateDir).find((candidate) => !candidate.manifest.undone && (session === undefined || candidate.manifest.source.session === session.id));

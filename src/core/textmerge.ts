@@ -10,7 +10,7 @@
  * kept it; lines either side added stay, in canonical's order with the session's additions after canonical's
  * in the same region; a line both sides added appears once (blank lines excepted). Index files never conflict.
  */
-import { merge3, splitLines, joinLines, type MergeChunk, type TextLines } from './diff3.js';
+import { diffLines, merge3, splitLines, joinLines, type MergeChunk, type TextLines } from './diff3.js';
 import { joinFrontmatter, mergeFrontmatterLines, renderConflictLines, splitFrontmatter, type MarkerLabels } from './frontmatter.js';
 
 export type { MarkerLabels } from './frontmatter.js';
@@ -53,6 +53,53 @@ function containsRun(haystack: readonly string[], needle: readonly string[]): bo
   return false;
 }
 
+interface Hunk {
+  /** The base range [start, end) this side replaced... */
+  start: number;
+  end: number;
+  /** ...with these lines. */
+  lines: string[];
+}
+
+/** One side's changes to `base` as hunks, from the line diff. */
+function toHunks(base: readonly string[], side: readonly string[]): Hunk[] {
+  const hunks: Hunk[] = [];
+  let i = 0;
+  let j = 0;
+  for (const [pi, pj] of [...diffLines(base, side), [base.length, side.length] as const]) {
+    if (pi > i || pj > j) hunks.push({ start: i, end: pi, lines: side.slice(j, pj) });
+    i = pi + 1;
+    j = pj + 1;
+  }
+  return hunks;
+}
+
+/**
+ * A region both sides changed, looked at closer: when no change of one side overlaps a change of the other
+ * (they only touch, e.g. one side edits a line and the other inserts right after it), both apply; an insertion
+ * at the start of the other side's range goes first. Overlapping changes, or two insertions at one point, give
+ * undefined: a real conflict (or, for insertions, the union below).
+ */
+function mergeDisjointHunks(base: readonly string[], ours: readonly string[], theirs: readonly string[]): string[] | undefined {
+  const a = toHunks(base, ours);
+  const b = toHunks(base, theirs);
+  for (const x of a) {
+    for (const y of b) {
+      if (x.start < y.end && y.start < x.end) return undefined;
+      if (x.start === x.end && y.start === y.end && x.start === y.start) return undefined;
+    }
+  }
+  const hunks = [...a, ...b].sort((h1, h2) => h1.start - h2.start || h1.end - h1.start - (h2.end - h2.start));
+  const out: string[] = [];
+  let position = 0;
+  for (const hunk of hunks) {
+    out.push(...base.slice(position, hunk.start), ...hunk.lines);
+    position = Math.max(position, hunk.end);
+  }
+  out.push(...base.slice(position));
+  return out;
+}
+
 /** Two insertions at one place: both, canonical's first, unless one already holds the other. */
 function unionInsertions(ours: readonly string[], theirs: readonly string[]): string[] {
   if (containsRun(ours, theirs)) return [...ours];
@@ -73,6 +120,11 @@ function resolveNoteChunks(chunks: readonly MergeChunk[], labels: MarkerLabels):
     else if (chunk.kind !== 'conflict') lines.push(...chunk.lines);
     else if (chunk.base.length === 0) lines.push(...unionInsertions(chunk.ours, chunk.theirs));
     else {
+      const disjoint = mergeDisjointHunks(chunk.base, chunk.ours, chunk.theirs);
+      if (disjoint !== undefined) {
+        lines.push(...disjoint);
+        continue;
+      }
       conflicts.push({ base: chunk.base, ours: chunk.ours, theirs: chunk.theirs });
       lines.push(...renderConflictLines(chunk.ours, chunk.base, chunk.theirs, labels));
     }
@@ -130,6 +182,12 @@ async function mergeBody(base: string, ours: string, theirs: string, options: Te
   return { text: joinLines({ lines: merged.lines, finalNewline }), conflicts: merged.conflicts };
 }
 
+/** `\n\nbody` -> [`\n\n`, `body`]. */
+function splitLeadingBlankLines(text: string): [string, string] {
+  const gap = /^(?:\r?\n)*/.exec(text)![0];
+  return [gap, text.slice(gap.length)];
+}
+
 /** Numbers the conflicts by the marker lines in the final text (they appear in the same order). */
 function locateConflicts(text: string, conflicts: readonly Omit<TextConflict, 'line'>[]): TextConflict[] {
   const starts: number[] = [];
@@ -149,8 +207,14 @@ export async function mergeMemoryText(base: string, ours: string, theirs: string
   if (frontOurs && frontTheirs) {
     const frontBase = splitFrontmatter(base);
     const front = mergeFrontmatterLines(frontBase?.lines ?? [], frontOurs.lines, frontTheirs.lines, options.labels);
-    const body = await mergeBody(frontBase ? frontBase.body : base, frontOurs.body, frontTheirs.body, options);
-    const text = joinFrontmatter(frontOurs, front.lines, body.text);
+    // Claude Code drops the blank line after the frontmatter when it rewrites a note: merge that gap on its own,
+    // so both sides dropping it does not make every edit below it touch the other side's.
+    const [baseGap, baseBody] = splitLeadingBlankLines(frontBase ? frontBase.body : base);
+    const [oursGap, oursBody] = splitLeadingBlankLines(frontOurs.body);
+    const [theirsGap, theirsBody] = splitLeadingBlankLines(frontTheirs.body);
+    const gap = oursGap === theirsGap || baseGap === theirsGap ? oursGap : theirsGap;
+    const body = await mergeBody(baseBody, oursBody, theirsBody, options);
+    const text = joinFrontmatter(frontOurs, front.lines, gap + body.text);
     const conflicts = [...front.conflicts.map(({ base: b, ours: o, theirs: t }) => ({ base: b, ours: o, theirs: t })), ...body.conflicts];
     return { text, conflicts: locateConflicts(text, conflicts) };
   }
