@@ -3,8 +3,8 @@
  * back into the repository's canonical memory (3-way, per file, under the canonical-memory lock, backed up and
  * journaled), or undoes the last merge. `cwt end` runs the same merge first (mergeSessionMemory).
  *
- * Test failpoint: CWT_FAILPOINT=merge-memory:after-write:<n> prints `cwt-failpoint: merge-memory after-write <n>`
- * to stderr once n canonical files are written, and hangs there until killed.
+ * Test failpoints: CWT_FAILPOINT=merge-memory:after-write:<n> (or :before-commit) hangs the merge there after
+ * printing `cwt-failpoint: merge-memory …` to stderr, until killed (see createFailpoints).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,16 +62,22 @@ export function resolveMemoryLocation(mainWorktree: string, env: NodeJS.ProcessE
   };
 }
 
-/** Hangs once `n` canonical files are written when CWT_FAILPOINT asks, so a test can kill -9 mid-merge. */
-function createFailpoint(env: NodeJS.ProcessEnv, output: Output): MemoryMergeOptions['onCanonicalWrite'] {
-  const match = /^merge-memory:after-write:(\d+)$/.exec(env.CWT_FAILPOINT ?? '');
-  if (!match) return undefined;
-  const at = Number(match[1]);
-  return async (count) => {
-    if (count !== at) return;
-    output.stderr(`cwt-failpoint: merge-memory after-write ${count}`);
+/**
+ * Test failpoints (CWT_FAILPOINT): `merge-memory:before-commit` hangs with the backup taken and the content
+ * staged but nothing committed; `merge-memory:after-write:<n>` once n canonical files are written (0: just
+ * committed). Each prints `cwt-failpoint: merge-memory <where>` first, so a test can kill -9 right there.
+ */
+function createFailpoints(env: NodeJS.ProcessEnv, output: Output): Pick<MemoryMergeOptions, 'onCanonicalWrite' | 'onBeforeCommit'> {
+  const hang = async (where: string) => {
+    output.stderr(`cwt-failpoint: merge-memory ${where}`);
     await new Promise(() => setInterval(() => {}, 1000));
   };
+  const failpoint = env.CWT_FAILPOINT ?? '';
+  if (failpoint === 'merge-memory:before-commit') return { onBeforeCommit: () => hang('before-commit') };
+  const match = /^merge-memory:after-write:(\d+)$/.exec(failpoint);
+  if (!match) return {};
+  const at = Number(match[1]);
+  return { onCanonicalWrite: async (count) => (count === at ? hang(`after-write ${count}`) : undefined) };
 }
 
 async function editConflict(view: ConflictView, env: NodeJS.ProcessEnv, output: Output): Promise<Decision | undefined> {
@@ -137,7 +143,7 @@ export function createRunOptions(env: NodeJS.ProcessEnv, output: Output, label: 
   return {
     options: {
       lineMerger: git?.lineMerger,
-      onCanonicalWrite: createFailpoint(env, output),
+      ...createFailpoints(env, output),
       decide: interactive ? createTerminalDecider(label, env, output) : undefined,
     } satisfies Partial<MemoryMergeOptions>,
     dispose: () => git?.dispose(),

@@ -106,7 +106,7 @@ function pruneEmptyParents(path: string, roots: readonly string[]): void {
 
 export interface ApplyOptions {
   store: Store;
-  /** Called after each canonical file is replaced or removed, with how many so far (a test failpoint hangs here). */
+  /** Called once the journal is committed (0) and after each canonical file is replaced or removed (1, 2, …). */
   onCanonicalWrite?: (count: number) => Promise<void>;
 }
 
@@ -114,6 +114,8 @@ export interface ApplyOptions {
 export async function applyJournal(journal: Journal, options: ApplyOptions): Promise<void> {
   const swept = new Set<string>();
   let canonicalWrites = 0;
+  // Count 0: committed, nothing written yet.
+  await options.onCanonicalWrite?.(0);
   for (const write of journal.writes) {
     const dir = dirname(write.path);
     if (!swept.has(dir) && existsSync(dir)) {

@@ -167,6 +167,8 @@ export interface MemoryMergeOptions {
   /** Asked once with the conflicts when the run may prompt; returns choices by file. */
   decide?: (conflicts: readonly ConflictView[]) => Promise<ReadonlyMap<string, Decision>>;
   onCanonicalWrite?: (count: number) => Promise<void>;
+  /** Called with the backup taken and the content staged, just before the journal is committed. */
+  onBeforeCommit?: () => Promise<void>;
   now?: number;
 }
 
@@ -352,6 +354,7 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     writes,
     ...(sessionUpdate ? { session: sessionUpdate } : {}),
   };
+  await options.onBeforeCommit?.();
   commitJournal(journalDir, journal);
   await applyJournal(journal, { store: options.store, onCanonicalWrite: options.onCanonicalWrite });
   finishJournal(journalDir);
