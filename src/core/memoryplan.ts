@@ -262,7 +262,8 @@ export async function planMemoryMerge(input: PlanInput): Promise<MergePlan> {
 }
 
 export function summarize(files: readonly FilePlan[]): MergeSummary {
-  const pick = (outcome: Outcome) => files.filter((plan) => plan.outcome === outcome).map((plan) => plan.file);
+  // A file neither canonical nor the merge has (the session kept what canonical deleted) is not worth listing.
+  const pick = (outcome: Outcome) => files.filter((plan) => plan.outcome === outcome && !(outcome === 'unchanged' && plan.before === null)).map((plan) => plan.file);
   return {
     merged: pick('merged'),
     added: pick('added'),
