@@ -5,22 +5,13 @@
  * auto-memory directory in use, and the worktree's CLAUDE.local.md reaches the model.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { delimiter, dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, sep } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCwt, type CwtResult } from '../helpers/cli.js';
+import { CLAUDE_ARGS, createClaudeEnv, describeRun, normalizeDir, parseJsonLines, projectKey, requireClaude, strings } from '../helpers/claude.js';
+import { runCwt } from '../helpers/cli.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { createFakeApi, type FakeApi, type RecordedRequest, type ScriptedTurn } from '../helpers/fake-api.js';
 import { commitAll, createRepo, git, listWorktreePaths, writeFile } from '../helpers/git.js';
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NODE_BIN = join(PROJECT_ROOT, 'node_modules', '.bin');
-const CLAUDE_BIN = join(NODE_BIN, 'claude');
-
-const CLAUDE_ARGS = ['-p', 'hi', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'];
-
-/** Outer variables that would point the real CLI at a real account, model, config or proxy. */
-const OUTER_CLAUDE_VARS = /^(ANTHROPIC_|CLAUDE_CODE_|CLAUDE_CONFIG_DIR$|CLAUDE_ENV_FILE$|DISABLE_|HTTPS?_PROXY$|ALL_PROXY$|NO_PROXY$)/i;
 
 interface SessionView {
   id: string;
@@ -30,43 +21,6 @@ interface SessionView {
   pid: number | null;
   agentExit: number | null;
   memoryDir: string;
-}
-
-/** Claude Code's project key, as documented: every non-alphanumeric character becomes `-`. */
-function projectKey(path: string): string {
-  return path.replace(/[^A-Za-z0-9]/g, '-');
-}
-
-/** Paths compared without trailing-separator differences (Claude Code reports the memory dir with one). */
-function normalizeDir(path: string): string {
-  const resolved = resolve(path);
-  return resolved.length > 1 && resolved.endsWith(sep) ? resolved.slice(0, -1) : resolved;
-}
-
-function parseJsonLines(text: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (!trimmed.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(trimmed) as Record<string, unknown>);
-    } catch {
-      // not a JSON line
-    }
-  }
-  return out;
-}
-
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const item of value) strings(item, out);
-  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) strings(item, out);
-  return out;
-}
-
-function describeRun(result: CwtResult, api: FakeApi): string {
-  const requests = api.requests.map((r) => `${r.method} ${r.url} (${r.kind})`).join('\n  ');
-  return `exit ${result.code} signal ${result.signal}\n--- stderr\n${result.stderr}\n--- stdout\n${result.stdout.slice(0, 4000)}\n--- requests\n  ${requests}`;
 }
 
 describe('cwt new with the real claude binary against a fake Messages API', () => {
@@ -96,33 +50,12 @@ describe('cwt new with the real claude binary against a fake Messages API', () =
     return api;
   }
 
-  function e2eEnv(sb: Sandbox, fake: FakeApi): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [name, value] of Object.entries(sb.env)) if (!OUTER_CLAUDE_VARS.test(name)) env[name] = value;
-    // createSandbox points cwt at $HOME/.claude; Claude Code's own home must be the same directory.
-    expect(normalizeDir(sb.claudeHome)).toBe(normalizeDir(join(sb.home, '.claude')));
-    return {
-      ...env,
-      PATH: `${NODE_BIN}${delimiter}${sb.env.PATH ?? ''}`,
-      ANTHROPIC_BASE_URL: fake.url,
-      ANTHROPIC_API_KEY: 'test-key',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      // We may run as root; --dangerously-skip-permissions is refused there unless the CLI is told it is sandboxed.
-      IS_SANDBOX: '1',
-      NO_PROXY: '127.0.0.1,localhost',
-    };
-  }
+  const e2eEnv = createClaudeEnv;
 
   async function statusAll(repo: string, env: NodeJS.ProcessEnv): Promise<SessionView[]> {
     const result = await runCwt(['status', '--all', '--json'], { cwd: repo, env, timeoutMs: 20_000 });
     expect(result.code, result.stderr).toBe(0);
     return JSON.parse(result.stdout) as SessionView[];
-  }
-
-  function requireClaude(): void {
-    expect(existsSync(CLAUDE_BIN), `the pinned @anthropic-ai/claude-code is not installed at ${CLAUDE_BIN}`).toBe(true);
-    expect(existsSync(join(PROJECT_ROOT, 'dist')), 'run `npm run build` first').toBe(true);
   }
 
   it('wires the session memory namespace as auto memory and gets CLAUDE.local.md to the model', async () => {

@@ -1,13 +1,11 @@
 /** Memory scenarios: canonical memory, sessions' namespaces, and byte-exact snapshots of directory trees. */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectKey } from './claude.js';
 import type { Scenario } from './scenario.js';
 import { writeFile } from './git.js';
 
-/** Claude Code's project key of the scenario's repository. */
-export function projectKey(path: string): string {
-  return path.replace(/[^A-Za-z0-9]/g, '-');
-}
+export { projectKey };
 
 export function getCanonicalDir(s: Pick<Scenario, 'claudeHome' | 'repo'>): string {
   return join(s.claudeHome, 'projects', projectKey(s.repo), 'memory');
