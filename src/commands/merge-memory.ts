@@ -143,6 +143,7 @@ export function createRunOptions(env: NodeJS.ProcessEnv, output: Output, label: 
   return {
     options: {
       lineMerger: git?.lineMerger,
+      lineMergerName: git ? 'git merge-file' : 'diff3',
       ...createFailpoints(env, output),
       decide: interactive ? createTerminalDecider(label, env, output) : undefined,
     } satisfies Partial<MemoryMergeOptions>,

@@ -16,6 +16,11 @@ export function ensurePrivateDir(dir: string): string {
 export interface AtomicWriteOptions {
   /** Mode of the new file; by default the existing file's mode, else 0o644 less the umask. */
   mode?: number;
+  /**
+   * false skips the directory fsync after the rename, for a caller replacing many files that fsyncs each
+   * directory once at the end (the rename is atomic either way; only its durability waits for that fsync).
+   */
+  syncDir?: boolean;
 }
 
 function existingMode(path: string): number | undefined {
@@ -106,5 +111,5 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     rmSync(temp, { force: true });
     throw error;
   }
-  fsyncDir(dir);
+  if (options.syncDir !== false) fsyncDir(dir);
 }

@@ -1,10 +1,11 @@
 /**
  * The memory merge journal: makes a merge (or an undo) that touches many files complete after a crash.
  *
- * Protocol, all under the canonical-memory lock: (1) every new content is staged as a content-addressed blob in
- * `<state>/journal/blobs/<sha256>` and fsynced; (2) `journal.json`, listing every planned write and delete and
- * the session-row update, is written atomically: the commit point; (3) each target is replaced atomically
- * (writeFileAtomic) or removed; (4) the session row is updated; (5) the journal directory is removed. Replaying
+ * Protocol, all under the canonical-memory lock: (1) every new content is staged in one pack file,
+ * `<state>/journal/staged.pack`, and fsynced; (2) `journal.json`, listing every planned write (a slice of the
+ * pack, or a backup file for an undo) and delete and the session-row update, is written atomically: the commit
+ * point; (3) each target is replaced atomically (writeFileAtomic) or removed, and each directory touched is
+ * fsynced; (4) the session row is updated; (5) the journal directory is removed. Replaying
  * a committed journal is idempotent, so whoever takes the lock next (a re-run after `kill -9`) finishes steps
  * 3-5; a journal directory without `journal.json` was never committed and is discarded, nothing having been
  * written yet.
@@ -23,8 +24,11 @@ export interface JournalWrite {
   target: JournalTarget;
   /** Absolute path of the file to replace or remove. */
   path: string;
-  /** Absolute path of the content to put there; null removes the file. */
+  /** Absolute path of the file holding the content to put there; null removes the file. */
   blob: string | null;
+  /** The content is the slice [offset, offset + length) of `blob` (a staging pack); by default all of it. */
+  offset?: number;
+  length?: number;
   /** The new file's mode; by default an existing file keeps its own. */
   mode?: number;
 }
@@ -52,12 +56,38 @@ export function getJournalDir(stateDir: string): string {
   return join(stateDir, 'journal');
 }
 
-/** Stages content for the journal; returns the blob's path. Identical contents share one blob. */
-export function stageBlob(journalDir: string, data: Uint8Array): string {
-  const blobs = ensurePrivateDir(join(journalDir, 'blobs'));
-  const path = join(blobs, sha256(data));
-  if (!existsSync(path)) writeDurably(path, data);
-  return path;
+/**
+ * Collects the contents a journal will write into one pack file, so staging costs one fsync however many
+ * files the merge writes. Identical contents are staged once. `flush` writes the pack; call it before
+ * commitJournal.
+ */
+export class JournalStage {
+  readonly pack: string;
+  private readonly chunks: Uint8Array[] = [];
+  private readonly offsets = new Map<string, { offset: number; length: number }>();
+  private size = 0;
+
+  constructor(journalDir: string) {
+    this.pack = join(journalDir, 'staged.pack');
+  }
+
+  /** The journal fields that point at `data` in the pack. */
+  add(data: Uint8Array): Pick<JournalWrite, 'blob' | 'offset' | 'length'> {
+    const key = sha256(data);
+    let slot = this.offsets.get(key);
+    if (slot === undefined) {
+      slot = { offset: this.size, length: data.length };
+      this.offsets.set(key, slot);
+      this.chunks.push(data);
+      this.size += data.length;
+    }
+    return { blob: this.pack, ...slot };
+  }
+
+  flush(): void {
+    ensurePrivateDir(dirname(this.pack));
+    writeDurably(this.pack, Buffer.concat(this.chunks));
+  }
 }
 
 /** Writes a private file and fsyncs it (no rename: the name is not visible to anyone until the commit). */
@@ -75,7 +105,8 @@ export function writeDurably(path: string, data: Uint8Array, mode = PRIVATE_FILE
 
 /** The commit point: after this returns, a crash is finished by the next holder of the lock. */
 export function commitJournal(journalDir: string, journal: Journal): void {
-  fsyncDir(join(journalDir, 'blobs'));
+  ensurePrivateDir(journalDir);
+  fsyncDir(journalDir);
   writeFileAtomic(join(journalDir, JOURNAL_FILE), `${JSON.stringify(journal, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
@@ -112,25 +143,33 @@ export interface ApplyOptions {
 
 /** Steps 3-4: every write, then the session row. Idempotent. */
 export async function applyJournal(journal: Journal, options: ApplyOptions): Promise<void> {
-  const swept = new Set<string>();
+  const touched = new Set<string>();
+  const blobs = new Map<string, Buffer>();
+  const read = (write: JournalWrite): Buffer => {
+    let data = blobs.get(write.blob!);
+    if (data === undefined) blobs.set(write.blob!, (data = readFileSync(write.blob!)));
+    return write.offset === undefined ? data : data.subarray(write.offset, write.offset + write.length!);
+  };
   let canonicalWrites = 0;
   // Count 0: committed, nothing written yet.
   await options.onCanonicalWrite?.(0);
   for (const write of journal.writes) {
     const dir = dirname(write.path);
-    if (!swept.has(dir) && existsSync(dir)) {
+    if (!touched.has(dir) && existsSync(dir)) {
       // Temp files of a writer killed mid-rename (kill -9) would otherwise stay forever.
       sweepStaleTempFilesIn(dir);
-      swept.add(dir);
     }
+    touched.add(dir);
     if (write.blob === null) {
       rmSync(write.path, { force: true });
       pruneEmptyParents(write.path, journal.roots);
     } else {
-      writeFileAtomic(write.path, readFileSync(write.blob), write.mode === undefined ? {} : { mode: write.mode });
+      // Each rename is atomic now; the directories are fsynced once, below, before the journal goes.
+      writeFileAtomic(write.path, read(write), { ...(write.mode === undefined ? {} : { mode: write.mode }), syncDir: false });
     }
     if (write.target === 'canonical') await options.onCanonicalWrite?.(++canonicalWrites);
   }
+  for (const dir of touched) if (existsSync(dir)) fsyncDir(dir);
   if (journal.session) {
     const { id, memoryMergedAt, memoryConflicts } = journal.session;
     await options.store.updateSession(id, { memoryMergedAt, memoryConflicts }, {

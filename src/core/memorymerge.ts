@@ -9,6 +9,8 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PRIVATE_FILE_MODE } from './atomic.js';
+import { debug } from './debug.js';
+import { merge3 } from './diff3.js';
 import { ConflictError } from './errors.js';
 import { mergeFiles } from './git.js';
 import { acquireLock, memoryLockName } from './locks.js';
@@ -19,7 +21,7 @@ import {
   finishJournal,
   getJournalDir,
   recoverJournal,
-  stageBlob,
+  JournalStage,
   type Journal,
   type JournalSessionUpdate,
   type JournalWrite,
@@ -164,6 +166,8 @@ export interface MemoryMergeOptions {
   indexFiles: readonly string[];
   dryRun?: boolean;
   lineMerger?: LineMerger;
+  /** Names the line merger in the --debug trace. */
+  lineMergerName?: string;
   /** Asked once with the conflicts when the run may prompt; returns choices by file. */
   decide?: (conflicts: readonly ConflictView[]) => Promise<ReadonlyMap<string, Decision>>;
   onCanonicalWrite?: (count: number) => Promise<void>;
@@ -214,9 +218,11 @@ const sameRecords = (a: readonly ConflictRecord[], b: readonly ConflictRecord[])
 export async function runMemoryMerge(options: MemoryMergeOptions): Promise<MemoryMergeResult> {
   const { source, canonicalDir } = options;
   if (!existsSync(source.dir)) return { source, canonicalDir, summary: EMPTY_SUMMARY, conflicts: [], backup: null, missing: true };
+  const reading = performance.now();
   const baseTree = readTree(source.readBaseDir);
   const canonicalTree = readTree(canonicalDir);
   const sessionTree = readTree(source.dir);
+  debug('merge-memory', `read base, canonical and session trees (${baseTree.size}, ${canonicalTree.size}, ${sessionTree.size} files) in ${(performance.now() - reading).toFixed(1)}ms`);
   const readIfExists = (path: string) => (existsSync(path) ? readFileSync(path) : undefined);
   const conflictFiles = new Map<string, Buffer>();
   const conflictBlobs = new Map<string, Buffer>();
@@ -228,6 +234,11 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
       if (blob !== undefined) conflictBlobs.set(sha!, blob);
     }
   }
+  let lineMerges = 0;
+  const countingMerger: LineMerger = (base, ours, theirs) => {
+    lineMerges++;
+    return (options.lineMerger ?? merge3)(base, ours, theirs);
+  };
   const input = {
     base: contents(baseTree),
     canonical: contents(canonicalTree),
@@ -237,9 +248,11 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     conflictBlobs,
     isIndexFile: createIndexMatcher(options.indexFiles),
     labels: { ours: 'canonical memory', base: 'base', theirs: source.label },
-    lineMerger: options.lineMerger,
+    lineMerger: countingMerger,
   };
+  const planning = performance.now();
   let plan = await planMemoryMerge(input);
+  debug('merge-memory', `planned ${plan.files.length} files, ${lineMerges} line merges (${options.lineMergerName ?? 'diff3'}) in ${(performance.now() - planning).toFixed(1)}ms`);
   if (plan.summary.conflicts.length > 0 && options.decide && !options.dryRun) {
     const decisions = await options.decide(toViews(plan, options).filter((view) => view.reason !== 'unresolved'));
     if (decisions.size > 0) plan = await planMemoryMerge({ ...input, decisions });
@@ -250,7 +263,8 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
 
   const now = options.now ?? Date.now();
   const journalDir = getJournalDir(options.stateDir);
-  const stage = (data: Uint8Array) => stageBlob(journalDir, data);
+  const staged = new JournalStage(journalDir);
+  const stage = (data: Uint8Array) => staged.add(data);
   const writes: JournalWrite[] = [];
   const atRisk = new Set<string>();
   const after = new Map([...canonicalTree].map(([file, entry]) => [file, sha256(entry.data)]));
@@ -261,7 +275,7 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     writes.push({
       target: 'canonical',
       path: join(canonicalDir, file.file),
-      blob: file.write === null ? null : stage(file.write),
+      ...(file.write === null ? { blob: null } : stage(file.write)),
       // A new file takes the mode of the session's copy.
       ...(added && file.write !== null ? { mode: sessionTree.get(file.file)?.mode ?? 0o644 } : {}),
     });
@@ -276,7 +290,7 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     const next = file.base;
     if (old === null ? next === null : next !== null && old.equals(next)) continue;
     baseBefore.set(file.file, old);
-    writes.push({ target: 'base', path: join(source.baseDir, file.file), blob: next === null ? null : stage(next), mode: PRIVATE_FILE_MODE });
+    writes.push({ target: 'base', path: join(source.baseDir, file.file), ...(next === null ? { blob: null } : stage(next)), mode: PRIVATE_FILE_MODE });
   }
   // Conflict files beside the session's copies, the contents they were found against, resolved ones removed.
   const conflictFilesWritten: Record<string, string> = {};
@@ -289,12 +303,12 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
       if (file.conflict.reason === 'unresolved') continue;
       const text = Buffer.from(file.conflict.text);
       if (!conflictFiles.get(file.file)?.equals(text)) {
-        writes.push({ target: 'session', path: conflictPath, blob: stage(text) });
+        writes.push({ target: 'session', path: conflictPath, ...stage(text) });
         conflictFilesWritten[conflictPath] = sha256(text);
       }
       for (const data of [file.conflict.canonical, file.conflict.session]) {
         if (data !== null && !existsSync(join(source.blobDir, sha256(data)))) {
-          writes.push({ target: 'state', path: join(source.blobDir, sha256(data)), blob: stage(data), mode: PRIVATE_FILE_MODE });
+          writes.push({ target: 'state', path: join(source.blobDir, sha256(data)), ...stage(data), mode: PRIVATE_FILE_MODE });
         }
       }
     } else if (file.resolved && conflictFiles.has(file.file)) {
@@ -310,13 +324,14 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     }
   } else if (source.stateFile !== null) {
     const state: RescuedState = { dir: source.dir, mergedAt, conflicts: pending };
-    writes.push({ target: 'state', path: source.stateFile, blob: stage(Buffer.from(`${JSON.stringify(state, null, 2)}\n`)), mode: PRIVATE_FILE_MODE });
+    writes.push({ target: 'state', path: source.stateFile, ...stage(Buffer.from(`${JSON.stringify(state, null, 2)}\n`)), mode: PRIVATE_FILE_MODE });
   }
   if (writes.length === 0) {
     finishJournal(journalDir);
     if (sessionUpdate) await options.store.updateSession(sessionUpdate.id, { memoryMergedAt: sessionUpdate.memoryMergedAt, memoryConflicts: sessionUpdate.memoryConflicts });
     return result;
   }
+  const writing = performance.now();
   if (atRisk.size > 0) {
     const backup = createBackup({
       stateDir: options.stateDir,
@@ -342,7 +357,7 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
       },
     });
     const completed: BackupManifest = { ...backup.manifest, after: Object.fromEntries([...after].sort()), conflictFiles: conflictFilesWritten };
-    writes.push({ target: 'state', path: getManifestPath(backup.dir), blob: stage(Buffer.from(renderManifest(completed))), mode: PRIVATE_FILE_MODE });
+    writes.push({ target: 'state', path: getManifestPath(backup.dir), ...stage(Buffer.from(renderManifest(completed))), mode: PRIVATE_FILE_MODE });
     result.backup = backup.dir;
   }
   const journal: Journal = {
@@ -354,11 +369,15 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     writes,
     ...(sessionUpdate ? { session: sessionUpdate } : {}),
   };
+  staged.flush();
   await options.onBeforeCommit?.();
   commitJournal(journalDir, journal);
+  debug('merge-memory', `backup, staging and journal commit (${writes.length} writes) in ${(performance.now() - writing).toFixed(1)}ms`);
+  const applying = performance.now();
   await applyJournal(journal, { store: options.store, onCanonicalWrite: options.onCanonicalWrite });
   finishJournal(journalDir);
   pruneBackups(options.stateDir);
+  debug('merge-memory', `applied in ${(performance.now() - applying).toFixed(1)}ms`);
   return result;
 }
 
@@ -469,10 +488,12 @@ export async function undoMemoryMerge(options: UndoOptions): Promise<UndoResult>
   const result: UndoResult = { backup: backupDir, manifest, restored: restored.sort(), removed: removed.sort(), changedSince };
   if (options.dryRun) return result;
   const journalDir = getJournalDir(options.stateDir);
+  const staged = new JournalStage(journalDir);
   if (source.stateFile !== null) {
-    writes.push({ target: 'state', path: source.stateFile, blob: manifest.stateBefore === null ? null : stageBlob(journalDir, Buffer.from(manifest.stateBefore)), mode: PRIVATE_FILE_MODE });
+    writes.push({ target: 'state', path: source.stateFile, ...(manifest.stateBefore === null ? { blob: null } : staged.add(Buffer.from(manifest.stateBefore))), mode: PRIVATE_FILE_MODE });
   }
-  writes.push({ target: 'state', path: getManifestPath(backupDir), blob: stageBlob(journalDir, Buffer.from(renderManifest({ ...manifest, undone: true }))), mode: PRIVATE_FILE_MODE });
+  writes.push({ target: 'state', path: getManifestPath(backupDir), ...staged.add(Buffer.from(renderManifest({ ...manifest, undone: true }))), mode: PRIVATE_FILE_MODE });
+  staged.flush();
   const journal: Journal = {
     version: 1,
     kind: 'undo',
