@@ -1,8 +1,9 @@
 /** Memory scenarios: canonical memory, sessions' namespaces, and byte-exact snapshots of directory trees. */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { projectKey } from './claude.js';
-import type { Scenario } from './scenario.js';
+import { createScenario, type Scenario } from './scenario.js';
 import { writeFile } from './git.js';
 
 export { projectKey };
@@ -60,4 +61,28 @@ export function findTempFiles(dir: string): string[] {
 /** The memory state dir cwt keeps for the scenario's canonical memory (backups, journal). */
 export function getMemoryStateRoot(s: Pick<Scenario, 'cwtHome'>): string {
   return join(s.cwtHome, 'memory');
+}
+
+export interface MemoryFixture {
+  readonly s: Scenario;
+  /** The scenario's canonical memory directory. */
+  readonly canonical: string;
+}
+
+/** A fresh scenario for each test of the enclosing suite, its canonical memory holding `files`. */
+export function useMemoryScenario(files: Record<string, string>): MemoryFixture {
+  let scenario: Scenario | undefined;
+  beforeEach(() => {
+    scenario = createScenario();
+    writeFiles(getCanonicalDir(scenario), files);
+  });
+  afterEach(() => scenario?.cleanup());
+  return {
+    get s() {
+      return scenario!;
+    },
+    get canonical() {
+      return getCanonicalDir(scenario!);
+    },
+  };
 }

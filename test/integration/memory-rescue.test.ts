@@ -4,21 +4,17 @@
  * namespaces of ended unmerged sessions, and namespaces whose session record `cwt gc` dropped. It merges them,
  * says what it found and skipped, and a second run adds nothing.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createScenario, type Scenario } from '../helpers/scenario.js';
+import type { Scenario } from '../helpers/scenario.js';
 import { git } from '../helpers/git.js';
-import { getCanonicalDir, getMemoryStateRoot, projectKey, readText, snapshotTree, startSession, writeFiles } from '../helpers/memory.js';
+import { getMemoryStateRoot, projectKey, readText, snapshotTree, startSession, useMemoryScenario, writeFiles } from '../helpers/memory.js';
 
+const fixture = useMemoryScenario({ 'MEMORY.md': '# Memory\n- [Base](base.md)\n', 'base.md': 'the base note\n' });
 let s: Scenario;
 let canonical: string;
-beforeEach(() => {
-  s = createScenario();
-  canonical = getCanonicalDir(s);
-  writeFiles(canonical, { 'MEMORY.md': '# Memory\n- [Base](base.md)\n', 'base.md': 'the base note\n' });
-});
-afterEach(() => s.cleanup());
+beforeEach(() => ({ s, canonical } = fixture));
 
 const memoryOfPath = (path: string) => join(s.claudeHome, 'projects', projectKey(path), 'memory');
 

@@ -4,13 +4,13 @@
  * CWT_FAILPOINT=merge-memory:after-write:<n> holds the merge after n canonical files (0: right after the
  * journal was committed, before any), so the kill lands there deterministically.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCwt, waitForStderr } from '../helpers/cli.js';
-import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { findTempFiles, getCanonicalDir, getMemoryStateRoot, snapshotTree, startSession, writeFiles, type TestSession } from '../helpers/memory.js';
+import type { Scenario } from '../helpers/scenario.js';
+import { findTempFiles, getMemoryStateRoot, snapshotTree, startSession, useMemoryScenario, writeFiles, type TestSession } from '../helpers/memory.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 let s: Scenario;
@@ -21,13 +21,13 @@ let b: TestSession;
 const FILES = 12;
 const name = (n: number) => `topic-${String(n).padStart(2, '0')}.md`;
 
+const fixture = useMemoryScenario({
+  'MEMORY.md': Array.from({ length: FILES }, (_, n) => `- [${n}](${name(n)})\n`).join(''),
+  ...Object.fromEntries(Array.from({ length: FILES }, (_, n) => [name(n), `# Topic ${n}\n\nOriginal text of topic ${n}.\n`])),
+});
+
 beforeEach(async () => {
-  s = createScenario();
-  canonical = getCanonicalDir(s);
-  writeFiles(canonical, {
-    'MEMORY.md': Array.from({ length: FILES }, (_, n) => `- [${n}](${name(n)})\n`).join(''),
-    ...Object.fromEntries(Array.from({ length: FILES }, (_, n) => [name(n), `# Topic ${n}\n\nOriginal text of topic ${n}.\n`])),
-  });
+  ({ s, canonical } = fixture);
   a = await startSession(s, 'feat/a');
   b = await startSession(s, 'feat/b');
   // a changes topic 10 and merges: canonical is no longer b's base.
@@ -39,7 +39,6 @@ beforeEach(async () => {
   writeFiles(b.memoryDir, { 'MEMORY.md': `${Array.from({ length: FILES - 1 }, (_, n) => `- [${n}](${name(n)})\n`).join('')}- [n1](new-1.md)\n- [n2](new-2.md)\n` });
   rmSync(join(b.memoryDir, name(11)));
 });
-afterEach(() => s.cleanup());
 
 /** What an uninterrupted merge of b leaves: b's namespace, with a's topic 10 (b did not touch it). */
 function expectedCanonical(): ReturnType<typeof snapshotTree> {

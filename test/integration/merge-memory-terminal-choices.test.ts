@@ -3,31 +3,29 @@
  * $EDITOR, or leave it for later. A real pseudo-terminal (script(1)) runs the built CLI; keys are sent once the
  * question is on the screen.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CWT_BIN } from '../helpers/cli.js';
-import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { getCanonicalDir, readText, startSession, writeFiles, type TestSession } from '../helpers/memory.js';
+import type { Scenario } from '../helpers/scenario.js';
+import { readText, startSession, useMemoryScenario, writeFiles, type TestSession } from '../helpers/memory.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 const DOWN = '\u001b[B';
 const ENTER = '\r';
 
+const fixture = useMemoryScenario({ 'a.md': 'one\ntwo\nthree\n' });
 let s: Scenario;
 let canonical: string;
 let session: TestSession;
 beforeEach(async () => {
-  s = createScenario();
-  canonical = getCanonicalDir(s);
-  writeFiles(canonical, { 'a.md': 'one\ntwo\nthree\n' });
+  ({ s, canonical } = fixture);
   session = await startSession(s, 'feat/tty');
   writeFiles(session.memoryDir, { 'a.md': 'one\nTWO (session)\nthree\n' });
   writeFiles(canonical, { 'a.md': 'one\nTWO (canonical)\nthree\n' });
 });
-afterEach(() => s.cleanup());
 
 const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
 
@@ -36,7 +34,8 @@ function runOnTerminal(args: string[], keys: string, env: NodeJS.ProcessEnv = s.
   const command = [process.execPath, CWT_BIN, ...args].map(quote).join(' ');
   // -e: exit with the command's code; -c: the command; /dev/null: no typescript file.
   // cwt never prompts under CI=…; this test is about the terminal, wherever it runs.
-  const { CI: _ci, ...terminalEnv } = { ...env, TERM: 'xterm' };
+  const terminalEnv: NodeJS.ProcessEnv = { ...env, TERM: 'xterm' };
+  delete terminalEnv.CI;
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: s.repo, env: terminalEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   let answered = false;

@@ -3,26 +3,20 @@
  * MEMORY.md and wrote its own notes: the canonical-memory lock serialises them, the second merges against the
  * first's result, and nothing of either is lost.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { SQLITE_FILE_NAME } from '../../src/core/store/sqlite.js';
 import { startCwt } from '../helpers/cli.js';
-import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { getCanonicalDir, readText, startSession, writeFiles } from '../helpers/memory.js';
+import { readText, startSession, useMemoryScenario, writeFiles } from '../helpers/memory.js';
 
-let s: Scenario;
-beforeEach(() => {
-  s = createScenario();
-});
-afterEach(() => s.cleanup());
+const fixture = useMemoryScenario({ 'MEMORY.md': '# Memory\n', 'shared.md': 'line 1\nline 2\nline 3\nline 4\nline 5\n' });
 
 const ROUNDS = 3;
 
 describe('two cwt end at once', () => {
   it(`both merge, serialised by the canonical-memory lock (${ROUNDS} rounds)`, async () => {
-    const canonical = getCanonicalDir(s);
-    writeFiles(canonical, { 'MEMORY.md': '# Memory\n', 'shared.md': 'line 1\nline 2\nline 3\nline 4\nline 5\n' });
+    const { s, canonical } = fixture;
     for (let round = 0; round < ROUNDS; round++) {
       const a = await startSession(s, `feat/a${round}`);
       const b = await startSession(s, `feat/b${round}`);

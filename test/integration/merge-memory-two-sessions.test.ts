@@ -2,25 +2,21 @@
  * Two sessions on one repository write memory in their own namespaces; `cwt end` / `cwt merge-memory` bring
  * it back into canonical memory. Real repository, real `cwt new --no-launch` sessions, the built CLI.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { getCanonicalDir, getMemoryStateRoot, readText, snapshotTree, startSession, writeFiles } from '../helpers/memory.js';
+import type { Scenario } from '../helpers/scenario.js';
+import { getMemoryStateRoot, readText, snapshotTree, startSession, useMemoryScenario, writeFiles } from '../helpers/memory.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
+const fixture = useMemoryScenario({
+  'MEMORY.md': '# Memory\n- [Architecture](architecture.md): how the parts fit\n- [Testing](testing.md): how we test\n',
+  'architecture.md': '# Architecture\n\nThe store is SQLite.\nThe CLI is thin.\n',
+  'testing.md': '# Testing\n\nIntegration tests use real git.\n',
+});
 let s: Scenario;
 let canonical: string;
-beforeEach(() => {
-  s = createScenario();
-  canonical = getCanonicalDir(s);
-  writeFiles(canonical, {
-    'MEMORY.md': '# Memory\n- [Architecture](architecture.md): how the parts fit\n- [Testing](testing.md): how we test\n',
-    'architecture.md': '# Architecture\n\nThe store is SQLite.\nThe CLI is thin.\n',
-    'testing.md': '# Testing\n\nIntegration tests use real git.\n',
-  });
-});
-afterEach(() => s.cleanup());
+beforeEach(() => ({ s, canonical } = fixture));
 
 async function memoryStateOf(id: string): Promise<string> {
   return (await s.sessions()).find((session) => session.id === id)!.memory as string;

@@ -3,28 +3,27 @@
  * the session's merge state with it; it refuses when canonical changed since, unless --force. Bad input gets a
  * clear error, exit 2, and changes nothing.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCwt } from '../helpers/cli.js';
-import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { getCanonicalDir, getMemoryStateRoot, readText, snapshotTree, startSession, writeFiles, type TestSession } from '../helpers/memory.js';
+import type { Scenario } from '../helpers/scenario.js';
+import { getMemoryStateRoot, readText, snapshotTree, startSession, useMemoryScenario, writeFiles, type TestSession } from '../helpers/memory.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
+const fixture = useMemoryScenario({
+  'MEMORY.md': '- [a](a.md)\n- [b](b.md)\n- [deep](topics/deep.md)\n',
+  'a.md': 'alpha\n',
+  'b.md': 'beta, no trailing newline',
+  'topics/deep.md': '# deep\nnested note\n',
+  'private.md': 'kept 0600\n',
+});
 let s: Scenario;
 let canonical: string;
 let session: TestSession;
 
 beforeEach(async () => {
-  s = createScenario();
-  canonical = getCanonicalDir(s);
-  writeFiles(canonical, {
-    'MEMORY.md': '- [a](a.md)\n- [b](b.md)\n- [deep](topics/deep.md)\n',
-    'a.md': 'alpha\n',
-    'b.md': 'beta, no trailing newline',
-    'topics/deep.md': '# deep\nnested note\n',
-    'private.md': 'kept 0600\n',
-  });
+  ({ s, canonical } = fixture);
   chmodSync(join(canonical, 'private.md'), 0o600);
   writeFileSync(join(canonical, 'blob.bin'), Buffer.from([0, 255, 1, 254]));
   session = await startSession(s, 'feat/undo');
@@ -37,7 +36,6 @@ beforeEach(async () => {
   });
   rmSync(join(session.memoryDir, 'b.md'));
 });
-afterEach(() => s.cleanup());
 
 async function memoryOf(id: string) {
   return (await s.sessions()).find((x) => x.id === id)!;

@@ -59,18 +59,25 @@ describe('merge3 chunks', () => {
   });
 });
 
-describe('mergeMemoryText: note policy', () => {
-  const note = (base: string, ours: string, theirs: string) => mergeMemoryText(base, ours, theirs, { index: false, labels: LABELS });
+describe('mergeMemoryText: clean merges, note and index policies', () => {
   it.each([
-    ['edits in different places', 'a\nb\nc\nd\n', 'A\nb\nc\nd\n', 'a\nb\nc\nD\n', 'A\nb\nc\nD\n'],
-    ['an edit and an insertion right after it (touching, not overlapping)', 'a\nb\n', 'a\nb\nnew\n', 'a\nB\n', 'a\nB\nnew\n'],
-    ['sections appended by both: both, canonical first', '# T\n', '# T\n## A\n', '# T\n## B\n', '# T\n## A\n## B\n'],
-    ['one insertion contained in the other is taken once', 'a\n', 'a\nx\ny\n', 'a\nx\n', 'a\nx\ny\n'],
-    ['a removed final newline is kept', 'a\nb\n', 'a\nb', 'a\nb\n', 'a\nb'],
-  ])('%s', async (_, base, ours, theirs, expected) => {
-    expect(await note(base, ours, theirs)).toEqual({ text: expected, conflicts: [] });
+    ['note', 'edits in different places', 'a\nb\nc\nd\n', 'A\nb\nc\nd\n', 'a\nb\nc\nD\n', 'A\nb\nc\nD\n'],
+    ['note', 'an edit and an insertion right after it (touching, not overlapping)', 'a\nb\n', 'a\nb\nnew\n', 'a\nB\n', 'a\nB\nnew\n'],
+    ['note', 'sections appended by both: both, canonical first', '# T\n', '# T\n## A\n', '# T\n## B\n', '# T\n## A\n## B\n'],
+    ['note', 'one insertion contained in the other is taken once', 'a\n', 'a\nx\ny\n', 'a\nx\n', 'a\nx\ny\n'],
+    ['note', 'a removed final newline is kept', 'a\nb\n', 'a\nb', 'a\nb\n', 'a\nb'],
+    ['index', 'both append: canonical’s first, then the session’s', '- a\n', '- a\n- b\n', '- a\n- c\n', '- a\n- b\n- c\n'],
+    ['index', 'the same line added by both appears once', '- a\n', '- a\n- b\n- x\n', '- a\n- x\n- c\n', '- a\n- b\n- x\n- c\n'],
+    ['index', 'a deletion by the session is respected when canonical kept the line', '- a\n- b\n- c\n', '- a\n- b\n- c\n- d\n', '- a\n- c\n', '- a\n- c\n- d\n'],
+    ['index', 'a deletion by canonical is respected too', '- a\n- b\n', '- a\n', '- a\n- b\n- c\n', '- a\n- c\n'],
+    ['index', 'a line both edited differently: both edits kept', '- a\n- b\n', '- a\n- B1\n', '- a\n- B2\n', '- a\n- B1\n- B2\n'],
+  ])('%s: %s', async (policy, _, base, ours, theirs, expected) => {
+    expect(await mergeMemoryText(base, ours, theirs, { index: policy === 'index', labels: LABELS })).toEqual({ text: expected, conflicts: [] });
   });
+});
 
+describe('mergeMemoryText: conflicts and frontmatter', () => {
+  const note = (base: string, ours: string, theirs: string) => mergeMemoryText(base, ours, theirs, { index: false, labels: LABELS });
   it('both changing one line is a conflict with diff3 markers, located by line', async () => {
     const merged = await note('t\nx\n', 't\nours\n', 't\ntheirs\n');
     expect(merged.text).toBe('t\n<<<<<<< canonical\nours\n||||||| base\nx\n=======\ntheirs\n>>>>>>> session\n');
@@ -89,19 +96,6 @@ describe('mergeMemoryText: note policy', () => {
     const merged = await note('---\nname: n\ndescription: d\n---\nbody\n', '---\nname: n\ndescription: ours\n---\nbody\n', '---\nname: n\ndescription: theirs\n---\nbody\n');
     expect(merged.conflicts).toEqual([{ line: 3, base: ['description: d'], ours: ['description: ours'], theirs: ['description: theirs'] }]);
     expect(merged.text).toContain('<<<<<<< canonical\ndescription: ours\n||||||| base\ndescription: d\n=======\ndescription: theirs\n>>>>>>> session\n');
-  });
-});
-
-describe('mergeMemoryText: index policy (ordered union)', () => {
-  const index = (base: string, ours: string, theirs: string) => mergeMemoryText(base, ours, theirs, { index: true, labels: LABELS });
-  it.each([
-    ['both append: canonical’s first, then the session’s', '- a\n', '- a\n- b\n', '- a\n- c\n', '- a\n- b\n- c\n'],
-    ['the same line added by both appears once', '- a\n', '- a\n- b\n- x\n', '- a\n- x\n- c\n', '- a\n- b\n- x\n- c\n'],
-    ['a deletion by the session is respected when canonical kept the line', '- a\n- b\n- c\n', '- a\n- b\n- c\n- d\n', '- a\n- c\n', '- a\n- c\n- d\n'],
-    ['a deletion by canonical is respected too', '- a\n- b\n', '- a\n', '- a\n- b\n- c\n', '- a\n- c\n'],
-    ['a line both edited differently: both edits kept', '- a\n- b\n', '- a\n- B1\n', '- a\n- B2\n', '- a\n- B1\n- B2\n'],
-  ])('%s', async (_, base, ours, theirs, expected) => {
-    expect(await index(base, ours, theirs)).toEqual({ text: expected, conflicts: [] });
   });
 });
 
