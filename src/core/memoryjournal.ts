@@ -12,7 +12,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, sweepStaleTempFilesIn, writeFileAtomic } from './atomic.js';
+import { ensurePrivateDir, fsyncDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, sweepStaleTempFilesIn, writeFileAtomic } from './atomic.js';
 import type { ConflictRecord } from './memoryplan.js';
 import { sha256 } from './sharedfile.js';
 import type { Store } from './store/store.js';
@@ -164,6 +164,8 @@ export async function applyJournal(journal: Journal, options: ApplyOptions): Pro
       rmSync(write.path, { force: true });
       pruneEmptyParents(write.path, journal.roots);
     } else {
+      // cwt's own state (bases, conflict-time contents) is private; memory directories keep the usual modes.
+      if (write.target === 'base' || write.target === 'state') mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       // Each rename is atomic now; the directories are fsynced once, below, before the journal goes.
       writeFileAtomic(write.path, read(write), { ...(write.mode === undefined ? {} : { mode: write.mode }), syncDir: false });
     }

@@ -4,7 +4,7 @@
  * clear error, exit 2, and changes nothing.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCwt } from '../helpers/cli.js';
 import type { Scenario } from '../helpers/scenario.js';
@@ -44,12 +44,16 @@ async function memoryOf(id: string) {
 describe('cwt merge-memory --undo', () => {
   it('restores canonical byte for byte, mode for mode, file list included, and the session can merge again', async () => {
     const before = snapshotTree(canonical);
-    const merged = await s.cwt(['merge-memory', session.id]);
+    const merged = await s.cwt(['merge-memory', session.id, '--json']);
     expect(merged.code).toBe(0);
     const after = snapshotTree(canonical);
+    // The backup is private: 0700 directories, 0600 files.
+    const { backup } = JSON.parse(merged.stdout) as { backup: string };
+    expect(statSync(backup).mode & 0o777).toBe(0o700);
+    expect(statSync(join(backup, 'canonical')).mode & 0o777).toBe(0o700);
+    for (const entry of Object.values(snapshotTree(backup))) expect(entry.mode).toBe(0o600);
     expect(Object.keys(after).sort()).toEqual(['MEMORY.md', 'a.md', 'blob.bin', 'c.md', 'private.md', 'topics/deep.md', 'topics/new/deeper.md']);
     expect(await memoryOf(session.id)).toMatchObject({ memory: 'merged' });
-    expect(merged.stdout).toContain('undo with: cwt merge-memory --undo');
 
     const dry = await s.cwt(['merge-memory', '--undo', '--dry-run']);
     expect(dry.code).toBe(0);
