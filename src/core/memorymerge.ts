@@ -322,7 +322,8 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     if (!sameRecords(pending, source.pending) || mergedAt !== (source.session.memoryMergedAt ?? null)) {
       sessionUpdate = { id: source.session.id, memoryMergedAt: mergedAt, memoryConflicts: pending };
     }
-  } else if (source.stateFile !== null) {
+  } else if (source.stateFile !== null && (writes.length > 0 || !sameRecords(pending, source.pending) || !existsSync(source.stateFile))) {
+    // A rescued directory's state changes with its base or its conflicts; a re-run that found nothing new leaves it.
     const state: RescuedState = { dir: source.dir, mergedAt, conflicts: pending };
     writes.push({ target: 'state', path: source.stateFile, ...stage(Buffer.from(`${JSON.stringify(state, null, 2)}\n`)), mode: PRIVATE_FILE_MODE });
   }
