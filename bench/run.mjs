@@ -20,6 +20,10 @@
  *      a. the http fast path: one PreToolUse POST to a session's supervisor, from a node:http client on
  *         127.0.0.1, with a keep-alive Agent and with a new connection per decision (time per decision);
  *      b. the command hook: `node bin/cwt.js hook pre-tool-use < payload` for an adopted tab's Write.
+ *   5. `cwt merge-memory` of a session into 1,000 canonical memory files, 100 of which both the session and
+ *      canonical changed (in different lines), plus both appending to MEMORY.md: the in-process diff3 (default)
+ *      against the same command with CWT_MERGE_ENGINE=git (`git merge-file` per file); the merge engine's own
+ *      time is read from the --debug trace ("planned … in X ms").
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -30,9 +34,10 @@
  *   --max-seconds S  per scenario, start no new round once the timed rounds took S seconds and at least 5 are
  *                    done (default 90; 0 = no cap, the default with --quick). Keeps the full run near 3 minutes
  *                    when the filesystem is slow (one 20,000-file checkout took from ~0.9 s to ~6 s on this VM).
- *   --quick          smoke test: fewer runs, 10 sessions instead of 50, a 2,000-file repo instead of 20,000
- *                    (scenario 4 keeps its 8 sessions and 500 claims: they are quick to set up)
- *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks (default: all)
+ *   --quick          smoke test: fewer runs, 10 sessions instead of 50, a 2,000-file repo instead of 20,000,
+ *                    200 memory files with 20 changed on each side instead of 1,000 and 100 (scenario 4
+ *                    keeps its 8 sessions and 500 claims: they are quick to set up)
+ *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -52,8 +57,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -107,6 +112,8 @@ function parseCommandLine(argv) {
     // 200 directories x 100 files = 20,000 files (quick: 20 x 100 = 2,000), nested two levels deep.
     repoDirs: quick ? 20 : 200,
     filesPerDir: 100,
+    memoryFiles: quick ? 200 : 1000,
+    memoryChanged: quick ? 20 : 100,
   };
 }
 
@@ -114,7 +121,7 @@ function parseCommandLine(argv) {
 // Sandbox (the few lines of test/helpers/env.ts and test/helpers/git.ts that we need)
 
 /** Variables of the outer environment that would leak a developer's or CI's state into the runs. */
-const LEAKY = ['CWT_SESSION', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
+const LEAKY = ['CWT_SESSION', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
 
 function createSandbox() {
   // realpath: a symlinked tmpdir would make git report other paths than the ones we computed.
@@ -269,6 +276,19 @@ function timeSpawn(file, args, { cwd, env, input }) {
     throw new Error(`timed run failed: ${[file, ...args].join(' ')} (cwd ${cwd}) exited ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
   }
   return Number(elapsed) / 1e6;
+}
+
+/** Like timeSpawn, and also returns the child's stderr (for the --debug trace). */
+function timeSpawnWithStderr(file, args, { cwd, env }) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const elapsed = process.hrtime.bigint() - started;
+  if (result.error) throw result.error;
+  checkInterrupted(result);
+  if (result.status !== 0) {
+    throw new Error(`timed run failed: ${[file, ...args].join(' ')} (cwd ${cwd}) exited ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
+  }
+  return { ms: Number(elapsed) / 1e6, stderr: result.stderr };
 }
 
 function stats(samples) {
@@ -693,6 +713,117 @@ async function scenarioHooks(sandbox, opts) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Scenario 5: cwt merge-memory, in-process diff3 vs git merge-file
+
+/** A memory note of 20 lines. */
+function memoryNote(i) {
+  return [`# Topic ${i}`, '', ...Array.from({ length: 18 }, (_, line) => `Fact ${line} about topic ${i}: something worth remembering.`)].join('\n') + '\n';
+}
+
+/** Every regular file under `dir`, relative path -> bytes, for the untimed equality check. */
+function readTreeBytes(dir) {
+  const out = new Map();
+  const walk = (absolute, prefix) => {
+    for (const entry of readdirSync(absolute, { withFileTypes: true })) {
+      const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) walk(join(absolute, entry.name), rel);
+      else if (entry.isFile()) out.set(rel, readFileSync(join(absolute, entry.name)));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+function sameTrees(a, b) {
+  return a.size === b.size && [...a].every(([file, bytes]) => b.get(file)?.equals(bytes));
+}
+
+async function scenarioMergeMemory(sandbox, opts) {
+  const { env } = sandbox;
+  const { memoryFiles: count, memoryChanged: changed } = opts;
+  const repo = createRepo(join(sandbox.root, 'memory-repo'), env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
+  const canonical = join(env.CWT_CLAUDE_HOME, 'projects', repo.replace(/[^A-Za-z0-9]/g, '-'), 'memory');
+  mkdirSync(canonical, { recursive: true });
+  const index = Array.from({ length: count }, (_, i) => `- [Topic ${i}](topic-${i}.md): topic ${i}\n`).join('');
+  writeFileSync(join(canonical, 'MEMORY.md'), `# Memory\n${index}`);
+  for (let i = 0; i < count; i++) writeFileSync(join(canonical, `topic-${i}.md`), memoryNote(i));
+  const session = JSON.parse(cwt(repo, env, ['new', 'bench-merge', '--no-launch', '--json']));
+  // The same `changed` notes edited on both sides, in different lines; both sides append to MEMORY.md.
+  for (let i = 0; i < changed; i++) {
+    const lines = memoryNote(i).split('\n');
+    const ours = [...lines];
+    ours[15] = `Fact 13 about topic ${i}: corrected in canonical by another session.`;
+    writeFileSync(join(canonical, `topic-${i}.md`), ours.join('\n'));
+    const theirs = [...lines];
+    theirs[4] = `Fact 2 about topic ${i}: corrected by this session.`;
+    writeFileSync(join(session.memoryDir, `topic-${i}.md`), theirs.join('\n'));
+  }
+  writeFileSync(join(canonical, 'MEMORY.md'), `# Memory\n${index}- [Other](other.md): from another session\n`);
+  writeFileSync(join(session.memoryDir, 'MEMORY.md'), `# Memory\n${index}- [Mine](mine.md): from this session\n`);
+  writeFileSync(join(session.memoryDir, 'mine.md'), 'a new note\n');
+  // Templates to put canonical and the session's base back after every run (untimed).
+  const templates = join(sandbox.root, 'memory-templates');
+  cpSync(canonical, join(templates, 'canonical'), { recursive: true });
+  cpSync(session.memoryBase, join(templates, 'base'), { recursive: true });
+  const memoryState = join(env.CWT_HOME, 'memory');
+  const reset = () => {
+    for (const [dir, template] of [[canonical, 'canonical'], [session.memoryBase, 'base']]) {
+      rmSync(dir, { recursive: true, force: true });
+      cpSync(join(templates, template), dir, { recursive: true });
+    }
+    // Every run starts without earlier backups, so none pays for pruning them.
+    rmSync(memoryState, { recursive: true, force: true });
+    settle();
+  };
+  const gitEnv = { ...env, CWT_MERGE_ENGINE: 'git' };
+
+  // Untimed checks: the plan is what the scenario says, and both engines leave byte-identical canonical memory.
+  const plan = JSON.parse(cwt(repo, env, ['merge-memory', session.id, '--dry-run', '--json']));
+  if (plan.merged.length !== changed + 1 || plan.added.length !== 1 || plan.conflicts.length !== 0) {
+    throw new Error(`unexpected plan: ${plan.merged.length} merged, ${plan.added.length} added, ${plan.conflicts.length} conflicts`);
+  }
+  cwt(repo, env, ['merge-memory', session.id]);
+  const byDiff3 = readTreeBytes(canonical);
+  reset();
+  cwt(repo, gitEnv, ['merge-memory', session.id]);
+  const byGit = readTreeBytes(canonical);
+  reset();
+  if (!sameTrees(byDiff3, byGit)) throw new Error('diff3 and git merge-file left different canonical memory');
+  note(`scenario 5: ${count} memory files, ${changed} changed on both sides; diff3 and git merge-file results are byte-identical`);
+
+  const planMs = { diff3: [], git: [] };
+  const mergeCase = (key, label, caseEnv, engine) => ({
+    key,
+    label,
+    command: label,
+    run: (round) => {
+      const { ms, stderr } = timeSpawnWithStderr(process.execPath, [CWT_BIN, 'merge-memory', session.id], { cwd: repo, env: { ...caseEnv, CWT_DEBUG: '1' } });
+      const planned = /merge-memory: planned .* in ([\d.]+)ms/.exec(stderr);
+      if (!planned) throw new Error(`no plan timing in the --debug trace:\n${stderr}`);
+      if (round >= opts.warmup) planMs[engine].push(Number(planned[1]));
+      return ms;
+    },
+    after: reset,
+  });
+  const { rows, capped } = await measureInterleaved(
+    [baselineCase(repo, env), mergeCase('diff3', 'cwt merge-memory (diff3 in process)', env, 'diff3'), mergeCase('git', 'CWT_MERGE_ENGINE=git cwt merge-memory', gitEnv, 'git')],
+    { ...opts, progress: progressLine('scenario 5') },
+  );
+  const base = rows.find((r) => r.key === 'baseline').medianMs;
+  for (const row of rows) row.ratioToBaseline = round2(row.medianMs / base);
+  const engine = Object.fromEntries(Object.entries(planMs).map(([key, samples]) => [key, roundStats(stats(samples))]));
+  return {
+    id: 'merge-memory',
+    title: `Scenario 5: cwt merge-memory, ${count.toLocaleString('en-US')} memory files, ${changed} changed on each side (the same ${changed}, different lines)`,
+    setup: { files: count, changedOnBothSides: changed, indexAppends: 'one line on each side' },
+    capped,
+    rows,
+    engine,
+    engineRatio: round2(engine.git.medianMs / engine.diff3.medianMs),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Report
 
 function formatTable(scenario, opts) {
@@ -714,7 +845,13 @@ function formatTable(scenario, opts) {
   const fmt = (cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const cappedNote = scenario.capped ? [`  (stopped after ${scenario.rows[0].n} of ${opts.runs} rounds: --max-seconds ${opts.maxSeconds} reached)`] : [];
   const notes = (scenario.notes ?? []).map((text) => `  ${text}`);
-  return [scenario.title, `  ${fmt(header)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...lines.map((l) => `  ${fmt(l)}`), ...cappedNote, ...notes].join('\n');
+  const engineNote = scenario.engine
+    ? [
+        `  merge engine alone (the plan phase, from the --debug trace; median over N runs): diff3 in process ${scenario.engine.diff3.medianMs.toFixed(1)} ms,`,
+        `  git merge-file ${scenario.engine.git.medianMs.toFixed(1)} ms (x${scenario.engineRatio.toFixed(1)})`,
+      ]
+    : [];
+  return [scenario.title, `  ${fmt(header)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...lines.map((l) => `  ${fmt(l)}`), ...cappedNote, ...engineNote, ...notes].join('\n');
 }
 
 function gitVersion(env) {
@@ -755,6 +892,7 @@ async function main() {
     if (opts.only.includes('new')) scenarios.push(await scenarioNew(sandbox, opts));
     if (opts.only.includes('append')) scenarios.push(await scenarioAppend(sandbox, opts));
     if (opts.only.includes('hooks')) scenarios.push(...(await scenarioHooks(sandbox, opts)));
+    if (opts.only.includes('memory')) scenarios.push(await scenarioMergeMemory(sandbox, opts));
   } finally {
     removeSandbox();
   }

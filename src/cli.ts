@@ -107,20 +107,24 @@ Examples:
     },
   },
   end: {
-    usage: 'cwt end [<branch|id>] [--remove] [--delete-branch] [--force] [--json]',
-    summary: 'end a session: release its holdings, unlock (or remove) its worktree',
-    help: `Ends the session of the current worktree, or the one named. Its locks are released and its worktree
-unlocked; the worktree and the memory namespace are kept. --remove also removes the worktree, and
+    usage: 'cwt end [<branch|id>] [--remove] [--delete-branch] [--force] [--no-merge] [--json]',
+    summary: 'end a session: merge its memory, release its holdings, unlock (or remove) its worktree',
+    help: `Ends the session of the current worktree, or the one named. First its memory is merged into the
+repository's memory (as cwt merge-memory does); a conflict stops here, before anything is released or
+removed, and says what to do (exit 1). --no-merge skips the merge. Then its locks are released and its
+worktree unlocked; the worktree and the memory namespace are kept. --remove also removes the worktree, and
 --delete-branch the branch, but only when nothing would be lost: uncommitted changes, or commits that no
 other branch or upstream contains, make it refuse and list them. --force overrides that.
 
 Examples:
   cwt end                                  # inside the session's worktree
-  cwt end feat/login --remove --delete-branch`,
+  cwt end feat/login --remove --delete-branch
+  cwt end feat/spike --no-merge            # keep its memory out of the repository's`,
     options: {
       remove: { type: 'boolean' },
       'delete-branch': { type: 'boolean' },
       force: { type: 'boolean' },
+      'no-merge': { type: 'boolean' },
       json: { type: 'boolean' },
     },
     positionals: { min: 0, max: 1 },
@@ -132,7 +136,70 @@ Examples:
         deleteBranch: bool(values['delete-branch']),
         force: bool(values.force),
         json: bool(values.json),
+        merge: !bool(values['no-merge']),
       });
+    },
+  },
+  'merge-memory': {
+    usage: 'cwt merge-memory [<branch|id>] [--dry-run] [--json] [--undo [--force]]',
+    summary: "merge a session's memory back into the repository's memory (3-way, loud on conflicts)",
+    help: `Merges what a session wrote in its own memory directory back into the repository's canonical memory
+(<claude home>/projects/<key>/memory/), file by file, against the copy the session started from: what only
+one side changed is taken (additions, edits and deletions alike; a rename is a delete plus an add), two
+insertions at the same place are both kept, and MEMORY.md (config: memoryIndexFiles) is merged as a union of
+lines. Both sides changing the same lines is a conflict: canonical's copy of that file stays as it is,
+<name>.conflict.md with conflict markers is written beside the session's copy, both sides are printed, and
+the command exits 1; every other file is merged. Resolve by editing the .conflict.md file to the text you
+want (remove the <<<<<<< ||||||| ======= >>>>>>> lines), or by fixing the session's copy and deleting the
+.conflict.md, then run the command again. On a terminal it asks instead: keep canonical, take the session's,
+keep both, or edit in $EDITOR.
+
+Merges hold a lock (two at once queue), back canonical up before the first write and are journaled: a merge
+killed halfway is finished by the next run. --undo restores the backup of the last merge byte for byte; it
+refuses if canonical changed since, unless --force. After a merge the session can go on and merge again.
+cwt end runs this merge first.
+
+Examples:
+  cwt merge-memory                         # inside the session's worktree
+  cwt merge-memory feat/login --dry-run    # the plan; exit 1 if it would conflict
+  cwt merge-memory 3f9c2a1b --json         # {merged, added, deleted, unchanged, conflicts:[{file, reason}]}
+  cwt merge-memory --undo                  # canonical memory back as it was before the last merge`,
+    options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, undo: { type: 'boolean' }, force: { type: 'boolean' } },
+    positionals: { min: 0, max: 1 },
+    run: async ({ values, positionals }) => {
+      const { mergeMemory } = await import('./commands/merge-memory.js');
+      return mergeMemory({
+        ref: positionals[0],
+        dryRun: bool(values['dry-run']),
+        json: bool(values.json),
+        undo: bool(values.undo),
+        force: bool(values.force),
+      });
+    },
+  },
+  memory: {
+    usage: 'cwt memory rescue [--dry-run] [--json]',
+    summary: 'find memory left behind by worktrees and ended sessions, and merge it into the repository’s',
+    help: `Looks under the Claude home's projects/ for memory directories that belong to this repository but not to
+its canonical memory: those of its worktrees (present or removed: the registry, git worktree list,
+<main>/.claude/worktrees/<name> as claude -w makes them, and the configured worktreeDir) and the namespaces of
+ended sessions that were never merged (or whose session record is gone). Each is merged into canonical memory
+like cwt merge-memory does, with its base when cwt has one; without one, everything in it is an addition, and
+a file canonical has with other content is a conflict (index files are unioned). A directory rescued once is
+merged against what was rescued, so running it again adds nothing twice. Reports what it found; exit 1 on
+conflicts, resolved as for merge-memory.
+
+Examples:
+  cwt memory rescue --dry-run
+  cwt memory rescue --json`,
+    options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 1, max: 1 },
+    run: async ({ values, positionals }) => {
+      if (positionals[0] !== 'rescue') {
+        throw new UsageError(MESSAGES.badArguments('memory', `unknown subcommand '${positionals[0]}'`), { hint: 'cwt memory rescue [--dry-run] [--json]' });
+      }
+      const { rescueMemory } = await import('./commands/memory.js');
+      return rescueMemory({ dryRun: bool(values['dry-run']), json: bool(values.json) });
     },
   },
   gc: {

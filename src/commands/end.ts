@@ -1,8 +1,9 @@
 /**
- * `cwt end [<branch|id>]`: release what the session holds, unlock its worktree, mark it ended. With
- * `--remove` the worktree goes too, and with `--delete-branch` the branch, but only when nothing would be lost:
- * a dirty worktree or commits on no other branch or upstream make it refuse and list them (`--force` overrides).
- * The memory namespace is always kept.
+ * `cwt end [<branch|id>]`: merge the session's memory into canonical memory (unless `--no-merge`), release what
+ * the session holds, unlock its worktree, mark it ended. With `--remove` the worktree goes too, and with
+ * `--delete-branch` the branch, but only when nothing would be lost: a dirty worktree or commits on no other
+ * branch or upstream make it refuse and list them (`--force` overrides). A memory conflict stops it before
+ * anything is released or removed (exit 1). The memory namespace is always kept.
  */
 import { existsSync } from 'node:fs';
 import { ConflictError, LockBusyError, UsageError } from '../core/errors.js';
@@ -23,6 +24,7 @@ import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { chooseRenderer, runPipeline, type PipelineStep } from '../ui/pipeline.js';
 import { hasLiveSupervisor } from './attach.js';
+import { mergeSessionMemory, printMergeResult, throwIfConflicts, toMergeJson } from './merge-memory.js';
 
 export interface EndOptions {
   ref?: string;
@@ -30,6 +32,8 @@ export interface EndOptions {
   deleteBranch?: boolean;
   force?: boolean;
   json?: boolean;
+  /** false for --no-merge: leave the session's memory unmerged. */
+  merge?: boolean;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   output?: Output;
@@ -78,7 +82,6 @@ const STEPS: PipelineStep<EndContext>[] = [
       await ctx.store.releaseClaims(ctx.session.id);
     },
   },
-  // Seam: the memory merge (`cwt merge-memory`) runs here, before anything is released for good.
   {
     id: 'remove',
     title: 'Remove the worktree',
@@ -166,19 +169,38 @@ export async function endSession(options: EndOptions): Promise<number> {
       throw new LockBusyError(MESSAGES.endLiveSupervisor(session), { hint: MESSAGES.endLiveSupervisorHint(session.id) });
     }
     if (!ctx.force) await assertNothingLost(ctx);
+    // The memory merge comes first and outside the task list: a conflict stops everything before anything is
+    // released, and on a terminal its questions are asked before any renderer draws.
+    // An adopted tab wrote canonical memory itself: it has no namespace to merge.
+    const memory = options.merge === false || session.kind === 'adopted' ? undefined : await mergeSessionMemory(session, { store, env, output, interactive: output.interactive && !options.json });
+    if (memory) {
+      if (options.json && memory.conflicts.length > 0) printJson(output, { id: session.id, branch: session.branch, ended: false, memory: toMergeJson(memory, false) });
+      else if (!options.json) printMergeResult(memory, false, output.stderr);
+      throwIfConflicts(memory, output, MESSAGES.endMergeHint(session.id));
+    }
     await runPipeline(STEPS, ctx, {
       renderer: chooseRenderer({ quiet: options.json === true, env, isTTY: Boolean(process.stderr.isTTY) }),
       output,
       env,
     });
     if (options.json) {
-      printJson(output, { id: session.id, branch: session.branch, removed: ctx.removed, branchDeleted: ctx.branchDeleted, memoryDir: session.memoryDir });
+      printJson(output, {
+        id: session.id,
+        branch: session.branch,
+        removed: ctx.removed,
+        branchDeleted: ctx.branchDeleted,
+        memoryDir: session.memoryDir,
+        memory: memory ? toMergeJson(memory, false) : null,
+      });
       return 0;
     }
     output.stderr(MESSAGES.ended(session));
     output.stderr(ctx.removed ? MESSAGES.worktreeRemoved(session.worktree) : MESSAGES.worktreeKept(session.worktree));
     if (ctx.branchDeleted) output.stderr(MESSAGES.branchDeleted(session.branch));
-    output.stderr(MESSAGES.memoryKept(session.memoryDir));
+    if (session.kind === 'cwt') {
+      output.stderr(MESSAGES.memoryKept(session.memoryDir));
+      if (!memory) output.stderr(MESSAGES.endNotMerged(session.id));
+    }
     return 0;
   } finally {
     if (!options.store) await store.close();

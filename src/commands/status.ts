@@ -38,6 +38,21 @@ export interface SessionView {
   endedAt: string | null;
   agentExit: number | null;
   memoryDir: string;
+  /**
+   * conflict: a memory merge waits for the user; merged: merged at memoryMergedAt (it may have written since);
+   * unmerged: never merged; shared: an adopted tab, which writes canonical memory itself.
+   */
+  memory: MemoryState;
+  memoryMergedAt: string | null;
+}
+
+export type MemoryState = 'merged' | 'unmerged' | 'conflict' | 'shared';
+
+/** From the registry alone (no directory is read): status stays cheap with many sessions. */
+export function getMemoryState(session: SessionRecord): MemoryState {
+  if (session.kind === 'adopted') return 'shared';
+  if ((session.memoryConflicts ?? []).length > 0) return 'conflict';
+  return (session.memoryMergedAt ?? null) === null ? 'unmerged' : 'merged';
 }
 
 export function toSessionView(session: SessionRecord, state: SessionState): SessionView {
@@ -57,6 +72,8 @@ export function toSessionView(session: SessionRecord, state: SessionState): Sess
     endedAt: session.endedAt === null ? null : new Date(session.endedAt).toISOString(),
     agentExit: session.agentExit,
     memoryDir: session.memoryDir,
+    memory: getMemoryState(session),
+    memoryMergedAt: session.memoryMergedAt == null ? null : new Date(session.memoryMergedAt).toISOString(),
   };
 }
 
@@ -107,7 +124,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     }
     output.stdout(
       renderTable(
-        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'WORKTREE'],
+        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', 'WORKTREE'],
         sessions.map((session, index) => [
           session.id,
           session.branch,
@@ -115,6 +132,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
           session.kind === 'adopted' ? `${session.agent} (tab)` : session.agent,
           formatAge(probe.now - session.startedAt),
           formatAgo(probe.now - session.heartbeatAt),
+          views[index]!.memory,
           session.worktree,
         ]),
       ),

@@ -16,6 +16,11 @@ export function ensurePrivateDir(dir: string): string {
 export interface AtomicWriteOptions {
   /** Mode of the new file; by default the existing file's mode, else 0o644 less the umask. */
   mode?: number;
+  /**
+   * false skips the directory fsync after the rename, for a caller replacing many files that fsyncs each
+   * directory once at the end (the rename is atomic either way; only its durability waits for that fsync).
+   */
+  syncDir?: boolean;
 }
 
 function existingMode(path: string): number | undefined {
@@ -43,22 +48,37 @@ function tempName(path: string, pid: number): string {
   return `.${basename(path)}.cwt-${pid}-${randomHex(4)}.tmp`;
 }
 
+/** The pid in a temporary file name `tempName` made, if `name` is one (of the file `target`, when given). */
+function getTempFileWriter(name: string, target?: string): number | undefined {
+  const match = /^\.(.+)\.cwt-(\d+)-[0-9a-f]+\.tmp$/.exec(name);
+  if (!match || (target !== undefined && match[1] !== target)) return undefined;
+  return Number(match[2]);
+}
+
+/** Removes the temporary files in `dir` (of `target` only, when given) whose writer is no longer alive. */
+function sweepDir(dir: string, target?: string): number {
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    const pid = getTempFileWriter(name, target);
+    if (pid !== undefined && pid !== process.pid && !isPidAlive(pid)) {
+      rmSync(join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /**
  * Removes temporary files that writers of `path` killed mid-write (kill -9) left beside it: those whose pid
  * is no longer alive. Call it holding the file's lock. Returns how many it removed.
  */
 export function sweepStaleTempFiles(path: string): number {
-  const prefix = `.${basename(path)}.cwt-`;
-  let removed = 0;
-  for (const name of readdirSync(dirname(path))) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !isPidAlive(pid)) {
-      rmSync(join(dirname(path), name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
+  return sweepDir(dirname(path), basename(path));
+}
+
+/** Like sweepStaleTempFiles, for every file of a directory (call it holding the lock that guards them all). */
+export function sweepStaleTempFilesIn(dir: string): number {
+  return sweepDir(dir);
 }
 
 /**
@@ -91,5 +111,5 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     rmSync(temp, { force: true });
     throw error;
   }
-  fsyncDir(dir);
+  if (options.syncDir !== false) fsyncDir(dir);
 }

@@ -39,6 +39,8 @@ const ConfigFileSchema = z.strictObject({
   claimTtl: z.optional(durationText),
   /** Harness files guarded by the hooks, gitignore syntax relative to the Claude home; default: all of it. */
   protectedPaths: z.optional(z.array(z.string().check(z.minLength(1)))),
+  /** Memory files merged as ordered line unions (never conflicting): names, or paths relative to the memory dir. */
+  memoryIndexFiles: z.optional(z.array(z.string().check(z.minLength(1)))),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -88,6 +90,7 @@ function apply(config: Config, file: ConfigFile | undefined, source: string): vo
   if (file.claimMode !== undefined) config.claimMode = file.claimMode;
   if (file.claimTtl !== undefined) config.claimTtlMs = parseDuration(file.claimTtl);
   if (file.protectedPaths !== undefined) config.protectedPaths = file.protectedPaths;
+  if (file.memoryIndexFiles !== undefined) config.memoryIndexFiles = file.memoryIndexFiles;
 }
 
 /** Reads the user and repository files and applies the environment and flags over the defaults. */

@@ -19,6 +19,8 @@ export interface Config {
   claimTtlMs: number;
   /** undefined: everything under the Claude home. */
   protectedPaths: string[] | undefined;
+  /** Memory files merged as ordered line unions (MEMORY.md by default). */
+  memoryIndexFiles: string[];
   /** Which files contributed, for `cwt doctor` and error messages. */
   sources: string[];
 }
@@ -31,6 +33,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
   claimMode: 'deny-once',
   claimTtlMs: DEFAULT_CLAIM_TTL_MS,
   protectedPaths: undefined,
+  memoryIndexFiles: ['MEMORY.md'],
 };
 
 export interface LoadConfigOptions {
@@ -41,7 +44,7 @@ export interface LoadConfigOptions {
 }
 
 export function createDefaultConfig(): Config {
-  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], sources: [] };
+  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], sources: [] };
 }
 
 /** The config files that apply, lowest precedence first: the user file (unless CWT_NO_USER_CONFIG=1), the repository file. */

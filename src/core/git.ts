@@ -22,6 +22,8 @@ export interface GitOptions {
   input?: string;
   /** Exit codes that are answers rather than failures (e.g. 1 for `merge-base --is-ancestor`). */
   okCodes?: readonly number[];
+  /** false keeps stdout byte for byte (file contents); by default trailing whitespace is trimmed. */
+  trim?: boolean;
 }
 
 export interface GitResult {
@@ -57,7 +59,7 @@ export function runGitResult(args: readonly string[], options: GitOptions): Prom
       debug('git', `${args.join(' ')} -> ${code} (${(getClockMs() - started).toFixed(1)}ms)`);
       const stdout = Buffer.concat(out).toString('utf8');
       if (code === 0 || (code !== null && options.okCodes?.includes(code))) {
-        resolvePromise({ stdout: stdout.replace(/\s+$/, ''), code: code ?? 0 });
+        resolvePromise({ stdout: options.trim === false ? stdout : stdout.replace(/\s+$/, ''), code: code ?? 0 });
       } else {
         reject(new GitError(args, code, Buffer.concat(err).toString('utf8'), options.cwd));
       }
@@ -326,4 +328,25 @@ export async function listIgnoredPaths(topLevel: string): Promise<string[]> {
     cwd: topLevel,
   });
   return stdout.split('\0').filter((entry) => entry !== '');
+}
+
+export interface MergeFileResult {
+  /** The merged text, conflicts written with diff3-style markers. */
+  text: string;
+  /** How many conflicts git found (capped at 127 by git's exit code). */
+  conflicts: number;
+}
+
+/**
+ * `git merge-file -p --diff3` on three files: merges without touching them and prints the result. Used as an
+ * alternative line merger (CWT_MERGE_ENGINE=git) and measured against the in-process diff3 by the benchmark.
+ */
+export async function mergeFiles(paths: { ours: string; base: string; theirs: string }, labels: { ours: string; base: string; theirs: string }, cwd: string): Promise<MergeFileResult> {
+  const result = await runGitResult(
+    // -p: print the result instead of overwriting <ours>; -L thrice: the marker labels, in file order.
+    ['merge-file', '-p', '--diff3', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, '--', paths.ours, paths.base, paths.theirs],
+    // Exit code = number of conflicts; only a negative one (255 here) is a failure.
+    { cwd, trim: false, okCodes: Array.from({ length: 127 }, (_, n) => n + 1) },
+  );
+  return { text: result.stdout, conflicts: result.code };
 }

@@ -141,3 +141,8 @@ export function fileLockName(target: string): string {
 export function repoLockName(commonDir: string): string {
   return `repo:${commonDir}`;
 }
+
+/** The lock every change to a repository's canonical memory holds (merge, undo, rescue). */
+export function memoryLockName(canonicalDir: string): string {
+  return `memory:${canonicalDir}`;
+}

@@ -2,8 +2,9 @@
  * Memory namespaces: each session's own auto-memory directory, seeded from canonical memory, with the same
  * copy kept in the state dir as the base of the later 3-way merge.
  */
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ensurePrivateDir } from './atomic.js';
 
 export interface SeedResult {
@@ -55,4 +56,23 @@ export function seedNamespace(options: { canonical: string; namespace: string; b
   const files = copyTree(options.canonical, options.namespace);
   copyTree(options.canonical, options.base);
   return { files };
+}
+
+/** A directory name for `path`: readable (its last part, shortened) and unique (a hash of the whole path). */
+function toStateName(label: string, path: string): string {
+  const readable = label.replace(/[^A-Za-z0-9._-]/g, '-').slice(-80);
+  return `${readable}-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * cwt's state for one canonical memory directory: its merge backups and journal, and the bases of the
+ * directories `cwt memory rescue` merged into it.
+ */
+export function resolveMemoryStateDir(cwtHome: string, canonicalDir: string): string {
+  return join(cwtHome, 'memory', toStateName(basename(dirname(canonicalDir)), canonicalDir));
+}
+
+/** Inside the memory state dir: where a rescued directory's base and merge state are kept. */
+export function getRescuedStateDir(memoryStateDir: string, rescuedDir: string): string {
+  return join(memoryStateDir, 'rescued', toStateName(basename(dirname(rescuedDir)), rescuedDir));
 }

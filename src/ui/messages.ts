@@ -65,6 +65,9 @@ export const MESSAGES = {
   adoptedNotAttachable: (session: SessionRecord) =>
     `session ${session.id} is a Claude Code tab that cwt adopted in ${session.worktree}; cwt did not start it and cannot relaunch it`,
   adoptedNotAttachableHint: 'start claude there yourself (claude --resume), or start a session of its own with: cwt new <branch>',
+  adoptedNoNamespace: (session: SessionRecord) =>
+    `session ${session.id} is a Claude Code tab cwt adopted; it wrote the repository's memory directly (${session.memoryDir}), so there is nothing to merge`,
+  adoptedNoNamespaceHint: 'merge a session started with cwt new, or find stray memory with: cwt memory rescue --dry-run',
   adoptedNotRemovable: (session: SessionRecord) =>
     `session ${session.id} is a Claude Code tab adopted in ${session.worktree}: that checkout and its branch are not the session's to remove`,
   adoptedNotRemovableHint: (id: string) => `end it without removing anything: cwt end ${id}`,
@@ -78,7 +81,7 @@ export const MESSAGES = {
     `${session.agent} exited${code !== null ? ` with code ${code}` : ''}; session ${session.id} (${session.branch}) is kept`,
   nextStepAfterAgent: (session: SessionRecord) =>
     `next: cwt end ${session.id}   (resume instead with: cwt attach ${session.id})`,
-  askEndNow: 'End the session now (release its holdings, unlock the worktree)?',
+  askEndNow: 'End the session now (merge its memory, release its holdings, unlock the worktree)?',
   rolledBack: 'cancelled: everything this command had created was removed',
   rollbackFailed: (step: string, detail: string) => `could not undo '${step}': ${detail}`,
   setupFailed: (command: string, code: number | null) => `setup command failed (exit ${code}): ${command}`,
@@ -210,4 +213,93 @@ export const MESSAGES = {
     `cwt: you are ${self.kind === 'adopted' ? 'adopted as' : ''} cwt session ${self.id} (branch ${self.branch || '(none)'}). Other live sessions on this repository:\n${lines.join('\n')}\nAvoid editing files they are working on. An edit of a file another session in your checkout is editing is denied once; retry only if you are sure.`,
   hookSiblingLine: (session: SessionRecord, recent: readonly string[]) =>
     `- ${session.kind === 'adopted' ? 'Claude Code tab' : 'session'} ${session.id} on branch ${session.branch || '(none)'} in ${session.worktree}${recent.length > 0 ? `; recently edited: ${recent.join(', ')}` : ''}`,
+  // memory merge (cwt merge-memory, cwt end, cwt memory rescue)
+  mergeSummary: (label: string, canonical: string, s: MergeCounts) =>
+    `merged ${label} into ${canonical}: ${s.added} added, ${s.merged} merged, ${s.deleted} deleted, ${s.unchanged} unchanged${
+      s.conflicts > 0 ? `; ${s.conflicts} conflicted file${s.conflicts === 1 ? '' : 's'} left as canonical has ${s.conflicts === 1 ? 'it' : 'them'}` : ''
+    }`,
+  mergeNothing: (label: string, canonical: string) => `memory of ${label}: nothing to merge into ${canonical}`,
+  mergePlanHeader: (label: string, canonical: string) => `plan: merge ${label} into ${canonical}`,
+  mergeDryRun: '(dry run: nothing was changed)',
+  mergeLine: (action: 'add' | 'merge' | 'delete' | 'conflict', file: string, reason?: string) => `  ${action.padEnd(8)}  ${file}${reason ? ` (${describeConflictReason(reason)})` : ''}`,
+  mergeBackup: (dir: string) => `backup of canonical memory before this merge: ${dir}\n  undo with: cwt merge-memory --undo`,
+  mergeRecovered: (kind: string) => `finished a memory ${kind} that was interrupted (its journal was complete); canonical memory is consistent`,
+  mergeMissingDir: (dir: string) => `the memory directory ${dir} does not exist; nothing to merge (nothing deleted)`,
+  mergeConflictHeader: (file: string, reason: string) => `CONFLICT in memory file ${file}: ${describeConflictReason(reason)}`,
+  mergeConflictPaths: (canonical: string, session: string) => `  canonical copy: ${canonical}\n  session copy:   ${session}`,
+  mergeConflictHunk: (line: number, canonical: readonly string[], base: readonly string[], session: readonly string[], label: string) =>
+    [
+      `  at line ${line} of the conflict file:`,
+      '    canonical has:',
+      ...quoteLines(canonical),
+      `    ${label} has:`,
+      ...quoteLines(session),
+      '    (the base had:)',
+      ...quoteLines(base),
+    ].join('\n'),
+  mergeConflictFile: (path: string) => `  merged text with conflict markers: ${path}`,
+  mergeConflictUnresolved: (path: string) => `  ${path} still has conflict markers (<<<<<<< ||||||| ======= >>>>>>>)`,
+  mergeConflicts: (count: number, canonical: string) =>
+    `memory merge stopped on ${count} conflict${count === 1 ? '' : 's'}: canonical memory (${canonical}) was left unchanged for ${count === 1 ? 'that file' : 'those files'}; every other file was merged`,
+  mergeConflictsHint: (rerun: string) =>
+    `edit each .conflict.md file named above to the text you want and remove the marker lines (or fix the session copy and delete the .conflict.md), then run: ${rerun}`,
+  askConflictChoice: (file: string) => `How should ${file} be resolved?`,
+  conflictChoices: {
+    canonical: 'keep canonical (drop the session’s change)',
+    session: 'take the session’s version (drop canonical’s change)',
+    both: 'keep both (canonical’s lines, then the session’s, in each conflicting place)',
+    editor: 'open the merged text in $EDITOR',
+    later: 'leave it for later (write the .conflict.md file)',
+  },
+  editorFailed: (editor: string, code: number | null) => `the editor '${editor}' exited with code ${code}; the conflict is left for later`,
+  endMergeHint: (id: string) => `resolve the conflicts, then run: cwt end ${id}   (or end without merging: cwt end ${id} --no-merge)`,
+  endNotMerged: (id: string) => `memory was not merged (--no-merge); merge it later with: cwt merge-memory ${id}`,
+
+  // cwt merge-memory --undo
+  undoNothing: (canonical: string) => `no memory merge to undo for ${canonical}`,
+  undoNothingHint: 'cwt merge-memory keeps a backup of canonical memory for each merge that changed it; none is left to undo',
+  undoCanonicalChanged: (canonical: string, files: readonly string[]) =>
+    `canonical memory (${canonical}) changed since that merge, so undoing it would lose those changes:\n${files
+      .slice(0, 20)
+      .map((file) => `  ${file}`)
+      .join('\n')}${files.length > 20 ? `\n  … and ${files.length - 20} more` : ''}`,
+  undoCanonicalChangedHint: 'look at those files first; to restore the backup anyway: cwt merge-memory --undo --force',
+  undoBackupDamaged: (dir: string, file: string) => `the backup ${dir} is damaged: ${file} is missing or does not match its recorded sha256`,
+  undoBackupDamagedHint: 'nothing was changed; older backups are in the same directory',
+  undone: (dir: string, restored: number, removed: number) => `restored canonical memory from ${dir}: ${restored} file(s) written back, ${removed} removed`,
+  undoPlan: (dir: string) => `plan: restore canonical memory from ${dir}`,
+
+  // cwt memory rescue
+  rescueFound: (count: number) => `found ${count} memory director${count === 1 ? 'y' : 'ies'} to merge into canonical memory`,
+  rescueNothing: (canonical: string) => `no memory directories to rescue into ${canonical}`,
+  rescueCandidate: (dir: string, why: string) => `- ${dir}\n    ${why}`,
+  rescueSkipped: (dir: string, why: string) => `- skipped ${dir}: ${why}`,
+  rescueHint: 'resolve the conflicts as described, then run: cwt memory rescue',
 } as const;
+
+export interface MergeCounts {
+  added: number;
+  merged: number;
+  deleted: number;
+  unchanged: number;
+  conflicts: number;
+}
+
+const CONFLICT_REASONS: Record<string, string> = {
+  'both-changed': 'both sides changed the same lines',
+  'both-added': 'both sides added a different file under this name',
+  'deleted-in-canonical': 'canonical deleted it, the session changed it',
+  'deleted-in-session': 'the session deleted it, canonical changed it',
+  binary: 'not text (binary or not UTF-8) and both sides changed it',
+  unresolved: 'its .conflict.md file still has conflict markers',
+};
+
+export function describeConflictReason(reason: string): string {
+  return CONFLICT_REASONS[reason] ?? reason;
+}
+
+function quoteLines(lines: readonly string[]): string[] {
+  if (lines.length === 0) return ['      (nothing)'];
+  const shown = lines.slice(0, 12).map((line) => `      | ${line}`);
+  return lines.length > 12 ? [...shown, `      | … ${lines.length - 12} more line(s)`] : shown;
+}

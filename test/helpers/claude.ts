@@ -118,10 +118,15 @@ export function startClaude(args: string[], options: { cwd: string; env: NodeJS.
   return { child, result, stdout: () => stdout };
 }
 
+/** The `{"type":"system","subtype":"init"}` event Claude Code prints first in stream-json. */
+export function findInit(stdout: string): { memory_paths?: { auto?: string }; cwd?: string; claude_code_version?: string; session_id?: string } | undefined {
+  return parseJsonLines(stdout).find((e) => e.type === 'system' && e.subtype === 'init') as ReturnType<typeof findInit>;
+}
+
 /** The `session_id` of Claude Code's stream-json init line, once printed. */
 export function getClaudeSessionId(stdout: string): string | undefined {
-  const init = parseJsonLines(stdout).find((e) => e.type === 'system' && e.subtype === 'init') as { session_id?: unknown } | undefined;
-  return typeof init?.session_id === 'string' ? init.session_id : undefined;
+  const id = findInit(stdout)?.session_id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 export interface ToolResultView {

@@ -20,6 +20,11 @@ describe('parseCommandLine', () => {
     [['append', 'idx.md', '- [a](a.md)', '--unique'], 'append', ['idx.md', '- [a](a.md)'], { unique: true }, []],
     [['append', 'idx.md', '--', '--not-an-option'], 'append', ['idx.md', '--not-an-option'], {}, []],
     [['write', 'f', '--expect-sha', 'ab'], 'write', ['f'], { 'expect-sha': 'ab' }, []],
+    [['end', '--no-merge'], 'end', [], { 'no-merge': true }, []],
+    [['merge-memory'], 'merge-memory', [], {}, []],
+    [['merge-memory', 'feat/x', '--dry-run', '--json'], 'merge-memory', ['feat/x'], { 'dry-run': true, json: true }, []],
+    [['merge-memory', '--undo', '--force'], 'merge-memory', [], { undo: true, force: true }, []],
+    [['memory', 'rescue', '--dry-run'], 'memory', ['rescue'], { 'dry-run': true }, []],
   ])('%j', (argv, command, positionals, values, rest) => {
     const parsed = run(argv);
     expect(parsed.command).toBe(command);
@@ -38,6 +43,9 @@ describe('parseCommandLine', () => {
     [['status', '--', 'x']],
     [['append', 'f']],
     [['new', 'x', '--from']],
+    [['merge-memory', 'a', 'b']],
+    [['merge-memory', '--undo=yes']],
+    [['memory']],
   ])('rejects %j as bad usage (exit 2)', (argv) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
   });

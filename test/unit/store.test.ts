@@ -67,6 +67,16 @@ describe('SqliteStore', () => {
     expect((await fixture.store.listEvents()).map((e) => e.kind)).toEqual(['session.new', 'session.beat']);
   });
 
+  it('keeps a session\'s memory merge state: when merged, and the conflicts waiting (absent until there is some)', async () => {
+    const session = sampleSession();
+    await fixture.store.insertSession(session);
+    const conflicts = [{ file: 'a.md', reason: 'both-changed' as const, canonicalSha: 'c'.repeat(64), sessionSha: null, conflictSha: 'f'.repeat(64) }];
+    await fixture.store.updateSession(session.id, { memoryConflicts: conflicts });
+    expect(await fixture.store.getSession(session.id)).toEqual({ ...session, memoryConflicts: conflicts });
+    await fixture.store.updateSession(session.id, { memoryMergedAt: 1234, memoryConflicts: [] });
+    expect(await fixture.store.getSession(session.id)).toEqual({ ...session, memoryMergedAt: 1234 });
+  });
+
   it('hides ended sessions unless asked and filters by repository', async () => {
     await fixture.store.insertSession(sampleSession({ id: 'a1', state: 'ended' }));
     await fixture.store.insertSession(sampleSession({ id: 'a2' }));

@@ -58,6 +58,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     last_token INTEGER NOT NULL
   ) STRICT;
   `,
+  // 2: memory merge state per session (cwt merge-memory): when its memory was last merged into canonical, and
+  // the conflicts waiting for the user (JSON array of ConflictRecord; NULL = none).
+  `
+  ALTER TABLE sessions ADD COLUMN memory_merged_at INTEGER;
+  ALTER TABLE sessions ADD COLUMN memory_conflicts TEXT;
+  `,
+  // 3: Claude Code hooks: adopted tabs, Claude session ids, file claims, deny-once denials, harness-file reads.
   `
   -- Sessions that cwt did not start: plain claude tabs adopted by the hooks, keyed by Claude's session id.
   ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'cwt' CHECK (kind IN ('cwt', 'adopted'));

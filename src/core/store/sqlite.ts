@@ -8,6 +8,7 @@ import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
+import type { ConflictRecord } from '../memoryplan.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type {
   AcquireResult,
@@ -53,10 +54,15 @@ const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
   memoryDir: 'memory_dir',
   memoryBase: 'memory_base',
   kind: 'kind',
+  memoryMergedAt: 'memory_merged_at',
+  memoryConflicts: 'memory_conflicts',
 };
 
 function toSqlValue(value: unknown): unknown {
-  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  // Lists (memory conflicts) are stored as JSON text; an empty one as NULL.
+  if (Array.isArray(value)) return value.length === 0 ? null : JSON.stringify(value);
+  return value ?? null;
 }
 
 function toSession(row: Row): SessionRecord {
@@ -79,6 +85,9 @@ function toSession(row: Row): SessionRecord {
     memoryDir: row.memory_dir as string,
     memoryBase: row.memory_base as string,
     kind: row.kind as SessionRecord['kind'],
+    // Memory merge state appears only once there is some: a never-merged session reads as it was inserted.
+    ...(row.memory_merged_at == null ? {} : { memoryMergedAt: row.memory_merged_at as number }),
+    ...(row.memory_conflicts == null ? {} : { memoryConflicts: JSON.parse(row.memory_conflicts as string) as ConflictRecord[] }),
   };
 }
 

@@ -2,6 +2,7 @@
  * The state store interface. Asynchronous throughout so that a networked implementation (PostgreSQL) fits
  * behind it; no synchronous API leaks out. Every method is one transaction.
  */
+import type { ConflictRecord } from '../memoryplan.js';
 
 /** Stored state; whether a non-ended session is live is derived (see sessions.ts). */
 export type StoredSessionState = 'live' | 'stale' | 'ended';
@@ -36,6 +37,10 @@ export interface SessionRecord {
   memoryBase: string;
   /** How the session came to be; adopted sessions have no worktree or namespace of their own. */
   kind: SessionKind;
+  /** When the session's memory was last merged into canonical without conflicts; null when never. */
+  memoryMergedAt?: number | null;
+  /** Memory merge conflicts waiting for the user (see memoryplan.ts); empty when none. */
+  memoryConflicts?: ConflictRecord[];
 }
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;

@@ -1,0 +1,81 @@
+/**
+ * `cwt memory rescue [--dry-run] [--json]`: merges into canonical memory the memory directories that belong to
+ * this repository's worktrees or to ended, unmerged sessions (see core/memoryrescue.ts for how they are found),
+ * each the way `cwt merge-memory` merges a session, all under one hold of the canonical-memory lock.
+ */
+import { ConflictError } from '../core/errors.js';
+import { loadConfig } from '../core/config.js';
+import { resolveRepo } from '../core/git.js';
+import { getDirectorySource, getSessionSource, runMemoryMerge, withMemoryLock, type MemoryMergeResult } from '../core/memorymerge.js';
+import { scanForRescue, type RescueScan } from '../core/memoryrescue.js';
+import { resolveClaudeHome, resolveCwtHome } from '../core/paths.js';
+import { openStore } from '../core/store/open.js';
+import { MESSAGES } from '../ui/messages.js';
+import { createProcessOutput, printJson, type Output } from '../ui/output.js';
+import { createRunOptions, printConflicts, printMergeResult, resolveMemoryLocation, toMergeJson } from './merge-memory.js';
+
+export interface RescueOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  output?: Output;
+}
+
+function printScan(scan: RescueScan, output: Output): void {
+  if (scan.candidates.length === 0) output.stdout(MESSAGES.rescueNothing(scan.canonicalDir));
+  else output.stdout([MESSAGES.rescueFound(scan.candidates.length), ...scan.candidates.map((c) => MESSAGES.rescueCandidate(c.dir, c.why))].join('\n'));
+  for (const skip of scan.skipped) output.stdout(MESSAGES.rescueSkipped(skip.dir, skip.why));
+}
+
+export async function rescueMemory(options: RescueOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const output = options.output ?? createProcessOutput();
+  const dryRun = options.dryRun === true;
+  const repo = await resolveRepo(cwd, env);
+  const config = loadConfig({ repoRoot: repo.mainWorktree, env });
+  const location = resolveMemoryLocation(repo.mainWorktree, env);
+  const store = await openStore(env);
+  try {
+    const interactive = output.interactive && !options.json && !dryRun;
+    const { scan, results } = await withMemoryLock(
+      { store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, env, note: 'cwt memory rescue', onTakeover: (previous) => output.stderr(MESSAGES.lockTakenOver(previous)) },
+      async (recovered) => {
+        if (recovered) output.stderr(MESSAGES.mergeRecovered(recovered.kind));
+        const found = await scanForRescue({ store, repo, claudeHome: resolveClaudeHome(env), cwtHome: resolveCwtHome(env), worktreeDir: config.worktreeDir });
+        if (!options.json) printScan(found, output);
+        const merged: MemoryMergeResult[] = [];
+        for (const candidate of found.candidates) {
+          const source = candidate.session
+            ? getSessionSource(candidate.session)
+            : getDirectorySource(location.stateDir, candidate.dir, `rescued ${candidate.dir}`, candidate.seedBase);
+          const run = createRunOptions(env, output, source.label, interactive);
+          try {
+            merged.push(await runMemoryMerge({ ...run.options, store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, source, indexFiles: location.indexFiles, dryRun }));
+          } finally {
+            run.dispose();
+          }
+        }
+        return { scan: found, results: merged };
+      },
+    );
+    const conflicts = results.flatMap((result) => result.conflicts);
+    if (options.json) {
+      printJson(output, {
+        canonical: scan.canonicalDir,
+        dryRun,
+        found: scan.candidates.map((c) => ({ dir: c.dir, why: c.why, session: c.session?.id ?? null })),
+        skipped: scan.skipped,
+        results: results.map((result) => toMergeJson(result, dryRun)),
+      });
+    } else {
+      for (const result of results) printMergeResult(result, dryRun, output.stdout);
+    }
+    if (conflicts.length === 0 || dryRun) return conflicts.length > 0 ? 1 : 0;
+    for (const result of results) printConflicts(result.conflicts, result.source.label, output);
+    throw new ConflictError(MESSAGES.mergeConflicts(conflicts.length, scan.canonicalDir), { hint: MESSAGES.rescueHint });
+  } finally {
+    await store.close();
+  }
+}
