@@ -38,13 +38,17 @@ function randomString(random: () => number, max: number): string {
 /** One payload: random bytes, broken JSON, wrong shapes, or plausible input with hostile values. */
 function makePayload(random: () => number, repo: string, claudeHome: string): string {
   const paths = [join(repo, 'a.ts'), 'relative/x.ts', '', '/', '/nonexistent/dir/file', `${repo}/../escape`, join(claudeHome, 'settings.json'), `${repo}/\u0000nul`, 'x'.repeat(5000)];
+  // Weighted towards input that reaches the handlers (a known tab, the repository, an edit tool), so the
+  // fuzzing exercises decisions and not only the input checks.
   const plausible = (): Record<string, unknown> => ({
-    session_id: pick(random, ['s1', 's2', '', 7, null, 'x'.repeat(300)]),
-    cwd: pick(random, [repo, '/', '/nonexistent', '', 12, join(claudeHome, '..')]),
+    session_id: pick(random, ['s1', 's2', 's3', 's1', '', 7, null, 'x'.repeat(300)]),
+    cwd: pick(random, [repo, repo, repo, '/', '/nonexistent', '', 12, join(claudeHome, '..')]),
     hook_event_name: pick(random, ['PreToolUse', 'PostToolUse', 'SessionStart', 'SessionEnd', 'Nope']),
-    tool_name: pick(random, TOOLS),
+    tool_name: pick(random, ['Write', 'Write', 'Edit', 'Bash', ...TOOLS]),
     tool_input: pick(random, [
       { file_path: pick(random, paths), content: randomString(random, 50) },
+      { file_path: join(repo, 'a.ts'), content: 'x' },
+      { file_path: join(claudeHome, 'settings.json'), content: '{}' },
       { notebook_path: pick(random, paths) },
       { command: pick(random, ['echo hi > ~/.claude/x', `cat <<EOF > ${join(claudeHome, 'y')}`, '"unterminated', "sed -i 's/", '> ', '|||', randomString(random, 80)]) },
       [],
@@ -112,7 +116,13 @@ describe('cwt hook fails open', () => {
 
   it('1,000 malformed or random payloads: exit 0 within 1 s, stdout empty or one JSON object', { timeout: 300_000 }, async () => {
     const random = createRandom(20261121);
-    const cases = Array.from({ length: 1000 }, () => ({ event: pick(random, EVENTS), input: makePayload(random, s.repo, s.claudeHome) }));
+    // One in six is a well-formed competing write by one of three tabs, so decisions (denials) are exercised
+    // under the same load; the rest are malformed, random or hostile.
+    const competingWrite = () =>
+      JSON.stringify({ session_id: pick(random, ['s1', 's2', 's3']), cwd: s.repo, tool_name: 'Write', tool_input: { file_path: join(s.repo, pick(random, ['a.ts', 'b.ts'])), content: 'x' } });
+    const cases = Array.from({ length: 1000 }, () =>
+      random() < 1 / 6 ? { event: 'pre-tool-use', input: competingWrite() } : { event: pick(random, EVENTS), input: makePayload(random, s.repo, s.claudeHome) },
+    );
     const runs = await runPool(
       cases.map((c) => () => runHookTimed(c.event, c.input, s.env)),
       2,

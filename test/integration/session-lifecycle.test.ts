@@ -43,7 +43,10 @@ describe('session lifecycle', () => {
     expect(launch!.env.CWT_SESSION).toBe(id);
     const settingsPath = launch!.argv[1]!;
     expect(launch!.argv).toEqual(['--settings', settingsPath, '--model', 'test-model']);
-    expect(JSON.parse(readFileSync(settingsPath, 'utf8'))).toEqual({ autoMemoryDirectory: memoryDir });
+    const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as { autoMemoryDirectory: string; hooks: Record<string, unknown> };
+    expect(settings.autoMemoryDirectory).toBe(memoryDir);
+    // With no supervisor serving http (the agent has exited), the file carries the command hooks.
+    expect(Object.keys(settings.hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart']);
 
     // Namespace and merge base hold canonical memory as it was.
     expect(readFileSync(join(memoryDir, 'architecture.md'), 'utf8')).toBe('the store is sqlite\n');
