@@ -69,13 +69,22 @@ describe('cwt write', () => {
     const oldContent = `${'o'.repeat(2 * 1024 * 1024)}\n`;
     const newContent = `${'n'.repeat(2 * 1024 * 1024)}\n`;
     writeFileSync(file, oldContent);
+    // The kill window spans a whole uninterrupted write as timed here and now: on a loaded machine a write
+    // takes longer, and a fixed window would never reach the rename.
+    const timings: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await cwt(['write', file], oldContent);
+      timings.push(performance.now() - started);
+    }
+    const windowMs = Math.max(160, 1.5 * timings.sort((a, b) => a - b)[2]!);
     let sawOld = 0;
     let sawNew = 0;
     for (let trial = 0; trial < 200; trial++) {
       const current = readFileSync(file, 'utf8');
       const next = current === oldContent ? newContent : oldContent;
       const { child, result } = startCwt(['write', file], { cwd: s.root, env: s.env, input: next });
-      await sleep(Math.floor(Math.random() * 160));
+      await sleep(Math.floor(Math.random() * windowMs));
       child.kill('SIGKILL');
       await result;
       const after = readFileSync(file, 'utf8');
