@@ -8,18 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCwt } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from '../helpers/random.js';
 
 const EVENTS = ['session-start', 'pre-tool-use', 'post-tool-use', 'session-end'] as const;
 const TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Read', 'Bash', 'Glob', '', 'write', 42, null];

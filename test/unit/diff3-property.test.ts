@@ -6,21 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, joinLines, splitLines } from '../../src/core/diff3.js';
 import { mergeMemoryText, type TextMerge } from '../../src/core/textmerge.js';
+import { createRandom } from '../helpers/random.js';
 
 const LABELS = { ours: 'canonical', base: 'base', theirs: 'session' };
 const TRIPLES = 2500;
-
-/** mulberry32: small, seedable, good enough to pick edits. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A small alphabet makes repeated lines, and therefore ambiguous alignments, common.
 const WORDS = ['- a', '- b', '- c', '', '# h', 'x y', 'note', '- [t](t.md)'];
@@ -73,7 +62,7 @@ interface Triple {
 function triples(count: number, seed0: number): Triple[] {
   return Array.from({ length: count }, (_, n) => {
     const seed = seed0 + n;
-    const random = prng(seed);
+    const random = createRandom(seed);
     const base = randomFile(random, 10);
     const ours = random() < 0.15 ? base : edit(random, base, 'ours');
     const theirs = random() < 0.15 ? base : edit(random, base, 'theirs');
@@ -145,7 +134,7 @@ describe.each([
     for (const t of cases) {
       const first = await mergeMemoryText(t.base, t.ours, t.theirs, options);
       if (first.conflicts.length > 0) continue;
-      const random = prng(t.seed ^ 0x5eed);
+      const random = createRandom(t.seed ^ 0x5eed);
       const more = toText(edit(random, splitLines(t.theirs).lines, 'later'), random);
       const second = await mergeMemoryText(t.theirs, first.text, more, options);
       const present = everywhere(second);
