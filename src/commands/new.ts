@@ -3,7 +3,7 @@
  * memory, CLAUDE.local.md, then the agent, supervised. Built as a pipeline whose every step rolls back.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAgentArgs, findExecutable } from '../core/agent.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../core/atomic.js';
@@ -30,7 +30,7 @@ import { CLAUDE_LOCAL_MD, getCanonicalMemoryDir, getNamespaceRoot, readTemplate,
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
 import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
-import { getSessionNotesPath, getSessionSettingsPath, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
 import { pickFreeName, toBranchSlug } from '../core/slug.js';
 import { openStore } from '../core/store/open.js';
@@ -97,14 +97,6 @@ export function resolveDefaultWorktreePath(
 ): string {
   const parent = resolve(mainWorktree, worktreeDir.replaceAll('{repo}', basename(mainWorktree)));
   return join(parent, pickFreeName(toBranchSlug(branch), (name) => exists(join(parent, name))));
-}
-
-function isEmptyDir(path: string): boolean {
-  try {
-    return readdirSync(path).length === 0;
-  } catch {
-    return false;
-  }
 }
 
 async function preflight(options: NewOptions, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {

@@ -10,10 +10,11 @@
  * 3-5; a journal directory without `journal.json` was never committed and is discarded, nothing having been
  * written yet.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ensurePrivateDir, fsyncDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, sweepStaleTempFilesIn, writeFileAtomic } from './atomic.js';
 import type { ConflictRecord } from './memoryplan.js';
+import { isEmptyDir } from './paths.js';
 import { sha256 } from './sharedfile.js';
 import type { Store } from './store/store.js';
 
@@ -117,14 +118,6 @@ export function readJournal(journalDir: string): Journal | undefined {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
-  }
-}
-
-function isEmptyDir(path: string): boolean {
-  try {
-    return readdirSync(path).length === 0;
-  } catch {
-    return false;
   }
 }
 

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
@@ -53,5 +53,14 @@ export function toRealPath(path: string): string {
   } catch {
     const parent = dirname(path);
     return parent === path ? path : join(toRealPath(parent), basename(path));
+  }
+}
+
+/** True when `path` is a directory with nothing in it (false when it is missing or not a directory). */
+export function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
   }
 }
