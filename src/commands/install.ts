@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { ConflictError, UsageError } from '../core/errors.js';
 import { ensureExcluded } from '../core/exclude.js';
 import { resolveRepo } from '../core/git.js';
-import { addCwtHooks, removeCwtHooks } from '../core/harness.js';
+import { addCwtHooks, isJsonObject, removeCwtHooks } from '../core/harness.js';
 import { resolveClaudeHome } from '../core/paths.js';
 import { resolveSharedFile, sha256, writeSharedFile } from '../core/sharedfile.js';
 import { openStore } from '../core/store/open.js';
@@ -43,10 +43,8 @@ function readSettings(path: string): { bytes: Buffer; settings: Record<string, u
   } catch {
     value = undefined;
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new UsageError(MESSAGES.installNotObject(path), { hint: MESSAGES.installNotObjectHint });
-  }
-  return { bytes, settings: value as Record<string, unknown> };
+  if (!isJsonObject(value)) throw new UsageError(MESSAGES.installNotObject(path), { hint: MESSAGES.installNotObjectHint });
+  return { bytes, settings: value };
 }
 
 export async function installHooks(options: InstallOptions = {}): Promise<number> {

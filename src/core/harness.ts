@@ -116,13 +116,14 @@ export function writeSessionSettings(path: string, options: { memoryDir: string;
   writeFileAtomic(path, `${JSON.stringify(buildSessionSettings(options), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** True for a JSON object (not null, not an array): what settings files and hook input must be. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A settings object without cwt's hooks; groups and events left empty by that are dropped. Pure. */
 export function removeCwtHooks(settings: Record<string, unknown>): Record<string, unknown> {
-  if (!isRecord(settings.hooks)) return settings;
+  if (!isJsonObject(settings.hooks)) return settings;
   const hooks: Record<string, unknown> = {};
   for (const [event, groups] of Object.entries(settings.hooks)) {
     if (!Array.isArray(groups)) {
@@ -131,11 +132,11 @@ export function removeCwtHooks(settings: Record<string, unknown>): Record<string
     }
     const kept = groups
       .map((group: unknown) =>
-        isRecord(group) && Array.isArray(group.hooks)
-          ? { ...group, hooks: group.hooks.filter((handler: unknown) => !(isRecord(handler) && isCwtHookCommand(handler.command))) }
+        isJsonObject(group) && Array.isArray(group.hooks)
+          ? { ...group, hooks: group.hooks.filter((handler: unknown) => !(isJsonObject(handler) && isCwtHookCommand(handler.command))) }
           : group,
       )
-      .filter((group: unknown) => !(isRecord(group) && Array.isArray(group.hooks) && group.hooks.length === 0));
+      .filter((group: unknown) => !(isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.length === 0));
     if (kept.length > 0) hooks[event] = kept;
   }
   const { hooks: _previous, ...rest } = settings;
@@ -145,7 +146,7 @@ export function removeCwtHooks(settings: Record<string, unknown>): Record<string
 /** Settings with cwt's command hooks merged in, every other key and hook kept as it was. Idempotent. Pure. */
 export function addCwtHooks(settings: Record<string, unknown>): Record<string, unknown> {
   const base = removeCwtHooks(settings);
-  const hooks: Record<string, unknown> = isRecord(base.hooks) ? { ...base.hooks } : {};
+  const hooks: Record<string, unknown> = isJsonObject(base.hooks) ? { ...base.hooks } : {};
   for (const [event, groups] of Object.entries(buildHookSettings())) {
     const existing = hooks[event];
     hooks[event] = [...(Array.isArray(existing) ? existing : []), ...groups!];

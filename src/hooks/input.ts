@@ -3,7 +3,7 @@
  * JSON object yields undefined; fields of the wrong type are dropped rather than trusted.
  */
 
-import { HOOK_EVENT_NAMES, type HookEvent } from '../core/harness.js';
+import { HOOK_EVENT_NAMES, isJsonObject, type HookEvent } from '../core/harness.js';
 
 export type { HookEvent };
 
@@ -24,10 +24,6 @@ export interface HookInput {
 
 const STRING_FIELDS = ['session_id', 'cwd', 'hook_event_name', 'tool_name', 'source', 'reason'] as const;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Parses stdin text (or an http body); undefined when it is not a JSON object. */
 export function parseHookInput(text: string): HookInput | undefined {
   let value: unknown;
@@ -36,14 +32,14 @@ export function parseHookInput(text: string): HookInput | undefined {
   } catch {
     return undefined;
   }
-  if (!isRecord(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   const input: HookInput = {};
   for (const field of STRING_FIELDS) {
     const raw = value[field];
     // NUL cannot be part of a path or an id; such input is not Claude Code's.
     if (typeof raw === 'string' && raw !== '' && !raw.includes('\0')) input[field] = raw;
   }
-  if (isRecord(value.tool_input)) input.tool_input = value.tool_input;
+  if (isJsonObject(value.tool_input)) input.tool_input = value.tool_input;
   return input;
 }
 
