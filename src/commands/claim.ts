@@ -26,7 +26,7 @@ export interface ClaimOptions {
 
 /** The session a claim/release command acts for; a usage error outside every session. */
 export async function requireCurrentSession(store: Store, env: NodeJS.ProcessEnv, cwd: string): Promise<SessionRecord> {
-  const session = await findCurrentSession(store, env, cwd);
+  const session = await findCurrentSession(store, { cwtSession: env.CWT_SESSION, claudeSession: env.CLAUDE_CODE_SESSION_ID, cwd });
   if (!session) throw new UsageError(MESSAGES.noCurrentSession(cwd), { hint: MESSAGES.noCurrentSessionHint });
   return session;
 }

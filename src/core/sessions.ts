@@ -73,20 +73,34 @@ export async function resolveSession(
   return found;
 }
 
+/** A session that has not ended, by id. */
+export async function getOpenSession(store: Store, id: string): Promise<SessionRecord | undefined> {
+  const session = await store.getSession(id);
+  return session && session.state !== 'ended' ? session : undefined;
+}
+
+/** What tells which session a caller belongs to. */
+export interface SessionClues {
+  /** A cwt session id ($CWT_SESSION, exported to the agents cwt launches). */
+  cwtSession?: string;
+  /** A Claude Code session id, linked to its cwt session by the SessionStart hook. */
+  claudeSession?: string;
+  cwd?: string;
+}
+
 /**
- * The session a command run from inside one belongs to: $CWT_SESSION, else the Claude Code session id in
- * the environment (an adopted tab's Bash tool), else the cwt worktree holding `cwd`.
+ * The session a caller inside one belongs to (a hook, or a command an agent runs): the cwt session named,
+ * else the one the Claude Code session id was linked to, else the cwt worktree holding `cwd`.
  */
-export async function findCurrentSession(store: Store, env: NodeJS.ProcessEnv, cwd: string): Promise<SessionRecord | undefined> {
-  const open = (session: SessionRecord | undefined) => (session && session.state !== 'ended' ? session : undefined);
-  if (env.CWT_SESSION) {
-    const session = open(await store.getSession(env.CWT_SESSION));
+export async function findCurrentSession(store: Store, clues: SessionClues): Promise<SessionRecord | undefined> {
+  if (clues.cwtSession) {
+    const session = await getOpenSession(store, clues.cwtSession);
     if (session) return session;
   }
-  if (env.CLAUDE_CODE_SESSION_ID) {
-    const id = await store.getSessionOfClaude(env.CLAUDE_CODE_SESSION_ID);
-    const session = id === undefined ? undefined : open(await store.getSession(id));
+  if (clues.claudeSession) {
+    const id = await store.getSessionOfClaude(clues.claudeSession);
+    const session = id === undefined ? undefined : await getOpenSession(store, id);
     if (session) return session;
   }
-  return findSessionByPath(await store.listSessions(), cwd);
+  return clues.cwd === undefined ? undefined : findSessionByPath(await store.listSessions(), clues.cwd);
 }

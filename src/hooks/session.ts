@@ -7,7 +7,7 @@ import { EnvironmentError } from '../core/errors.js';
 import { getCanonicalMemoryDir } from '../core/harness.js';
 import { getCallerPid, getHostId } from '../core/liveness.js';
 import { resolveClaudeHome } from '../core/paths.js';
-import { findSessionByPath, newSessionId } from '../core/sessions.js';
+import { findCurrentSession, getOpenSession, newSessionId } from '../core/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import type { HookInput } from './input.js';
 
@@ -19,11 +19,6 @@ export interface ResolveHookSessionOptions {
   sessionId?: string;
   /** Register an unknown Claude tab as an adopted session (not on SessionEnd). */
   adopt: boolean;
-}
-
-async function getOpenSession(store: Store, id: string): Promise<SessionRecord | undefined> {
-  const session = await store.getSession(id);
-  return session && session.state !== 'ended' ? session : undefined;
 }
 
 async function adoptSession(input: HookInput & { session_id: string; cwd: string }, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
@@ -80,18 +75,7 @@ async function adoptSession(input: HookInput & { session_id: string; cwd: string
 export async function resolveHookSession(input: HookInput, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
   const { store, env } = options;
   if (options.sessionId !== undefined) return getOpenSession(store, options.sessionId);
-  if (env.CWT_SESSION) {
-    const session = await getOpenSession(store, env.CWT_SESSION);
-    if (session) return session;
-  }
-  if (input.session_id !== undefined) {
-    const linked = await store.getSessionOfClaude(input.session_id);
-    const session = linked === undefined ? undefined : await getOpenSession(store, linked);
-    if (session) return session;
-  }
-  if (input.cwd === undefined) return undefined;
-  const here = findSessionByPath(await store.listSessions({}), input.cwd);
-  if (here) return here;
-  if (!options.adopt || input.session_id === undefined) return undefined;
+  const found = await findCurrentSession(store, { cwtSession: env.CWT_SESSION, claudeSession: input.session_id, cwd: input.cwd });
+  if (found || !options.adopt || input.session_id === undefined || input.cwd === undefined) return found;
   return adoptSession(input as HookInput & { session_id: string; cwd: string }, options);
 }
