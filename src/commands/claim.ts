@@ -11,7 +11,7 @@ import { createLivenessProbe } from '../core/liveness.js';
 import { toRealPath } from '../core/paths.js';
 import { findCurrentSession, getSessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
-import type { ClaimRequest, SessionRecord, Store } from '../core/store/store.js';
+import type { ClaimRecord, ClaimRequest, SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -41,6 +41,10 @@ export function toClaimRequests(session: SessionRecord, paths: readonly string[]
   });
 }
 
+function createClaimBusyError(relPath: string, claim: ClaimRecord, holder: SessionRecord | undefined): LockBusyError {
+  return new LockBusyError(MESSAGES.claimBusy(relPath, holder ? MESSAGES.hookWho(holder) : claim.session), { hint: MESSAGES.claimBusyHint(relPath) });
+}
+
 export async function claimFiles(options: ClaimOptions): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -59,7 +63,7 @@ export async function claimFiles(options: ClaimOptions): Promise<number> {
         const [existing] = await store.listClaims({ checkout: request.checkout, relPath: request.relPath });
         const holder = existing ? await store.getSession(existing.session) : undefined;
         const rival = getRivalClaim({ existing, holder, deniedAt: null }, session.id, policy);
-        if (rival) throw new LockBusyError(MESSAGES.claimBusy(request.relPath, holder ? MESSAGES.hookWho(holder) : rival.session), { hint: MESSAGES.claimBusyHint(request.relPath) });
+        if (rival) throw createClaimBusyError(request.relPath, rival, holder);
       }
     }
     const claimed: string[] = [];
@@ -67,12 +71,8 @@ export async function claimFiles(options: ClaimOptions): Promise<number> {
       const outcome = await store.claimPath(request, (state) =>
         options.force && getRivalClaim(state, session.id, policy) ? { allow: true, takeover: true } : decideClaim(state, session.id, policy),
       );
-      if (!outcome.verdict.allow) {
-        const holder = outcome.state.holder;
-        throw new LockBusyError(MESSAGES.claimBusy(request.relPath, holder ? MESSAGES.hookWho(holder) : String(outcome.state.existing?.session)), {
-          hint: MESSAGES.claimBusyHint(request.relPath),
-        });
-      }
+      // Taken by another session between the look and now.
+      if (!outcome.verdict.allow) throw createClaimBusyError(request.relPath, outcome.state.existing!, outcome.state.holder);
       claimed.push(request.absPath);
     }
     if (options.json) printJson(output, { session: session.id, claimed });

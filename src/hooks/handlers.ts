@@ -58,6 +58,8 @@ interface Call {
   session: SessionRecord;
   config: Config;
   isLive: (session: SessionRecord) => boolean;
+  /** The claim rules for this call: mode and TTL from the config, liveness from `isLive`. */
+  policy: ClaimPolicy;
 }
 
 function cap(text: string): string {
@@ -135,7 +137,7 @@ async function findSiblingRisks(call: Call, relPath: string): Promise<string[]> 
   const { store, session, now } = call;
   const lines: string[] = [];
   const seen = new Set<string>();
-  const policy = claimPolicy(call);
+  const { policy } = call;
   const siblings = (await store.listSessions({ repo: session.repo })).filter((other) => other.worktree !== session.worktree && call.isLive(other));
   const byId = new Map(siblings.map((other) => [other.id, other]));
   for (const claim of await store.listClaims({ repo: session.repo, relPath })) {
@@ -156,10 +158,6 @@ async function findSiblingRisks(call: Call, relPath: string): Promise<string[]> 
   return lines;
 }
 
-function claimPolicy(call: Call): ClaimPolicy {
-  return { mode: call.config.claimMode, claimTtlMs: call.config.claimTtlMs, now: call.now, isLive: call.isLive };
-}
-
 async function preEdit(call: Call): Promise<HookOutput | null> {
   const { store, session, now, input } = call;
   const absolute = getEditedPath(input, session);
@@ -173,7 +171,7 @@ async function preEdit(call: Call): Promise<HookOutput | null> {
   }
   const relPath = getCheckoutRelativePath(path, session.worktree);
   if (relPath === undefined) return null;
-  const policy = claimPolicy(call);
+  const { policy } = call;
   const outcome = await store.claimPath(
     { checkout: session.worktree, relPath, repo: session.repo, absPath: path, session: session.id, claudeId: input.session_id ?? null, now },
     (state) => decideClaim(state, session.id, policy),
@@ -238,15 +236,14 @@ async function sessionStart(call: Call): Promise<HookOutput | null> {
 
 async function sessionEnd(call: Call): Promise<HookOutput | null> {
   const { store, session, input, now } = call;
-  if (input.session_id !== undefined) {
-    await store.releaseClaims(session.id, { claudeId: input.session_id });
-    await store.endClaudeSession(input.session_id, now);
-  }
+  // An adopted tab's session ends with it, so all its claims go; a cwt session keeps those of its other Claude sessions.
+  if (session.kind === 'adopted') await store.releaseClaims(session.id);
+  else if (input.session_id !== undefined) await store.releaseClaims(session.id, { claudeId: input.session_id });
+  if (input.session_id !== undefined) await store.endClaudeSession(input.session_id, now);
   for (const lock of await store.listLocks()) {
     if (lock.session === session.id && lock.name.startsWith('file:')) await store.releaseLockOfSession(lock.name, session.id);
   }
   if (session.kind === 'adopted') {
-    await store.releaseClaims(session.id);
     await store.updateSession(session.id, { state: 'ended', endedAt: now }, { kind: 'session.end', session: session.id, repo: session.repo, data: { reason: input.reason ?? null } });
   }
   return null;
@@ -273,6 +270,8 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
   if (event !== 'session-end') await store.updateSession(session.id, { heartbeatAt: now });
   const config = await loadConfigLazily({ repoRoot: session.mainWorktree, env });
   const probe = { ...createLivenessProbe(config.sessionTtlMs, env), now };
-  const call: Call = { input, store, env, now, session, config, isLive: (other) => getSessionState(other, probe) === 'live' };
+  const isLive = (other: SessionRecord) => getSessionState(other, probe) === 'live';
+  const policy: ClaimPolicy = { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now, isLive };
+  const call: Call = { input, store, env, now, session, config, isLive, policy };
   return HANDLERS[event](call);
 }

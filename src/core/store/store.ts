@@ -123,15 +123,8 @@ export interface ClaimRecord {
   at: number;
 }
 
-export interface ClaimRequest {
-  checkout: string;
-  relPath: string;
-  repo: string;
-  absPath: string;
-  session: string;
-  claudeId: string | null;
-  now: number;
-}
+/** A claim to record, stamped `now`. */
+export type ClaimRequest = Omit<ClaimRecord, 'at'> & { now: number };
 
 /** What the deciding transaction sees about one path in one checkout. */
 export interface ClaimState {
