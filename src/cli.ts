@@ -387,7 +387,7 @@ Examples:
     },
   },
   hook: {
-    usage: 'cwt hook <session-start|pre-tool-use|post-tool-use|session-end>',
+    usage: 'cwt hook <session-start|pre-tool-use|post-tool-use|session-end|worktree-create|worktree-remove>',
     summary: "Claude Code's hook handler (stdin JSON -> decision JSON); run by Claude Code, not by you",
     help: `What cwt install and cwt new register with Claude Code. Reads the hook input JSON on stdin and prints a
 decision JSON (or nothing). It never fails a tool call by accident: malformed input or any internal error
@@ -398,15 +398,24 @@ means no decision, exit 0, and a line in hook-errors.log in cwt's state director
                   stale or concurrent write to a shared harness file; Bash: refuse shell writes into one
   post-tool-use   remember what was read of harness files, release write leases
   session-end     release this Claude session's claims and leases
+  worktree-create claude -w <name>: create the worktree as cwt new <name> --no-launch does (or resume the
+                  session already on that branch) and print its path; a failure fails claude -w
+  worktree-remove the session leaves its worktree choosing "remove": end the session (memory merged
+                  first), remove the worktree only if nothing would be lost, else keep it (exit 1)
 
 Example (what Claude Code does):
-  echo '{"session_id":"…","cwd":"…","tool_name":"Write","tool_input":{"file_path":"…"}}' | cwt hook pre-tool-use`,
+  echo '{"session_id":"…","cwd":"…","tool_name":"Write","tool_input":{"file_path":"…"}}' | cwt hook pre-tool-use
+  echo '{"session_id":"…","cwd":"/src/app","name":"feat-y"}' | cwt hook worktree-create`,
     options: {},
     positionals: { min: 1, max: 1 },
     run: async ({ positionals }) => {
       const { isHookEvent } = await import('./hooks/input.js');
       const event = positionals[0];
       if (!isHookEvent(event)) throw new UsageError(MESSAGES.unknownHookEvent(event!), { hint: MESSAGES.unknownHookEventHint });
+      if (event === 'worktree-create' || event === 'worktree-remove') {
+        const { runWorktreeHook } = await import('./hooks/worktree.js');
+        return runWorktreeHook(event);
+      }
       const { runCommandHook } = await import('./hooks/command.js');
       const out = await runCommandHook(event);
       if (out !== '') process.stdout.write(`${out}\n`);

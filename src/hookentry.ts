@@ -4,13 +4,17 @@
  * skips the argument table, the command modules and the schema library. bin/cwt.js calls runHook and
  * falls through to the full CLI when it returns false (help, usage errors, unknown events).
  */
+import { isWorktreeHookEvent } from './core/harness.js';
 import { runCommandHook } from './hooks/command.js';
 import { isHookEvent } from './hooks/input.js';
 
-/** Answers `cwt hook <event>`; false when the arguments are not exactly one known event. */
+/**
+ * Answers `cwt hook <event>`; false when the arguments are not exactly one known event, and for the worktree
+ * events: creating and removing a worktree needs the full CLI (git, the pipeline), loaded only then.
+ */
 export async function runHook(args: readonly string[]): Promise<boolean> {
   const [event, ...extra] = args;
-  if (!isHookEvent(event) || extra.length > 0) return false;
+  if (!isHookEvent(event) || extra.length > 0 || isWorktreeHookEvent(event)) return false;
   const out = await runCommandHook(event);
   if (out !== '') process.stdout.write(`${out}\n`);
   return true;

@@ -58,6 +58,7 @@ export async function attachSession(options: AttachOptions): Promise<number> {
       settingsPath,
       agentArgs: options.agentArgs ?? [],
       appendSystemPrompt: readNotes(stateDir),
+      notesPath: getSessionNotesPath(stateDir),
     });
     await store.appendEvent({ kind: 'session.attach', session: session.id, repo: session.repo, data: { forced: options.force === true } });
     return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: config.sessionTtlMs, settingsPath });

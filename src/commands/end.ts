@@ -15,7 +15,10 @@ import {
   removeWorktree,
   resolveRepo,
   unlockWorktree,
+  type CommitSummary,
+  type StatusEntry,
 } from '../core/git.js';
+import { removeLeaseEnvFile } from '../core/leases.js';
 import { repoLockName, withLock } from '../core/locks.js';
 import { resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
@@ -54,32 +57,45 @@ interface EndContext {
   branchDeleted: boolean;
 }
 
+/** What removing a session's worktree (`worktree`) or its branch (`branch`) would lose. */
+export interface WorkAtRisk {
+  /** Uncommitted changes in the worktree. */
+  changes: StatusEntry[];
+  /** Commits of the branch that no other branch, remote-tracking branch or upstream holds. */
+  commits: CommitSummary[];
+}
+
+export async function findWorkAtRisk(session: SessionRecord, scope: { worktree: boolean; branch: boolean }): Promise<WorkAtRisk> {
+  const changes = scope.worktree && existsSync(session.worktree) ? await getWorktreeChanges(session.worktree) : [];
+  const commits =
+    scope.branch && (await hasLocalBranch(session.branch, session.mainWorktree)) ? await getUnmergedCommits(session.branch, session.mainWorktree) : [];
+  return { changes, commits };
+}
+
 /** Refuses, before anything changes, when removing the worktree or the branch would lose work. */
 async function assertNothingLost(ctx: EndContext): Promise<void> {
   const { session } = ctx;
-  if (ctx.remove && ctx.worktreeExists) {
-    const changes = await getWorktreeChanges(session.worktree);
-    if (changes.length > 0) {
-      throw new ConflictError(MESSAGES.refuseRemoveDirty(session.worktree, changes.map((c) => `${c.code} ${c.path}`)), {
-        hint: MESSAGES.refuseRemoveHint(session.id),
-      });
-    }
+  const risk = await findWorkAtRisk(session, { worktree: ctx.remove, branch: ctx.remove || ctx.deleteBranch });
+  if (risk.changes.length > 0) {
+    throw new ConflictError(MESSAGES.refuseRemoveDirty(session.worktree, risk.changes.map((c) => `${c.code} ${c.path}`)), {
+      hint: MESSAGES.refuseRemoveHint(session.id),
+    });
   }
-  if ((ctx.remove || ctx.deleteBranch) && (await hasLocalBranch(session.branch, session.mainWorktree))) {
-    const commits = await getUnmergedCommits(session.branch, session.mainWorktree);
-    if (commits.length > 0) {
-      throw new ConflictError(MESSAGES.refuseUnmerged(session.branch, commits), { hint: MESSAGES.refuseRemoveHint(session.id) });
-    }
+  if (risk.commits.length > 0) {
+    throw new ConflictError(MESSAGES.refuseUnmerged(session.branch, risk.commits), { hint: MESSAGES.refuseRemoveHint(session.id) });
   }
 }
 
 const STEPS: PipelineStep<EndContext>[] = [
   {
     id: 'release',
-    title: 'Release the session’s locks and claims',
+    title: 'Release the session’s locks, claims and leases',
     run: async (ctx) => {
       await ctx.store.releaseSessionLocks(ctx.session.id);
       await ctx.store.releaseClaims(ctx.session.id);
+      await ctx.store.releaseLeases(ctx.session.id, 'session end');
+      // Its values are no longer this session's: a kept worktree must not go on advertising them.
+      if (ctx.worktreeExists) removeLeaseEnvFile(ctx.session.worktree, ctx.session.id);
     },
   },
   {

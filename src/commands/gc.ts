@@ -1,6 +1,7 @@
 /**
  * `cwt gc [--dry-run]`: marks sessions whose supervisor died and whose heartbeat expired as stale and
- * releases what they hold; drops session rows whose worktree is gone; releases stale locks. Never deletes a
+ * releases what they hold (locks, claims, leases); drops session rows whose worktree is gone; releases stale
+ * locks and leases nobody holds any more. Never deletes a
  * worktree or a memory namespace. Reports each action.
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import { getSessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
+import type { SessionRecord } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -21,7 +23,7 @@ export interface GcOptions {
 }
 
 export interface GcAction {
-  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims';
+  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases';
   session?: string;
   lock?: string;
   message: string;
@@ -42,6 +44,7 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
         if (dryRun) continue;
         await store.releaseSessionLocks(session.id);
         await store.releaseClaims(session.id);
+        await store.releaseLeases(session.id, 'gc: worktree gone');
         await store.deleteSession(session.id, { kind: 'session.drop', session: session.id, repo: session.repo, data: { worktree: session.worktree, memoryDir: session.memoryDir } });
         if (session.kind === 'cwt' && existsSync(session.mainWorktree)) {
           // The directory is gone; lift cwt's lock so git forgets the worktree and frees its branch.
@@ -62,10 +65,22 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
       }
       const claims = await store.listClaims({ session: session.id });
       if (claims.length > 0) actions.push({ action: 'release-claims', session: session.id, message: MESSAGES.gcReleasedClaims(session, claims.length) });
+      const leases = await store.listLeases({ session: session.id });
+      if (leases.length > 0) actions.push({ action: 'release-leases', session: session.id, message: MESSAGES.gcReleasedLeases(session, leases) });
       if (!dryRun) {
         await store.releaseSessionLocks(session.id);
         await store.releaseClaims(session.id);
+        await store.releaseLeases(session.id, 'gc: session stale');
       }
+    }
+    // Leases whose session ended or whose record is gone (a crash between steps): nobody holds them.
+    const open = new Set((await store.listSessions()).map((session) => session.id));
+    const handled = new Set(actions.map((action) => action.session));
+    const orphans = (await store.listLeases()).filter((lease) => !open.has(lease.session) && !handled.has(lease.session));
+    for (const id of new Set(orphans.map((lease) => lease.session))) {
+      const session = (await store.getSession(id)) ?? ({ id, branch: '(record gone)' } as SessionRecord);
+      actions.push({ action: 'release-leases', session: id, message: MESSAGES.gcReleasedLeases(session, orphans.filter((lease) => lease.session === id)) });
+      if (!dryRun) await store.releaseLeases(id, 'gc: session not open');
     }
     for (const lock of await store.listLocks()) {
       if (actions.some((a) => a.lock === lock.name) || !isLockStale(lock, { ...probe, ttlMs: lock.ttlMs })) continue;

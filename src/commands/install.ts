@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { ConflictError, UsageError } from '../core/errors.js';
 import { ensureExcluded } from '../core/exclude.js';
 import { resolveRepo } from '../core/git.js';
-import { addCwtHooks, isJsonObject, removeCwtHooks } from '../core/harness.js';
+import { addCwtHooks, isJsonObject, LOCAL_SETTINGS, removeCwtHooks } from '../core/harness.js';
 import { resolveClaudeHome } from '../core/paths.js';
 import { resolveSharedFile, sha256, writeSharedFile } from '../core/sharedfile.js';
 import { openStore } from '../core/store/open.js';
@@ -25,7 +25,6 @@ export interface InstallOptions {
   output?: Output;
 }
 
-export const LOCAL_SETTINGS = join('.claude', 'settings.local.json');
 /** Compare-and-swap attempts before giving up on a file someone keeps rewriting. */
 const MAX_ATTEMPTS = 5;
 

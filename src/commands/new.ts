@@ -3,9 +3,9 @@
  * memory, CLAUDE.local.md, then the agent, supervised. Built as a pipeline whose every step rolls back.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildAgentArgs, findExecutable } from '../core/agent.js';
+import { buildAgentArgs, findExecutable, getAgentProfile, planInstructions, type FileStatus } from '../core/agent.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../core/atomic.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { formatAge } from '../core/duration.js';
@@ -26,7 +26,19 @@ import {
   resolveRepo,
   type RepoInfo,
 } from '../core/git.js';
-import { CLAUDE_LOCAL_MD, getCanonicalMemoryDir, getNamespaceRoot, readTemplate, renderTemplate, writeSessionSettings } from '../core/harness.js';
+import {
+  AGENT_NOTES_TEMPLATE,
+  buildWorktreeLocalSettings,
+  CLAUDE_LOCAL_MD,
+  getCanonicalMemoryDir,
+  getNamespaceRoot,
+  isJsonObject,
+  LOCAL_SETTINGS,
+  readTemplate,
+  renderTemplate,
+  writeSessionSettings,
+} from '../core/harness.js';
+import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNotes, toLeaseEnv } from '../core/leases.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
 import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
@@ -34,7 +46,7 @@ import { getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeH
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
 import { pickFreeName, toBranchSlug } from '../core/slug.js';
 import { openStore } from '../core/store/open.js';
-import type { SessionRecord, Store } from '../core/store/store.js';
+import type { LeaseRecord, SessionRecord, Store } from '../core/store/store.js';
 import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/worktreeinclude.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
@@ -53,6 +65,29 @@ export interface NewOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   output?: Output;
+}
+
+/** What createSession needs: `cwt new` without the launch, plus what a `claude -w` worktree adds. */
+export interface CreateSessionOptions extends Omit<NewOptions, 'agentArgs'> {
+  /** No progress on stderr (JSON output, hooks). */
+  quiet?: boolean;
+  /**
+   * The session is a `claude -w` worktree (WorktreeCreate): this Claude Code process is its live agent, and the
+   * worktree gets a `.claude/settings.local.json` carrying the memory namespace and cwt's hooks.
+   */
+  claudeWorktree?: { agentPid: number };
+}
+
+/** A session made by createSession, with what launching its agent needs. */
+export interface CreatedSession {
+  session: SessionRecord;
+  config: Config;
+  settingsPath: string;
+  /** Session notes for Claude Code's system prompt, when CLAUDE.local.md is tracked. */
+  appendSystemPrompt: string | undefined;
+  /** The notes in the state dir, when the agent is pointed at them by a flag (aider --read). */
+  notesPath: string | undefined;
+  leases: LeaseRecord[];
 }
 
 /** How long `cwt new` waits for another `cwt new`/`end` on the same repository to finish its git work. */
@@ -79,6 +114,9 @@ interface NewContext {
   settingsPath: string;
   /** Set when CLAUDE.local.md is tracked and cannot carry the notes. */
   appendSystemPrompt: string | undefined;
+  notesPath: string | undefined;
+  claudeWorktree: CreateSessionOptions['claudeWorktree'];
+  leases: LeaseRecord[];
   store: Store;
   env: NodeJS.ProcessEnv;
   output: Output;
@@ -99,7 +137,7 @@ export function resolveDefaultWorktreePath(
   return join(parent, pickFreeName(toBranchSlug(branch), (name) => exists(join(parent, name))));
 }
 
-async function preflight(options: NewOptions, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {
+async function preflight(options: CreateSessionOptions, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {
   const cwd = options.cwd ?? process.cwd();
   const repo = await resolveRepo(cwd, env);
   const branch = options.branch;
@@ -160,6 +198,9 @@ async function preflight(options: NewOptions, store: Store, env: NodeJS.ProcessE
     canonicalMemoryDir: getCanonicalMemoryDir(claudeHome, repo.mainWorktree),
     settingsPath: getSessionSettingsPath(stateDir),
     appendSystemPrompt: undefined,
+    notesPath: undefined,
+    claudeWorktree: options.claudeWorktree,
+    leases: [],
     env,
     launch,
     worktreeStarted: false,
@@ -180,6 +221,92 @@ function runSetupCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, s
     child.on('error', (error) => reject(signal.aborted ? signal.reason : error));
     child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new ConflictError(MESSAGES.setupFailed(command, code), { hint: MESSAGES.setupFailedHint }))));
   });
+}
+
+/** The session notes: CLAUDE.local.md's template for Claude Code, an agent-neutral one for other agents. */
+async function renderSessionNotes(ctx: NewContext): Promise<string> {
+  const now = Date.now();
+  const probe = createLivenessProbe(ctx.config.sessionTtlMs, ctx.env);
+  const siblings = (await ctx.store.listSessions({ repo: ctx.repo.commonDir })).filter((s) => s.id !== ctx.id && getSessionState(s, probe) === 'live');
+  const template = getAgentProfile(ctx.config.agent).claudeWiring ? CLAUDE_LOCAL_MD : AGENT_NOTES_TEMPLATE;
+  return renderTemplate(readTemplate(template), {
+    sessionId: ctx.id,
+    branch: ctx.branch,
+    worktree: ctx.worktree,
+    mainWorktree: ctx.repo.mainWorktree,
+    memoryDir: ctx.memoryDir!,
+    canonicalMemoryDir: ctx.canonicalMemoryDir,
+    siblings: describeSiblings(siblings, now),
+    leases: renderLeaseNotes(ctx.leases),
+  });
+}
+
+async function getFileStatus(worktree: string, file: string): Promise<FileStatus> {
+  if (await isTracked(file, worktree)) return 'tracked';
+  return existsSync(join(worktree, file)) ? 'untracked' : 'absent';
+}
+
+/** Puts the notes where the agent reads instructions; a tracked file is never modified. */
+async function writeSessionNotes(ctx: NewContext, text: string): Promise<void> {
+  const profile = getAgentProfile(ctx.config.agent);
+  const files = [profile.instructionsFile, profile.overrideFile].filter((file): file is string => file !== undefined);
+  const statuses = new Map<string, FileStatus>();
+  for (const file of files) statuses.set(file, await getFileStatus(ctx.worktree, file));
+  const plan = planInstructions(profile, (file) => statuses.get(file) ?? 'absent');
+  const notesPath = getSessionNotesPath(ctx.stateDir);
+  switch (plan.kind) {
+    case 'file': {
+      ensureExcluded(ctx.repo.commonDir, `/${plan.file}`);
+      const prefix = plan.prepend === undefined ? '' : `${readFileSync(join(ctx.worktree, plan.prepend), 'utf8').trimEnd()}\n\n`;
+      if (plan.prepend !== undefined) ctx.output.stderr(MESSAGES.instructionsOverride(plan.prepend, plan.file));
+      writeFileAtomic(join(ctx.worktree, plan.file), prefix + text);
+      return;
+    }
+    case 'system-prompt':
+      // Never modify a tracked file: the notes travel in the system prompt instead.
+      ctx.output.stderr(MESSAGES.trackedLocalMd(join(ctx.worktree, CLAUDE_LOCAL_MD)));
+      ctx.appendSystemPrompt = text;
+      break;
+    case 'read-flag':
+      ctx.notesPath = notesPath;
+      break;
+    case 'none':
+      ctx.output.stderr(MESSAGES.instructionsBlocked(ctx.config.agent, plan.blockedBy, notesPath));
+      break;
+  }
+  writeFileAtomic(notesPath, text, { mode: PRIVATE_FILE_MODE });
+}
+
+/** `claude -w`: the worktree's own `.claude/settings.local.json`, which Claude Code reads for that session. */
+async function writeWorktreeLocalSettings(ctx: NewContext): Promise<void> {
+  const path = join(ctx.worktree, LOCAL_SETTINGS);
+  if ((await getFileStatus(ctx.worktree, LOCAL_SETTINGS)) === 'tracked') {
+    ctx.output.stderr(MESSAGES.worktreeSettingsTracked(path));
+    return;
+  }
+  let existing: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      if (isJsonObject(parsed)) existing = parsed;
+    } catch {
+      // A broken copy from .worktreeinclude: replaced by cwt's own.
+    }
+  }
+  ensureExcluded(ctx.repo.commonDir, `/${LOCAL_SETTINGS}`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, `${JSON.stringify(buildWorktreeLocalSettings(existing, ctx.memoryDir!), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+/** The leases as a dotenv file in the worktree, excluded from git (never over a tracked file). */
+async function writeLeaseEnvFile(ctx: NewContext): Promise<void> {
+  const path = join(ctx.worktree, LEASE_ENV_FILE);
+  if ((await getFileStatus(ctx.worktree, LEASE_ENV_FILE)) === 'tracked') {
+    ctx.output.stderr(MESSAGES.leaseEnvTracked(path));
+    return;
+  }
+  ensureExcluded(ctx.repo.commonDir, `/${LEASE_ENV_FILE}`);
+  writeFileAtomic(path, renderLeaseEnvFile(ctx.leases, ctx.id));
 }
 
 const STEPS: PipelineStep<NewContext>[] = [
@@ -265,7 +392,8 @@ const STEPS: PipelineStep<NewContext>[] = [
         createdBranch: ctx.createBranchFrom !== undefined,
         baseCommit: (await resolveCommit('HEAD', ctx.worktree))!,
         agent: ctx.config.agent,
-        pid: null,
+        // A `claude -w` session has no supervisor: it is live while that Claude Code process runs.
+        pid: ctx.claudeWorktree?.agentPid ?? null,
         host: getHostId(ctx.env),
         startedAt: now,
         heartbeatAt: now,
@@ -290,6 +418,22 @@ const STEPS: PipelineStep<NewContext>[] = [
     },
   },
   {
+    id: 'leases',
+    title: 'Lease the configured resources',
+    enabled: (ctx) => Object.keys(ctx.config.leases).length > 0,
+    run: async (ctx) => {
+      const probe = createLivenessProbe(ctx.config.sessionTtlMs, ctx.env);
+      ctx.leases = await acquireSessionLeases(ctx.store, ctx.session!, {
+        specs: ctx.config.leases,
+        isLive: (holder) => getSessionState(holder, probe) === 'live',
+        onSkip: (name, value) => ctx.output.stderr(MESSAGES.leasePortBusy(name, value)),
+      });
+    },
+    rollback: async (ctx) => {
+      if (ctx.session) await ctx.store.releaseLeases(ctx.id, 'rollback');
+    },
+  },
+  {
     id: 'include',
     title: `Copy files listed in ${WORKTREE_INCLUDE_FILE}`,
     enabled: (ctx) => existsSync(join(ctx.repo.mainWorktree, WORKTREE_INCLUDE_FILE)),
@@ -299,32 +443,13 @@ const STEPS: PipelineStep<NewContext>[] = [
   },
   {
     id: 'instructions',
-    title: `Write ${CLAUDE_LOCAL_MD} and the session settings`,
+    title: 'Write the session notes and settings',
     run: async (ctx) => {
-      const now = Date.now();
-      const probe = createLivenessProbe(ctx.config.sessionTtlMs, ctx.env);
-      const siblings = (await ctx.store.listSessions({ repo: ctx.repo.commonDir })).filter(
-        (s) => s.id !== ctx.id && getSessionState(s, probe) === 'live',
-      );
-      const text = renderTemplate(readTemplate(CLAUDE_LOCAL_MD), {
-        sessionId: ctx.id,
-        branch: ctx.branch,
-        worktree: ctx.worktree,
-        mainWorktree: ctx.repo.mainWorktree,
-        memoryDir: ctx.memoryDir!,
-        canonicalMemoryDir: ctx.canonicalMemoryDir,
-        siblings: describeSiblings(siblings, now),
-      });
-      ensureExcluded(ctx.repo.commonDir, `/${CLAUDE_LOCAL_MD}`);
-      if (await isTracked(CLAUDE_LOCAL_MD, ctx.worktree)) {
-        // Never modify a tracked file: the notes travel in the system prompt instead.
-        ctx.output.stderr(MESSAGES.trackedLocalMd(join(ctx.worktree, CLAUDE_LOCAL_MD)));
-        ctx.appendSystemPrompt = text;
-        writeFileAtomic(getSessionNotesPath(ctx.stateDir), text, { mode: PRIVATE_FILE_MODE });
-      } else {
-        writeFileAtomic(join(ctx.worktree, CLAUDE_LOCAL_MD), text);
-      }
-      writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
+      const text = await renderSessionNotes(ctx);
+      await writeSessionNotes(ctx, text);
+      if (getAgentProfile(ctx.config.agent).claudeWiring) writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
+      if (ctx.claudeWorktree) await writeWorktreeLocalSettings(ctx);
+      if (ctx.leases.length > 0) await writeLeaseEnvFile(ctx);
     },
   },
   {
@@ -342,11 +467,35 @@ const STEPS: PipelineStep<NewContext>[] = [
     enabled: (ctx) => ctx.config.setup.length > 0,
     run: async (ctx, signal) => {
       for (const command of ctx.config.setup) {
-        await runSetupCommand(command, ctx.worktree, { ...ctx.env, CWT_SESSION: ctx.id, CWT_WORKTREE: ctx.worktree }, signal);
+        await runSetupCommand(command, ctx.worktree, { ...ctx.env, ...toLeaseEnv(ctx.leases), CWT_SESSION: ctx.id, CWT_WORKTREE: ctx.worktree }, signal);
       }
     },
   },
 ];
+
+/**
+ * Creates a session — preflight checks, then the pipeline (repository lock, worktree, memory namespace,
+ * registry row, leases, .worktreeinclude, notes and settings, setup commands) — without launching anything.
+ * `cwt new` and the WorktreeCreate hook (`claude -w`) both come through here.
+ */
+export async function createSession(options: CreateSessionOptions, store: Store): Promise<CreatedSession> {
+  const env = options.env ?? process.env;
+  const output = options.output ?? createProcessOutput();
+  const ctx: NewContext = { ...(await preflight(options, store, env)), store, output };
+  await runPipeline(STEPS, ctx, {
+    renderer: chooseRenderer({ quiet: options.quiet === true, env, isTTY: Boolean(process.stderr.isTTY) }),
+    output,
+    env,
+  });
+  return {
+    session: ctx.session!,
+    config: ctx.config,
+    settingsPath: ctx.settingsPath,
+    appendSystemPrompt: ctx.appendSystemPrompt,
+    notesPath: ctx.notesPath,
+    leases: ctx.leases,
+  };
+}
 
 /** Runs `cwt new`; resolves to the process exit code. */
 export async function newSession(options: NewOptions): Promise<number> {
@@ -354,27 +503,24 @@ export async function newSession(options: NewOptions): Promise<number> {
   const output = options.output ?? createProcessOutput();
   const store = await openStore(env);
   try {
-    const ctx: NewContext = { ...(await preflight(options, store, env)), store, output };
-    await runPipeline(STEPS, ctx, {
-      renderer: chooseRenderer({ quiet: options.json === true, env, isTTY: Boolean(process.stderr.isTTY) }),
-      output,
-      env,
-    });
-    const session = ctx.session!;
-    if (!ctx.launch) {
-      if (options.json) printJson(output, session);
+    const created = await createSession({ ...options, env, output, quiet: options.json === true }, store);
+    const { session } = created;
+    const view = { ...session, leases: toLeaseEnv(created.leases) };
+    if (options.launch === false) {
+      if (options.json) printJson(output, view);
       else output.stdout(session.worktree);
       return 0;
     }
-    if (options.json) printJson(output, session);
+    if (options.json) printJson(output, view);
     else output.stderr(MESSAGES.created(session));
     const agentArgs = buildAgentArgs({
       agent: session.agent,
-      settingsPath: ctx.settingsPath,
+      settingsPath: created.settingsPath,
       agentArgs: options.agentArgs ?? [],
-      appendSystemPrompt: ctx.appendSystemPrompt,
+      appendSystemPrompt: created.appendSystemPrompt,
+      notesPath: created.notesPath,
     });
-    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: ctx.config.sessionTtlMs, settingsPath: ctx.settingsPath });
+    return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: created.config.sessionTtlMs, settingsPath: created.settingsPath });
   } finally {
     await store.close();
   }

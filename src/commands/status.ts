@@ -6,7 +6,8 @@ import { getWorktreeChanges, resolveRepo } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { getSessionState, type SessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
-import type { SessionRecord } from '../core/store/store.js';
+import { toLeaseEnv } from '../core/leases.js';
+import type { LeaseRecord, SessionRecord } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
@@ -44,6 +45,8 @@ export interface SessionView {
    */
   memory: MemoryState;
   memoryMergedAt: string | null;
+  /** Values leased to the session, by variable (`{"PORT": "3001"}`); empty when none. */
+  leases: Record<string, string>;
 }
 
 export type MemoryState = 'merged' | 'unmerged' | 'conflict' | 'shared';
@@ -55,7 +58,7 @@ export function getMemoryState(session: SessionRecord): MemoryState {
   return (session.memoryMergedAt ?? null) === null ? 'unmerged' : 'merged';
 }
 
-export function toSessionView(session: SessionRecord, state: SessionState): SessionView {
+export function toSessionView(session: SessionRecord, state: SessionState, leases: readonly LeaseRecord[] = []): SessionView {
   return {
     id: session.id,
     branch: session.branch,
@@ -74,6 +77,7 @@ export function toSessionView(session: SessionRecord, state: SessionState): Sess
     memoryDir: session.memoryDir,
     memory: getMemoryState(session),
     memoryMergedAt: session.memoryMergedAt == null ? null : new Date(session.memoryMergedAt).toISOString(),
+    leases: toLeaseEnv(leases),
   };
 }
 
@@ -98,7 +102,10 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
   try {
     const sessions = await store.listSessions({ repo: repo?.commonDir, includeEnded: options.all === true });
     const probe = createLivenessProbe(config.sessionTtlMs, env);
-    const views = sessions.map((session) => toSessionView(session, getSessionState(session, probe)));
+    const leases = await store.listLeases(repo ? { repo: repo.commonDir } : {});
+    const views = sessions.map((session) =>
+      toSessionView(session, getSessionState(session, probe), leases.filter((lease) => lease.session === session.id)),
+    );
     if (options.json) {
       printJson(output, views);
       return 0;
@@ -122,9 +129,12 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
       output.stdout(MESSAGES.noSessions);
       return 0;
     }
+    // The LEASES column only when some session holds any, so the usual table stays narrow.
+    const showLeases = views.some((view) => Object.keys(view.leases).length > 0);
+    const describeLeases = (view: SessionView) => Object.entries(view.leases).map(([name, value]) => `${name}=${value}`).join(' ');
     output.stdout(
       renderTable(
-        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', 'WORKTREE'],
+        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', ...(showLeases ? ['LEASES'] : []), 'WORKTREE'],
         sessions.map((session, index) => [
           session.id,
           session.branch,
@@ -133,6 +143,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
           formatAge(probe.now - session.startedAt),
           formatAgo(probe.now - session.heartbeatAt),
           views[index]!.memory,
+          ...(showLeases ? [describeLeases(views[index]!)] : []),
           session.worktree,
         ]),
       ),

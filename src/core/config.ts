@@ -11,6 +11,7 @@ import { CLAIM_MODES } from './claims.js';
 import { applyConfigOverrides, createDefaultConfig, getConfigFilePaths, type Config, type LoadConfigOptions } from './configbase.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
+import { findUnknownPlaceholders, LEASE_NAME_PATTERN, LEASE_PLACEHOLDERS, type LeaseSpec } from './leases.js';
 import { MESSAGES } from '../ui/messages.js';
 
 const durationText = z.string().check(
@@ -23,6 +24,23 @@ const durationText = z.string().check(
     }
   }, 'a duration such as 30s, 2m or 1h'),
 );
+
+const portNumber = z.int().check(z.gte(1), z.lte(65535));
+const LeaseSpecSchema = z.union([
+  z.strictObject({
+    kind: z.optional(z.literal('port')),
+    range: z.tuple([portNumber, portNumber]).check(z.refine(([low, high]) => low <= high, 'a range [low, high] with low <= high')),
+  }),
+  z.strictObject({
+    kind: z.optional(z.literal('name')),
+    pattern: z
+      .string()
+      .check(
+        z.minLength(1),
+        z.refine((pattern) => findUnknownPlaceholders(pattern).length === 0, `a pattern using only ${LEASE_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`),
+      ),
+  }),
+]);
 
 const ConfigFileSchema = z.strictObject({
   /** Where new worktrees go, relative to the main checkout; `{repo}` is its directory name. */
@@ -41,6 +59,8 @@ const ConfigFileSchema = z.strictObject({
   protectedPaths: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** Memory files merged as ordered line unions (never conflicting): names, or paths relative to the memory dir. */
   memoryIndexFiles: z.optional(z.array(z.string().check(z.minLength(1)))),
+  /** Values leased to each session, by environment variable: `{"kind":"port","range":[3000,3999]}` or `{"pattern":"{repo}-{slug}"}`. */
+  leases: z.optional(z.record(z.string().check(z.regex(LEASE_NAME_PATTERN)), LeaseSpecSchema)),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -52,7 +72,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return `should be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
     case 'too_small':
-      return 'must not be empty';
+      return issue.origin === 'number' ? `must be at least ${String(issue.minimum)}` : 'must not be empty';
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'invalid_key':
+      return 'is not an environment variable name (A-Z, 0-9 and _, not starting with a digit)';
+    case 'invalid_union':
+      return 'should be {"kind": "port", "range": [low, high]} or {"pattern": "…"} (see the leases section of the README)';
     default:
       return issue.message && issue.message !== 'Invalid input' ? `should be ${issue.message}` : 'is invalid';
   }
@@ -91,6 +117,14 @@ function apply(config: Config, file: ConfigFile | undefined, source: string): vo
   if (file.claimTtl !== undefined) config.claimTtlMs = parseDuration(file.claimTtl);
   if (file.protectedPaths !== undefined) config.protectedPaths = file.protectedPaths;
   if (file.memoryIndexFiles !== undefined) config.memoryIndexFiles = file.memoryIndexFiles;
+  // A later file replaces an earlier file's lease of the same name and keeps its others.
+  if (file.leases !== undefined) config.leases = { ...config.leases, ...toLeaseSpecs(file.leases) };
+}
+
+function toLeaseSpecs(leases: NonNullable<ConfigFile['leases']>): Record<string, LeaseSpec> {
+  return Object.fromEntries(
+    Object.entries(leases).map(([name, spec]): [string, LeaseSpec] => [name, 'range' in spec ? { kind: 'port', range: spec.range } : { kind: 'name', pattern: spec.pattern }]),
+  );
 }
 
 /** Reads the user and repository files and applies the environment and flags over the defaults. */

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CLAIM_TTL_MS, parseClaimMode, type ClaimMode } from './claims.js';
 import { parseDuration } from './duration.js';
+import type { LeaseSpec } from './leases.js';
 import { resolveUserConfigPath } from './paths.js';
 
 export const REPO_CONFIG_FILE = '.cwt.json';
@@ -21,6 +22,8 @@ export interface Config {
   protectedPaths: string[] | undefined;
   /** Memory files merged as ordered line unions (MEMORY.md by default). */
   memoryIndexFiles: string[];
+  /** Values each session leases for its agent (ports, names), by environment variable name. */
+  leases: Record<string, LeaseSpec>;
   /** Which files contributed, for `cwt doctor` and error messages. */
   sources: string[];
 }
@@ -34,6 +37,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
   claimTtlMs: DEFAULT_CLAIM_TTL_MS,
   protectedPaths: undefined,
   memoryIndexFiles: ['MEMORY.md'],
+  leases: {},
 };
 
 export interface LoadConfigOptions {
@@ -44,7 +48,7 @@ export interface LoadConfigOptions {
 }
 
 export function createDefaultConfig(): Config {
-  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], sources: [] };
+  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], leases: {}, sources: [] };
 }
 
 /** The config files that apply, lowest precedence first: the user file (unless CWT_NO_USER_CONFIG=1), the repository file. */

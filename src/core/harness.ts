@@ -9,6 +9,10 @@ import { PRIVATE_FILE_MODE, writeFileAtomic } from './atomic.js';
 import { InternalError } from './errors.js';
 
 export const CLAUDE_LOCAL_MD = 'CLAUDE.local.md';
+/** The session notes for agents other than Claude Code (see agent.ts). */
+export const AGENT_NOTES_TEMPLATE = 'AGENT-NOTES.md';
+/** Claude Code's personal settings file of a checkout (never committed). */
+export const LOCAL_SETTINGS = join('.claude', 'settings.local.json');
 
 /**
  * Claude Code's project key: the path with every non-alphanumeric character replaced by `-`
@@ -39,8 +43,19 @@ export const HOOK_EVENT_NAMES = {
   'pre-tool-use': 'PreToolUse',
   'post-tool-use': 'PostToolUse',
   'session-end': 'SessionEnd',
+  'worktree-create': 'WorktreeCreate',
+  'worktree-remove': 'WorktreeRemove',
 } as const;
 export type HookEvent = keyof typeof HOOK_EVENT_NAMES;
+
+/** The events of a running session (what `--settings` wires); the worktree events come from `cwt install`. */
+export const SESSION_HOOK_EVENTS: readonly HookEvent[] = ['session-start', 'pre-tool-use', 'post-tool-use', 'session-end'];
+/** `claude -w`: Claude Code asks these to create and remove its worktree (not on the per-tool-call path). */
+export const WORKTREE_HOOK_EVENTS: readonly HookEvent[] = ['worktree-create', 'worktree-remove'];
+
+export function isWorktreeHookEvent(event: HookEvent): boolean {
+  return WORKTREE_HOOK_EVENTS.includes(event);
+}
 
 /** Which tools each tool event is registered for (Claude Code matchers: exact alternatives). */
 const HOOK_MATCHERS: Partial<Record<HookEvent, string>> = {
@@ -53,6 +68,8 @@ export const HOOK_TOKEN_VARIABLE = 'CWT_HOOK_TOKEN';
 /** The pid of the supervisor serving them: only its own child agent is served over http. */
 export const HOOK_SUPERVISOR_VARIABLE = 'CWT_HOOK_SUPERVISOR';
 const COMMAND_HOOK_TIMEOUT_S = 10;
+/** Creating a worktree runs the configured setup commands (an `npm ci`, say); removing one merges memory. */
+const WORKTREE_HOOK_TIMEOUT_S: Partial<Record<HookEvent, number>> = { 'worktree-create': 600, 'worktree-remove': 120 };
 const HTTP_HOOK_TIMEOUT_S = 5;
 
 function resolvePackageRoot(): string {
@@ -76,7 +93,7 @@ export function getHookCommand(event: HookEvent, nodePath = process.execPath, bi
 
 /** True when a command hook is one of cwt's (any install location), for idempotent install and uninstall. */
 export function isCwtHookCommand(command: unknown): boolean {
-  return typeof command === 'string' && /cwt(\.js)?'? hook (session-start|pre-tool-use|post-tool-use|session-end)$/.test(command);
+  return typeof command === 'string' && /cwt(\.js)?'? hook (session-start|pre-tool-use|post-tool-use|session-end|worktree-create|worktree-remove)$/.test(command);
 }
 
 type HookHandler = Record<string, unknown>;
@@ -87,9 +104,10 @@ export type HookSettings = Partial<Record<(typeof HOOK_EVENT_NAMES)[HookEvent], 
  * cwt's hooks as a settings `hooks` object. With `httpUrl` (the supervisor's server) the tool events go over
  * http with the session's bearer token from the environment; session start and end stay command hooks.
  */
-export function buildHookSettings(options: { httpUrl?: string } = {}): HookSettings {
+export function buildHookSettings(options: { httpUrl?: string; events?: readonly HookEvent[] } = {}): HookSettings {
   const hooks: HookSettings = {};
-  for (const [event, name] of Object.entries(HOOK_EVENT_NAMES) as [HookEvent, (typeof HOOK_EVENT_NAMES)[HookEvent]][]) {
+  for (const event of options.events ?? SESSION_HOOK_EVENTS) {
+    const name = HOOK_EVENT_NAMES[event];
     const matcher = HOOK_MATCHERS[event];
     const handler: HookHandler =
       options.httpUrl !== undefined && matcher !== undefined
@@ -100,7 +118,7 @@ export function buildHookSettings(options: { httpUrl?: string } = {}): HookSetti
             headers: { Authorization: `Bearer $${HOOK_TOKEN_VARIABLE}` },
             allowedEnvVars: [HOOK_TOKEN_VARIABLE],
           }
-        : { type: 'command', command: getHookCommand(event), timeout: COMMAND_HOOK_TIMEOUT_S };
+        : { type: 'command', command: getHookCommand(event), timeout: WORKTREE_HOOK_TIMEOUT_S[event] ?? COMMAND_HOOK_TIMEOUT_S };
     hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: [handler] }];
   }
   return hooks;
@@ -109,6 +127,15 @@ export function buildHookSettings(options: { httpUrl?: string } = {}): HookSetti
 /** The settings passed to the agent with `--settings`: highest precedence below managed policy. */
 export function buildSessionSettings(options: { memoryDir: string; httpUrl?: string }): Record<string, unknown> {
   return { autoMemoryDirectory: options.memoryDir, hooks: buildHookSettings({ httpUrl: options.httpUrl }) };
+}
+
+/**
+ * The `.claude/settings.local.json` of a `claude -w` worktree: Claude Code 2.1.197 reads it for the session it
+ * starts there (checked end to end), so it carries the memory namespace and cwt's hooks, WorktreeRemove
+ * included. Keys and hooks of an existing file (copied by .worktreeinclude) are kept. Pure.
+ */
+export function buildWorktreeLocalSettings(existing: Record<string, unknown>, memoryDir: string): Record<string, unknown> {
+  return addCwtHooks({ ...existing, autoMemoryDirectory: memoryDir }, [...SESSION_HOOK_EVENTS, 'worktree-remove']);
 }
 
 /** Writes a session's `--settings` file (private: it names the session's paths). */
@@ -143,11 +170,14 @@ export function removeCwtHooks(settings: Record<string, unknown>): Record<string
   return Object.keys(hooks).length > 0 ? { ...rest, hooks } : rest;
 }
 
-/** Settings with cwt's command hooks merged in, every other key and hook kept as it was. Idempotent. Pure. */
-export function addCwtHooks(settings: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Settings with cwt's command hooks merged in (by default every event, the worktree ones included), every
+ * other key and hook kept as it was. Idempotent. Pure.
+ */
+export function addCwtHooks(settings: Record<string, unknown>, events: readonly HookEvent[] = Object.keys(HOOK_EVENT_NAMES) as HookEvent[]): Record<string, unknown> {
   const base = removeCwtHooks(settings);
   const hooks: Record<string, unknown> = isJsonObject(base.hooks) ? { ...base.hooks } : {};
-  for (const [event, groups] of Object.entries(buildHookSettings())) {
+  for (const [event, groups] of Object.entries(buildHookSettings({ events }))) {
     const existing = hooks[event];
     hooks[event] = [...(Array.isArray(existing) ? existing : []), ...groups!];
   }

@@ -18,9 +18,9 @@ export interface SuperviseResult {
   signal: string | null;
 }
 
-/** Builds the environment the agent sees: the caller's plus the session's identity. */
-export function buildAgentEnv(session: SessionRecord, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...base, CWT_SESSION: session.id, CWT_WORKTREE: session.worktree, CWT_BRANCH: session.branch };
+/** Builds the environment the agent sees: the caller's, the session's leased values, the session's identity. */
+export function buildAgentEnv(session: SessionRecord, base: NodeJS.ProcessEnv, leases: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return { ...base, ...leases, CWT_SESSION: session.id, CWT_WORKTREE: session.worktree, CWT_BRANCH: session.branch };
 }
 
 export async function superviseAgent(store: Store, session: SessionRecord, options: SuperviseOptions): Promise<SuperviseResult> {

@@ -21,7 +21,7 @@ const MAX_INPUT_BYTES = 8 * 1024 * 1024;
  * a few ms per hook). A terminal gives nothing. Claude Code closes the pipe after writing; a writer that
  * never does is cut short by the hook's own timeout in Claude Code.
  */
-function readStdin(): string {
+export function readStdin(): string {
   if (isatty(0)) return '';
   const chunks: Buffer[] = [];
   const buffer = Buffer.allocUnsafe(64 * 1024);

@@ -259,6 +259,9 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
   },
   'post-tool-use': postTool,
   'session-end': sessionEnd,
+  // Answered by hooks/worktree.ts through the full CLI (they create and remove worktrees), never here.
+  'worktree-create': () => Promise.resolve(null),
+  'worktree-remove': () => Promise.resolve(null),
 };
 
 /** Runs one hook event; null means no decision and nothing to say. */

@@ -20,9 +20,13 @@ export interface HookInput {
   tool_input?: Record<string, unknown>;
   source?: string;
   reason?: string;
+  /** WorktreeCreate: the name given to `claude -w <name>`. */
+  name?: string;
+  /** WorktreeRemove: the worktree to remove. */
+  worktree_path?: string;
 }
 
-const STRING_FIELDS = ['session_id', 'cwd', 'hook_event_name', 'tool_name', 'source', 'reason'] as const;
+const STRING_FIELDS = ['session_id', 'cwd', 'hook_event_name', 'tool_name', 'source', 'reason', 'name', 'worktree_path'] as const;
 
 /** Parses stdin text (or an http body); undefined when it is not a JSON object. */
 export function parseHookInput(text: string): HookInput | undefined {

@@ -10,6 +10,7 @@ import type { Store } from '../core/store/store.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
 import { isHookEvent, parseHookInput } from './input.js';
+import { isWorktreeHookEvent } from '../core/harness.js';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -59,7 +60,7 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
   const server = createServer((request, response) => {
     void (async () => {
       const event = /^\/hooks\/([a-z-]+)$/.exec(request.url ?? '')?.[1];
-      if (request.method !== 'POST' || !isHookEvent(event)) return reply(response, 404, '{}');
+      if (request.method !== 'POST' || !isHookEvent(event) || isWorktreeHookEvent(event)) return reply(response, 404, '{}');
       if (!isAuthorized(request, expected)) return reply(response, 401, '{}');
       const input = parseHookInput((await readBody(request)) ?? '');
       // Fail open: whatever goes wrong, Claude Code gets an empty answer (no decision) and the tool runs.

@@ -5,6 +5,7 @@
 import { constants } from 'node:os';
 import { isClaudeAgent } from '../core/agent.js';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness.js';
+import { toLeaseEnv } from '../core/leases.js';
 import { buildAgentEnv, superviseAgent } from '../core/supervisor.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from './messages.js';
@@ -24,7 +25,7 @@ export interface LaunchOptions {
  * with the settings file pointing there and the bearer token in the agent's environment.
  */
 async function startHookFastPath(store: Store, session: SessionRecord, options: LaunchOptions): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void> }> {
-  const env = buildAgentEnv(session, options.env);
+  const env = buildAgentEnv(session, options.env, toLeaseEnv(await store.listLeases({ session: session.id })));
   const { settingsPath } = options;
   if (settingsPath === undefined || !isClaudeAgent(session.agent)) return { env, stop: async () => {} };
   const { startHookServer } = await import('../hooks/server.js');

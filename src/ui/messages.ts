@@ -2,7 +2,7 @@
  * Every user-facing sentence cwt prints, including recovery recipes. Tests assert against these, so a
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
-import type { LockRecord, SessionRecord } from '../core/store/store.js';
+import type { LeaseRecord, LockRecord, SessionRecord } from '../core/store/store.js';
 
 function since(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
@@ -27,7 +27,7 @@ export const MESSAGES = {
   unknownCommand: (name: string) => `unknown command '${name}'`,
   unknownCommandHint: 'run cwt --help to see the commands',
   unknownHookEvent: (name: string) => `unknown hook event '${name}'`,
-  unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, session-end (cwt install writes these for you)',
+  unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, session-end, worktree-create, worktree-remove (cwt install writes these for you)',
   badArguments: (command: string, detail: string) => `cwt ${command}: ${detail}`,
   badArgumentsHint: (command: string) => `run cwt ${command} --help for usage`,
   invalidBranch: (name: string) =>
@@ -87,6 +87,29 @@ export const MESSAGES = {
   setupFailed: (command: string, code: number | null) => `setup command failed (exit ${code}): ${command}`,
   setupFailedHint: 'fix the command in your cwt config (setup) or run it by hand; the new session was rolled back',
   trackedLocalMd: (path: string) => `${path} is tracked by git; cwt leaves it unchanged and passes the session notes another way`,
+  instructionsOverride: (tracked: string, override: string) =>
+    `${tracked} is already in the worktree; cwt leaves it unchanged and writes ${override} (its text, then the session notes), which the agent reads instead`,
+  instructionsBlocked: (agent: string, file: string, notesPath: string) =>
+    `${file} is already in the worktree and ${agent} has no alternative instructions file cwt knows; the session notes are only at ${notesPath}`,
+  worktreeSettingsTracked: (path: string) =>
+    `${path} is tracked by git; cwt leaves it unchanged, so this claude -w session uses the repository's shared memory and cwt's hooks only where installed`,
+  leaseEnvTracked: (path: string) => `${path} is tracked by git; cwt leaves it unchanged (the leased values are still in the agent's environment)`,
+
+  // leases
+  leasePortBusy: (name: string, port: string) => `${name}: port ${port} is in use by another process; trying the next one`,
+  leasesExhausted: (name: string, what: string, busy: number) =>
+    `no value left for ${name}: every one of ${what} is held by a live session${busy > 0 ? ` or in use by another process (${busy} busy)` : ''}`,
+  leasesExhaustedHint: 'end sessions you no longer need (cwt status; cwt end <id>), run cwt gc, or widen the range in your cwt config (leases)',
+
+  // claude -w (WorktreeCreate / WorktreeRemove hooks)
+  worktreeHookNoName: 'the WorktreeCreate input names no worktree (expected {"name": "…", "cwd": "…"} on stdin)',
+  worktreeHookNoPath: 'the WorktreeRemove input names no worktree (expected {"worktree_path": "…"} on stdin)',
+  worktreeHookHint: 'this command is run by Claude Code for `claude -w <name>`; register it with: cwt install',
+  worktreeResumed: (session: SessionRecord) => `resuming session ${session.id} (${session.branch}) in ${session.worktree}`,
+  worktreeKeptWithWork: (path: string, reasons: readonly string[], id: string) =>
+    `kept ${path}: removing it would lose work:\n${reasons.map((r) => `  ${r}`).join('\n')}\nthe session ${id} is ended; commit (and push or merge) the work, then: cwt end ${id} --remove`,
+  worktreeNotCwt: (path: string) => `${path} is not a cwt session's worktree; removed it the way Claude Code would (git worktree remove)`,
+  worktreeNotCwtDirty: (path: string) => `kept ${path}: it is not a cwt session's worktree and has uncommitted changes`,
 
   // locks
   lockBusy: (lock: LockRecord, now: number) =>
@@ -158,6 +181,8 @@ export const MESSAGES = {
   gcReleasedLock: (lock: LockRecord) => `released lock '${lock.name}' held by ${lock.holder}`,
   gcDroppedSession: (session: SessionRecord) => `dropped session ${session.id} (${session.branch}): its worktree ${session.worktree} is gone`,
   gcReleasedClaims: (session: SessionRecord, count: number) => `released ${count} file claim(s) of session ${session.id} (${session.branch})`,
+  gcReleasedLeases: (session: SessionRecord, leases: readonly LeaseRecord[]) =>
+    `released lease(s) of session ${session.id} (${session.branch}): ${leases.map((l) => `${l.name}=${l.value}`).join(', ')}`,
   gcNothing: 'nothing to collect',
   gcDryRun: '(dry run: nothing was changed)',
 

@@ -111,4 +111,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session, path)
   ) STRICT;
   `,
+  // 4: resource leases (issue 8): a value (a port, a compose project name…) a session holds for its agent. One
+  // holder per (resource, value): ports share the resource 'port' whatever variable they are exported as, since
+  // a port is machine-wide; a name lease's resource is its variable. A session holds one value per variable.
+  `
+  CREATE TABLE leases (
+    resource TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('port', 'name')),
+    value    TEXT NOT NULL,
+    session  TEXT NOT NULL,
+    repo     TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (resource, value),
+    UNIQUE (session, name)
+  ) STRICT;
+  `,
 ];

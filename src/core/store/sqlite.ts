@@ -22,6 +22,12 @@ import type {
   EventFilter,
   EventInput,
   EventRecord,
+  LeaseDecider,
+  LeaseFilter,
+  LeaseHolding,
+  LeaseOutcome,
+  LeaseRecord,
+  LeaseRequest,
   LockRecord,
   LockRequest,
   SessionFilter,
@@ -115,6 +121,18 @@ function toLock(row: Row): LockRecord {
     heartbeatAt: row.heartbeat_at as number,
     ttlMs: row.ttl_ms as number,
     note: row.note as string | null,
+  };
+}
+
+function toLease(row: Row): LeaseRecord {
+  return {
+    resource: row.resource as string,
+    name: row.name as string,
+    kind: row.kind as LeaseRecord['kind'],
+    value: row.value as string,
+    session: row.session as string,
+    repo: row.repo as string,
+    at: row.at as number,
   };
 }
 
@@ -457,6 +475,85 @@ export class SqliteStore implements Store {
         }
         if (released.length > 0) {
           this.appendEventSync({ kind: 'claim.release', session, data: { paths: released.map((claim) => claim.absPath) } });
+        }
+        return released;
+      })
+      .immediate();
+  }
+
+  async acquireLease(request: LeaseRequest, decide: LeaseDecider): Promise<LeaseOutcome> {
+    return this.db
+      .transaction((): LeaseOutcome => {
+        const rows = this.db.prepare('SELECT * FROM leases WHERE resource = ? ORDER BY value').all(request.resource) as Row[];
+        const getSession = this.db.prepare('SELECT * FROM sessions WHERE id = ?');
+        const holdings: LeaseHolding[] = rows.map((row) => {
+          const holderRow = getSession.get(row.session) as Row | undefined;
+          return { lease: toLease(row), holder: holderRow ? toSession(holderRow) : undefined };
+        });
+        const choice = decide(holdings);
+        if (!choice) return { acquired: false };
+        const { now } = request;
+        if (choice.reclaim) {
+          this.db.prepare('DELETE FROM leases WHERE resource = ? AND value = ?').run(choice.reclaim.resource, choice.reclaim.value);
+          this.appendEventSync({ kind: 'lease.reclaim', session: request.session, repo: request.repo, data: { previous: choice.reclaim } }, now);
+        }
+        // One value per variable per session: a re-acquisition replaces the session's earlier value.
+        this.db.prepare('DELETE FROM leases WHERE session = ? AND name = ? AND NOT (resource = ? AND value = ?)').run(request.session, request.name, request.resource, choice.value);
+        const lease: LeaseRecord = {
+          resource: request.resource,
+          name: request.name,
+          kind: request.kind,
+          value: choice.value,
+          session: request.session,
+          repo: request.repo,
+          at: now,
+        };
+        this.db
+          .prepare(
+            `INSERT INTO leases (resource, name, kind, value, session, repo, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (resource, value) DO UPDATE SET name = excluded.name, kind = excluded.kind, session = excluded.session,
+               repo = excluded.repo, at = excluded.at`,
+          )
+          .run(lease.resource, lease.name, lease.kind, lease.value, lease.session, lease.repo, lease.at);
+        this.appendEventSync({ kind: 'lease.acquire', session: request.session, repo: request.repo, data: { name: lease.name, kind: lease.kind, value: lease.value } }, now);
+        return { acquired: true, lease, reclaimed: choice.reclaim ?? null };
+      })
+      .immediate();
+  }
+
+  async listLeases(filter: LeaseFilter = {}): Promise<LeaseRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const key of ['session', 'repo'] as const) {
+      if (filter[key] === undefined) continue;
+      where.push(`${key} = ?`);
+      params.push(filter[key]);
+    }
+    const sql = `SELECT * FROM leases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY session, name`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toLease);
+  }
+
+  async releaseLease(resource: string, value: string, session: string, reason: string): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('DELETE FROM leases WHERE resource = ? AND value = ? AND session = ? RETURNING *').get(resource, value, session) as Row | undefined;
+        if (row) this.appendEventSync({ kind: 'lease.release', session, repo: row.repo as string, data: { leases: [{ name: row.name, value }], reason } });
+        return row !== undefined;
+      })
+      .immediate();
+  }
+
+  async releaseLeases(session: string, reason: string): Promise<LeaseRecord[]> {
+    return this.db
+      .transaction(() => {
+        const released = (this.db.prepare('DELETE FROM leases WHERE session = ? RETURNING *').all(session) as Row[]).map(toLease);
+        if (released.length > 0) {
+          this.appendEventSync({
+            kind: 'lease.release',
+            session,
+            repo: released[0]!.repo,
+            data: { leases: released.map((lease) => ({ name: lease.name, value: lease.value })), reason },
+          });
         }
         return released;
       })

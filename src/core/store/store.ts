@@ -161,6 +161,44 @@ export interface ReadRecord {
   at: number;
 }
 
+export type LeaseKind = 'port' | 'name';
+
+/** A value a session holds for its agent (see leases.ts): a port, a compose project name, a database name. */
+export interface LeaseRecord {
+  /** What the value is unique within: 'port' for every port (ports are machine-wide), else the variable name. */
+  resource: string;
+  /** The environment variable the value is exported as. */
+  name: string;
+  kind: LeaseKind;
+  value: string;
+  session: string;
+  /** The repository's git common dir. */
+  repo: string;
+  at: number;
+}
+
+/** A lease to take for `session`, stamped `now`; the value is chosen by the decider. */
+export type LeaseRequest = Omit<LeaseRecord, 'value' | 'at'> & { now: number };
+
+/** One current holder of a value of the requested resource, with its session while that exists. */
+export interface LeaseHolding {
+  lease: LeaseRecord;
+  holder: SessionRecord | undefined;
+}
+
+/**
+ * Picks, inside the acquiring transaction, the value to take: a free one, or one whose holder it judges dead
+ * (returned as `reclaim`, which the store then deletes). Synchronous, like ClaimDecider. undefined: none left.
+ */
+export type LeaseDecider = (holdings: readonly LeaseHolding[]) => { value: string; reclaim?: LeaseRecord } | undefined;
+
+export type LeaseOutcome = { acquired: true; lease: LeaseRecord; reclaimed: LeaseRecord | null } | { acquired: false };
+
+export interface LeaseFilter {
+  session?: string;
+  repo?: string;
+}
+
 export interface Store {
   /** Where the store lives, for messages (a file path, or a redacted URL). */
   readonly location: string;
@@ -205,6 +243,18 @@ export interface Store {
    * absolute paths. Returns what was released.
    */
   releaseClaims(session: string, options?: { claudeId?: string; absPaths?: readonly string[] }): Promise<ClaimRecord[]>;
+
+  /**
+   * Takes one lease for the request's session and variable: the decider sees every holding of the resource and
+   * picks the value. A value the session already held for the same variable is given up in the same
+   * transaction (one value per variable).
+   */
+  acquireLease(request: LeaseRequest, decide: LeaseDecider): Promise<LeaseOutcome>;
+  listLeases(filter?: LeaseFilter): Promise<LeaseRecord[]>;
+  /** Releases one lease if `session` holds it (a port found busy after it was leased). */
+  releaseLease(resource: string, value: string, session: string, reason: string): Promise<boolean>;
+  /** Releases every lease of a session; returns what was released. */
+  releaseLeases(session: string, reason: string): Promise<LeaseRecord[]>;
 
   recordRead(read: ReadRecord): Promise<void>;
   getRead(session: string, path: string): Promise<ReadRecord | undefined>;
