@@ -1,6 +1,7 @@
 /**
  * A stand-in agent: a small executable script named like the real one, put first on PATH. It records its
- * arguments, working directory and CWT_* environment to a JSON file, then exits with a chosen code or sleeps.
+ * arguments, working directory and CWT_* environment (plus the variables FAKE_AGENT_RECORD_ENV lists) to a
+ * JSON file, then exits with a chosen code or sleeps.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -30,7 +31,7 @@ export function installFakeAgent(root: string, env: NodeJS.ProcessEnv, name = 'c
   const script = `#!${process.execPath}
 const fs = require('node:fs');
 const record = { argv: process.argv.slice(2), cwd: process.cwd(), pid: process.pid,
-  env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CWT_'))) };
+  env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CWT_') || (process.env.FAKE_AGENT_RECORD_ENV || '').split(',').includes(k))) };
 const settingsAt = record.argv.indexOf('--settings');
 if (settingsAt !== -1) record.settings = fs.readFileSync(record.argv[settingsAt + 1], 'utf8');
 fs.appendFileSync(${JSON.stringify(recordPath)}, JSON.stringify(record) + '\\n');
