@@ -97,6 +97,9 @@ describe('cwt install', () => {
     expect(installed.hooks.PreToolUse![0]).toEqual(theirs.hooks.PreToolUse[0]);
     expect(installed.hooks.PreToolUse![1]!.hooks[0]!.command).toMatch(/cwt\.js hook pre-tool-use$/);
     for (const event of ['SessionStart', 'PostToolUse', 'SessionEnd']) expect(installed.hooks[event]).toHaveLength(1);
+    // claude -w creates and removes its worktree through cwt.
+    expect(installed.hooks.WorktreeCreate![0]!.hooks[0]!.command).toMatch(/cwt\.js hook worktree-create$/);
+    expect(installed.hooks.WorktreeRemove![0]!.hooks[0]!.command).toMatch(/cwt\.js hook worktree-remove$/);
     // Kept out of git, like CLAUDE.local.md.
     expect(readFileSync(join(s.repo, '.git', 'info', 'exclude'), 'utf8')).toContain('/.claude/settings.local.json');
 

@@ -1,21 +1,23 @@
 /**
  * SIGINT (or SIGTERM) at every step of the `cwt new` pipeline rolls back everything already made: no
- * worktree, no branch, no session row, no namespace, no state dir, and the repository lock is free again.
+ * worktree, no branch, no session row, no namespace, no state dir, no lease, and the repository lock is free again.
  * CWT_FAILPOINT=after:<step> holds the pipeline right after a step so the signal lands exactly there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScenario, emptyFootprint, type Scenario } from '../helpers/scenario.js';
 import { startCwt, waitForStderr } from '../helpers/cli.js';
 import { git, writeFile } from '../helpers/git.js';
+import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 let s: Scenario;
+const CONFIG = { setup: ['true'], leases: { PORT: { kind: 'port', range: [47100, 47199] }, DB_NAME: { pattern: 'app_{slug_}' } } };
 beforeAll(() => {
   s = createScenario();
   // Enable the optional steps so every step of the pipeline runs.
   writeFile(s.repo, '.gitignore', '.env\n');
   writeFile(s.repo, '.worktreeinclude', '.env\n');
-  writeFile(s.repo, '.cwt.json', JSON.stringify({ setup: ['true'] }));
+  writeFile(s.repo, '.cwt.json', JSON.stringify(CONFIG));
   git(s.repo, ['add', '-A']);
   git(s.repo, ['commit', '-q', '-m', 'config']);
   writeFile(s.repo, '.env', 'X=1\n');
@@ -24,7 +26,7 @@ beforeAll(() => {
 });
 afterAll(() => s.cleanup());
 
-const STEPS = ['lock', 'worktree', 'memory', 'register', 'include', 'instructions', 'unlock', 'setup'];
+const STEPS = ['lock', 'worktree', 'memory', 'register', 'leases', 'include', 'instructions', 'unlock', 'setup'];
 
 describe('interrupting cwt new', () => {
   it.each(STEPS.map((step) => [step, step === 'memory' ? 'SIGTERM' : 'SIGINT'] as const))(
@@ -40,6 +42,9 @@ describe('interrupting cwt new', () => {
       expect(stderr).toContain(MESSAGES.rolledBack);
       expect(code).toBe(130);
       expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+      const store = new SqliteStore(s.cwtHome);
+      expect(await store.listLeases()).toEqual([]);
+      await store.close();
     },
   );
 
@@ -57,7 +62,7 @@ describe('interrupting cwt new', () => {
       expect(result.stderr).toContain(MESSAGES.setupFailed('exit 9', 9));
       expect(await s.footprint()).toEqual(before);
     } finally {
-      writeFile(s.repo, '.cwt.json', JSON.stringify({ setup: ['true'] }));
+      writeFile(s.repo, '.cwt.json', JSON.stringify(CONFIG));
     }
   });
 });
