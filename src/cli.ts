@@ -40,15 +40,21 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'start a session in a worktree of its own, with its own memory, and launch the agent',
     help: `Creates a worktree for <branch> (a new branch from --from, default HEAD, or an existing one) beside the
 repository (../<repo>.worktrees/<branch>), registers the session, gives it its own Claude Code memory
-directory seeded from the repository's memory, writes CLAUDE.local.md, and launches the agent with that
-memory wired in. cwt stays as the supervisor until the agent exits. Ctrl-C before the agent starts undoes
-everything.
+directory seeded from the repository's memory, leases the resources the config declares (leases: a port, a
+compose project name…; exported to the agent and written to .cwt.env in the worktree), writes
+CLAUDE.local.md, and launches the agent with that memory wired in. cwt stays as the supervisor until the agent
+exits. Ctrl-C before the agent starts undoes everything.
+
+--agent runs another agent: codex (notes in AGENTS.md, or AGENTS.override.md when AGENTS.md is tracked),
+gemini (GEMINI.md), aider (--read <notes>), or any command (AGENTS.md). Worktree, locks, leases, status and the
+git checks work for all; the memory directory and the hooks are wired for claude only.
 
 Examples:
   cwt new feat/login                       # new branch from HEAD, launch claude
   cwt new fix/123 --from origin/main       # start from another ref
   cwt new feat/x --no-launch               # create everything, print the worktree path
-  cwt new feat/x -- -p "run the tests"     # arguments after -- go to the agent`,
+  cwt new feat/x -- -p "run the tests"     # arguments after -- go to the agent
+  cwt new feat/y --agent codex             # Codex in its own worktree, with the session's leases`,
     options: {
       from: { type: 'string' },
       path: { type: 'string' },
@@ -92,7 +98,7 @@ Examples:
     usage: 'cwt status [--all] [--json] [--markdown]',
     summary: 'list the sessions of this repository (alias: ls)',
     help: `Lists this repository's sessions (every repository's outside one): id, branch, state (live, stale,
-ended), agent, age, last heartbeat, worktree. A session is live while its supervisor runs on this machine or
+ended), agent, age, last heartbeat, memory, leased values (when any), worktree. A session is live while its supervisor runs on this machine or
 its heartbeat is younger than the session TTL (default 2m).
 
 Examples:
@@ -204,9 +210,10 @@ Examples:
   },
   gc: {
     usage: 'cwt gc [--dry-run] [--json]',
-    summary: 'mark dead sessions stale, release their locks, forget vanished worktrees',
+    summary: 'mark dead sessions stale, release their locks and leases, forget vanished worktrees',
     help: `Finds sessions whose supervisor died and whose heartbeat expired, marks them stale and releases their
-locks; drops the records of sessions whose worktree directory is gone; releases stale locks. It never deletes
+locks, claims and leases (ports, names); drops the records of sessions whose worktree directory is gone;
+releases stale locks and leases no open session holds. It never deletes
 a worktree or a memory namespace. --dry-run reports without changing anything.
 
 Examples:
@@ -371,7 +378,8 @@ Examples:
     help: `Merges cwt's Claude Code hooks into .claude/settings.local.json of this repository's main checkout (kept
 out of git through .git/info/exclude), or with --global into the Claude home's settings.json, so that plain
 claude tabs are adopted as sessions: they see their siblings, and are stopped before overwriting a file
-another session is editing or a shared harness file changed since they read it. Other keys and other hooks
+another session is editing or a shared harness file changed since they read it; and so that claude -w <name>
+creates its worktree through cwt (WorktreeCreate/WorktreeRemove hooks). Other keys and other hooks
 are kept, a second run changes nothing, and the file is written with a locked compare-and-swap.
 --uninstall removes cwt's hooks and nothing else. Sessions started with cwt new get the hooks without this.
 

@@ -212,8 +212,8 @@ export const MESSAGES = {
   installRaced: (path: string) => `${path} kept changing while cwt tried to update it`,
   installScope: (global: boolean) =>
     global
-      ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions'
-      : 'Claude Code sessions started in this repository now report to cwt; sessions started with cwt new get the hooks either way',
+      ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions; claude -w <name> creates its worktree through cwt'
+      : 'Claude Code sessions started in this repository now report to cwt, and claude -w <name> creates its worktree through cwt; sessions started with cwt new get the hooks either way',
 
   // hooks: what the model reads (deny reasons and context), so each says what to do next
   hookWho: (session: SessionRecord) =>
