@@ -24,6 +24,8 @@
  *      canonical changed (in different lines), plus both appending to MEMORY.md: the in-process diff3 (default)
  *      against the same command with CWT_MERGE_ENGINE=git (`git merge-file` per file); the merge engine's own
  *      time is read from the --debug trace ("planned … in X ms").
+ *   6. `cwt new <b> --no-launch` on a small repository without and with three leases (a port, probed by
+ *      binding it, and two names), and `cwt hook worktree-create` (what `claude -w` runs) with its payload.
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -37,7 +39,7 @@
  *   --quick          smoke test: fewer runs, 10 sessions instead of 50, a 2,000-file repo instead of 20,000,
  *                    200 memory files with 20 changed on each side instead of 1,000 and 100 (scenario 4
  *                    keeps its 8 sessions and 500 claims: they are quick to set up)
- *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory (default: all)
+ *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -57,8 +59,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -826,6 +828,58 @@ async function scenarioMergeMemory(sandbox, opts) {
 // ---------------------------------------------------------------------------------------------------------
 // Report
 
+// ---------------------------------------------------------------------------------------------------------
+// Scenario 6: what leases and the claude -w path add to creating a session (small repository)
+
+async function scenarioLeases(sandbox, opts) {
+  const { env } = sandbox;
+  const readme = (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n');
+  const plainRepo = createRepo(join(sandbox.root, 'lease-plain'), env, readme);
+  const leaseRepo = createRepo(join(sandbox.root, 'lease-repo'), env, readme);
+  // Three leases: a port (probed by binding it on 127.0.0.1) and two names.
+  const leases = { PORT: { kind: 'port', range: [39000, 39999] }, COMPOSE_PROJECT_NAME: { pattern: '{repo}-{slug}' }, DB_NAME: { pattern: 'app_{slug_}' } };
+  writeFileSync(join(leaseRepo, '.cwt.json'), JSON.stringify({ leases }));
+  const hookRepo = createRepo(join(sandbox.root, 'lease-hook'), env, readme);
+  // Each run ends its session afterwards (untimed), so every run sees no live sibling and leases the same port.
+  const newCase = (key, repo, label) => ({
+    key,
+    label,
+    command: label,
+    run: (i) => timeSpawn(process.execPath, [CWT_BIN, 'new', `${key}-${i}`, '--no-launch'], { cwd: repo, env }),
+    after: (i) => cwt(repo, env, ['end', `${key}-${i}`]),
+  });
+  const hookCase = {
+    key: 'worktree-create',
+    label: 'cwt hook worktree-create (claude -w)',
+    command: `echo '{"name":"w-<i>","cwd":"…"}' | cwt hook worktree-create`,
+    run: (i) =>
+      timeSpawn(process.execPath, [CWT_BIN, 'hook', 'worktree-create'], {
+        cwd: hookRepo,
+        env,
+        input: JSON.stringify({ session_id: `bench-${i}`, cwd: hookRepo, hook_event_name: 'WorktreeCreate', name: `w-${i}` }),
+      }),
+    // --force: the session's live agent is this bench process (the hook's caller), as it would be claude.
+    after: (i) => cwt(hookRepo, env, ['end', `w-${i}`, '--force']),
+  };
+  await yieldToSignals();
+  const { rows, capped } = await measureInterleaved(
+    [baselineCase(plainRepo, env), newCase('plain', plainRepo, 'cwt new <b> --no-launch (no leases)'), newCase('leased', leaseRepo, 'cwt new <b> --no-launch (3 leases)'), hookCase],
+    { ...opts, progress: progressLine('scenario 6') },
+  );
+  const base = rows.find((r) => r.key === 'baseline').medianMs;
+  for (const row of rows) row.ratioToBaseline = round2(row.medianMs / base);
+  const plain = rows.find((r) => r.key === 'plain').medianMs;
+  const leased = rows.find((r) => r.key === 'leased').medianMs;
+  return {
+    id: 'leases',
+    title: 'Scenario 6: cwt new with and without leases, and the WorktreeCreate hook of claude -w (1-commit repo)',
+    setup: { leases: Object.keys(leases) },
+    capped,
+    rows,
+    notes: [`3 leases add ${(leased - plain).toFixed(1)} ms to cwt new (median); the hook row is cwt new's pipeline plus the worktree's settings.local.json`],
+  };
+}
+
 function formatTable(scenario, opts) {
   const hasGit = scenario.rows.some((r) => r.ratioToGitWorktreeAdd !== undefined);
   const header = ['row', 'N', 'median ms', 'p90 ms', 'min ms', 'max ms', 'x node -e 0', ...(hasGit ? ['x git wt add'] : [])];
@@ -893,6 +947,7 @@ async function main() {
     if (opts.only.includes('append')) scenarios.push(await scenarioAppend(sandbox, opts));
     if (opts.only.includes('hooks')) scenarios.push(...(await scenarioHooks(sandbox, opts)));
     if (opts.only.includes('memory')) scenarios.push(await scenarioMergeMemory(sandbox, opts));
+    if (opts.only.includes('leases')) scenarios.push(await scenarioLeases(sandbox, opts));
   } finally {
     removeSandbox();
   }
