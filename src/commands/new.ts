@@ -1,6 +1,8 @@
 /**
  * `cwt new <branch>`: a worktree of its own, a registered session, a memory namespace seeded from canonical
- * memory, CLAUDE.local.md, then the agent, supervised. Built as a pipeline whose every step rolls back.
+ * memory, leased resources, the session notes (CLAUDE.local.md, or where another agent reads them), then the
+ * agent, supervised. Built as a pipeline whose every step rolls back. createSession (everything but the launch)
+ * is also what the WorktreeCreate hook of `claude -w` runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';

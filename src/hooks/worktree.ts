@@ -106,7 +106,9 @@ async function removeSessionWorktree(input: HookInput, call: HookCall): Promise<
   const path = input.worktree_path;
   if (path === undefined) throw new UsageError(MESSAGES.worktreeHookNoPath, { hint: MESSAGES.worktreeHookHint });
   const target = toRealPath(path);
-  const session = (await store.listSessions()).find((s) => s.kind === 'cwt' && toRealPath(s.worktree) === target);
+  // The open session there, else the latest one that ended there (`cwt end` ran first: removal is still asked).
+  const candidates = (await store.listSessions({ includeEnded: true })).filter((s) => s.kind === 'cwt' && toRealPath(s.worktree) === target);
+  const session = candidates.find((s) => s.state !== 'ended') ?? candidates.at(-1);
   if (!session) return removeForeignWorktree(target, call);
   const { endSession, findWorkAtRisk } = await import('../commands/end.js');
   const risk = await findWorkAtRisk(session, { worktree: true, branch: true });
