@@ -121,7 +121,7 @@ function parseCommandLine(argv) {
 // Sandbox (the few lines of test/helpers/env.ts and test/helpers/git.ts that we need)
 
 /** Variables of the outer environment that would leak a developer's or CI's state into the runs. */
-const LEAKY = ['CWT_SESSION', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
+const LEAKY = ['CWT_SESSION', 'CWT_STORE', 'CWT_HOST_ID', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
 
 function createSandbox() {
   // realpath: a symlinked tmpdir would make git report other paths than the ones we computed.
