@@ -4,33 +4,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore, SQLITE_FILE_NAME } from '../../src/core/store/sqlite.js';
 import { SQLITE_MIGRATIONS } from '../../src/core/store/migrations.js';
-import type { ClaimDecider, ClaimRequest, ClaimState, LockRequest, SessionRecord } from '../../src/core/store/store.js';
+import type { ClaimDecider, ClaimRequest, ClaimState, LockRequest } from '../../src/core/store/store.js';
 import { STORE_BACKENDS } from '../helpers/backends.js';
-import { useStoreFixture } from '../helpers/store.js';
-
-export function sampleSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: 'abcd1234',
-    repo: '/r/.git',
-    mainWorktree: '/r',
-    worktree: '/r.worktrees/feat-x',
-    branch: 'feat/x',
-    createdBranch: true,
-    baseCommit: 'a'.repeat(40),
-    agent: 'claude',
-    pid: null,
-    host: 'h',
-    startedAt: 1000,
-    heartbeatAt: 1000,
-    state: 'live',
-    endedAt: null,
-    agentExit: null,
-    memoryDir: '/c/projects/-r/cwt-memory/feat-x',
-    memoryBase: '/s/sessions/abcd1234/memory-base',
-    kind: 'cwt',
-    ...overrides,
-  };
-}
+import { sampleSession, useStoreFixture } from '../helpers/store.js';
 
 function lockRequest(overrides: Partial<LockRequest> = {}): LockRequest {
   return { name: 'deploy', holder: 's1', session: 's1', pid: 1, host: 'h', ttlMs: 1000, note: null, now: 10_000, ...overrides };
