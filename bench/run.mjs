@@ -26,6 +26,11 @@
  *      time is read from the --debug trace ("planned … in X ms").
  *   6. `cwt new <b> --no-launch` on a small repository without and with three leases (a port, probed by
  *      binding it, and two names), and `cwt hook worktree-create` (what `claude -w` runs) with its payload.
+ *   7. The shared store: a throwaway PostgreSQL server on 127.0.0.1 (scripts/postgres-server.mjs; needs Debian's
+ *      postgresql package), then
+ *      a. scenario 4 again with CWT_STORE pointing at it: the http fast path and the command hook on PostgreSQL;
+ *      b. store calls per second with 16 concurrent client processes (bench/store-client.mjs: a hook-like mix
+ *         of getSession, claimPath, listClaims and heartbeatLock), on SQLite and on PostgreSQL.
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -39,7 +44,8 @@
  *   --quick          smoke test: fewer runs, 10 sessions instead of 50, a 2,000-file repo instead of 20,000,
  *                    200 memory files with 20 changed on each side instead of 1,000 and 100 (scenario 4
  *                    keeps its 8 sessions and 500 claims: they are quick to set up)
- *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases (default: all)
+ *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases,
+ *                    postgres (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -59,8 +65,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -123,7 +129,7 @@ function parseCommandLine(argv) {
 // Sandbox (the few lines of test/helpers/env.ts and test/helpers/git.ts that we need)
 
 /** Variables of the outer environment that would leak a developer's or CI's state into the runs. */
-const LEAKY = ['CWT_SESSION', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
+const LEAKY = ['CWT_SESSION', 'CWT_STORE', 'CWT_HOST_ID', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
 
 function createSandbox() {
   // realpath: a symlinked tmpdir would make git report other paths than the ones we computed.
@@ -604,11 +610,17 @@ async function postHookChecked(url, token, body, agent) {
   return reply;
 }
 
-async function scenarioHooks(sandbox, opts) {
+/**
+ * Scenario 4 on one store: `store` is undefined for SQLite (the default), or { url, label } for a
+ * PostgreSQL URL, which becomes CWT_STORE of every cwt process and suffixes the rows' ids and titles.
+ */
+async function scenarioHooks(sandbox, opts, store) {
   const standIn = installStandInClaude(sandbox.root);
   const env = { ...sandbox.env, PATH: `${standIn.binDir}${delimiter}${sandbox.env.PATH ?? ''}` };
   delete env.CWT_HOOK_TOKEN;
-  const repo = createRepo(join(sandbox.root, 'hooks-repo'), env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
+  if (store) env.CWT_STORE = store.url;
+  const on = store ? ` on ${store.label}` : '';
+  const repo = createRepo(join(sandbox.root, store ? 'hooks-repo-postgres' : 'hooks-repo'), env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
   const started = Date.now();
 
   // 8 sessions, each a `cwt new` supervising the stand-in (live: the supervisor's pid is alive), started one
@@ -693,8 +705,8 @@ async function scenarioHooks(sandbox, opts) {
   const setup = { liveSessions: HOOK_SESSIONS, claims: claims, adoptedTabs: 1 };
   return [
     {
-      id: 'hook-http',
-      title: `Scenario 4a: PreToolUse Write over the supervisor's http hook (${HOOK_SESSIONS} live sessions, ${claims} claims), ms per decision`,
+      id: `hook-http${store ? '-postgres' : ''}`,
+      title: `Scenario ${store ? '7a' : '4a'}: PreToolUse Write over the supervisor's http hook${on} (${HOOK_SESSIONS} live sessions, ${claims} claims), ms per decision`,
       setup: { ...setup, decisionsPerRound: HTTP_BATCH, paths: '20 paths, each claimed in 2-3 other worktrees' },
       capped: http.capped,
       rows: http.rows,
@@ -704,8 +716,8 @@ async function scenarioHooks(sandbox, opts) {
       ],
     },
     {
-      id: 'hook-command',
-      title: `Scenario 4b: command hook for an adopted tab's Write (${HOOK_SESSIONS} live sessions, ${claims} claims)`,
+      id: `hook-command${store ? '-postgres' : ''}`,
+      title: `Scenario ${store ? '7a' : '4b'}: command hook for an adopted tab's Write${on} (${HOOK_SESSIONS} live sessions, ${claims} claims)`,
       setup: { ...setup, path: 'claimed in 3 other worktrees' },
       capped: command.capped,
       rows: command.rows,
@@ -826,6 +838,87 @@ async function scenarioMergeMemory(sandbox, opts) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Scenario 7: the shared store (PostgreSQL) against the local one (SQLite)
+
+const STORE_CLIENTS = 16;
+
+/** 16 store-client processes at once for `durationMs`; resolves to the store calls per second of all of them. */
+async function runStoreClients(env, storeModule, durationMs) {
+  const startAt = Date.now() + 1500; // every client connected and waiting before the clock starts
+  const clients = Array.from({ length: STORE_CLIENTS }, (_, index) => {
+    const child = spawn(process.execPath, [join(HERE, 'store-client.mjs'), storeModule, String(index), String(startAt), String(durationMs)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    background.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    return new Promise((resolvePromise, reject) =>
+      child.on('close', (code) => {
+        background.delete(child);
+        if (code === 0) resolvePromise(JSON.parse(out).calls);
+        else reject(new Error(`store client ${index} exited ${code}: ${err}`));
+      }),
+    );
+  });
+  const calls = (await Promise.all(clients)).reduce((sum, n) => sum + n, 0);
+  return calls / (durationMs / 1000);
+}
+
+async function scenarioPostgres(sandbox, opts) {
+  const { findPostgresBinDir, startPostgresServer } = await import('../scripts/postgres-server.mjs');
+  if (!findPostgresBinDir()) throw new Error('scenario postgres needs the PostgreSQL server binaries: apt-get install -y postgresql');
+  const server = await startPostgresServer();
+  try {
+    const schemaUrl = (name) => {
+      const url = new URL(server.url);
+      url.searchParams.set('schema', name);
+      return url.toString();
+    };
+    const label = 'PostgreSQL (127.0.0.1)';
+    const hooks = await scenarioHooks(sandbox, opts, { url: schemaUrl('bench_hooks'), label });
+
+    const storeModule = join(dirname(CWT_BIN), '..', 'dist', 'store.js');
+    const durationMs = opts.quick ? 1000 : 3000;
+    const rounds = opts.quick ? 1 : 3;
+    const backends = [
+      { key: 'sqlite', label: 'SQLite (WAL, one file)', env: (round) => ({ ...sandbox.env, CWT_HOME: join(sandbox.root, `store-bench-${round}`) }) },
+      { key: 'postgres', label, env: (round) => ({ ...sandbox.env, CWT_STORE: schemaUrl(`bench_store_${round}`) }) },
+    ];
+    const samples = { sqlite: [], postgres: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const backend of round % 2 === 0 ? backends : [...backends].reverse()) {
+        samples[backend.key].push(await runStoreClients(backend.env(round), storeModule, durationMs));
+      }
+    }
+    const rows = backends.map((backend) => {
+      const sorted = [...samples[backend.key]].sort((a, b) => a - b);
+      return { key: backend.key, label: backend.label, n: sorted.length, medianOpsPerSec: Math.round(sorted[Math.floor(sorted.length / 2)]), minOpsPerSec: Math.round(sorted[0]), maxOpsPerSec: Math.round(sorted.at(-1)) };
+    });
+    const ratio = round2(rows[1].medianOpsPerSec / rows[0].medianOpsPerSec);
+    return [
+      ...hooks,
+      {
+        id: 'store-throughput',
+        title: `Scenario 7b: store calls per second, ${STORE_CLIENTS} client processes at once for ${durationMs / 1000} s (getSession, claimPath, listClaims, heartbeatLock)`,
+        throughput: true,
+        rows,
+        notes: [`PostgreSQL / SQLite: ${ratio.toFixed(2)}x (median of ${rounds} round(s) each; SQLite serialises writers on one file lock, PostgreSQL on per-key advisory locks)`],
+      },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+function formatThroughput(scenario) {
+  const header = ['store', 'N', 'median calls/s', 'min', 'max'];
+  const lines = scenario.rows.map((r) => [r.label, String(r.n), String(r.medianOpsPerSec), String(r.minOpsPerSec), String(r.maxOpsPerSec)]);
+  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
+  const fmt = (cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [scenario.title, `  ${fmt(header)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...lines.map((l) => `  ${fmt(l)}`), ...(scenario.notes ?? []).map((t) => `  ${t}`)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Report
 
 // ---------------------------------------------------------------------------------------------------------
@@ -881,6 +974,7 @@ async function scenarioLeases(sandbox, opts) {
 }
 
 function formatTable(scenario, opts) {
+  if (scenario.throughput) return formatThroughput(scenario);
   const hasGit = scenario.rows.some((r) => r.ratioToGitWorktreeAdd !== undefined);
   const header = ['row', 'N', 'median ms', 'p90 ms', 'min ms', 'max ms', 'x node -e 0', ...(hasGit ? ['x git wt add'] : [])];
   // Sub-10 ms figures (the http hook) need the second decimal.
@@ -948,6 +1042,7 @@ async function main() {
     if (opts.only.includes('hooks')) scenarios.push(...(await scenarioHooks(sandbox, opts)));
     if (opts.only.includes('memory')) scenarios.push(await scenarioMergeMemory(sandbox, opts));
     if (opts.only.includes('leases')) scenarios.push(await scenarioLeases(sandbox, opts));
+    if (opts.only.includes('postgres')) scenarios.push(...(await scenarioPostgres(sandbox, opts)));
   } finally {
     removeSandbox();
   }

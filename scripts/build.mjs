@@ -20,7 +20,8 @@ const common = {
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: { cwt: 'src/entry.ts' },
+  // store: openStore alone, for the store-throughput benchmark's clients (bench/store-client.mjs).
+  entryPoints: { cwt: 'src/entry.ts', store: 'src/core/store/open.ts' },
   outdir: 'dist',
   splitting: true,
   format: 'esm',

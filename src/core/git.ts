@@ -114,6 +114,45 @@ export async function resolveRepo(cwd: string, env?: NodeJS.ProcessEnv): Promise
   };
 }
 
+/**
+ * A remote URL as `host/path`, so every clone of one remote agrees on it whatever the transport: scheme,
+ * user, port and a trailing `.git` or `/` dropped, the host lower-cased; scp-style `user@host:path` read as
+ * ssh. An absolute local path (or file://) stays a path. Undefined for an empty value or a relative path.
+ */
+export function normalizeRemoteUrl(url: string): string | undefined {
+  const text = url.trim();
+  if (text === '') return undefined;
+  const strip = (path: string) => path.replace(/\/+$/, '').replace(/\.git$/, '').replace(/^\/+/, '');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text);
+  if (scheme) {
+    if (scheme[1]!.toLowerCase() === 'file') return `/${strip(scheme[2]!)}`;
+    const rest = scheme[2]!;
+    const slash = rest.indexOf('/');
+    const authority = slash === -1 ? rest : rest.slice(0, slash);
+    const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '').toLowerCase();
+    return `${host}/${strip(slash === -1 ? '' : rest.slice(slash))}`;
+  }
+  // scp-like: [user@]host:path (a colon before any slash), as ssh reads it.
+  const scp = /^(?:[^@/]+@)?([^:/]+):(.+)$/.exec(text);
+  if (scp) return `${scp[1]!.toLowerCase()}/${strip(scp[2]!)}`;
+  // A relative path means nothing without the repository it is relative to.
+  return isAbsolute(text) ? `/${strip(text)}` : undefined;
+}
+
+/**
+ * The repository's identity across machines: its `origin` remote, normalised, or else its common git dir
+ * (then only this machine's clones share it). Sessions of one repository on two machines have different
+ * common dirs but the same identity.
+ */
+export async function resolveRepoIdentity(commonDir: string): Promise<string> {
+  // exit 1: no such key.
+  const { stdout, code } = await runGitResult(['config', '--get', 'remote.origin.url'], { cwd: commonDir, okCodes: [1] });
+  if (code !== 0) return commonDir;
+  // A relative local remote is relative to the main checkout.
+  const url = /^[./]/.test(stdout) && !isAbsolute(stdout) ? resolve(dirname(commonDir), stdout) : stdout;
+  return normalizeRemoteUrl(url) ?? commonDir;
+}
+
 /** True when git accepts `name` as a branch name (`git check-ref-format --branch`). */
 export async function isValidBranchName(name: string, cwd: string): Promise<boolean> {
   // '-x' would read as an option to later commands; a lone '@' is accepted by git as refs/heads/@ but means

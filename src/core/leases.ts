@@ -25,9 +25,13 @@ export const LEASE_ENV_FILE = '.cwt.env';
 /** How many suffixed variants of a name pattern are tried before giving up. */
 const MAX_NAME_VARIANTS = 100;
 
-/** The unique-within key of a lease: every port shares one (ports are machine-wide), a name its variable. */
-export function getLeaseResource(name: string, kind: LeaseKind): string {
-  return kind === 'port' ? 'port' : name;
+/**
+ * The unique-within key of a lease: every port of one host shares one (ports are machine-wide, and a store
+ * shared by several machines must not keep two machines from using the same port number), a name its
+ * variable (compose projects or database names may be shared services).
+ */
+export function getLeaseResource(name: string, kind: LeaseKind, host: string): string {
+  return kind === 'port' ? `port@${host}` : name;
 }
 
 /** Placeholders in a pattern that are not known, for config validation. Pure. */
@@ -128,7 +132,7 @@ export async function acquireSessionLeases(store: Store, session: SessionRecord,
     const exclude = new Set<string>();
     for (;;) {
       const outcome = await store.acquireLease(
-        { resource: getLeaseResource(name, spec.kind), name, kind: spec.kind, session: session.id, repo: session.repo, now: now() },
+        { resource: getLeaseResource(name, spec.kind, session.host), name, kind: spec.kind, session: session.id, repo: session.repo, now: now() },
         (holdings) => decideLease(getLeaseCandidates(spec, rendered), holdings, { session: session.id, isLive: options.isLive, exclude }),
       );
       if (!outcome.acquired) {

@@ -7,8 +7,10 @@ import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE } from '../core/harness.js';
 import { getCallerPid, getParentPid } from '../core/liveness.js';
-import { SqliteStore } from '../core/store/sqlite.js';
-import { resolveCwtHome } from '../core/paths.js';
+import { EnvironmentError } from '../core/errors.js';
+import { openStore } from '../core/store/open.js';
+import type { Store } from '../core/store/store.js';
+import { MESSAGES } from '../ui/messages.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
 import { parseHookInput, type HookEvent } from './input.js';
@@ -71,14 +73,21 @@ export async function runCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = 
     if (text.trim() !== '') logHookError(env, event, `ignored stdin that is not a JSON object (${text.length} bytes)`);
     return '';
   }
+  let store: Store | undefined;
   try {
-    // Never closed: closing the last connection checkpoints the WAL (an fsync). Exiting without it is as
-    // safe as a crash is for SQLite in WAL mode, and a later commit checkpoints in time.
-    const store = new SqliteStore(resolveCwtHome(env));
+    store = await openStore(env, { hook: true });
     const output = await handleHook(event, input, { store, env });
     return output ? JSON.stringify(output) : '';
   } catch (error) {
     logHookError(env, event, error);
+    // A shared store that cannot be reached is worth one line where the user may see it (Claude Code shows
+    // a hook's stderr in its transcript view); the call itself goes ahead.
+    if (error instanceof EnvironmentError) process.stderr.write(`${MESSAGES.hookStoreUnreachable(error.message)}\n`);
     return '';
+  } finally {
+    // SQLite is never closed: closing the last connection checkpoints the WAL (an fsync). Exiting without it
+    // is as safe as a crash is for SQLite in WAL mode, and a later commit checkpoints in time. A database
+    // connection must be closed, or its socket keeps the hook process alive.
+    if (store?.kind === 'postgres') await store.close().catch(() => {});
   }
 }

@@ -23,7 +23,14 @@ export const MESSAGES = {
       ? 'install Claude Code (npm install -g @anthropic-ai/claude-code), choose another agent with --agent <cmd>, or use --no-launch'
       : `check the name, pass another with --agent <cmd>, or use --no-launch`,
 
+  storeUnreachable: (location: string, reason: string) => `cannot use the state store at ${location}: ${reason}`,
+  storeUnreachableHint:
+    'check that the database server is up and CWT_STORE (or PG* variables such as PGPASSWORD) is right; unset CWT_STORE to use the local SQLite store',
+  hookStoreUnreachable: (detail: string) => `cwt: ${detail}; hooks allow every call until the store is back`,
+
   // usage
+  storeUrlInvalid: 'CWT_STORE must be a postgres://… URL (or empty for the local SQLite store)',
+  storeUrlHint: 'for example: CWT_STORE=postgres://me@db.internal:5432/cwt (add ?schema=<name> to use a schema other than cwt)',
   unknownCommand: (name: string) => `unknown command '${name}'`,
   unknownCommandHint: 'run cwt --help to see the commands',
   unknownHookEvent: (name: string) => `unknown hook event '${name}'`,

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CWT_BIN, runCwt, startCwt, waitForStderr } from '../helpers/cli.js';
+import { STORE_BACKENDS, useBackend } from '../helpers/backends.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
@@ -47,48 +48,60 @@ fs.appendFileSync(log, 'enter ' + process.env.CWT_LOCK_TOKEN + '\\n');
 setTimeout(() => { fs.rmSync(marker, { force: true }); process.exit(0); }, 40 + Math.random() * 60);
 `;
 
-describe('lock safety', () => {
-  it('contenders racing while holders are killed -9: never two inside, tokens always grow', async () => {
-    const marker = join(s.root, 'inside.marker');
-    const log = join(s.root, 'log.txt');
-    writeFileSync(log, '');
-    const CONTENDERS = 16;
-    const children: ChildProcess[] = [];
-    const exits: Promise<unknown>[] = [];
-    for (let i = 0; i < CONTENDERS; i++) {
-      // Each in its own process group, so kill -9 of the group takes down cwt and its command together,
-      // as a crashed terminal would.
-      const child = spawn(process.execPath, [CWT_BIN, 'lock', 'critical', '--ttl', '2s', '--wait', '60s', '--', process.execPath, '-e', CRITICAL_SECTION, marker, log], {
-        cwd: s.root,
-        env: s.env,
-        stdio: 'ignore',
-        detached: true,
-      });
-      children.push(child);
-      exits.push(once(child, 'close'));
-    }
-    // Kill a few holders at random moments while the others wait their turn.
-    let killed = 0;
-    for (let round = 0; round < 6; round++) {
-      await sleep(150 + Math.random() * 150);
-      const victim = children[Math.floor(Math.random() * children.length)]!;
-      if (victim.exitCode === null && victim.signalCode === null) {
-        try {
-          process.kill(-victim.pid!, 'SIGKILL');
-          killed++;
-        } catch {
-          // already gone
-        }
+/**
+ * 16 contenders for one lock, each running the critical section above, while holders are killed -9 at
+ * random moments. Contender i runs with envOf(i); the log is checked for overlaps and token order.
+ */
+async function raceForTheLock(envOf: (i: number) => NodeJS.ProcessEnv): Promise<void> {
+  const marker = join(s.root, 'inside.marker');
+  const log = join(s.root, 'log.txt');
+  writeFileSync(log, '');
+  const CONTENDERS = 16;
+  const children: ChildProcess[] = [];
+  const exits: Promise<unknown>[] = [];
+  for (let i = 0; i < CONTENDERS; i++) {
+    // Each in its own process group, so kill -9 of the group takes down cwt and its command together,
+    // as a crashed terminal would.
+    const child = spawn(process.execPath, [CWT_BIN, 'lock', 'critical', '--ttl', '2s', '--wait', '60s', '--', process.execPath, '-e', CRITICAL_SECTION, marker, log], {
+      cwd: s.root,
+      env: envOf(i),
+      stdio: 'ignore',
+      detached: true,
+    });
+    children.push(child);
+    exits.push(once(child, 'close'));
+  }
+  // Kill a few holders at random moments while the others wait their turn.
+  let killed = 0;
+  for (let round = 0; round < 6; round++) {
+    await sleep(150 + Math.random() * 150);
+    const victim = children[Math.floor(Math.random() * children.length)]!;
+    if (victim.exitCode === null && victim.signalCode === null) {
+      try {
+        process.kill(-victim.pid!, 'SIGKILL');
+        killed++;
+      } catch {
+        // already gone
       }
     }
-    await Promise.all(exits);
-    const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
-    expect(lines.filter((line) => line.startsWith('VIOLATION'))).toEqual([]);
-    const tokens = lines.map((line) => Number(line.split(' ')[1]));
-    // In the order holders entered, every fencing token is larger than the one before.
-    for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
-    expect(killed).toBeGreaterThan(0);
-    expect(tokens.length).toBeGreaterThanOrEqual(CONTENDERS - killed);
+  }
+  await Promise.all(exits);
+  const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  expect(lines.filter((line) => line.startsWith('VIOLATION'))).toEqual([]);
+  const tokens = lines.map((line) => Number(line.split(' ')[1]));
+  // In the order holders entered, every fencing token is larger than the one before.
+  for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
+  expect(killed).toBeGreaterThan(0);
+  expect(tokens.length).toBeGreaterThanOrEqual(CONTENDERS - killed);
+}
+
+describe.each(STORE_BACKENDS)('lock safety on the %s store', (backend) => {
+  beforeEach(() => {
+    useBackend(s, backend);
+  });
+
+  it('contenders racing while holders are killed -9: never two inside, tokens always grow', async () => {
+    await raceForTheLock(() => s.env);
   }, 120_000);
 
   it('a holder killed -9 is taken over at once (its pid is dead), with a warning naming it', async () => {
@@ -151,6 +164,19 @@ describe('lock safety', () => {
     expect((await cwt(['lock', 'x'])).code).toBe(2);
     expect((await cwt(['lock', 'x', '--ttl', 'soon', '--', 'true'])).code).toBe(2);
   });
+});
+
+describe('lock safety across machines (PostgreSQL)', () => {
+  beforeEach(() => {
+    useBackend(s, 'postgres');
+  });
+
+  it('contenders on two machines (two state dirs, two host ids, one database): never two inside, tokens always grow', async () => {
+    // Across hosts a pid cannot be probed: a holder killed -9 on the other machine is taken over only once
+    // its heartbeat is older than the TTL (2 s here), never earlier.
+    const machines = ['machine-a', 'machine-b'].map((host) => ({ ...s.env, CWT_HOST_ID: host, CWT_HOME: join(s.root, host) }));
+    await raceForTheLock((i) => machines[i % 2]!);
+  }, 120_000);
 });
 
 describe('lock ls and release', () => {

@@ -15,8 +15,8 @@ import {
 } from '../../src/core/leases.js';
 import type { LeaseHolding, LeaseRecord, SessionRecord } from '../../src/core/store/store.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
-import { useStoreFixture } from '../helpers/store.js';
-import { sampleSession } from './store.test.js';
+import { sampleSession, useStoreFixture } from '../helpers/store.js';
+import { STORE_BACKENDS } from '../helpers/backends.js';
 
 function lease(value: string, session: string, overrides: Partial<LeaseRecord> = {}): LeaseRecord {
   return { resource: 'port', name: 'PORT', kind: 'port', value, session, repo: '/r/.git', at: 1, ...overrides };
@@ -153,8 +153,8 @@ describe('a claude -w worktree’s settings.local.json', () => {
   });
 });
 
-describe('SqliteStore leases', () => {
-  const fixture = useStoreFixture();
+describe.each(STORE_BACKENDS)('leases in the %s store', (backend) => {
+  const fixture = useStoreFixture(backend);
   const request = (session: string, name = 'PORT') => ({ resource: 'port', name, kind: 'port' as const, session, repo: '/r/.git', now: 5 });
   const first = (holdings: readonly LeaseHolding[]) => decideLease(getLeaseCandidates(PORTS, undefined), holdings, { session: '', isLive: () => true, exclude: new Set() });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatAge, formatAgo, parseDuration } from '../../src/core/duration.js';
-import { findClashingBranch, parseStatusPorcelain, parseWorktreeList } from '../../src/core/git.js';
+import { findClashingBranch, normalizeRemoteUrl, parseStatusPorcelain, parseWorktreeList } from '../../src/core/git.js';
 import { renderTemplate, toProjectKey } from '../../src/core/harness.js';
 import { pickFreeName, toBranchSlug } from '../../src/core/slug.js';
 import { selectIncludedPaths } from '../../src/core/worktreeinclude.js';
@@ -86,6 +86,20 @@ describe('parseStatusPorcelain', () => {
     ]);
   });
   it('returns nothing for a clean tree', () => expect(parseStatusPorcelain('')).toEqual([]));
+});
+
+describe('normalizeRemoteUrl: one identity per remote, whatever the transport', () => {
+  it.each([
+    ['https://github.com/Org/App.git', 'github.com/Org/App'],
+    ['https://user:token@GitHub.com:443/Org/App/', 'github.com/Org/App'],
+    ['git@github.com:Org/App.git', 'github.com/Org/App'],
+    ['ssh://git@github.com:22/Org/App.git', 'github.com/Org/App'],
+    ['github.com:Org/App', 'github.com/Org/App'],
+    ['/srv/git/app.git', '/srv/git/app'],
+    ['file:///srv/git/app.git', '/srv/git/app'],
+    ['../app.git', undefined],
+    ['  ', undefined],
+  ])('%s -> %s', (url, identity) => expect(normalizeRemoteUrl(url)).toBe(identity));
 });
 
 describe('toProjectKey', () => {

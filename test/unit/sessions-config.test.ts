@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { findSessionByPath, getSessionState, matchSessionRef } from '../../src/core/sessions.js';
 import { loadConfig } from '../../src/core/config.js';
 import { UsageError } from '../../src/core/errors.js';
-import { sampleSession } from './store.test.js';
+import { sampleSession } from '../helpers/store.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 
 describe('getSessionState', () => {

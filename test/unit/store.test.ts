@@ -4,40 +4,17 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore, SQLITE_FILE_NAME } from '../../src/core/store/sqlite.js';
 import { SQLITE_MIGRATIONS } from '../../src/core/store/migrations.js';
-import type { LockRequest, SessionRecord } from '../../src/core/store/store.js';
-import { useStoreFixture } from '../helpers/store.js';
-
-const fixture = useStoreFixture();
-
-export function sampleSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: 'abcd1234',
-    repo: '/r/.git',
-    mainWorktree: '/r',
-    worktree: '/r.worktrees/feat-x',
-    branch: 'feat/x',
-    createdBranch: true,
-    baseCommit: 'a'.repeat(40),
-    agent: 'claude',
-    pid: null,
-    host: 'h',
-    startedAt: 1000,
-    heartbeatAt: 1000,
-    state: 'live',
-    endedAt: null,
-    agentExit: null,
-    memoryDir: '/c/projects/-r/cwt-memory/feat-x',
-    memoryBase: '/s/sessions/abcd1234/memory-base',
-    kind: 'cwt',
-    ...overrides,
-  };
-}
+import type { ClaimDecider, ClaimRequest, ClaimState, LockRequest } from '../../src/core/store/store.js';
+import { STORE_BACKENDS } from '../helpers/backends.js';
+import { sampleSession, useStoreFixture } from '../helpers/store.js';
 
 function lockRequest(overrides: Partial<LockRequest> = {}): LockRequest {
   return { name: 'deploy', holder: 's1', session: 's1', pid: 1, host: 'h', ttlMs: 1000, note: null, now: 10_000, ...overrides };
 }
 
 describe('SqliteStore', () => {
+  const fixture = useStoreFixture('sqlite');
+
   it('creates the state dir 0700 and the database, WAL and SHM files 0600', async () => {
     await fixture.store.insertSession(sampleSession());
     expect(statSync(fixture.sandbox.cwtHome).mode & 0o777).toBe(0o700);
@@ -56,6 +33,20 @@ describe('SqliteStore', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
+
+  it('keeps the event log append-only even against direct SQL', async () => {
+    await fixture.store.appendEvent({ kind: 'test', data: { n: 1 } });
+    const db = new Database(join(fixture.sandbox.cwtHome, SQLITE_FILE_NAME));
+    expect(() => db.prepare('UPDATE events SET kind = ?').run('forged')).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
+    db.close();
+    expect((await fixture.store.listEvents())[0]).toMatchObject({ kind: 'test', data: { n: 1 } });
+  });
+
+});
+
+describe.each(STORE_BACKENDS)('the %s store', (backend) => {
+  const fixture = useStoreFixture(backend);
 
   it('round-trips a session and applies patches with their event in one transaction', async () => {
     const session = sampleSession();
@@ -86,15 +77,6 @@ describe('SqliteStore', () => {
     expect((await fixture.store.listSessions()).map((s) => s.id)).toEqual(['a2', 'a3']);
   });
 
-  it('keeps the event log append-only even against direct SQL', async () => {
-    await fixture.store.appendEvent({ kind: 'test', data: { n: 1 } });
-    const db = new Database(join(fixture.sandbox.cwtHome, SQLITE_FILE_NAME));
-    expect(() => db.prepare('UPDATE events SET kind = ?').run('forged')).toThrow(/append-only/);
-    expect(() => db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
-    db.close();
-    expect((await fixture.store.listEvents())[0]).toMatchObject({ kind: 'test', data: { n: 1 } });
-  });
-
   describe('locks', () => {
     it('grants a free lock, refuses a live holder, and issues strictly increasing fencing tokens', async () => {
       const first = await fixture.store.acquireLock(lockRequest(), () => false);
@@ -123,6 +105,60 @@ describe('SqliteStore', () => {
       await fixture.store.acquireLock(lockRequest({ name: 'c', holder: 's2', session: 's2' }), () => false);
       expect((await fixture.store.releaseSessionLocks('s1')).map((l) => l.name).sort()).toEqual(['a', 'b']);
       expect((await fixture.store.listLocks()).map((l) => l.name)).toEqual(['c']);
+    });
+  });
+
+  describe('claims', () => {
+    const request = (overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
+      checkout: '/r', relPath: 'src/a.ts', repo: '/r/.git', absPath: '/r/src/a.ts', session: 's1', claudeId: 'c1', now: 1000, ...overrides,
+    });
+    const allowAll: ClaimDecider = () => ({ allow: true, takeover: false });
+
+    it('records a claim, shows the decider the holder and the last denial, and applies deny and takeover verdicts', async () => {
+      const holder = sampleSession({ id: 's1' });
+      await fixture.store.insertSession(holder);
+      await fixture.store.claimPath(request(), allowAll);
+      const seen: ClaimState[] = [];
+      const denied = await fixture.store.claimPath(request({ session: 's2', claudeId: null, now: 2000 }), (state) => {
+        seen.push(state);
+        return { allow: false, recordDenial: true };
+      });
+      expect(denied.verdict).toEqual({ allow: false, recordDenial: true });
+      expect(seen[0]).toMatchObject({ existing: { session: 's1', at: 1000 }, holder: { id: 's1' }, deniedAt: null });
+      const retried = await fixture.store.claimPath(request({ session: 's2', claudeId: null, now: 3000 }), (state) => {
+        seen.push(state);
+        return { allow: true, takeover: true };
+      });
+      expect(retried.state.deniedAt).toBe(2000);
+      expect(await fixture.store.listClaims({ checkout: '/r' })).toEqual([
+        { checkout: '/r', relPath: 'src/a.ts', repo: '/r/.git', absPath: '/r/src/a.ts', session: 's2', claudeId: null, at: 3000 },
+      ]);
+      expect((await fixture.store.listEvents()).map((e) => e.kind)).toEqual(['claim', 'claim.deny', 'claim.takeover']);
+    });
+
+    it('lists claims by repository and path across checkouts, and releases them by paths, by Claude id, or all', async () => {
+      await fixture.store.claimPath(request(), allowAll);
+      await fixture.store.claimPath(request({ relPath: 'src/b.ts', absPath: '/r/src/b.ts', claudeId: 'c2' }), allowAll);
+      await fixture.store.claimPath(request({ relPath: 'src/c.ts', absPath: '/r/src/c.ts' }), allowAll);
+      await fixture.store.claimPath(request({ checkout: '/w', absPath: '/w/src/a.ts', session: 's2' }), allowAll);
+      expect((await fixture.store.listClaims({ repo: '/r/.git', relPath: 'src/a.ts' })).map((c) => c.checkout).sort()).toEqual(['/r', '/w']);
+      expect((await fixture.store.releaseClaims('s1', { absPaths: ['/r/src/a.ts', '/nowhere'] })).map((c) => c.relPath)).toEqual(['src/a.ts']);
+      expect((await fixture.store.releaseClaims('s1', { claudeId: 'c2' })).map((c) => c.relPath)).toEqual(['src/b.ts']);
+      expect((await fixture.store.releaseClaims('s1')).map((c) => c.relPath)).toEqual(['src/c.ts']);
+      expect((await fixture.store.listClaims()).map((c) => c.session)).toEqual(['s2']);
+    });
+
+    it('links a Claude session id once, relinks it only after it ended, and remembers reads', async () => {
+      await fixture.store.linkClaudeSession('c1', 's1', 1);
+      await fixture.store.linkClaudeSession('c1', 's2', 2);
+      expect(await fixture.store.getSessionOfClaude('c1')).toBe('s1');
+      await fixture.store.endClaudeSession('c1', 3);
+      await fixture.store.linkClaudeSession('c1', 's2', 4);
+      expect(await fixture.store.getSessionOfClaude('c1')).toBe('s2');
+      await fixture.store.recordRead({ session: 's1', path: '/p', sha256: 'a', at: 1 });
+      await fixture.store.recordRead({ session: 's1', path: '/p', sha256: 'b', at: 2 });
+      expect(await fixture.store.getRead('s1', '/p')).toEqual({ session: 's1', path: '/p', sha256: 'b', at: 2 });
+      expect(await fixture.store.getRead('s2', '/p')).toBeUndefined();
     });
   });
 });

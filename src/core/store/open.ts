@@ -1,8 +1,33 @@
+import { UsageError } from '../errors.js';
 import { resolveCwtHome } from '../paths.js';
+import { MESSAGES } from '../../ui/messages.js';
 import type { Store } from './store.js';
 
-/** Opens the user's store. The SQLite implementation (and its native module) loads only here. */
-export async function openStore(env: NodeJS.ProcessEnv = process.env): Promise<Store> {
+/** How long the hook path waits for a networked store: a hook must answer within Claude Code's timeout. */
+const HOOK_CONNECT_TIMEOUT_MS = 1_500;
+const HOOK_STATEMENT_TIMEOUT_MS = 2_000;
+
+export interface OpenStoreOptions {
+  /** Short connect and statement timeouts (a hook fails open rather than keep the agent waiting). */
+  hook?: boolean;
+}
+
+/** True for the values of CWT_STORE that select the PostgreSQL store. */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value);
+}
+
+/**
+ * Opens the user's store: PostgreSQL when CWT_STORE holds a postgres:// URL, else SQLite under the state
+ * dir. Each implementation (and its driver) loads only here.
+ */
+export async function openStore(env: NodeJS.ProcessEnv = process.env, options: OpenStoreOptions = {}): Promise<Store> {
+  const url = env.CWT_STORE;
+  if (url !== undefined && url !== '' && url !== 'sqlite') {
+    if (!isPostgresUrl(url)) throw new UsageError(MESSAGES.storeUrlInvalid, { hint: MESSAGES.storeUrlHint });
+    const { PostgresStore } = await import('./postgres.js');
+    return new PostgresStore(url, options.hook ? { connectTimeoutMs: HOOK_CONNECT_TIMEOUT_MS, statementTimeoutMs: HOOK_STATEMENT_TIMEOUT_MS } : {});
+  }
   const { SqliteStore } = await import('./sqlite.js');
   return new SqliteStore(resolveCwtHome(env));
 }

@@ -200,6 +200,8 @@ export interface LeaseFilter {
 }
 
 export interface Store {
+  /** Which implementation: the local SQLite file, or a shared PostgreSQL database. */
+  readonly kind: 'sqlite' | 'postgres';
   /** Where the store lives, for messages (a file path, or a redacted URL). */
   readonly location: string;
 

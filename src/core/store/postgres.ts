@@ -1,0 +1,508 @@
+/**
+ * The shared Store: PostgreSQL, for coordination across machines (`CWT_STORE=postgres://…`). Same tables
+ * and semantics as the SQLite store, in a schema of their own (`cwt`, or `?schema=` in the URL).
+ *
+ * Atomic decisions (lock acquisition, file claims) run in one READ COMMITTED transaction that first takes a
+ * transaction-scoped advisory lock on the decided key (the lock name; the checkout and path). Row locks
+ * cannot do this job: the interesting case is a row that does not exist yet (a free lock, an unclaimed
+ * file), and `SELECT … FOR UPDATE` locks nothing there, so two deciders would both see "free". SERIALIZABLE
+ * would catch that, but only by failing one side for a retry loop. The advisory lock queues the second
+ * decider until the first commits, after which its statements see the committed row; primary keys stay as
+ * the backstop. Fencing tokens come from an upsert on `lock_tokens`, which row-locks the counter.
+ *
+ * Every event is announced with NOTIFY on `<schema>_events` (payload: its id) when its transaction commits,
+ * so followers (`cwt log -f`) need no polling.
+ */
+import postgres from 'postgres';
+import { EnvironmentError } from '../errors.js';
+import { MESSAGES } from '../../ui/messages.js';
+import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
+import { SESSION_COLUMNS, toClaim, toEvent, toLease, toLock, toSession, toSqlValue, type Row } from './rows.js';
+import type {
+  AcquireResult,
+  ClaimDecider,
+  ClaimFilter,
+  ClaimOutcome,
+  ClaimRecord,
+  ClaimRequest,
+  ClaimState,
+  EventFilter,
+  EventInput,
+  EventRecord,
+  LeaseDecider,
+  LeaseFilter,
+  LeaseHolding,
+  LeaseOutcome,
+  LeaseRecord,
+  LeaseRequest,
+  LockRecord,
+  LockRequest,
+  ReadRecord,
+  SessionFilter,
+  SessionPatch,
+  SessionRecord,
+  StaleLockPredicate,
+  Store,
+} from './store.js';
+
+type Sql = postgres.Sql<Record<string, never>>;
+type Tx = postgres.TransactionSql<Record<string, never>>;
+type Query = Sql | Tx;
+
+/** A driver or server error as one line: its code and message (never the URL, which may hold a password). */
+function describeError(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  return [code, message].filter(Boolean).join(': ') || String(error);
+}
+
+/**
+ * A row that came back as JSON (`to_jsonb(table)` of a joined row, to read a claim's or lease's holder in the
+ * same query): BIGINT columns arrive as JSON numbers already, so only the shape needs restoring.
+ */
+function fromJsonRow(value: unknown): Row {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as Row;
+}
+
+export const DEFAULT_POSTGRES_SCHEMA = 'cwt';
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresStoreOptions {
+  /** Give up connecting after this long (the hook path keeps it short). */
+  connectTimeoutMs?: number;
+  /** The server cancels any statement running longer. */
+  statementTimeoutMs?: number;
+}
+
+export interface PostgresTarget {
+  /** The URL without cwt's own `schema` parameter. */
+  url: string;
+  schema: string;
+  /** The URL as messages may show it: no password, no query. */
+  redacted: string;
+}
+
+/** Splits cwt's `schema` parameter off a store URL and validates it; throws on a malformed URL. */
+export function parsePostgresUrl(value: string): PostgresTarget {
+  const url = new URL(value);
+  const schema = url.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA;
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`the schema name '${schema}' is not a plain lower-case SQL identifier`);
+  url.searchParams.delete('schema');
+  const redacted = `${url.protocol}//${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.host}${url.pathname}`;
+  return { url: url.toString(), schema, redacted: schema === DEFAULT_POSTGRES_SCHEMA ? redacted : `${redacted}?schema=${schema}` };
+}
+
+/**
+ * Takes the transaction-scoped advisory lock of a decided key: a 64-bit hash of the schema and the key's
+ * parts (JSON, so parts never run into each other). Scoped by schema, so stores sharing a database never
+ * queue on each other; a hash collision only makes two keys queue, never breaks a decision.
+ */
+const advisoryLock = (tx: Tx, schema: string, ...parts: string[]) =>
+  tx`SELECT pg_advisory_xact_lock(hashtextextended(${JSON.stringify([schema, ...parts])}, 0))`;
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  readonly location: string;
+  private readonly sql: Sql;
+  private readonly schema: string;
+  private ready: Promise<void> | undefined;
+
+  constructor(value: string, options: PostgresStoreOptions = {}) {
+    const target = parsePostgresUrl(value);
+    this.location = target.redacted;
+    this.schema = target.schema;
+    this.sql = postgres(target.url, {
+      // One connection per process: a cwt process makes one call at a time, and the supervisor's hook server
+      // queues on it; a transaction takes the connection for itself.
+      max: 1,
+      connect_timeout: (options.connectTimeoutMs ?? 10_000) / 1000,
+      idle_timeout: 60,
+      fetch_types: false,
+      onnotice: () => {},
+      types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) } },
+      connection: {
+        application_name: 'cwt',
+        search_path: this.schema,
+        statement_timeout: options.statementTimeoutMs ?? 30_000,
+      },
+    }) as unknown as Sql;
+  }
+
+  /** Connects and migrates once, on first use. */
+  private migrated(): Promise<void> {
+    this.ready ??= this.migrate().catch((error: unknown) => {
+      this.ready = undefined;
+      throw new EnvironmentError(MESSAGES.storeUnreachable(this.location, describeError(error)), { hint: MESSAGES.storeUnreachableHint, cause: error });
+    });
+    return this.ready;
+  }
+
+  private async migrate(): Promise<void> {
+    const current = await this.readVersion();
+    if (current >= POSTGRES_MIGRATIONS.length) return;
+    await this.sql.begin(async (tx) => {
+      // Migrations of one schema queue on this lock; the version is re-read once it is held.
+      await advisoryLock(tx, this.schema, 'migrate');
+      await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await tx.unsafe('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+      const rows = await tx<{ version: number }[]>`SELECT version FROM schema_version`;
+      const version = rows[0]?.version ?? 0;
+      for (let index = version; index < POSTGRES_MIGRATIONS.length; index++) await tx.unsafe(POSTGRES_MIGRATIONS[index]!);
+      if (rows.length === 0) await tx`INSERT INTO schema_version (version) VALUES (${POSTGRES_MIGRATIONS.length})`;
+      else await tx`UPDATE schema_version SET version = ${POSTGRES_MIGRATIONS.length}`;
+    });
+  }
+
+  private async readVersion(): Promise<number> {
+    try {
+      const rows = await this.sql<{ version: number }[]>`SELECT version FROM schema_version`;
+      return rows[0]?.version ?? 0;
+    } catch (error) {
+      // 42P01 undefined_table: a new schema.
+      if ((error as { code?: string }).code === '42P01') return 0;
+      throw error;
+    }
+  }
+
+  /** Runs `body` in one transaction, after the schema is in place. */
+  private async transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+    await this.migrated();
+    return (await this.sql.begin(body)) as T;
+  }
+
+  private async query(): Promise<Sql> {
+    await this.migrated();
+    return this.sql;
+  }
+
+  private async appendEventIn(q: Query, event: EventInput, at = Date.now()): Promise<void> {
+    await q`
+      WITH added AS (
+        INSERT INTO events (at, kind, session, repo, data)
+        VALUES (${at}, ${event.kind}, ${event.session ?? null}, ${event.repo ?? null}, ${JSON.stringify(event.data ?? {})})
+        RETURNING id)
+      SELECT pg_notify(${`${this.schema}_events`}, id::text) FROM added`;
+  }
+
+  async insertSession(session: SessionRecord, event?: EventInput): Promise<void> {
+    const row: Record<string, unknown> = { id: session.id };
+    for (const [key, column] of Object.entries(SESSION_COLUMNS)) row[column] = toSqlValue(session[key as keyof SessionRecord]);
+    await this.transaction(async (tx) => {
+      await tx`INSERT INTO sessions ${tx(row as Record<string, postgres.ParameterOrJSON<never>>)}`;
+      if (event) await this.appendEventIn(tx, event);
+    });
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`SELECT * FROM sessions WHERE id = ${id}`;
+    return rows[0] ? toSession(rows[0]) : undefined;
+  }
+
+  async listSessions(filter: SessionFilter = {}): Promise<SessionRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`
+      SELECT * FROM sessions
+      WHERE true ${filter.repo !== undefined ? sql`AND repo = ${filter.repo}` : sql``}
+        ${filter.includeEnded ? sql`` : sql`AND state != 'ended'`}
+      ORDER BY started_at, id`;
+    return rows.map(toSession);
+  }
+
+  async updateSession(id: string, patch: SessionPatch, event?: EventInput): Promise<boolean> {
+    const keys = Object.keys(patch).filter((key) => key in SESSION_COLUMNS && key !== 'repo') as (keyof SessionPatch)[];
+    return this.transaction(async (tx) => {
+      let changed: boolean;
+      if (keys.length > 0) {
+        const row: Record<string, unknown> = {};
+        for (const key of keys) row[SESSION_COLUMNS[key]] = toSqlValue(patch[key]);
+        changed = (await tx`UPDATE sessions SET ${tx(row as Record<string, postgres.ParameterOrJSON<never>>)} WHERE id = ${id}`).count > 0;
+      } else {
+        changed = (await tx`SELECT 1 FROM sessions WHERE id = ${id}`).count > 0;
+      }
+      if (changed && event) await this.appendEventIn(tx, event);
+      return changed;
+    });
+  }
+
+  async deleteSession(id: string, event?: EventInput): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const changed = (await tx`DELETE FROM sessions WHERE id = ${id}`).count > 0;
+      if (changed && event) await this.appendEventIn(tx, event);
+      return changed;
+    });
+  }
+
+  async appendEvent(event: EventInput): Promise<void> {
+    await this.appendEventIn(await this.query(), event);
+  }
+
+  async listEvents(filter: EventFilter = {}): Promise<EventRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`
+      SELECT * FROM events
+      WHERE true ${filter.session !== undefined ? sql`AND session = ${filter.session}` : sql``}
+        ${filter.sinceId !== undefined ? sql`AND id > ${filter.sinceId}` : sql``}
+        ${filter.sinceAt !== undefined ? sql`AND at >= ${filter.sinceAt}` : sql``}
+      ORDER BY id
+      ${filter.limit !== undefined ? sql`LIMIT ${Math.max(0, Math.floor(filter.limit))}` : sql``}`;
+    return rows.map(toEvent);
+  }
+
+  async acquireLock(request: LockRequest, isStale: StaleLockPredicate): Promise<AcquireResult> {
+    return this.transaction(async (tx): Promise<AcquireResult> => {
+      await advisoryLock(tx, this.schema, 'lock', request.name);
+      const rows = await tx<Row[]>`SELECT * FROM locks WHERE name = ${request.name}`;
+      const current = rows[0] ? toLock(rows[0]) : undefined;
+      if (current && !isStale(current, request.now)) return { acquired: false, current };
+      const [tokenRow] = await tx<{ last_token: number }[]>`
+        INSERT INTO lock_tokens (name, last_token) VALUES (${request.name}, 1)
+        ON CONFLICT (name) DO UPDATE SET last_token = lock_tokens.last_token + 1
+        RETURNING last_token`;
+      const lock: LockRecord = {
+        name: request.name,
+        holder: request.holder,
+        session: request.session,
+        token: tokenRow!.last_token,
+        pid: request.pid,
+        host: request.host,
+        acquiredAt: request.now,
+        heartbeatAt: request.now,
+        ttlMs: request.ttlMs,
+        note: request.note,
+      };
+      await tx`
+        INSERT INTO locks (name, holder, session, token, pid, host, acquired_at, heartbeat_at, ttl_ms, note)
+        VALUES (${lock.name}, ${lock.holder}, ${lock.session}, ${lock.token}, ${lock.pid}, ${lock.host}, ${lock.acquiredAt},
+                ${lock.heartbeatAt}, ${lock.ttlMs}, ${lock.note})
+        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, session = excluded.session, token = excluded.token,
+          pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at,
+          ttl_ms = excluded.ttl_ms, note = excluded.note`;
+      await this.appendEventIn(
+        tx,
+        {
+          kind: current ? 'lock.takeover' : 'lock.acquire',
+          session: request.session,
+          data: { name: lock.name, token: lock.token, holder: lock.holder, ...(current ? { previous: current } : {}) },
+        },
+        request.now,
+      );
+      return { acquired: true, lock, takenOver: current ?? null };
+    });
+  }
+
+  async heartbeatLock(name: string, token: number, now: number): Promise<boolean> {
+    const sql = await this.query();
+    return (await sql`UPDATE locks SET heartbeat_at = ${now} WHERE name = ${name} AND token = ${token}`).count > 0;
+  }
+
+  async releaseLock(name: string, token: number): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const rows = await tx<Row[]>`DELETE FROM locks WHERE name = ${name} AND token = ${token} RETURNING session`;
+      if (rows[0]) await this.appendEventIn(tx, { kind: 'lock.release', session: rows[0].session as string | null, data: { name, token } });
+      return rows.length > 0;
+    });
+  }
+
+  async forceReleaseLock(name: string): Promise<LockRecord | undefined> {
+    return this.transaction(async (tx) => {
+      const rows = await tx<Row[]>`DELETE FROM locks WHERE name = ${name} RETURNING *`;
+      if (!rows[0]) return undefined;
+      const lock = toLock(rows[0]);
+      await this.appendEventIn(tx, { kind: 'lock.force-release', session: lock.session, data: { name, previous: lock } });
+      return lock;
+    });
+  }
+
+  async getLock(name: string): Promise<LockRecord | undefined> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`SELECT * FROM locks WHERE name = ${name}`;
+    return rows[0] ? toLock(rows[0]) : undefined;
+  }
+
+  async listLocks(): Promise<LockRecord[]> {
+    const sql = await this.query();
+    return (await sql<Row[]>`SELECT * FROM locks ORDER BY name`).map(toLock);
+  }
+
+  async releaseSessionLocks(session: string): Promise<LockRecord[]> {
+    return this.transaction(async (tx) => {
+      const locks = (await tx<Row[]>`DELETE FROM locks WHERE session = ${session} RETURNING *`).map(toLock);
+      for (const lock of locks) {
+        await this.appendEventIn(tx, { kind: 'lock.release', session, data: { name: lock.name, token: lock.token, reason: 'session' } });
+      }
+      return locks;
+    });
+  }
+
+  async releaseLockOfSession(name: string, session: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const rows = await tx<Row[]>`DELETE FROM locks WHERE name = ${name} AND session = ${session} RETURNING token`;
+      if (rows[0]) await this.appendEventIn(tx, { kind: 'lock.release', session, data: { name, token: rows[0].token } });
+      return rows.length > 0;
+    });
+  }
+
+  async linkClaudeSession(claudeId: string, session: string, now: number): Promise<void> {
+    const sql = await this.query();
+    // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
+    await sql`
+      INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (${claudeId}, ${session}, ${now})
+      ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
+      WHERE claude_sessions.ended_at IS NOT NULL`;
+  }
+
+  async getSessionOfClaude(claudeId: string): Promise<string | undefined> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`SELECT session FROM claude_sessions WHERE claude_id = ${claudeId}`;
+    return rows[0]?.session as string | undefined;
+  }
+
+  async endClaudeSession(claudeId: string, now: number): Promise<void> {
+    const sql = await this.query();
+    await sql`UPDATE claude_sessions SET ended_at = ${now} WHERE claude_id = ${claudeId}`;
+  }
+
+  async claimPath(request: ClaimRequest, decide: ClaimDecider): Promise<ClaimOutcome> {
+    const { checkout, relPath, session, now } = request;
+    return this.transaction(async (tx): Promise<ClaimOutcome> => {
+      await advisoryLock(tx, this.schema, 'claim', checkout, relPath);
+      const [claimRow] = await tx<Row[]>`SELECT * FROM claims WHERE checkout = ${checkout} AND rel_path = ${relPath}`;
+      const existing = claimRow ? toClaim(claimRow) : undefined;
+      const [holderRow] = existing ? await tx<Row[]>`SELECT * FROM sessions WHERE id = ${existing.session}` : [];
+      const [denialRow] = await tx<Row[]>`
+        SELECT at FROM claim_denials WHERE checkout = ${checkout} AND rel_path = ${relPath} AND session = ${session}`;
+      const state: ClaimState = { existing, holder: holderRow ? toSession(holderRow) : undefined, deniedAt: (denialRow?.at as number | undefined) ?? null };
+      const verdict = decide(state);
+      const eventBase = { session, repo: request.repo };
+      if (verdict.allow) {
+        await tx`
+          INSERT INTO claims (checkout, rel_path, repo, abs_path, session, claude_id, at)
+          VALUES (${checkout}, ${relPath}, ${request.repo}, ${request.absPath}, ${session}, ${request.claudeId}, ${now})
+          ON CONFLICT (checkout, rel_path) DO UPDATE SET repo = excluded.repo, abs_path = excluded.abs_path,
+            session = excluded.session, claude_id = excluded.claude_id, at = excluded.at`;
+        if (denialRow) await tx`DELETE FROM claim_denials WHERE checkout = ${checkout} AND rel_path = ${relPath} AND session = ${session}`;
+        if (verdict.takeover) {
+          await this.appendEventIn(tx, { kind: 'claim.takeover', ...eventBase, data: { path: request.absPath, previous: existing } }, now);
+        } else if (!existing || existing.session !== session) {
+          await this.appendEventIn(tx, { kind: 'claim', ...eventBase, data: { path: request.absPath } }, now);
+        }
+      } else {
+        if (verdict.recordDenial) {
+          await tx`
+            INSERT INTO claim_denials (checkout, rel_path, session, at) VALUES (${checkout}, ${relPath}, ${session}, ${now})
+            ON CONFLICT (checkout, rel_path, session) DO UPDATE SET at = excluded.at`;
+        }
+        await this.appendEventIn(tx, { kind: 'claim.deny', ...eventBase, data: { path: request.absPath, holder: existing?.session ?? null } }, now);
+      }
+      return { verdict, state };
+    });
+  }
+
+  async listClaims(filter: ClaimFilter = {}): Promise<ClaimRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`
+      SELECT * FROM claims
+      WHERE true ${filter.repo !== undefined ? sql`AND repo = ${filter.repo}` : sql``}
+        ${filter.checkout !== undefined ? sql`AND checkout = ${filter.checkout}` : sql``}
+        ${filter.relPath !== undefined ? sql`AND rel_path = ${filter.relPath}` : sql``}
+        ${filter.session !== undefined ? sql`AND session = ${filter.session}` : sql``}
+      ORDER BY at DESC, rel_path`;
+    return rows.map(toClaim);
+  }
+
+  async releaseClaims(session: string, options: { claudeId?: string; absPaths?: readonly string[] } = {}): Promise<ClaimRecord[]> {
+    return this.transaction(async (tx) => {
+      let rows: Row[];
+      if (options.absPaths !== undefined) {
+        rows = options.absPaths.length === 0 ? [] : await tx<Row[]>`DELETE FROM claims WHERE session = ${session} AND abs_path IN ${tx(options.absPaths as string[])} RETURNING *`;
+      } else if (options.claudeId !== undefined) {
+        rows = await tx<Row[]>`DELETE FROM claims WHERE session = ${session} AND claude_id = ${options.claudeId} RETURNING *`;
+      } else {
+        rows = await tx<Row[]>`DELETE FROM claims WHERE session = ${session} RETURNING *`;
+        await tx`DELETE FROM claim_denials WHERE session = ${session}`;
+        await tx`DELETE FROM reads WHERE session = ${session}`;
+      }
+      const released = rows.map(toClaim);
+      if (released.length > 0) await this.appendEventIn(tx, { kind: 'claim.release', session, data: { paths: released.map((claim) => claim.absPath) } });
+      return released;
+    });
+  }
+
+  async acquireLease(request: LeaseRequest, decide: LeaseDecider): Promise<LeaseOutcome> {
+    return this.transaction(async (tx): Promise<LeaseOutcome> => {
+      // The decider sees every holding of the resource: the whole resource is the decided key.
+      await advisoryLock(tx, this.schema, 'lease', request.resource);
+      const rows = await tx<Row[]>`
+        SELECT l.*, to_jsonb(s) AS holder FROM leases l LEFT JOIN sessions s ON s.id = l.session
+        WHERE l.resource = ${request.resource} ORDER BY l.value`;
+      const holdings: LeaseHolding[] = rows.map((row) => ({ lease: toLease(row), holder: row.holder ? toSession(fromJsonRow(row.holder)) : undefined }));
+      const choice = decide(holdings);
+      if (!choice) return { acquired: false };
+      const { now } = request;
+      if (choice.reclaim) {
+        await tx`DELETE FROM leases WHERE resource = ${choice.reclaim.resource} AND value = ${choice.reclaim.value}`;
+        await this.appendEventIn(tx, { kind: 'lease.reclaim', session: request.session, repo: request.repo, data: { previous: choice.reclaim } }, now);
+      }
+      // One value per variable per session: a re-acquisition replaces the session's earlier value.
+      await tx`DELETE FROM leases WHERE session = ${request.session} AND name = ${request.name} AND NOT (resource = ${request.resource} AND value = ${choice.value})`;
+      const lease: LeaseRecord = { resource: request.resource, name: request.name, kind: request.kind, value: choice.value, session: request.session, repo: request.repo, at: now };
+      await tx`
+        INSERT INTO leases (resource, name, kind, value, session, repo, at)
+        VALUES (${lease.resource}, ${lease.name}, ${lease.kind}, ${lease.value}, ${lease.session}, ${lease.repo}, ${lease.at})
+        ON CONFLICT (resource, value) DO UPDATE SET name = excluded.name, kind = excluded.kind, session = excluded.session,
+          repo = excluded.repo, at = excluded.at`;
+      await this.appendEventIn(tx, { kind: 'lease.acquire', session: request.session, repo: request.repo, data: { name: lease.name, kind: lease.kind, value: lease.value } }, now);
+      return { acquired: true, lease, reclaimed: choice.reclaim ?? null };
+    });
+  }
+
+  async listLeases(filter: LeaseFilter = {}): Promise<LeaseRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`
+      SELECT * FROM leases
+      WHERE true ${filter.session !== undefined ? sql`AND session = ${filter.session}` : sql``}
+        ${filter.repo !== undefined ? sql`AND repo = ${filter.repo}` : sql``}
+      ORDER BY session, name`;
+    return rows.map(toLease);
+  }
+
+  async releaseLease(resource: string, value: string, session: string, reason: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const [row] = await tx<Row[]>`DELETE FROM leases WHERE resource = ${resource} AND value = ${value} AND session = ${session} RETURNING *`;
+      if (row) await this.appendEventIn(tx, { kind: 'lease.release', session, repo: row.repo as string, data: { leases: [{ name: row.name, value }], reason } });
+      return row !== undefined;
+    });
+  }
+
+  async releaseLeases(session: string, reason: string): Promise<LeaseRecord[]> {
+    return this.transaction(async (tx) => {
+      const released = (await tx<Row[]>`DELETE FROM leases WHERE session = ${session} RETURNING *`).map(toLease);
+      if (released.length > 0) {
+        await this.appendEventIn(tx, {
+          kind: 'lease.release',
+          session,
+          repo: released[0]!.repo,
+          data: { leases: released.map((lease) => ({ name: lease.name, value: lease.value })), reason },
+        });
+      }
+      return released;
+    });
+  }
+
+  async recordRead(read: ReadRecord): Promise<void> {
+    const sql = await this.query();
+    await sql`
+      INSERT INTO reads (session, path, sha256, at) VALUES (${read.session}, ${read.path}, ${read.sha256}, ${read.at})
+      ON CONFLICT (session, path) DO UPDATE SET sha256 = excluded.sha256, at = excluded.at`;
+  }
+
+  async getRead(session: string, path: string): Promise<ReadRecord | undefined> {
+    const sql = await this.query();
+    const [row] = await sql<Row[]>`SELECT * FROM reads WHERE session = ${session} AND path = ${path}`;
+    return row ? { session: row.session as string, path: row.path as string, sha256: row.sha256 as string, at: row.at as number } : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 1 });
+  }
+}

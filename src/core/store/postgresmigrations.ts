@@ -1,0 +1,122 @@
+/**
+ * PostgreSQL schema migrations. Migration N here creates what SQLite migration N creates, column for column
+ * (times as BIGINT milliseconds, booleans as 0/1 INTEGER, JSON as TEXT), so both stores share their row
+ * mappers and a schema version means the same thing in both. Append only: a shipped migration is never
+ * edited. The version lives in `schema_version` of the store's schema.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sessions (
+    id             TEXT PRIMARY KEY,
+    repo           TEXT NOT NULL,
+    main_worktree  TEXT NOT NULL,
+    worktree       TEXT NOT NULL,
+    branch         TEXT NOT NULL,
+    created_branch INTEGER NOT NULL,
+    base_commit    TEXT NOT NULL,
+    agent          TEXT NOT NULL,
+    pid            INTEGER,
+    host           TEXT NOT NULL,
+    started_at     BIGINT NOT NULL,
+    heartbeat_at   BIGINT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('live', 'stale', 'ended')),
+    ended_at       BIGINT,
+    agent_exit     INTEGER,
+    memory_dir     TEXT NOT NULL,
+    memory_base    TEXT NOT NULL
+  );
+  CREATE INDEX sessions_repo ON sessions (repo, state);
+
+  CREATE TABLE events (
+    id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at      BIGINT NOT NULL,
+    kind    TEXT NOT NULL,
+    session TEXT,
+    repo    TEXT,
+    data    TEXT NOT NULL
+  );
+  CREATE INDEX events_session ON events (session, id);
+  CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$;
+  CREATE TRIGGER events_append_only_row BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION events_append_only();
+  CREATE TRIGGER events_append_only_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+
+  CREATE TABLE locks (
+    name         TEXT PRIMARY KEY,
+    holder       TEXT NOT NULL,
+    session      TEXT,
+    token        BIGINT NOT NULL,
+    pid          INTEGER NOT NULL,
+    host         TEXT NOT NULL,
+    acquired_at  BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL,
+    ttl_ms       BIGINT NOT NULL,
+    note         TEXT
+  );
+
+  -- The last fencing token issued per lock name; survives release so tokens never repeat.
+  CREATE TABLE lock_tokens (
+    name       TEXT PRIMARY KEY,
+    last_token BIGINT NOT NULL
+  );
+  `,
+  `
+  ALTER TABLE sessions ADD COLUMN memory_merged_at BIGINT;
+  ALTER TABLE sessions ADD COLUMN memory_conflicts TEXT;
+  `,
+  `
+  ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'cwt' CHECK (kind IN ('cwt', 'adopted'));
+
+  CREATE TABLE claude_sessions (
+    claude_id  TEXT PRIMARY KEY,
+    session    TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    ended_at   BIGINT
+  );
+  CREATE INDEX claude_sessions_session ON claude_sessions (session);
+
+  CREATE TABLE claims (
+    checkout  TEXT NOT NULL,
+    rel_path  TEXT NOT NULL,
+    repo      TEXT NOT NULL,
+    abs_path  TEXT NOT NULL,
+    session   TEXT NOT NULL,
+    claude_id TEXT,
+    at        BIGINT NOT NULL,
+    PRIMARY KEY (checkout, rel_path)
+  );
+  CREATE INDEX claims_repo_path ON claims (repo, rel_path);
+  CREATE INDEX claims_session ON claims (session);
+
+  CREATE TABLE claim_denials (
+    checkout TEXT NOT NULL,
+    rel_path TEXT NOT NULL,
+    session  TEXT NOT NULL,
+    at       BIGINT NOT NULL,
+    PRIMARY KEY (checkout, rel_path, session)
+  );
+
+  CREATE TABLE reads (
+    session TEXT NOT NULL,
+    path    TEXT NOT NULL,
+    sha256  TEXT NOT NULL,
+    at      BIGINT NOT NULL,
+    PRIMARY KEY (session, path)
+  );
+  `,
+  `
+  CREATE TABLE leases (
+    resource TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('port', 'name')),
+    value    TEXT NOT NULL,
+    session  TEXT NOT NULL,
+    repo     TEXT NOT NULL,
+    at       BIGINT NOT NULL,
+    PRIMARY KEY (resource, value),
+    UNIQUE (session, name)
+  );
+  `,
+];

@@ -1,0 +1,114 @@
+/**
+ * Rows as both stores keep them, mapped to and from records. The PostgreSQL schema mirrors the SQLite one
+ * column for column (times as integer milliseconds, booleans as 0/1, lists and event data as JSON text), so
+ * one set of mappers serves both.
+ */
+import type { ConflictRecord } from '../memoryplan.js';
+import type { ClaimRecord, EventRecord, LeaseRecord, LockRecord, SessionRecord } from './store.js';
+
+export type Row = Record<string, unknown>;
+
+export const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
+  repo: 'repo',
+  mainWorktree: 'main_worktree',
+  worktree: 'worktree',
+  branch: 'branch',
+  createdBranch: 'created_branch',
+  baseCommit: 'base_commit',
+  agent: 'agent',
+  pid: 'pid',
+  host: 'host',
+  startedAt: 'started_at',
+  heartbeatAt: 'heartbeat_at',
+  state: 'state',
+  endedAt: 'ended_at',
+  agentExit: 'agent_exit',
+  memoryDir: 'memory_dir',
+  memoryBase: 'memory_base',
+  kind: 'kind',
+  memoryMergedAt: 'memory_merged_at',
+  memoryConflicts: 'memory_conflicts',
+};
+
+export function toSqlValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  // Lists (memory conflicts) are stored as JSON text; an empty one as NULL.
+  if (Array.isArray(value)) return value.length === 0 ? null : JSON.stringify(value);
+  return value ?? null;
+}
+
+export function toSession(row: Row): SessionRecord {
+  return {
+    id: row.id as string,
+    repo: row.repo as string,
+    mainWorktree: row.main_worktree as string,
+    worktree: row.worktree as string,
+    branch: row.branch as string,
+    createdBranch: row.created_branch === 1,
+    baseCommit: row.base_commit as string,
+    agent: row.agent as string,
+    pid: row.pid as number | null,
+    host: row.host as string,
+    startedAt: row.started_at as number,
+    heartbeatAt: row.heartbeat_at as number,
+    state: row.state as SessionRecord['state'],
+    endedAt: row.ended_at as number | null,
+    agentExit: row.agent_exit as number | null,
+    memoryDir: row.memory_dir as string,
+    memoryBase: row.memory_base as string,
+    kind: row.kind as SessionRecord['kind'],
+    // Memory merge state appears only once there is some: a never-merged session reads as it was inserted.
+    ...(row.memory_merged_at == null ? {} : { memoryMergedAt: row.memory_merged_at as number }),
+    ...(row.memory_conflicts == null ? {} : { memoryConflicts: JSON.parse(row.memory_conflicts as string) as ConflictRecord[] }),
+  };
+}
+
+export function toClaim(row: Row): ClaimRecord {
+  return {
+    checkout: row.checkout as string,
+    relPath: row.rel_path as string,
+    repo: row.repo as string,
+    absPath: row.abs_path as string,
+    session: row.session as string,
+    claudeId: row.claude_id as string | null,
+    at: row.at as number,
+  };
+}
+
+export function toLock(row: Row): LockRecord {
+  return {
+    name: row.name as string,
+    holder: row.holder as string,
+    session: row.session as string | null,
+    token: row.token as number,
+    pid: row.pid as number,
+    host: row.host as string,
+    acquiredAt: row.acquired_at as number,
+    heartbeatAt: row.heartbeat_at as number,
+    ttlMs: row.ttl_ms as number,
+    note: row.note as string | null,
+  };
+}
+
+export function toEvent(row: Row): EventRecord {
+  return {
+    id: row.id as number,
+    at: row.at as number,
+    kind: row.kind as string,
+    session: row.session as string | null,
+    repo: row.repo as string | null,
+    data: JSON.parse(row.data as string) as Record<string, unknown>,
+  };
+}
+
+export function toLease(row: Row): LeaseRecord {
+  return {
+    resource: row.resource as string,
+    name: row.name as string,
+    kind: row.kind as LeaseRecord['kind'],
+    value: row.value as string,
+    session: row.session as string,
+    repo: row.repo as string,
+    at: row.at as number,
+  };
+}
