@@ -23,9 +23,11 @@ import {
   listWorktrees,
   removeWorktree,
   resolveCommit,
+  resolveHooksDir,
   resolveRepo,
   type RepoInfo,
 } from '../core/git.js';
+import { getGitHookCommand, installGitHooks } from '../core/githooks.js';
 import { CLAUDE_LOCAL_MD, getCanonicalMemoryDir, getNamespaceRoot, readTemplate, renderTemplate, writeSessionSettings } from '../core/harness.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
@@ -256,6 +258,7 @@ const STEPS: PipelineStep<NewContext>[] = [
     title: 'Register the session',
     run: async (ctx) => {
       const now = Date.now();
+      const start = (await resolveCommit('HEAD', ctx.worktree))!;
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
@@ -263,7 +266,7 @@ const STEPS: PipelineStep<NewContext>[] = [
         worktree: ctx.worktree,
         branch: ctx.branch,
         createdBranch: ctx.createBranchFrom !== undefined,
-        baseCommit: (await resolveCommit('HEAD', ctx.worktree))!,
+        baseCommit: start,
         agent: ctx.config.agent,
         pid: null,
         host: getHostId(ctx.env),
@@ -275,6 +278,8 @@ const STEPS: PipelineStep<NewContext>[] = [
         memoryDir: ctx.memoryDir!,
         memoryBase: ctx.memoryBase,
         kind: 'cwt',
+        // The commit check blocks on commits after this tip that the session did not make.
+        knownTip: start,
       };
       ctx.session = session;
       await ctx.store.insertSession(session, {
@@ -325,6 +330,22 @@ const STEPS: PipelineStep<NewContext>[] = [
         writeFileAtomic(join(ctx.worktree, CLAUDE_LOCAL_MD), text);
       }
       writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
+    },
+  },
+  {
+    id: 'git-hooks',
+    // Under the repository lock, so two `cwt new` never chain each other's shim. Idempotent: usually a no-op.
+    title: "Install cwt's git hooks",
+    enabled: (ctx) => ctx.config.gitHooks,
+    run: async (ctx) => {
+      try {
+        for (const change of await installGitHooks(ctx.worktree, await resolveHooksDir(ctx.worktree))) {
+          if (change.action === 'tracked') ctx.output.stderr(`${MESSAGES.gitHookChange(change.hook, change.path, change.action)}\n  ${MESSAGES.gitHookTrackedHint(change.hook, change.path, getGitHookCommand(change.hook))}`);
+        }
+      } catch (error) {
+        // The session works without them; say so and go on.
+        ctx.output.stderr(`${MESSAGES.gitHooksInstallFailed(error instanceof Error ? error.message : String(error))}\n  next: ${MESSAGES.gitHooksInstallFailedHint}`);
+      }
     },
   },
   {

@@ -41,6 +41,10 @@ const ConfigFileSchema = z.strictObject({
   protectedPaths: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** Memory files merged as ordered line unions (never conflicting): names, or paths relative to the memory dir. */
   memoryIndexFiles: z.optional(z.array(z.string().check(z.minLength(1)))),
+  /** The commit check blocks when staged files were also changed by a sibling session (default: warns). */
+  strictCheck: z.optional(z.boolean()),
+  /** `cwt new` installs cwt's git hooks in the repository. */
+  gitHooks: z.optional(z.boolean()),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -91,6 +95,8 @@ function apply(config: Config, file: ConfigFile | undefined, source: string): vo
   if (file.claimTtl !== undefined) config.claimTtlMs = parseDuration(file.claimTtl);
   if (file.protectedPaths !== undefined) config.protectedPaths = file.protectedPaths;
   if (file.memoryIndexFiles !== undefined) config.memoryIndexFiles = file.memoryIndexFiles;
+  if (file.strictCheck !== undefined) config.strictCheck = file.strictCheck;
+  if (file.gitHooks !== undefined) config.gitHooks = file.gitHooks;
 }
 
 /** Reads the user and repository files and applies the environment and flags over the defaults. */

@@ -28,6 +28,8 @@ export const MESSAGES = {
   unknownCommandHint: 'run cwt --help to see the commands',
   unknownHookEvent: (name: string) => `unknown hook event '${name}'`,
   unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, session-end (cwt install writes these for you)',
+  unknownGitHook: (name: string) => `unknown git hook '${name}'`,
+  unknownGitHookHint: 'cwt handles pre-commit, post-commit, post-merge and post-rewrite; install them with: cwt install --git-hooks',
   badArguments: (command: string, detail: string) => `cwt ${command}: ${detail}`,
   badArgumentsHint: (command: string) => `run cwt ${command} --help for usage`,
   invalidBranch: (name: string) =>
@@ -190,6 +192,24 @@ export const MESSAGES = {
       ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions'
       : 'Claude Code sessions started in this repository now report to cwt; sessions started with cwt new get the hooks either way',
 
+  // cwt install --git-hooks
+  gitHookChange: (hook: string, path: string, action: string) =>
+    ({
+      installed: `installed ${hook}: ${path}`,
+      chained: `installed ${hook}: ${path} (the hook that was there runs first, kept as ${path}.cwt-chained)`,
+      updated: `updated ${hook}: ${path} (now runs this cwt)`,
+      unchanged: `${hook} already installed: ${path}`,
+      tracked: `left ${hook} alone: ${path} is tracked by git, and replacing it would change your repository`,
+      removed: `removed ${hook}: ${path}`,
+      restored: `removed ${hook}: ${path} (the hook that was there before is back)`,
+      absent: `no cwt ${hook} in ${path.slice(0, -hook.length - 1)}`,
+    })[action] ?? `${hook}: ${action}`,
+  gitHookTrackedHint: (hook: string, path: string, command: string) =>
+    `add this line to ${path} (it runs on every ${hook}): ${command}`,
+  gitHooksTracked: 'some hooks were not installed: their files are tracked by git',
+  gitHooksInstallFailed: (detail: string) => `could not install cwt's git hooks: ${detail}; the session works without them`,
+  gitHooksInstallFailedHint: 'install them later with: cwt install --git-hooks',
+
   // hooks: what the model reads (deny reasons and context), so each says what to do next
   hookWho: (session: SessionRecord) =>
     session.kind === 'adopted'
@@ -213,6 +233,44 @@ export const MESSAGES = {
     `cwt: you are ${self.kind === 'adopted' ? 'adopted as' : ''} cwt session ${self.id} (branch ${self.branch || '(none)'}). Other live sessions on this repository:\n${lines.join('\n')}\nAvoid editing files they are working on. An edit of a file another session in your checkout is editing is denied once; retry only if you are sure.`,
   hookSiblingLine: (session: SessionRecord, recent: readonly string[]) =>
     `- ${session.kind === 'adopted' ? 'Claude Code tab' : 'session'} ${session.id} on branch ${session.branch || '(none)'} in ${session.worktree}${recent.length > 0 ? `; recently edited: ${recent.join(', ')}` : ''}`,
+  // commit check (cwt check, the pre-commit hook): read by people and by agents running git commit
+  checkForeignHeader: (branch: string, count: number, tip: string) =>
+    `cwt: commit blocked: ${count} commit${count === 1 ? '' : 's'} landed on ${branch} after ${tip.slice(0, 10)}, the tip this session last saw, and ${count === 1 ? 'it was' : 'they were'} not made by this session:`,
+  checkForeignLine: (sha: string, author: string, email: string, at: number, subject: string, who: string) =>
+    `  ${sha.slice(0, 10)}  ${author} <${email}>  ${new Date(at).toISOString().replace(/\.\d+Z$/, 'Z')} (${since(at)})  ${subject}\n      made by ${who}`,
+  checkForeignNobody: 'no cwt session (made where cwt\'s hooks did not run: another tool, a terminal without them, or git commands other than commit)',
+  checkForeignHint: (tip: string) =>
+    `what to do: read them (git log -p ${tip.slice(0, 10)}..HEAD) — your staged changes may redo, undo or clash with them. Once your work takes them into account, run: cwt check --accept   and commit again. To commit without the check: CWT_SKIP_CHECK=1 git commit … (logged).`,
+  checkClaimedHeader: 'cwt: commit blocked: staged files are being edited by another session working in this same checkout:',
+  checkClaimedLine: (path: string, who: string, ago: string) => `  ${path}: ${who}, last edit ${ago}`,
+  checkClaimedHint:
+    'what to do: leave their half-done work out of your commit (git restore --staged <file>) and commit the rest, or wait until that session commits them (its commit releases them) or runs cwt release; see who: cwt who <file>',
+  checkOverlapHeader: (strict: boolean) =>
+    strict
+      ? 'cwt: commit blocked (strict check): staged files were also changed by sessions in other worktrees:'
+      : 'cwt: warning: staged files were also changed by sessions in other worktrees; merging the branches will need care:',
+  checkOverlapSibling: (who: string) => `  ${who}:`,
+  checkOverlapPath: (path: string, how: 'uncommitted' | 'committed' | 'both') =>
+    `    ${path} (${how === 'both' ? 'committed on its branch and changed again, uncommitted' : how === 'committed' ? 'committed on its branch since the merge base' : 'uncommitted there'})`,
+  checkConflict: (path: string) => `    predicted merge conflict in ${path}:`,
+  checkConflictNoHunk: (path: string) => `    predicted merge conflict in ${path} (not a text conflict: added, deleted or binary on one side)`,
+  checkNoConflict: '    git merge-tree predicts no conflict in these files',
+  checkPredictionFailed: (detail: string) => `    (no conflict prediction: ${detail})`,
+  checkHunkLine: (line: string) => `      | ${line}`,
+  checkOverlapHint: (strict: boolean) =>
+    strict
+      ? 'what to do: agree with that session who changes these files (cwt status lists it), or commit anyway with CWT_SKIP_CHECK=1 git commit … (logged)'
+      : 'the commit goes ahead; to block in this case use --strict, "strictCheck": true in .cwt.json, or CWT_STRICT_CHECK=1',
+  checkClean: (paths: number) => `cwt check: ${paths} path${paths === 1 ? '' : 's'} checked; nothing to report`,
+  checkNoPaths: 'cwt check: nothing staged; nothing to check',
+  checkAccepted: (branch: string, tip: string) => `recorded ${tip.slice(0, 10)} as the tip of ${branch} this session has seen; commit again`,
+  checkAcceptNoSession: (cwd: string) => `no cwt session works in ${cwd}, so there is no tip to accept`,
+  checkAcceptNoSessionHint: 'run it in the session\'s checkout (or from its agent); cwt status lists the sessions',
+  checkAcceptOtherBranch: (branch: string, sessionBranch: string) => `this checkout is on ${branch || 'a detached HEAD'}, but its session works on ${sessionBranch}`,
+  checkAcceptOtherBranchHint: (sessionBranch: string) => `switch back (git switch ${sessionBranch}) and run cwt check --accept again`,
+  checkSkipped: 'cwt: commit check skipped (CWT_SKIP_CHECK=1); the bypass is logged as an event',
+  checkFailedOpen: (detail: string, log: string) => `cwt: the commit check could not run and was skipped: ${detail} (details in ${log})`,
+
   // memory merge (cwt merge-memory, cwt end, cwt memory rescue)
   mergeSummary: (label: string, canonical: string, s: MergeCounts) =>
     `merged ${label} into ${canonical}: ${s.added} added, ${s.merged} merged, ${s.deleted} deleted, ${s.unchanged} unchanged${

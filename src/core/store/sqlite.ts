@@ -18,7 +18,9 @@ import type {
   ClaimRecord,
   ClaimRequest,
   ClaimState,
+  CommitRecord,
   ReadRecord,
+  RecordCommitOptions,
   EventFilter,
   EventInput,
   EventRecord,
@@ -56,6 +58,7 @@ const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = {
   kind: 'kind',
   memoryMergedAt: 'memory_merged_at',
   memoryConflicts: 'memory_conflicts',
+  knownTip: 'known_tip',
 };
 
 function toSqlValue(value: unknown): unknown {
@@ -88,6 +91,7 @@ function toSession(row: Row): SessionRecord {
     // Memory merge state appears only once there is some: a never-merged session reads as it was inserted.
     ...(row.memory_merged_at == null ? {} : { memoryMergedAt: row.memory_merged_at as number }),
     ...(row.memory_conflicts == null ? {} : { memoryConflicts: JSON.parse(row.memory_conflicts as string) as ConflictRecord[] }),
+    ...(row.known_tip == null ? {} : { knownTip: row.known_tip as string }),
   };
 }
 
@@ -461,6 +465,40 @@ export class SqliteStore implements Store {
         return released;
       })
       .immediate();
+  }
+
+  async recordCommit(commit: CommitRecord, options: RecordCommitOptions): Promise<ClaimRecord[]> {
+    return this.db
+      .transaction(() => {
+        // An amend or a re-run of the hook for the same commit keeps the first record.
+        this.db
+          .prepare('INSERT OR IGNORE INTO commits (repo, sha, session, branch, at) VALUES (?, ?, ?, ?, ?)')
+          .run(commit.repo, commit.sha, commit.session, commit.branch, commit.at);
+        if (commit.session === null) {
+          if (options.event) this.appendEventSync(options.event, commit.at);
+          return [];
+        }
+        if (options.advanceTip) this.db.prepare('UPDATE sessions SET known_tip = ? WHERE id = ?').run(commit.sha, commit.session);
+        const release = this.db.prepare('DELETE FROM claims WHERE session = ? AND abs_path = ? RETURNING *');
+        const released = (options.releasePaths ?? []).flatMap((path) => (release.all(commit.session, path) as Row[]).map(toClaim));
+        if (released.length > 0) {
+          this.appendEventSync({ kind: 'claim.release', session: commit.session, data: { paths: released.map((claim) => claim.absPath), reason: 'commit' } }, commit.at);
+        }
+        if (options.event) this.appendEventSync(options.event, commit.at);
+        return released;
+      })
+      .immediate();
+  }
+
+  async listCommits(repo: string, shas: readonly string[]): Promise<CommitRecord[]> {
+    if (shas.length === 0) return [];
+    const statement = this.db.prepare('SELECT * FROM commits WHERE repo = ? AND sha = ?');
+    return this.db.transaction(() =>
+      shas.flatMap((sha) => {
+        const row = statement.get(repo, sha) as Row | undefined;
+        return row ? [{ repo: row.repo as string, sha: row.sha as string, session: row.session as string | null, branch: row.branch as string, at: row.at as number }] : [];
+      }),
+    )();
   }
 
   async recordRead(read: ReadRecord): Promise<void> {
