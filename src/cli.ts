@@ -426,6 +426,26 @@ Examples:
       return checkChanges({ staged: bool(values.staged), strict: bool(values.strict), accept: bool(values.accept), json: bool(values.json) });
     },
   },
+  doctor: {
+    usage: 'cwt doctor [--json]',
+    summary: 'check the environment and look for concurrent work cwt does not coordinate',
+    help: `Read-only. Environment: git 2.38 or newer, the agent on PATH and its version, cwt's git hooks in this
+repository, its Claude Code hooks for plain tabs, the state directory's modes, stale sessions and locks.
+Concurrency: ACTIVE-SESSION.md sentinel files of running operations, commits on a session's branch that no
+known session made, bursts of recent writes to the repository's memory or to skills, and claude processes in
+this repository's worktrees that no session accounts for. Each finding that needs action (WARN) names the
+command that fixes it; exit 1 when there is one, 0 when only ok and info remain.
+
+Examples:
+  cwt doctor
+  cwt doctor --json | jq '.findings[] | select(.severity == "warn")'`,
+    options: { json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { runDoctor } = await import('./commands/doctor.js');
+      return runDoctor({ json: bool(values.json) });
+    },
+  },
   'git-hook': {
     usage: 'cwt git-hook <pre-commit|post-commit|post-merge|post-rewrite>',
     summary: "git's hook handler; run by the shims cwt install --git-hooks writes, not by you",

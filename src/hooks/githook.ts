@@ -13,7 +13,7 @@ import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFil
 import { join } from 'node:path';
 import { findCheckoutSession, resolveIndexFile, runCommitCheck } from '../core/commitcheck.js';
 import { loadConfigLazily } from '../core/configbase.js';
-import { getCurrentBranch, getHeadCommit, resolveCommit, resolveRepo, type RepoInfo } from '../core/git.js';
+import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git.js';
 import type { GitHookName } from '../core/githooks.js';
 import { resolveCwtHome } from '../core/paths.js';
 import { SqliteStore } from '../core/store/sqlite.js';
@@ -166,9 +166,16 @@ async function branchMoved(state: RepoState, context: GitHookContext, hook: GitH
   const { store, repo } = state;
   const session = await findCheckoutSession(store, repo.topLevel, context.env);
   if (!session) return 0;
-  const [head, branch] = await Promise.all([resolveCommit('HEAD', repo.topLevel), getCurrentBranch(repo.topLevel)]);
-  if (head === undefined || branch !== session.branch || head === session.knownTip) return 0;
-  await store.updateSession(session.id, { knownTip: head }, { kind: 'branch.moved', session: session.id, repo: repo.commonDir, data: { hook, branch, tip: head, previous: session.knownTip ?? null } });
+  const [head, branch] = await Promise.all([getHeadCommit(repo.topLevel), getCurrentBranch(repo.topLevel)]);
+  if (head === undefined || branch !== session.branch || head.sha === session.knownTip) return 0;
+  const event = { kind: 'branch.moved', session: session.id, repo: repo.commonDir, data: { hook, branch, tip: head.sha, previous: session.knownTip ?? null } };
+  // A merge commit `git merge` made here is the session's own (no post-commit ran for it); a fast-forward
+  // tip is someone else's commit, only seen.
+  if (hook === 'post-merge' && head.parents.length > 1) {
+    await store.recordCommit({ repo: repo.commonDir, sha: head.sha, session: session.id, branch, at: Date.now() }, { advanceTip: true, event });
+  } else {
+    await store.updateSession(session.id, { knownTip: head.sha }, event);
+  }
   return 0;
 }
 

@@ -210,6 +210,44 @@ export const MESSAGES = {
   gitHooksInstallFailed: (detail: string) => `could not install cwt's git hooks: ${detail}; the session works without them`,
   gitHooksInstallFailedHint: 'install them later with: cwt install --git-hooks',
 
+  // cwt doctor
+  doctorLine: (severity: 'ok' | 'info' | 'warn', message: string, fix?: string) =>
+    `${severity === 'ok' ? 'ok  ' : severity === 'info' ? 'info' : 'WARN'}  ${message}${fix !== undefined && severity !== 'ok' ? `\n      fix: ${fix}` : ''}`,
+  doctorSummary: (warnings: number) => (warnings === 0 ? 'nothing needs action' : `${warnings} finding${warnings === 1 ? '' : 's'} need${warnings === 1 ? 's' : ''} action (exit 1)`),
+  doctorGitOk: (version: string) => `git ${version}`,
+  doctorGitOld: (version: string) => `git ${version} is older than 2.38: the commit check needs git merge-tree --write-tree`,
+  doctorGitOldFix: 'install git 2.38 or newer (your package manager, or https://git-scm.com/downloads)',
+  doctorAgent: (agent: string, path: string, version: string | undefined) => `${agent}: ${path}${version ? ` (${version})` : ' (its version could not be read)'}`,
+  doctorStateModesOk: (dir: string) => `state directory ${dir} is private`,
+  doctorStateModesLoose: (paths: readonly string[], dirMode: number, fileMode: number) =>
+    `others can read cwt's state (the directory should be ${dirMode.toString(8)}, its files ${fileMode.toString(8)}): ${paths.join(', ')}`,
+  doctorSessionsOk: (count: number) => `${count} open session${count === 1 ? '' : 's'}, none stale; no stale locks`,
+  doctorStaleSession: (session: SessionRecord, ago: string) => `session ${session.id} (${session.branch || session.worktree}) is stale: no supervisor, last heartbeat ${ago}`,
+  doctorStaleSessionFix: (session: SessionRecord) =>
+    session.kind === 'cwt' ? `resume it: cwt attach ${session.id}; or release what it holds: cwt gc` : `end it: cwt end ${session.id}; or: cwt gc`,
+  doctorStaleLock: (name: string, holder: string, ago: string) => `lock '${name}' is stale: held by ${holder}, last heartbeat ${ago}`,
+  doctorStaleLockFix: (name: string) => `cwt gc (or now: cwt lock release ${name} --force)`,
+  doctorGitHooksOk: (dir: string) => `cwt's git hooks are installed in ${dir}`,
+  doctorGitHooksMissing: (dir: string, missing: readonly string[], other: readonly string[]) =>
+    [missing.length > 0 ? `cwt's git hooks are missing in ${dir}: ${missing.join(', ')}` : '', other.length > 0 ? `${other.join(', ')} in ${dir} run another cwt installation` : '']
+      .filter(Boolean)
+      .join('; '),
+  doctorClaudeHooksOk: (paths: readonly string[]) => `cwt's Claude Code hooks are in ${paths.join(' and ')}`,
+  doctorClaudeHooksMissing: "plain claude tabs in this repository do not report to cwt (sessions started with cwt new do)",
+  doctorSentinelLive: (path: string, who: string, command: string | null, ago: string) => `${path} says an operation is running: ${who}${command ? ` (${command})` : ''}, started ${ago}`,
+  doctorSentinelStale: (path: string, ago: string) => `${path} is left over from an operation started ${ago} that is no longer running`,
+  doctorUnknownCommits: (session: SessionRecord, lines: readonly string[]) =>
+    `${lines.length} commit${lines.length === 1 ? '' : 's'} on ${session.branch} (session ${session.id}) made by no known session:\n${lines
+      .slice(0, 10)
+      .map((line) => `        ${line}`)
+      .join('\n')}${lines.length > 10 ? `\n        … and ${lines.length - 10} more` : ''}`,
+  doctorUnknownCommitsFix: (session: SessionRecord) =>
+    `look at them (git log ${session.baseCommit.slice(0, 10)}..${session.branch}); made where cwt's hooks do not run: cwt install --git-hooks (and cwt install for plain claude tabs)`,
+  doctorBurst: (dir: string, count: number, window: string, newest: readonly string[]) => `${count} files in ${dir} changed in the last ${window} (newest: ${newest.join(', ')})`,
+  doctorBurstFix: 'if several sessions write there, check nothing was lost (cwt status, cwt who <file>); shared files: cwt append / cwt write; memory: cwt merge-memory',
+  doctorUnknownAgent: (pid: number, cwd: string) => `claude (pid ${pid}) runs in ${cwd} without a cwt session`,
+  doctorUnknownAgentFix: 'cwt install (plain tabs then register on their next tool call), or start sessions with cwt new',
+
   // hooks: what the model reads (deny reasons and context), so each says what to do next
   hookWho: (session: SessionRecord) =>
     session.kind === 'adopted'
