@@ -58,7 +58,7 @@ describe('claims and bypasses at commit time', () => {
   });
 
   it('logs CWT_SKIP_CHECK and --no-verify as bypasses, and a rebase as neither', async () => {
-    const env = { ...s.env, CWT_SESSION: session.id };
+    const env: NodeJS.ProcessEnv = { ...s.env, CWT_SESSION: session.id };
     const commit = (name: string, extra: string[] = [], commitEnv = env) => {
       writeFile(worktree, name, `${name}\n`);
       expect(runGit(worktree, ['add', name], commitEnv).code).toBe(0);
