@@ -20,8 +20,10 @@ import {
   createDanglingCommit,
   getCurrentBranch,
   listChangedPathsIn,
+  listBranchesNotMergedInto,
   listCommitsBetween,
   listPathsChangedSince,
+  listWorktrees,
   listStagedPaths,
   predictMerge,
   readBlobAt,
@@ -282,22 +284,27 @@ async function checkSiblings(sessions: readonly SessionRecord[], topLevel: strin
   if (byWorktree.size === 0) return [];
   const ours = new Set(paths);
   const pathspec = paths.length > MAX_PATHSPEC ? [] : paths;
+  // Every worktree's HEAD in one call, and which branches hold commits ours lacks: a sibling whose branch
+  // has nothing we do not have changed nothing there since the merge base, and needs no diff.
+  const [entries, unmerged] = await Promise.all([listWorktrees(topLevel), head === undefined ? new Set<string>() : listBranchesNotMergedInto(head, topLevel)]);
+  const heads = new Map(entries.map((entry) => [toRealPath(entry.path), entry]));
   const predictor = head === undefined ? undefined : new MergePredictor(topLevel, head, options.staged, paths, options.indexFile);
   try {
     const results = await Promise.all(
       [...byWorktree].map(async ([worktree, owners]): Promise<SiblingOverlap | undefined> => {
-        let theirHead: string | undefined;
+        const entry = heads.get(toRealPath(worktree));
+        // A worktree git no longer knows (removed, pruned) has nothing to merge; cwt gc and cwt doctor speak of it.
+        if (!entry || entry.prunable !== null || entry.head === null) return undefined;
+        const theirHead = entry.head;
+        const theirBranch = entry.branch?.replace(/^refs\/heads\//, '');
         let uncommitted: string[];
         try {
-          [theirHead, uncommitted] = await Promise.all([
-            resolveCommit('HEAD', worktree),
-            listChangedPathsIn(worktree, pathspec).then((entries) => entries.map((entry) => entry.path).filter((path) => ours.has(path))),
-          ]);
+          uncommitted = (await listChangedPathsIn(worktree, pathspec)).map((change) => change.path).filter((path) => ours.has(path));
         } catch {
-          // A worktree that is gone or broken has nothing to merge; cwt gc and cwt doctor speak of it.
           return undefined;
         }
-        const committed = head !== undefined && theirHead !== undefined && theirHead !== head ? (await listPathsChangedSince(head, theirHead, pathspec, topLevel)).filter((path) => ours.has(path)) : [];
+        const mayHaveCommitted = head !== undefined && theirHead !== head && (theirBranch === undefined || unmerged.has(theirBranch));
+        const committed = mayHaveCommitted ? (await listPathsChangedSince(head, theirHead, pathspec, topLevel)).filter((path) => ours.has(path)) : [];
         if (uncommitted.length === 0 && committed.length === 0) return undefined;
         const dirty = new Set(uncommitted);
         const both = new Set(committed.filter((path) => dirty.has(path)));
@@ -307,7 +314,7 @@ async function checkSiblings(sessions: readonly SessionRecord[], topLevel: strin
         }));
         const branch = owners.find((owner) => owner.branch !== '')?.branch ?? '';
         const result: SiblingOverlap = { sessions: owners, worktree, branch, paths: overlap, conflicts: [] };
-        if (predictor && theirHead !== undefined) {
+        if (predictor) {
           try {
             result.conflicts = await predictor.predict({ worktree, head: theirHead, uncommitted, label: branch || worktree }, overlap.map((entry) => entry.path));
           } catch (error) {

@@ -458,6 +458,12 @@ export async function listPathsChangedSince(ours: string, theirs: string, paths:
   return splitNul(stdout);
 }
 
+/** Local branches with commits that `rev` does not contain (`for-each-ref --no-merged`), short names. */
+export async function listBranchesNotMergedInto(rev: string, cwd: string): Promise<Set<string>> {
+  const stdout = await runGit(['for-each-ref', '--format=%(refname:short)', `--no-merged=${rev}`, 'refs/heads/'], { cwd });
+  return new Set(stdout === '' ? [] : stdout.split('\n'));
+}
+
 /** Writes the tree of an index (default: the checkout's) and returns its id. */
 export async function writeTree(cwd: string, indexFile?: string): Promise<string> {
   return runGit(['write-tree'], { cwd, indexFile });
