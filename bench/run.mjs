@@ -31,6 +31,10 @@
  *      a. scenario 4 again with CWT_STORE pointing at it: the http fast path and the command hook on PostgreSQL;
  *      b. store calls per second with 16 concurrent client processes (bench/store-client.mjs: a hook-like mix
  *         of getSession, claimPath, listClaims and heartbeatLock), on SQLite and on PostgreSQL.
+ *   8. `git commit` of one small staged change in a session's worktree of a 10,000-file repository with 6
+ *      sibling sessions (each `cwt new --no-launch`, each with an uncommitted change of its own), with cwt's
+ *      git hooks (pre-commit check, post-commit bookkeeping) and without any hooks (`-c core.hooksPath=<empty
+ *      dir>`), interleaved in the same worktree; the difference of the medians is what cwt adds to a commit.
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -45,7 +49,7 @@
  *                    200 memory files with 20 changed on each side instead of 1,000 and 100 (scenario 4
  *                    keeps its 8 sessions and 500 claims: they are quick to set up)
  *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases,
- *                    postgres (default: all)
+ *                    postgres, commit (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -65,8 +69,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -919,6 +923,90 @@ function formatThroughput(scenario) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Scenario 8: git commit with and without cwt's git hooks, 10,000 files, 6 sibling sessions
+
+const COMMIT_FILES_DIRS = 100;
+const COMMIT_SIBLINGS = 6;
+
+async function scenarioCommit(sandbox, opts) {
+  const { env } = sandbox;
+  const started = Date.now();
+  // 10,000 files at every size (--quick only runs fewer rounds): the figure is meant for this repository size.
+  const repo = createRepo(join(sandbox.root, 'commit-repo'), env, (dir) => {
+    writeFileSync(join(dir, 'README.md'), '# bench repo\n');
+    for (let d = 0; d < COMMIT_FILES_DIRS; d++) {
+      const sub = join(dir, 'src', `g${Math.floor(d / 10)}`, `m${d}`);
+      mkdirSync(sub, { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(join(sub, `f${f}.txt`), `module ${d}, file ${f}\n`);
+    }
+  });
+  // The committing session and its siblings: `cwt new` installs the hooks (once) in the shared hooks dir.
+  const worktrees = [];
+  for (let i = 0; i <= COMMIT_SIBLINGS; i++) {
+    worktrees.push(cwt(repo, env, ['new', `c${i}`, '--no-launch']));
+    await yieldToSignals();
+  }
+  const sessions = JSON.parse(cwt(repo, env, ['status', '--json']));
+  const [mine, ...siblings] = worktrees;
+  const sessionId = sessions.find((session) => session.worktree === mine)?.id;
+  if (sessionId === undefined) throw new Error(`no session for ${mine} in cwt status --json`);
+  // Siblings at work: each has an uncommitted change in a file of its own (not the one committed below).
+  siblings.forEach((worktree, i) => writeFileSync(join(worktree, 'src', 'g1', `m${10 + i}`, 'f1.txt'), `sibling ${i} at work\n`));
+  const hooks = readdirSync(join(repo, '.git', 'hooks')).filter((name) => !name.endsWith('.sample')).sort();
+  if (hooks.join(',') !== 'post-commit,post-merge,post-rewrite,pre-commit') throw new Error(`cwt new did not install the git hooks: ${hooks.join(', ')}`);
+  const noHooks = join(sandbox.root, 'no-hooks');
+  mkdirSync(noHooks, { recursive: true });
+  note(`scenario 8: ${(COMMIT_FILES_DIRS * 100).toLocaleString('en-US')}-file repo, ${COMMIT_SIBLINGS + 1} sessions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const target = join(mine, 'src', 'g0', 'm0', 'f0.txt');
+  const sessionEnv = { ...env, CWT_SESSION: sessionId };
+  let change = 0;
+  // One small change, staged untimed; then the timed `git commit`.
+  const commitCase = (key, label, args, after) => ({
+    key,
+    label,
+    command: `git ${args.join(' ')}`,
+    run: () => {
+      writeFileSync(target, `change ${++change}\n`);
+      git(mine, sessionEnv, ['add', target]);
+      return timeSpawn('git', args, { cwd: mine, env: sessionEnv });
+    },
+    after,
+  });
+  // A commit made without the hooks is one the session did not make as far as cwt knows: its next checked
+  // commit would be blocked (rightly). Accepting the tip, untimed, keeps every round alike.
+  const accept = () => cwt(mine, sessionEnv, ['check', '--accept']);
+  // Sanity (untimed): with the hooks a commit is recorded for the session and nothing is reported.
+  writeFileSync(target, 'warm-up\n');
+  git(mine, sessionEnv, ['add', target]);
+  const warm = spawnSync('git', ['commit', '-q', '-m', 'warm-up'], { cwd: mine, env: sessionEnv, encoding: 'utf8' });
+  if (warm.status !== 0 || warm.stderr !== '') throw new Error(`the warm-up commit failed or reported something: ${warm.status}\n${warm.stderr}`);
+
+  const { rows, capped } = await measureInterleaved(
+    [
+      baselineCase(mine, env),
+      commitCase('without', 'git commit, no hooks', ['-c', `core.hooksPath=${noHooks}`, 'commit', '-q', '-m', 'bench'], accept),
+      commitCase('with', `git commit, cwt hooks (${COMMIT_SIBLINGS} siblings)`, ['commit', '-q', '-m', 'bench']),
+    ],
+    { ...opts, progress: progressLine('scenario 8') },
+  );
+  const base = rows.find((r) => r.key === 'baseline').medianMs;
+  for (const row of rows) row.ratioToBaseline = round2(row.medianMs / base);
+  const without = rows.find((r) => r.key === 'without').medianMs;
+  const withHooks = rows.find((r) => r.key === 'with').medianMs;
+  const differenceMs = round2(withHooks - without);
+  return {
+    id: 'commit',
+    title: `Scenario 8: git commit of one staged file, ${(COMMIT_FILES_DIRS * 100).toLocaleString('en-US')}-file repo, ${COMMIT_SIBLINGS} sibling sessions with uncommitted work`,
+    setup: { files: COMMIT_FILES_DIRS * 100, siblings: COMMIT_SIBLINGS },
+    capped,
+    rows,
+    differenceMs,
+    notes: [`cwt's hooks add ${differenceMs.toFixed(1)} ms to a commit (difference of the medians; ${(differenceMs / base).toFixed(2)} x node -e 0)`],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Report
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1043,6 +1131,7 @@ async function main() {
     if (opts.only.includes('memory')) scenarios.push(await scenarioMergeMemory(sandbox, opts));
     if (opts.only.includes('leases')) scenarios.push(await scenarioLeases(sandbox, opts));
     if (opts.only.includes('postgres')) scenarios.push(...(await scenarioPostgres(sandbox, opts)));
+    if (opts.only.includes('commit')) scenarios.push(await scenarioCommit(sandbox, opts));
   } finally {
     removeSandbox();
   }

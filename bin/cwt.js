@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Thin on purpose: turn on Node's compile cache where it exists (Node >= 22.1), then load the bundle.
-// `cwt hook <event>` runs on every tool call of every session, so it has a lean bundle of its own.
+// `cwt hook <event>` runs on every tool call of every session, and `cwt git-hook <name>` on every commit, so
+// both have a lean bundle of their own.
 import module from 'node:module';
 
 module.enableCompileCache?.();
-const handled = process.argv[2] === 'hook' && (await module.createRequire(import.meta.url)('../dist/hook.cjs').runHook(process.argv.slice(3)));
+const [command, ...args] = process.argv.slice(2);
+const lean = command === 'hook' ? 'runHook' : command === 'git-hook' ? 'runGitHookEntry' : undefined;
+const handled = lean !== undefined && (await module.createRequire(import.meta.url)('../dist/hook.cjs')[lean](args));
 if (!handled) await import('../dist/cwt.js');

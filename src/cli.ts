@@ -373,8 +373,8 @@ Examples:
     },
   },
   install: {
-    usage: 'cwt install [--global] [--uninstall] [--json]',
-    summary: "wire cwt's hooks into Claude Code settings (this repository, or --global)",
+    usage: 'cwt install [--global] [--git-hooks] [--uninstall] [--json]',
+    summary: "wire cwt's hooks into Claude Code settings (this repository, or --global), or into git (--git-hooks)",
     help: `Merges cwt's Claude Code hooks into .claude/settings.local.json of this repository's main checkout (kept
 out of git through .git/info/exclude), or with --global into the Claude home's settings.json, so that plain
 claude tabs are adopted as sessions: they see their siblings, and are stopped before overwriting a file
@@ -383,15 +383,96 @@ creates its worktree through cwt (WorktreeCreate/WorktreeRemove hooks). Other ke
 are kept, a second run changes nothing, and the file is written with a locked compare-and-swap.
 --uninstall removes cwt's hooks and nothing else. Sessions started with cwt new get the hooks without this.
 
+--git-hooks installs cwt's git hooks instead, in the hooks directory git uses here (core.hooksPath is
+honoured): pre-commit runs the commit check (cwt check --staged), post-commit records the commit for its
+session and releases its claims on the committed files, post-merge and post-rewrite note that the checkout
+moved its own branch. Each is a small sh script running this cwt by absolute path. A hook already there
+(husky, lefthook, your own script) is kept as <hook>.cwt-chained and runs first; its failure still fails the
+commit. A hook file tracked by git is left alone, with the line to add to it. cwt new installs them once per
+repository (config gitHooks: false turns that off). With --uninstall, exactly what was there comes back.
+
 Examples:
   cwt install
   cwt install --global
-  cwt install --uninstall`,
-    options: { global: { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
+  cwt install --uninstall
+  cwt install --git-hooks
+  cwt install --git-hooks --uninstall`,
+    options: { global: { type: 'boolean' }, 'git-hooks': { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: { min: 0, max: 0 },
     run: async ({ values }) => {
+      if (bool(values.global) && bool(values['git-hooks'])) {
+        throw new UsageError(MESSAGES.badArguments('install', '--global and --git-hooks do not go together: git hooks belong to a repository'), { hint: 'run cwt install --git-hooks inside the repository' });
+      }
       const { installHooks } = await import('./commands/install.js');
-      return installHooks({ global: bool(values.global), uninstall: bool(values.uninstall), json: bool(values.json) });
+      return installHooks({ global: bool(values.global), gitHooks: bool(values['git-hooks']), uninstall: bool(values.uninstall), json: bool(values.json) });
+    },
+  },
+  check: {
+    usage: 'cwt check [--staged] [--strict] [--json] | cwt check --accept',
+    summary: 'check changes against sibling sessions before committing (what the pre-commit hook runs)',
+    help: `Checks what you are about to commit, as the pre-commit hook does on every git commit:
+  1. commits that landed on this branch after the tip this checkout's session last saw, made by someone
+     else (another tab in this checkout, a terminal, a tool): blocks, listing each with author and time;
+  2. files another live session in this same checkout is editing: blocks;
+  3. files that sessions in other worktrees changed too (uncommitted there, or committed on their branch
+     since the merge base): warns, with the merge conflict git merge-tree predicts, hunk by hunk.
+     --strict (config strictCheck, CWT_STRICT_CHECK=1) blocks instead.
+Without a cwt session in this checkout only 3 runs; with no sessions at all, nothing is said. --staged checks
+the index (what git commit would take); without it, every change in the worktree. Exit 1 when blocked.
+--accept records the current tip as seen, after you have looked at the commits 1 reported.
+To commit past the hook: CWT_SKIP_CHECK=1 git commit … (logged as an event; so is git commit --no-verify).
+
+Examples:
+  cwt check                      # before staging: would my changes collide?
+  cwt check --staged --strict
+  cwt check --json | jq '.overlaps[].paths'
+  cwt check --accept             # "I have seen those commits"`,
+    options: { staged: { type: 'boolean' }, strict: { type: 'boolean' }, accept: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { checkChanges } = await import('./commands/check.js');
+      return checkChanges({ staged: bool(values.staged), strict: bool(values.strict), accept: bool(values.accept), json: bool(values.json) });
+    },
+  },
+  doctor: {
+    usage: 'cwt doctor [--json]',
+    summary: 'check the environment and look for concurrent work cwt does not coordinate',
+    help: `Read-only. Environment: git 2.38 or newer, the agent on PATH and its version, cwt's git hooks in this
+repository, its Claude Code hooks for plain tabs, the state directory's modes, stale sessions and locks.
+Concurrency: ACTIVE-SESSION.md sentinel files of running operations, commits on a session's branch that no
+known session made, bursts of recent writes to the repository's memory or to skills, and claude processes in
+this repository's worktrees that no session accounts for. Each finding that needs action (WARN) names the
+command that fixes it; exit 1 when there is one, 0 when only ok and info remain.
+
+Examples:
+  cwt doctor
+  cwt doctor --json | jq '.findings[] | select(.severity == "warn")'`,
+    options: { json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { runDoctor } = await import('./commands/doctor.js');
+      return runDoctor({ json: bool(values.json) });
+    },
+  },
+  'git-hook': {
+    usage: 'cwt git-hook <pre-commit|post-commit|post-merge|post-rewrite>',
+    summary: "git's hook handler; run by the shims cwt install --git-hooks writes, not by you",
+    help: `What cwt's git hook shims run. pre-commit: the commit check on the index being committed (exit 1 blocks
+the commit). post-commit: records the commit for the session that made it, releases that session's claims on
+the committed files, and logs a commit whose pre-commit did not run (--no-verify) as a bypass. post-merge and
+post-rewrite: the checkout moved its own branch, so its session has seen the new tip. Internal errors never
+fail git: they are logged in hook-errors.log in cwt's state directory.
+
+Example (what git does):
+  cwt git-hook pre-commit`,
+    options: {},
+    positionals: { min: 1, max: Infinity },
+    run: async ({ positionals }) => {
+      const { isGitHookName } = await import('./core/githooks.js');
+      const name = positionals[0];
+      if (!isGitHookName(name)) throw new UsageError(MESSAGES.unknownGitHook(name!), { hint: MESSAGES.unknownGitHookHint });
+      const { runGitHook } = await import('./hooks/githook.js');
+      return runGitHook(name, { env: process.env, cwd: process.cwd(), write: (text) => void process.stderr.write(`${text}\n`), gitPid: process.ppid });
     },
   },
   hook: {

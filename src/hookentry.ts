@@ -19,3 +19,22 @@ export async function runHook(args: readonly string[]): Promise<boolean> {
   if (out !== '') process.stdout.write(`${out}\n`);
   return true;
 }
+
+/**
+ * Answers `cwt git-hook <name>` (what cwt's git hook shims run) and exits with the hook's code; false when
+ * the arguments are not one known hook (the full CLI then explains). Extra arguments are git's
+ * (post-merge's squash flag, post-rewrite's command) and are not needed.
+ */
+export async function runGitHookEntry(args: readonly string[]): Promise<boolean> {
+  const { isGitHookName } = await import('./core/githooks.js');
+  const [name] = args;
+  if (!isGitHookName(name)) return false;
+  const { runGitHook } = await import('./hooks/githook.js');
+  process.exitCode = await runGitHook(name, {
+    env: process.env,
+    cwd: process.cwd(),
+    write: (text) => void process.stderr.write(`${text}\n`),
+    gitPid: process.ppid,
+  });
+  return true;
+}

@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError, UsageError } from '../core/errors.js';
 import { ensureExcluded } from '../core/exclude.js';
-import { resolveRepo } from '../core/git.js';
+import { resolveHooksDir, resolveRepo } from '../core/git.js';
+import { getGitHookCommand, installGitHooks, uninstallGitHooks, type GitHookChange } from '../core/githooks.js';
+import { repoLockName, withLock } from '../core/locks.js';
 import { addCwtHooks, isJsonObject, LOCAL_SETTINGS, removeCwtHooks } from '../core/harness.js';
 import { resolveClaudeHome } from '../core/paths.js';
 import { resolveSharedFile, sha256, writeSharedFile } from '../core/sharedfile.js';
@@ -18,6 +20,8 @@ import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface InstallOptions {
   global?: boolean;
+  /** cwt's git hooks (pre-commit check, post-commit bookkeeping) instead of the Claude Code hooks. */
+  gitHooks?: boolean;
   uninstall?: boolean;
   json?: boolean;
   cwd?: string;
@@ -46,10 +50,36 @@ function readSettings(path: string): { bytes: Buffer; settings: Record<string, u
   return { bytes, settings: value };
 }
 
+/** How long `cwt install --git-hooks` waits for a `cwt new` or `cwt end` holding the repository lock. */
+const REPO_LOCK_WAIT_MS = 60_000;
+
+/** `cwt install --git-hooks [--uninstall]`: the shims into this checkout's effective hooks directory. */
+async function installGitHookShims(options: InstallOptions, env: NodeJS.ProcessEnv, cwd: string, output: Output): Promise<number> {
+  const repo = await resolveRepo(cwd, env);
+  const hooksDir = await resolveHooksDir(repo.topLevel);
+  const store = await openStore(env);
+  let changes: GitHookChange[];
+  try {
+    // The repository lock: a `cwt new` installing at the same moment must not chain cwt's own shim.
+    changes = await withLock(store, { name: repoLockName(repo.commonDir), waitMs: REPO_LOCK_WAIT_MS, note: 'cwt install --git-hooks', env }, async () =>
+      options.uninstall ? uninstallGitHooks(hooksDir) : installGitHooks(repo.topLevel, hooksDir),
+    );
+  } finally {
+    await store.close();
+  }
+  const tracked = changes.filter((change) => change.action === 'tracked');
+  if (options.json) printJson(output, { hooksDir, changes });
+  else for (const change of changes) output.stdout(MESSAGES.gitHookChange(change.hook, change.path, change.action));
+  if (tracked.length === 0) return 0;
+  const hints = tracked.map((change) => MESSAGES.gitHookTrackedHint(change.hook, change.path, getGitHookCommand(change.hook)));
+  throw new ConflictError(MESSAGES.gitHooksTracked, { hint: hints.join('\n  ') });
+}
+
 export async function installHooks(options: InstallOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const output = options.output ?? createProcessOutput();
+  if (options.gitHooks) return installGitHookShims(options, env, cwd, output);
   let path: string;
   if (options.global) {
     path = join(resolveClaudeHome(env), 'settings.json');

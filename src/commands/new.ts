@@ -25,9 +25,11 @@ import {
   listWorktrees,
   removeWorktree,
   resolveCommit,
+  resolveHooksDir,
   resolveRepo,
   type RepoInfo,
 } from '../core/git.js';
+import { getGitHookCommand, installGitHooks } from '../core/githooks.js';
 import {
   AGENT_NOTES_TEMPLATE,
   buildWorktreeLocalSettings,
@@ -385,6 +387,7 @@ const STEPS: PipelineStep<NewContext>[] = [
     title: 'Register the session',
     run: async (ctx) => {
       const now = Date.now();
+      const start = (await resolveCommit('HEAD', ctx.worktree))!;
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
@@ -392,7 +395,7 @@ const STEPS: PipelineStep<NewContext>[] = [
         worktree: ctx.worktree,
         branch: ctx.branch,
         createdBranch: ctx.createBranchFrom !== undefined,
-        baseCommit: (await resolveCommit('HEAD', ctx.worktree))!,
+        baseCommit: start,
         agent: ctx.config.agent,
         // A `claude -w` session has no supervisor: it is live while that Claude Code process runs.
         pid: ctx.claudeWorktree?.agentPid ?? null,
@@ -405,6 +408,8 @@ const STEPS: PipelineStep<NewContext>[] = [
         memoryDir: ctx.memoryDir!,
         memoryBase: ctx.memoryBase,
         kind: 'cwt',
+        // The commit check blocks on commits after this tip that the session did not make.
+        knownTip: start,
       };
       ctx.session = session;
       await ctx.store.insertSession(session, {
@@ -452,6 +457,22 @@ const STEPS: PipelineStep<NewContext>[] = [
       if (getAgentProfile(ctx.config.agent).claudeWiring) writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
       if (ctx.claudeWorktree) await writeWorktreeLocalSettings(ctx);
       if (ctx.leases.length > 0) await writeLeaseEnvFile(ctx);
+    },
+  },
+  {
+    id: 'git-hooks',
+    // Under the repository lock, so two `cwt new` never chain each other's shim. Idempotent: usually a no-op.
+    title: "Install cwt's git hooks",
+    enabled: (ctx) => ctx.config.gitHooks,
+    run: async (ctx) => {
+      try {
+        for (const change of await installGitHooks(ctx.worktree, await resolveHooksDir(ctx.worktree))) {
+          if (change.action === 'tracked') ctx.output.stderr(`${MESSAGES.gitHookChange(change.hook, change.path, change.action)}\n  ${MESSAGES.gitHookTrackedHint(change.hook, change.path, getGitHookCommand(change.hook))}`);
+        }
+      } catch (error) {
+        // The session works without them; say so and go on.
+        ctx.output.stderr(`${MESSAGES.gitHooksInstallFailed(error instanceof Error ? error.message : String(error))}\n  next: ${MESSAGES.gitHooksInstallFailedHint}`);
+      }
     },
   },
   {

@@ -61,6 +61,10 @@ const ConfigFileSchema = z.strictObject({
   memoryIndexFiles: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** Values leased to each session, by environment variable: `{"kind":"port","range":[3000,3999]}` or `{"pattern":"{repo}-{slug}"}`. */
   leases: z.optional(z.record(z.string().check(z.regex(LEASE_NAME_PATTERN)), LeaseSpecSchema)),
+  /** The commit check blocks when staged files were also changed by a sibling session (default: warns). */
+  strictCheck: z.optional(z.boolean()),
+  /** `cwt new` installs cwt's git hooks in the repository. */
+  gitHooks: z.optional(z.boolean()),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -117,6 +121,8 @@ function apply(config: Config, file: ConfigFile | undefined, source: string): vo
   if (file.claimTtl !== undefined) config.claimTtlMs = parseDuration(file.claimTtl);
   if (file.protectedPaths !== undefined) config.protectedPaths = file.protectedPaths;
   if (file.memoryIndexFiles !== undefined) config.memoryIndexFiles = file.memoryIndexFiles;
+  if (file.strictCheck !== undefined) config.strictCheck = file.strictCheck;
+  if (file.gitHooks !== undefined) config.gitHooks = file.gitHooks;
   // A later file replaces an earlier file's lease of the same name and keeps its others.
   if (file.leases !== undefined) config.leases = { ...config.leases, ...toLeaseSpecs(file.leases) };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DEFAULT_CLAIM_TTL_MS, parseClaimMode, type ClaimMode } from './claims.js';
 import { parseDuration } from './duration.js';
 import type { LeaseSpec } from './leases.js';
+import { UsageError } from './errors.js';
 import { resolveUserConfigPath } from './paths.js';
 
 export const REPO_CONFIG_FILE = '.cwt.json';
@@ -24,6 +25,10 @@ export interface Config {
   memoryIndexFiles: string[];
   /** Values each session leases for its agent (ports, names), by environment variable name. */
   leases: Record<string, LeaseSpec>;
+  /** The commit check blocks (instead of warning) when staged files were also changed by a sibling session. */
+  strictCheck: boolean;
+  /** `cwt new` installs cwt's git hooks in the repository (once; `cwt install --git-hooks` does it by hand). */
+  gitHooks: boolean;
   /** Which files contributed, for `cwt doctor` and error messages. */
   sources: string[];
 }
@@ -38,6 +43,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
   protectedPaths: undefined,
   memoryIndexFiles: ['MEMORY.md'],
   leases: {},
+  strictCheck: false,
+  gitHooks: true,
 };
 
 export interface LoadConfigOptions {
@@ -60,6 +67,14 @@ export function getConfigFilePaths(options: LoadConfigOptions): string[] {
   return paths;
 }
 
+/** An on/off environment variable: 1/true/yes/on or 0/false/no/off. */
+export function parseSwitch(text: string, what: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new UsageError(`${what}='${text}' is neither on nor off`, { hint: `set ${what} to 1 or 0` });
+}
+
 /** CWT_* variables over the files, command-line flags over everything. */
 export function applyConfigOverrides(config: Config, env: NodeJS.ProcessEnv, flags: LoadConfigOptions['flags'] = {}): void {
   if (env.CWT_AGENT) config.agent = env.CWT_AGENT;
@@ -67,6 +82,8 @@ export function applyConfigOverrides(config: Config, env: NodeJS.ProcessEnv, fla
   if (env.CWT_SESSION_TTL) config.sessionTtlMs = parseDuration(env.CWT_SESSION_TTL, 'CWT_SESSION_TTL');
   if (env.CWT_CLAIM_MODE) config.claimMode = parseClaimMode(env.CWT_CLAIM_MODE);
   if (env.CWT_CLAIM_TTL) config.claimTtlMs = parseDuration(env.CWT_CLAIM_TTL, 'CWT_CLAIM_TTL');
+  if (env.CWT_STRICT_CHECK) config.strictCheck = parseSwitch(env.CWT_STRICT_CHECK, 'CWT_STRICT_CHECK');
+  if (env.CWT_GIT_HOOKS) config.gitHooks = parseSwitch(env.CWT_GIT_HOOKS, 'CWT_GIT_HOOKS');
   if (flags.agent !== undefined) config.agent = flags.agent;
   if (flags.worktreeDir !== undefined) config.worktreeDir = flags.worktreeDir;
 }

@@ -7,6 +7,7 @@
  * and this module is reached from hot paths (git hooks, status).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { debug, getClockMs } from './debug.js';
 import { EnvironmentError, GitError } from './errors.js';
@@ -24,6 +25,11 @@ export interface GitOptions {
   okCodes?: readonly number[];
   /** false keeps stdout byte for byte (file contents); by default trailing whitespace is trimmed. */
   trim?: boolean;
+  /**
+   * The index git should use (GIT_INDEX_FILE), set deliberately: inherited variables are always dropped, but
+   * inside a pre-commit hook the index being committed is the one git named (`commit -a`, `commit <paths>`).
+   */
+  indexFile?: string;
 }
 
 export interface GitResult {
@@ -31,9 +37,10 @@ export interface GitResult {
   code: number;
 }
 
-function gitEnv(base: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+function gitEnv(base: NodeJS.ProcessEnv | undefined, indexFile: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...(base ?? process.env) };
   for (const name of INHERITED_GIT_VARIABLES) delete env[name];
+  if (indexFile !== undefined) env.GIT_INDEX_FILE = indexFile;
   // Read-only commands such as `git status` must not take index.lock in a sibling's worktree.
   env.GIT_OPTIONAL_LOCKS = '0';
   env.GIT_TERMINAL_PROMPT = '0';
@@ -46,7 +53,7 @@ export function runGitResult(args: readonly string[], options: GitOptions): Prom
   const started = getClockMs();
   return new Promise((resolvePromise, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
-    const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env), stdio: [stdin, 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env, options.indexFile), stdio: [stdin, 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
@@ -388,4 +395,168 @@ export async function mergeFiles(paths: { ours: string; base: string; theirs: st
     { cwd, trim: false, okCodes: Array.from({ length: 127 }, (_, n) => n + 1) },
   );
   return { text: result.stdout, conflicts: result.code };
+}
+
+/** The installed git's version as [major, minor, patch], from `git --version`. */
+export async function getGitVersion(cwd: string): Promise<[number, number, number] | undefined> {
+  const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(await runGit(['--version'], { cwd }));
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
+}
+
+/**
+ * The hooks directory git runs hooks from in this checkout: core.hooksPath when set, else <common dir>/hooks.
+ * `--git-path hooks` answers relative to the cwd when core.hooksPath is relative, and git resolves such a
+ * path against the top level of the checkout running the hook, so this asks from the top level.
+ */
+export async function resolveHooksDir(topLevel: string): Promise<string> {
+  return resolve(topLevel, await runGit(['rev-parse', '--git-path', 'hooks'], { cwd: topLevel }));
+}
+
+/** Splits NUL-terminated output (`-z`) into its fields. Pure. */
+export function splitNul(output: string): string[] {
+  return output.split('\0').filter((field) => field !== '');
+}
+
+/**
+ * Paths staged for the next commit in `topLevel` (against HEAD, or everything on an unborn branch), read from
+ * `indexFile` when given: inside a pre-commit hook git names the index being committed.
+ */
+export async function listStagedPaths(topLevel: string, indexFile?: string): Promise<string[]> {
+  // --no-renames: a rename counts as both of its paths; -z: names unquoted.
+  return splitNul(await runGit(['diff', '--cached', '--name-only', '-z', '--no-renames'], { cwd: topLevel, indexFile, trim: false }));
+}
+
+export interface CommitInfo {
+  sha: string;
+  author: string;
+  email: string;
+  /** Author time, ms since the epoch. */
+  at: number;
+  subject: string;
+}
+
+const COMMIT_INFO_FORMAT = '--format=%H%x1f%an%x1f%ae%x1f%at%x1f%s';
+
+/** Parses `git log -z` output in COMMIT_INFO_FORMAT. Pure. */
+export function parseCommitInfos(output: string): CommitInfo[] {
+  return splitNul(output).map((record) => {
+    const [sha = '', author = '', email = '', at = '0', subject = ''] = record.split('\x1f');
+    return { sha: sha.trim(), author, email, at: Number(at) * 1000, subject };
+  });
+}
+
+/** Commits reachable from `to` and not from `from`, newest first; undefined when `from` is no longer a commit. */
+export async function listCommitsBetween(from: string, to: string, cwd: string): Promise<CommitInfo[] | undefined> {
+  const result = await runGitResult(['log', '-z', COMMIT_INFO_FORMAT, '--end-of-options', to, `^${from}`], { cwd, okCodes: [128], trim: false });
+  return result.code === 0 ? parseCommitInfos(result.stdout) : undefined;
+}
+
+export interface HeadCommit {
+  sha: string;
+  tree: string;
+  parents: string[];
+  subject: string;
+  /** Paths the commit changed against its parent (none listed for a merge commit). */
+  paths: string[];
+}
+
+/** Parses `git log -1 -z --name-only` output in the HeadCommit format. Pure. */
+export function parseHeadCommit(output: string): HeadCommit | undefined {
+  const end = output.indexOf('\0');
+  const header = end === -1 ? output : output.slice(0, end);
+  const [sha = '', tree = '', parents = '', subject = ''] = header.split('\x1f');
+  if (sha === '') return undefined;
+  // After the header's NUL comes a newline, then the paths, each NUL-terminated.
+  const paths = end === -1 ? [] : splitNul(output.slice(end + 1).replace(/^\n/, ''));
+  return { sha, tree, parents: parents === '' ? [] : parents.split(' '), subject, paths };
+}
+
+/** HEAD's commit and the paths it changed; undefined on an unborn branch. */
+export async function getHeadCommit(cwd: string): Promise<HeadCommit | undefined> {
+  const result = await runGitResult(['log', '-1', '-z', '--name-only', '--no-renames', '--format=%H%x1f%T%x1f%P%x1f%s', 'HEAD'], {
+    cwd,
+    okCodes: [128],
+    trim: false,
+  });
+  return result.code === 0 ? parseHeadCommit(result.stdout) : undefined;
+}
+
+/**
+ * Which of `paths` are changed in a worktree (staged, unstaged or untracked). Read-only: git.ts runs every
+ * command with GIT_OPTIONAL_LOCKS=0, so a sibling's index is never locked or refreshed by this.
+ */
+export async function listChangedPathsIn(worktree: string, paths: readonly string[]): Promise<StatusEntry[]> {
+  // --literal-pathspecs: file names are names, not patterns.
+  const stdout = await runGit(['--literal-pathspecs', 'status', '--porcelain', '-z', '--untracked-files=all', '--no-renames', '--', ...paths], { cwd: worktree, trim: false });
+  return parseStatusPorcelain(stdout);
+}
+
+/** Which of `paths` changed on `theirs` since its merge base with `ours` (`git diff ours...theirs`). */
+export async function listPathsChangedSince(ours: string, theirs: string, paths: readonly string[], cwd: string): Promise<string[]> {
+  const stdout = await runGit(['--literal-pathspecs', 'diff', '--name-only', '-z', '--no-renames', `${ours}...${theirs}`, '--', ...paths], { cwd, trim: false });
+  return splitNul(stdout);
+}
+
+/** Local branches with commits that `rev` does not contain (`for-each-ref --no-merged`), short names. */
+export async function listBranchesNotMergedInto(rev: string, cwd: string): Promise<Set<string>> {
+  const stdout = await runGit(['for-each-ref', '--format=%(refname:short)', `--no-merged=${rev}`, 'refs/heads/'], { cwd });
+  return new Set(stdout === '' ? [] : stdout.split('\n'));
+}
+
+/** Writes the tree of an index (default: the checkout's) and returns its id. */
+export async function writeTree(cwd: string, indexFile?: string): Promise<string> {
+  return runGit(['write-tree'], { cwd, indexFile });
+}
+
+/** A commit object for `tree` on `parent`, referenced by nothing: for `merge-tree`, which takes commits. */
+export async function createDanglingCommit(tree: string, parent: string, message: string, cwd: string): Promise<string> {
+  // Fixed identity: the user's may be unset, and this object is never part of history.
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'cwt', GIT_AUTHOR_EMAIL: 'cwt@localhost', GIT_COMMITTER_NAME: 'cwt', GIT_COMMITTER_EMAIL: 'cwt@localhost' };
+  return runGit(['commit-tree', tree, '-p', parent, '-m', message], { cwd, env });
+}
+
+/**
+ * A commit of `base` with the given worktree files as they are on disk (missing ones deleted): a sibling's
+ * uncommitted changes as something `merge-tree` can merge. Uses a temporary index, never the worktree's own.
+ */
+export async function commitWorktreeFiles(base: string, worktree: string, paths: readonly string[], scratchIndex: string, cwd: string): Promise<string> {
+  await runGit(['read-tree', base], { cwd, indexFile: scratchIndex });
+  const present = paths.filter((path) => existsSync(resolve(worktree, path)));
+  // Run in the worktree itself, so its attributes (eol, filters) apply as `git add` would apply them there.
+  const ids = present.length === 0 ? [] : (await runGit(['hash-object', '-w', '--stdin-paths'], { cwd: worktree, input: `${present.join('\n')}\n` })).split('\n');
+  const lines = paths.map((path) => {
+    const index = present.indexOf(path);
+    // mode 0 removes the entry; 100644 is right for text files, which is what a conflict hunk can show.
+    return index === -1 ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${ids[index]}\t${path}`;
+  });
+  await runGit(['update-index', '--index-info'], { cwd, indexFile: scratchIndex, input: `${lines.join('\n')}\n` });
+  const tree = await writeTree(cwd, scratchIndex);
+  return createDanglingCommit(tree, base, 'cwt check: uncommitted changes of a sibling worktree', cwd);
+}
+
+export interface MergePrediction {
+  /** The merged tree; conflicted files in it hold conflict markers. */
+  tree: string;
+  conflicted: string[];
+}
+
+/** Parses `git merge-tree --write-tree --name-only -z`: the tree, then conflicted names, then an empty field. Pure. */
+export function parseMergeTree(output: string): MergePrediction {
+  const fields = output.split('\0');
+  const conflicted: string[] = [];
+  for (let i = 1; i < fields.length && fields[i] !== ''; i++) if (!conflicted.includes(fields[i]!)) conflicted.push(fields[i]!);
+  return { tree: fields[0]!.trim(), conflicted };
+}
+
+/** Merges two commits without touching any worktree or ref (`git merge-tree --write-tree`, git >= 2.38). */
+export async function predictMerge(ours: string, theirs: string, cwd: string): Promise<MergePrediction> {
+  // Exit 1 = conflicts (the answer we want); other failures (unrelated histories, old git) throw.
+  const result = await runGitResult(['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', ours, theirs], { cwd, okCodes: [1], trim: false });
+  return parseMergeTree(result.stdout);
+}
+
+/** A file's content in a tree, or undefined when it is not there. */
+export async function readBlobAt(tree: string, path: string, cwd: string): Promise<string | undefined> {
+  const result = await runGitResult(['cat-file', 'blob', `${tree}:${path}`], { cwd, okCodes: [128], trim: false });
+  return result.code === 0 ? result.stdout : undefined;
 }

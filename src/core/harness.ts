@@ -83,11 +83,16 @@ export function quoteShellWord(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** This cwt's bin/cwt.js, by absolute path: what hooks (Claude Code's and git's) run. */
+export function getCwtBinPath(): string {
+  return join(resolvePackageRoot(), 'bin', 'cwt.js');
+}
+
 /**
  * The command line of a command hook: this Node and this cwt by absolute path, so the hook works whatever
  * PATH Claude Code runs it with. The same string everywhere, so Claude Code runs duplicates once.
  */
-export function getHookCommand(event: HookEvent, nodePath = process.execPath, binPath = join(resolvePackageRoot(), 'bin', 'cwt.js')): string {
+export function getHookCommand(event: HookEvent, nodePath = process.execPath, binPath = getCwtBinPath()): string {
   return `${quoteShellWord(nodePath)} ${quoteShellWord(binPath)} hook ${event}`;
 }
 

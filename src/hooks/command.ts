@@ -8,7 +8,7 @@ import { isatty } from 'node:tty';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE } from '../core/harness.js';
 import { getCallerPid, getParentPid } from '../core/liveness.js';
 import { EnvironmentError } from '../core/errors.js';
-import { openStore } from '../core/store/open.js';
+import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { logHookError } from './errorlog.js';
@@ -85,9 +85,6 @@ export async function runCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = 
     if (error instanceof EnvironmentError) process.stderr.write(`${MESSAGES.hookStoreUnreachable(error.message)}\n`);
     return '';
   } finally {
-    // SQLite is never closed: closing the last connection checkpoints the WAL (an fsync). Exiting without it
-    // is as safe as a crash is for SQLite in WAL mode, and a later commit checkpoints in time. A database
-    // connection must be closed, or its socket keeps the hook process alive.
-    if (store?.kind === 'postgres') await store.close().catch(() => {});
+    await releaseStore(store);
   }
 }

@@ -33,6 +33,7 @@ async function adoptSession(input: HookInput & { session_id: string; cwd: string
     if (error instanceof EnvironmentError) return undefined;
     throw error;
   }
+  const head = (await resolveCommit('HEAD', repo.topLevel)) ?? '';
   const session: SessionRecord = {
     id: newSessionId(),
     repo: repo.commonDir,
@@ -40,7 +41,7 @@ async function adoptSession(input: HookInput & { session_id: string; cwd: string
     worktree: repo.topLevel,
     branch: await getCurrentBranch(repo.topLevel, env),
     createdBranch: false,
-    baseCommit: (await resolveCommit('HEAD', repo.topLevel)) ?? '',
+    baseCommit: head,
     agent: 'claude',
     // The agent process that ran this hook: the tab is live while it runs.
     pid: options.sessionId === undefined ? getCallerPid() : null,
@@ -54,6 +55,8 @@ async function adoptSession(input: HookInput & { session_id: string; cwd: string
     memoryDir: getCanonicalMemoryDir(resolveClaudeHome(env), repo.mainWorktree),
     memoryBase: '',
     kind: 'adopted',
+    // The commit check blocks on commits after this tip that the tab did not make.
+    knownTip: head === '' ? null : head,
   };
   await store.insertSession(session, {
     kind: 'session.adopt',

@@ -35,6 +35,8 @@ export const MESSAGES = {
   unknownCommandHint: 'run cwt --help to see the commands',
   unknownHookEvent: (name: string) => `unknown hook event '${name}'`,
   unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, session-end, worktree-create, worktree-remove (cwt install writes these for you)',
+  unknownGitHook: (name: string) => `unknown git hook '${name}'`,
+  unknownGitHookHint: 'cwt handles pre-commit, post-commit, post-merge and post-rewrite; install them with: cwt install --git-hooks',
   badArguments: (command: string, detail: string) => `cwt ${command}: ${detail}`,
   badArgumentsHint: (command: string) => `run cwt ${command} --help for usage`,
   invalidBranch: (name: string) =>
@@ -222,6 +224,62 @@ export const MESSAGES = {
       ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions; claude -w <name> creates its worktree through cwt'
       : 'Claude Code sessions started in this repository now report to cwt, and claude -w <name> creates its worktree through cwt; sessions started with cwt new get the hooks either way',
 
+  // cwt install --git-hooks
+  gitHookChange: (hook: string, path: string, action: string) =>
+    ({
+      installed: `installed ${hook}: ${path}`,
+      chained: `installed ${hook}: ${path} (the hook that was there runs first, kept as ${path}.cwt-chained)`,
+      updated: `updated ${hook}: ${path} (now runs this cwt)`,
+      unchanged: `${hook} already installed: ${path}`,
+      tracked: `left ${hook} alone: ${path} is tracked by git, and replacing it would change your repository`,
+      removed: `removed ${hook}: ${path}`,
+      restored: `removed ${hook}: ${path} (the hook that was there before is back)`,
+      absent: `no cwt ${hook} in ${path.slice(0, -hook.length - 1)}`,
+    })[action] ?? `${hook}: ${action}`,
+  gitHookTrackedHint: (hook: string, path: string, command: string) =>
+    `add this line to ${path} (it runs on every ${hook}): ${command}`,
+  gitHooksTracked: 'some hooks were not installed: their files are tracked by git',
+  gitHooksInstallFailed: (detail: string) => `could not install cwt's git hooks: ${detail}; the session works without them`,
+  gitHooksInstallFailedHint: 'install them later with: cwt install --git-hooks',
+
+  // cwt doctor
+  doctorLine: (severity: 'ok' | 'info' | 'warn', message: string, fix?: string) =>
+    `${severity === 'ok' ? 'ok  ' : severity === 'info' ? 'info' : 'WARN'}  ${message}${fix !== undefined && severity !== 'ok' ? `\n      fix: ${fix}` : ''}`,
+  doctorSummary: (warnings: number) => (warnings === 0 ? 'nothing needs action' : `${warnings} finding${warnings === 1 ? '' : 's'} need${warnings === 1 ? 's' : ''} action (exit 1)`),
+  doctorGitOk: (version: string) => `git ${version}`,
+  doctorGitOld: (version: string) => `git ${version} is older than 2.38: the commit check needs git merge-tree --write-tree`,
+  doctorGitOldFix: 'install git 2.38 or newer (your package manager, or https://git-scm.com/downloads)',
+  doctorAgent: (agent: string, path: string, version: string | undefined) => `${agent}: ${path}${version ? ` (${version})` : ' (its version could not be read)'}`,
+  doctorStateModesOk: (dir: string) => `state directory ${dir} is private`,
+  doctorStateModesLoose: (paths: readonly string[], dirMode: number, fileMode: number) =>
+    `others can read cwt's state (the directory should be ${dirMode.toString(8)}, its files ${fileMode.toString(8)}): ${paths.join(', ')}`,
+  doctorSessionsOk: (count: number) => `${count} open session${count === 1 ? '' : 's'}, none stale; no stale locks`,
+  doctorStaleSession: (session: SessionRecord, ago: string) => `session ${session.id} (${session.branch || session.worktree}) is stale: no supervisor, last heartbeat ${ago}`,
+  doctorStaleSessionFix: (session: SessionRecord) =>
+    session.kind === 'cwt' ? `resume it: cwt attach ${session.id}; or release what it holds: cwt gc` : `end it: cwt end ${session.id}; or: cwt gc`,
+  doctorStaleLock: (name: string, holder: string, ago: string) => `lock '${name}' is stale: held by ${holder}, last heartbeat ${ago}`,
+  doctorStaleLockFix: (name: string) => `cwt gc (or now: cwt lock release ${name} --force)`,
+  doctorGitHooksOk: (dir: string) => `cwt's git hooks are installed in ${dir}`,
+  doctorGitHooksMissing: (dir: string, missing: readonly string[], other: readonly string[]) =>
+    [missing.length > 0 ? `cwt's git hooks are missing in ${dir}: ${missing.join(', ')}` : '', other.length > 0 ? `${other.join(', ')} in ${dir} run another cwt installation` : '']
+      .filter(Boolean)
+      .join('; '),
+  doctorClaudeHooksOk: (paths: readonly string[]) => `cwt's Claude Code hooks are in ${paths.join(' and ')}`,
+  doctorClaudeHooksMissing: "plain claude tabs in this repository do not report to cwt (sessions started with cwt new do)",
+  doctorSentinelLive: (path: string, who: string, command: string | null, ago: string) => `${path} says an operation is running: ${who}${command ? ` (${command})` : ''}, started ${ago}`,
+  doctorSentinelStale: (path: string, ago: string) => `${path} is left over from an operation started ${ago} that is no longer running`,
+  doctorUnknownCommits: (session: SessionRecord, lines: readonly string[]) =>
+    `${lines.length} commit${lines.length === 1 ? '' : 's'} on ${session.branch} (session ${session.id}) made by no known session:\n${lines
+      .slice(0, 10)
+      .map((line) => `        ${line}`)
+      .join('\n')}${lines.length > 10 ? `\n        … and ${lines.length - 10} more` : ''}`,
+  doctorUnknownCommitsFix: (session: SessionRecord) =>
+    `look at them (git log ${session.baseCommit.slice(0, 10)}..${session.branch}); made where cwt's hooks do not run: cwt install --git-hooks (and cwt install for plain claude tabs)`,
+  doctorBurst: (dir: string, count: number, window: string, newest: readonly string[]) => `${count} files in ${dir} changed in the last ${window} (newest: ${newest.join(', ')})`,
+  doctorBurstFix: 'if several sessions write there, check nothing was lost (cwt status, cwt who <file>); shared files: cwt append / cwt write; memory: cwt merge-memory',
+  doctorUnknownAgent: (pid: number, cwd: string) => `claude (pid ${pid}) runs in ${cwd} without a cwt session`,
+  doctorUnknownAgentFix: 'cwt install (plain tabs then register on their next tool call), or start sessions with cwt new',
+
   // hooks: what the model reads (deny reasons and context), so each says what to do next
   hookWho: (session: SessionRecord) =>
     session.kind === 'adopted'
@@ -245,6 +303,44 @@ export const MESSAGES = {
     `cwt: you are ${self.kind === 'adopted' ? 'adopted as' : ''} cwt session ${self.id} (branch ${self.branch || '(none)'}). Other live sessions on this repository:\n${lines.join('\n')}\nAvoid editing files they are working on. An edit of a file another session in your checkout is editing is denied once; retry only if you are sure.`,
   hookSiblingLine: (session: SessionRecord, recent: readonly string[]) =>
     `- ${session.kind === 'adopted' ? 'Claude Code tab' : 'session'} ${session.id} on branch ${session.branch || '(none)'} in ${session.worktree}${recent.length > 0 ? `; recently edited: ${recent.join(', ')}` : ''}`,
+  // commit check (cwt check, the pre-commit hook): read by people and by agents running git commit
+  checkForeignHeader: (branch: string, count: number, tip: string) =>
+    `cwt: commit blocked: ${count} commit${count === 1 ? '' : 's'} landed on ${branch} after ${tip.slice(0, 10)}, the tip this session last saw, and ${count === 1 ? 'it was' : 'they were'} not made by this session:`,
+  checkForeignLine: (sha: string, author: string, email: string, at: number, subject: string, who: string) =>
+    `  ${sha.slice(0, 10)}  ${author} <${email}>  ${new Date(at).toISOString().replace(/\.\d+Z$/, 'Z')} (${since(at)})  ${subject}\n      made by ${who}`,
+  checkForeignNobody: 'no cwt session (made where cwt\'s hooks did not run: another tool, a terminal without them, or git commands other than commit)',
+  checkForeignHint: (tip: string) =>
+    `what to do: read them (git log -p ${tip.slice(0, 10)}..HEAD) — your staged changes may redo, undo or clash with them. Once your work takes them into account, run: cwt check --accept   and commit again. To commit without the check: CWT_SKIP_CHECK=1 git commit … (logged).`,
+  checkClaimedHeader: 'cwt: commit blocked: staged files are being edited by another session working in this same checkout:',
+  checkClaimedLine: (path: string, who: string, ago: string) => `  ${path}: ${who}, last edit ${ago}`,
+  checkClaimedHint:
+    'what to do: leave their half-done work out of your commit (git restore --staged <file>) and commit the rest, or wait until that session commits them (its commit releases them) or runs cwt release; see who: cwt who <file>',
+  checkOverlapHeader: (strict: boolean) =>
+    strict
+      ? 'cwt: commit blocked (strict check): staged files were also changed by sessions in other worktrees:'
+      : 'cwt: warning: staged files were also changed by sessions in other worktrees; merging the branches will need care:',
+  checkOverlapSibling: (who: string) => `  ${who}:`,
+  checkOverlapPath: (path: string, how: 'uncommitted' | 'committed' | 'both') =>
+    `    ${path} (${how === 'both' ? 'committed on its branch and changed again, uncommitted' : how === 'committed' ? 'committed on its branch since the merge base' : 'uncommitted there'})`,
+  checkConflict: (path: string) => `    predicted merge conflict in ${path}:`,
+  checkConflictNoHunk: (path: string) => `    predicted merge conflict in ${path} (not a text conflict: added, deleted or binary on one side)`,
+  checkNoConflict: '    git merge-tree predicts no conflict in these files',
+  checkPredictionFailed: (detail: string) => `    (no conflict prediction: ${detail})`,
+  checkHunkLine: (line: string) => `      | ${line}`,
+  checkOverlapHint: (strict: boolean) =>
+    strict
+      ? 'what to do: agree with that session who changes these files (cwt status lists it), or commit anyway with CWT_SKIP_CHECK=1 git commit … (logged)'
+      : 'the commit goes ahead; to block in this case use --strict, "strictCheck": true in .cwt.json, or CWT_STRICT_CHECK=1',
+  checkClean: (paths: number) => `cwt check: ${paths} path${paths === 1 ? '' : 's'} checked; nothing to report`,
+  checkNoPaths: 'cwt check: nothing staged; nothing to check',
+  checkAccepted: (branch: string, tip: string) => `recorded ${tip.slice(0, 10)} as the tip of ${branch} this session has seen; commit again`,
+  checkAcceptNoSession: (cwd: string) => `no cwt session works in ${cwd}, so there is no tip to accept`,
+  checkAcceptNoSessionHint: 'run it in the session\'s checkout (or from its agent); cwt status lists the sessions',
+  checkAcceptOtherBranch: (branch: string, sessionBranch: string) => `this checkout is on ${branch || 'a detached HEAD'}, but its session works on ${sessionBranch}`,
+  checkAcceptOtherBranchHint: (sessionBranch: string) => `switch back (git switch ${sessionBranch}) and run cwt check --accept again`,
+  checkSkipped: 'cwt: commit check skipped (CWT_SKIP_CHECK=1); the bypass is logged as an event',
+  checkFailedOpen: (detail: string, log: string) => `cwt: the commit check could not run and was skipped: ${detail} (details in ${log})`,
+
   // memory merge (cwt merge-memory, cwt end, cwt memory rescue)
   mergeSummary: (label: string, canonical: string, s: MergeCounts) =>
     `merged ${label} into ${canonical}: ${s.added} added, ${s.merged} merged, ${s.deleted} deleted, ${s.unchanged} unchanged${

@@ -25,6 +25,11 @@ describe('parseCommandLine', () => {
     [['merge-memory', 'feat/x', '--dry-run', '--json'], 'merge-memory', ['feat/x'], { 'dry-run': true, json: true }, []],
     [['merge-memory', '--undo', '--force'], 'merge-memory', [], { undo: true, force: true }, []],
     [['memory', 'rescue', '--dry-run'], 'memory', ['rescue'], { 'dry-run': true }, []],
+    [['check', '--staged', '--strict'], 'check', [], { staged: true, strict: true }, []],
+    [['check', '--accept', '--json'], 'check', [], { accept: true, json: true }, []],
+    [['install', '--git-hooks', '--uninstall'], 'install', [], { 'git-hooks': true, uninstall: true }, []],
+    [['doctor', '--json'], 'doctor', [], { json: true }, []],
+    [['git-hook', 'post-merge', '0'], 'git-hook', ['post-merge', '0'], {}, []],
   ])('%j', (argv, command, positionals, values, rest) => {
     const parsed = run(argv);
     expect(parsed.command).toBe(command);

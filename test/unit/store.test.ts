@@ -161,4 +161,32 @@ describe.each(STORE_BACKENDS)('the %s store', (backend) => {
       expect(await fixture.store.getRead('s2', '/p')).toBeUndefined();
     });
   });
+
+  describe('commits', () => {
+    it('recordCommit records the commit, advances the tip, releases only the committed claims of that session, in one go', async () => {
+      const { store } = fixture;
+      await store.insertSession(sampleSession());
+      await store.insertSession(sampleSession({ id: 'other001' }));
+      const claim = (session: string, relPath: string) =>
+        store.claimPath({ checkout: '/r.worktrees/feat-x', relPath, repo: '/r/.git', absPath: `/r.worktrees/feat-x/${relPath}`, session, claudeId: null, now: 5 }, () => ({ allow: true, takeover: false }));
+      await claim('abcd1234', 'a.ts');
+      await claim('abcd1234', 'b.ts');
+      await claim('other001', 'c.ts');
+      const sha = 'c'.repeat(40);
+      const released = await store.recordCommit(
+        { repo: '/r/.git', sha, session: 'abcd1234', branch: 'feat/x', at: 9 },
+        { advanceTip: true, releasePaths: ['/r.worktrees/feat-x/a.ts', '/r.worktrees/feat-x/c.ts'], event: { kind: 'commit', session: 'abcd1234', data: { sha } } },
+      );
+      expect(released.map((c) => c.relPath)).toEqual(['a.ts']);
+      expect((await store.listClaims()).map((c) => c.relPath).sort()).toEqual(['b.ts', 'c.ts']);
+      expect((await store.getSession('abcd1234'))?.knownTip).toBe(sha);
+      expect((await store.getSession('other001'))?.knownTip).toBeUndefined();
+      expect(await store.listCommits('/r/.git', [sha, 'd'.repeat(40)])).toEqual([{ repo: '/r/.git', sha, session: 'abcd1234', branch: 'feat/x', at: 9 }]);
+      expect(await store.listCommits('/other/.git', [sha])).toEqual([]);
+      expect((await store.listEvents()).map((e) => e.kind).slice(-2)).toEqual(['claim.release', 'commit']);
+      // The first record of a commit stands; a commit by no session advances nobody's tip.
+      await store.recordCommit({ repo: '/r/.git', sha, session: null, branch: 'feat/x', at: 10 }, { advanceTip: true });
+      expect((await store.listCommits('/r/.git', [sha]))[0]?.session).toBe('abcd1234');
+    });
+  });
 });

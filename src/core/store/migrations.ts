@@ -127,4 +127,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     UNIQUE (session, name)
   ) STRICT;
   `,
+  // 5: git integration: the branch tip each session has seen (pre-commit blocks on commits it did not make
+  // since), and the commits sessions made, recorded by the post-commit hook.
+  `
+  ALTER TABLE sessions ADD COLUMN known_tip TEXT;
+
+  -- One row per commit seen by cwt's post-commit hook; session is NULL when no session made it.
+  CREATE TABLE commits (
+    repo    TEXT NOT NULL,
+    sha     TEXT NOT NULL,
+    session TEXT,
+    branch  TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (repo, sha)
+  ) STRICT;
+  CREATE INDEX commits_session ON commits (session);
+  `,
 ];

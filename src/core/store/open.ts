@@ -31,3 +31,13 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, options: O
   const { SqliteStore } = await import('./sqlite.js');
   return new SqliteStore(resolveCwtHome(env));
 }
+
+/**
+ * Ends a short-lived process's use of the store (a hook answering and exiting). A database connection is
+ * closed: its socket would keep the process alive. SQLite is left open: closing the last connection
+ * checkpoints the WAL (an fsync), and exiting without it is as safe as a crash is for SQLite in WAL mode; a
+ * later commit checkpoints in time.
+ */
+export async function releaseStore(store: Store | undefined): Promise<void> {
+  if (store?.kind === 'postgres') await store.close().catch(() => {});
+}

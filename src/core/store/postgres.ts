@@ -17,7 +17,7 @@ import postgres from 'postgres';
 import { EnvironmentError } from '../errors.js';
 import { MESSAGES } from '../../ui/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
-import { SESSION_COLUMNS, toClaim, toEvent, toLease, toLock, toSession, toSqlValue, type Row } from './rows.js';
+import { SESSION_COLUMNS, toClaim, toCommit, toEvent, toLease, toLock, toSession, toSqlValue, type Row } from './rows.js';
 import type {
   AcquireResult,
   ClaimDecider,
@@ -26,6 +26,7 @@ import type {
   ClaimRecord,
   ClaimRequest,
   ClaimState,
+  CommitRecord,
   EventFilter,
   EventInput,
   EventRecord,
@@ -38,6 +39,7 @@ import type {
   LockRecord,
   LockRequest,
   ReadRecord,
+  RecordCommitOptions,
   SessionFilter,
   SessionPatch,
   SessionRecord,
@@ -487,6 +489,36 @@ export class PostgresStore implements Store {
       }
       return released;
     });
+  }
+
+  async recordCommit(commit: CommitRecord, options: RecordCommitOptions): Promise<ClaimRecord[]> {
+    return this.transaction(async (tx) => {
+      // An amend or a re-run of the hook for the same commit keeps the first record.
+      await tx`
+        INSERT INTO commits (repo, sha, session, branch, at) VALUES (${commit.repo}, ${commit.sha}, ${commit.session}, ${commit.branch}, ${commit.at})
+        ON CONFLICT (repo, sha) DO NOTHING`;
+      if (commit.session === null) {
+        if (options.event) await this.appendEventIn(tx, options.event, commit.at);
+        return [];
+      }
+      if (options.advanceTip) await tx`UPDATE sessions SET known_tip = ${commit.sha} WHERE id = ${commit.session}`;
+      const paths = options.releasePaths ?? [];
+      const released = paths.length === 0 ? [] : (await tx<Row[]>`DELETE FROM claims WHERE session = ${commit.session} AND abs_path IN ${tx(paths as string[])} RETURNING *`).map(toClaim);
+      if (released.length > 0) {
+        await this.appendEventIn(tx, { kind: 'claim.release', session: commit.session, data: { paths: released.map((claim) => claim.absPath), reason: 'commit' } }, commit.at);
+      }
+      if (options.event) await this.appendEventIn(tx, options.event, commit.at);
+      return released;
+    });
+  }
+
+  async listCommits(repo: string, shas: readonly string[]): Promise<CommitRecord[]> {
+    if (shas.length === 0) return [];
+    const sql = await this.query();
+    const rows = await sql<Row[]>`SELECT * FROM commits WHERE repo = ${repo} AND sha IN ${sql(shas as string[])}`;
+    const bySha = new Map(rows.map((row) => [row.sha as string, toCommit(row)]));
+    // In the order asked, like the SQLite store.
+    return shas.flatMap((sha) => bySha.get(sha) ?? []);
   }
 
   async recordRead(read: ReadRecord): Promise<void> {

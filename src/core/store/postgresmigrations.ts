@@ -119,4 +119,17 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     UNIQUE (session, name)
   );
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN known_tip TEXT;
+
+  CREATE TABLE commits (
+    repo    TEXT NOT NULL,
+    sha     TEXT NOT NULL,
+    session TEXT,
+    branch  TEXT NOT NULL,
+    at      BIGINT NOT NULL,
+    PRIMARY KEY (repo, sha)
+  );
+  CREATE INDEX commits_session ON commits (session);
+  `,
 ];

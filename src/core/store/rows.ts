@@ -4,7 +4,7 @@
  * one set of mappers serves both.
  */
 import type { ConflictRecord } from '../memoryplan.js';
-import type { ClaimRecord, EventRecord, LeaseRecord, LockRecord, SessionRecord } from './store.js';
+import type { ClaimRecord, CommitRecord, EventRecord, LeaseRecord, LockRecord, SessionRecord } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -28,6 +28,7 @@ export const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = 
   kind: 'kind',
   memoryMergedAt: 'memory_merged_at',
   memoryConflicts: 'memory_conflicts',
+  knownTip: 'known_tip',
 };
 
 export function toSqlValue(value: unknown): unknown {
@@ -60,6 +61,7 @@ export function toSession(row: Row): SessionRecord {
     // Memory merge state appears only once there is some: a never-merged session reads as it was inserted.
     ...(row.memory_merged_at == null ? {} : { memoryMergedAt: row.memory_merged_at as number }),
     ...(row.memory_conflicts == null ? {} : { memoryConflicts: JSON.parse(row.memory_conflicts as string) as ConflictRecord[] }),
+    ...(row.known_tip == null ? {} : { knownTip: row.known_tip as string }),
   };
 }
 
@@ -111,4 +113,8 @@ export function toLease(row: Row): LeaseRecord {
     repo: row.repo as string,
     at: row.at as number,
   };
+}
+
+export function toCommit(row: Row): CommitRecord {
+  return { repo: row.repo as string, sha: row.sha as string, session: row.session as string | null, branch: row.branch as string, at: row.at as number };
 }

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { SESSION_COLUMNS, toClaim, toEvent, toLease, toLock, toSession, toSqlValue, type Row } from './rows.js';
+import { SESSION_COLUMNS, toClaim, toCommit, toEvent, toLease, toLock, toSession, toSqlValue, type Row } from './rows.js';
 import type {
   AcquireResult,
   ClaimDecider,
@@ -18,7 +18,9 @@ import type {
   ClaimRecord,
   ClaimRequest,
   ClaimState,
+  CommitRecord,
   ReadRecord,
+  RecordCommitOptions,
   EventFilter,
   EventInput,
   EventRecord,
@@ -452,6 +454,40 @@ export class SqliteStore implements Store {
         return released;
       })
       .immediate();
+  }
+
+  async recordCommit(commit: CommitRecord, options: RecordCommitOptions): Promise<ClaimRecord[]> {
+    return this.db
+      .transaction(() => {
+        // An amend or a re-run of the hook for the same commit keeps the first record.
+        this.db
+          .prepare('INSERT OR IGNORE INTO commits (repo, sha, session, branch, at) VALUES (?, ?, ?, ?, ?)')
+          .run(commit.repo, commit.sha, commit.session, commit.branch, commit.at);
+        if (commit.session === null) {
+          if (options.event) this.appendEventSync(options.event, commit.at);
+          return [];
+        }
+        if (options.advanceTip) this.db.prepare('UPDATE sessions SET known_tip = ? WHERE id = ?').run(commit.sha, commit.session);
+        const release = this.db.prepare('DELETE FROM claims WHERE session = ? AND abs_path = ? RETURNING *');
+        const released = (options.releasePaths ?? []).flatMap((path) => (release.all(commit.session, path) as Row[]).map(toClaim));
+        if (released.length > 0) {
+          this.appendEventSync({ kind: 'claim.release', session: commit.session, data: { paths: released.map((claim) => claim.absPath), reason: 'commit' } }, commit.at);
+        }
+        if (options.event) this.appendEventSync(options.event, commit.at);
+        return released;
+      })
+      .immediate();
+  }
+
+  async listCommits(repo: string, shas: readonly string[]): Promise<CommitRecord[]> {
+    if (shas.length === 0) return [];
+    const statement = this.db.prepare('SELECT * FROM commits WHERE repo = ? AND sha = ?');
+    return this.db.transaction(() =>
+      shas.flatMap((sha) => {
+        const row = statement.get(repo, sha) as Row | undefined;
+        return row ? [toCommit(row)] : [];
+      }),
+    )();
   }
 
   async recordRead(read: ReadRecord): Promise<void> {

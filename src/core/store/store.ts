@@ -41,6 +41,11 @@ export interface SessionRecord {
   memoryMergedAt?: number | null;
   /** Memory merge conflicts waiting for the user (see memoryplan.ts); empty when none. */
   memoryConflicts?: ConflictRecord[];
+  /**
+   * The tip of its branch this session last saw (at start, after its own commits and merges, or accepted with
+   * `cwt check --accept`): commits after it that the session did not make block its next commit.
+   */
+  knownTip?: string | null;
 }
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;
@@ -154,6 +159,24 @@ export interface ClaimFilter {
   session?: string;
 }
 
+/** A commit seen by the post-commit hook, and the session that made it (null: none did). */
+export interface CommitRecord {
+  repo: string;
+  sha: string;
+  session: string | null;
+  /** Short branch name; '' on a detached HEAD. */
+  branch: string;
+  at: number;
+}
+
+export interface RecordCommitOptions {
+  /** Make the commit the session's known tip. */
+  advanceTip: boolean;
+  /** Release the session's claims on these absolute paths (the files the commit carried). */
+  releasePaths?: readonly string[];
+  event?: EventInput;
+}
+
 export interface ReadRecord {
   session: string;
   path: string;
@@ -257,6 +280,14 @@ export interface Store {
   releaseLease(resource: string, value: string, session: string, reason: string): Promise<boolean>;
   /** Releases every lease of a session; returns what was released. */
   releaseLeases(session: string, reason: string): Promise<LeaseRecord[]>;
+
+  /**
+   * Post-commit bookkeeping in one transaction: records the commit, makes it the session's known tip when
+   * asked, releases the session's claims on the committed files, appends the event. Returns the released claims.
+   */
+  recordCommit(commit: CommitRecord, options: RecordCommitOptions): Promise<ClaimRecord[]>;
+  /** The recorded commits among `shas` in a repository. */
+  listCommits(repo: string, shas: readonly string[]): Promise<CommitRecord[]>;
 
   recordRead(read: ReadRecord): Promise<void>;
   getRead(session: string, path: string): Promise<ReadRecord | undefined>;

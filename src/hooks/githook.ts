@@ -1,0 +1,198 @@
+/**
+ * What cwt's git hook shims run (`cwt git-hook <name>`), from the lean hook bundle:
+ * - pre-commit: the commit check on what is being committed; blocks with exit 1, warns on stderr.
+ * - post-commit: the commit becomes its session's known tip, the session's claims on the committed files
+ *   are released, the commit is logged; a commit whose pre-commit did not run (`--no-verify`) is logged as
+ *   a bypass.
+ * - post-merge, post-rewrite: the checkout moved its own branch (merge, pull, rebase, amend): HEAD becomes
+ *   its session's known tip.
+ * In a repository without open sessions each returns before running git at all. Internal errors never fail
+ * or stop git: they go to hook-errors.log and the commit proceeds.
+ */
+import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findCheckoutSession, resolveIndexFile, runCommitCheck } from '../core/commitcheck.js';
+import { loadConfigLazily } from '../core/configbase.js';
+import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git.js';
+import type { GitHookName } from '../core/githooks.js';
+import { openStore, releaseStore } from '../core/store/open.js';
+import type { SessionRecord, Store } from '../core/store/store.js';
+import { formatCheckReport } from '../ui/checkreport.js';
+import { MESSAGES } from '../ui/messages.js';
+import { getHookLogPath, logHookError } from './errorlog.js';
+
+/** Written by pre-commit into the checkout's git dir, consumed by post-commit: the pid of the `git commit`. */
+export const PRE_COMMIT_MARKER = 'cwt-pre-commit';
+/** Reflog messages of `git commit` (which runs pre-commit unless --no-verify), not of rebase or cherry-pick. */
+const COMMIT_REFLOG = /^commit(?: \((?:amend|initial|merge)\))?: /;
+
+export interface GitHookContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Where the report goes (git shows a hook's stderr). */
+  write: (text: string) => void;
+  /** The pid of the git process running the hook; the shim execs node, so it is our parent. */
+  gitPid: number;
+}
+
+interface RepoState {
+  store: Store;
+  repo: RepoInfo;
+  sessions: SessionRecord[];
+}
+
+/** The store and the repository's open sessions; undefined (before any git command) when there are none. */
+async function openRepoState(context: GitHookContext, store: Store): Promise<RepoState | undefined> {
+  const open = await store.listSessions();
+  if (open.length === 0) return undefined;
+  const repo = await resolveRepo(context.cwd, context.env);
+  const sessions = open.filter((session) => session.repo === repo.commonDir);
+  return sessions.length === 0 ? undefined : { store, repo, sessions };
+}
+
+function isSet(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+async function preCommit(state: RepoState, context: GitHookContext): Promise<number> {
+  const { store, repo, sessions } = state;
+  const { env } = context;
+  if (isSet(env.CWT_SKIP_CHECK)) {
+    const session = await findCheckoutSession(store, repo.topLevel, env);
+    await store.appendEvent({ kind: 'check.bypass', session: session?.id ?? null, repo: repo.commonDir, data: { reason: 'CWT_SKIP_CHECK', worktree: repo.topLevel } });
+    context.write(MESSAGES.checkSkipped);
+    return 0;
+  }
+  writeFileSync(join(repo.gitDir, PRE_COMMIT_MARKER), String(context.gitPid));
+  const config = await loadConfigLazily({ repoRoot: repo.mainWorktree, env });
+  const report = await runCommitCheck({
+    store,
+    repo,
+    env,
+    config,
+    staged: true,
+    indexFile: resolveIndexFile(env.GIT_INDEX_FILE, repo.topLevel),
+    strict: config.strictCheck,
+    sessions,
+  });
+  for (const line of formatCheckReport(report)) context.write(line);
+  if (!report.blocked) return 0;
+  await store.appendEvent({
+    kind: 'check.block',
+    session: report.session?.id ?? null,
+    repo: repo.commonDir,
+    data: {
+      worktree: repo.topLevel,
+      branch: report.branch,
+      foreign: report.foreign.map((commit) => commit.sha),
+      claimed: report.claimed.map((item) => item.path),
+      overlaps: report.overlaps.flatMap((overlap) => overlap.paths.map((entry) => entry.path)),
+    },
+  });
+  return 1;
+}
+
+/** The last line of a file, reading only its tail (a reflog can be long). */
+function readLastLine(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = statSync(path).size;
+    const length = Math.min(size, 8192);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8').replace(/\n$/, '').split('\n').at(-1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether `sha` was made by `git commit`, which runs pre-commit unless told not to: HEAD's last reflog entry
+ * moved it to `sha` with a commit message. Rebase, cherry-pick and revert commit without pre-commit.
+ */
+export function isMadeByGitCommit(reflogLine: string | undefined, sha: string): boolean {
+  if (reflogLine === undefined) return false;
+  const tab = reflogLine.indexOf('\t');
+  const [, to] = reflogLine.slice(0, tab).split(' ');
+  return tab !== -1 && to === sha && COMMIT_REFLOG.test(reflogLine.slice(tab + 1));
+}
+
+/** True when this commit's pre-commit ran (its marker names this git process); consumes the marker. */
+function consumePreCommitMarker(gitDir: string, gitPid: number): boolean {
+  const path = join(gitDir, PRE_COMMIT_MARKER);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return false;
+  }
+  rmSync(path, { force: true });
+  return text.trim() === String(gitPid);
+}
+
+async function postCommit(state: RepoState, context: GitHookContext): Promise<number> {
+  const { store, repo } = state;
+  const { env } = context;
+  const [head, branch, session] = await Promise.all([getHeadCommit(repo.topLevel), getCurrentBranch(repo.topLevel), findCheckoutSession(store, repo.topLevel, env)]);
+  if (!head) return 0;
+  const verified = consumePreCommitMarker(repo.gitDir, context.gitPid);
+  const now = Date.now();
+  if (!verified && !isSet(env.CWT_SKIP_CHECK) && isMadeByGitCommit(readLastLine(join(repo.gitDir, 'logs', 'HEAD')), head.sha)) {
+    await store.appendEvent({ kind: 'check.bypass', session: session?.id ?? null, repo: repo.commonDir, data: { reason: 'no-verify', sha: head.sha, branch, worktree: repo.topLevel } });
+  }
+  await store.recordCommit(
+    { repo: repo.commonDir, sha: head.sha, session: session?.id ?? null, branch, at: now },
+    {
+      advanceTip: session !== undefined && branch === session.branch,
+      releasePaths: session ? head.paths.map((path) => join(session.worktree, path)) : [],
+      event: {
+        kind: 'commit',
+        session: session?.id ?? null,
+        repo: repo.commonDir,
+        data: { sha: head.sha, branch, subject: head.subject, worktree: repo.topLevel, files: head.paths.length, checked: verified },
+      },
+    },
+  );
+  return 0;
+}
+
+async function branchMoved(state: RepoState, context: GitHookContext, hook: GitHookName): Promise<number> {
+  const { store, repo } = state;
+  const session = await findCheckoutSession(store, repo.topLevel, context.env);
+  if (!session) return 0;
+  const [head, branch] = await Promise.all([getHeadCommit(repo.topLevel), getCurrentBranch(repo.topLevel)]);
+  if (head === undefined || branch !== session.branch || head.sha === session.knownTip) return 0;
+  const event = { kind: 'branch.moved', session: session.id, repo: repo.commonDir, data: { hook, branch, tip: head.sha, previous: session.knownTip ?? null } };
+  // A merge commit `git merge` made here is the session's own (no post-commit ran for it); a fast-forward
+  // tip is someone else's commit, only seen.
+  if (hook === 'post-merge' && head.parents.length > 1) {
+    await store.recordCommit({ repo: repo.commonDir, sha: head.sha, session: session.id, branch, at: Date.now() }, { advanceTip: true, event });
+  } else {
+    await store.updateSession(session.id, { knownTip: head.sha }, event);
+  }
+  return 0;
+}
+
+/** Runs one git hook; resolves to its exit code. Never throws. */
+export async function runGitHook(hook: GitHookName, context: GitHookContext): Promise<number> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(context.env, { hook: true });
+    const state = await openRepoState(context, store);
+    if (!state) return 0;
+    if (hook === 'pre-commit') return await preCommit(state, context);
+    if (hook === 'post-commit') return await postCommit(state, context);
+    return await branchMoved(state, context, hook);
+  } catch (error) {
+    logHookError(context.env, `git ${hook}`, error);
+    if (hook === 'pre-commit') context.write(MESSAGES.checkFailedOpen(error instanceof Error ? error.message.split('\n')[0]! : String(error), getHookLogPath(context.env)));
+    return 0;
+  } finally {
+    await releaseStore(store);
+  }
+}
