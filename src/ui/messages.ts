@@ -2,7 +2,7 @@
  * Every user-facing sentence cwt prints, including recovery recipes. Tests assert against these, so a
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
-import type { LockRecord, SessionRecord } from '../core/store/store.js';
+import type { HandoffRecord, KvRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
 
 function since(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
@@ -177,6 +177,126 @@ export const MESSAGES = {
   whoNobody: (path: string) => `nobody claims ${path}`,
   whoWriteLock: (lock: LockRecord) => `being written now: ${lock.holder} holds ${lock.name} (${lock.note ?? 'no note'}, since ${since(lock.acquiredAt)})`,
 
+
+  // shared state (cwt kv, MCP store_data / retrieve_data / list_scopes / delete_data)
+  kvBadName: (what: 'scope' | 'key', name: string) => `'${JSON.stringify(name).slice(1, -1)}' is not a valid ${what}`,
+  kvBadNameHint: 'use 1-200 characters without control characters, e.g. scope issue:15 and key owner',
+  kvBadVersion: (value: string) => `'${value}' is not a version: versions are whole numbers, 0 meaning "the key does not exist yet"`,
+  kvBadVersionHint: 'read the current version with: cwt kv get <scope> <key> --json',
+  kvValueTooBig: (bytes: number, max: number) => `the value is ${bytes} bytes of JSON; shared values hold at most ${max}`,
+  kvValueTooBigHint: 'store a path or a summary instead of the content itself',
+  kvVersionConflict: (scope: string, key: string, expected: number, current: KvRecord | undefined) =>
+    `${scope} ${key}: expected version ${expected}${expected === 0 ? ' (absent)' : ''}, but ${
+      current ? `it is at version ${current.version}, value ${JSON.stringify(current.value)}${current.session ? `, written by session ${current.session}` : ''}` : 'it does not exist'
+    }; nothing was written`,
+  kvVersionConflictHint: (scope: string, key: string) =>
+    `someone else wrote it first: read it again (cwt kv get ${scope} ${key} --json) and decide whether to retry with the new version`,
+  kvNotFound: (scope: string, key: string) => `${scope} ${key} is not set`,
+  kvScopeEmpty: (scope: string) => `scope ${scope} holds no values`,
+  kvNoScopes: 'no shared values are stored; set one with: cwt kv set <scope> <key> <value>',
+  kvDeleted: (scope: string, key: string) => `deleted ${scope} ${key}`,
+  kvScopeDeleted: (scope: string, count: number) => `deleted scope ${scope} (${count} key${count === 1 ? '' : 's'})`,
+  kvWritten: (record: KvRecord) => `${record.scope} ${record.key} = ${JSON.stringify(record.value)} (version ${record.version})`,
+  kvCasNeedsExpect: 'cwt kv cas needs --expect <version> (0: only if the key does not exist yet)',
+  kvCasNeedsExpectHint: 'cwt kv cas issue:15 owner "$CWT_SESSION" --expect 0',
+  kvRmNeedsKey: 'cwt kv rm needs a key, or --all to delete the whole scope',
+  kvRmNeedsKeyHint: 'cwt kv rm issue:15 owner   |   cwt kv rm issue:15 --all',
+
+  // tasks (cwt task, MCP task_* and progress)
+  badRecordId: (what: 'task' | 'handoff', text: string) => `'${text}' is not a ${what} id`,
+  badRecordIdHint: (what: 'task' | 'handoff') => `${what} ids are numbers; list them with: cwt ${what} ls`,
+  taskBadState: (text: string) => `'${text}' is not a task state`,
+  taskBadPercent: (value: string) => `'${value}' is not a percentage`,
+  taskBadPercentHint: 'give a number from 0 to 100',
+  taskEmptyTitle: 'a task needs a title',
+  taskEmptyTitleHint: 'cwt task add "migrate the users table" --queue issue:15',
+  taskNotFound: (id: number) => `there is no task ${id}`,
+  taskListHint: 'list the tasks with: cwt task ls',
+  taskNotClaimable: (task: TaskRecord) => `task ${task.id} (${task.title}) is ${task.state === 'claimed' ? `claimed by ${task.owner}` : task.state}; nothing was claimed`,
+  taskNotClaimableHint: (queue: string) => `claim the next pending task instead: cwt task claim --queue ${queue}`,
+  taskNotYours: (task: TaskRecord, who: string) =>
+    task.state === 'claimed'
+      ? `task ${task.id} (${task.title}) is claimed by ${task.owner}, not by ${who}`
+      : `task ${task.id} (${task.title}) is ${task.state}${task.owner ? ` (last owner ${task.owner})` : ''}, not claimed by ${who}`,
+  taskNotYoursHint: (task: TaskRecord) =>
+    task.state === 'pending'
+      ? `your claim lapsed (its heartbeat passed its TTL or your session stopped being live); claim it again: cwt task claim ${task.id}`
+      : `see who has it: cwt task ls --queue ${task.queue}; a human may override with --force`,
+  noActor: (cwd: string) => `no cwt session here (${cwd}), so there is nobody to own the task`,
+  noActorHint: "run it inside a session's worktree or from an agent cwt launched (CWT_SESSION), or name an owner for a script: --owner <name>",
+  taskNone: (queue: string) => `no pending task in queue ${queue}`,
+  taskAdded: (task: TaskRecord) => `added task ${task.id} to ${task.queue}: ${task.title}`,
+  taskClaimed: (task: TaskRecord) => `claimed task ${task.id} (${task.queue}): ${task.title}`,
+  taskRequeued: (task: TaskRecord) => `task ${task.id} (${task.title}) went back to pending: its owner was gone`,
+  taskDone: (task: TaskRecord) => `task ${task.id} done: ${task.title}`,
+  taskReleased: (task: TaskRecord) => `released task ${task.id}: ${task.title} is pending again`,
+  taskProgressed: (task: TaskRecord) => `task ${task.id}: ${describeProgress(task)}`,
+  noTasks: 'no tasks; add one with: cwt task add "<title>" [--queue <name>]',
+  taskProgressNeedsField: 'cwt task progress needs at least one of --phase, --percent, --message',
+  taskProgressNeedsFieldHint: 'cwt task progress 12 --phase testing --percent 60 --message "3 of 5 suites green"',
+
+  // handoffs
+  handoffEmpty: 'a handoff needs a summary of where the work stands',
+  handoffEmptyHint: 'cwt handoff create "login form done, API pending" --next "wire POST /login" --file src/login.ts',
+  handoffNotFound: (id: number) => `there is no handoff ${id}`,
+  handoffListHint: 'list open handoffs with: cwt handoff ls',
+  handoffTaken: (handoff: HandoffRecord) =>
+    handoff.state === 'accepted' ? `handoff ${handoff.id} was already accepted by ${handoff.acceptedBy}` : `handoff ${handoff.id} is meant for session ${handoff.toSession}`,
+  handoffCreated: (handoff: HandoffRecord) => `created handoff ${handoff.id}${handoff.toSession ? ` for session ${handoff.toSession}` : ''}; accept it with: cwt handoff accept ${handoff.id}`,
+  handoffAccepted: (handoff: HandoffRecord) =>
+    [
+      `accepted handoff ${handoff.id}${handoff.fromSession ? ` from session ${handoff.fromSession}` : ''}: ${handoff.summary}`,
+      ...(handoff.branch ? [`  branch: ${handoff.branch}`] : []),
+      ...handoff.nextSteps.map((step, index) => `  ${index + 1}. ${step}`),
+      ...handoff.files.map((file) => `  file: ${file}`),
+    ].join('\n'),
+  noHandoffs: 'no handoffs; leave one with: cwt handoff create "<summary>" --next "<step>"',
+
+  // cwt log
+  logBadSince: (text: string) => `--since '${text}' is not a duration such as 30s, 15m, 1h or 2d`,
+  logNothing: 'no events yet',
+
+  // the event log, in words (cwt log, webhook notifications)
+  eventSessionNew: (branch: string, worktree: string) => `started a session on ${branch} in ${worktree}`,
+  eventSessionAdopt: (branch: string, worktree: string) => `a Claude Code tab joined (adopted) on ${branch || '(no branch)'} in ${worktree}`,
+  eventSessionAttach: 'attached again',
+  eventAgentStart: (command: string) => `agent ${command} started`,
+  eventAgentExit: (code: number | null, signal: string | null) => `agent exited${code !== null ? ` with code ${code}` : ''}${signal ? ` (${signal})` : ''}`,
+  eventSessionEnd: (removed: boolean, reason: string | undefined) => `session ended${removed ? ', worktree removed' : ''}${reason ? ` (${reason})` : ''}`,
+  eventSessionStale: 'session went stale: supervisor gone, heartbeat expired',
+  eventSessionDrop: (worktree: string) => `session dropped: its worktree ${worktree} is gone`,
+  eventSessionRollback: (branch: string) => `session on ${branch} rolled back before it started`,
+  eventClaudeLink: (id: string) => `Claude Code session ${id} joined`,
+  eventClaudeEnd: (id: string) => `Claude Code session ${id} ended`,
+  eventClaim: (path: string) => `claimed ${path}`,
+  eventClaimTakeover: (path: string, previous: string) => `took over the claim on ${path} from ${previous || 'another session'} (conflict)`,
+  eventClaimDeny: (path: string, holder: string) => `was denied an edit of ${path}: claimed by ${holder || 'another session'}`,
+  eventClaimRelease: (paths: readonly string[]) => `released ${paths.length === 1 ? paths[0] : `${paths.length} claims`}`,
+  eventLockAcquire: (name: string, token: string) => `acquired lock ${name} (token ${token})`,
+  eventLockTakeover: (name: string, previous: string) => `took over stale lock ${name} from ${previous}`,
+  eventLockRelease: (name: string) => `released lock ${name}`,
+  eventLockForceRelease: (name: string, previous: string) => `force-released lock ${name} held by ${previous}`,
+  eventMemoryMerge: (conflicts: readonly string[]) =>
+    conflicts.length === 0 ? 'merged its memory' : `memory merge conflict in ${conflicts.join(', ')} (resolve, then cwt merge-memory)`,
+  eventMemoryUndo: 'undid the last memory merge',
+  eventKvSet: (scope: string, key: string, version: string) => `set ${scope} ${key} (version ${version})`,
+  eventKvDelete: (scope: string, key: string) => `deleted ${scope} ${key}`,
+  eventKvDeleteScope: (scope: string, keys: string) => `deleted scope ${scope} (${keys} keys)`,
+  eventTask: (verb: string, data: Record<string, unknown>) => `task ${String(data.id)} ${verb}: ${String(data.title)} [${String(data.queue)}]`,
+  eventTaskProgress: (data: Record<string, unknown>) => {
+    const progress = (data.progress ?? {}) as { phase?: string | null; percent?: number | null; message?: string | null };
+    return `task ${String(data.id)}: ${[progress.phase, progress.percent != null ? `${progress.percent}%` : null, progress.message].filter(Boolean).join(', ')}`;
+  },
+  eventHandoffCreate: (id: string, summary: string, to: string | null) => `left handoff ${id}${to ? ` for ${to}` : ''}: ${summary}`,
+  eventHandoffAccept: (id: string, from: string) => `accepted handoff ${id}${from ? ` from ${from}` : ''}`,
+  eventNotifyFailed: (event: string, error: string) => `webhook notification for event ${event} failed: ${error}`,
+
+  // webhook notifications
+  notifyWho: (session: SessionRecord) => `${session.id} (${session.branch || 'no branch'}, ${session.mainWorktree.split('/').pop()})`,
+  notifySomeone: 'cwt',
+  notifySessionId: (id: string) => `session ${id}`,
+  notifyText: (body: string) => `[cwt] ${body}`,
+
   // cwt install
   installed: (path: string) => `cwt hooks installed in ${path}`,
   installUnchanged: (path: string) => `cwt hooks already installed in ${path}; nothing changed`,
@@ -293,6 +413,13 @@ const CONFLICT_REASONS: Record<string, string> = {
   binary: 'not text (binary or not UTF-8) and both sides changed it',
   unresolved: 'its .conflict.md file still has conflict markers',
 };
+
+/** A task's progress in a few words: `testing, 60%, 3 of 5 suites green`. */
+export function describeProgress(task: TaskRecord): string {
+  const progress = task.progress;
+  if (!progress) return task.state === 'claimed' ? 'claimed, no progress reported' : task.state;
+  return [progress.phase, progress.percent !== null ? `${progress.percent}%` : null, progress.message].filter(Boolean).join(', ');
+}
 
 export function describeConflictReason(reason: string): string {
   return CONFLICT_REASONS[reason] ?? reason;
