@@ -46,7 +46,7 @@ const DESCRIBE: Record<string, (data: Data) => string> = {
   'task.done': (d) => MESSAGES.eventTask('done', d),
   'task.release': (d) => MESSAGES.eventTask('released', d),
   'handoff.create': (d) => MESSAGES.eventHandoffCreate(text(d.id), text(d.summary), d.to as string | null),
-  'handoff.accept': (d) => MESSAGES.eventHandoffAccept(text(d.id), text(d.from)),
+  'handoff.accept': (d) => MESSAGES.eventHandoffAccept(text(d.id), text(d.by), text(d.from)),
   'notify.failed': (d) => MESSAGES.eventNotifyFailed(text(d.event), text(d.error)),
 };
 

@@ -34,7 +34,7 @@ export async function createHandoff(store: Store, actor: Actor | undefined, draf
 
 /** Accepts an open handoff for the actor; exactly one acceptor wins, the others get who did. */
 export async function acceptHandoff(store: Store, actor: Actor, id: number): Promise<HandoffRecord> {
-  const result = await store.acceptHandoff(id, actor.name, Date.now());
+  const result = await store.acceptHandoff(id, { name: actor.name, session: actor.session?.id ?? null }, Date.now());
   if (result.ok) return result.handoff;
   const current = result.current;
   if (!current) throw new UsageError(MESSAGES.handoffNotFound(id), { hint: MESSAGES.handoffListHint });

@@ -282,13 +282,14 @@ export const MESSAGES = {
   eventKvSet: (scope: string, key: string, version: string) => `set ${scope} ${key} (version ${version})`,
   eventKvDelete: (scope: string, key: string) => `deleted ${scope} ${key}`,
   eventKvDeleteScope: (scope: string, keys: string) => `deleted scope ${scope} (${keys} keys)`,
-  eventTask: (verb: string, data: Record<string, unknown>) => `task ${String(data.id)} ${verb}: ${String(data.title)} [${String(data.queue)}]`,
+  eventTask: (verb: string, data: Record<string, unknown>) =>
+    `task ${String(data.id)} ${verb}${verb === 'claimed' && data.owner ? ` by ${String(data.owner)}` : ''}: ${String(data.title)} [${String(data.queue)}]`,
   eventTaskProgress: (data: Record<string, unknown>) => {
     const progress = (data.progress ?? {}) as { phase?: string | null; percent?: number | null; message?: string | null };
     return `task ${String(data.id)}: ${[progress.phase, progress.percent != null ? `${progress.percent}%` : null, progress.message].filter(Boolean).join(', ')}`;
   },
   eventHandoffCreate: (id: string, summary: string, to: string | null) => `left handoff ${id}${to ? ` for ${to}` : ''}: ${summary}`,
-  eventHandoffAccept: (id: string, from: string) => `accepted handoff ${id}${from ? ` from ${from}` : ''}`,
+  eventHandoffAccept: (id: string, by: string, from: string) => `${by ? `${by} ` : ''}accepted handoff ${id}${from ? ` from ${from}` : ''}`,
   eventNotifyFailed: (event: string, error: string) => `webhook notification for event ${event} failed: ${error}`,
 
   // webhook notifications

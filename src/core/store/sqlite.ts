@@ -779,7 +779,7 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  async acceptHandoff(id: number, session: string, now: number): Promise<HandoffAcceptResult> {
+  async acceptHandoff(id: number, acceptor: { name: string; session: string | null }, now: number): Promise<HandoffAcceptResult> {
     return this.db
       .transaction((): HandoffAcceptResult => {
         const row = this.db
@@ -787,13 +787,16 @@ export class SqliteStore implements Store {
             `UPDATE handoffs SET state = 'accepted', accepted_by = ?, accepted_at = ?
              WHERE id = ? AND state = 'open' AND (to_session IS NULL OR to_session = ?) RETURNING *`,
           )
-          .get(session, now, id, session) as Row | undefined;
+          .get(acceptor.name, now, id, acceptor.name) as Row | undefined;
         if (!row) {
           const current = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
           return { ok: false, current: current ? toHandoff(current) : undefined };
         }
         const handoff = toHandoff(row);
-        this.appendEventSync({ kind: 'handoff.accept', session, repo: handoff.repo, data: { id, from: handoff.fromSession, summary: handoff.summary } }, now);
+        this.appendEventSync(
+          { kind: 'handoff.accept', session: acceptor.session, repo: handoff.repo, data: { id, by: acceptor.name, from: handoff.fromSession, summary: handoff.summary } },
+          now,
+        );
         return { ok: true, handoff };
       })
       .immediate();

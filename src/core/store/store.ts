@@ -398,8 +398,8 @@ export interface Store {
   requeueStaleTasks(isStale: StaleTaskPredicate, now: number): Promise<TaskRecord[]>;
 
   createHandoff(input: HandoffInput): Promise<HandoffRecord>;
-  /** Accepts an open handoff for `session`, atomically: exactly one acceptor wins. */
-  acceptHandoff(id: number, session: string, now: number): Promise<HandoffAcceptResult>;
+  /** Accepts an open handoff for `acceptor` (a session id, or a name), atomically: exactly one acceptor wins. */
+  acceptHandoff(id: number, acceptor: { name: string; session: string | null }, now: number): Promise<HandoffAcceptResult>;
   getHandoff(id: number): Promise<HandoffRecord | undefined>;
   listHandoffs(filter?: HandoffFilter): Promise<HandoffRecord[]>;
 
