@@ -9,6 +9,7 @@ import { pruneWorktrees, unlockWorktree } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import { getSessionState } from '../core/sessions.js';
+import { createStaleTaskPredicate } from '../core/tasks.js';
 import { openStore } from '../core/store/open.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
@@ -21,9 +22,10 @@ export interface GcOptions {
 }
 
 export interface GcAction {
-  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims';
+  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'requeue-task';
   session?: string;
   lock?: string;
+  task?: number;
   message: string;
 }
 
@@ -72,6 +74,14 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
       actions.push({ action: 'release-lock', lock: lock.name, message: MESSAGES.gcReleasedLock(lock) });
       if (!dryRun) await store.forceReleaseLock(lock.name);
     }
+    // Tasks claimed by owners that are gone go back to pending (claim-next does the same, lazily, per queue).
+    const { now: _now, ...taskProbe } = probe;
+    const isTaskStale = createStaleTaskPredicate(taskProbe);
+    const staleTasks = dryRun
+      ? await Promise.all((await store.listTasks({ state: 'claimed' })).map(async (task) => ({ task, owner: task.ownerSession === null ? undefined : await store.getSession(task.ownerSession) })))
+          .then((rows) => rows.filter(({ task, owner }) => isTaskStale(task, owner, probe.now)).map(({ task }) => task))
+      : await store.requeueStaleTasks(isTaskStale, probe.now);
+    for (const task of staleTasks) actions.push({ action: 'requeue-task', task: task.id, message: MESSAGES.taskRequeued(task) });
     if (options.json) {
       printJson(output, { dryRun, actions });
       return 0;

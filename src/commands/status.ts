@@ -6,8 +6,8 @@ import { getWorktreeChanges, resolveRepo } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { getSessionState, type SessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
-import type { SessionRecord } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import type { SessionRecord, TaskRecord } from '../core/store/store.js';
+import { describeProgress, MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 
@@ -44,6 +44,31 @@ export interface SessionView {
    */
   memory: MemoryState;
   memoryMergedAt: string | null;
+  /** The tasks it has claimed (cwt task), with their progress. */
+  tasks: TaskProgressView[];
+}
+
+export interface TaskProgressView {
+  id: number;
+  queue: string;
+  title: string;
+  phase: string | null;
+  percent: number | null;
+  message: string | null;
+  progressAt: string | null;
+}
+
+export function toTaskProgressView(task: TaskRecord): TaskProgressView {
+  const progress = task.progress;
+  return {
+    id: task.id,
+    queue: task.queue,
+    title: task.title,
+    phase: progress?.phase ?? null,
+    percent: progress?.percent ?? null,
+    message: progress?.message ?? null,
+    progressAt: progress ? new Date(progress.at).toISOString() : null,
+  };
 }
 
 export type MemoryState = 'merged' | 'unmerged' | 'conflict' | 'shared';
@@ -55,7 +80,7 @@ export function getMemoryState(session: SessionRecord): MemoryState {
   return (session.memoryMergedAt ?? null) === null ? 'unmerged' : 'merged';
 }
 
-export function toSessionView(session: SessionRecord, state: SessionState): SessionView {
+export function toSessionView(session: SessionRecord, state: SessionState, tasks: readonly TaskRecord[] = []): SessionView {
   return {
     id: session.id,
     branch: session.branch,
@@ -74,6 +99,7 @@ export function toSessionView(session: SessionRecord, state: SessionState): Sess
     memoryDir: session.memoryDir,
     memory: getMemoryState(session),
     memoryMergedAt: session.memoryMergedAt == null ? null : new Date(session.memoryMergedAt).toISOString(),
+    tasks: tasks.map(toTaskProgressView),
   };
 }
 
@@ -98,7 +124,9 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
   try {
     const sessions = await store.listSessions({ repo: repo?.commonDir, includeEnded: options.all === true });
     const probe = createLivenessProbe(config.sessionTtlMs, env);
-    const views = sessions.map((session) => toSessionView(session, getSessionState(session, probe)));
+    const claimed = await store.listTasks({ state: 'claimed' });
+    const tasksOf = (session: SessionRecord) => claimed.filter((task) => task.ownerSession === session.id);
+    const views = sessions.map((session) => toSessionView(session, getSessionState(session, probe), tasksOf(session)));
     if (options.json) {
       printJson(output, views);
       return 0;
@@ -137,6 +165,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
         ]),
       ),
     );
+    const working = sessions.flatMap((session) => tasksOf(session).map((task) => MESSAGES.statusTaskLine(session.id, task.id, task.title, describeProgress(task))));
+    if (working.length > 0) output.stdout([MESSAGES.statusTasksHeader, ...working].join('\n'));
     return 0;
   } finally {
     await store.close();

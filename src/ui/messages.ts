@@ -163,6 +163,8 @@ export const MESSAGES = {
 
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
+  statusTasksHeader: '\ntasks in progress:',
+  statusTaskLine: (session: string, id: number, title: string, progress: string) => `  ${session}  #${id} ${title}: ${progress}`,
 
   // claims
   noCurrentSession: (cwd: string) => `no cwt session here (${cwd}), so there is nobody to claim or release for`,
