@@ -556,6 +556,26 @@ Examples:
       return showLog({ follow: bool(values.follow), json: bool(values.json), session: str(values.session), since: str(values.since), limit: str(values.limit) });
     },
   },
+  mcp: {
+    usage: 'cwt mcp',
+    summary: "cwt's MCP server (stdio) with coordination tools for the agent; started by Claude Code",
+    help: `Serves cwt's coordination tools over the Model Context Protocol on stdin/stdout: list_sessions, who_has,
+claim_files, release_files, lock, unlock, store_data, retrieve_data, list_scopes, delete_data, task_add,
+task_claim_next, task_complete, progress, handoff_create, handoff_accept. Claude Code starts it: sessions
+launched by cwt new get it through --mcp-config, and cwt install --mcp registers it for plain tabs of this
+repository. It works for the session in $CWT_SESSION, else the cwt worktree it runs in, else the adopted tab
+that started it; outside any session only the read-only tools work.
+
+Examples:
+  cwt install --mcp                          # register it in this repository's .mcp.json
+  claude --mcp-config '{"mcpServers":{"cwt":{"command":"cwt","args":["mcp"]}}}'`,
+    options: {},
+    positionals: { min: 0, max: 0 },
+    run: async () => {
+      const { runMcp } = await import('./commands/mcp.js');
+      return runMcp({});
+    },
+  },
   hook: {
     usage: 'cwt hook <session-start|pre-tool-use|post-tool-use|session-end>',
     summary: "Claude Code's hook handler (stdin JSON -> decision JSON); run by Claude Code, not by you",

@@ -300,6 +300,22 @@ export const MESSAGES = {
   notifySessionId: (id: string) => `session ${id}`,
   notifyText: (body: string) => `[cwt] ${body}`,
 
+
+  // cwt mcp: tool errors are read by a model, so each names the next step
+  mcpNoSession: (cwd: string) =>
+    `this cwt MCP server is not attached to a cwt session (no CWT_SESSION, no cwt worktree at ${cwd}, no Claude Code tab cwt adopted), so it cannot own claims, tasks, handoffs or progress`,
+  mcpNoSessionHint:
+    'read-only tools (list_sessions, who_has, retrieve_data, list_scopes) still work; to own work, the user starts the agent with `cwt new <branch>` or installs the hooks with `cwt install`, which adopt plain tabs at their first edit',
+  mcpLockNotYours: (lock: LockRecord) => `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}), not by this session`,
+  mcpLockNotYoursHint: 'only its holder releases it; call list_sessions to see who that is, and ask the user if it looks abandoned (cwt lock release <name> --force)',
+  mcpProgressHint: 'call progress again with at least one of phase, percent (0-100) or message',
+  mcpUnknownTool: (name: string, known: readonly string[]) => `there is no cwt tool '${name}'. Next step: use one of ${known.join(', ')}`,
+  mcpBadArguments: (tool: string, detail: string) => `invalid arguments for ${tool}: ${detail}. Next step: call ${tool} again with arguments matching its input schema`,
+  mcpToolFailed: (message: string, hint: string | undefined) => `${message}${hint ? `\nNext step: ${hint}` : ''}`,
+  mcpInternalError: (tool: string, detail: string) => `cwt failed inside ${tool}: ${detail}. Next step: tell the user; this is a bug in cwt (run with CWT_DEBUG=1)`,
+  mcpInstructions:
+    'cwt coordinates several coding-agent sessions working on one repository at once. Use list_sessions to see who else is working and on what, who_has before editing a file others may be on, lock/unlock around operations only one session may run (deploys, migrations), store_data with expected_version to claim work so exactly one session wins, the task_* tools to share a queue of work, progress to report where you are, and handoff_create / handoff_accept to pass work on.',
+
   // cwt install
   installed: (path: string) => `cwt hooks installed in ${path}`,
   installUnchanged: (path: string) => `cwt hooks already installed in ${path}; nothing changed`,
