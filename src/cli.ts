@@ -387,24 +387,30 @@ Examples:
     },
   },
   install: {
-    usage: 'cwt install [--global] [--uninstall] [--json]',
+    usage: 'cwt install [--global] [--mcp] [--uninstall] [--json]',
     summary: "wire cwt's hooks into Claude Code settings (this repository, or --global)",
     help: `Merges cwt's Claude Code hooks into .claude/settings.local.json of this repository's main checkout (kept
 out of git through .git/info/exclude), or with --global into the Claude home's settings.json, so that plain
 claude tabs are adopted as sessions: they see their siblings, and are stopped before overwriting a file
 another session is editing or a shared harness file changed since they read it. Other keys and other hooks
 are kept, a second run changes nothing, and the file is written with a locked compare-and-swap.
---uninstall removes cwt's hooks and nothing else. Sessions started with cwt new get the hooks without this.
+--mcp also registers cwt's MCP server (cwt mcp: list_sessions, who_has, store_data, task_claim_next, …) for
+plain tabs of this repository: in .mcp.json of the main checkout (kept out of git; a tracked .mcp.json is left
+alone) and approved through enabledMcpjsonServers in .claude/settings.local.json. cwt never writes
+~/.claude.json, which Claude Code rewrites itself while running: with --global --mcp it prints the
+claude mcp add --scope user command to run instead. --uninstall removes cwt's hooks and its MCP server and
+nothing else. Sessions started with cwt new get the hooks and the MCP server (--mcp-config) without this.
 
 Examples:
   cwt install
+  cwt install --mcp
   cwt install --global
   cwt install --uninstall`,
-    options: { global: { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { global: { type: 'boolean' }, mcp: { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: { min: 0, max: 0 },
     run: async ({ values }) => {
       const { installHooks } = await import('./commands/install.js');
-      return installHooks({ global: bool(values.global), uninstall: bool(values.uninstall), json: bool(values.json) });
+      return installHooks({ global: bool(values.global), mcp: bool(values.mcp), uninstall: bool(values.uninstall), json: bool(values.json) });
     },
   },
   kv: {

@@ -26,11 +26,11 @@ import {
   resolveRepo,
   type RepoInfo,
 } from '../core/git.js';
-import { CLAUDE_LOCAL_MD, getCanonicalMemoryDir, getNamespaceRoot, readTemplate, renderTemplate, writeSessionSettings } from '../core/harness.js';
+import { CLAUDE_LOCAL_MD, getCanonicalMemoryDir, getNamespaceRoot, readTemplate, renderTemplate, writeSessionMcpConfig, writeSessionSettings } from '../core/harness.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
 import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
-import { getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
 import { pickFreeName, toBranchSlug } from '../core/slug.js';
 import { openStore } from '../core/store/open.js';
@@ -325,6 +325,7 @@ const STEPS: PipelineStep<NewContext>[] = [
         writeFileAtomic(join(ctx.worktree, CLAUDE_LOCAL_MD), text);
       }
       writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
+      writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
     },
   },
   {
@@ -371,6 +372,7 @@ export async function newSession(options: NewOptions): Promise<number> {
     const agentArgs = buildAgentArgs({
       agent: session.agent,
       settingsPath: ctx.settingsPath,
+      mcpConfigPath: getSessionMcpConfigPath(ctx.stateDir),
       agentArgs: options.agentArgs ?? [],
       appendSystemPrompt: ctx.appendSystemPrompt,
     });

@@ -33,11 +33,14 @@ export interface AgentCommandOptions {
   agentArgs: readonly string[];
   /** Session notes to append to the system prompt when CLAUDE.local.md could not carry them. */
   appendSystemPrompt?: string;
+  /** cwt's MCP server config (--mcp-config adds it to the servers the user configured). */
+  mcpConfigPath?: string;
 }
 
 export function buildAgentArgs(options: AgentCommandOptions): string[] {
   if (!isClaudeAgent(options.agent)) return [...options.agentArgs];
   const args = ['--settings', options.settingsPath];
+  if (options.mcpConfigPath !== undefined) args.push('--mcp-config', options.mcpConfigPath);
   if (options.appendSystemPrompt !== undefined) args.push('--append-system-prompt', options.appendSystemPrompt);
   return [...args, ...options.agentArgs];
 }

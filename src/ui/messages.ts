@@ -324,6 +324,14 @@ export const MESSAGES = {
   installNotObject: (path: string) => `${path} does not hold a JSON object; cwt will not rewrite it`,
   installNotObjectHint: 'fix the file by hand (it must be a JSON object), then run cwt install again',
   installRaced: (path: string) => `${path} kept changing while cwt tried to update it`,
+  installedMcp: (path: string) => `cwt's MCP server registered in ${path} (kept out of git) and approved in .claude/settings.local.json; its tools reach claude as mcp__cwt__*`,
+  installMcpUnchanged: (path: string) => `cwt's MCP server already registered in ${path}; nothing changed`,
+  uninstalledMcp: (path: string) => `cwt's MCP server removed from ${path}`,
+  installMcpJsonTracked: (path: string) => `${path} is tracked by git; cwt will not add this machine's paths to a file the team shares`,
+  installMcpAddHint: (scope: 'local' | 'user', entry: Record<string, unknown>) =>
+    `let Claude Code register it for you instead: claude mcp add --scope ${scope} cwt -- ${[entry.command as string, ...(entry.args as string[])].join(' ')}`,
+  installMcpGlobal: (entry: Record<string, unknown>) =>
+    `cwt does not write ~/.claude.json (Claude Code rewrites it while it runs). To give every session cwt's MCP server, run once:\n  claude mcp add --scope user cwt -- ${[entry.command as string, ...(entry.args as string[])].join(' ')}`,
   installScope: (global: boolean) =>
     global
       ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions'
