@@ -562,6 +562,34 @@ Examples:
       return showLog({ follow: bool(values.follow), json: bool(values.json), session: str(values.session), since: str(values.since), limit: str(values.limit) });
     },
   },
+  notify: {
+    usage: 'cwt notify set <url|-> [--throttle 60s] | status | test | off | send [--quiet]   [--json]',
+    summary: 'an optional webhook (Slack-compatible) for session start/end, conflicts, denials, takeovers',
+    help: `Posts {"text": "…"} to a webhook (a Slack incoming webhook, or anything that accepts that JSON) when a
+session starts or ends, an edit is denied or a claim taken over, a stale lock is taken over, or a memory merge
+stops on a conflict. Messages about one file or lock are throttled to one per --throttle (default 60s; the
+next one says how many were held back). Posting never happens on a hook's time: cwt starts a small sender
+process in the background, which retries a failed post twice with backoff and then records a notify.failed
+event (see cwt log). The URL is a credential: it is kept in a mode 600 file (notify.json beside your cwt
+config; CWT_NOTIFY_CONFIG overrides), cwt warns when that file is readable by others, and never prints it.
+  set <url|->   save the URL (- reads it from stdin, keeping it out of shell history); starts from now
+  status        configured or not, pending messages, the last failure (never the URL)
+  test          post a test message now
+  off           remove the webhook
+  send          send what is pending now (cwt does this by itself)
+
+Examples:
+  cwt notify set - < ~/secrets/slack-webhook-url
+  cwt notify test
+  cwt notify status --json`,
+    options: { throttle: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, json: { type: 'boolean' } },
+    positionals: { min: 1, max: 2 },
+    run: async ({ values, positionals }) => {
+      const { runNotify, NOTIFY_ARITY } = await import('./commands/notify.js');
+      const { action, args } = splitSubcommand('notify', positionals, NOTIFY_ARITY);
+      return runNotify({ action, args, throttle: str(values.throttle), quiet: bool(values.quiet), json: bool(values.json) });
+    },
+  },
   mcp: {
     usage: 'cwt mcp',
     summary: "cwt's MCP server (stdio) with coordination tools for the agent; started by Claude Code",
@@ -603,15 +631,17 @@ Example (what Claude Code does):
       const { isHookEvent } = await import('./hooks/input.js');
       const event = positionals[0];
       if (!isHookEvent(event)) throw new UsageError(MESSAGES.unknownHookEvent(event!), { hint: MESSAGES.unknownHookEventHint });
-      const { runCommandHook } = await import('./hooks/command.js');
-      const out = await runCommandHook(event);
-      if (out !== '') process.stdout.write(`${out}\n`);
+      const { answerCommandHook } = await import('./hooks/command.js');
+      await answerCommandHook(event);
       return 0;
     },
   },
 };
 
 export const ALIASES: Record<string, string> = { ls: 'status' };
+
+/** Commands that trigger the webhook sender themselves (or are it), or change nothing. */
+const NO_NOTIFY_EPILOGUE = new Set(['hook', 'mcp', 'notify', 'status', 'who', 'log', 'sha']);
 
 const GLOBAL_OPTIONS: OptionSpec = {
   help: { type: 'boolean', short: 'h' },
@@ -727,7 +757,13 @@ export async function main(argv: readonly string[], version: string): Promise<nu
       return ExitCode.ok;
     }
     if (action.debug) process.env.CWT_DEBUG = '1';
-    return await COMMANDS[action.parsed.command]!.run(action.parsed);
+    const code = await COMMANDS[action.parsed.command]!.run(action.parsed);
+    // The change is made and reported: a configured webhook hears about it from a sender of its own.
+    if (!NO_NOTIFY_EPILOGUE.has(action.parsed.command)) {
+      const { triggerNotifierAfterCommand } = await import('./core/notify.js');
+      await triggerNotifierAfterCommand();
+    }
+    return code;
   } catch (error) {
     return reportError(error);
   }

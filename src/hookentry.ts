@@ -4,14 +4,13 @@
  * skips the argument table, the command modules and the schema library. bin/cwt.js calls runHook and
  * falls through to the full CLI when it returns false (help, usage errors, unknown events).
  */
-import { runCommandHook } from './hooks/command.js';
+import { answerCommandHook } from './hooks/command.js';
 import { isHookEvent } from './hooks/input.js';
 
 /** Answers `cwt hook <event>`; false when the arguments are not exactly one known event. */
 export async function runHook(args: readonly string[]): Promise<boolean> {
   const [event, ...extra] = args;
   if (!isHookEvent(event) || extra.length > 0) return false;
-  const out = await runCommandHook(event);
-  if (out !== '') process.stdout.write(`${out}\n`);
+  await answerCommandHook(event);
   return true;
 }

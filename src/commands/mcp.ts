@@ -13,7 +13,14 @@ export async function runMcp(options: McpOptions): Promise<number> {
   const store = await openStore(env);
   try {
     const { serveMcp } = await import('../mcp/server.js');
-    await serveMcp({ store, env, cwd: options.cwd ?? process.cwd(), version: typeof CWT_VERSION === 'string' ? CWT_VERSION : '0.0.0' });
+    const { triggerNotifier } = await import('../core/notify.js');
+    await serveMcp({
+      store,
+      env,
+      cwd: options.cwd ?? process.cwd(),
+      version: typeof CWT_VERSION === 'string' ? CWT_VERSION : '0.0.0',
+      afterCall: () => void setImmediate(() => void triggerNotifier(store, env)),
+    });
     return 0;
   } finally {
     await store.close();

@@ -66,11 +66,16 @@ export function quoteShellWord(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** This cwt's bin/cwt.js, by absolute path: what hooks, the MCP server entry and the webhook sender run. */
+export function getCwtBinPath(): string {
+  return join(resolvePackageRoot(), 'bin', 'cwt.js');
+}
+
 /**
  * The command line of a command hook: this Node and this cwt by absolute path, so the hook works whatever
  * PATH Claude Code runs it with. The same string everywhere, so Claude Code runs duplicates once.
  */
-export function getHookCommand(event: HookEvent, nodePath = process.execPath, binPath = join(resolvePackageRoot(), 'bin', 'cwt.js')): string {
+export function getHookCommand(event: HookEvent, nodePath = process.execPath, binPath = getCwtBinPath()): string {
   return `${quoteShellWord(nodePath)} ${quoteShellWord(binPath)} hook ${event}`;
 }
 
@@ -120,7 +125,7 @@ export function writeSessionSettings(path: string, options: { memoryDir: string;
 export const MCP_SERVER_NAME = 'cwt';
 
 /** cwt's MCP server as a Claude Code `mcpServers` entry: this Node and this cwt by absolute path, like the hooks. */
-export function getMcpServerEntry(nodePath = process.execPath, binPath = join(resolvePackageRoot(), 'bin', 'cwt.js')): Record<string, unknown> {
+export function getMcpServerEntry(nodePath = process.execPath, binPath = getCwtBinPath()): Record<string, unknown> {
   return { type: 'stdio', command: nodePath, args: [binPath, 'mcp'] };
 }
 

@@ -7,7 +7,9 @@ import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE } from '../core/harness.js';
 import { getCallerPid, getParentPid } from '../core/liveness.js';
+import { triggerNotifier } from '../core/notify.js';
 import { SqliteStore } from '../core/store/sqlite.js';
+import type { Store } from '../core/store/store.js';
 import { resolveCwtHome } from '../core/paths.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
@@ -56,29 +58,38 @@ function isServedOverHttp(event: HookEvent, env: NodeJS.ProcessEnv): boolean {
   return Boolean(env[HOOK_TOKEN_VARIABLE]) && supervisor > 0 && getParentPid(getCallerPid()) === supervisor;
 }
 
-/** Runs the command hook; returns the text for stdout ('' for no decision). Never throws. */
-export async function runCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  if (isServedOverHttp(event, env)) return '';
+/**
+ * Runs the command hook: writes the decision (if any) to stdout, then, with the answer given, lets the
+ * webhook sender start if something notifiable happened. Never throws.
+ */
+export async function answerCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = process.env, write = (text: string) => void process.stdout.write(text)): Promise<void> {
+  const { output, store } = await runHookCall(event, env);
+  if (output !== '') write(`${output}\n`);
+  if (store) await triggerNotifier(store, env);
+}
+
+async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ output: string; store?: Store }> {
+  if (isServedOverHttp(event, env)) return { output: '' };
   let text: string;
   try {
     text = readStdin();
   } catch (error) {
     logHookError(env, event, error);
-    return '';
+    return { output: '' };
   }
   const input = parseHookInput(text);
   if (!input) {
     if (text.trim() !== '') logHookError(env, event, `ignored stdin that is not a JSON object (${text.length} bytes)`);
-    return '';
+    return { output: '' };
   }
   try {
     // Never closed: closing the last connection checkpoints the WAL (an fsync). Exiting without it is as
     // safe as a crash is for SQLite in WAL mode, and a later commit checkpoints in time.
     const store = new SqliteStore(resolveCwtHome(env));
     const output = await handleHook(event, input, { store, env });
-    return output ? JSON.stringify(output) : '';
+    return { output: output ? JSON.stringify(output) : '', store };
   } catch (error) {
     logHookError(env, event, error);
-    return '';
+    return { output: '' };
   }
 }

@@ -299,6 +299,33 @@ export const MESSAGES = {
   notifySomeone: 'cwt',
   notifySessionId: (id: string) => `session ${id}`,
   notifyText: (body: string) => `[cwt] ${body}`,
+  notifySuppressed: (count: number) => `(and ${count} more like it held back by the throttle)`,
+  notifyTestText: 'test notification: the webhook is wired up',
+  notifyBadUrl: 'the webhook URL is not an http(s) URL',
+  notifyBadUrlHint: 'pass the full URL your chat tool gave you, e.g. cwt notify set - < webhook-url.txt',
+  notifyConfigBroken: (path: string) => `${path} is not a webhook config: it must be a JSON object with a "url" string (and optionally "throttle": "60s")`,
+  notifyConfigBrokenHint: 'write it again with: cwt notify set - < webhook-url.txt   (or remove it: cwt notify off)',
+  notifyNotConfigured: (path: string) => `no webhook is configured (${path} does not exist)`,
+  notifyNotConfiguredHint: 'set one with: cwt notify set - < webhook-url.txt',
+  notifyExposed: (path: string) =>
+    `WARNING: ${path} is readable by other users, and the webhook URL in it is a secret; fix with: chmod 600 ${path}`,
+  notifySet: (path: string) => `webhook saved in ${path} (mode 600); sessions starting and ending, conflicts, denials, lock takeovers and memory merge conflicts will be posted; try it with: cwt notify test`,
+  notifyOff: (path: string) => `webhook removed (${path}); nothing will be posted`,
+  notifyStatus: (view: { configured: boolean; path: string; scheme: string | null; throttleMs: number; pending: boolean; lastFailure: { at: string; error: unknown } | null }) =>
+    view.configured
+      ? [
+          `webhook: configured in ${view.path} (${view.scheme}; the URL is not shown)`,
+          `throttle: one message per file or lock every ${Math.round(view.throttleMs / 1000)}s`,
+          `pending: ${view.pending ? 'yes (a sender starts with the next cwt command or hook; or run cwt notify send)' : 'nothing'}`,
+          ...(view.lastFailure ? [`last failure: ${view.lastFailure.at}: ${String(view.lastFailure.error)}`] : []),
+        ].join('\n')
+      : `webhook: not configured (${view.path}); set one with: cwt notify set - < webhook-url.txt`,
+  notifyTestSent: (status: number) => `test notification posted (HTTP ${status})`,
+  notifyTestFailed: (error: string) => `the test notification failed: ${error}`,
+  notifyTestFailedHint: (path: string) => `check the URL in ${path} (set it again with cwt notify set -) and that this machine can reach it`,
+  notifyDrained: (report: { sent: number; throttled: number; failed: number }) =>
+    `webhook: ${report.sent} sent, ${report.throttled} held back by the throttle, ${report.failed} failed`,
+  notifyBusy: 'another webhook sender is running; it will send what is pending',
 
 
   // cwt mcp: tool errors are read by a model, so each names the next step
