@@ -33,6 +33,8 @@ export const RETRY_DELAYS_MS = [500, 1500];
 const POST_TIMEOUT_MS = 5_000;
 const SENDER_LOCK_TTL_MS = 60_000;
 const BATCH = 100;
+/** How long a spawned sender waits before starting Node (see triggerNotifier). */
+const SENDER_START_DELAY_S = '0.3';
 
 export interface NotifyConfig {
   url: string;
@@ -122,7 +124,14 @@ export async function triggerNotifier(store: Store, env: NodeJS.ProcessEnv = pro
     if (!(await hasPendingNotifications(store)) || (await isSenderRunning(store, env))) return false;
     // Loaded only now: child_process costs the hook path a few ms, and most calls spawn nothing.
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [getCwtBinPath(), 'notify', 'send', '--quiet'], { detached: true, stdio: 'ignore', env });
+    // Through `sh -c 'sleep …; exec "$0" "$@"'` (the paths are arguments, never part of the script): the
+    // sender's Node starts only after this process, whose exit Claude Code waits for, is gone, instead of
+    // competing with it for the CPU. A notification a moment later costs nobody anything.
+    const child = spawn('sh', ['-c', `sleep ${SENDER_START_DELAY_S}; exec "$0" "$@"`, process.execPath, getCwtBinPath(), 'notify', 'send', '--quiet'], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+    });
     child.on('error', () => {});
     child.unref();
     return true;
