@@ -6,7 +6,7 @@
 import { loadConfig } from '../core/config.js';
 import { formatAgo, parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import { createLivenessProbe } from '../core/liveness.js';
+import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { findActor, getProcessClues, type Actor } from '../core/sessions.js';
 import { addTask, changeTask, claimTask, DEFAULT_QUEUE, parsePercent, parseRecordId, parseTaskState, toTaskView } from '../core/tasks.js';
 import { parseValueArgument } from '../core/kv.js';
@@ -88,7 +88,9 @@ async function run(store: Store, options: TaskOptions, output: Output, env: Node
     case 'release': {
       const change = buildChange(options);
       const id = parseRecordId(options.args[0]!, 'task');
-      const task = await changeTask(store, requireActor(actor, cwd), id, change, options.force === true);
+      // --force is a person overriding: outside a session it acts as this process, as a lock holder would.
+      const who = options.force && !actor ? { name: `${process.pid}@${getHostId(env)}`, session: undefined } : requireActor(actor, cwd);
+      const task = await changeTask(store, who, id, change, options.force === true);
       if (options.json) printJson(output, toTaskView(task));
       else output.stdout(change.kind === 'done' ? MESSAGES.taskDone(task) : change.kind === 'release' ? MESSAGES.taskReleased(task) : MESSAGES.taskProgressed(task));
       return 0;
