@@ -9,7 +9,7 @@ import { pruneWorktrees, unlockWorktree } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import { getSessionState } from '../core/sessions.js';
-import { createStaleTaskPredicate } from '../core/tasks.js';
+import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
 import { openStore } from '../core/store/open.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
@@ -75,12 +75,8 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
       if (!dryRun) await store.forceReleaseLock(lock.name);
     }
     // Tasks claimed by owners that are gone go back to pending (claim-next does the same, lazily, per queue).
-    const { now: _now, ...taskProbe } = probe;
-    const isTaskStale = createStaleTaskPredicate(taskProbe);
-    const staleTasks = dryRun
-      ? await Promise.all((await store.listTasks({ state: 'claimed' })).map(async (task) => ({ task, owner: task.ownerSession === null ? undefined : await store.getSession(task.ownerSession) })))
-          .then((rows) => rows.filter(({ task, owner }) => isTaskStale(task, owner, probe.now)).map(({ task }) => task))
-      : await store.requeueStaleTasks(isTaskStale, probe.now);
+    const isTaskStale = createStaleTaskPredicate(probe);
+    const staleTasks = dryRun ? await findStaleTasks(store, isTaskStale, probe.now) : await store.requeueStaleTasks(isTaskStale, probe.now);
     for (const task of staleTasks) actions.push({ action: 'requeue-task', task: task.id, message: MESSAGES.taskRequeued(task) });
     if (options.json) {
       printJson(output, { dryRun, actions });

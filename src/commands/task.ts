@@ -75,8 +75,7 @@ async function run(store: Store, options: TaskOptions, output: Output, env: Node
       const id = options.args[0] === undefined ? undefined : parseRecordId(options.args[0], 'task');
       const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, '--ttl');
       const config = loadConfig({ repoRoot: owner.session?.mainWorktree, env });
-      const { now: _now, ...probe } = createLivenessProbe(config.sessionTtlMs, env);
-      const result = await claimTask(store, owner, { queue: options.queue, id, ttlMs, probe });
+      const result = await claimTask(store, owner, { queue: options.queue, id, ttlMs, probe: createLivenessProbe(config.sessionTtlMs, env) });
       for (const task of result.requeued) output.stderr(MESSAGES.taskRequeued(task));
       if (options.json) printJson(output, result.task ? toTaskView(result.task) : null);
       else output.stdout(result.task ? MESSAGES.taskClaimed(result.task) : MESSAGES.taskNone(options.queue ?? DEFAULT_QUEUE));

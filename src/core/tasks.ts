@@ -26,9 +26,19 @@ export function isTaskStale(task: TaskRecord, owner: SessionRecord | undefined, 
   return owner === undefined || owner.state === 'ended' || !isHolderAlive(owner, probe.ttlMs, probe);
 }
 
-/** The predicate the store runs inside its transaction. */
-export function createStaleTaskPredicate(probe: Omit<LivenessProbe, 'now'>): StaleTaskPredicate {
+/** The predicate the store runs inside its transaction (at the transaction's `now`, not the probe's). */
+export function createStaleTaskPredicate(probe: LivenessProbe): StaleTaskPredicate {
   return (task, owner, now) => isTaskStale(task, owner, { ...probe, now });
+}
+
+/** The claimed tasks `isStale` would put back to pending, without changing anything (gc --dry-run). */
+export async function findStaleTasks(store: Store, isStale: StaleTaskPredicate, now: number): Promise<TaskRecord[]> {
+  const stale: TaskRecord[] = [];
+  for (const task of await store.listTasks({ state: 'claimed' })) {
+    const owner = task.ownerSession === null ? undefined : await store.getSession(task.ownerSession);
+    if (isStale(task, owner, now)) stale.push(task);
+  }
+  return stale;
 }
 
 /** A task or handoff id as typed: a positive integer, optionally written `#12`. */
@@ -62,7 +72,7 @@ export async function addTask(store: Store, actor: Actor | undefined, input: { q
 export async function claimTask(
   store: Store,
   actor: Actor,
-  options: { queue?: string; id?: number; ttlMs?: number; probe: Omit<LivenessProbe, 'now'> },
+  options: { queue?: string; id?: number; ttlMs?: number; probe: LivenessProbe },
 ): Promise<TaskClaimResult> {
   let queue = options.queue ?? DEFAULT_QUEUE;
   if (options.id !== undefined) {

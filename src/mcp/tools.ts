@@ -247,8 +247,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
     run: async (ctx, args) => {
       const actor = await requireActor(ctx);
       const ttlMs = args.ttl === undefined ? undefined : parseDuration(args.ttl, 'ttl');
-      const { now: _now, ...probe } = probeOf(ctx, actor.session);
-      const result = await claimTask(ctx.store, actor, { queue: args.queue, ttlMs, probe });
+      const result = await claimTask(ctx.store, actor, { queue: args.queue, ttlMs, probe: probeOf(ctx, actor.session) });
       return { task: result.task ? toTaskView(result.task) : null, requeued: result.requeued.map((task) => task.id) };
     },
   }),

@@ -255,7 +255,6 @@ export const MESSAGES = {
   noHandoffs: 'no handoffs; leave one with: cwt handoff create "<summary>" --next "<step>"',
 
   // cwt log
-  logBadSince: (text: string) => `--since '${text}' is not a duration such as 30s, 15m, 1h or 2d`,
   logNothing: 'no events yet',
 
   // the event log, in words (cwt log, webhook notifications)
