@@ -146,6 +146,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       const session = await ctx.findSession();
       const held = ctx.locks.get(args.name);
       if (held && !held.lost) return { name: args.name, token: held.lock.token, alreadyHeld: true };
+      let takenOver: string | null = null;
       const handle = await acquireLock(ctx.store, {
         name: args.name,
         session: session?.id ?? null,
@@ -153,9 +154,11 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
         waitMs: Math.min(60_000, parseDuration(args.wait ?? '0s', 'wait')),
         note: args.note ?? 'held through the cwt MCP server',
         env: ctx.env,
+        // A dead or hung holder was displaced: the model should know someone's operation may be half done.
+        onTakeover: (previous) => (takenOver = MESSAGES.lockTakenOver(previous)),
       });
       ctx.locks.set(args.name, handle);
-      return { name: args.name, token: handle.lock.token, takenOver: null };
+      return { name: args.name, token: handle.lock.token, takenOver };
     },
   }),
   tool({
