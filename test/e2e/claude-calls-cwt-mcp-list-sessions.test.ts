@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, requireClaude, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
-import type { FakeApi } from '../helpers/fake-api.js';
+import type { FakeApi, RecordedRequest, ScriptedReply, ScriptedTurn } from '../helpers/fake-api.js';
 import { createRepo } from '../helpers/git.js';
 
 interface SessionView {
@@ -35,10 +35,27 @@ function toolResultJson<T>(api: FakeApi, toolUseId: string): T {
   throw new Error(`no tool_result for ${toolUseId}`);
 }
 
-/** The tools Claude Code offered the model on its first main turn. */
+/** The tools Claude Code offered the model in a request. */
 function offeredTools(body: unknown): string[] {
   const tools = (body as { tools?: { name?: string }[] }).tools ?? [];
   return tools.map((tool) => tool.name ?? '');
+}
+
+/**
+ * The scripted model: calls mcp__cwt__list_sessions as soon as Claude Code offers it. Claude Code connects MCP
+ * servers while it starts; on a loaded machine the first turn may go out before `cwt mcp` answered, and a
+ * model only calls tools it was given, so until then it waits a second with a Bash sleep and looks again.
+ */
+function callListSessionsWhenOffered(toolUseId: string): ScriptedTurn[] {
+  let called = false;
+  return Array.from({ length: 30 }, (_, turn) => (request: RecordedRequest): ScriptedReply => {
+    if (called) return { type: 'text', text: 'All done.' };
+    if (offeredTools(request.body).includes('mcp__cwt__list_sessions')) {
+      called = true;
+      return { type: 'tool_use', name: 'mcp__cwt__list_sessions', id: toolUseId, input: {} };
+    }
+    return { type: 'tool_use', name: 'Bash', id: `toolu_wait_${turn}`, input: { command: 'sleep 1' } };
+  });
 }
 
 describe('claude calls cwt’s MCP tools', () => {
@@ -48,7 +65,7 @@ describe('claude calls cwt’s MCP tools', () => {
     requireClaude();
     const sb = fixture.sandbox;
     const repo = createRepo(join(sb.root, 'repo'));
-    const api = await fixture.startApi({ script: [{ type: 'tool_use', name: 'mcp__cwt__list_sessions', id: 'toolu_list', input: {} }] });
+    const api = await fixture.startApi({ script: callListSessionsWhenOffered('toolu_list') });
     const env = e2eEnv(sb, api);
     // A sibling session, so the list has someone else in it.
     const sibling = await cwtJson<SessionView>(['new', 'feat/sibling', '--no-launch', '--json'], { cwd: repo, env });
@@ -58,7 +75,7 @@ describe('claude calls cwt’s MCP tools', () => {
     const sessions = await cwtJson<SessionView[]>(['status', '--json'], { cwd: repo, env });
     const self = sessions.find((session) => session.branch === 'feat/mcp')!;
 
-    expect(offeredTools(api.mainRequests()[0]!.body)).toEqual(expect.arrayContaining(['mcp__cwt__list_sessions', 'mcp__cwt__task_claim_next', 'mcp__cwt__store_data']));
+    expect(offeredTools(api.mainRequests().at(-1)!.body)).toEqual(expect.arrayContaining(['mcp__cwt__list_sessions', 'mcp__cwt__task_claim_next', 'mcp__cwt__store_data']));
     const toolResult = findToolResult(api, 'toolu_list');
     expect(toolResult, describeRun(result, api)).toBeDefined();
     expect(toolResult!.isError, toolResult!.text).toBe(false);
@@ -76,7 +93,7 @@ describe('claude calls cwt’s MCP tools', () => {
     requireClaude();
     const sb = fixture.sandbox;
     const repo = createRepo(join(sb.root, 'repo'));
-    const api = await fixture.startApi({ script: [{ type: 'tool_use', name: 'mcp__cwt__list_sessions', id: 'toolu_list_tab', input: {} }] });
+    const api = await fixture.startApi({ script: callListSessionsWhenOffered('toolu_list_tab') });
     const env = e2eEnv(sb, api);
     const install = await runCwt(['install', '--mcp'], { cwd: repo, env, timeoutMs: 30_000 });
     expect(install.code, install.stderr).toBe(0);
