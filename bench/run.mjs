@@ -35,6 +35,8 @@
  *      sibling sessions (each `cwt new --no-launch`, each with an uncommitted change of its own), with cwt's
  *      git hooks (pre-commit check, post-commit bookkeeping) and without any hooks (`-c core.hooksPath=<empty
  *      dir>`), interleaved in the same worktree; the difference of the medians is what cwt adds to a commit.
+ *   9. The command hook for an adopted tab's Write, with the webhook off and on (a receiver on 127.0.0.1):
+ *      a Write of its own file (nothing to notify) and a denied Write (claim.deny: a sender process starts).
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -49,7 +51,7 @@
  *                    200 memory files with 20 changed on each side instead of 1,000 and 100 (scenario 4
  *                    keeps its 8 sessions and 500 claims: they are quick to set up)
  *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases,
- *                    postgres, commit (default: all)
+ *                    postgres, commit, notify (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -69,8 +71,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -1090,6 +1092,86 @@ function formatTable(scenario, opts) {
   return [scenario.title, `  ${fmt(header)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...lines.map((l) => `  ${fmt(l)}`), ...cappedNote, ...engineNote, ...notes].join('\n');
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Scenario 9: the command hook with webhook notifications on and off
+
+/**
+ * A webhook receiver in a child process of its own (this process blocks in spawnSync while timing, so it
+ * could not answer): prints its port, answers every POST 200, counts them in `countPath`.
+ */
+function startWebhookReceiver(countPath) {
+  const script = `
+const http = require('node:http'); const fs = require('node:fs');
+let count = 0;
+const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { fs.writeFileSync(${JSON.stringify(countPath)}, String(++count)); res.end('ok'); }); });
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+const parent = process.ppid; setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(0); } }, 1000);
+`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  background.add(child);
+  return new Promise((resolvePromise, reject) => {
+    child.stdout.setEncoding('utf8').once('data', (text) => resolvePromise(Number(text.trim())));
+    child.once('exit', (code) => reject(new Error(`webhook receiver exited (${code})`)));
+  });
+}
+
+async function scenarioNotify(sandbox, opts) {
+  const repo = createRepo(join(sandbox.root, 'notify-repo'), sandbox.env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
+  const countPath = join(sandbox.root, 'webhook-posts.txt');
+  const port = await startWebhookReceiver(countPath);
+  const configPath = join(sandbox.root, 'notify.json');
+  // Deny mode: tab B's Write of tab A's file is denied every time (a claim.deny event: notifiable).
+  const base = { ...sandbox.env, CWT_CLAIM_MODE: 'deny' };
+  // Separate stores, so one variant's events are never pending in the other's.
+  const envOff = { ...base, CWT_HOME: join(sandbox.root, 'notify-off-state'), CWT_NOTIFY_CONFIG: join(sandbox.root, 'absent-notify.json') };
+  const envOn = { ...base, CWT_HOME: join(sandbox.root, 'notify-on-state'), CWT_NOTIFY_CONFIG: configPath };
+  cwt(repo, envOn, ['notify', 'set', `http://127.0.0.1:${port}/hook`]);
+  const owned = join(repo, 'src', 'owned.ts');
+  mkdirSync(dirname(owned), { recursive: true });
+  writeFileSync(owned, 'export {};\n');
+  const hookArgs = [CWT_BIN, 'hook', 'pre-tool-use'];
+  const ownWrite = writePayload('bench-tab-a', repo, owned);
+  const deniedWrite = writePayload('bench-tab-b', repo, owned);
+  for (const env of [envOff, envOn]) {
+    // Untimed: tab A adopts and claims the file; tab B adopts and is denied once, to check the setup.
+    const adopted = spawnSync(process.execPath, hookArgs, { cwd: repo, env, input: ownWrite, encoding: 'utf8' });
+    if (adopted.status !== 0) throw new Error(`notify scenario: tab A's hook failed: ${adopted.stderr}`);
+    const denied = spawnSync(process.execPath, hookArgs, { cwd: repo, env, input: deniedWrite, encoding: 'utf8' });
+    if (!denied.stdout.includes('"deny"')) throw new Error(`notify scenario: tab B was not denied: ${denied.stdout}${denied.stderr}`);
+  }
+  const hook = (key, label, env, payload) => ({ key, label, command: `node bin/cwt.js hook pre-tool-use < ${label}`, run: () => timeSpawn(process.execPath, hookArgs, { cwd: repo, env, input: payload }) });
+  const cases = [
+    baselineCase(repo, sandbox.env),
+    hook('write-off', 'Write, webhook off', envOff, ownWrite),
+    hook('write-on', 'Write, webhook on', envOn, ownWrite),
+    hook('deny-off', 'denied Write, webhook off', envOff, deniedWrite),
+    hook('deny-on', 'denied Write, webhook on (sender started)', envOn, deniedWrite),
+  ];
+  const { rows, capped } = await measureInterleaved(cases, { ...opts, progress: progressLine('scenario 9') });
+  const baseMs = rows.find((r) => r.key === 'baseline').medianMs;
+  for (const row of rows) row.ratioToBaseline = round2(row.medianMs / baseMs);
+  // Untimed: the senders did post (the first denial; later ones about the same file are throttled).
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(countPath) && Date.now() < deadline) await new Promise((resolvePromise) => setTimeout(resolvePromise, 100));
+  const posts = existsSync(countPath) ? Number(readFileSync(countPath, 'utf8')) : 0;
+  if (posts === 0) throw new Error('notify scenario: the webhook received nothing');
+  for (const env of [envOff, envOn]) {
+    if (existsSync(join(env.CWT_HOME, 'hook-errors.log'))) throw new Error(`hook errors logged:\n${readFileSync(join(env.CWT_HOME, 'hook-errors.log'), 'utf8')}`);
+  }
+  const median = (key) => rows.find((r) => r.key === key).medianMs;
+  return {
+    id: 'notify',
+    title: 'Scenario 9: command hook (PreToolUse Write of an adopted tab) with the webhook off and on',
+    setup: { claimMode: 'deny', throttle: '60s', receiver: 'node:http on 127.0.0.1 in a child process' },
+    capped,
+    rows,
+    notes: [
+      `webhook on minus off, medians: Write ${(median('write-on') - median('write-off')).toFixed(1)} ms, denied Write ${(median('deny-on') - median('deny-off')).toFixed(1)} ms`,
+      `the webhook received ${posts} post(s) (one per file per 60 s; the other denials were throttled)`,
+    ],
+  };
+}
+
 function gitVersion(env) {
   try {
     return mustRun('git', ['--version'], { cwd: os.tmpdir(), env }).replace(/^git version /, '');
@@ -1132,6 +1214,7 @@ async function main() {
     if (opts.only.includes('leases')) scenarios.push(await scenarioLeases(sandbox, opts));
     if (opts.only.includes('postgres')) scenarios.push(...(await scenarioPostgres(sandbox, opts)));
     if (opts.only.includes('commit')) scenarios.push(await scenarioCommit(sandbox, opts));
+    if (opts.only.includes('notify')) scenarios.push(await scenarioNotify(sandbox, opts));
   } finally {
     removeSandbox();
   }

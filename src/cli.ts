@@ -33,6 +33,27 @@ interface CommandSpec {
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const bool = (value: unknown): boolean => value === true;
+const strs = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : undefined);
+
+/**
+ * Splits `<subcommand> <args…>` of a command with subcommands and checks the argument count, before anything
+ * is opened. `arity` maps each subcommand to [min, max] arguments.
+ */
+function splitSubcommand<A extends string>(command: string, positionals: readonly string[], arity: Record<A, [number, number]>): { action: A; args: string[] } {
+  const [action, ...args] = positionals;
+  const usage = COMMANDS[command]!.usage;
+  if (action === undefined || !Object.hasOwn(arity, action)) {
+    throw new UsageError(MESSAGES.badArguments(command, `${action === undefined ? 'missing subcommand' : `unknown subcommand '${action}'`}; usage: ${usage}`), {
+      hint: MESSAGES.badArgumentsHint(command),
+    });
+  }
+  const [min, max] = arity[action as A];
+  if (args.length < min || args.length > max) {
+    const detail = args.length < min ? 'missing argument' : `unexpected argument '${args[max]}'`;
+    throw new UsageError(MESSAGES.badArguments(`${command} ${action}`, `${detail}; usage: ${usage}`), { hint: MESSAGES.badArgumentsHint(command) });
+  }
+  return { action: action as A, args };
+}
 
 export const COMMANDS: Record<string, CommandSpec> = {
   new: {
@@ -373,15 +394,20 @@ Examples:
     },
   },
   install: {
-    usage: 'cwt install [--global] [--git-hooks] [--uninstall] [--json]',
-    summary: "wire cwt's hooks into Claude Code settings (this repository, or --global), or into git (--git-hooks)",
+    usage: 'cwt install [--global] [--git-hooks] [--mcp] [--uninstall] [--json]',
+    summary: "wire cwt's hooks into Claude Code settings (this repository, or --global), or into git (--git-hooks); register its MCP server (--mcp)",
     help: `Merges cwt's Claude Code hooks into .claude/settings.local.json of this repository's main checkout (kept
 out of git through .git/info/exclude), or with --global into the Claude home's settings.json, so that plain
 claude tabs are adopted as sessions: they see their siblings, and are stopped before overwriting a file
 another session is editing or a shared harness file changed since they read it; and so that claude -w <name>
 creates its worktree through cwt (WorktreeCreate/WorktreeRemove hooks). Other keys and other hooks
 are kept, a second run changes nothing, and the file is written with a locked compare-and-swap.
---uninstall removes cwt's hooks and nothing else. Sessions started with cwt new get the hooks without this.
+--mcp also registers cwt's MCP server (cwt mcp: list_sessions, who_has, store_data, task_claim_next, …) for
+plain tabs of this repository: in .mcp.json of the main checkout (kept out of git; a tracked .mcp.json is left
+alone) and approved through enabledMcpjsonServers in .claude/settings.local.json. cwt never writes
+~/.claude.json, which Claude Code rewrites itself while running: with --global --mcp it prints the
+claude mcp add --scope user command to run instead. --uninstall removes cwt's hooks and its MCP server and
+nothing else. Sessions started with cwt new get the hooks and the MCP server (--mcp-config) without this.
 
 --git-hooks installs cwt's git hooks instead, in the hooks directory git uses here (core.hooksPath is
 honoured): pre-commit runs the commit check (cwt check --staged), post-commit records the commit for its
@@ -393,18 +419,20 @@ repository (config gitHooks: false turns that off). With --uninstall, exactly wh
 
 Examples:
   cwt install
+  cwt install --mcp
   cwt install --global
+  cwt install --mcp
   cwt install --uninstall
   cwt install --git-hooks
   cwt install --git-hooks --uninstall`,
-    options: { global: { type: 'boolean' }, 'git-hooks': { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { global: { type: 'boolean' }, 'git-hooks': { type: 'boolean' }, mcp: { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: { min: 0, max: 0 },
     run: async ({ values }) => {
       if (bool(values.global) && bool(values['git-hooks'])) {
         throw new UsageError(MESSAGES.badArguments('install', '--global and --git-hooks do not go together: git hooks belong to a repository'), { hint: 'run cwt install --git-hooks inside the repository' });
       }
       const { installHooks } = await import('./commands/install.js');
-      return installHooks({ global: bool(values.global), gitHooks: bool(values['git-hooks']), uninstall: bool(values.uninstall), json: bool(values.json) });
+      return installHooks({ global: bool(values.global), gitHooks: bool(values['git-hooks']), mcp: bool(values.mcp), uninstall: bool(values.uninstall), json: bool(values.json) });
     },
   },
   check: {
@@ -475,6 +503,203 @@ Example (what git does):
       return runGitHook(name, { env: process.env, cwd: process.cwd(), write: (text) => void process.stderr.write(`${text}\n`), gitPid: process.ppid });
     },
   },
+  kv: {
+    usage: 'cwt kv get <scope> [<key>] | set <scope> <key> <value> [--expect <version>] | cas <scope> <key> <value> --expect <version> | ls [<glob>] | rm <scope> (<key> | --all) [--json]',
+    summary: 'shared state for sessions: values under a scope and key, with compare-and-set',
+    help: `Stores small JSON values that every session (and the MCP tools) can read, under a scope such as
+issue:15, project:api or session:<id>, and a key. Every write gives the key a new version (versions never
+repeat, even after a delete). A value is taken as JSON when it parses (42, true, {"a":1}, "text"), else as text;
+--string keeps it text.
+
+The usual "read whether it is taken, then write mine" double-claims when two sessions race: both read
+"free". Compare-and-set does not: cas (or set --expect) writes only if the key is still at the version you
+read, 0 meaning "not set yet", so exactly one racer wins; the others exit 1 with the current value and version.
+  get <scope> [<key>]   one value (printed bare, exit 1 when not set), or every key of the scope
+  set                   write unconditionally (or with --expect, like cas)
+  cas                   write only if the key is at --expect <version>
+  ls [<glob>]           the scopes holding values (glob: * and ?)
+  rm <scope> <key>      delete a key (--expect makes it conditional); rm <scope> --all deletes the scope
+
+Examples:
+  cwt kv cas issue:15 owner "$CWT_SESSION" --expect 0 && echo "issue 15 is mine"
+  cwt kv get issue:15 owner
+  cwt kv set project:api migrating '{"by":"3f9c2a1b","table":"users"}'
+  cwt kv ls 'issue:*'
+  cwt kv rm issue:15 --all`,
+    options: { expect: { type: 'string' }, string: { type: 'boolean' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 1, max: 4 },
+    run: async ({ values, positionals }) => {
+      const { runKv, KV_ARITY } = await import('./commands/kv.js');
+      const { action, args } = splitSubcommand('kv', positionals, KV_ARITY);
+      return runKv({ action, args, expect: str(values.expect), string: bool(values.string), all: bool(values.all), json: bool(values.json) });
+    },
+  },
+  task: {
+    usage:
+      'cwt task add <title> [--queue <q>] [--data <json>] | claim [<id>] [--queue <q>] [--ttl 30m] | progress <id> [--phase <p>] [--percent <n>] [--message <m>] | done <id> [--result <json>] | release <id> | ls [--queue <q>] [--state <s>] [--json] [--owner <name>] [--force]',
+    summary: 'a work queue: add items, claim the next one atomically, report progress, complete',
+    help: `A queue of work items that several sessions drain without doing one twice. claim takes the oldest
+pending task of the queue (default queue: default) in one atomic step, or the task named by id. The claim
+belongs to the current session (or to --owner <name> outside one) and lapses when that session stops being
+live, or when no claim or progress came for --ttl (default 30m): the task then goes back to pending, at the
+next claim of its queue or at cwt gc. progress (phase, percent, message) also heartbeats the claim and shows
+in cwt status. Exit codes: claim with nothing pending 1; done/progress/release of a task you do not hold 1.
+
+Examples:
+  cwt task add "port the users table" --queue issue:15 --data '{"table":"users"}'
+  cwt task claim --queue issue:15 --json
+  cwt task progress 12 --phase testing --percent 60 --message "3 of 5 suites green"
+  cwt task done 12 --result '{"pr":42}'
+  cwt task release 12                  # give it back, pending again
+  while cwt task claim --queue q --owner worker-1 --json > t.json; do …; cwt task done "$(jq .id t.json)" --owner worker-1; done
+  cwt task ls --state claimed`,
+    options: {
+      queue: { type: 'string' },
+      data: { type: 'string' },
+      result: { type: 'string' },
+      owner: { type: 'string' },
+      ttl: { type: 'string' },
+      state: { type: 'string' },
+      phase: { type: 'string' },
+      percent: { type: 'string' },
+      message: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    positionals: { min: 1, max: 2 },
+    run: async ({ values, positionals }) => {
+      const { runTask, TASK_ARITY } = await import('./commands/task.js');
+      const { action, args } = splitSubcommand('task', positionals, TASK_ARITY);
+      return runTask({
+        action,
+        args,
+        queue: str(values.queue),
+        data: str(values.data),
+        result: str(values.result),
+        owner: str(values.owner),
+        ttl: str(values.ttl),
+        state: str(values.state),
+        phase: str(values.phase),
+        percent: str(values.percent),
+        message: str(values.message),
+        force: bool(values.force),
+        json: bool(values.json),
+      });
+    },
+  },
+  handoff: {
+    usage: 'cwt handoff create <summary> [--next <step>]… [--file <path>]… [--branch <b>] [--to <session>] | accept <id> | ls [--all] [--json]',
+    summary: 'leave work for another session, and take it over atomically',
+    help: `create records where the work stands (a summary), the next steps (--next, repeatable), the files
+involved (--file, repeatable) and the branch (default: the session's), optionally for one session (--to).
+accept takes it for the current session: exactly one of several sessions accepting at once gets it; the
+others exit 1 naming who did. ls lists this repository's open handoffs (--all: every one, accepted too).
+
+Examples:
+  cwt handoff create "login form done; API not wired" --next "wire POST /login" --next "add the e2e test" --file src/login.ts
+  cwt handoff ls
+  cwt handoff accept 3`,
+    options: {
+      next: { type: 'string', multiple: true },
+      file: { type: 'string', multiple: true },
+      branch: { type: 'string' },
+      to: { type: 'string' },
+      owner: { type: 'string' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    positionals: { min: 1, max: 2 },
+    run: async ({ values, positionals }) => {
+      const { runHandoff, HANDOFF_ARITY } = await import('./commands/handoff.js');
+      const { action, args } = splitSubcommand('handoff', positionals, HANDOFF_ARITY);
+      return runHandoff({
+        action,
+        args,
+        next: strs(values.next),
+        file: strs(values.file),
+        branch: str(values.branch),
+        to: str(values.to),
+        owner: str(values.owner),
+        all: bool(values.all),
+        json: bool(values.json),
+      });
+    },
+  },
+  log: {
+    usage: 'cwt log [-f] [--json] [--session <id|branch>] [--since 1h] [--limit 50]',
+    summary: 'the event log: every state change, newest last; -f follows it',
+    help: `Shows what happened, one line per state change: sessions starting, adopted, ending and going stale; file
+claims, takeovers and denied edits; locks acquired, taken over and released; memory merges and their
+conflicts; shared values, tasks and handoffs. By default the newest 50 events; --since 1h all events of the
+last hour; --session those of one session. -f keeps printing new events as they happen (Ctrl-C stops).
+--json prints one JSON object per line: {id, at, kind, session, repo, data}.
+
+Examples:
+  cwt log
+  cwt log -f
+  cwt log --since 30m --session feat/login
+  cwt log --json --since 1d | jq -c 'select(.kind == "claim.deny")'`,
+    options: {
+      follow: { type: 'boolean', short: 'f' },
+      json: { type: 'boolean' },
+      session: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { showLog } = await import('./commands/log.js');
+      return showLog({ follow: bool(values.follow), json: bool(values.json), session: str(values.session), since: str(values.since), limit: str(values.limit) });
+    },
+  },
+  notify: {
+    usage: 'cwt notify set <url|-> [--throttle 60s] | status | test | off | send [--quiet]   [--json]',
+    summary: 'an optional webhook (Slack-compatible) for session start/end, conflicts, denials, takeovers',
+    help: `Posts {"text": "…"} to a webhook (a Slack incoming webhook, or anything that accepts that JSON) when a
+session starts or ends, an edit is denied or a claim taken over, a stale lock is taken over, or a memory merge
+stops on a conflict. Messages about one file or lock are throttled to one per --throttle (default 60s; the
+next one says how many were held back). Posting never happens on a hook's time: cwt starts a small sender
+process in the background, which retries a failed post twice with backoff and then records a notify.failed
+event (see cwt log). The URL is a credential: it is kept in a mode 600 file (notify.json beside your cwt
+config; CWT_NOTIFY_CONFIG overrides), cwt warns when that file is readable by others, and never prints it.
+  set <url|->   save the URL (- reads it from stdin, keeping it out of shell history); starts from now
+  status        configured or not, pending messages, the last failure (never the URL)
+  test          post a test message now
+  off           remove the webhook
+  send          send what is pending now (cwt does this by itself)
+
+Examples:
+  cwt notify set - < ~/secrets/slack-webhook-url
+  cwt notify test
+  cwt notify status --json`,
+    options: { throttle: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, json: { type: 'boolean' } },
+    positionals: { min: 1, max: 2 },
+    run: async ({ values, positionals }) => {
+      const { runNotify, NOTIFY_ARITY } = await import('./commands/notify.js');
+      const { action, args } = splitSubcommand('notify', positionals, NOTIFY_ARITY);
+      return runNotify({ action, args, throttle: str(values.throttle), quiet: bool(values.quiet), json: bool(values.json) });
+    },
+  },
+  mcp: {
+    usage: 'cwt mcp',
+    summary: "cwt's MCP server (stdio) with coordination tools for the agent; started by Claude Code",
+    help: `Serves cwt's coordination tools over the Model Context Protocol on stdin/stdout: list_sessions, who_has,
+claim_files, release_files, lock, unlock, store_data, retrieve_data, list_scopes, delete_data, task_add,
+task_claim_next, task_complete, progress, handoff_create, handoff_accept. Claude Code starts it: sessions
+launched by cwt new get it through --mcp-config, and cwt install --mcp registers it for plain tabs of this
+repository. It works for the session in $CWT_SESSION, else the cwt worktree it runs in, else the adopted tab
+that started it; outside any session only the read-only tools work.
+
+Examples:
+  cwt install --mcp                          # register it in this repository's .mcp.json
+  claude --mcp-config '{"mcpServers":{"cwt":{"command":"cwt","args":["mcp"]}}}'`,
+    options: {},
+    positionals: { min: 0, max: 0 },
+    run: async () => {
+      const { runMcp } = await import('./commands/mcp.js');
+      return runMcp({});
+    },
+  },
   hook: {
     usage: 'cwt hook <session-start|pre-tool-use|post-tool-use|session-end|worktree-create|worktree-remove>',
     summary: "Claude Code's hook handler (stdin JSON -> decision JSON); run by Claude Code, not by you",
@@ -505,15 +730,17 @@ Example (what Claude Code does):
         const { runWorktreeHook } = await import('./hooks/worktree.js');
         return runWorktreeHook(event);
       }
-      const { runCommandHook } = await import('./hooks/command.js');
-      const out = await runCommandHook(event);
-      if (out !== '') process.stdout.write(`${out}\n`);
+      const { answerCommandHook } = await import('./hooks/command.js');
+      await answerCommandHook(event);
       return 0;
     },
   },
 };
 
 export const ALIASES: Record<string, string> = { ls: 'status' };
+
+/** Commands that trigger the webhook sender themselves (or are it), or change nothing. */
+const NO_NOTIFY_EPILOGUE = new Set(['hook', 'mcp', 'notify', 'status', 'who', 'log', 'sha']);
 
 const GLOBAL_OPTIONS: OptionSpec = {
   help: { type: 'boolean', short: 'h' },
@@ -629,7 +856,13 @@ export async function main(argv: readonly string[], version: string): Promise<nu
       return ExitCode.ok;
     }
     if (action.debug) process.env.CWT_DEBUG = '1';
-    return await COMMANDS[action.parsed.command]!.run(action.parsed);
+    const code = await COMMANDS[action.parsed.command]!.run(action.parsed);
+    // The change is made and reported: a configured webhook hears about it from a sender of its own.
+    if (!NO_NOTIFY_EPILOGUE.has(action.parsed.command)) {
+      const { triggerNotifierAfterCommand } = await import('./core/notify.js');
+      await triggerNotifierAfterCommand();
+    }
+    return code;
   } catch (error) {
     return reportError(error);
   }

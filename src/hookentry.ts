@@ -5,7 +5,7 @@
  * falls through to the full CLI when it returns false (help, usage errors, unknown events).
  */
 import { isWorktreeHookEvent } from './core/harness.js';
-import { runCommandHook } from './hooks/command.js';
+import { answerCommandHook } from './hooks/command.js';
 import { isHookEvent } from './hooks/input.js';
 
 /**
@@ -15,8 +15,7 @@ import { isHookEvent } from './hooks/input.js';
 export async function runHook(args: readonly string[]): Promise<boolean> {
   const [event, ...extra] = args;
   if (!isHookEvent(event) || extra.length > 0 || isWorktreeHookEvent(event)) return false;
-  const out = await runCommandHook(event);
-  if (out !== '') process.stdout.write(`${out}\n`);
+  await answerCommandHook(event);
   return true;
 }
 

@@ -5,7 +5,8 @@ import { loadConfig } from '../core/config.js';
 import { EnvironmentError, LockBusyError, UsageError } from '../core/errors.js';
 import { lockWorktree, resolveRepo } from '../core/git.js';
 import { getHostId, isPidAlive } from '../core/liveness.js';
-import { getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { writeSessionMcpConfig } from '../core/harness.js';
 import { resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord } from '../core/store/store.js';
@@ -53,9 +54,13 @@ export async function attachSession(options: AttachOptions): Promise<number> {
     await lockWorktree(session.worktree, `cwt session ${session.id}`, session.mainWorktree);
     const stateDir = resolveSessionStateDir(resolveCwtHome(env), session.id);
     const settingsPath = getSessionSettingsPath(stateDir);
+    // Rewritten on every attach: it names this cwt's path, which may have moved since the session began.
+    const mcpConfigPath = getSessionMcpConfigPath(stateDir);
+    writeSessionMcpConfig(mcpConfigPath);
     const agentArgs = buildAgentArgs({
       agent: session.agent,
       settingsPath,
+      mcpConfigPath,
       agentArgs: options.agentArgs ?? [],
       appendSystemPrompt: readNotes(stateDir),
       notesPath: getSessionNotesPath(stateDir),

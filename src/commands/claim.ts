@@ -9,7 +9,7 @@ import { loadConfig } from '../core/config.js';
 import { LockBusyError, UsageError } from '../core/errors.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { toRealPath } from '../core/paths.js';
-import { findCurrentSession, getSessionState } from '../core/sessions.js';
+import { findCurrentSession, getProcessClues, getSessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { ClaimRecord, ClaimRequest, SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -26,7 +26,7 @@ export interface ClaimOptions {
 
 /** The session a claim/release command acts for; a usage error outside every session. */
 export async function requireCurrentSession(store: Store, env: NodeJS.ProcessEnv, cwd: string): Promise<SessionRecord> {
-  const session = await findCurrentSession(store, { cwtSession: env.CWT_SESSION, claudeSession: env.CLAUDE_CODE_SESSION_ID, cwd });
+  const session = await findCurrentSession(store, getProcessClues(env, cwd));
   if (!session) throw new UsageError(MESSAGES.noCurrentSession(cwd), { hint: MESSAGES.noCurrentSessionHint });
   return session;
 }
@@ -45,6 +45,37 @@ function createClaimBusyError(relPath: string, claim: ClaimRecord, holder: Sessi
   return new LockBusyError(MESSAGES.claimBusy(relPath, holder ? MESSAGES.hookWho(holder) : claim.session), { hint: MESSAGES.claimBusyHint(relPath) });
 }
 
+/**
+ * Claims `paths` (relative to `cwd`) for `session`, all or nothing: a path another live session claims throws
+ * LockBusyError naming it before anything is claimed, unless `force`. Returns the absolute paths claimed.
+ */
+export async function claimPaths(store: Store, session: SessionRecord, paths: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; force?: boolean }): Promise<string[]> {
+  const config = loadConfig({ repoRoot: session.mainWorktree, env: options.env });
+  const now = Date.now();
+  const requests = toClaimRequests(session, paths, options.cwd, now);
+  const probe = createLivenessProbe(config.sessionTtlMs, options.env);
+  const policy: ClaimPolicy = { mode: 'deny', claimTtlMs: config.claimTtlMs, now, isLive: (s) => getSessionState(s, probe) === 'live' };
+  // Look before taking anything, so a busy path leaves every claim as it was.
+  if (!options.force) {
+    for (const request of requests) {
+      const [existing] = await store.listClaims({ checkout: request.checkout, relPath: request.relPath });
+      const holder = existing ? await store.getSession(existing.session) : undefined;
+      const rival = getRivalClaim({ existing, holder, deniedAt: null }, session.id, policy);
+      if (rival) throw createClaimBusyError(request.relPath, rival, holder);
+    }
+  }
+  const claimed: string[] = [];
+  for (const request of requests) {
+    const outcome = await store.claimPath(request, (state) =>
+      options.force && getRivalClaim(state, session.id, policy) ? { allow: true, takeover: true } : decideClaim(state, session.id, policy),
+    );
+    // Taken by another session between the look and now.
+    if (!outcome.verdict.allow) throw createClaimBusyError(request.relPath, outcome.state.existing!, outcome.state.holder);
+    claimed.push(request.absPath);
+  }
+  return claimed;
+}
+
 export async function claimFiles(options: ClaimOptions): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -52,29 +83,7 @@ export async function claimFiles(options: ClaimOptions): Promise<number> {
   const store = await openStore(env);
   try {
     const session = await requireCurrentSession(store, env, cwd);
-    const config = loadConfig({ repoRoot: session.mainWorktree, env });
-    const now = Date.now();
-    const requests = toClaimRequests(session, options.paths, cwd, now);
-    const probe = createLivenessProbe(config.sessionTtlMs, env);
-    const policy: ClaimPolicy = { mode: 'deny', claimTtlMs: config.claimTtlMs, now, isLive: (s) => getSessionState(s, probe) === 'live' };
-    // Look before taking anything, so a busy path leaves every claim as it was.
-    if (!options.force) {
-      for (const request of requests) {
-        const [existing] = await store.listClaims({ checkout: request.checkout, relPath: request.relPath });
-        const holder = existing ? await store.getSession(existing.session) : undefined;
-        const rival = getRivalClaim({ existing, holder, deniedAt: null }, session.id, policy);
-        if (rival) throw createClaimBusyError(request.relPath, rival, holder);
-      }
-    }
-    const claimed: string[] = [];
-    for (const request of requests) {
-      const outcome = await store.claimPath(request, (state) =>
-        options.force && getRivalClaim(state, session.id, policy) ? { allow: true, takeover: true } : decideClaim(state, session.id, policy),
-      );
-      // Taken by another session between the look and now.
-      if (!outcome.verdict.allow) throw createClaimBusyError(request.relPath, outcome.state.existing!, outcome.state.holder);
-      claimed.push(request.absPath);
-    }
+    const claimed = await claimPaths(store, session, options.paths, { cwd, env, force: options.force });
     if (options.json) printJson(output, { session: session.id, claimed });
     else for (const path of claimed) output.stdout(MESSAGES.claimed(path, session));
     return 0;

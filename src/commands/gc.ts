@@ -10,6 +10,7 @@ import { pruneWorktrees, unlockWorktree } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import { getSessionState } from '../core/sessions.js';
+import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -23,9 +24,10 @@ export interface GcOptions {
 }
 
 export interface GcAction {
-  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases';
+  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases' | 'requeue-task';
   session?: string;
   lock?: string;
+  task?: number;
   message: string;
 }
 
@@ -87,6 +89,10 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
       actions.push({ action: 'release-lock', lock: lock.name, message: MESSAGES.gcReleasedLock(lock) });
       if (!dryRun) await store.forceReleaseLock(lock.name);
     }
+    // Tasks claimed by owners that are gone go back to pending (claim-next does the same, lazily, per queue).
+    const isTaskStale = createStaleTaskPredicate(probe);
+    const staleTasks = dryRun ? await findStaleTasks(store, isTaskStale, probe.now) : await store.requeueStaleTasks(isTaskStale, probe.now);
+    for (const task of staleTasks) actions.push({ action: 'requeue-task', task: task.id, message: MESSAGES.taskRequeued(task) });
     if (options.json) {
       printJson(output, { dryRun, actions });
       return 0;

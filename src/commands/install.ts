@@ -1,20 +1,39 @@
 /**
- * `cwt install [--global] [--uninstall]`: merge cwt's Claude Code hooks into `.claude/settings.local.json`
+ * `cwt install [--global] [--mcp] [--uninstall]`: merge cwt's Claude Code hooks into `.claude/settings.local.json`
  * of this repository's main checkout, or into the Claude home's `settings.json` for every session. Other
  * keys and other hooks are kept; running it twice changes nothing; the file is replaced with cwt's own
  * locked compare-and-swap write, so a concurrent writer is never overwritten.
+ *
+ * --mcp registers cwt's MCP server for plain tabs of this repository: an entry in the main checkout's
+ * `.mcp.json` (untracked, excluded from git; a tracked one is left alone) approved by `enabledMcpjsonServers`
+ * in settings.local.json. It never writes ~/.claude.json: Claude Code rewrites that file itself, unlocked,
+ * while it runs, so a write from outside could be lost or lose Claude Code's. With --global it prints the
+ * `claude mcp add --scope user` command instead, so Claude Code writes it. Sessions started by cwt new get the
+ * server through --mcp-config either way.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError, UsageError } from '../core/errors.js';
 import { ensureExcluded } from '../core/exclude.js';
-import { resolveHooksDir, resolveRepo } from '../core/git.js';
+import { isTracked, resolveHooksDir, resolveRepo } from '../core/git.js';
 import { getGitHookCommand, installGitHooks, uninstallGitHooks, type GitHookChange } from '../core/githooks.js';
 import { repoLockName, withLock } from '../core/locks.js';
-import { addCwtHooks, isJsonObject, LOCAL_SETTINGS, removeCwtHooks } from '../core/harness.js';
+import {
+  addCwtHooks,
+  addMcpServer,
+  disableProjectMcpServer,
+  enableProjectMcpServer,
+  getMcpServerEntry,
+  isJsonObject,
+  LOCAL_SETTINGS,
+  MCP_JSON,
+  removeCwtHooks,
+  removeMcpServer,
+} from '../core/harness.js';
 import { resolveClaudeHome } from '../core/paths.js';
 import { resolveSharedFile, sha256, writeSharedFile } from '../core/sharedfile.js';
 import { openStore } from '../core/store/open.js';
+import type { Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -22,6 +41,8 @@ export interface InstallOptions {
   global?: boolean;
   /** cwt's git hooks (pre-commit check, post-commit bookkeeping) instead of the Claude Code hooks. */
   gitHooks?: boolean;
+  /** Also register cwt's MCP server (project .mcp.json, enabled in settings.local.json). */
+  mcp?: boolean;
   uninstall?: boolean;
   json?: boolean;
   cwd?: string;
@@ -75,49 +96,97 @@ async function installGitHookShims(options: InstallOptions, env: NodeJS.ProcessE
   throw new ConflictError(MESSAGES.gitHooksTracked, { hint: hints.join('\n  ') });
 }
 
+/**
+ * Rewrites a JSON settings file through `transform`, with a locked compare-and-swap write: a concurrent writer
+ * between our read and our write makes us merge into their version instead. Returns whether it changed.
+ */
+async function updateJsonFile(
+  path: string,
+  transform: (value: Record<string, unknown>) => Record<string, unknown>,
+  context: { store: Store; env: NodeJS.ProcessEnv; cwd: string },
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const { bytes, settings } = readSettings(path);
+    const next = transform(settings);
+    if (JSON.stringify(next) === JSON.stringify(settings)) return false;
+    mkdirSync(dirname(path), { recursive: true });
+    try {
+      await writeSharedFile(resolveSharedFile(path, context.cwd), Buffer.from(`${JSON.stringify(next, null, 2)}\n`), { ...context, expectSha: sha256(bytes) });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError && attempt < MAX_ATTEMPTS) continue;
+      if (error instanceof ConflictError) throw new ConflictError(MESSAGES.installRaced(path), { cause: error });
+      throw error;
+    }
+  }
+}
+
+/** Where `--mcp` registers the server, and how: project `.mcp.json`, enabled from settings.local.json. */
+interface McpPlan {
+  /** The repository's `.mcp.json`; undefined with --global (printed as a `claude mcp add` command instead). */
+  mcpJson: string | undefined;
+}
+
 export async function installHooks(options: InstallOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const output = options.output ?? createProcessOutput();
   if (options.gitHooks) return installGitHookShims(options, env, cwd, output);
+  const uninstall = options.uninstall === true;
   let path: string;
+  const mcp: McpPlan | undefined = options.mcp || uninstall ? { mcpJson: undefined } : undefined;
   if (options.global) {
     path = join(resolveClaudeHome(env), 'settings.json');
   } else {
     const repo = await resolveRepo(cwd, env);
     path = join(repo.mainWorktree, LOCAL_SETTINGS);
+    if (mcp) {
+      mcp.mcpJson = join(repo.mainWorktree, MCP_JSON);
+      // A team's checked-in .mcp.json is theirs: adding a server with this machine's paths would dirty it.
+      if (!uninstall && (await isTracked(MCP_JSON, repo.mainWorktree))) {
+        throw new UsageError(MESSAGES.installMcpJsonTracked(mcp.mcpJson), { hint: MESSAGES.installMcpAddHint('local', getMcpServerEntry()) });
+      }
+    }
     // Personal settings: never swept into a commit by `git add -A`.
-    if (!options.uninstall) ensureExcluded(repo.commonDir, `/${LOCAL_SETTINGS}`);
+    if (!uninstall) {
+      ensureExcluded(repo.commonDir, `/${LOCAL_SETTINGS}`);
+      if (mcp) ensureExcluded(repo.commonDir, `/${MCP_JSON}`);
+    }
   }
   const store = await openStore(env);
   try {
-    for (let attempt = 1; ; attempt++) {
-      const { bytes, settings } = readSettings(path);
-      const next = options.uninstall ? removeCwtHooks(settings) : addCwtHooks(settings);
-      const text = `${JSON.stringify(next, null, 2)}\n`;
-      const changed = JSON.stringify(next) !== JSON.stringify(settings);
-      if (!changed) {
-        if (options.json) printJson(output, { path, changed: false, installed: !options.uninstall });
-        else output.stdout(options.uninstall ? MESSAGES.uninstallNothing(path) : MESSAGES.installUnchanged(path));
-        return 0;
-      }
-      mkdirSync(dirname(path), { recursive: true });
-      try {
-        await writeSharedFile(resolveSharedFile(path, cwd), Buffer.from(text), { store, env, expectSha: sha256(bytes) });
-      } catch (error) {
-        // Someone wrote the file between our read and our write: merge into their version instead.
-        if (error instanceof ConflictError && attempt < MAX_ATTEMPTS) continue;
-        if (error instanceof ConflictError) throw new ConflictError(MESSAGES.installRaced(path), { cause: error });
-        throw error;
-      }
-      if (options.json) printJson(output, { path, changed: true, installed: !options.uninstall });
-      else {
-        output.stdout(options.uninstall ? MESSAGES.uninstalled(path) : MESSAGES.installed(path));
-        if (!options.uninstall) output.stdout(MESSAGES.installScope(options.global === true));
-      }
+    const context = { store, env, cwd };
+    const changed = await updateJsonFile(
+      path,
+      (settings) => {
+        const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings);
+        // Project servers from .mcp.json need approval; settings.local.json is where a person gives it.
+        if (!mcp || options.global) return hooked;
+        return uninstall ? disableProjectMcpServer(hooked) : enableProjectMcpServer(hooked);
+      },
+      context,
+    );
+    const mcpChanged = mcp?.mcpJson !== undefined && existsOrInstalling(mcp.mcpJson, uninstall) ? await updateJsonFile(mcp.mcpJson, (value) => (uninstall ? removeMcpServer(value) : addMcpServer(value)), context) : false;
+    if (options.json) {
+      printJson(output, { path, changed, installed: !uninstall, ...(mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged } } : {}) });
       return 0;
     }
+    if (uninstall) output.stdout(changed ? MESSAGES.uninstalled(path) : MESSAGES.uninstallNothing(path));
+    else {
+      output.stdout(changed ? MESSAGES.installed(path) : MESSAGES.installUnchanged(path));
+      if (changed) output.stdout(MESSAGES.installScope(options.global === true));
+    }
+    if (mcp?.mcpJson !== undefined && (mcpChanged || !uninstall)) {
+      output.stdout(uninstall ? MESSAGES.uninstalledMcp(mcp.mcpJson) : mcpChanged ? MESSAGES.installedMcp(mcp.mcpJson) : MESSAGES.installMcpUnchanged(mcp.mcpJson));
+    }
+    if (options.mcp && options.global && !uninstall) output.stdout(MESSAGES.installMcpGlobal(getMcpServerEntry()));
+    return 0;
   } finally {
     await store.close();
   }
+}
+
+/** Uninstalling never creates a file just to leave it without cwt in it. */
+function existsOrInstalling(path: string, uninstall: boolean): boolean {
+  return !uninstall || existsSync(path);
 }

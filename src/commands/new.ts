@@ -40,13 +40,14 @@ import {
   LOCAL_SETTINGS,
   readTemplate,
   renderTemplate,
+  writeSessionMcpConfig,
   writeSessionSettings,
 } from '../core/harness.js';
 import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNotes, toLeaseEnv } from '../core/leases.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
 import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
-import { getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
 import { pickFreeName, toBranchSlug } from '../core/slug.js';
 import { openStore } from '../core/store/open.js';
@@ -87,6 +88,8 @@ export interface CreatedSession {
   session: SessionRecord;
   config: Config;
   settingsPath: string;
+  /** cwt's MCP server config for Claude Code (--mcp-config). */
+  mcpConfigPath: string;
   /** Session notes for Claude Code's system prompt, when CLAUDE.local.md is tracked. */
   appendSystemPrompt: string | undefined;
   /** The notes in the state dir, when the agent is pointed at them by a flag (aider --read). */
@@ -454,7 +457,10 @@ const STEPS: PipelineStep<NewContext>[] = [
     run: async (ctx) => {
       const text = await renderSessionNotes(ctx);
       await writeSessionNotes(ctx, text);
-      if (getAgentProfile(ctx.config.agent).claudeWiring) writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
+      if (getAgentProfile(ctx.config.agent).claudeWiring) {
+        writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
+        writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
+      }
       if (ctx.claudeWorktree) await writeWorktreeLocalSettings(ctx);
       if (ctx.leases.length > 0) await writeLeaseEnvFile(ctx);
     },
@@ -514,6 +520,7 @@ export async function createSession(options: CreateSessionOptions, store: Store)
     session: ctx.session!,
     config: ctx.config,
     settingsPath: ctx.settingsPath,
+    mcpConfigPath: getSessionMcpConfigPath(ctx.stateDir),
     appendSystemPrompt: ctx.appendSystemPrompt,
     notesPath: ctx.notesPath,
     leases: ctx.leases,
@@ -539,6 +546,7 @@ export async function newSession(options: NewOptions): Promise<number> {
     const agentArgs = buildAgentArgs({
       agent: session.agent,
       settingsPath: created.settingsPath,
+      mcpConfigPath: created.mcpConfigPath,
       agentArgs: options.agentArgs ?? [],
       appendSystemPrompt: created.appendSystemPrompt,
       notesPath: created.notesPath,

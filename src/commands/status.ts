@@ -7,8 +7,8 @@ import { createLivenessProbe } from '../core/liveness.js';
 import { getSessionState, type SessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import { toLeaseEnv } from '../core/leases.js';
-import type { LeaseRecord, SessionRecord } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import type { LeaseRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
+import { describeProgress, MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 
@@ -47,6 +47,31 @@ export interface SessionView {
   memoryMergedAt: string | null;
   /** Values leased to the session, by variable (`{"PORT": "3001"}`); empty when none. */
   leases: Record<string, string>;
+  /** The tasks it has claimed (cwt task), with their progress. */
+  tasks: TaskProgressView[];
+}
+
+export interface TaskProgressView {
+  id: number;
+  queue: string;
+  title: string;
+  phase: string | null;
+  percent: number | null;
+  message: string | null;
+  progressAt: string | null;
+}
+
+export function toTaskProgressView(task: TaskRecord): TaskProgressView {
+  const progress = task.progress;
+  return {
+    id: task.id,
+    queue: task.queue,
+    title: task.title,
+    phase: progress?.phase ?? null,
+    percent: progress?.percent ?? null,
+    message: progress?.message ?? null,
+    progressAt: progress ? new Date(progress.at).toISOString() : null,
+  };
 }
 
 export type MemoryState = 'merged' | 'unmerged' | 'conflict' | 'shared';
@@ -58,7 +83,7 @@ export function getMemoryState(session: SessionRecord): MemoryState {
   return (session.memoryMergedAt ?? null) === null ? 'unmerged' : 'merged';
 }
 
-export function toSessionView(session: SessionRecord, state: SessionState, leases: readonly LeaseRecord[] = []): SessionView {
+export function toSessionView(session: SessionRecord, state: SessionState, leases: readonly LeaseRecord[] = [], tasks: readonly TaskRecord[] = []): SessionView {
   return {
     id: session.id,
     branch: session.branch,
@@ -78,6 +103,7 @@ export function toSessionView(session: SessionRecord, state: SessionState, lease
     memory: getMemoryState(session),
     memoryMergedAt: session.memoryMergedAt == null ? null : new Date(session.memoryMergedAt).toISOString(),
     leases: toLeaseEnv(leases),
+    tasks: tasks.map(toTaskProgressView),
   };
 }
 
@@ -103,8 +129,10 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     const sessions = await store.listSessions({ repo: repo?.commonDir, includeEnded: options.all === true });
     const probe = createLivenessProbe(config.sessionTtlMs, env);
     const leases = await store.listLeases(repo ? { repo: repo.commonDir } : {});
+    const claimed = await store.listTasks({ state: 'claimed' });
+    const tasksOf = (session: SessionRecord) => claimed.filter((task) => task.ownerSession === session.id);
     const views = sessions.map((session) =>
-      toSessionView(session, getSessionState(session, probe), leases.filter((lease) => lease.session === session.id)),
+      toSessionView(session, getSessionState(session, probe), leases.filter((lease) => lease.session === session.id), tasksOf(session)),
     );
     if (options.json) {
       printJson(output, views);
@@ -148,6 +176,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
         ]),
       ),
     );
+    const working = sessions.flatMap((session) => tasksOf(session).map((task) => MESSAGES.statusTaskLine(session.id, task.id, task.title, describeProgress(task))));
+    if (working.length > 0) output.stdout([MESSAGES.statusTasksHeader, ...working].join('\n'));
     return 0;
   } finally {
     await store.close();

@@ -13,6 +13,7 @@ import { fileLockName } from '../core/locks.js';
 import { toRealPath } from '../core/paths.js';
 import { getSessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
+import type { LockRecord, SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderTable } from '../ui/table.js';
@@ -32,37 +33,66 @@ function nearestDirectory(path: string): string {
   return dir;
 }
 
+export interface WhoReport {
+  path: string;
+  relPath: string | null;
+  repo: string;
+  claims: WhoClaim[];
+  writeLock: LockRecord | null;
+}
+
+export interface WhoClaim {
+  session: string;
+  branch: string | null;
+  kind: SessionRecord['kind'] | null;
+  state: string;
+  checkout: string;
+  sameCheckout: boolean;
+  path: string;
+  claudeSession: string | null;
+  at: string;
+  expired: boolean;
+}
+
+/** Who claims `path` (relative to `cwd`) in this checkout and the repository's other worktrees, and who writes it now. */
+export async function getWhoReport(store: Store, path: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<WhoReport & { now: number }> {
+  const { env } = options;
+  const absolute = toRealPath(resolve(options.cwd, path));
+  const repo = await resolveRepo(nearestDirectory(absolute), env);
+  const relPath = getCheckoutRelativePath(absolute, repo.topLevel);
+  const config = loadConfig({ repoRoot: repo.mainWorktree, env });
+  const probe = createLivenessProbe(config.sessionTtlMs, env);
+  const claims = relPath === undefined ? [] : await store.listClaims({ repo: repo.commonDir, relPath });
+  const rows: WhoClaim[] = [];
+  for (const claim of claims) {
+    const session = await store.getSession(claim.session);
+    rows.push({
+      session: claim.session,
+      branch: session?.branch ?? null,
+      kind: session?.kind ?? null,
+      state: session ? getSessionState(session, probe) : 'gone',
+      checkout: claim.checkout,
+      sameCheckout: claim.checkout === repo.topLevel,
+      path: claim.absPath,
+      claudeSession: claim.claudeId,
+      at: new Date(claim.at).toISOString(),
+      expired: probe.now - claim.at >= config.claimTtlMs,
+    });
+  }
+  const lock = (await store.getLock(fileLockName(absolute))) ?? null;
+  return { path: absolute, relPath: relPath ?? null, repo: repo.commonDir, claims: rows, writeLock: lock, now: probe.now };
+}
+
 export async function showWho(options: WhoOptions): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const output = options.output ?? createProcessOutput();
-  const path = toRealPath(resolve(cwd, options.path));
-  const repo = await resolveRepo(nearestDirectory(path), env);
-  const relPath = getCheckoutRelativePath(path, repo.topLevel);
-  const config = loadConfig({ repoRoot: repo.mainWorktree, env });
   const store = await openStore(env);
   try {
-    const probe = createLivenessProbe(config.sessionTtlMs, env);
-    const claims = relPath === undefined ? [] : await store.listClaims({ repo: repo.commonDir, relPath });
-    const rows = [];
-    for (const claim of claims) {
-      const session = await store.getSession(claim.session);
-      rows.push({
-        session: claim.session,
-        branch: session?.branch ?? null,
-        kind: session?.kind ?? null,
-        state: session ? getSessionState(session, probe) : 'gone',
-        checkout: claim.checkout,
-        sameCheckout: claim.checkout === repo.topLevel,
-        path: claim.absPath,
-        claudeSession: claim.claudeId,
-        at: new Date(claim.at).toISOString(),
-        expired: probe.now - claim.at >= config.claimTtlMs,
-      });
-    }
-    const lock = (await store.getLock(fileLockName(path))) ?? null;
+    const { now, ...report } = await getWhoReport(store, options.path, { cwd, env });
+    const { path, claims: rows, writeLock: lock } = report;
     if (options.json) {
-      printJson(output, { path, relPath: relPath ?? null, repo: repo.commonDir, claims: rows, writeLock: lock });
+      printJson(output, report);
       return 0;
     }
     if (rows.length === 0) output.stdout(MESSAGES.whoNobody(path));
@@ -75,7 +105,7 @@ export async function showWho(options: WhoOptions): Promise<number> {
             row.branch ?? '-',
             row.expired ? `${row.state}, expired` : row.state,
             row.sameCheckout ? 'this checkout' : 'other worktree',
-            formatAgo(probe.now - Date.parse(row.at)),
+            formatAgo(now - Date.parse(row.at)),
             row.checkout,
           ]),
         ),

@@ -96,6 +96,8 @@ export interface AgentCommandOptions {
   appendSystemPrompt?: string;
   /** The session notes in cwt's state dir, for an agent that is pointed at them with a flag. */
   notesPath?: string;
+  /** cwt's MCP server config (--mcp-config adds it to the servers the user configured). */
+  mcpConfigPath?: string;
 }
 
 export function buildAgentArgs(options: AgentCommandOptions): string[] {
@@ -103,6 +105,7 @@ export function buildAgentArgs(options: AgentCommandOptions): string[] {
   if (profile.readFlag !== undefined && options.notesPath !== undefined) return [profile.readFlag, options.notesPath, ...options.agentArgs];
   if (!profile.claudeWiring) return [...options.agentArgs];
   const args = ['--settings', options.settingsPath];
+  if (options.mcpConfigPath !== undefined) args.push('--mcp-config', options.mcpConfigPath);
   if (options.appendSystemPrompt !== undefined) args.push('--append-system-prompt', options.appendSystemPrompt);
   return [...args, ...options.agentArgs];
 }

@@ -83,7 +83,7 @@ export function quoteShellWord(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** This cwt's bin/cwt.js, by absolute path: what hooks (Claude Code's and git's) run. */
+/** This cwt's bin/cwt.js, by absolute path: what hooks (Claude Code's and git's), the MCP server entry and the webhook sender run. */
 export function getCwtBinPath(): string {
   return join(resolvePackageRoot(), 'bin', 'cwt.js');
 }
@@ -146,6 +146,49 @@ export function buildWorktreeLocalSettings(existing: Record<string, unknown>, me
 /** Writes a session's `--settings` file (private: it names the session's paths). */
 export function writeSessionSettings(path: string, options: { memoryDir: string; httpUrl?: string }): void {
   writeFileAtomic(path, `${JSON.stringify(buildSessionSettings(options), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+/** The name cwt's MCP server is registered under: its tools reach the model as mcp__cwt__<tool>. */
+export const MCP_SERVER_NAME = 'cwt';
+
+/** cwt's MCP server as a Claude Code `mcpServers` entry: this Node and this cwt by absolute path, like the hooks. */
+export function getMcpServerEntry(nodePath = process.execPath, binPath = getCwtBinPath()): Record<string, unknown> {
+  return { type: 'stdio', command: nodePath, args: [binPath, 'mcp'] };
+}
+
+/** The project-scope MCP config file Claude Code reads from a repository's root. */
+export const MCP_JSON = '.mcp.json';
+
+/** An `.mcp.json` object with cwt's server (other servers kept). Pure. */
+export function addMcpServer(config: Record<string, unknown>): Record<string, unknown> {
+  const servers = isJsonObject(config.mcpServers) ? config.mcpServers : {};
+  return { ...config, mcpServers: { ...servers, [MCP_SERVER_NAME]: getMcpServerEntry() } };
+}
+
+/** An `.mcp.json` object without cwt's server. Pure. */
+export function removeMcpServer(config: Record<string, unknown>): Record<string, unknown> {
+  if (!isJsonObject(config.mcpServers) || !(MCP_SERVER_NAME in config.mcpServers)) return config;
+  const { [MCP_SERVER_NAME]: _cwt, ...servers } = config.mcpServers;
+  return { ...config, mcpServers: servers };
+}
+
+/** Settings that approve cwt's `.mcp.json` server (enabledMcpjsonServers), everything else kept. Pure. */
+export function enableProjectMcpServer(settings: Record<string, unknown>): Record<string, unknown> {
+  const enabled = Array.isArray(settings.enabledMcpjsonServers) ? settings.enabledMcpjsonServers : [];
+  return enabled.includes(MCP_SERVER_NAME) ? settings : { ...settings, enabledMcpjsonServers: [...enabled, MCP_SERVER_NAME] };
+}
+
+/** Settings without cwt's approval; an approval list left empty by that is dropped. Pure. */
+export function disableProjectMcpServer(settings: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(settings.enabledMcpjsonServers) || !settings.enabledMcpjsonServers.includes(MCP_SERVER_NAME)) return settings;
+  const kept = settings.enabledMcpjsonServers.filter((name: unknown) => name !== MCP_SERVER_NAME);
+  const { enabledMcpjsonServers: _previous, ...rest } = settings;
+  return kept.length > 0 ? { ...rest, enabledMcpjsonServers: kept } : rest;
+}
+
+/** Writes a session's `--mcp-config` file: only cwt's server, added to whatever servers the user configured. */
+export function writeSessionMcpConfig(path: string): void {
+  writeFileAtomic(path, `${JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: getMcpServerEntry() } }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 /** True for a JSON object (not null, not an array): what settings files and hook input must be. */

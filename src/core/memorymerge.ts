@@ -329,7 +329,14 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
   }
   if (writes.length === 0) {
     finishJournal(journalDir);
-    if (sessionUpdate) await options.store.updateSession(sessionUpdate.id, { memoryMergedAt: sessionUpdate.memoryMergedAt, memoryConflicts: sessionUpdate.memoryConflicts });
+    if (sessionUpdate) {
+      // Nothing to write, but the session's merge state changed (conflicts found, or resolved): an event too.
+      await options.store.updateSession(
+        sessionUpdate.id,
+        { memoryMergedAt: sessionUpdate.memoryMergedAt, memoryConflicts: sessionUpdate.memoryConflicts },
+        { kind: 'memory.merge', session: sessionUpdate.id, data: { canonical: canonicalDir, conflicts: sessionUpdate.memoryConflicts.map((record) => record.file) } },
+      );
+    }
     return result;
   }
   const writing = performance.now();

@@ -41,6 +41,11 @@ export function getSessionSettingsPath(stateDir: string): string {
   return join(stateDir, 'settings.json');
 }
 
+/** The MCP server config passed to Claude Code with --mcp-config for one session (cwt's own MCP server). */
+export function getSessionMcpConfigPath(stateDir: string): string {
+  return join(stateDir, 'mcp.json');
+}
+
 /** Session notes kept for the system prompt when the worktree's CLAUDE.local.md is tracked and left alone. */
 export function getSessionNotesPath(stateDir: string): string {
   return join(stateDir, 'notes.md');

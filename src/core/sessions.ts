@@ -104,3 +104,22 @@ export async function findCurrentSession(store: Store, clues: SessionClues): Pro
   }
   return clues.cwd === undefined ? undefined : findSessionByPath(await store.listSessions(), clues.cwd);
 }
+
+/** Who is calling a coordination command: the current session, or a name given for scripts outside one. */
+export interface Actor {
+  /** A session id, or the name given with --owner. */
+  name: string;
+  session: SessionRecord | undefined;
+}
+
+/** The caller's session (see findCurrentSession), else `ownerName`; undefined when neither is there. */
+export async function findActor(store: Store, clues: SessionClues, ownerName?: string): Promise<Actor | undefined> {
+  const session = await findCurrentSession(store, clues);
+  if (session) return { name: session.id, session };
+  return ownerName === undefined || ownerName === '' ? undefined : { name: ownerName, session: undefined };
+}
+
+/** The clues of a CLI process: $CWT_SESSION, Claude Code's session id, the working directory. */
+export function getProcessClues(env: NodeJS.ProcessEnv, cwd: string): SessionClues {
+  return { cwtSession: env.CWT_SESSION, claudeSession: env.CLAUDE_CODE_SESSION_ID, cwd };
+}

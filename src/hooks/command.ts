@@ -8,6 +8,7 @@ import { isatty } from 'node:tty';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE } from '../core/harness.js';
 import { getCallerPid, getParentPid } from '../core/liveness.js';
 import { EnvironmentError } from '../core/errors.js';
+import { triggerNotifier } from '../core/notify.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -58,33 +59,45 @@ function isServedOverHttp(event: HookEvent, env: NodeJS.ProcessEnv): boolean {
   return Boolean(env[HOOK_TOKEN_VARIABLE]) && supervisor > 0 && getParentPid(getCallerPid()) === supervisor;
 }
 
-/** Runs the command hook; returns the text for stdout ('' for no decision). Never throws. */
-export async function runCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  if (isServedOverHttp(event, env)) return '';
+/**
+ * Runs the command hook: writes the decision (if any) to stdout, then, with the answer given, lets the
+ * webhook sender start if something notifiable happened. Never throws.
+ */
+export async function answerCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = process.env, write = (text: string) => void process.stdout.write(text)): Promise<void> {
+  const { output, store } = await runHookCall(event, env);
+  if (output !== '') write(`${output}\n`);
+  try {
+    if (store) await triggerNotifier(store, env);
+  } finally {
+    await releaseStore(store);
+  }
+}
+
+async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ output: string; store?: Store }> {
+  if (isServedOverHttp(event, env)) return { output: '' };
   let text: string;
   try {
     text = readStdin();
   } catch (error) {
     logHookError(env, event, error);
-    return '';
+    return { output: '' };
   }
   const input = parseHookInput(text);
   if (!input) {
     if (text.trim() !== '') logHookError(env, event, `ignored stdin that is not a JSON object (${text.length} bytes)`);
-    return '';
+    return { output: '' };
   }
   let store: Store | undefined;
   try {
     store = await openStore(env, { hook: true });
     const output = await handleHook(event, input, { store, env });
-    return output ? JSON.stringify(output) : '';
+    return { output: output ? JSON.stringify(output) : '', store };
   } catch (error) {
     logHookError(env, event, error);
     // A shared store that cannot be reached is worth one line where the user may see it (Claude Code shows
     // a hook's stderr in its transcript view); the call itself goes ahead.
     if (error instanceof EnvironmentError) process.stderr.write(`${MESSAGES.hookStoreUnreachable(error.message)}\n`);
-    return '';
-  } finally {
     await releaseStore(store);
+    return { output: '' };
   }
 }

@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../core/store/store.js';
+import { triggerNotifier } from '../core/notify.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
 import { isHookEvent, parseHookInput } from './input.js';
@@ -68,6 +69,8 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
       try {
         const output = await handleHook(event, input, { store: options.store, env: options.env, sessionId: options.sessionId });
         reply(response, 200, output ? JSON.stringify(output) : '{}');
+        // Answered: now, off the hook's time, let the webhook sender start if something notifiable happened.
+        await triggerNotifier(options.store, options.env);
       } catch (error) {
         logHookError(options.env, event, error);
         reply(response, 200, '{}');

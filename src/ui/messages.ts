@@ -2,7 +2,7 @@
  * Every user-facing sentence cwt prints, including recovery recipes. Tests assert against these, so a
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
-import type { LeaseRecord, LockRecord, SessionRecord } from '../core/store/store.js';
+import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
 
 function since(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
@@ -197,6 +197,8 @@ export const MESSAGES = {
 
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
+  statusTasksHeader: '\ntasks in progress:',
+  statusTaskLine: (session: string, id: number, title: string, progress: string) => `  ${session}  #${id} ${title}: ${progress}`,
 
   // claims
   noCurrentSession: (cwd: string) => `no cwt session here (${cwd}), so there is nobody to claim or release for`,
@@ -211,6 +213,169 @@ export const MESSAGES = {
   whoNobody: (path: string) => `nobody claims ${path}`,
   whoWriteLock: (lock: LockRecord) => `being written now: ${lock.holder} holds ${lock.name} (${lock.note ?? 'no note'}, since ${since(lock.acquiredAt)})`,
 
+
+  // shared state (cwt kv, MCP store_data / retrieve_data / list_scopes / delete_data)
+  kvBadName: (what: 'scope' | 'key', name: string) => `'${JSON.stringify(name).slice(1, -1)}' is not a valid ${what}`,
+  kvBadNameHint: 'use 1-200 characters without control characters, e.g. scope issue:15 and key owner',
+  kvBadVersion: (value: string) => `'${value}' is not a version: versions are whole numbers, 0 meaning "the key does not exist yet"`,
+  kvBadVersionHint: 'read the current version with: cwt kv get <scope> <key> --json',
+  kvValueTooBig: (bytes: number, max: number) => `the value is ${bytes} bytes of JSON; shared values hold at most ${max}`,
+  kvValueTooBigHint: 'store a path or a summary instead of the content itself',
+  kvVersionConflict: (scope: string, key: string, expected: number, current: KvRecord | undefined) =>
+    `${scope} ${key}: expected version ${expected}${expected === 0 ? ' (absent)' : ''}, but ${
+      current ? `it is at version ${current.version}, value ${JSON.stringify(current.value)}${current.session ? `, written by session ${current.session}` : ''}` : 'it does not exist'
+    }; nothing was written`,
+  kvVersionConflictHint: (scope: string, key: string) =>
+    `someone else wrote it first: read it again (cwt kv get ${scope} ${key} --json) and decide whether to retry with the new version`,
+  kvNotFound: (scope: string, key: string) => `${scope} ${key} is not set`,
+  kvScopeEmpty: (scope: string) => `scope ${scope} holds no values`,
+  kvNoScopes: 'no shared values are stored; set one with: cwt kv set <scope> <key> <value>',
+  kvDeleted: (scope: string, key: string) => `deleted ${scope} ${key}`,
+  kvScopeDeleted: (scope: string, count: number) => `deleted scope ${scope} (${count} key${count === 1 ? '' : 's'})`,
+  kvWritten: (record: KvRecord) => `${record.scope} ${record.key} = ${JSON.stringify(record.value)} (version ${record.version})`,
+  kvCasNeedsExpect: 'cwt kv cas needs --expect <version> (0: only if the key does not exist yet)',
+  kvCasNeedsExpectHint: 'cwt kv cas issue:15 owner "$CWT_SESSION" --expect 0',
+  kvRmNeedsKey: 'cwt kv rm needs a key, or --all to delete the whole scope',
+  kvRmNeedsKeyHint: 'cwt kv rm issue:15 owner   |   cwt kv rm issue:15 --all',
+
+  // tasks (cwt task, MCP task_* and progress)
+  badRecordId: (what: 'task' | 'handoff', text: string) => `'${text}' is not a ${what} id`,
+  badRecordIdHint: (what: 'task' | 'handoff') => `${what} ids are numbers; list them with: cwt ${what} ls`,
+  taskBadState: (text: string) => `'${text}' is not a task state`,
+  taskBadPercent: (value: string) => `'${value}' is not a percentage`,
+  taskBadPercentHint: 'give a number from 0 to 100',
+  taskEmptyTitle: 'a task needs a title',
+  taskEmptyTitleHint: 'cwt task add "migrate the users table" --queue issue:15',
+  taskNotFound: (id: number) => `there is no task ${id}`,
+  taskListHint: 'list the tasks with: cwt task ls',
+  taskNotClaimable: (task: TaskRecord) => `task ${task.id} (${task.title}) is ${task.state === 'claimed' ? `claimed by ${task.owner}` : task.state}; nothing was claimed`,
+  taskNotClaimableHint: (queue: string) => `claim the next pending task instead: cwt task claim --queue ${queue}`,
+  taskNotYours: (task: TaskRecord, who: string) =>
+    task.state === 'claimed'
+      ? `task ${task.id} (${task.title}) is claimed by ${task.owner}, not by ${who}`
+      : `task ${task.id} (${task.title}) is ${task.state}${task.owner ? ` (last owner ${task.owner})` : ''}, not claimed by ${who}`,
+  taskNotYoursHint: (task: TaskRecord) =>
+    task.state === 'pending'
+      ? `your claim lapsed (its heartbeat passed its TTL or your session stopped being live); claim it again: cwt task claim ${task.id}`
+      : `see who has it: cwt task ls --queue ${task.queue}; a human may override with --force`,
+  noActor: (cwd: string) => `no cwt session here (${cwd}), so there is nobody to own the task`,
+  noActorHint: "run it inside a session's worktree or from an agent cwt launched (CWT_SESSION), or name an owner for a script: --owner <name>",
+  taskNone: (queue: string) => `no pending task in queue ${queue}`,
+  taskAdded: (task: TaskRecord) => `added task ${task.id} to ${task.queue}: ${task.title}`,
+  taskClaimed: (task: TaskRecord) => `claimed task ${task.id} (${task.queue}): ${task.title}`,
+  taskRequeued: (task: TaskRecord) => `task ${task.id} (${task.title}) went back to pending: its owner was gone`,
+  taskDone: (task: TaskRecord) => `task ${task.id} done: ${task.title}`,
+  taskReleased: (task: TaskRecord) => `released task ${task.id}: ${task.title} is pending again`,
+  taskProgressed: (task: TaskRecord) => `task ${task.id}: ${describeProgress(task)}`,
+  noTasks: 'no tasks; add one with: cwt task add "<title>" [--queue <name>]',
+  taskProgressNeedsField: 'cwt task progress needs at least one of --phase, --percent, --message',
+  taskProgressNeedsFieldHint: 'cwt task progress 12 --phase testing --percent 60 --message "3 of 5 suites green"',
+
+  // handoffs
+  handoffEmpty: 'a handoff needs a summary of where the work stands',
+  handoffEmptyHint: 'cwt handoff create "login form done, API pending" --next "wire POST /login" --file src/login.ts',
+  handoffNotFound: (id: number) => `there is no handoff ${id}`,
+  handoffListHint: 'list open handoffs with: cwt handoff ls',
+  handoffTaken: (handoff: HandoffRecord) =>
+    handoff.state === 'accepted' ? `handoff ${handoff.id} was already accepted by ${handoff.acceptedBy}` : `handoff ${handoff.id} is meant for session ${handoff.toSession}`,
+  handoffCreated: (handoff: HandoffRecord) => `created handoff ${handoff.id}${handoff.toSession ? ` for session ${handoff.toSession}` : ''}; accept it with: cwt handoff accept ${handoff.id}`,
+  handoffAccepted: (handoff: HandoffRecord) =>
+    [
+      `accepted handoff ${handoff.id}${handoff.fromSession ? ` from session ${handoff.fromSession}` : ''}: ${handoff.summary}`,
+      ...(handoff.branch ? [`  branch: ${handoff.branch}`] : []),
+      ...handoff.nextSteps.map((step, index) => `  ${index + 1}. ${step}`),
+      ...handoff.files.map((file) => `  file: ${file}`),
+    ].join('\n'),
+  noHandoffs: 'no handoffs; leave one with: cwt handoff create "<summary>" --next "<step>"',
+
+  // cwt log
+  logNothing: 'no events yet',
+
+  // the event log, in words (cwt log, webhook notifications)
+  eventSessionNew: (branch: string, worktree: string) => `started a session on ${branch} in ${worktree}`,
+  eventSessionAdopt: (branch: string, worktree: string) => `a Claude Code tab joined (adopted) on ${branch || '(no branch)'} in ${worktree}`,
+  eventSessionAttach: 'attached again',
+  eventAgentStart: (command: string) => `agent ${command} started`,
+  eventAgentExit: (code: number | null, signal: string | null) => `agent exited${code !== null ? ` with code ${code}` : ''}${signal ? ` (${signal})` : ''}`,
+  eventSessionEnd: (removed: boolean, reason: string | undefined) => `session ended${removed ? ', worktree removed' : ''}${reason ? ` (${reason})` : ''}`,
+  eventSessionStale: 'session went stale: supervisor gone, heartbeat expired',
+  eventSessionDrop: (worktree: string) => `session dropped: its worktree ${worktree} is gone`,
+  eventSessionRollback: (branch: string) => `session on ${branch} rolled back before it started`,
+  eventClaudeLink: (id: string) => `Claude Code session ${id} joined`,
+  eventClaudeEnd: (id: string) => `Claude Code session ${id} ended`,
+  eventClaim: (path: string) => `claimed ${path}`,
+  eventClaimTakeover: (path: string, previous: string) => `took over the claim on ${path} from ${previous || 'another session'} (conflict)`,
+  eventClaimDeny: (path: string, holder: string) => `was denied an edit of ${path}: claimed by ${holder || 'another session'}`,
+  eventClaimRelease: (paths: readonly string[]) => `released ${paths.length === 1 ? paths[0] : `${paths.length} claims`}`,
+  eventLockAcquire: (name: string, token: string) => `acquired lock ${name} (token ${token})`,
+  eventLockTakeover: (name: string, previous: string) => `took over stale lock ${name} from ${previous}`,
+  eventLockRelease: (name: string) => `released lock ${name}`,
+  eventLockForceRelease: (name: string, previous: string) => `force-released lock ${name} held by ${previous}`,
+  eventMemoryMerge: (conflicts: readonly string[]) =>
+    conflicts.length === 0 ? 'merged its memory' : `memory merge conflict in ${conflicts.join(', ')} (resolve, then cwt merge-memory)`,
+  eventMemoryUndo: 'undid the last memory merge',
+  eventKvSet: (scope: string, key: string, version: string) => `set ${scope} ${key} (version ${version})`,
+  eventKvDelete: (scope: string, key: string) => `deleted ${scope} ${key}`,
+  eventKvDeleteScope: (scope: string, keys: string) => `deleted scope ${scope} (${keys} keys)`,
+  eventTask: (verb: string, data: Record<string, unknown>) =>
+    `task ${String(data.id)} ${verb}${verb === 'claimed' && data.owner ? ` by ${String(data.owner)}` : ''}: ${String(data.title)} [${String(data.queue)}]`,
+  eventTaskProgress: (data: Record<string, unknown>) => {
+    const progress = (data.progress ?? {}) as { phase?: string | null; percent?: number | null; message?: string | null };
+    return `task ${String(data.id)}: ${[progress.phase, progress.percent != null ? `${progress.percent}%` : null, progress.message].filter(Boolean).join(', ')}`;
+  },
+  eventHandoffCreate: (id: string, summary: string, to: string | null) => `left handoff ${id}${to ? ` for ${to}` : ''}: ${summary}`,
+  eventHandoffAccept: (id: string, by: string, from: string) => `${by ? `${by} ` : ''}accepted handoff ${id}${from ? ` from ${from}` : ''}`,
+  eventNotifyFailed: (event: string, error: string) => `webhook notification for event ${event} failed: ${error}`,
+
+  // webhook notifications
+  notifyWho: (session: SessionRecord) => `${session.id} (${session.branch || 'no branch'}, ${session.mainWorktree.split('/').pop()})`,
+  notifySomeone: 'cwt',
+  notifySessionId: (id: string) => `session ${id}`,
+  notifyText: (body: string) => `[cwt] ${body}`,
+  notifySuppressed: (count: number) => `(and ${count} more like it held back by the throttle)`,
+  notifyTestText: 'test notification: the webhook is wired up',
+  notifyBadUrl: 'the webhook URL is not an http(s) URL',
+  notifyBadUrlHint: 'pass the full URL your chat tool gave you, e.g. cwt notify set - < webhook-url.txt',
+  notifyConfigBroken: (path: string) => `${path} is not a webhook config: it must be a JSON object with a "url" string (and optionally "throttle": "60s")`,
+  notifyConfigBrokenHint: 'write it again with: cwt notify set - < webhook-url.txt   (or remove it: cwt notify off)',
+  notifyNotConfigured: (path: string) => `no webhook is configured (${path} does not exist)`,
+  notifyNotConfiguredHint: 'set one with: cwt notify set - < webhook-url.txt',
+  notifyExposed: (path: string) =>
+    `WARNING: ${path} is readable by other users, and the webhook URL in it is a secret; fix with: chmod 600 ${path}`,
+  notifySet: (path: string) => `webhook saved in ${path} (mode 600); sessions starting and ending, conflicts, denials, lock takeovers and memory merge conflicts will be posted; try it with: cwt notify test`,
+  notifyOff: (path: string) => `webhook removed (${path}); nothing will be posted`,
+  notifyStatus: (view: { configured: boolean; path: string; scheme: string | null; throttleMs: number; pending: boolean; lastFailure: { at: string; error: unknown } | null }) =>
+    view.configured
+      ? [
+          `webhook: configured in ${view.path} (${view.scheme}; the URL is not shown)`,
+          `throttle: one message per file or lock every ${Math.round(view.throttleMs / 1000)}s`,
+          `pending: ${view.pending ? 'yes (a sender starts with the next cwt command or hook; or run cwt notify send)' : 'nothing'}`,
+          ...(view.lastFailure ? [`last failure: ${view.lastFailure.at}: ${String(view.lastFailure.error)}`] : []),
+        ].join('\n')
+      : `webhook: not configured (${view.path}); set one with: cwt notify set - < webhook-url.txt`,
+  notifyTestSent: (status: number) => `test notification posted (HTTP ${status})`,
+  notifyTestFailed: (error: string) => `the test notification failed: ${error}`,
+  notifyTestFailedHint: (path: string) => `check the URL in ${path} (set it again with cwt notify set -) and that this machine can reach it`,
+  notifyDrained: (report: { sent: number; throttled: number; failed: number }) =>
+    `webhook: ${report.sent} sent, ${report.throttled} held back by the throttle, ${report.failed} failed`,
+  notifyBusy: 'another webhook sender is running; it will send what is pending',
+
+
+  // cwt mcp: tool errors are read by a model, so each names the next step
+  mcpNoSession: (cwd: string) =>
+    `this cwt MCP server is not attached to a cwt session (no CWT_SESSION, no cwt worktree at ${cwd}, no Claude Code tab cwt adopted), so it cannot own claims, tasks, handoffs or progress`,
+  mcpNoSessionHint:
+    'read-only tools (list_sessions, who_has, retrieve_data, list_scopes) still work; to own work, the user starts the agent with `cwt new <branch>` or installs the hooks with `cwt install`, which adopt plain tabs at their first edit',
+  mcpLockNotYours: (lock: LockRecord) => `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}), not by this session`,
+  mcpLockNotYoursHint: 'only its holder releases it; call list_sessions to see who that is, and ask the user if it looks abandoned (cwt lock release <name> --force)',
+  mcpProgressHint: 'call progress again with at least one of phase, percent (0-100) or message',
+  mcpUnknownTool: (name: string, known: readonly string[]) => `there is no cwt tool '${name}'. Next step: use one of ${known.join(', ')}`,
+  mcpBadArguments: (tool: string, detail: string) => `invalid arguments for ${tool}: ${detail}. Next step: call ${tool} again with arguments matching its input schema`,
+  mcpToolFailed: (message: string, hint: string | undefined) => `${message}${hint ? `\nNext step: ${hint}` : ''}`,
+  mcpInternalError: (tool: string, detail: string) => `cwt failed inside ${tool}: ${detail}. Next step: tell the user; this is a bug in cwt (run with CWT_DEBUG=1)`,
+  mcpInstructions:
+    'cwt coordinates several coding-agent sessions working on one repository at once. Use list_sessions to see who else is working and on what, who_has before editing a file others may be on, lock/unlock around operations only one session may run (deploys, migrations), store_data with expected_version to claim work so exactly one session wins, the task_* tools to share a queue of work, progress to report where you are, and handoff_create / handoff_accept to pass work on.',
+
   // cwt install
   installed: (path: string) => `cwt hooks installed in ${path}`,
   installUnchanged: (path: string) => `cwt hooks already installed in ${path}; nothing changed`,
@@ -219,6 +384,14 @@ export const MESSAGES = {
   installNotObject: (path: string) => `${path} does not hold a JSON object; cwt will not rewrite it`,
   installNotObjectHint: 'fix the file by hand (it must be a JSON object), then run cwt install again',
   installRaced: (path: string) => `${path} kept changing while cwt tried to update it`,
+  installedMcp: (path: string) => `cwt's MCP server registered in ${path} (kept out of git) and approved in .claude/settings.local.json; its tools reach claude as mcp__cwt__*`,
+  installMcpUnchanged: (path: string) => `cwt's MCP server already registered in ${path}; nothing changed`,
+  uninstalledMcp: (path: string) => `cwt's MCP server removed from ${path}`,
+  installMcpJsonTracked: (path: string) => `${path} is tracked by git; cwt will not add this machine's paths to a file the team shares`,
+  installMcpAddHint: (scope: 'local' | 'user', entry: Record<string, unknown>) =>
+    `let Claude Code register it for you instead: claude mcp add --scope ${scope} cwt -- ${[entry.command as string, ...(entry.args as string[])].join(' ')}`,
+  installMcpGlobal: (entry: Record<string, unknown>) =>
+    `cwt does not write ~/.claude.json (Claude Code rewrites it while it runs). To give every session cwt's MCP server, run once:\n  claude mcp add --scope user cwt -- ${[entry.command as string, ...(entry.args as string[])].join(' ')}`,
   installScope: (global: boolean) =>
     global
       ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions; claude -w <name> creates its worktree through cwt'
@@ -421,6 +594,13 @@ const CONFLICT_REASONS: Record<string, string> = {
   binary: 'not text (binary or not UTF-8) and both sides changed it',
   unresolved: 'its .conflict.md file still has conflict markers',
 };
+
+/** A task's progress in a few words: `testing, 60%, 3 of 5 suites green`. */
+export function describeProgress(task: TaskRecord): string {
+  const progress = task.progress;
+  if (!progress) return task.state === 'claimed' ? 'claimed, no progress reported' : task.state;
+  return [progress.phase, progress.percent !== null ? `${progress.percent}%` : null, progress.message].filter(Boolean).join(', ');
+}
 
 export function describeConflictReason(reason: string): string {
   return CONFLICT_REASONS[reason] ?? reason;

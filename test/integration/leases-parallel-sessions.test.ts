@@ -11,11 +11,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'node:net';
+import { openSandboxStore, STORE_BACKENDS, useBackend } from '../helpers/backends.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { runCwt, startCwt } from '../helpers/cli.js';
 import { createRepo, git } from '../helpers/git.js';
 import { closeServer, findFreePortRun, listen } from '../helpers/ports.js';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 const PARALLEL = 10;
@@ -51,7 +51,11 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_00
   }
 }
 
-describe('leases for parallel sessions', () => {
+describe.each(STORE_BACKENDS)('leases for parallel sessions (%s store)', (backend) => {
+  beforeEach(() => {
+    useBackend(s, backend);
+  });
+
   it(`${PARALLEL} cwt new at once get ${PARALLEL} distinct ports, none of them one another process listens on`, async () => {
     const base = await findFreePortRun(PARALLEL + 2);
     // Another program (not a cwt session) listens on the first port of the range.
@@ -72,7 +76,7 @@ describe('leases for parallel sessions', () => {
     for (const port of ports) expect(port > base && port <= base + PARALLEL + 1, String(port)).toBe(true);
     // Whoever tried the busy port first said so; the store recorded giving it back.
     expect(results.some((result) => result.stderr.includes(MESSAGES.leasePortBusy('PORT', String(base))))).toBe(true);
-    const store = new SqliteStore(s.cwtHome);
+    const store = await openSandboxStore(s);
     const events = await store.listEvents();
     expect(events.some((e) => e.kind === 'lease.release' && e.data.reason === 'in use by another process')).toBe(true);
     expect((await store.listLeases()).filter((lease) => lease.name === 'PORT')).toHaveLength(PARALLEL);
@@ -145,7 +149,7 @@ describe('leases for parallel sessions', () => {
       expect(gc.code, gc.stderr).toBe(0);
       expect(gc.stdout).toContain(`released lease(s) of session ${dead.id} (feat/crash): `);
       expect(gc.stdout).toContain(`PORT=${dead.port}`);
-      const store = new SqliteStore(s.cwtHome);
+      const store = await openSandboxStore(s);
       expect(await store.listLeases({ session: dead.id })).toEqual([]);
       expect((await store.listEvents({ session: dead.id })).some((e) => e.kind === 'lease.release' && e.data.reason === 'gc: session stale')).toBe(true);
       await store.close();
@@ -160,7 +164,7 @@ describe('leases for parallel sessions', () => {
       expect(next.code, next.stderr).toBe(0);
       const session = JSON.parse(next.stdout) as NewJson;
       expect(session.leases.PORT).toBe(dead.port);
-      const store = new SqliteStore(s.cwtHome);
+      const store = await openSandboxStore(s);
       const reclaim = (await store.listEvents({ session: session.id })).find((e) => e.kind === 'lease.reclaim');
       expect(reclaim?.data.previous).toMatchObject({ session: dead.id, value: dead.port });
       await store.close();
@@ -175,7 +179,7 @@ describe('leases for parallel sessions', () => {
     const end = await s.cwt(['end', created.id]);
     expect(end.code, end.stderr).toBe(0);
     expect(existsSync(join(created.worktree, '.cwt.env'))).toBe(false);
-    const store = new SqliteStore(s.cwtHome);
+    const store = await openSandboxStore(s);
     expect(await store.listLeases()).toEqual([]);
     await store.close();
     const again = JSON.parse((await s.cwt(['new', 'feat/again', '--no-launch', '--json'])).stdout) as NewJson;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { git, listBranches, listWorktreePaths, writeFile } from '../helpers/git.js';
 import { MESSAGES } from '../../src/ui/messages.js';
+import { CWT_BIN } from '../helpers/cli.js';
 
 let s: Scenario;
 beforeEach(() => {
@@ -42,7 +43,10 @@ describe('session lifecycle', () => {
     expect(launch!.cwd).toBe(worktree);
     expect(launch!.env.CWT_SESSION).toBe(id);
     const settingsPath = launch!.argv[1]!;
-    expect(launch!.argv).toEqual(['--settings', settingsPath, '--model', 'test-model']);
+    const mcpConfigPath = join(s.cwtHome, 'sessions', id, 'mcp.json');
+    expect(launch!.argv).toEqual(['--settings', settingsPath, '--mcp-config', mcpConfigPath, '--model', 'test-model']);
+    // cwt's MCP server, by absolute paths, added to the user's own servers.
+    expect(JSON.parse(readFileSync(mcpConfigPath, 'utf8'))).toEqual({ mcpServers: { cwt: { type: 'stdio', command: process.execPath, args: [CWT_BIN, 'mcp'] } } });
     const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as { autoMemoryDirectory: string; hooks: Record<string, unknown> };
     expect(settings.autoMemoryDirectory).toBe(memoryDir);
     // With no supervisor serving http (the agent has exited), the file carries the command hooks.
@@ -72,7 +76,7 @@ describe('session lifecycle', () => {
 
     const attached = await s.cwt(['attach', 'feat/x', '--', '--continue']);
     expect(attached.code).toBe(0);
-    expect(agentRecords()[1]!.argv).toEqual(['--settings', settingsPath, '--continue']);
+    expect(agentRecords()[1]!.argv).toEqual(['--settings', settingsPath, '--mcp-config', mcpConfigPath, '--continue']);
 
     const ended = await s.cwt(['end'], { cwd: worktree });
     expect(ended.code).toBe(0);
@@ -139,8 +143,9 @@ describe('session lifecycle', () => {
     expect(readFileSync(join(worktree, 'CLAUDE.local.md'), 'utf8')).toBe('# checked in on purpose\n');
     expect(git(worktree, ['status', '--porcelain'])).toBe('');
     const argv = agentRecords()[0]!.argv;
-    expect(argv[2]).toBe('--append-system-prompt');
-    expect(argv[3]).toContain('cwt session');
+    const at = argv.indexOf('--append-system-prompt');
+    expect(at).toBeGreaterThan(0);
+    expect(argv[at + 1]).toContain('cwt session');
   });
 
   it('copies the ignored files .worktreeinclude names, and runs setup commands in the worktree', async () => {

@@ -143,4 +143,70 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX commits_session ON commits (session);
   `,
+  // 6: the coordination surface (cwt kv / task / handoff, the MCP server) and the webhook sender's bookkeeping.
+  `
+  -- Scoped shared state. A deleted key stays as a tombstone (value NULL) so its version keeps growing and a
+  -- compare-and-set against an old version can never succeed after a delete and re-create.
+  CREATE TABLE kv (
+    scope      TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT,
+    version    INTEGER NOT NULL,
+    session    TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) STRICT;
+
+  CREATE TABLE tasks (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue         TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    data          TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'claimed', 'done')),
+    owner         TEXT,
+    owner_session TEXT,
+    created_by    TEXT,
+    heartbeat_at  INTEGER,
+    ttl_ms        INTEGER NOT NULL DEFAULT 0,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    phase         TEXT,
+    percent       INTEGER,
+    message       TEXT,
+    progress_at   INTEGER,
+    result        TEXT,
+    created_at    INTEGER NOT NULL,
+    claimed_at    INTEGER,
+    done_at       INTEGER
+  ) STRICT;
+  CREATE INDEX tasks_queue_state ON tasks (queue, state, id);
+  CREATE INDEX tasks_owner_session ON tasks (owner_session, state);
+
+  CREATE TABLE handoffs (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo         TEXT,
+    from_session TEXT,
+    to_session   TEXT,
+    accepted_by  TEXT,
+    summary      TEXT NOT NULL,
+    next_steps   TEXT NOT NULL,
+    files        TEXT NOT NULL,
+    branch       TEXT,
+    state        TEXT NOT NULL CHECK (state IN ('open', 'accepted')),
+    created_at   INTEGER NOT NULL,
+    accepted_at  INTEGER
+  ) STRICT;
+  CREATE INDEX handoffs_repo_state ON handoffs (repo, state);
+
+  -- The webhook sender reads the event log itself (the events are its outbox, written in the same transaction
+  -- as the change they describe); it keeps only its cursor and, per throttle key, when it last sent.
+  CREATE TABLE notify_cursor (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE notify_throttle (
+    key        TEXT PRIMARY KEY,
+    sent_at    INTEGER NOT NULL,
+    suppressed INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -17,7 +17,7 @@ import postgres from 'postgres';
 import { EnvironmentError } from '../errors.js';
 import { MESSAGES } from '../../ui/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
-import { SESSION_COLUMNS, toClaim, toCommit, toEvent, toLease, toLock, toSession, toSqlValue, type Row } from './rows.js';
+import { parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
   ClaimDecider,
@@ -30,6 +30,14 @@ import type {
   EventFilter,
   EventInput,
   EventRecord,
+  HandoffAcceptResult,
+  HandoffFilter,
+  HandoffInput,
+  HandoffRecord,
+  KvRecord,
+  KvScopeSummary,
+  KvWrite,
+  KvWriteResult,
   LeaseDecider,
   LeaseFilter,
   LeaseHolding,
@@ -44,7 +52,16 @@ import type {
   SessionPatch,
   SessionRecord,
   StaleLockPredicate,
+  StaleTaskPredicate,
   Store,
+  TaskClaim,
+  TaskClaimResult,
+  TaskFilter,
+  TaskInput,
+  TaskRecord,
+  TaskUpdate,
+  TaskUpdateResult,
+  ThrottleDecision,
 } from './store.js';
 
 type Sql = postgres.Sql<Record<string, never>>;
@@ -245,9 +262,11 @@ export class PostgresStore implements Store {
       WHERE true ${filter.session !== undefined ? sql`AND session = ${filter.session}` : sql``}
         ${filter.sinceId !== undefined ? sql`AND id > ${filter.sinceId}` : sql``}
         ${filter.sinceAt !== undefined ? sql`AND at >= ${filter.sinceAt}` : sql``}
-      ORDER BY id
+        ${filter.kinds !== undefined ? (filter.kinds.length === 0 ? sql`AND false` : sql`AND kind IN ${sql(filter.kinds as string[])}`) : sql``}
+      ORDER BY id ${filter.newest ? sql`DESC` : sql``}
       ${filter.limit !== undefined ? sql`LIMIT ${Math.max(0, Math.floor(filter.limit))}` : sql``}`;
-    return rows.map(toEvent);
+    const events = rows.map(toEvent);
+    return filter.newest ? events.reverse() : events;
   }
 
   async acquireLock(request: LockRequest, isStale: StaleLockPredicate): Promise<AcquireResult> {
@@ -345,12 +364,14 @@ export class PostgresStore implements Store {
   }
 
   async linkClaudeSession(claudeId: string, session: string, now: number): Promise<void> {
-    const sql = await this.query();
-    // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
-    await sql`
-      INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (${claudeId}, ${session}, ${now})
-      ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
-      WHERE claude_sessions.ended_at IS NOT NULL`;
+    await this.transaction(async (tx) => {
+      // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
+      const { count } = await tx`
+        INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (${claudeId}, ${session}, ${now})
+        ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
+        WHERE claude_sessions.ended_at IS NOT NULL`;
+      if (count > 0) await this.appendEventIn(tx, { kind: 'claude.link', session, data: { claudeSession: claudeId } }, now);
+    });
   }
 
   async getSessionOfClaude(claudeId: string): Promise<string | undefined> {
@@ -360,8 +381,10 @@ export class PostgresStore implements Store {
   }
 
   async endClaudeSession(claudeId: string, now: number): Promise<void> {
-    const sql = await this.query();
-    await sql`UPDATE claude_sessions SET ended_at = ${now} WHERE claude_id = ${claudeId}`;
+    await this.transaction(async (tx) => {
+      const [row] = await tx<Row[]>`UPDATE claude_sessions SET ended_at = ${now} WHERE claude_id = ${claudeId} AND ended_at IS NULL RETURNING session`;
+      if (row) await this.appendEventIn(tx, { kind: 'claude.end', session: row.session as string, data: { claudeSession: claudeId } }, now);
+    });
   }
 
   async claimPath(request: ClaimRequest, decide: ClaimDecider): Promise<ClaimOutcome> {
@@ -532,6 +555,248 @@ export class PostgresStore implements Store {
     const sql = await this.query();
     const [row] = await sql<Row[]>`SELECT * FROM reads WHERE session = ${session} AND path = ${path}`;
     return row ? { session: row.session as string, path: row.path as string, sha256: row.sha256 as string, at: row.at as number } : undefined;
+  }
+
+  async getData(scope: string, key: string): Promise<KvRecord | undefined> {
+    const sql = await this.query();
+    const [row] = await sql<Row[]>`SELECT * FROM kv WHERE scope = ${scope} AND key = ${key} AND value IS NOT NULL`;
+    return row ? toKv(row) : undefined;
+  }
+
+  async listData(scope: string): Promise<KvRecord[]> {
+    const sql = await this.query();
+    return (await sql<Row[]>`SELECT * FROM kv WHERE scope = ${scope} AND value IS NOT NULL ORDER BY key`).map(toKv);
+  }
+
+  async listScopes(): Promise<KvScopeSummary[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`
+      SELECT scope, COUNT(*) AS keys, MAX(updated_at) AS updated_at FROM kv WHERE value IS NOT NULL GROUP BY scope ORDER BY scope`;
+    return rows.map((row) => ({ scope: row.scope as string, keys: row.keys as number, updatedAt: row.updated_at as number }));
+  }
+
+  /** Writes (value) or deletes (null) one key if `expectVersion` allows; the one place kv rows change. */
+  private async writeKv(tx: Tx, scope: string, key: string, value: string | null, options: { expectVersion?: number; session: string | null; now: number }): Promise<KvWriteResult> {
+    // A key that was never written has no row to lock: the advisory lock serialises its first writers.
+    await advisoryLock(tx, this.schema, 'kv', scope, key);
+    const [row] = await tx<Row[]>`SELECT * FROM kv WHERE scope = ${scope} AND key = ${key}`;
+    const current = row && row.value !== null ? toKv(row) : undefined;
+    const currentVersion = current?.version ?? 0;
+    if (options.expectVersion !== undefined && options.expectVersion !== currentVersion) return { ok: false, current };
+    if (value === null && !current) return { ok: false, current: undefined };
+    // Versions continue past a delete (the tombstone keeps the last one).
+    const version = ((row?.version as number | undefined) ?? 0) + 1;
+    await tx`
+      INSERT INTO kv (scope, key, value, version, session, updated_at) VALUES (${scope}, ${key}, ${value}, ${version}, ${options.session}, ${options.now})
+      ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, session = excluded.session, updated_at = excluded.updated_at`;
+    const record: KvRecord = { scope, key, value: parseJson(value), version, session: options.session, updatedAt: options.now };
+    await this.appendEventIn(
+      tx,
+      { kind: value === null ? 'kv.delete' : 'kv.set', session: options.session, data: { scope, key, version, ...(options.expectVersion !== undefined ? { expected: options.expectVersion } : {}) } },
+      options.now,
+    );
+    return { ok: true, record: value === null ? current! : record };
+  }
+
+  async setData(write: KvWrite): Promise<KvWriteResult> {
+    const text = JSON.stringify(write.value ?? null);
+    return this.transaction((tx) => this.writeKv(tx, write.scope, write.key, text, write));
+  }
+
+  async deleteData(scope: string, key: string, options: { expectVersion?: number; session: string | null; now: number }): Promise<KvWriteResult> {
+    return this.transaction((tx) => this.writeKv(tx, scope, key, null, options));
+  }
+
+  async deleteScope(scope: string, options: { session: string | null; now: number }): Promise<number> {
+    return this.transaction(async (tx) => {
+      const { count } = await tx`
+        UPDATE kv SET value = NULL, version = version + 1, session = ${options.session}, updated_at = ${options.now}
+        WHERE scope = ${scope} AND value IS NOT NULL`;
+      if (count > 0) await this.appendEventIn(tx, { kind: 'kv.delete-scope', session: options.session, data: { scope, keys: count } }, options.now);
+      return count;
+    });
+  }
+
+  async addTask(input: TaskInput): Promise<TaskRecord> {
+    return this.transaction(async (tx) => {
+      const [row] = await tx<Row[]>`
+        INSERT INTO tasks (queue, title, data, state, created_by, created_at)
+        VALUES (${input.queue}, ${input.title}, ${JSON.stringify(input.data ?? null)}, 'pending', ${input.createdBy}, ${input.now}) RETURNING *`;
+      const task = toTask(row!);
+      await this.appendEventIn(tx, { kind: 'task.add', session: input.session, data: taskEventData(task) }, input.now);
+      return task;
+    });
+  }
+
+  /** Puts the stale claimed tasks among `rows` (locked by the caller) back to pending, with an event each. */
+  private async requeue(tx: Tx, rows: Row[], isStale: StaleTaskPredicate, now: number): Promise<TaskRecord[]> {
+    const requeued: TaskRecord[] = [];
+    for (const row of rows) {
+      const task = toTask(row);
+      const [ownerRow] = task.ownerSession === null ? [] : await tx<Row[]>`SELECT * FROM sessions WHERE id = ${task.ownerSession}`;
+      if (!isStale(task, ownerRow ? toSession(ownerRow) : undefined, now)) continue;
+      const [updated] = await tx<Row[]>`
+        UPDATE tasks SET state = 'pending', owner = NULL, owner_session = NULL, heartbeat_at = NULL WHERE id = ${task.id} AND state = 'claimed' RETURNING *`;
+      await this.appendEventIn(tx, { kind: 'task.requeue', session: task.ownerSession, data: taskEventData(task, { lastHeartbeat: task.heartbeatAt }) }, now);
+      requeued.push(toTask(updated!));
+    }
+    return requeued;
+  }
+
+  async claimTask(claim: TaskClaim, isStale: StaleTaskPredicate): Promise<TaskClaimResult> {
+    return this.transaction(async (tx): Promise<TaskClaimResult> => {
+      // SKIP LOCKED: claimers never queue behind one another; each takes rows nobody else holds right now.
+      const claimed = await tx<Row[]>`SELECT * FROM tasks WHERE queue = ${claim.queue} AND state = 'claimed' ORDER BY id FOR UPDATE SKIP LOCKED`;
+      const requeued = await this.requeue(tx, claimed, isStale, claim.now);
+      const [row] =
+        claim.id === undefined
+          ? await tx<Row[]>`SELECT * FROM tasks WHERE queue = ${claim.queue} AND state = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`
+          : await tx<Row[]>`SELECT * FROM tasks WHERE id = ${claim.id} FOR UPDATE`;
+      if (!row || row.state !== 'pending') return { task: undefined, requeued, ...(row ? { current: toTask(row) } : {}) };
+      const [updated] = await tx<Row[]>`
+        UPDATE tasks SET state = 'claimed', owner = ${claim.owner}, owner_session = ${claim.ownerSession}, heartbeat_at = ${claim.now},
+          ttl_ms = ${claim.ttlMs}, attempts = attempts + 1, claimed_at = ${claim.now}, phase = NULL, percent = NULL, message = NULL, progress_at = NULL
+        WHERE id = ${row.id as number} AND state = 'pending' RETURNING *`;
+      const task = toTask(updated!);
+      await this.appendEventIn(tx, { kind: 'task.claim', session: claim.ownerSession, data: taskEventData(task, { attempt: task.attempts }) }, claim.now);
+      return { task, requeued };
+    });
+  }
+
+  async updateTask(update: TaskUpdate): Promise<TaskUpdateResult> {
+    return this.transaction(async (tx): Promise<TaskUpdateResult> => {
+      const [row] = await tx<Row[]>`SELECT * FROM tasks WHERE id = ${update.id} FOR UPDATE`;
+      const current = row ? toTask(row) : undefined;
+      if (!current || current.state !== 'claimed' || (!update.force && current.owner !== update.owner)) return { ok: false, current };
+      const { change, now } = update;
+      let columns: Record<string, unknown>;
+      if (change.kind === 'done') columns = { state: 'done', result: JSON.stringify(change.result ?? null), done_at: now, heartbeat_at: now };
+      else if (change.kind === 'release') columns = { state: 'pending', owner: null, owner_session: null, heartbeat_at: null };
+      else {
+        // Each field given replaces the last one; fields left out keep theirs.
+        columns = { progress_at: now, heartbeat_at: now };
+        if (change.phase !== undefined) columns.phase = change.phase;
+        if (change.percent !== undefined) columns.percent = change.percent;
+        if (change.message !== undefined) columns.message = change.message;
+      }
+      const [updated] = await tx<Row[]>`UPDATE tasks SET ${tx(columns as Record<string, postgres.ParameterOrJSON<never>>)} WHERE id = ${update.id} RETURNING *`;
+      const task = toTask(updated!);
+      const kind = change.kind === 'done' ? 'task.done' : change.kind === 'release' ? 'task.release' : 'task.progress';
+      const extra = change.kind === 'progress' ? { progress: task.progress } : update.force && current.owner !== update.owner ? { forcedBy: update.owner } : {};
+      await this.appendEventIn(tx, { kind, session: update.session, data: taskEventData(current, extra) }, now);
+      return { ok: true, task };
+    });
+  }
+
+  async getTask(id: number): Promise<TaskRecord | undefined> {
+    const sql = await this.query();
+    const [row] = await sql<Row[]>`SELECT * FROM tasks WHERE id = ${id}`;
+    return row ? toTask(row) : undefined;
+  }
+
+  async listTasks(filter: TaskFilter = {}): Promise<TaskRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`
+      SELECT * FROM tasks
+      WHERE true ${filter.queue !== undefined ? sql`AND queue = ${filter.queue}` : sql``}
+        ${filter.state !== undefined ? sql`AND state = ${filter.state}` : sql``}
+        ${filter.ownerSession !== undefined ? sql`AND owner_session = ${filter.ownerSession}` : sql``}
+      ORDER BY id`;
+    return rows.map(toTask);
+  }
+
+  async requeueStaleTasks(isStale: StaleTaskPredicate, now: number): Promise<TaskRecord[]> {
+    return this.transaction(async (tx) => this.requeue(tx, await tx<Row[]>`SELECT * FROM tasks WHERE state = 'claimed' ORDER BY id FOR UPDATE SKIP LOCKED`, isStale, now));
+  }
+
+  async createHandoff(input: HandoffInput): Promise<HandoffRecord> {
+    return this.transaction(async (tx) => {
+      const [row] = await tx<Row[]>`
+        INSERT INTO handoffs (repo, from_session, to_session, summary, next_steps, files, branch, state, created_at)
+        VALUES (${input.repo}, ${input.fromSession}, ${input.toSession}, ${input.summary}, ${JSON.stringify(input.nextSteps)},
+                ${JSON.stringify(input.files)}, ${input.branch}, 'open', ${input.now})
+        RETURNING *`;
+      const handoff = toHandoff(row!);
+      await this.appendEventIn(
+        tx,
+        { kind: 'handoff.create', session: input.fromSession, repo: input.repo, data: { id: handoff.id, to: handoff.toSession, summary: handoff.summary, branch: handoff.branch } },
+        input.now,
+      );
+      return handoff;
+    });
+  }
+
+  async acceptHandoff(id: number, acceptor: { name: string; session: string | null }, now: number): Promise<HandoffAcceptResult> {
+    return this.transaction(async (tx): Promise<HandoffAcceptResult> => {
+      // One UPDATE decides: of several acceptors, the first to lock the open row wins; the others see it accepted.
+      const [row] = await tx<Row[]>`
+        UPDATE handoffs SET state = 'accepted', accepted_by = ${acceptor.name}, accepted_at = ${now}
+        WHERE id = ${id} AND state = 'open' AND (to_session IS NULL OR to_session = ${acceptor.name}) RETURNING *`;
+      if (!row) {
+        const [current] = await tx<Row[]>`SELECT * FROM handoffs WHERE id = ${id}`;
+        return { ok: false, current: current ? toHandoff(current) : undefined };
+      }
+      const handoff = toHandoff(row);
+      await this.appendEventIn(
+        tx,
+        { kind: 'handoff.accept', session: acceptor.session, repo: handoff.repo, data: { id, by: acceptor.name, from: handoff.fromSession, summary: handoff.summary } },
+        now,
+      );
+      return { ok: true, handoff };
+    });
+  }
+
+  async getHandoff(id: number): Promise<HandoffRecord | undefined> {
+    const sql = await this.query();
+    const [row] = await sql<Row[]>`SELECT * FROM handoffs WHERE id = ${id}`;
+    return row ? toHandoff(row) : undefined;
+  }
+
+  async listHandoffs(filter: HandoffFilter = {}): Promise<HandoffRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`
+      SELECT * FROM handoffs
+      WHERE true ${filter.repo !== undefined ? sql`AND repo = ${filter.repo}` : sql``}
+        ${filter.state !== undefined ? sql`AND state = ${filter.state}` : sql``}
+      ORDER BY id`;
+    return rows.map(toHandoff);
+  }
+
+  async getLatestEventId(): Promise<number> {
+    const sql = await this.query();
+    const [row] = await sql<Row[]>`SELECT MAX(id) AS id FROM events`;
+    return (row?.id as number | null) ?? 0;
+  }
+
+  async getNotifyCursor(): Promise<number | null> {
+    const sql = await this.query();
+    const [row] = await sql<Row[]>`SELECT last_id FROM notify_cursor WHERE id = 1`;
+    return (row?.last_id as number | undefined) ?? null;
+  }
+
+  async setNotifyCursor(from: number | null, to: number): Promise<boolean> {
+    const sql = await this.query();
+    const result =
+      from === null
+        ? await sql`INSERT INTO notify_cursor (id, last_id) VALUES (1, ${to}) ON CONFLICT (id) DO NOTHING`
+        : await sql`UPDATE notify_cursor SET last_id = ${to} WHERE id = 1 AND last_id = ${from}`;
+    return result.count > 0;
+  }
+
+  async throttleNotification(key: string, now: number, windowMs: number): Promise<ThrottleDecision> {
+    return this.transaction(async (tx): Promise<ThrottleDecision> => {
+      await advisoryLock(tx, this.schema, 'throttle', key);
+      const [row] = await tx<Row[]>`SELECT sent_at, suppressed FROM notify_throttle WHERE key = ${key}`;
+      const suppressed = (row?.suppressed as number | undefined) ?? 0;
+      if (row && now - (row.sent_at as number) < windowMs) {
+        await tx`UPDATE notify_throttle SET suppressed = suppressed + 1 WHERE key = ${key}`;
+        return { send: false, suppressed: suppressed + 1 };
+      }
+      await tx`
+        INSERT INTO notify_throttle (key, sent_at, suppressed) VALUES (${key}, ${now}, 0)
+        ON CONFLICT (key) DO UPDATE SET sent_at = excluded.sent_at, suppressed = 0`;
+      return { send: true, suppressed };
+    });
   }
 
   async close(): Promise<void> {

@@ -132,4 +132,65 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX commits_session ON commits (session);
   `,
+  `
+  CREATE TABLE kv (
+    scope      TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT,
+    version    BIGINT NOT NULL,
+    session    TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+  );
+
+  CREATE TABLE tasks (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    queue         TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    data          TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'claimed', 'done')),
+    owner         TEXT,
+    owner_session TEXT,
+    created_by    TEXT,
+    heartbeat_at  BIGINT,
+    ttl_ms        BIGINT NOT NULL DEFAULT 0,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    phase         TEXT,
+    percent       INTEGER,
+    message       TEXT,
+    progress_at   BIGINT,
+    result        TEXT,
+    created_at    BIGINT NOT NULL,
+    claimed_at    BIGINT,
+    done_at       BIGINT
+  );
+  CREATE INDEX tasks_queue_state ON tasks (queue, state, id);
+  CREATE INDEX tasks_owner_session ON tasks (owner_session, state);
+
+  CREATE TABLE handoffs (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    repo         TEXT,
+    from_session TEXT,
+    to_session   TEXT,
+    accepted_by  TEXT,
+    summary      TEXT NOT NULL,
+    next_steps   TEXT NOT NULL,
+    files        TEXT NOT NULL,
+    branch       TEXT,
+    state        TEXT NOT NULL CHECK (state IN ('open', 'accepted')),
+    created_at   BIGINT NOT NULL,
+    accepted_at  BIGINT
+  );
+  CREATE INDEX handoffs_repo_state ON handoffs (repo, state);
+
+  CREATE TABLE notify_cursor (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id BIGINT NOT NULL
+  );
+  CREATE TABLE notify_throttle (
+    key        TEXT PRIMARY KEY,
+    sent_at    BIGINT NOT NULL,
+    suppressed INTEGER NOT NULL
+  );
+  `,
 ];

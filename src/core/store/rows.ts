@@ -4,7 +4,7 @@
  * one set of mappers serves both.
  */
 import type { ConflictRecord } from '../memoryplan.js';
-import type { ClaimRecord, CommitRecord, EventRecord, LeaseRecord, LockRecord, SessionRecord } from './store.js';
+import type { ClaimRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -117,4 +117,65 @@ export function toLease(row: Row): LeaseRecord {
 
 export function toCommit(row: Row): CommitRecord {
   return { repo: row.repo as string, sha: row.sha as string, session: row.session as string | null, branch: row.branch as string, at: row.at as number };
+}
+
+export function parseJson(text: unknown): unknown {
+  return typeof text === 'string' ? (JSON.parse(text) as unknown) : null;
+}
+
+export function toKv(row: Row): KvRecord {
+  return {
+    scope: row.scope as string,
+    key: row.key as string,
+    value: parseJson(row.value),
+    version: row.version as number,
+    session: row.session as string | null,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+export function toTask(row: Row): TaskRecord {
+  const hasProgress = row.progress_at !== null;
+  return {
+    id: row.id as number,
+    queue: row.queue as string,
+    title: row.title as string,
+    data: parseJson(row.data),
+    state: row.state as TaskRecord['state'],
+    owner: row.owner as string | null,
+    ownerSession: row.owner_session as string | null,
+    createdBy: row.created_by as string | null,
+    heartbeatAt: row.heartbeat_at as number | null,
+    ttlMs: row.ttl_ms as number,
+    attempts: row.attempts as number,
+    progress: hasProgress
+      ? { phase: row.phase as string | null, percent: row.percent as number | null, message: row.message as string | null, at: row.progress_at as number }
+      : null,
+    result: parseJson(row.result),
+    createdAt: row.created_at as number,
+    claimedAt: row.claimed_at as number | null,
+    doneAt: row.done_at as number | null,
+  };
+}
+
+export function toHandoff(row: Row): HandoffRecord {
+  return {
+    id: row.id as number,
+    repo: row.repo as string | null,
+    fromSession: row.from_session as string | null,
+    toSession: row.to_session as string | null,
+    acceptedBy: row.accepted_by as string | null,
+    summary: row.summary as string,
+    nextSteps: parseJson(row.next_steps) as string[],
+    files: parseJson(row.files) as string[],
+    branch: row.branch as string | null,
+    state: row.state as HandoffRecord['state'],
+    createdAt: row.created_at as number,
+    acceptedAt: row.accepted_at as number | null,
+  };
+}
+
+/** A task event's data: enough to read the log without looking the task up. */
+export function taskEventData(task: TaskRecord, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id: task.id, queue: task.queue, title: task.title, owner: task.owner, ...extra };
 }

@@ -9,9 +9,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { SESSION_COLUMNS, toClaim, toCommit, toEvent, toLease, toLock, toSession, toSqlValue, type Row } from './rows.js';
+import { parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
+  HandoffAcceptResult,
+  HandoffFilter,
+  HandoffInput,
+  HandoffRecord,
+  KvRecord,
+  KvScopeSummary,
+  KvWrite,
+  KvWriteResult,
+  StaleTaskPredicate,
+  TaskClaim,
+  TaskClaimResult,
+  TaskFilter,
+  TaskInput,
+  TaskRecord,
+  TaskUpdate,
+  TaskUpdateResult,
+  ThrottleDecision,
   ClaimDecider,
   ClaimFilter,
   ClaimOutcome,
@@ -176,9 +193,14 @@ export class SqliteStore implements Store {
       where.push('at >= ?');
       params.push(filter.sinceAt);
     }
+    if (filter.kinds !== undefined) {
+      where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...filter.kinds);
+    }
     const limit = filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${limit}`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${filter.newest ? 'DESC' : ''} ${limit}`;
+    const events = (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);
+    return filter.newest ? events.reverse() : events;
   }
 
   async acquireLock(request: LockRequest, isStale: StaleLockPredicate): Promise<AcquireResult> {
@@ -282,14 +304,19 @@ export class SqliteStore implements Store {
   }
 
   async linkClaudeSession(claudeId: string, session: string, now: number): Promise<void> {
-    // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
     this.db
-      .prepare(
-        `INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (?, ?, ?)
-         ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
-         WHERE claude_sessions.ended_at IS NOT NULL`,
-      )
-      .run(claudeId, session, now);
+      .transaction(() => {
+        // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
+        const linked = this.db
+          .prepare(
+            `INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (?, ?, ?)
+             ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
+             WHERE claude_sessions.ended_at IS NOT NULL`,
+          )
+          .run(claudeId, session, now).changes > 0;
+        if (linked) this.appendEventSync({ kind: 'claude.link', session, data: { claudeSession: claudeId } }, now);
+      })
+      .immediate();
   }
 
   async getSessionOfClaude(claudeId: string): Promise<string | undefined> {
@@ -298,7 +325,14 @@ export class SqliteStore implements Store {
   }
 
   async endClaudeSession(claudeId: string, now: number): Promise<void> {
-    this.db.prepare('UPDATE claude_sessions SET ended_at = ? WHERE claude_id = ?').run(now, claudeId);
+    this.db
+      .transaction(() => {
+        const row = this.db
+          .prepare('UPDATE claude_sessions SET ended_at = ? WHERE claude_id = ? AND ended_at IS NULL RETURNING session')
+          .get(now, claudeId) as Row | undefined;
+        if (row) this.appendEventSync({ kind: 'claude.end', session: row.session as string, data: { claudeSession: claudeId } }, now);
+      })
+      .immediate();
   }
 
   async claimPath(request: ClaimRequest, decide: ClaimDecider): Promise<ClaimOutcome> {
@@ -497,6 +531,295 @@ export class SqliteStore implements Store {
   async getRead(session: string, path: string): Promise<ReadRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM reads WHERE session = ? AND path = ?').get(session, path) as Row | undefined;
     return row ? { session: row.session as string, path: row.path as string, sha256: row.sha256 as string, at: row.at as number } : undefined;
+  }
+
+  async getData(scope: string, key: string): Promise<KvRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM kv WHERE scope = ? AND key = ? AND value IS NOT NULL').get(scope, key) as Row | undefined;
+    return row ? toKv(row) : undefined;
+  }
+
+  async listData(scope: string): Promise<KvRecord[]> {
+    return (this.db.prepare('SELECT * FROM kv WHERE scope = ? AND value IS NOT NULL ORDER BY key').all(scope) as Row[]).map(toKv);
+  }
+
+  async listScopes(): Promise<KvScopeSummary[]> {
+    const rows = this.db
+      .prepare('SELECT scope, COUNT(*) AS keys, MAX(updated_at) AS updated_at FROM kv WHERE value IS NOT NULL GROUP BY scope ORDER BY scope')
+      .all() as Row[];
+    return rows.map((row) => ({ scope: row.scope as string, keys: row.keys as number, updatedAt: row.updated_at as number }));
+  }
+
+  /** Writes (value) or deletes (null) one key if `expectVersion` allows; the one place kv rows change. */
+  private writeKvSync(scope: string, key: string, value: string | null, options: { expectVersion?: number; session: string | null; now: number }): KvWriteResult {
+    const row = this.db.prepare('SELECT * FROM kv WHERE scope = ? AND key = ?').get(scope, key) as Row | undefined;
+    const current = row && row.value !== null ? toKv(row) : undefined;
+    const currentVersion = current?.version ?? 0;
+    if (options.expectVersion !== undefined && options.expectVersion !== currentVersion) return { ok: false, current };
+    if (value === null && !current) return { ok: false, current: undefined };
+    // Versions continue past a delete (the tombstone keeps the last one).
+    const version = ((row?.version as number | undefined) ?? 0) + 1;
+    this.db
+      .prepare(
+        `INSERT INTO kv (scope, key, value, version, session, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, session = excluded.session, updated_at = excluded.updated_at`,
+      )
+      .run(scope, key, value, version, options.session, options.now);
+    const record: KvRecord = { scope, key, value: parseJson(value), version, session: options.session, updatedAt: options.now };
+    this.appendEventSync(
+      { kind: value === null ? 'kv.delete' : 'kv.set', session: options.session, data: { scope, key, version, ...(options.expectVersion !== undefined ? { expected: options.expectVersion } : {}) } },
+      options.now,
+    );
+    return { ok: true, record: value === null ? current! : record };
+  }
+
+  async setData(write: KvWrite): Promise<KvWriteResult> {
+    const text = JSON.stringify(write.value ?? null);
+    return this.db.transaction(() => this.writeKvSync(write.scope, write.key, text, write)).immediate();
+  }
+
+  async deleteData(scope: string, key: string, options: { expectVersion?: number; session: string | null; now: number }): Promise<KvWriteResult> {
+    return this.db.transaction(() => this.writeKvSync(scope, key, null, options)).immediate();
+  }
+
+  async deleteScope(scope: string, options: { session: string | null; now: number }): Promise<number> {
+    return this.db
+      .transaction(() => {
+        const count = this.db
+          .prepare('UPDATE kv SET value = NULL, version = version + 1, session = ?, updated_at = ? WHERE scope = ? AND value IS NOT NULL')
+          .run(options.session, options.now, scope).changes;
+        if (count > 0) this.appendEventSync({ kind: 'kv.delete-scope', session: options.session, data: { scope, keys: count } }, options.now);
+        return count;
+      })
+      .immediate();
+  }
+
+  async addTask(input: TaskInput): Promise<TaskRecord> {
+    return this.db
+      .transaction(() => {
+        const row = this.db
+          .prepare(`INSERT INTO tasks (queue, title, data, state, created_by, created_at) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING *`)
+          .get(input.queue, input.title, JSON.stringify(input.data ?? null), input.createdBy, input.now) as Row;
+        const task = toTask(row);
+        this.appendEventSync({ kind: 'task.add', session: input.session, data: taskEventData(task) }, input.now);
+        return task;
+      })
+      .immediate();
+  }
+
+  /** Puts the stale claimed tasks among `rows` back to pending, with an event each. */
+  private requeueSync(rows: Row[], isStale: StaleTaskPredicate, now: number): TaskRecord[] {
+    const requeued: TaskRecord[] = [];
+    const getSession = this.db.prepare('SELECT * FROM sessions WHERE id = ?');
+    for (const row of rows) {
+      const task = toTask(row);
+      const ownerRow = task.ownerSession === null ? undefined : (getSession.get(task.ownerSession) as Row | undefined);
+      if (!isStale(task, ownerRow ? toSession(ownerRow) : undefined, now)) continue;
+      const updated = toTask(
+        this.db
+          .prepare(`UPDATE tasks SET state = 'pending', owner = NULL, owner_session = NULL, heartbeat_at = NULL WHERE id = ? AND state = 'claimed' RETURNING *`)
+          .get(task.id) as Row,
+      );
+      this.appendEventSync(
+        { kind: 'task.requeue', session: task.ownerSession, data: taskEventData(task, { lastHeartbeat: task.heartbeatAt }) },
+        now,
+      );
+      requeued.push(updated);
+    }
+    return requeued;
+  }
+
+  async claimTask(claim: TaskClaim, isStale: StaleTaskPredicate): Promise<TaskClaimResult> {
+    return this.db
+      .transaction((): TaskClaimResult => {
+        // PostgreSQL: the same two steps with SELECT … FOR UPDATE SKIP LOCKED.
+        const claimed = this.db.prepare(`SELECT * FROM tasks WHERE queue = ? AND state = 'claimed' ORDER BY id`).all(claim.queue) as Row[];
+        const requeued = this.requeueSync(claimed, isStale, claim.now);
+        const row = (
+          claim.id === undefined
+            ? this.db.prepare(`SELECT * FROM tasks WHERE queue = ? AND state = 'pending' ORDER BY id LIMIT 1`).get(claim.queue)
+            : this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(claim.id)
+        ) as Row | undefined;
+        if (!row || row.state !== 'pending') return { task: undefined, requeued, ...(row ? { current: toTask(row) } : {}) };
+        const task = toTask(
+          this.db
+            .prepare(
+              `UPDATE tasks SET state = 'claimed', owner = ?, owner_session = ?, heartbeat_at = ?, ttl_ms = ?, attempts = attempts + 1,
+                 claimed_at = ?, phase = NULL, percent = NULL, message = NULL, progress_at = NULL
+               WHERE id = ? AND state = 'pending' RETURNING *`,
+            )
+            .get(claim.owner, claim.ownerSession, claim.now, claim.ttlMs, claim.now, row.id) as Row,
+        );
+        this.appendEventSync({ kind: 'task.claim', session: claim.ownerSession, data: taskEventData(task, { attempt: task.attempts }) }, claim.now);
+        return { task, requeued };
+      })
+      .immediate();
+  }
+
+  async updateTask(update: TaskUpdate): Promise<TaskUpdateResult> {
+    return this.db
+      .transaction((): TaskUpdateResult => {
+        const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(update.id) as Row | undefined;
+        const current = row ? toTask(row) : undefined;
+        if (!current || current.state !== 'claimed' || (!update.force && current.owner !== update.owner)) {
+          // Completing a task again is a no-op success for its owner; anything else is refused with the task as it is.
+          return { ok: false, current };
+        }
+        const { change, now } = update;
+        let updated: Row;
+        if (change.kind === 'done') {
+          updated = this.db
+            .prepare(`UPDATE tasks SET state = 'done', result = ?, done_at = ?, heartbeat_at = ? WHERE id = ? RETURNING *`)
+            .get(JSON.stringify(change.result ?? null), now, now, update.id) as Row;
+        } else if (change.kind === 'release') {
+          updated = this.db
+            .prepare(`UPDATE tasks SET state = 'pending', owner = NULL, owner_session = NULL, heartbeat_at = NULL WHERE id = ? RETURNING *`)
+            .get(update.id) as Row;
+        } else {
+          // Each field given replaces the last one; fields left out keep theirs.
+          updated = this.db
+            .prepare(
+              `UPDATE tasks SET phase = CASE WHEN ? THEN ? ELSE phase END, percent = CASE WHEN ? THEN ? ELSE percent END,
+                 message = CASE WHEN ? THEN ? ELSE message END, progress_at = ?, heartbeat_at = ? WHERE id = ? RETURNING *`,
+            )
+            .get(
+              change.phase !== undefined ? 1 : 0,
+              change.phase ?? null,
+              change.percent !== undefined ? 1 : 0,
+              change.percent ?? null,
+              change.message !== undefined ? 1 : 0,
+              change.message ?? null,
+              now,
+              now,
+              update.id,
+            ) as Row;
+        }
+        const task = toTask(updated);
+        const kind = change.kind === 'done' ? 'task.done' : change.kind === 'release' ? 'task.release' : 'task.progress';
+        const extra = change.kind === 'progress' ? { progress: task.progress } : update.force && current.owner !== update.owner ? { forcedBy: update.owner } : {};
+        this.appendEventSync({ kind, session: update.session, data: taskEventData(current, extra) }, now);
+        return { ok: true, task };
+      })
+      .immediate();
+  }
+
+  async getTask(id: number): Promise<TaskRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  async listTasks(filter: TaskFilter = {}): Promise<TaskRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, column] of [['queue', 'queue'], ['state', 'state'], ['ownerSession', 'owner_session']] as const) {
+      if (filter[key] === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(filter[key]);
+    }
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toTask);
+  }
+
+  async requeueStaleTasks(isStale: StaleTaskPredicate, now: number): Promise<TaskRecord[]> {
+    return this.db
+      .transaction(() => this.requeueSync(this.db.prepare(`SELECT * FROM tasks WHERE state = 'claimed' ORDER BY id`).all() as Row[], isStale, now))
+      .immediate();
+  }
+
+  async createHandoff(input: HandoffInput): Promise<HandoffRecord> {
+    return this.db
+      .transaction(() => {
+        const handoff = toHandoff(
+          this.db
+            .prepare(
+              `INSERT INTO handoffs (repo, from_session, to_session, summary, next_steps, files, branch, state, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?) RETURNING *`,
+            )
+            .get(input.repo, input.fromSession, input.toSession, input.summary, JSON.stringify(input.nextSteps), JSON.stringify(input.files), input.branch, input.now) as Row,
+        );
+        this.appendEventSync(
+          { kind: 'handoff.create', session: input.fromSession, repo: input.repo, data: { id: handoff.id, to: handoff.toSession, summary: handoff.summary, branch: handoff.branch } },
+          input.now,
+        );
+        return handoff;
+      })
+      .immediate();
+  }
+
+  async acceptHandoff(id: number, acceptor: { name: string; session: string | null }, now: number): Promise<HandoffAcceptResult> {
+    return this.db
+      .transaction((): HandoffAcceptResult => {
+        const row = this.db
+          .prepare(
+            `UPDATE handoffs SET state = 'accepted', accepted_by = ?, accepted_at = ?
+             WHERE id = ? AND state = 'open' AND (to_session IS NULL OR to_session = ?) RETURNING *`,
+          )
+          .get(acceptor.name, now, id, acceptor.name) as Row | undefined;
+        if (!row) {
+          const current = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
+          return { ok: false, current: current ? toHandoff(current) : undefined };
+        }
+        const handoff = toHandoff(row);
+        this.appendEventSync(
+          { kind: 'handoff.accept', session: acceptor.session, repo: handoff.repo, data: { id, by: acceptor.name, from: handoff.fromSession, summary: handoff.summary } },
+          now,
+        );
+        return { ok: true, handoff };
+      })
+      .immediate();
+  }
+
+  async getHandoff(id: number): Promise<HandoffRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
+    return row ? toHandoff(row) : undefined;
+  }
+
+  async listHandoffs(filter: HandoffFilter = {}): Promise<HandoffRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.repo !== undefined) {
+      where.push('repo = ?');
+      params.push(filter.repo);
+    }
+    if (filter.state !== undefined) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    const sql = `SELECT * FROM handoffs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toHandoff);
+  }
+
+  async getLatestEventId(): Promise<number> {
+    return ((this.db.prepare('SELECT MAX(id) AS id FROM events').get() as Row).id as number | null) ?? 0;
+  }
+
+  async getNotifyCursor(): Promise<number | null> {
+    const row = this.db.prepare('SELECT last_id FROM notify_cursor WHERE id = 1').get() as Row | undefined;
+    return (row?.last_id as number | undefined) ?? null;
+  }
+
+  async setNotifyCursor(from: number | null, to: number): Promise<boolean> {
+    const statement =
+      from === null
+        ? this.db.prepare('INSERT INTO notify_cursor (id, last_id) VALUES (1, ?) ON CONFLICT (id) DO NOTHING')
+        : this.db.prepare('UPDATE notify_cursor SET last_id = ? WHERE id = 1 AND last_id = ?');
+    return (from === null ? statement.run(to) : statement.run(to, from)).changes > 0;
+  }
+
+  async throttleNotification(key: string, now: number, windowMs: number): Promise<ThrottleDecision> {
+    return this.db
+      .transaction((): ThrottleDecision => {
+        const row = this.db.prepare('SELECT sent_at, suppressed FROM notify_throttle WHERE key = ?').get(key) as Row | undefined;
+        const suppressed = (row?.suppressed as number | undefined) ?? 0;
+        if (row && now - (row.sent_at as number) < windowMs) {
+          this.db.prepare('UPDATE notify_throttle SET suppressed = suppressed + 1 WHERE key = ?').run(key);
+          return { send: false, suppressed: suppressed + 1 };
+        }
+        this.db
+          .prepare('INSERT INTO notify_throttle (key, sent_at, suppressed) VALUES (?, ?, 0) ON CONFLICT (key) DO UPDATE SET sent_at = excluded.sent_at, suppressed = 0')
+          .run(key, now);
+        return { send: true, suppressed };
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

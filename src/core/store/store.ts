@@ -75,7 +75,11 @@ export interface EventFilter {
   session?: string;
   sinceId?: number;
   sinceAt?: number;
+  /** Only these kinds. */
+  kinds?: readonly string[];
   limit?: number;
+  /** The newest `limit` events (still returned oldest first) instead of the oldest. */
+  newest?: boolean;
 }
 
 export interface LockRecord {
@@ -222,6 +226,164 @@ export interface LeaseFilter {
   repo?: string;
 }
 
+/** One value of the scoped shared state. */
+export interface KvRecord {
+  /** `session:<id>`, `issue:<n>`, `project:<name>`, … */
+  scope: string;
+  key: string;
+  /** Any JSON value. */
+  value: unknown;
+  /** Grows by one with every write or delete of this key and is never reused, so a compare-and-set cannot be fooled by a delete and re-create. */
+  version: number;
+  /** The session that wrote it last, when known. */
+  session: string | null;
+  updatedAt: number;
+}
+
+export interface KvWrite {
+  scope: string;
+  key: string;
+  value: unknown;
+  /** Compare-and-set: write only if the current version is this (0: only if the key does not exist). */
+  expectVersion?: number;
+  session: string | null;
+  now: number;
+}
+
+export type KvWriteResult = { ok: true; record: KvRecord } | { ok: false; current: KvRecord | undefined };
+
+export interface KvScopeSummary {
+  scope: string;
+  keys: number;
+  updatedAt: number;
+}
+
+export type TaskState = 'pending' | 'claimed' | 'done';
+
+export interface TaskProgress {
+  phase: string | null;
+  /** 0-100. */
+  percent: number | null;
+  message: string | null;
+  at: number;
+}
+
+export interface TaskRecord {
+  id: number;
+  queue: string;
+  title: string;
+  /** Any JSON value the adder attached. */
+  data: unknown;
+  state: TaskState;
+  /** Who claimed it: a cwt session id, or a name given with --owner. */
+  owner: string | null;
+  /** The owner when it is a cwt session: the task goes back to pending when that session is no longer live. */
+  ownerSession: string | null;
+  createdBy: string | null;
+  /** The owner's last sign of life on this task (claim, progress, heartbeat). */
+  heartbeatAt: number | null;
+  /** A claim whose heartbeat is older than this is stale. */
+  ttlMs: number;
+  /** How many times it was claimed. */
+  attempts: number;
+  progress: TaskProgress | null;
+  result: unknown;
+  createdAt: number;
+  claimedAt: number | null;
+  doneAt: number | null;
+}
+
+export interface TaskInput {
+  queue: string;
+  title: string;
+  data: unknown;
+  createdBy: string | null;
+  session: string | null;
+  now: number;
+}
+
+export interface TaskClaim {
+  queue: string;
+  owner: string;
+  ownerSession: string | null;
+  ttlMs: number;
+  /** A specific task instead of the next pending one. */
+  id?: number;
+  now: number;
+}
+
+/**
+ * Decides, inside the claiming transaction, whether a claimed task's owner is gone (its session not live,
+ * its heartbeat past the task's TTL). Synchronous, like StaleLockPredicate.
+ */
+export type StaleTaskPredicate = (task: TaskRecord, ownerSession: SessionRecord | undefined, now: number) => boolean;
+
+export interface TaskClaimResult {
+  /** The task claimed, or undefined when none was pending (or the one asked for was not). */
+  task: TaskRecord | undefined;
+  /** Tasks of stale owners put back to pending on the way. */
+  requeued: TaskRecord[];
+  /** With `id`: the task as it was when it could not be claimed. */
+  current?: TaskRecord;
+}
+
+export type TaskChange =
+  | { kind: 'done'; result: unknown }
+  | { kind: 'release' }
+  | { kind: 'progress'; phase?: string | null; percent?: number | null; message?: string | null };
+
+export interface TaskUpdate {
+  id: number;
+  /** Who asks: the change applies only while this owner holds the claim, unless `force`. */
+  owner: string;
+  session: string | null;
+  change: TaskChange;
+  force?: boolean;
+  now: number;
+}
+
+export type TaskUpdateResult = { ok: true; task: TaskRecord } | { ok: false; current: TaskRecord | undefined };
+
+export interface TaskFilter {
+  queue?: string;
+  state?: TaskState;
+  ownerSession?: string;
+}
+
+export type HandoffState = 'open' | 'accepted';
+
+export interface HandoffRecord {
+  id: number;
+  repo: string | null;
+  fromSession: string | null;
+  /** Meant for this session only; null: anyone may accept. */
+  toSession: string | null;
+  acceptedBy: string | null;
+  summary: string;
+  nextSteps: string[];
+  files: string[];
+  branch: string | null;
+  state: HandoffState;
+  createdAt: number;
+  acceptedAt: number | null;
+}
+
+export type HandoffInput = Omit<HandoffRecord, 'id' | 'acceptedBy' | 'state' | 'acceptedAt' | 'createdAt'> & { now: number };
+
+export type HandoffAcceptResult = { ok: true; handoff: HandoffRecord } | { ok: false; current: HandoffRecord | undefined };
+
+export interface HandoffFilter {
+  repo?: string;
+  state?: HandoffState;
+}
+
+export interface ThrottleDecision {
+  /** True: send now (recorded as sent). False: within the window of the last one under the same key. */
+  send: boolean;
+  /** How many were held back under this key since the last one sent (when sending), or so far (when not). */
+  suppressed: number;
+}
+
 export interface Store {
   /** Which implementation: the local SQLite file, or a shared PostgreSQL database. */
   readonly kind: 'sqlite' | 'postgres';
@@ -291,6 +453,47 @@ export interface Store {
 
   recordRead(read: ReadRecord): Promise<void>;
   getRead(session: string, path: string): Promise<ReadRecord | undefined>;
+
+  /** A live value, or undefined when the key does not exist (or was deleted). */
+  getData(scope: string, key: string): Promise<KvRecord | undefined>;
+  /** The live values of one scope, by key. */
+  listData(scope: string): Promise<KvRecord[]>;
+  /** Every scope holding at least one live value. */
+  listScopes(): Promise<KvScopeSummary[]>;
+  /** Writes a value; with `expectVersion`, only if the key is still at that version (compare-and-set). */
+  setData(write: KvWrite): Promise<KvWriteResult>;
+  /** Deletes a key (compare-and-set with `expectVersion`); ok:false with current undefined when it did not exist. */
+  deleteData(scope: string, key: string, options: { expectVersion?: number; session: string | null; now: number }): Promise<KvWriteResult>;
+  /** Deletes every key of a scope; returns how many. */
+  deleteScope(scope: string, options: { session: string | null; now: number }): Promise<number>;
+
+  addTask(input: TaskInput): Promise<TaskRecord>;
+  /**
+   * Atomic claim-next: puts the queue's claimed tasks whose owner `isStale` back to pending, then claims the
+   * oldest pending task (or the one with `id`) for `owner`.
+   */
+  claimTask(claim: TaskClaim, isStale: StaleTaskPredicate): Promise<TaskClaimResult>;
+  /** Completes, releases or reports progress on a task, only while `owner` still holds it (unless `force`). */
+  updateTask(update: TaskUpdate): Promise<TaskUpdateResult>;
+  getTask(id: number): Promise<TaskRecord | undefined>;
+  listTasks(filter?: TaskFilter): Promise<TaskRecord[]>;
+  /** Puts every claimed task whose owner `isStale` back to pending (gc); returns them. */
+  requeueStaleTasks(isStale: StaleTaskPredicate, now: number): Promise<TaskRecord[]>;
+
+  createHandoff(input: HandoffInput): Promise<HandoffRecord>;
+  /** Accepts an open handoff for `acceptor` (a session id, or a name), atomically: exactly one acceptor wins. */
+  acceptHandoff(id: number, acceptor: { name: string; session: string | null }, now: number): Promise<HandoffAcceptResult>;
+  getHandoff(id: number): Promise<HandoffRecord | undefined>;
+  listHandoffs(filter?: HandoffFilter): Promise<HandoffRecord[]>;
+
+  /** The id of the newest event (0 when there is none). */
+  getLatestEventId(): Promise<number>;
+  /** The id of the last event the webhook sender handled; null before it was ever set. */
+  getNotifyCursor(): Promise<number | null>;
+  /** Moves the sender's cursor from `from` to `to`; false when it was no longer at `from`. */
+  setNotifyCursor(from: number | null, to: number): Promise<boolean>;
+  /** Whether a notification under `key` may go now (at most one per `windowMs`); records it when it may. */
+  throttleNotification(key: string, now: number, windowMs: number): Promise<ThrottleDecision>;
 
   close(): Promise<void>;
 }

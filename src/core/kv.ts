@@ -1,0 +1,110 @@
+/**
+ * Scoped shared state: values under `<scope>` / `<key>` (scopes such as `session:<id>`, `issue:<n>`,
+ * `project:<name>`), each with a version that grows with every write, so a compare-and-set has exactly one
+ * winner. The operations the CLI (`cwt kv`) and the MCP tools share; errors say what to do next.
+ */
+import { ConflictError, UsageError } from './errors.js';
+import type { KvRecord, KvScopeSummary, Store } from './store/store.js';
+import { MESSAGES } from '../ui/messages.js';
+
+const MAX_NAME_LENGTH = 200;
+/** Values are meant for coordination, not for files: 64 KiB of JSON at most. */
+export const MAX_VALUE_BYTES = 64 * 1024;
+
+/** Refuses empty, overlong or control-character scope and key names (they end up in logs and terminals). */
+export function assertKvName(what: 'scope' | 'key', name: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (name === '' || name.length > MAX_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new UsageError(MESSAGES.kvBadName(what, name), { hint: MESSAGES.kvBadNameHint });
+  }
+}
+
+/**
+ * What a value typed on a command line means: JSON when it parses as JSON (`42`, `true`, `{"a":1}`,
+ * `"text"`), otherwise the text itself. Pure.
+ */
+export function parseValueArgument(text: string, asString = false): unknown {
+  if (asString) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** A glob over scope names: `*` any run of characters, `?` one character, everything else literal. Pure. */
+export function matchesGlob(name: string, glob: string): boolean {
+  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${pattern}$`, 's').test(name);
+}
+
+export interface KvActor {
+  /** The cwt session writing, when there is one. */
+  session: string | null;
+}
+
+/** Stores a value; with `expectVersion` only if the key is still at that version (0: only if absent). */
+export async function storeValue(
+  store: Store,
+  actor: KvActor,
+  input: { scope: string; key: string; value: unknown; expectVersion?: number },
+): Promise<KvRecord> {
+  assertKvName('scope', input.scope);
+  assertKvName('key', input.key);
+  if (input.expectVersion !== undefined && (!Number.isInteger(input.expectVersion) || input.expectVersion < 0)) {
+    throw new UsageError(MESSAGES.kvBadVersion(String(input.expectVersion)), { hint: MESSAGES.kvBadVersionHint });
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(input.value ?? null));
+  if (bytes > MAX_VALUE_BYTES) throw new UsageError(MESSAGES.kvValueTooBig(bytes, MAX_VALUE_BYTES), { hint: MESSAGES.kvValueTooBigHint });
+  const result = await store.setData({ ...input, session: actor.session, now: Date.now() });
+  if (!result.ok) throw createVersionConflict(input.scope, input.key, input.expectVersion!, result.current);
+  return result.record;
+}
+
+export function createVersionConflict(scope: string, key: string, expected: number, current: KvRecord | undefined): ConflictError {
+  return new ConflictError(MESSAGES.kvVersionConflict(scope, key, expected, current), { hint: MESSAGES.kvVersionConflictHint(scope, key) });
+}
+
+/** One value, or every value of the scope when `key` is undefined. */
+export async function retrieveValues(store: Store, scope: string, key?: string): Promise<KvRecord[]> {
+  assertKvName('scope', scope);
+  if (key === undefined) return store.listData(scope);
+  assertKvName('key', key);
+  const record = await store.getData(scope, key);
+  return record ? [record] : [];
+}
+
+/** The scopes holding values, those matching `glob` when given. */
+export async function listScopes(store: Store, glob?: string): Promise<KvScopeSummary[]> {
+  const scopes = await store.listScopes();
+  return glob === undefined ? scopes : scopes.filter((summary) => matchesGlob(summary.scope, glob));
+}
+
+/** Deletes one key (compare-and-set with `expectVersion`); returns what was deleted, undefined when absent. */
+export async function deleteValue(store: Store, actor: KvActor, scope: string, key: string, expectVersion?: number): Promise<KvRecord | undefined> {
+  assertKvName('scope', scope);
+  assertKvName('key', key);
+  const result = await store.deleteData(scope, key, { expectVersion, session: actor.session, now: Date.now() });
+  if (result.ok) return result.record;
+  // Absent: nothing to delete, unless the caller expected a version to be there.
+  if (expectVersion !== undefined && (result.current !== undefined || expectVersion !== 0)) throw createVersionConflict(scope, key, expectVersion, result.current);
+  return undefined;
+}
+
+/** Deletes every key of a scope; returns how many there were. */
+export async function deleteScope(store: Store, actor: KvActor, scope: string): Promise<number> {
+  assertKvName('scope', scope);
+  return store.deleteScope(scope, { session: actor.session, now: Date.now() });
+}
+
+/** The JSON shape of a value for scripts and the MCP tools. */
+export function toKvView(record: KvRecord): Record<string, unknown> {
+  return {
+    scope: record.scope,
+    key: record.key,
+    value: record.value,
+    version: record.version,
+    session: record.session,
+    updatedAt: new Date(record.updatedAt).toISOString(),
+  };
+}

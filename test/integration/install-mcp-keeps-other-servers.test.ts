@@ -1,0 +1,68 @@
+/**
+ * `cwt install --mcp` registers cwt's MCP server without clobbering anyone's: other servers in .mcp.json and
+ * other approvals in settings.local.json stay, a second run changes nothing, --uninstall restores the files
+ * as they were. A .mcp.json the team tracks in git is left alone, and ~/.claude.json is never written.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CWT_BIN } from '../helpers/cli.js';
+import { commitAll, git } from '../helpers/git.js';
+import { createScenario, type Scenario } from '../helpers/scenario.js';
+
+let s: Scenario;
+beforeEach(() => {
+  s = createScenario();
+});
+afterEach(() => s.cleanup());
+
+const theirServers = { mcpServers: { github: { command: 'gh-mcp', args: ['--stdio'] } } };
+const theirSettings = { model: 'opus', enabledMcpjsonServers: ['github'] };
+
+describe('cwt install --mcp', () => {
+  it('adds cwt beside the other servers and approvals, is idempotent, and uninstalls to the original files', async () => {
+    const mcpJson = join(s.repo, '.mcp.json');
+    const settings = join(s.repo, '.claude', 'settings.local.json');
+    writeFileSync(mcpJson, `${JSON.stringify(theirServers, null, 2)}\n`);
+    mkdirSync(join(s.repo, '.claude'));
+    writeFileSync(settings, JSON.stringify(theirSettings));
+
+    const first = await s.cwt(['install', '--mcp', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ changed: true, mcp: { path: mcpJson, changed: true } });
+    expect(JSON.parse(readFileSync(mcpJson, 'utf8'))).toEqual({
+      mcpServers: { ...theirServers.mcpServers, cwt: { type: 'stdio', command: process.execPath, args: [CWT_BIN, 'mcp'] } },
+    });
+    const installed = JSON.parse(readFileSync(settings, 'utf8')) as Record<string, unknown>;
+    expect(installed).toMatchObject({ model: 'opus', enabledMcpjsonServers: ['github', 'cwt'] });
+    expect(Object.keys(installed.hooks as object)).toEqual(expect.arrayContaining(['PreToolUse', 'SessionStart']));
+    // Personal: git does not see either file.
+    expect(git(s.repo, ['status', '--porcelain'])).toBe('');
+
+    const bytes = [readFileSync(mcpJson), readFileSync(settings)];
+    const again = await s.cwt(['install', '--mcp']);
+    expect(again.stdout).toContain('already registered');
+    expect([readFileSync(mcpJson), readFileSync(settings)]).toEqual(bytes);
+
+    expect((await s.cwt(['install', '--uninstall'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(mcpJson, 'utf8'))).toEqual(theirServers);
+    expect(JSON.parse(readFileSync(settings, 'utf8'))).toEqual(theirSettings);
+  });
+
+  it('leaves a tracked .mcp.json alone (exit 2, naming claude mcp add), and never writes ~/.claude.json', async () => {
+    const mcpJson = join(s.repo, '.mcp.json');
+    writeFileSync(mcpJson, JSON.stringify(theirServers));
+    commitAll(s.repo, 'team MCP servers');
+    const refused = await s.cwt(['install', '--mcp']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is tracked by git');
+    expect(refused.stderr).toContain('claude mcp add --scope local cwt -- ');
+    expect(readFileSync(mcpJson, 'utf8')).toBe(JSON.stringify(theirServers));
+    expect(existsSync(join(s.repo, '.claude', 'settings.local.json'))).toBe(false);
+
+    const global = await s.cwt(['install', '--global', '--mcp']);
+    expect(global.code, global.stderr).toBe(0);
+    expect(global.stdout).toContain(`claude mcp add --scope user cwt -- ${process.execPath} ${CWT_BIN} mcp`);
+    expect(existsSync(join(s.home, '.claude.json'))).toBe(false);
+  });
+});

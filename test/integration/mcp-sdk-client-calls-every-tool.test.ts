@@ -1,0 +1,153 @@
+/**
+ * The MCP SDK's own client, over stdio, spawning the built `cwt mcp` as Claude Code would: it lists exactly the
+ * sixteen tools, each with an input schema, and calls every one of them for a session started with cwt new.
+ * Errors come back as tool errors naming the next step; outside a session the read-only tools still work.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CWT_BIN } from '../helpers/cli.js';
+import { createScenario, type Scenario } from '../helpers/scenario.js';
+import { writeFile } from '../helpers/git.js';
+
+const TOOL_NAMES = [
+  'list_sessions',
+  'who_has',
+  'claim_files',
+  'release_files',
+  'lock',
+  'unlock',
+  'store_data',
+  'retrieve_data',
+  'list_scopes',
+  'delete_data',
+  'task_add',
+  'task_claim_next',
+  'task_complete',
+  'handoff_create',
+  'handoff_accept',
+  'progress',
+];
+
+let s: Scenario;
+const clients: Client[] = [];
+beforeEach(() => {
+  s = createScenario();
+});
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+  s.cleanup();
+});
+
+async function connect(cwd: string, env: NodeJS.ProcessEnv): Promise<Client> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CWT_BIN, 'mcp'], cwd, env: env as Record<string, string>, stderr: 'pipe' });
+  const client = new Client({ name: 'cwt-test', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+type ToolResult = { isError?: boolean; content: { type: string; text?: string }[] };
+
+async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolResult> {
+  return (await client.callTool({ name, arguments: args })) as ToolResult;
+}
+
+/** The JSON a successful call returned; fails the test with the error text otherwise. */
+async function callOk<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const result = await call(client, name, args);
+  const text = result.content.map((block) => block.text ?? '').join('\n');
+  expect(result.isError, `${name}: ${text}`).toBeFalsy();
+  return JSON.parse(text) as T;
+}
+
+function errorText(result: ToolResult): string {
+  expect(result.isError).toBe(true);
+  return result.content.map((block) => block.text ?? '').join('\n');
+}
+
+describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
+  it('lists the sixteen tools and calls each one for the session', { timeout: 120_000 }, async () => {
+    const created = await s.cwt(['new', 'feat/mcp', '--no-launch', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const session = JSON.parse(created.stdout) as { id: string; worktree: string };
+    writeFile(session.worktree, 'src/a.ts', 'export const a = 1;\n');
+    const client = await connect(session.worktree, { ...s.env, CWT_SESSION: session.id });
+
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES].sort());
+    for (const tool of tools) {
+      expect(tool.inputSchema.type, tool.name).toBe('object');
+      expect(tool.description!.length, tool.name).toBeGreaterThan(40);
+    }
+    const claimSchema = tools.find((tool) => tool.name === 'claim_files')!.inputSchema as { required?: string[]; properties?: Record<string, { type?: string }> };
+    expect(claimSchema.required).toEqual(['paths']);
+    expect(claimSchema.properties?.paths?.type).toBe('array');
+    const called = new Set<string>();
+    const use = async <T = Record<string, unknown>>(name: string, args: Record<string, unknown> = {}) => {
+      called.add(name);
+      return callOk<T>(client, name, args);
+    };
+
+    const listed = await use<{ you: string; sessions: { id: string; branch: string; state: string }[] }>('list_sessions');
+    expect(listed.you).toBe(session.id);
+    expect(listed.sessions).toEqual([expect.objectContaining({ id: session.id, branch: 'feat/mcp', state: 'live' })]);
+
+    expect(await use('claim_files', { paths: ['src/a.ts'] })).toEqual({ session: session.id, claimed: [`${session.worktree}/src/a.ts`] });
+    const who = await use<{ claims: { session: string; sameCheckout: boolean }[] }>('who_has', { path: 'src/a.ts' });
+    expect(who.claims).toEqual([expect.objectContaining({ session: session.id, sameCheckout: true })]);
+    expect(await use('release_files')).toEqual({ session: session.id, released: [`${session.worktree}/src/a.ts`] });
+
+    expect(await use('lock', { name: 'deploy:prod', note: 'shipping 1.2' })).toMatchObject({ name: 'deploy:prod', token: 1 });
+    const locks = JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout) as { name: string; holder: string; note: string }[];
+    expect(locks).toEqual([expect.objectContaining({ name: 'deploy:prod', holder: session.id, note: 'shipping 1.2' })]);
+    expect(await use('unlock', { name: 'deploy:prod' })).toEqual({ name: 'deploy:prod', released: true });
+    expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
+
+    expect(await use('store_data', { scope: 'issue:15', key: 'owner', value: session.id, expected_version: 0 })).toMatchObject({ value: session.id, version: 1 });
+    const lost = errorText(await call(client, 'store_data', { scope: 'issue:15', key: 'owner', value: 'someone else', expected_version: 0 }));
+    expect(lost).toContain(`it is at version 1, value "${session.id}"`);
+    expect(lost).toContain('Next step: ');
+    expect(await use('retrieve_data', { scope: 'issue:15', key: 'owner' })).toMatchObject({ values: [{ key: 'owner', value: session.id, version: 1 }] });
+    expect(await use('list_scopes', { pattern: 'issue:*' })).toMatchObject({ scopes: [{ scope: 'issue:15', keys: 1 }] });
+    expect(await use('delete_data', { scope: 'issue:15', key: 'owner' })).toEqual({ scope: 'issue:15', key: 'owner', deleted: true });
+
+    expect(await use('task_add', { title: 'port the users table', queue: 'issue:15', data: { table: 'users' } })).toMatchObject({ id: 1, state: 'pending' });
+    expect(await use('task_claim_next', { queue: 'issue:15' })).toMatchObject({ task: { id: 1, owner: session.id, state: 'claimed' } });
+    expect(await use('progress', { task_id: 1, phase: 'testing', percent: 60, message: '3 of 5 suites green' })).toMatchObject({
+      progress: { phase: 'testing', percent: 60, message: '3 of 5 suites green' },
+    });
+    const [view] = await s.sessions();
+    expect(view!.tasks).toEqual([expect.objectContaining({ id: 1, phase: 'testing', percent: 60 })]);
+    expect(await use('task_complete', { id: 1, result: { pr: 42 } })).toMatchObject({ id: 1, state: 'done', result: { pr: 42 } });
+    expect(await use('task_claim_next', { queue: 'issue:15' })).toEqual({ task: null, requeued: [] });
+
+    expect(await use('handoff_create', { summary: 'users table ported', next_steps: ['port orders'], files: ['src/a.ts'] })).toMatchObject({
+      id: 1,
+      from: session.id,
+      branch: 'feat/mcp',
+      state: 'open',
+    });
+    expect(await use('handoff_accept', { id: 1 })).toMatchObject({ id: 1, state: 'accepted', acceptedBy: session.id });
+
+    expect([...called].sort()).toEqual([...TOOL_NAMES].sort());
+    // Every change above is in the event log.
+    const kinds = (await s.cwt(['log', '--json', '--limit', '200'])).stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).kind as string);
+    expect(kinds).toEqual(expect.arrayContaining(['claim', 'claim.release', 'lock.acquire', 'lock.release', 'kv.set', 'kv.delete', 'task.add', 'task.claim', 'task.progress', 'task.done', 'handoff.create', 'handoff.accept']));
+  });
+
+  it('answers bad calls with errors naming the next step; without a session only reads work', { timeout: 60_000 }, async () => {
+    const client = await connect(s.repo, s.env);
+    const badArgs = errorText(await call(client, 'claim_files', { paths: 'src/a.ts' }));
+    expect(badArgs).toContain('invalid arguments for claim_files: paths:');
+    expect(badArgs).toContain('Next step: call claim_files again');
+    expect(errorText(await call(client, 'no_such_tool'))).toContain('Next step: use one of list_sessions');
+
+    expect(await callOk(client, 'list_sessions')).toEqual({ you: null, sessions: [] });
+    expect(await callOk(client, 'retrieve_data', { scope: 'issue:1' })).toEqual({ values: [] });
+    const noSession = errorText(await call(client, 'task_claim_next', {}));
+    expect(noSession).toContain('not attached to a cwt session');
+    expect(noSession).toContain('Next step: read-only tools');
+    expect(errorText(await call(client, 'lock', { name: '../etc' }))).toContain('is not a valid lock name');
+  });
+});
