@@ -1,9 +1,9 @@
 /**
  * `cwt log [-f] [--json] [--session <id|branch>] [--since 1h] [--limit N]`: the event log, one line per state
- * change (sessions, claims, denials, locks, memory merges, tasks, handoffs, …). -f follows it by polling for
- * events newer than the last one shown. --json prints one JSON object per line (JSON Lines), also with -f.
+ * change (sessions, claims, denials, locks, memory merges, tasks, handoffs, …). -f follows it: woken by
+ * PostgreSQL's NOTIFY on the shared store, by polling for events newer than the last one shown on SQLite.
+ * --json prints one JSON object per line (JSON Lines), also with -f.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { formatEventLine } from '../core/events.js';
@@ -33,6 +33,8 @@ export interface LogOptions {
 
 const DEFAULT_LIMIT = 50;
 const DEFAULT_POLL_MS = 500;
+/** With notifications (PostgreSQL), a look now and then all the same, should one be missed. */
+const FALLBACK_POLL_MS = 5_000;
 
 function parseLimit(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -83,7 +85,8 @@ export async function showLog(options: LogOptions = {}): Promise<number> {
     process.once('SIGINT', stop);
     try {
       while (!controller.signal.aborted) {
-        await sleep(options.pollMs ?? DEFAULT_POLL_MS, undefined, { signal: controller.signal }).catch(() => {});
+        // PostgreSQL wakes this at once through LISTEN/NOTIFY (the poll is only a fallback there); SQLite polls.
+        await store.waitForEvents(lastId, options.pollMs ?? (store.kind === 'postgres' ? FALLBACK_POLL_MS : DEFAULT_POLL_MS), controller.signal);
         if (controller.signal.aborted) break;
         const events = await store.listEvents({ ...filter, sinceId: lastId, limit: 1000 });
         if (events.length > 0) {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { showLog } from '../../src/commands/log.js';
 import { EnvironmentError, ExitCode } from '../../src/core/errors.js';
 import { POSTGRES_MIGRATIONS } from '../../src/core/store/postgresmigrations.js';
 import { parsePostgresUrl, PostgresStore } from '../../src/core/store/postgres.js';
@@ -72,6 +73,35 @@ describe('PostgresStore', () => {
     const ids = (await store.listEvents()).map((event) => String(event.id));
     for (let i = 0; i < 50 && heard.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(heard).toEqual(ids);
+  });
+
+  it('cwt log -f is woken by NOTIFY: a new event shows although the fallback poll is a minute away', async () => {
+    const url = createPostgresStoreUrl();
+    const store = open(url);
+    await store.appendEvent({ kind: 'before', data: {} });
+    const lines: string[] = [];
+    const controller = new AbortController();
+    const s = createSandbox();
+    try {
+      const following = showLog({
+        follow: true,
+        json: true,
+        pollMs: 60_000,
+        signal: controller.signal,
+        env: { ...s.env, CWT_STORE: url },
+        output: { stdout: (text) => lines.push(text), stderr: () => {}, interactive: false },
+      });
+      for (let i = 0; i < 200 && lines.length < 1; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the follower is listening
+      await store.appendEvent({ kind: 'after', data: { n: 2 } });
+      for (let i = 0; i < 400 && lines.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      controller.abort();
+      expect(await following).toBe(0);
+      expect(lines.map((line) => (JSON.parse(line) as { kind: string }).kind)).toEqual(['before', 'after']);
+    } finally {
+      controller.abort();
+      s.cleanup();
+    }
   });
 
   it('never shows the password of the store URL', () => {

@@ -82,6 +82,12 @@ function fromJsonRow(value: unknown): Row {
   return (typeof value === 'string' ? JSON.parse(value) : value) as Row;
 }
 
+/** What `cwt log -f` waits on: the newest event id announced, and the followers to wake. */
+interface EventListener {
+  latest: number;
+  waiters: Set<() => void>;
+}
+
 export const DEFAULT_POSTGRES_SCHEMA = 'cwt';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -124,6 +130,7 @@ export class PostgresStore implements Store {
   private readonly sql: Sql;
   private readonly schema: string;
   private ready: Promise<void> | undefined;
+  private listener: Promise<EventListener> | undefined;
 
   constructor(value: string, options: PostgresStoreOptions = {}) {
     const target = parsePostgresUrl(value);
@@ -766,6 +773,36 @@ export class PostgresStore implements Store {
     const sql = await this.query();
     const [row] = await sql<Row[]>`SELECT MAX(id) AS id FROM events`;
     return (row?.id as number | null) ?? 0;
+  }
+
+  async waitForEvents(afterId: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const listener = await this.listen();
+    if (listener.latest > afterId || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        listener.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      listener.waiters.add(done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  /** LISTENs (on a connection of its own) for this schema's events once; remembers the newest id announced. */
+  private listen(): Promise<EventListener> {
+    this.listener ??= (async () => {
+      await this.migrated();
+      const listener: EventListener = { latest: 0, waiters: new Set() };
+      await this.sql.listen(`${this.schema}_events`, (payload) => {
+        listener.latest = Math.max(listener.latest, Number(payload) || 0);
+        for (const wake of [...listener.waiters]) wake();
+      });
+      return listener;
+    })();
+    return this.listener;
   }
 
   async getNotifyCursor(): Promise<number | null> {

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -790,6 +791,10 @@ export class SqliteStore implements Store {
 
   async getLatestEventId(): Promise<number> {
     return ((this.db.prepare('SELECT MAX(id) AS id FROM events').get() as Row).id as number | null) ?? 0;
+  }
+
+  async waitForEvents(_afterId: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await sleep(timeoutMs, undefined, { signal }).catch(() => {});
   }
 
   async getNotifyCursor(): Promise<number | null> {

@@ -488,6 +488,12 @@ export interface Store {
 
   /** The id of the newest event (0 when there is none). */
   getLatestEventId(): Promise<number>;
+  /**
+   * Resolves once an event newer than `afterId` may have been appended, after `timeoutMs` at the latest, or
+   * when `signal` aborts: a follower (`cwt log -f`) then reads what is new. PostgreSQL wakes it with the
+   * event's NOTIFY; SQLite has no notifications, so it simply waits the time out (polling).
+   */
+  waitForEvents(afterId: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** The id of the last event the webhook sender handled; null before it was ever set. */
   getNotifyCursor(): Promise<number | null>;
   /** Moves the sender's cursor from `from` to `to`; false when it was no longer at `from`. */
