@@ -6,7 +6,7 @@
  * config file exists.
  */
 import * as z from 'zod/mini';
-import { readFileSync } from 'node:fs';
+import { readTextIfExists } from './paths.js';
 import { CLAIM_MODES } from './claims.js';
 import { applyConfigOverrides, createDefaultConfig, getConfigFilePaths, type Config, type LoadConfigOptions } from './configbase.js';
 import { parseDuration } from './duration.js';
@@ -89,13 +89,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 function readConfigFile(path: string): ConfigFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = readTextIfExists(path);
+  if (text === undefined) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -5,7 +5,8 @@
  * lefthook or a plain script still runs and its failure still fails git. Installing twice changes nothing;
  * uninstalling puts back exactly what was there.
  */
-import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readTextIfExists } from './paths.js';
+import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { isTracked } from './git.js';
@@ -65,15 +66,6 @@ export interface GitHookChange {
   action: GitHookAction;
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 /** True when `path` lies in `topLevel` and git tracks it there: replacing it would dirty the checkout. */
 async function isTrackedInCheckout(path: string, topLevel: string): Promise<boolean> {
   const rel = getCheckoutRelativePath(path, topLevel);
@@ -91,7 +83,7 @@ export async function installGitHooks(topLevel: string, hooksDir: string, option
   for (const hook of GIT_HOOK_NAMES) {
     const path = join(hooksDir, hook);
     const shim = renderGitHookShim(hook, options.nodePath, options.binPath);
-    const current = readText(path);
+    const current = readTextIfExists(path);
     let action: GitHookAction;
     if (current === shim) {
       action = 'unchanged';
@@ -121,7 +113,7 @@ export async function installGitHooks(topLevel: string, hooksDir: string, option
 export function uninstallGitHooks(hooksDir: string): GitHookChange[] {
   return GIT_HOOK_NAMES.map((hook) => {
     const path = join(hooksDir, hook);
-    const current = readText(path);
+    const current = readTextIfExists(path);
     if (current === undefined || !isCwtGitHook(current)) return { hook, path, action: 'absent' };
     const chained = `${path}${CHAINED_SUFFIX}`;
     if (existsSync(chained)) {
@@ -140,7 +132,7 @@ export type GitHookState = 'installed' | 'missing' | 'other-cwt';
 export function inspectGitHooks(hooksDir: string, options: GitHookInstallOptions = {}): { hook: GitHookName; path: string; state: GitHookState }[] {
   return GIT_HOOK_NAMES.map((hook) => {
     const path = join(hooksDir, hook);
-    const current = readText(path);
+    const current = readTextIfExists(path);
     const state: GitHookState =
       current === undefined || !isCwtGitHook(current) ? 'missing' : current === renderGitHookShim(hook, options.nodePath, options.binPath) ? 'installed' : 'other-cwt';
     return { hook, path, state };

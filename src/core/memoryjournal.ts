@@ -14,7 +14,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rm
 import { dirname, join, relative } from 'node:path';
 import { ensurePrivateDir, fsyncDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, sweepStaleTempFilesIn, writeFileAtomic } from './atomic.js';
 import type { ConflictRecord } from './memoryplan.js';
-import { isEmptyDir } from './paths.js';
+import { isEmptyDir, readTextIfExists } from './paths.js';
 import { sha256 } from './sharedfile.js';
 import type { Store } from './store/store.js';
 
@@ -113,12 +113,8 @@ export function commitJournal(journalDir: string, journal: Journal): void {
 
 /** The committed journal, if any. */
 export function readJournal(journalDir: string): Journal | undefined {
-  try {
-    return JSON.parse(readFileSync(join(journalDir, JOURNAL_FILE), 'utf8')) as Journal;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = readTextIfExists(join(journalDir, JOURNAL_FILE));
+  return text === undefined ? undefined : (JSON.parse(text) as Journal);
 }
 
 /** Removes directories a removal left empty, walking up to (not including) the root that holds the file. */

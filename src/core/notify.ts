@@ -13,7 +13,7 @@
  * The URL is a secret (it is the credential of a Slack webhook): it lives in a 0600 file, a file readable by
  * others is warned about, and it is never printed: errors carry a status or an error code, not the URL.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from './atomic.js';
 import { parseDuration } from './duration.js';
@@ -22,7 +22,7 @@ import { NOTIFY_KINDS, toNotification } from './events.js';
 import { getCwtBinPath } from './harness.js';
 import { getHostId, isPidAlive } from './liveness.js';
 import { isLockStale } from './locks.js';
-import { resolveUserConfigPath } from './paths.js';
+import { readTextIfExists, resolveUserConfigPath } from './paths.js';
 import type { EventRecord, SessionRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
@@ -67,13 +67,8 @@ export function assertWebhookUrl(url: string): void {
 /** The config, or undefined when there is none; a broken file is a usage error naming it (never its URL). */
 export function readNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyConfig | undefined {
   const path = resolveNotifyConfigPath(env);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = readTextIfExists(path);
+  if (text === undefined) return undefined;
   let value: { url?: unknown; throttle?: unknown };
   try {
     value = JSON.parse(text) as typeof value;

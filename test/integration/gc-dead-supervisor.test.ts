@@ -10,22 +10,13 @@ import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { startCwt } from '../helpers/cli.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { MESSAGES } from '../../src/ui/messages.js';
+import { waitFor } from '../helpers/wait.js';
 
 let s: Scenario;
 beforeEach(() => {
   s = createScenario();
 });
 afterEach(() => s.cleanup());
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
-}
 
 describe('gc after kill -9', () => {
   it('marks the session stale, releases its locks, keeps worktree and memory', async () => {

@@ -17,6 +17,7 @@ import { runCwt, startCwt } from '../helpers/cli.js';
 import { createRepo, git } from '../helpers/git.js';
 import { closeServer, findFreePortRun, listen } from '../helpers/ports.js';
 import { MESSAGES } from '../../src/ui/messages.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PARALLEL = 10;
 
@@ -39,16 +40,6 @@ interface NewJson {
   id: string;
   worktree: string;
   leases: Record<string, string>;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
 }
 
 describe.each(STORE_BACKENDS)('leases for parallel sessions (%s store)', (backend) => {

@@ -7,29 +7,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { installFakeAgent } from '../helpers/agent.js';
 import { startCwt } from '../helpers/cli.js';
 import { commitAll, git, writeFile } from '../helpers/git.js';
 import { findFreePortRun } from '../helpers/ports.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { MESSAGES } from '../../src/ui/messages.js';
+import { waitFor } from '../helpers/wait.js';
 
 let s: Scenario;
 beforeEach(() => {
   s = createScenario();
 });
 afterEach(() => s.cleanup());
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
-}
 
 describe('cwt new --agent <other agent>', () => {
   it('runs a stand-in codex in its worktree with its lease, status and AGENTS.md working', async () => {
