@@ -633,7 +633,7 @@ async function scenarioHooks(sandbox, opts, store) {
   // after the other so their worktree creation does not race.
   const sessions = [];
   for (let i = 0; i < HOOK_SESSIONS; i++) {
-    const branch = `hook-s${i}`;
+    const branch = `${store ? 'hook-pg' : 'hook'}-s${i}`;
     const supervisor = spawn(process.execPath, [CWT_BIN, 'new', branch], { cwd: repo, env, stdio: 'ignore' });
     background.add(supervisor);
     const record = await waitForStandIn(standIn.recordPath, branch, supervisor);

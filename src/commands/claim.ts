@@ -9,7 +9,7 @@ import { loadConfig } from '../core/config.js';
 import { LockBusyError, UsageError } from '../core/errors.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { toRealPath } from '../core/paths.js';
-import { findCurrentSession, getProcessClues, getSessionState } from '../core/sessions.js';
+import { findCurrentSession, getProcessClues, getRepoKey, getSessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { ClaimRecord, ClaimRequest, SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -37,7 +37,7 @@ export function toClaimRequests(session: SessionRecord, paths: readonly string[]
     const absPath = toRealPath(resolve(cwd, path));
     const relPath = getCheckoutRelativePath(absPath, session.worktree);
     if (relPath === undefined) throw new UsageError(MESSAGES.claimOutsideCheckout(absPath, session), { hint: MESSAGES.claimOutsideCheckoutHint });
-    return { checkout: session.worktree, relPath, repo: session.repo, absPath, session: session.id, claudeId: null, now };
+    return { checkout: session.worktree, relPath, repo: getRepoKey(session), absPath, session: session.id, claudeId: null, now };
   });
 }
 

@@ -27,6 +27,7 @@ import {
   resolveCommit,
   resolveHooksDir,
   resolveRepo,
+  resolveRepoIdentity,
   type RepoInfo,
 } from '../core/git.js';
 import { getGitHookCommand, installGitHooks } from '../core/githooks.js';
@@ -394,6 +395,7 @@ const STEPS: PipelineStep<NewContext>[] = [
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
+        repoId: await resolveRepoIdentity(ctx.repo.commonDir),
         mainWorktree: ctx.repo.mainWorktree,
         worktree: ctx.worktree,
         branch: ctx.branch,

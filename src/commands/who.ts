@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { getCheckoutRelativePath } from '../core/claims.js';
 import { loadConfig } from '../core/config.js';
 import { formatAgo } from '../core/duration.js';
-import { resolveRepo } from '../core/git.js';
+import { resolveRepo, resolveRepoIdentity } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { fileLockName } from '../core/locks.js';
 import { toRealPath } from '../core/paths.js';
@@ -62,7 +62,8 @@ export async function getWhoReport(store: Store, path: string, options: { cwd: s
   const relPath = getCheckoutRelativePath(absolute, repo.topLevel);
   const config = loadConfig({ repoRoot: repo.mainWorktree, env });
   const probe = createLivenessProbe(config.sessionTtlMs, env);
-  const claims = relPath === undefined ? [] : await store.listClaims({ repo: repo.commonDir, relPath });
+  // Claims are keyed by the repository's identity (the same for its clones on other machines sharing the store).
+  const claims = relPath === undefined ? [] : await store.listClaims({ repo: await resolveRepoIdentity(repo.commonDir), relPath });
   const rows: WhoClaim[] = [];
   for (const claim of claims) {
     const session = await store.getSession(claim.session);

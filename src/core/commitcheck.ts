@@ -35,7 +35,7 @@ import {
 import { createLivenessProbe } from './liveness.js';
 import { toRealPath } from './paths.js';
 import { randomHex } from './random.js';
-import { findCurrentSession, getSessionState } from './sessions.js';
+import { findCurrentSession, getSessionState, getRepoKey } from './sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from './store/store.js';
 
 /** Above this many paths, sibling worktrees are asked about all their changes and the answer is filtered. */
@@ -245,7 +245,7 @@ export async function runCommitCheck(options: CommitCheckOptions): Promise<Commi
 
   const [foreign, claimed, overlaps] = await Promise.all([
     session ? checkForeignCommits(store, repo, session, branch, head, report) : [],
-    session ? store.listClaims({ repo: repo.commonDir }).then((claims) => selectClaimedPaths(paths, claims, session, byId, { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now: probe.now, isLive })) : [],
+    session ? store.listClaims({ repo: getRepoKey(session) }).then((claims) => selectClaimedPaths(paths, claims, session, byId, { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now: probe.now, isLive })) : [],
     checkSiblings(sessions, topLevel, head, paths, options),
   ]);
   Object.assign(report, { foreign, claimed, overlaps });

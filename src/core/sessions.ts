@@ -18,6 +18,11 @@ export function newSessionId(): string {
 }
 
 /** Ended is recorded; live vs stale is derived from the supervisor pid and the heartbeat. */
+/** What a session's claims are keyed by: its repository's identity across machines, or (older rows) its common dir. */
+export function getRepoKey(session: Pick<SessionRecord, 'repo' | 'repoId'>): string {
+  return session.repoId ?? session.repo;
+}
+
 export function getSessionState(session: SessionRecord, probe: LivenessProbe): SessionState {
   if (session.state === 'ended') return 'ended';
   return isHolderAlive(session, probe.ttlMs, probe) ? 'live' : 'stale';

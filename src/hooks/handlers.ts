@@ -19,7 +19,7 @@ import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtect
 import { createLivenessProbe, getHostId, isPidAlive } from '../core/liveness.js';
 import { fileLockName, isLockStale } from '../core/locks.js';
 import { resolveClaudeHome, toRealPath } from '../core/paths.js';
-import { getSessionState } from '../core/sessions.js';
+import { getRepoKey, getSessionState } from '../core/sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { getToolString, type HookEvent, type HookInput } from './input.js';
@@ -140,11 +140,14 @@ async function findSiblingRisks(call: Call, relPath: string): Promise<string[]> 
   const { policy } = call;
   const siblings = (await store.listSessions({ repo: session.repo })).filter((other) => other.worktree !== session.worktree && call.isLive(other));
   const byId = new Map(siblings.map((other) => [other.id, other]));
-  for (const claim of await store.listClaims({ repo: session.repo, relPath })) {
-    const holder = byId.get(claim.session);
-    if (claim.checkout === session.worktree || !holder || seen.has(holder.id) || !isClaimBinding(claim, holder, policy)) continue;
+  // Keyed by the repository's identity: claims made in clones of it on other machines (a shared store) count too.
+  for (const claim of await store.listClaims({ repo: getRepoKey(session), relPath })) {
+    if (claim.checkout === session.worktree || claim.session === session.id || seen.has(claim.session)) continue;
+    const holder = byId.get(claim.session) ?? (await store.getSession(claim.session));
+    if (!holder || !isClaimBinding(claim, holder, policy)) continue;
     seen.add(holder.id);
-    lines.push(MESSAGES.hookSiblingRisk(relPath, MESSAGES.hookWho(holder), formatAgo(now - claim.at), 'claimed'));
+    const who = holder.host === session.host ? MESSAGES.hookWho(holder) : MESSAGES.hookWhoOnHost(holder);
+    lines.push(MESSAGES.hookSiblingRisk(relPath, who, formatAgo(now - claim.at), 'claimed'));
   }
   for (const other of siblings) {
     if (seen.has(other.id)) continue;
@@ -173,7 +176,7 @@ async function preEdit(call: Call): Promise<HookOutput | null> {
   if (relPath === undefined) return null;
   const { policy } = call;
   const outcome = await store.claimPath(
-    { checkout: session.worktree, relPath, repo: session.repo, absPath: path, session: session.id, claudeId: input.session_id ?? null, now },
+    { checkout: session.worktree, relPath, repo: getRepoKey(session), absPath: path, session: session.id, claudeId: input.session_id ?? null, now },
     (state) => decideClaim(state, session.id, policy),
   );
   const lines: string[] = [];

@@ -24,7 +24,7 @@ export interface ResolveHookSessionOptions {
 async function adoptSession(input: HookInput & { session_id: string; cwd: string }, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
   const { store, env, now } = options;
   // Loaded here only: child_process costs a few ms, and adoption happens once per Claude session.
-  const { getCurrentBranch, resolveCommit, resolveRepo } = await import('../core/git.js');
+  const { getCurrentBranch, resolveCommit, resolveRepo, resolveRepoIdentity } = await import('../core/git.js');
   let repo;
   try {
     repo = await resolveRepo(input.cwd, env);
@@ -37,6 +37,7 @@ async function adoptSession(input: HookInput & { session_id: string; cwd: string
   const session: SessionRecord = {
     id: newSessionId(),
     repo: repo.commonDir,
+    repoId: await resolveRepoIdentity(repo.commonDir),
     mainWorktree: repo.mainWorktree,
     worktree: repo.topLevel,
     branch: await getCurrentBranch(repo.topLevel, env),

@@ -464,6 +464,7 @@ export const MESSAGES = {
     `cwt: ${rel} is reserved by another session working in this same checkout: ${who}, last edit ${ago}. It stays reserved until that session releases it (cwt release) or its claim expires. Work on something else or ask the user.`,
   hookClaimWarn: (rel: string, who: string, ago: string) =>
     `cwt: ${rel} was also edited ${ago} by ${who}, in this same checkout. Re-read it before building on your version.`,
+  hookWhoOnHost: (session: SessionRecord) => `${MESSAGES.hookWho(session)} on host ${session.host}`,
   hookSiblingRisk: (rel: string, who: string, ago: string, how: 'claimed' | 'modified') =>
     `cwt: merge-conflict risk: ${rel} is also ${how === 'claimed' ? 'being edited' : 'modified'} in another worktree of this repository by ${who}, ${ago}. Keep your change to it focused; the branches will need merging.`,
   hookLeaseBusy: (path: string, who: string) =>

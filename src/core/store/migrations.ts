@@ -209,4 +209,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     suppressed INTEGER NOT NULL
   ) STRICT;
   `,
+  // 7: the repository's identity across machines (its normalised origin URL, else the common dir): claims are
+  // keyed by it, so sessions on two machines (two common dirs) of one repository see each other's claims.
+  `
+  ALTER TABLE sessions ADD COLUMN repo_id TEXT;
+  `,
 ];

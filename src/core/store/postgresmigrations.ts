@@ -193,4 +193,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     suppressed INTEGER NOT NULL
   );
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN repo_id TEXT;
+  `,
 ];

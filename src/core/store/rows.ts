@@ -29,6 +29,7 @@ export const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = 
   memoryMergedAt: 'memory_merged_at',
   memoryConflicts: 'memory_conflicts',
   knownTip: 'known_tip',
+  repoId: 'repo_id',
 };
 
 export function toSqlValue(value: unknown): unknown {
@@ -62,6 +63,7 @@ export function toSession(row: Row): SessionRecord {
     ...(row.memory_merged_at == null ? {} : { memoryMergedAt: row.memory_merged_at as number }),
     ...(row.memory_conflicts == null ? {} : { memoryConflicts: JSON.parse(row.memory_conflicts as string) as ConflictRecord[] }),
     ...(row.known_tip == null ? {} : { knownTip: row.known_tip as string }),
+    ...(row.repo_id == null ? {} : { repoId: row.repo_id as string }),
   };
 }
 

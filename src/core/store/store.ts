@@ -46,6 +46,11 @@ export interface SessionRecord {
    * `cwt check --accept`): commits after it that the session did not make block its next commit.
    */
   knownTip?: string | null;
+  /**
+   * The repository's identity across machines: its origin remote, normalised (git.ts resolveRepoIdentity), else
+   * its common dir. Claims are keyed by it. Absent on sessions recorded before it existed: `repo` stands in.
+   */
+  repoId?: string;
 }
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;

@@ -1,0 +1,85 @@
+/**
+ * Two machines, simulated: two clones of one remote at different paths (so two git common dirs), two state
+ * dirs with two host ids, one PostgreSQL store. A claim made by a tab on one machine reaches the other
+ * machine's agent as a merge-conflict warning, because claims are keyed by the repository's identity (its
+ * normalised origin URL), not by a path that differs from machine to machine. The control shows the same
+ * two clones without a common remote: nothing ties them together, so nothing is said.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { normalizeRemoteUrl } from '../../src/core/git.js';
+import { createPostgresStoreUrl, openSandboxStore } from '../helpers/backends.js';
+import { runCwt } from '../helpers/cli.js';
+import { createSandbox, type Sandbox } from '../helpers/env.js';
+import { createRepo, git } from '../helpers/git.js';
+import { createTab } from '../helpers/hooks.js';
+
+let s: Sandbox;
+beforeEach(() => {
+  s = createSandbox();
+  s.env.CWT_STORE = createPostgresStoreUrl();
+});
+afterEach(() => s.cleanup());
+
+/** One machine: its own home, Claude home, state dir and host id; the shared store. */
+function machine(name: string): NodeJS.ProcessEnv {
+  const home = join(s.root, name, 'home');
+  mkdirSync(home, { recursive: true });
+  return { ...s.env, HOME: home, CWT_HOME: join(s.root, name, 'state'), CWT_CLAUDE_HOME: join(home, '.claude'), CWT_HOST_ID: name };
+}
+
+/** A clone of `origin` at <machine>/src/app, or (no origin) a fresh repository there. */
+function checkout(name: string, origin: string | undefined): string {
+  const dir = join(s.root, name, 'src', 'app');
+  if (origin === undefined) return createRepo(dir);
+  mkdirSync(join(s.root, name, 'src'), { recursive: true });
+  git(join(s.root, name, 'src'), ['clone', '-q', origin, 'app']);
+  git(dir, ['config', 'user.email', 'dev@example.com']);
+  git(dir, ['config', 'user.name', 'Dev']);
+  return dir;
+}
+
+describe('two machines share one PostgreSQL store', () => {
+  it("a tab on machine B editing a file that machine A's tab is editing is told so, naming the session and host", async () => {
+    const origin = createRepo(join(s.root, 'origin'));
+    const [envA, envB] = [machine('machine-a'), machine('machine-b')];
+    const [appA, appB] = [checkout('machine-a', origin), checkout('machine-b', origin)];
+    const tabA = createTab('tab-on-a', appA, envA);
+    const tabB = createTab('tab-on-b', appB, envB);
+    await tabA.start();
+    await tabB.start();
+
+    expect(await tabA.write(join(appA, 'src', 'shared.ts'))).toBeNull();
+    const warned = await tabB.write(join(appB, 'src', 'shared.ts'));
+    const context = warned?.hookSpecificOutput?.additionalContext ?? '';
+    expect(warned?.hookSpecificOutput?.permissionDecision).not.toBe('deny');
+    expect(context).toContain('merge-conflict risk: src/shared.ts');
+    expect(context).toContain(`a Claude Code tab in ${appA}`);
+    expect(context).toContain('on host machine-a');
+
+    // The claims carry the repository's identity, the same on both machines; their common dirs differ.
+    const store = await openSandboxStore(s);
+    try {
+      const claims = await store.listClaims({ relPath: 'src/shared.ts' });
+      expect(claims.map((claim) => claim.repo)).toEqual([normalizeRemoteUrl(origin), normalizeRemoteUrl(origin)]);
+      const sessions = await store.listSessions();
+      expect(new Set(sessions.map((session) => session.repo)).size).toBe(2);
+      expect(sessions.map((session) => session.host).sort()).toEqual(['machine-a', 'machine-b']);
+    } finally {
+      await store.close();
+    }
+    // cwt who on machine B sees machine A's claim too.
+    const who = await runCwt(['who', 'src/shared.ts', '--json'], { cwd: appB, env: envB });
+    expect(who.code, who.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(who.stdout))).toContain(appA);
+  });
+
+  it('control: two unrelated repositories at the same relative path are not confused', async () => {
+    const [envA, envB] = [machine('machine-a'), machine('machine-b')];
+    const [appA, appB] = [checkout('machine-a', undefined), checkout('machine-b', undefined)];
+    await createTab('tab-on-a', appA, envA).write(join(appA, 'src', 'shared.ts'));
+    const answer = await createTab('tab-on-b', appB, envB).write(join(appB, 'src', 'shared.ts'));
+    expect(answer?.hookSpecificOutput?.additionalContext ?? '').not.toContain('merge-conflict risk');
+  });
+});
