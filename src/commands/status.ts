@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../core/config.js';
 import { formatAge, formatAgo } from '../core/duration.js';
-import { getWorktreeChanges, resolveRepo } from '../core/git.js';
+import { getWorktreeChanges, resolveRepo, resolveRepoIdentity } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { getSessionState, type SessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
@@ -121,14 +121,17 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const output = options.output ?? createProcessOutput();
-  // Inside a repository: its sessions. Elsewhere: every repository's.
+  // Inside a repository: its sessions, in every clone of it that shares the store (other machines, with a
+  // PostgreSQL store). Elsewhere: every repository's.
   const repo = await resolveRepo(cwd, env).catch(() => undefined);
+  const repoKey = repo ? await resolveRepoIdentity(repo.commonDir) : undefined;
   const config = loadConfig({ repoRoot: repo?.mainWorktree, env });
   const store = await openStore(env);
   try {
-    const sessions = await store.listSessions({ repo: repo?.commonDir, includeEnded: options.all === true });
+    const sessions = await store.listSessions({ repoKey, includeEnded: options.all === true });
     const probe = createLivenessProbe(config.sessionTtlMs, env);
-    const leases = await store.listLeases(repo ? { repo: repo.commonDir } : {});
+    const ids = new Set(sessions.map((session) => session.id));
+    const leases = (await store.listLeases()).filter((lease) => ids.has(lease.session));
     const claimed = await store.listTasks({ state: 'claimed' });
     const tasksOf = (session: SessionRecord) => claimed.filter((task) => task.ownerSession === session.id);
     const views = sessions.map((session) =>
@@ -157,12 +160,14 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
       output.stdout(MESSAGES.noSessions);
       return 0;
     }
-    // The LEASES column only when some session holds any, so the usual table stays narrow.
+    // The LEASES column only when some session holds any, HOST only when a session runs on another machine, so
+    // the usual table stays narrow.
     const showLeases = views.some((view) => Object.keys(view.leases).length > 0);
+    const showHost = sessions.some((session) => session.host !== probe.host);
     const describeLeases = (view: SessionView) => Object.entries(view.leases).map(([name, value]) => `${name}=${value}`).join(' ');
     output.stdout(
       renderTable(
-        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', ...(showLeases ? ['LEASES'] : []), 'WORKTREE'],
+        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', ...(showLeases ? ['LEASES'] : []), ...(showHost ? ['HOST'] : []), 'WORKTREE'],
         sessions.map((session, index) => [
           session.id,
           session.branch,
@@ -172,6 +177,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
           formatAgo(probe.now - session.heartbeatAt),
           views[index]!.memory,
           ...(showLeases ? [describeLeases(views[index]!)] : []),
+          ...(showHost ? [session.host] : []),
           session.worktree,
         ]),
       ),

@@ -11,12 +11,12 @@ import { getWhoReport } from '../commands/who.js';
 import { loadConfig } from '../core/config.js';
 import { parseDuration } from '../core/duration.js';
 import { CwtError } from '../core/errors.js';
-import { resolveRepo } from '../core/git.js';
+import { resolveRepo, resolveRepoIdentity } from '../core/git.js';
 import { acceptHandoff, createHandoff, toHandoffView } from '../core/handoffs.js';
 import { deleteScope, deleteValue, listScopes, retrieveValues, storeValue, toKvView } from '../core/kv.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { acquireLock, assertLockName, type LockHandle } from '../core/locks.js';
-import { getSessionState, type Actor } from '../core/sessions.js';
+import { getRepoKey, getSessionState, type Actor } from '../core/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { addTask, changeTask, claimTask, toTaskView } from '../core/tasks.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -83,13 +83,15 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
     readOnly: true,
     run: async (ctx, args) => {
       const self = await ctx.findSession();
-      // This repository's sessions (outside one: every repository's, as cwt status does).
-      let repo = args.all ? undefined : self?.repo;
-      if (!args.all && repo === undefined) repo = await resolveRepo(ctx.cwd, ctx.env).then((info) => info.commonDir, () => undefined);
-      const sessions = await ctx.store.listSessions({ repo, includeEnded: args.all === true });
+      // This repository's sessions, in every clone sharing the store (outside one: every repository's, as cwt
+      // status does).
+      let repoKey = args.all || !self ? undefined : getRepoKey(self);
+      if (!args.all && repoKey === undefined) repoKey = await resolveRepo(ctx.cwd, ctx.env).then((info) => resolveRepoIdentity(info.commonDir), () => undefined);
+      const sessions = await ctx.store.listSessions({ repoKey, includeEnded: args.all === true });
       const probe = probeOf(ctx, self);
       const claimed = await ctx.store.listTasks({ state: 'claimed' });
-      const leases = await ctx.store.listLeases(repo === undefined ? {} : { repo });
+      const ids = new Set(sessions.map((session) => session.id));
+      const leases = (await ctx.store.listLeases()).filter((lease) => ids.has(lease.session));
       return {
         you: self?.id ?? null,
         sessions: sessions.map((session) =>

@@ -69,6 +69,12 @@ describe('two machines share one PostgreSQL store', () => {
     } finally {
       await store.close();
     }
+    // cwt status on machine B lists machine A's tab too, with a HOST column; cwt who sees A's claim.
+    const status = await runCwt(['status'], { cwd: appB, env: envB });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/HOST/);
+    expect(status.stdout).toContain('machine-a');
+    expect(status.stdout).toContain(appA);
     // cwt who on machine B sees machine A's claim too.
     const who = await runCwt(['who', 'src/shared.ts', '--json'], { cwd: appB, env: envB });
     expect(who.code, who.stderr).toBe(0);

@@ -229,6 +229,7 @@ export class PostgresStore implements Store {
     const rows = await sql<Row[]>`
       SELECT * FROM sessions
       WHERE true ${filter.repo !== undefined ? sql`AND repo = ${filter.repo}` : sql``}
+        ${filter.repoKey !== undefined ? sql`AND COALESCE(repo_id, repo) = ${filter.repoKey}` : sql``}
         ${filter.includeEnded ? sql`` : sql`AND state != 'ended'`}
       ORDER BY started_at, id`;
     return rows.map(toSession);

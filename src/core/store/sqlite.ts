@@ -144,6 +144,10 @@ export class SqliteStore implements Store {
       where.push('repo = ?');
       params.push(filter.repo);
     }
+    if (filter.repoKey !== undefined) {
+      where.push('COALESCE(repo_id, repo) = ?');
+      params.push(filter.repoKey);
+    }
     if (!filter.includeEnded) where.push("state != 'ended'");
     const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, id`;
     return (this.db.prepare(sql).all(...params) as Row[]).map(toSession);

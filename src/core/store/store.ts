@@ -56,7 +56,10 @@ export interface SessionRecord {
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;
 
 export interface SessionFilter {
+  /** One repository on this machine: its git common dir. */
   repo?: string;
+  /** One repository wherever it is cloned (its identity, SessionRecord.repoId; or a common dir for older rows). */
+  repoKey?: string;
   includeEnded?: boolean;
 }
 
