@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { showLog } from '../../src/commands/log.js';
 import { EnvironmentError, ExitCode } from '../../src/core/errors.js';
 import { POSTGRES_MIGRATIONS } from '../../src/core/store/postgresmigrations.js';
@@ -133,6 +135,13 @@ describe('PostgresStore', () => {
       expect(cli.code).toBe(ExitCode.environment);
       expect(cli.stderr).toContain('cannot use the state store at');
       expect(cli.stderr).not.toContain('s3cret');
+      // A hook fails open: exit 0, no decision, one line saying so (and the error in the hook log).
+      const write = { session_id: 'tab-1', cwd: s.root, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(s.root, 'a.ts'), content: 'x' } };
+      const hook = await runCwt(['hook', 'pre-tool-use'], { cwd: s.root, env: { ...s.env, CWT_STORE: url }, input: JSON.stringify(write) });
+      expect(hook).toMatchObject({ code: 0, stdout: '' });
+      expect(hook.stderr.trim().split('\n')).toEqual([expect.stringContaining('hooks allow every call until the store is back')]);
+      expect(hook.stderr).not.toContain('s3cret');
+      expect(readFileSync(join(s.cwtHome, 'hook-errors.log'), 'utf8')).toContain('ECONNREFUSED');
     } finally {
       s.cleanup();
     }
