@@ -10,6 +10,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { parsePostgresUrl } from '../../src/core/store/postgres.js';
+import { SQLITE_FILE_NAME } from '../../src/core/store/sqlite.js';
 import type { Store } from '../../src/core/store/store.js';
 import { openSandboxStore, STORE_BACKENDS, useBackend } from '../helpers/backends.js';
 import { runCwt } from '../helpers/cli.js';
@@ -75,15 +77,10 @@ const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { search_pat
 `;
 
 async function runNaive(backend: (typeof STORE_BACKENDS)[number], id: string, startAt: number): Promise<string> {
-  const args =
-    backend === 'sqlite'
-      ? ['-e', NAIVE_SQLITE, require.resolve('better-sqlite3'), join(s.cwtHome, 'state.db'), id, String(startAt)]
-      : (() => {
-          const url = new URL(s.env.CWT_STORE!);
-          const schema = url.searchParams.get('schema')!;
-          url.searchParams.delete('schema');
-          return ['-e', NAIVE_POSTGRES, require.resolve('postgres'), url.toString(), schema, id, String(startAt)];
-        })();
+  const target = backend === 'postgres' ? parsePostgresUrl(s.env.CWT_STORE!) : undefined;
+  const args = target
+    ? ['-e', NAIVE_POSTGRES, require.resolve('postgres'), target.url, target.schema, id, String(startAt)]
+    : ['-e', NAIVE_SQLITE, require.resolve('better-sqlite3'), join(s.cwtHome, SQLITE_FILE_NAME), id, String(startAt)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk));
