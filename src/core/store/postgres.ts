@@ -74,14 +74,6 @@ function describeError(error: unknown): string {
   return [code, message].filter(Boolean).join(': ') || String(error);
 }
 
-/**
- * A row that came back as JSON (`to_jsonb(table)` of a joined row, to read a claim's or lease's holder in the
- * same query): BIGINT columns arrive as JSON numbers already, so only the shape needs restoring.
- */
-function fromJsonRow(value: unknown): Row {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as Row;
-}
-
 /** What `cwt log -f` waits on: the newest event id announced, and the followers to wake. */
 interface EventListener {
   latest: number;
@@ -465,10 +457,11 @@ export class PostgresStore implements Store {
     return this.transaction(async (tx): Promise<LeaseOutcome> => {
       // The decider sees every holding of the resource: the whole resource is the decided key.
       await advisoryLock(tx, this.schema, 'lease', request.resource);
-      const rows = await tx<Row[]>`
-        SELECT l.*, to_jsonb(s) AS holder FROM leases l LEFT JOIN sessions s ON s.id = l.session
-        WHERE l.resource = ${request.resource} ORDER BY l.value`;
-      const holdings: LeaseHolding[] = rows.map((row) => ({ lease: toLease(row), holder: row.holder ? toSession(fromJsonRow(row.holder)) : undefined }));
+      const rows = await tx<Row[]>`SELECT * FROM leases WHERE resource = ${request.resource} ORDER BY value`;
+      const ids = [...new Set(rows.map((row) => row.session as string))];
+      const holders = ids.length === 0 ? [] : await tx<Row[]>`SELECT * FROM sessions WHERE id IN ${tx(ids)}`;
+      const byId = new Map(holders.map((row) => [row.id as string, toSession(row)]));
+      const holdings: LeaseHolding[] = rows.map((row) => ({ lease: toLease(row), holder: byId.get(row.session as string) }));
       const choice = decide(holdings);
       if (!choice) return { acquired: false };
       const { now } = request;
