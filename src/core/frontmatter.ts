@@ -1,17 +1,48 @@
 /**
- * YAML frontmatter of memory notes, merged key by key rather than line by line. Claude Code (seen on 2.1.197)
- * rewrites the frontmatter of every note it writes or edits in its memory directory: it adds a `metadata:`
- * block holding `node_type: memory` and `originSessionId: <its session id>`. Two sessions that edit the same note
- * therefore both insert a `metadata:` block at the same place, differing only in the session id: a line merge
- * calls that a conflict. Merged per key (and per key of a nested block), those edits combine, and the
- * session-id bookkeeping that Claude Code rewrites on every write takes canonical's value instead of failing.
+ * YAML frontmatter of memory notes, merged key by key rather than line by line. Claude Code rewrites the
+ * frontmatter of every note it writes or edits in its memory directory: it adds a `metadata:` block holding
+ * `node_type: memory` and `originSessionId: <its session id>` (seen on 2.1.197 and 2.1.332), and from 2.1.332
+ * on also `modified: <ISO time>`. Two sessions that edit the same note therefore both insert a `metadata:`
+ * block at the same place, differing in the session id and the time: a line merge calls that a conflict.
+ * Merged per key (and per key of a nested block), those edits combine, and the bookkeeping keys the client
+ * rewrites on every write resolve deterministically instead of failing (see CLIENT_MAINTAINED_KEYS).
  *
  * Pure. Only the shape Claude Code writes is parsed: top-level `key: value` lines, each with its indented
  * continuation lines; a block whose continuation lines are all `  child: value` (two spaces) is a nested map.
  */
 
-/** Keys that Claude Code rewrites on every write: when both sides changed one, canonical's value wins. */
-export const VOLATILE_FRONTMATTER_KEYS: ReadonlySet<string> = new Set(['originSessionId']);
+/** One key's lines (the `key: value` line and its continuations), or undefined where a side has no such key. */
+type KeyLines = readonly string[] | undefined;
+
+/** The value of a `key: value` line, trimmed. */
+function valueOf(lines: KeyLines): string {
+  const first = lines?.[0] ?? '';
+  return first.slice(first.indexOf(':') + 1).trim();
+}
+
+/** A time Claude Code wrote (ISO 8601), as ms; NaN when it is not one. */
+function timeOf(lines: KeyLines): number {
+  return lines === undefined ? Number.NaN : Date.parse(valueOf(lines));
+}
+
+/** The side with the later time; a side whose value is not a time gives way to the other. */
+function laterTime(ours: KeyLines, theirs: KeyLines): KeyLines {
+  const [o, t] = [timeOf(ours), timeOf(theirs)];
+  if (Number.isNaN(t)) return ours ?? theirs;
+  return Number.isNaN(o) || t > o ? theirs : ours;
+}
+
+/**
+ * Keys that Claude Code rewrites on every write of a note, with how a change by both sides resolves: never a
+ * conflict, and the same answer whatever order sessions merge in. Every other key merges as usual.
+ * - `originSessionId`: the last session that wrote the note; canonical's value is kept.
+ * - `modified`: when the note last changed; the later of the two times (a side without one, or with a value
+ *   that is not a time, gives way to the other).
+ */
+export const CLIENT_MAINTAINED_KEYS: ReadonlyMap<string, (ours: KeyLines, theirs: KeyLines) => KeyLines> = new Map([
+  ['originSessionId', (ours: KeyLines, theirs: KeyLines) => ours ?? theirs],
+  ['modified', laterTime],
+]);
 
 export interface Frontmatter {
   /** The lines between the `---` fences. */
@@ -103,12 +134,16 @@ export function renderConflictLines(ours: readonly string[], base: readonly stri
   return [`<<<<<<< ${labels.ours}`, ...ours, `||||||| ${labels.base}`, ...base, '=======', ...theirs, `>>>>>>> ${labels.theirs}`];
 }
 
-const joined = (entry: Entry | undefined) => (entry === undefined ? undefined : entry.lines.join('\n'));
+/**
+ * An entry's text for comparison. Trailing white space does not count: YAML ignores it, and the two ends of the
+ * range write the same block header differently (2.1.197 `metadata: `, 2.1.332 `metadata:`).
+ */
+const joined = (entry: Entry | undefined) => (entry === undefined ? undefined : entry.lines.map((line) => line.trimEnd()).join('\n'));
 
 /**
  * Merges ordered entries by key: a key only one side changed takes that side's version (a deletion included),
- * identical changes are taken once, a nested block both sides changed is merged child by child, a volatile key
- * both sides changed keeps canonical's value, and anything else is a conflict. Order: ours, with keys only
+ * identical changes are taken once, a nested block both sides changed is merged child by child, a key the
+ * client maintains resolves by its rule (CLIENT_MAINTAINED_KEYS), and anything else is a conflict. Order: ours, with keys only
  * theirs added placed after the key that precedes them in theirs.
  */
 function mergeEntries(base: readonly Entry[], ours: readonly Entry[], theirs: readonly Entry[], labels: MarkerLabels, nested: boolean): FrontmatterMerge {
@@ -143,7 +178,8 @@ function mergeEntries(base: readonly Entry[], ours: readonly Entry[], theirs: re
         if (headers.conflicts.length === 0 && children.conflicts.length === 0) return [...headers.lines, ...children.lines];
       }
     }
-    if (VOLATILE_FRONTMATTER_KEYS.has(key)) return oe?.lines ?? te?.lines;
+    const maintained = CLIENT_MAINTAINED_KEYS.get(key);
+    if (maintained) return maintained(oe?.lines, te?.lines)?.slice();
     const conflict = { key, base: b.get(key)?.lines ?? [], ours: oe?.lines ?? [], theirs: te?.lines ?? [] };
     conflicts.push(conflict);
     return renderConflictLines(conflict.ours, conflict.base, conflict.theirs, labels);

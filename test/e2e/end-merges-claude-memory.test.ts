@@ -13,6 +13,7 @@ import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { createFakeApi, type FakeApi, type RecordedRequest, type ScriptedTurn } from '../helpers/fake-api.js';
 import { createRepo } from '../helpers/git.js';
 import { getCanonicalDir, writeFiles } from '../helpers/memory.js';
+import { MESSAGES } from '../../src/ui/messages.js';
 
 /** The memory directory the model was told about (CLAUDE.local.md), as a model would find it. */
 function toldMemoryDir(request: RecordedRequest): string {
@@ -108,8 +109,45 @@ describe('cwt end merges what the real claude wrote to memory', () => {
     expect(merged).toContain('Indent with two spaces.\n');
     expect(merged).toContain('Commit messages say why, in the imperative.\n');
     expect(merged).not.toContain('Indent with tabs.');
-    // One metadata block, canonical's (a merged first).
+    // One metadata block: canonical's origin (a merged first), and the later write time where the client keeps one.
     expect(merged.match(/originSessionId:/g)).toHaveLength(1);
     expect(merged).toContain(`originSessionId: ${a.init?.session_id}`);
+    const modifiedB = /^ {2}modified: (.+)$/m.exec(textB)?.[1];
+    if (modifiedB !== undefined) {
+      expect(Date.parse(modifiedB)).toBeGreaterThan(Date.parse(/^ {2}modified: (.+)$/m.exec(textA)![1]!));
+      expect(merged.match(/modified:/g)).toHaveLength(1);
+      expect(merged).toContain(`modified: ${modifiedB}`);
+    }
+  });
+
+  it('two sessions editing the same line of one note conflict loudly, and canonical stays as it was', async () => {
+    requireClaude();
+    const original = '---\nname: conventions\ndescription: code conventions\n---\n\nIndent with tabs.\nCommit messages say why.\n';
+    writeFiles(canonical, { 'conventions.md': original });
+    const edit = (to: string): ScriptedTurn[] => [
+      (request) => ({ type: 'tool_use', name: 'Read', input: { file_path: join(toldMemoryDir(request), 'conventions.md') } }),
+      (request) => ({ type: 'tool_use', name: 'Edit', input: { file_path: join(toldMemoryDir(request), 'conventions.md'), old_string: 'Indent with tabs.', new_string: to } }),
+      { type: 'text', text: 'Edited.' },
+    ];
+    const a = await runSession('feat/a', edit('Indent with two spaces.'));
+    const b = await runSession('feat/b', edit('Indent with four spaces.'));
+    const endA = await runCwt(['end', a.session.id], { cwd: repo, env: a.env });
+    expect(endA.code, endA.stderr).toBe(0);
+    const afterA = readFileSync(join(canonical, 'conventions.md'), 'utf8');
+    expect(afterA).toContain('Indent with two spaces.\n');
+
+    const endB = await runCwt(['end', b.session.id], { cwd: repo, env: b.env });
+    expect(endB.code).toBe(1);
+    expect(endB.stderr).toContain(MESSAGES.mergeConflictHeader('conventions.md', 'both-changed'));
+    // Both sides of the real disagreement are printed; the client's bookkeeping is not what conflicted.
+    expect(endB.stderr).toContain('| Indent with two spaces.');
+    expect(endB.stderr).toContain('| Indent with four spaces.');
+    expect(endB.stderr).not.toContain('| metadata:');
+    expect(readFileSync(join(canonical, 'conventions.md'), 'utf8')).toBe(afterA);
+    // Nothing of B's is lost: its copy stays in its namespace, and the conflict file holds both sides.
+    expect(readFileSync(join(b.session.memoryDir, 'conventions.md'), 'utf8')).toContain('Indent with four spaces.');
+    const conflictFile = readFileSync(join(b.session.memoryDir, 'conventions.conflict.md'), 'utf8');
+    expect(conflictFile).toContain('Indent with two spaces.');
+    expect(conflictFile).toContain('Indent with four spaces.');
   });
 });

@@ -92,6 +92,37 @@ describe('mergeMemoryText: conflicts and frontmatter', () => {
     expect(merged).toEqual({ text: rewritten('A', 'line ONE\nline TWO\n'), conflicts: [] });
   });
 
+  // What Claude Code 2.1.332 writes back after an Edit: the 2.1.197 block plus the time of the write.
+  const rewritten332 = (id: string, modified: string, body: string) =>
+    `---\nname: n\ndescription: d\nmetadata:\n  node_type: memory\n  originSessionId: ${id}\n  modified: ${modified}\n---\n${body}`;
+
+  it.each([
+    ['canonical later', '2026-12-01T08:26:11.545Z', '2026-12-01T08:26:09.553Z', '2026-12-01T08:26:11.545Z'],
+    ['session later', '2026-12-01T08:26:09.553Z', '2026-12-01T08:26:11.545Z', '2026-12-01T08:26:11.545Z'],
+    ['session not a time', '2026-12-01T08:26:09.553Z', 'yesterday', '2026-12-01T08:26:09.553Z'],
+    ['canonical not a time', 'soon', '2026-12-01T08:26:09.553Z', '2026-12-01T08:26:09.553Z'],
+  ])('the modified time both sides rewrote is never a conflict: %s', async (_, ours, theirs, expected) => {
+    const base = '---\nname: n\ndescription: d\n---\n\nline 1\nline 2\n';
+    const merged = await note(base, rewritten332('A', ours, 'line ONE\nline 2\n'), rewritten332('B', theirs, 'line 1\nline TWO\n'));
+    expect(merged).toEqual({ text: rewritten332('A', expected, 'line ONE\nline TWO\n'), conflicts: [] });
+  });
+
+  it('merges a note the two ends of the range rewrote (only one side writes modified)', async () => {
+    const base = '---\nname: n\ndescription: d\n---\n\nline 1\nline 2\n';
+    const old = '---\nname: n\ndescription: d\nmetadata: \n  node_type: memory\n  originSessionId: A\n---\nline ONE\nline 2\n';
+    const merged = await note(base, old, rewritten332('B', '2026-12-01T08:26:11.545Z', 'line 1\nline TWO\n'));
+    expect(merged.conflicts).toEqual([]);
+    expect(merged.text).toContain('originSessionId: A\n  modified: 2026-12-01T08:26:11.545Z\n');
+    expect(merged.text).toContain('line ONE\nline TWO\n');
+  });
+
+  it('the same line edited by both still conflicts, in the body only, with the bookkeeping resolved', async () => {
+    const base = '---\nname: n\ndescription: d\n---\n\nline 1\nline 2\n';
+    const merged = await note(base, rewritten332('A', '2026-12-01T08:00:00.000Z', 'line ours\nline 2\n'), rewritten332('B', '2026-12-01T09:00:00.000Z', 'line theirs\nline 2\n'));
+    expect(merged.conflicts).toEqual([{ line: 9, base: ['line 1'], ours: ['line ours'], theirs: ['line theirs'] }]);
+    expect(merged.text.startsWith(rewritten332('A', '2026-12-01T09:00:00.000Z', '<<<<<<< canonical\n'))).toBe(true);
+  });
+
   it('a frontmatter key both changed differently is a conflict', async () => {
     const merged = await note('---\nname: n\ndescription: d\n---\nbody\n', '---\nname: n\ndescription: ours\n---\nbody\n', '---\nname: n\ndescription: theirs\n---\nbody\n');
     expect(merged.conflicts).toEqual([{ line: 3, base: ['description: d'], ours: ['description: ours'], theirs: ['description: theirs'] }]);
