@@ -42,6 +42,8 @@ export const HOOK_EVENT_NAMES = {
   'session-start': 'SessionStart',
   'pre-tool-use': 'PreToolUse',
   'post-tool-use': 'PostToolUse',
+  // A tool call that failed after PreToolUse let it through (seen on 2.1.197 and 2.1.332).
+  'post-tool-use-failure': 'PostToolUseFailure',
   'session-end': 'SessionEnd',
   'worktree-create': 'WorktreeCreate',
   'worktree-remove': 'WorktreeRemove',
@@ -49,7 +51,7 @@ export const HOOK_EVENT_NAMES = {
 export type HookEvent = keyof typeof HOOK_EVENT_NAMES;
 
 /** The events of a running session (what `--settings` wires); the worktree events come from `cwt install`. */
-export const SESSION_HOOK_EVENTS: readonly HookEvent[] = ['session-start', 'pre-tool-use', 'post-tool-use', 'session-end'];
+export const SESSION_HOOK_EVENTS: readonly HookEvent[] = ['session-start', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure', 'session-end'];
 /** `claude -w`: Claude Code asks these to create and remove its worktree (not on the per-tool-call path). */
 export const WORKTREE_HOOK_EVENTS: readonly HookEvent[] = ['worktree-create', 'worktree-remove'];
 
@@ -61,7 +63,13 @@ export function isWorktreeHookEvent(event: HookEvent): boolean {
 const HOOK_MATCHERS: Partial<Record<HookEvent, string>> = {
   'pre-tool-use': 'Edit|Write|MultiEdit|NotebookEdit|Bash',
   'post-tool-use': 'Read|Edit|Write|MultiEdit|NotebookEdit',
+  'post-tool-use-failure': 'Edit|Write|MultiEdit|NotebookEdit',
 };
+
+/** True for the events of one tool call (matched by tool name): the ones the supervisor serves over http. */
+export function isToolHookEvent(event: HookEvent): boolean {
+  return HOOK_MATCHERS[event] !== undefined;
+}
 
 /** The environment variable carrying a session's bearer token for the supervisor's http hooks. */
 export const HOOK_TOKEN_VARIABLE = 'CWT_HOOK_TOKEN';
@@ -96,9 +104,11 @@ export function getHookCommand(event: HookEvent, nodePath = process.execPath, bi
   return `${quoteShellWord(nodePath)} ${quoteShellWord(binPath)} hook ${event}`;
 }
 
+const CWT_HOOK_COMMAND = new RegExp(`cwt(\\.js)?'? hook (${Object.keys(HOOK_EVENT_NAMES).join('|')})$`);
+
 /** True when a command hook is one of cwt's (any install location), for idempotent install and uninstall. */
 export function isCwtHookCommand(command: unknown): boolean {
-  return typeof command === 'string' && /cwt(\.js)?'? hook (session-start|pre-tool-use|post-tool-use|session-end|worktree-create|worktree-remove)$/.test(command);
+  return typeof command === 'string' && CWT_HOOK_COMMAND.test(command);
 }
 
 type HookHandler = Record<string, unknown>;

@@ -5,7 +5,7 @@
  */
 import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE } from '../core/harness.js';
+import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness.js';
 import { getCallerPid, getParentPid } from '../core/liveness.js';
 import { EnvironmentError } from '../core/errors.js';
 import { triggerNotifier } from '../core/notify.js';
@@ -54,7 +54,7 @@ export function readStdin(): string {
  * and end always come through here.
  */
 function isServedOverHttp(event: HookEvent, env: NodeJS.ProcessEnv): boolean {
-  if (event !== 'pre-tool-use' && event !== 'post-tool-use') return false;
+  if (!isToolHookEvent(event)) return false;
   const supervisor = Number(env[HOOK_SUPERVISOR_VARIABLE]);
   return Boolean(env[HOOK_TOKEN_VARIABLE]) && supervisor > 0 && getParentPid(getCallerPid()) === supervisor;
 }

@@ -8,6 +8,8 @@
  *   is editing (deny-once by default); warn of merge-conflict risk with other worktrees; record the claim.
  * - PreToolUse (Bash): refuse shell writes into protected harness files.
  * - PostToolUse: heartbeat; remember what was read of protected files; release the write lease.
+ * - PostToolUseFailure (an edit PreToolUse let through failed, e.g. the file changed under it): release the
+ *   write lease at once instead of holding it until its TTL.
  * - SessionEnd: release this Claude session's claims and leases; an adopted tab's session ends.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -209,18 +211,32 @@ async function preBash(call: Call): Promise<HookOutput | null> {
   return null;
 }
 
+/** The protected harness file a Read or edit call names (real path), if it names one. */
+async function getProtectedTarget(call: Call, tools: ReadonlySet<string>): Promise<string | undefined> {
+  if (!tools.has(call.input.tool_name ?? '')) return undefined;
+  const absolute = getEditedPath(call.input, call.session);
+  if (absolute === undefined) return undefined;
+  const path = toRealPath(absolute);
+  return isProtectedPath(path, await buildGuard(call)) ? path : undefined;
+}
+
+const READ_AND_EDIT_TOOLS: ReadonlySet<string> = new Set(['Read', ...EDIT_TOOLS]);
+
 async function postTool(call: Call): Promise<HookOutput | null> {
   const { store, session, input, now } = call;
-  const tool = input.tool_name ?? '';
-  if (tool !== 'Read' && !EDIT_TOOLS.has(tool)) return null;
-  const absolute = getEditedPath(input, session);
-  if (absolute === undefined) return null;
-  const path = toRealPath(absolute);
-  if (!isProtectedPath(path, await buildGuard(call))) return null;
+  const path = await getProtectedTarget(call, READ_AND_EDIT_TOOLS);
+  if (path === undefined) return null;
   // After a Read this is what the session saw; after its own write, what it wrote.
   const sha = await sha256OfFile(path);
   if (sha !== undefined) await store.recordRead({ session: session.id, path, sha256: sha, at: now });
-  if (EDIT_TOOLS.has(tool)) await store.releaseLockOfSession(fileLockName(path), session.id);
+  if (EDIT_TOOLS.has(input.tool_name ?? '')) await store.releaseLockOfSession(fileLockName(path), session.id);
+  return null;
+}
+
+async function postToolFailure(call: Call): Promise<HookOutput | null> {
+  // Nothing was written, so nothing new was seen: only the lease PreToolUse took goes.
+  const path = await getProtectedTarget(call, EDIT_TOOLS);
+  if (path !== undefined) await call.store.releaseLockOfSession(fileLockName(path), call.session.id);
   return null;
 }
 
@@ -261,6 +277,7 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
     return Promise.resolve(null);
   },
   'post-tool-use': postTool,
+  'post-tool-use-failure': postToolFailure,
   'session-end': sessionEnd,
   // Answered by hooks/worktree.ts through the full CLI (they create and remove worktrees), never here.
   'worktree-create': () => Promise.resolve(null),

@@ -40,6 +40,13 @@ export function createTab(sessionId: string, cwd: string, env: NodeJS.ProcessEnv
       runHook('pre-tool-use', { session_id: sessionId, cwd, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: filePath, content: 'x' } }, env),
     wrote: (filePath: string) =>
       runHook('post-tool-use', { session_id: sessionId, cwd, hook_event_name: 'PostToolUse', tool_name: 'Write', tool_input: { file_path: filePath, content: 'x' } }, env),
+    /** The write PreToolUse let through failed (the payload of PostToolUseFailure, as both ends of the range send it). */
+    failed: (filePath: string) =>
+      runHook(
+        'post-tool-use-failure',
+        { session_id: sessionId, cwd, hook_event_name: 'PostToolUseFailure', tool_name: 'Write', tool_input: { file_path: filePath, content: 'x' }, error: 'File content has changed since it was last read.', is_interrupt: false },
+        env,
+      ),
     read: (filePath: string) =>
       runHook('post-tool-use', { session_id: sessionId, cwd, hook_event_name: 'PostToolUse', tool_name: 'Read', tool_input: { file_path: filePath } }, env),
     bash: (command: string) => runHook('pre-tool-use', { session_id: sessionId, cwd, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command } }, env),

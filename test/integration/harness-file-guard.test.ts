@@ -51,6 +51,18 @@ describe('guarded harness files', () => {
     expect(getDenyReason(await b.write(index))).toBeUndefined();
   });
 
+  it('a write that failed after PreToolUse releases its lease at once (PostToolUseFailure), not after the TTL', async () => {
+    const a = createTab('a', s.repo, s.env);
+    const b = createTab('b', s.repo, s.env);
+    await a.read(index);
+    await b.read(index);
+    expect(getDenyReason(await a.write(index))).toBeUndefined();
+    expect(getDenyReason(await b.write(index))).toContain('being written right now');
+    expect(await a.failed(index)).toBeNull();
+    // A wrote nothing, so B's read is still current and the lease is gone: B may write now.
+    expect(getDenyReason(await b.write(index))).toBeUndefined();
+  });
+
   it('refuses shell writes into the Claude home and points to cwt write / append', async () => {
     const tab = createTab('t', s.repo, { ...s.env });
     for (const command of [

@@ -148,7 +148,7 @@ describe('a claude -w worktree’s settings.local.json', () => {
     const once = buildWorktreeLocalSettings(theirs, '/ns/feat-y');
     expect(once).toMatchObject({ model: 'opus', autoMemoryDirectory: '/ns/feat-y' });
     const hooks = once.hooks as Record<string, unknown>;
-    expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'WorktreeRemove']);
+    expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'WorktreeRemove']);
     expect(buildWorktreeLocalSettings(once, '/ns/feat-y')).toEqual(once);
   });
 });
