@@ -1,5 +1,6 @@
 /**
- * `cwt doctor [--json]`: read-only checks of the environment (git, the agent, hooks, state dir modes, stale
+ * `cwt doctor [--json]`: read-only checks of the environment (git, the agent and Claude Code's version against
+ * the tested range, hooks, state dir modes, stale
  * sessions and locks) and signs of concurrent work cwt does not coordinate (live sentinel files, commits no
  * session made, bursts of writes to shared memory and skills, claude processes no session accounts for).
  * Every finding that needs action names the command that fixes it; exit 1 when there is one.
@@ -8,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from '../core/agent.js';
+import { CLAUDE_CODE_RANGE, getRangePosition, parseClaudeCodeVersion } from '../core/claudecode.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/atomic.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { formatAgo } from '../core/duration.js';
@@ -88,12 +90,31 @@ function checkGit(version: [number, number, number] | undefined): Finding {
   return old ? { id: 'git', severity: 'warn', message: MESSAGES.doctorGitOld(text), fix: MESSAGES.doctorGitOldFix } : { id: 'git', severity: 'ok', message: MESSAGES.doctorGitOk(text) };
 }
 
-function checkAgent(config: Config, env: NodeJS.ProcessEnv, cwd: string): Finding {
-  const path = findExecutable(config.agent, env, cwd);
-  if (!path) return { id: 'agent', severity: 'warn', message: MESSAGES.agentNotFound(config.agent), fix: MESSAGES.agentNotFoundHint(config.agent) };
+/** The first line an executable prints for `--version`; undefined when it fails or prints nothing. */
+function readVersionLine(path: string, env: NodeJS.ProcessEnv): string | undefined {
   const result = spawnSync(path, ['--version'], { env, encoding: 'utf8', timeout: VERSION_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
-  const version = result.status === 0 ? result.stdout.trim().split('\n')[0] : undefined;
-  return { id: 'agent', severity: 'ok', message: MESSAGES.doctorAgent(config.agent, path, version) };
+  const line = result.status === 0 ? result.stdout.trim().split('\n')[0] : undefined;
+  return line === '' ? undefined : line;
+}
+
+/** The configured agent, and (when plain tabs run Claude Code: always) the installed `claude` against the tested range. */
+function checkAgents(config: Config, env: NodeJS.ProcessEnv, cwd: string): Finding[] {
+  const findings: Finding[] = [];
+  const path = findExecutable(config.agent, env, cwd);
+  const agentVersion = path ? readVersionLine(path, env) : undefined;
+  if (!path) findings.push({ id: 'agent', severity: 'warn', message: MESSAGES.agentNotFound(config.agent), fix: MESSAGES.agentNotFoundHint(config.agent) });
+  else findings.push({ id: 'agent', severity: 'ok', message: MESSAGES.doctorAgent(config.agent, path, agentVersion) });
+  const claude = config.agent === 'claude' ? path : findExecutable('claude', env, cwd);
+  if (claude) findings.push(checkClaudeVersion(claude, claude === path ? agentVersion : readVersionLine(claude, env)));
+  return findings;
+}
+
+function checkClaudeVersion(path: string, versionLine: string | undefined): Finding {
+  const version = versionLine === undefined ? undefined : parseClaudeCodeVersion(versionLine);
+  if (version === undefined) return { id: 'claude-version', severity: 'info', message: MESSAGES.doctorClaudeVersionUnknown(path, CLAUDE_CODE_RANGE) };
+  const position = getRangePosition(version);
+  if (position === 'inside') return { id: 'claude-version', severity: 'ok', message: MESSAGES.doctorClaudeVersionOk(version, CLAUDE_CODE_RANGE) };
+  return { id: 'claude-version', severity: 'warn', message: MESSAGES.doctorClaudeVersionOutside(version, position, CLAUDE_CODE_RANGE), fix: MESSAGES.doctorClaudeVersionFix(position, CLAUDE_CODE_RANGE) };
 }
 
 function checkStateModes(cwtHome: string): Finding {
@@ -218,7 +239,7 @@ export async function collectFindings(options: { cwd: string; env: NodeJS.Proces
   const cwtHome = resolveCwtHome(env);
   const claudeHome = resolveClaudeHome(env);
   const probe = createLivenessProbe(config.sessionTtlMs, env);
-  const findings: Finding[] = [checkGit(await getGitVersion(cwd)), checkAgent(config, env, cwd), checkStateModes(cwtHome)];
+  const findings: Finding[] = [checkGit(await getGitVersion(cwd)), ...checkAgents(config, env, cwd), checkStateModes(cwtHome)];
   const store = await openStore(env);
   try {
     findings.push(...(await checkSessionsAndLocks(store, probe, repo)));

@@ -3,7 +3,7 @@
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
 import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
-
+import type { ClaudeCodeRange } from '../core/claudecode.js';
 function since(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
   if (seconds < 60) return `${seconds}s ago`;
@@ -34,7 +34,7 @@ export const MESSAGES = {
   unknownCommand: (name: string) => `unknown command '${name}'`,
   unknownCommandHint: 'run cwt --help to see the commands',
   unknownHookEvent: (name: string) => `unknown hook event '${name}'`,
-  unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, session-end, worktree-create, worktree-remove (cwt install writes these for you)',
+  unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, post-tool-use-failure, session-end, worktree-create, worktree-remove (cwt install writes these for you)',
   unknownGitHook: (name: string) => `unknown git hook '${name}'`,
   unknownGitHookHint: 'cwt handles pre-commit, post-commit, post-merge and post-rewrite; install them with: cwt install --git-hooks',
   badArguments: (command: string, detail: string) => `cwt ${command}: ${detail}`,
@@ -374,7 +374,7 @@ export const MESSAGES = {
   mcpToolFailed: (message: string, hint: string | undefined) => `${message}${hint ? `\nNext step: ${hint}` : ''}`,
   mcpInternalError: (tool: string, detail: string) => `cwt failed inside ${tool}: ${detail}. Next step: tell the user; this is a bug in cwt (run with CWT_DEBUG=1)`,
   mcpInstructions:
-    'cwt coordinates several coding-agent sessions working on one repository at once. Use list_sessions to see who else is working and on what, who_has before editing a file others may be on, lock/unlock around operations only one session may run (deploys, migrations), store_data with expected_version to claim work so exactly one session wins, the task_* tools to share a queue of work, progress to report where you are, and handoff_create / handoff_accept to pass work on.',
+    'cwt coordinates the coding-agent sessions working on this repository at once. list_sessions: who else is working, on what. who_has: before editing a file others may be on. lock / unlock: around work only one session may run (deploys, migrations). store_data with expected_version: claim something so exactly one session wins. task_*: a shared queue of work. progress: say where you are. handoff_create / handoff_accept: pass work on. Where the client lists these tools as deferred, load them first (ToolSearch "select:mcp__cwt__list_sessions").',
 
   // cwt install
   installed: (path: string) => `cwt hooks installed in ${path}`,
@@ -423,6 +423,18 @@ export const MESSAGES = {
   doctorGitOld: (version: string) => `git ${version} is older than 2.38: the commit check needs git merge-tree --write-tree`,
   doctorGitOldFix: 'install git 2.38 or newer (your package manager, or https://git-scm.com/downloads)',
   doctorAgent: (agent: string, path: string, version: string | undefined) => `${agent}: ${path}${version ? ` (${version})` : ' (its version could not be read)'}`,
+  doctorClaudeVersionOk: (version: string, range: ClaudeCodeRange) => `Claude Code ${version}, inside the range cwt is tested with (${range.oldest} to ${range.newest})`,
+  doctorClaudeVersionUnknown: (path: string, range: ClaudeCodeRange) =>
+    `${path} did not report a Claude Code version; cwt is tested with Claude Code ${range.oldest} to ${range.newest}`,
+  doctorClaudeVersionOutside: (version: string, position: 'older' | 'newer', range: ClaudeCodeRange) =>
+    `Claude Code ${version} is ${position} than the range cwt is tested with (${range.oldest} to ${range.newest}): ` +
+    (position === 'older'
+      ? 'hooks cwt relies on may be missing or shaped differently, and claude -w may bypass cwt'
+      : 'hook payloads, memory note frontmatter or MCP tool loading may have changed; a memory merge may report conflicts that are not real, or a hook may stop deciding'),
+  doctorClaudeVersionFix: (position: 'older' | 'newer', range: ClaudeCodeRange) =>
+    position === 'older'
+      ? `upgrade Claude Code: npm install -g @anthropic-ai/claude-code@${range.newest}`
+      : `if something misbehaves, run Claude Code ${range.newest} (npm install -g @anthropic-ai/claude-code@${range.newest}) or a cwt release tested with yours`,
   doctorStateModesOk: (dir: string) => `state directory ${dir} is private`,
   doctorStateModesLoose: (paths: readonly string[], dirMode: number, fileMode: number) =>
     `others can read cwt's state (the directory should be ${dirMode.toString(8)}, its files ${fileMode.toString(8)}): ${paths.join(', ')}`,

@@ -30,6 +30,11 @@ export function installFakeAgent(root: string, env: NodeJS.ProcessEnv, name = 'c
   const recordPath = join(root, `${name}-record.jsonl`);
   const script = `#!${process.execPath}
 const fs = require('node:fs');
+// A stand-in for a given release: \`--version\` answers as Claude Code does (FAKE_AGENT_VERSION=2.1.332).
+if (process.argv[2] === '--version' && process.env.FAKE_AGENT_VERSION) {
+  process.stdout.write(process.env.FAKE_AGENT_VERSION + ' (Claude Code)\\n');
+  process.exit(0);
+}
 const record = { argv: process.argv.slice(2), cwd: process.cwd(), pid: process.pid,
   env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CWT_') || (process.env.FAKE_AGENT_RECORD_ENV || '').split(',').includes(k))) };
 const settingsAt = record.argv.indexOf('--settings');

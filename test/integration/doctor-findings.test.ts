@@ -6,6 +6,7 @@
 import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLAUDE_CODE_RANGE } from '../../src/core/claudecode.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { runGit } from '../helpers/commit.js';
 import { writeFile } from '../helpers/git.js';
@@ -28,6 +29,26 @@ describe('cwt doctor', () => {
     return { code: result.code, report: JSON.parse(result.stdout) as DoctorJson };
   }
   const warned = (report: DoctorJson) => report.findings.filter((finding) => finding.severity === 'warn');
+
+  it.each([
+    ['older than the tested range', '2.1.100', 'warn'],
+    ['the oldest end of the range', CLAUDE_CODE_RANGE.oldest, 'ok'],
+    ['the newest end of the range', CLAUDE_CODE_RANGE.newest, 'ok'],
+    ['newer than the tested range', '2.2.0', 'warn'],
+  ])('a claude %s (%s) is reported as %s', async (_, version, severity) => {
+    const result = await s.cwt(['doctor', '--json'], { env: { ...s.env, FAKE_AGENT_VERSION: version } });
+    const report = JSON.parse(result.stdout) as DoctorJson;
+    const finding = report.findings.find((candidate) => candidate.id === 'claude-version')!;
+    expect(finding).toMatchObject({ severity, message: expect.stringContaining(version) });
+    expect(finding.message).toContain(`${CLAUDE_CODE_RANGE.oldest} to ${CLAUDE_CODE_RANGE.newest}`);
+    if (severity === 'warn') {
+      expect(result.code).toBe(1);
+      expect(finding.fix).toContain(`@anthropic-ai/claude-code@${CLAUDE_CODE_RANGE.newest}`);
+      // The text report has the WARN line too.
+      const text = await s.cwt(['doctor'], { env: { ...s.env, FAKE_AGENT_VERSION: version } });
+      expect(text.stdout).toMatch(new RegExp(`WARN.*Claude Code ${version.replaceAll('.', '\\.')} is (older|newer) than the range`));
+    }
+  });
 
   it('says nothing needs action on a healthy set-up, and names each problem with its fix', async () => {
     const created = await s.cwt(['new', 'feat', '--no-launch']);
