@@ -1,13 +1,16 @@
 /**
  * End to end, real `claude` binary, fake Messages API: cwt's MCP server is configured (by cwt new's
  * --mcp-config for a cwt session; by cwt install --mcp for a plain tab), the scripted model calls
- * mcp__cwt__list_sessions, and the fake API receives the session list in the tool_result.
+ * mcp__cwt__list_sessions, and the fake API receives the session list in the tool_result. On 2.1.197 the tool
+ * is offered with its schema and called directly; from 2.1.332 on MCP tools are deferred, and the fake model
+ * loads the schema through ToolSearch first, as the client requires (see fake-api.ts).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, requireClaude, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
-import type { FakeApi, RecordedRequest, ScriptedReply, ScriptedTurn } from '../helpers/fake-api.js';
+import { isToolAvailable, listOfferedTools, type FakeApi, type RecordedRequest, type ScriptedReply, type ScriptedTurn } from '../helpers/fake-api.js';
+import { MESSAGES } from '../../src/ui/messages.js';
 import { createRepo } from '../helpers/git.js';
 
 interface SessionView {
@@ -35,27 +38,33 @@ function toolResultJson<T>(api: FakeApi, toolUseId: string): T {
   throw new Error(`no tool_result for ${toolUseId}`);
 }
 
-/** The tools Claude Code offered the model in a request. */
-function offeredTools(body: unknown): string[] {
-  const tools = (body as { tools?: { name?: string }[] }).tools ?? [];
-  return tools.map((tool) => tool.name ?? '');
-}
-
 /**
- * The scripted model: calls mcp__cwt__list_sessions as soon as Claude Code offers it. Claude Code connects MCP
- * servers while it starts; on a loaded machine the first turn may go out before `cwt mcp` answered, and a
- * model only calls tools it was given, so until then it waits a second with a Bash sleep and looks again.
+ * The scripted model: calls mcp__cwt__list_sessions as soon as Claude Code offers it (with its schema, or by
+ * name as a deferred tool). Claude Code connects MCP servers while it starts; on a loaded machine the first
+ * turn may go out before `cwt mcp` answered, and a model only calls tools it was given, so until then it
+ * waits a second with a Bash sleep and looks again.
  */
 function callListSessionsWhenOffered(toolUseId: string): ScriptedTurn[] {
   let called = false;
   return Array.from({ length: 30 }, (_, turn) => (request: RecordedRequest): ScriptedReply => {
     if (called) return { type: 'text', text: 'All done.' };
-    if (offeredTools(request.body).includes('mcp__cwt__list_sessions')) {
+    if (isToolAvailable(request.body, 'mcp__cwt__list_sessions')) {
       called = true;
       return { type: 'tool_use', name: 'mcp__cwt__list_sessions', id: toolUseId, input: {} };
     }
     return { type: 'tool_use', name: 'Bash', id: `toolu_wait_${turn}`, input: { command: 'sleep 1' } };
   });
+}
+
+/**
+ * The tool was called the way this client offers it: loaded through ToolSearch first where the client
+ * deferred it (then offered with its schema), called directly where it was offered from the start.
+ */
+function expectCalledAsTheClientRequires(api: FakeApi): void {
+  const first = api.mainRequests().find((request) => isToolAvailable(request.body, 'mcp__cwt__list_sessions'))!;
+  const deferred = !listOfferedTools(first.body).includes('mcp__cwt__list_sessions');
+  expect(api.toolSearches).toEqual(deferred ? ['select:mcp__cwt__list_sessions'] : []);
+  if (deferred) expect(listOfferedTools(api.mainRequests().at(-1)!.body)).toContain('mcp__cwt__list_sessions');
 }
 
 describe('claude calls cwt’s MCP tools', () => {
@@ -75,7 +84,11 @@ describe('claude calls cwt’s MCP tools', () => {
     const sessions = await cwtJson<SessionView[]>(['status', '--json'], { cwd: repo, env });
     const self = sessions.find((session) => session.branch === 'feat/mcp')!;
 
-    expect(offeredTools(api.mainRequests().at(-1)!.body)).toEqual(expect.arrayContaining(['mcp__cwt__list_sessions', 'mcp__cwt__task_claim_next', 'mcp__cwt__store_data']));
+    const last = api.mainRequests().at(-1)!.body;
+    for (const tool of ['mcp__cwt__list_sessions', 'mcp__cwt__task_claim_next', 'mcp__cwt__store_data']) expect(isToolAvailable(last, tool), tool).toBe(true);
+    expectCalledAsTheClientRequires(api);
+    // The server's instructions reached the model.
+    expect(api.allBodiesStrings()).toContain(MESSAGES.mcpInstructions);
     const toolResult = findToolResult(api, 'toolu_list');
     expect(toolResult, describeRun(result, api)).toBeDefined();
     expect(toolResult!.isError, toolResult!.text).toBe(false);
@@ -101,6 +114,7 @@ describe('claude calls cwt’s MCP tools', () => {
     const tab = fixture.startClaude(claudePrintArgs('who else is working here?'), { cwd: repo, env, timeoutMs: 90_000 });
     const result = await tab.result;
     expect(result.code, describeRun(result, api)).toBe(0);
+    expectCalledAsTheClientRequires(api);
     const toolResult = findToolResult(api, 'toolu_list_tab');
     expect(toolResult, describeRun(result, api)).toBeDefined();
     expect(toolResult!.isError, toolResult!.text).toBe(false);

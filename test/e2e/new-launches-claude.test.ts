@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claudePrintArgs, describeRun, e2eEnv, normalizeDir, parseJsonLines, projectKey, requireClaude, strings } from '../helpers/claude.js';
+import { claudePrintArgs, describeRun, E2E_CLAUDE, e2eEnv, normalizeDir, parseJsonLines, projectKey, requireClaude, strings } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { createFakeApi, type FakeApi, type RecordedRequest, type ScriptedTurn } from '../helpers/fake-api.js';
@@ -85,7 +85,7 @@ describe('cwt new with the real claude binary against a fake Messages API', () =
       | { memory_paths?: { auto?: string }; cwd?: string; claude_code_version?: string }
       | undefined;
     expect(init, describeRun(result, fake)).toBeDefined();
-    expect(init!.claude_code_version).toBe('2.1.197');
+    expect(init!.claude_code_version).toBe(E2E_CLAUDE.version);
     expect(normalizeDir(init!.cwd!)).toBe(normalizeDir(session.worktree));
     const auto = init!.memory_paths?.auto;
     expect(typeof auto, JSON.stringify(init)).toBe('string');

@@ -1,20 +1,22 @@
 /**
- * Driving the REAL Claude Code binary (the pinned devDependency) in e2e tests: an environment that points it
- * at a fake Messages API and a sandbox home, a way to run it as a plain tab, and readers for what it printed
- * and what it sent.
+ * Driving the REAL Claude Code binary (one end of the pinned range, see claude-range.ts) in e2e tests: an
+ * environment that points it at a fake Messages API and a sandbox home, a way to run it as a plain tab, and
+ * readers for what it printed and what it sent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { delimiter, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { runCwt, startCwt, type CwtResult, type RunOptions } from './cli.js';
+import { getE2eClaude } from './claude-range.js';
 import { createSandbox, type Sandbox } from './env.js';
 import { createFakeApi, holdTurn, type FakeApi, type FakeApiOptions, type HeldTurn, type RecordedRequest, type ScriptedReply } from './fake-api.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const NODE_BIN = join(PROJECT_ROOT, 'node_modules', '.bin');
-export const CLAUDE_BIN = join(NODE_BIN, 'claude');
+/** The Claude Code binary this e2e project runs against (the vitest project names its version). */
+export const E2E_CLAUDE = getE2eClaude();
+export const CLAUDE_BIN = E2E_CLAUDE.bin;
 
 /** Outer variables that would point the real CLI at a real account, model, config or proxy. */
 export const OUTER_CLAUDE_VARS = /^(ANTHROPIC_|CLAUDE_CODE_|CLAUDE_CONFIG_DIR$|CLAUDE_ENV_FILE$|DISABLE_|HTTPS?_PROXY$|ALL_PROXY$|NO_PROXY$)/i;
@@ -69,7 +71,7 @@ export function e2eEnv(sb: Sandbox, fake: FakeApi): NodeJS.ProcessEnv {
   expect(normalizeDir(sb.claudeHome)).toBe(normalizeDir(join(sb.home, '.claude')));
   return {
     ...env,
-    PATH: `${NODE_BIN}${delimiter}${sb.env.PATH ?? ''}`,
+    PATH: `${linkClaudeBin(sb)}${delimiter}${sb.env.PATH ?? ''}`,
     ANTHROPIC_BASE_URL: fake.url,
     ANTHROPIC_API_KEY: 'test-key',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
@@ -80,9 +82,22 @@ export function e2eEnv(sb: Sandbox, fake: FakeApi): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * A directory holding just `claude` -> this project's binary, to put first on PATH: `cwt new` and the tests
+ * launch `claude` by name, and both ends of the range cannot share node_modules/.bin.
+ */
+function linkClaudeBin(sb: Sandbox): string {
+  const dir = join(sb.root, 'claude-bin');
+  if (!existsSync(join(dir, 'claude'))) {
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(CLAUDE_BIN, join(dir, 'claude'));
+  }
+  return dir;
+}
+
 /** Fails early, with the fix in the message, when the pinned CLI or the build is missing. */
 export function requireClaude(): void {
-  expect(existsSync(CLAUDE_BIN), `the pinned @anthropic-ai/claude-code is not installed at ${CLAUDE_BIN}`).toBe(true);
+  expect(existsSync(CLAUDE_BIN), `Claude Code ${E2E_CLAUDE.end} (${E2E_CLAUDE.version}) is not installed at ${CLAUDE_BIN}: run npm ci`).toBe(true);
   expect(existsSync(join(PROJECT_ROOT, 'dist')), 'run `npm run build` first').toBe(true);
 }
 
@@ -133,29 +148,50 @@ export interface ToolResultView {
   /** The result's text (what the model reads: the output, or the error / deny reason). */
   text: string;
   isError: boolean;
-  /** Text blocks sent after it in the same message: hook context arrives there as a <system-reminder>. */
+  /**
+   * Texts the model received after the result and before its next turn: hook context lands here. Claude Code
+   * 2.1.197 puts it in a `<system-reminder>` text block of the same user message; 2.1.332 in a `system`-role
+   * message after it. Both count, so an assertion says what reached the model, not how it was wrapped.
+   */
   after: string[];
 }
 
 type ContentBlock = { type?: string; tool_use_id?: string; content?: unknown; is_error?: boolean; text?: unknown };
+type Message = { role?: string; content?: unknown };
+
+/** A message's content as blocks (a plain string content is one text block). */
+function blocksOf(message: Message): ContentBlock[] {
+  if (typeof message.content === 'string') return [{ type: 'text', text: message.content }];
+  return (Array.isArray(message.content) ? message.content : []) as ContentBlock[];
+}
 
 /** The tool_result for `toolUseId` as the fake API first received it, if it did. */
 export function findToolResult(api: FakeApi, toolUseId: string): ToolResultView | undefined {
   for (const request of api.mainRequests()) {
-    const messages = (request.body as { messages?: { content?: unknown }[] }).messages ?? [];
-    for (const message of messages) {
-      const blocks = (Array.isArray(message.content) ? message.content : []) as ContentBlock[];
+    const messages = (request.body as { messages?: Message[] }).messages ?? [];
+    for (const [at, message] of messages.entries()) {
+      const blocks = blocksOf(message);
       const index = blocks.findIndex((block) => block.type === 'tool_result' && block.tool_use_id === toolUseId);
       if (index === -1) continue;
       const block = blocks[index]!;
+      const later = blocks.slice(index + 1);
+      for (const next of messages.slice(at + 1)) {
+        if (next.role === 'assistant') break;
+        later.push(...blocksOf(next));
+      }
       return {
         text: strings(block.content).join('\n'),
         isError: block.is_error === true,
-        after: blocks.slice(index + 1).flatMap((later) => (later.type === 'text' && typeof later.text === 'string' ? [later.text] : [])),
+        after: later.flatMap((item) => (item.type === 'text' && typeof item.text === 'string' ? [item.text] : [])),
       };
     }
   }
   return undefined;
+}
+
+/** True when the model received `text` after the result of tool call `toolUseId` (see ToolResultView.after). */
+export function receivedAfterToolResult(api: FakeApi, toolUseId: string, text: string): boolean {
+  return findToolResult(api, toolUseId)?.after.some((item) => item.includes(text)) ?? false;
 }
 
 /**

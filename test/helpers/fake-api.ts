@@ -6,7 +6,9 @@
  * content_block_start / content_block_delta / content_block_stop, message_delta (stop_reason), message_stop.
  *
  * Main-loop turns (requests that carry a non-empty `tools` list) consume the script in order; when it is
- * exhausted they get a short final text. Side requests (title generation, topic/quota checks: no tools) get a
+ * exhausted they get a short final text. The fake model does what a client with deferred tools requires
+ * (Claude Code 2.1.332 lists MCP and some built-in tools by name only, to be loaded through `ToolSearch`):
+ * a scripted call of a deferred tool is preceded by a `ToolSearch` turn that loads its schema. Side requests (title generation, topic/quota checks: no tools) get a
  * plain text reply and never consume the script. `/v1/messages/count_tokens` gets `{"input_tokens": N}`.
  * HEAD and GET of anything answer 200 with an empty body.
  */
@@ -46,6 +48,8 @@ export interface FakeApiOptions {
 }
 
 export interface FakeApi {
+  /** The `ToolSearch` queries the fake model sent to load deferred tools, in order. */
+  readonly toolSearches: string[];
   /** `http://127.0.0.1:<port>`; valid after start(). */
   readonly url: string;
   readonly port: number;
@@ -81,6 +85,64 @@ function isMainTurn(body: unknown): boolean {
   return Array.isArray(tools) && tools.length > 0;
 }
 
+/** The tool names a ToolSearch result referenced in the conversation (`tool_reference` blocks): loaded ones. */
+function listReferencedTools(body: unknown): Set<string> {
+  const names = new Set<string>();
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 64 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) for (const item of value) visit(item, depth + 1);
+    else {
+      const block = value as { type?: unknown; tool_name?: unknown };
+      if (block.type === 'tool_reference' && typeof block.tool_name === 'string') names.add(block.tool_name);
+      for (const item of Object.values(value)) visit(item, depth + 1);
+    }
+  };
+  visit((body as { messages?: unknown } | undefined)?.messages, 0);
+  return names;
+}
+
+/**
+ * The tools a request offers with their schema (what a model can call right away): those sent plainly, and
+ * those sent with `defer_loading` once a ToolSearch result referenced them (the API expands those).
+ */
+export function listOfferedTools(body: unknown): string[] {
+  const tools = (body as { tools?: { name?: unknown; defer_loading?: unknown }[] } | undefined)?.tools ?? [];
+  const referenced = listReferencedTools(body);
+  return tools.flatMap((tool) => (typeof tool.name === 'string' && (tool.defer_loading !== true || referenced.has(tool.name)) ? [tool.name] : []));
+}
+
+/**
+ * The tools a request names as deferred: the bare tool names listed, one a line, after the text that tells
+ * the model to load them through ToolSearch (wherever the client put that text: system prompt or message).
+ */
+export function listDeferredTools(body: unknown): string[] {
+  const out: string[] = [];
+  const texts: string[] = [];
+  collectStrings((body as { system?: unknown; messages?: unknown } | undefined)?.system, texts);
+  collectStrings((body as { messages?: unknown } | undefined)?.messages, texts);
+  for (const text of texts) {
+    if (!text.includes('ToolSearch')) continue;
+    const lines = text.split('\n');
+    const start = lines.findIndex((line) => line.includes('ToolSearch'));
+    for (const line of lines.slice(start + 1)) {
+      if (!/^[A-Za-z][\w-]*$/.test(line.trim())) break;
+      out.push(line.trim());
+    }
+  }
+  return out;
+}
+
+/** True when a model can call `name` in reply to this request, directly or after loading it. */
+export function isToolAvailable(body: unknown, name: string): boolean {
+  return listOfferedTools(body).includes(name) || listDeferredTools(body).includes(name);
+}
+
+/** True when calling `name` needs a ToolSearch first: deferred, not loaded yet, and ToolSearch offered. */
+function needsToolSearch(body: unknown, name: string): boolean {
+  const offered = listOfferedTools(body);
+  return !offered.includes(name) && offered.includes('ToolSearch') && listDeferredTools(body).includes(name);
+}
+
 function sse(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -92,6 +154,9 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
   const model = options.model ?? 'claude-fake-1';
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const requests: RecordedRequest[] = [];
+  const toolSearches: string[] = [];
+  /** A scripted call of a deferred tool, waiting for the ToolSearch turn that loads it to come back. */
+  let pendingAfterSearch: ScriptedReply | undefined;
   let mainTurns = 0;
   let messageCounter = 0;
   let server: Server | undefined;
@@ -188,13 +253,27 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
       const streaming = Boolean(body && typeof body === 'object' && (body as { stream?: unknown }).stream === true);
       if (isMainTurn(body)) {
         record.kind = 'main';
-        const step = script[mainTurns];
-        mainTurns += 1;
-        const turn = typeof step === 'function' ? step(record) : step;
-        const answer = (reply: ScriptedReply | undefined) => {
+        // A call whose tool one ToolSearch did not load is sent anyway: the client's error then shows in the test.
+        const answer = (scripted: ScriptedReply | undefined, searched = false) => {
+          let reply = scripted;
+          if (!searched && reply?.type === 'tool_use' && needsToolSearch(body, reply.name)) {
+            pendingAfterSearch = reply;
+            const query = `select:${reply.name}`;
+            toolSearches.push(query);
+            reply = { type: 'tool_use', name: 'ToolSearch', id: `toolu_search_${toolSearches.length}`, input: { query } };
+          }
           if (streaming) streamReply(res, body, reply, finalText);
           else plainMessage(res, body, reply?.type === 'text' ? reply.text : finalText);
         };
+        if (pendingAfterSearch) {
+          const loaded = pendingAfterSearch;
+          pendingAfterSearch = undefined;
+          answer(loaded, true);
+          return;
+        }
+        const step = script[mainTurns];
+        mainTurns += 1;
+        const turn = typeof step === 'function' ? step(record) : step;
         if (isPromise(turn)) {
           turn.then(
             (reply) => {
@@ -225,6 +304,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeApi {
       return port;
     },
     requests,
+    toolSearches,
     messageRequests: () => requests.filter((r) => r.kind === 'main' || r.kind === 'side'),
     mainRequests: () => requests.filter((r) => r.kind === 'main'),
     allBodiesText: () => requests.map((r) => (r.body === undefined ? r.rawBody : JSON.stringify(r.body))).join('\n'),
