@@ -145,7 +145,7 @@ export function buildSessionSettings(options: { memoryDir: string; httpUrl?: str
 }
 
 /**
- * The `.claude/settings.local.json` of a `claude -w` worktree: Claude Code 2.1.197 reads it for the session it
+ * The `.claude/settings.local.json` of a `claude -w` worktree: Claude Code (both ends of the range) reads it for the session it
  * starts there (checked end to end), so it carries the memory namespace and cwt's hooks, WorktreeRemove
  * included. Keys and hooks of an existing file (copied by .worktreeinclude) are kept. Pure.
  */

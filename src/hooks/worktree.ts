@@ -6,7 +6,7 @@
  * Not on the per-tool-call path: they run once per session, so this module is reached only through the full
  * CLI (the hook bundle declines these events) and may load the pipeline and git.
  *
- * The protocol, as Claude Code 2.1.197 speaks it (seen, not guessed):
+ * The protocol, as Claude Code speaks it at both ends of the supported range (seen, not guessed; e2e on each):
  * - WorktreeCreate: stdin `{session_id, transcript_path, cwd, hook_event_name, name}`, run in `cwd` (where
  *   `claude` started). Claude Code takes the last non-empty line of stdout as the worktree's absolute path and
  *   starts the session there; a failing hook (or no path) makes `claude -w` fail with the hook's stderr.
