@@ -10,7 +10,7 @@ import { startCwt } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { createRandom } from '../helpers/random.js';
 
-const EVENTS = ['session-start', 'pre-tool-use', 'post-tool-use', 'session-end'] as const;
+const EVENTS = ['session-start', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure', 'session-end'] as const;
 const TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Read', 'Bash', 'Glob', '', 'write', 42, null];
 
 function pick<T>(random: () => number, items: readonly T[]): T {
