@@ -41,7 +41,7 @@ async function startSession(machine: Machine, app: string, branch: string): Prom
 /** B's session takes `deploy` as `cwt lock deploy -- <its deploy>` run inside it would, and keeps it. */
 async function holdDeployLock(session: TestSession) {
   const env = { ...b.env, CWT_SESSION: session.id };
-  const held = startCwt(['lock', 'deploy', '--ttl', '10m', '--', 'sh', '-c', 'echo deploying >&2; sleep 30'], { cwd: session.worktree, env });
+  const held = startCwt(['lock', 'deploy', '--ttl', '10m', '--', 'sh', '-c', 'echo deploying >&2; exec sleep 30'], { cwd: session.worktree, env });
   await waitForStderr(held.child, (text) => text.includes('deploying'));
   return held;
 }
@@ -106,7 +106,9 @@ describe('cwt gc on one machine and the sessions of another', () => {
     }
     const store = await openSandboxStore(s);
     try {
-      expect(await store.getSession(onB.id)).toMatchObject({ state: 'live', host: 'machine-b', memoryMergedAt: null });
+      const session = await store.getSession(onB.id);
+      expect(session).toMatchObject({ state: 'live', host: 'machine-b' });
+      expect(session!.memoryMergedAt ?? null).toBeNull();
     } finally {
       await store.close();
     }
