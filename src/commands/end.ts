@@ -3,7 +3,8 @@
  * the session holds, unlock its worktree, mark it ended. With `--remove` the worktree goes too, and with
  * `--delete-branch` the branch, but only when nothing would be lost: a dirty worktree or commits on no other
  * branch or upstream make it refuse and list them (`--force` overrides). A memory conflict stops it before
- * anything is released or removed (exit 1). The memory namespace is always kept.
+ * anything is released or removed (exit 1). The memory namespace is always kept. The session must be this
+ * machine's, and its record's paths where cwt puts them (core/sessionpaths.ts), or nothing is done (exit 4).
  */
 import { existsSync } from 'node:fs';
 import { ConflictError, LockBusyError, UsageError } from '../core/errors.js';
@@ -19,7 +20,9 @@ import {
   type StatusEntry,
 } from '../core/git.js';
 import { removeLeaseEnvFile } from '../core/leases.js';
+import { getHostId } from '../core/liveness.js';
 import { repoLockName, withLock } from '../core/locks.js';
+import { createSessionPathVerifier } from '../core/sessionpaths.js';
 import { resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
@@ -156,7 +159,7 @@ export async function endSession(options: EndOptions): Promise<number> {
   const store = options.store ?? (await openStore(env));
   try {
     const repo = await resolveRepo(cwd, env).catch(() => undefined);
-    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, includeEnded: true });
+    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, host: getHostId(env), includeEnded: true });
     const ctx: EndContext = {
       session,
       store,
@@ -173,6 +176,10 @@ export async function endSession(options: EndOptions): Promise<number> {
       output.stderr(MESSAGES.alreadyEnded(session));
       return 0;
     }
+    // An adopted tab wrote canonical memory itself: it has no namespace to merge.
+    const merges = options.merge !== false && session.kind === 'cwt';
+    const verifySessionPaths = createSessionPathVerifier(env, repo);
+    await verifySessionPaths(session, merges ? ['worktree', 'memory'] : ['worktree']);
     if (session.kind === 'adopted' && (ctx.remove || ctx.deleteBranch)) {
       throw new UsageError(MESSAGES.adoptedNotRemovable(session), { hint: MESSAGES.adoptedNotRemovableHint(session.id) });
     }
@@ -187,8 +194,7 @@ export async function endSession(options: EndOptions): Promise<number> {
     if (!ctx.force) await assertNothingLost(ctx);
     // The memory merge comes first and outside the task list: a conflict stops everything before anything is
     // released, and on a terminal its questions are asked before any renderer draws.
-    // An adopted tab wrote canonical memory itself: it has no namespace to merge.
-    const memory = options.merge === false || session.kind === 'adopted' ? undefined : await mergeSessionMemory(session, { store, env, output, interactive: output.interactive && !options.json });
+    const memory = merges ? await mergeSessionMemory(session, { store, env, output, verifySessionPaths, interactive: output.interactive && !options.json }) : undefined;
     if (memory) {
       if (options.json && memory.conflicts.length > 0) printJson(output, { id: session.id, branch: session.branch, ended: false, memory: toMergeJson(memory, false) });
       else if (!options.json) printMergeResult(memory, false, output.stderr);

@@ -16,6 +16,7 @@ import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { commitAll, createRepo, git, writeFile } from '../helpers/git.js';
 import { checkoutOn, createMachine, type Machine } from '../helpers/machines.js';
 import { projectKey, snapshotTree, writeFiles, type TestSession } from '../helpers/memory.js';
+import { MESSAGES } from '../../src/ui/messages.js';
 
 const ATTACKER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIATTACKER attacker@machine-b\n';
 
@@ -75,7 +76,9 @@ describe('paths in a session row are checked before cwt acts on them', () => {
     expect(snapshotTree(sshDir)).toEqual(before);
     const store = await openSandboxStore(s);
     try {
-      expect(await store.getSession(victim.id)).toMatchObject({ state: 'live', memoryMergedAt: null });
+      const session = await store.getSession(victim.id);
+      expect(session).toMatchObject({ state: 'live' });
+      expect(session!.memoryMergedAt ?? null).toBeNull();
     } finally {
       await store.close();
     }
@@ -103,7 +106,7 @@ describe('paths in a session row are checked before cwt acts on them', () => {
   it('cwt gc refuses to run git in a main checkout the row moved to ~/.ssh, and keeps the row', async () => {
     const before = snapshotTree(sshDir);
     await tamper({ worktree: join(a.root, 'gone'), main_worktree: sshDir });
-    expectRefused(await onA(['gc']), 'main_worktree', sshDir, appA);
+    expectRefused(await onA(['gc']), 'main_worktree', sshDir, MESSAGES.untrustedMainNotRepo);
     expect(snapshotTree(sshDir)).toEqual(before);
     const store = await openSandboxStore(s);
     try {
