@@ -2,12 +2,14 @@
  * `cwt end [<branch|id>]`: merge the session's memory into canonical memory (unless `--no-merge`), release what
  * the session holds, unlock its worktree, mark it ended. With `--remove` the worktree goes too, and with
  * `--delete-branch` the branch, but only when nothing would be lost: a dirty worktree or commits on no other
- * branch or upstream make it refuse and list them (`--force` overrides). A memory conflict stops it before
+ * branch or upstream make it refuse and list them (`--force` overrides). That check runs again under the
+ * repository lock, right before the worktree or the branch goes, and the branch is deleted with `git branch -d`
+ * (`-D` only under `--force`), so a commit made meanwhile is never lost. A memory conflict stops it before
  * anything is released or removed (exit 1). The memory namespace is always kept. The session must be this
  * machine's, and its record's paths where cwt puts them (core/sessionpaths.ts), or nothing is done (exit 4).
  */
 import { existsSync } from 'node:fs';
-import { ConflictError, LockBusyError, UsageError } from '../core/errors.js';
+import { ConflictError, GitError, LockBusyError, UsageError } from '../core/errors.js';
 import {
   deleteBranch,
   getUnmergedCommits,
@@ -58,6 +60,8 @@ interface EndContext {
   worktreeExists: boolean;
   removed: boolean;
   branchDeleted: boolean;
+  /** Why `git branch -d` kept the branch (it counts only HEAD and the upstream as holding its commits). */
+  branchKept: string | undefined;
 }
 
 /** What removing a session's worktree (`worktree`) or its branch (`branch`) would lose. */
@@ -75,7 +79,7 @@ export async function findWorkAtRisk(session: SessionRecord, scope: { worktree: 
   return { changes, commits };
 }
 
-/** Refuses, before anything changes, when removing the worktree or the branch would lose work. */
+/** Refuses when removing the worktree or the branch would lose work: before anything changes, and again under the lock. */
 async function assertNothingLost(ctx: EndContext): Promise<void> {
   const { session } = ctx;
   const risk = await findWorkAtRisk(session, { worktree: ctx.remove, branch: ctx.remove || ctx.deleteBranch });
@@ -87,6 +91,11 @@ async function assertNothingLost(ctx: EndContext): Promise<void> {
   if (risk.commits.length > 0) {
     throw new ConflictError(MESSAGES.refuseUnmerged(session.branch, risk.commits), { hint: MESSAGES.refuseRemoveHint(session.id) });
   }
+}
+
+/** Worktrees of one repository are created and removed one at a time (cwt new holds the same lock). */
+function withRepoLock(ctx: EndContext, fn: () => Promise<void>): Promise<void> {
+  return withLock(ctx.store, { name: repoLockName(ctx.session.repo), waitMs: 120_000, ttlMs: 60_000, env: ctx.env, note: `cwt end ${ctx.session.branch}` }, fn);
 }
 
 const STEPS: PipelineStep<EndContext>[] = [
@@ -106,7 +115,9 @@ const STEPS: PipelineStep<EndContext>[] = [
     title: 'Remove the worktree',
     enabled: (ctx) => ctx.remove && ctx.worktreeExists,
     run: async (ctx) => {
-      await withLock(ctx.store, { name: repoLockName(ctx.session.repo), waitMs: 120_000, ttlMs: 60_000, env: ctx.env, note: `cwt end ${ctx.session.branch}` }, async () => {
+      await withRepoLock(ctx, async () => {
+        // A commit may have landed while this waited for the lock: the first check did not see it.
+        if (!ctx.force) await assertNothingLost(ctx);
         await removeWorktree(ctx.session.worktree, ctx.session.mainWorktree, ctx.force);
       });
       ctx.removed = true;
@@ -126,10 +137,18 @@ const STEPS: PipelineStep<EndContext>[] = [
     title: 'Delete the branch',
     enabled: (ctx) => ctx.deleteBranch,
     run: async (ctx) => {
-      if (!(await hasLocalBranch(ctx.session.branch, ctx.session.mainWorktree))) return;
-      // -D only under --force: the safety check above already proved nothing is lost otherwise.
-      await deleteBranch(ctx.session.branch, ctx.session.mainWorktree, true);
-      ctx.branchDeleted = true;
+      await withRepoLock(ctx, async () => {
+        if (!(await hasLocalBranch(ctx.session.branch, ctx.session.mainWorktree))) return;
+        if (!ctx.force) await assertNothingLost(ctx);
+        try {
+          // -d, not -D: git itself refuses should a commit land between the check and the deletion.
+          await deleteBranch(ctx.session.branch, ctx.session.mainWorktree, ctx.force);
+          ctx.branchDeleted = true;
+        } catch (error) {
+          if (ctx.force || !(error instanceof GitError)) throw error;
+          ctx.branchKept = error.stderr;
+        }
+      });
     },
   },
   {
@@ -152,6 +171,13 @@ const STEPS: PipelineStep<EndContext>[] = [
   },
 ];
 
+/** Exit 1 when `--delete-branch` left the branch: the session ended, the user asked for more. */
+function throwIfBranchKept(ctx: EndContext): void {
+  if (ctx.branchKept !== undefined) {
+    throw new ConflictError(MESSAGES.branchNotDeleted(ctx.session.branch, ctx.branchKept), { hint: MESSAGES.branchNotDeletedHint(ctx.session.id) });
+  }
+}
+
 export async function endSession(options: EndOptions): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -171,6 +197,7 @@ export async function endSession(options: EndOptions): Promise<number> {
       worktreeExists: existsSync(session.worktree),
       removed: false,
       branchDeleted: false,
+      branchKept: undefined,
     };
     if (session.state === 'ended' && !ctx.remove && !ctx.deleteBranch) {
       output.stderr(MESSAGES.alreadyEnded(session));
@@ -214,6 +241,7 @@ export async function endSession(options: EndOptions): Promise<number> {
         memoryDir: session.memoryDir,
         memory: memory ? toMergeJson(memory, false) : null,
       });
+      throwIfBranchKept(ctx);
       return 0;
     }
     output.stderr(MESSAGES.ended(session));
@@ -223,6 +251,7 @@ export async function endSession(options: EndOptions): Promise<number> {
       output.stderr(MESSAGES.memoryKept(session.memoryDir));
       if (!memory) output.stderr(MESSAGES.endNotMerged(session.id));
     }
+    throwIfBranchKept(ctx);
     return 0;
   } finally {
     if (!options.store) await store.close();

@@ -602,6 +602,9 @@ export const MESSAGES = {
   refusedSessionsHint: 'someone with write access to the store changed these records; have them corrected or deleted in the store, then run the command again',
   rescueOtherHost: (session: SessionRecord) => `session ${session.id} (${session.branch}) runs on host ${session.host}: its memory is on that machine`,
   rescueWorktreeUnlisted: (path: string, main: string) => `the session's worktree ${path} is neither listed by git worktree list nor under a worktree directory of ${main}`,
+  branchNotDeleted: (branch: string, reason: string) => `kept branch '${branch}': git branch -d refused to delete it: ${reason.trim().split('\n')[0]}`,
+  branchNotDeletedHint: (id: string) =>
+    `git branch -d counts only HEAD and the branch's upstream as holding its commits; if cwt found them on another branch or a remote-tracking branch and you want it gone: cwt end ${id} --delete-branch --force`,
 } as const;
 
 export interface MergeCounts {

@@ -1,7 +1,9 @@
 /**
  * `cwt end --remove --delete-branch` checks that nothing would be lost, then waits for the repository lock
  * (another `cwt new` or `cwt end` holds it). A commit that lands on the branch meanwhile is work the first
- * check never saw: under the lock, right before removing or deleting, the check runs again and refuses.
+ * check never saw: under the lock, right before removing or deleting, the check runs again and refuses. And
+ * the branch goes with `git branch -d`, so git refuses too should a commit land after that; `-D` only under
+ * `--force`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -10,9 +12,8 @@ import { acquireLock, repoLockName, type LockHandle } from '../../src/core/locks
 import type { Store } from '../../src/core/store/store.js';
 import { openSandboxStore } from '../helpers/backends.js';
 import { startCwt, waitForStderr } from '../helpers/cli.js';
-import { commitAll, git, writeFile } from '../helpers/git.js';
-import type { TestSession } from '../helpers/memory.js';
-import { startSession } from '../helpers/memory.js';
+import { commitAll, git, listBranches, writeFile } from '../helpers/git.js';
+import { startSession, type TestSession } from '../helpers/memory.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 
 let s: Scenario;
@@ -68,5 +69,25 @@ describe('end --delete-branch and a commit made while it waits for the repositor
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain(late.slice(0, 10));
     expect(git(s.repo, ['rev-parse', 'refs/heads/feat/late'])).toBe(late);
+  });
+
+  it('without --force the branch is deleted with git branch -d: one git does not see as merged is kept (exit 1), --force deletes it', async () => {
+    // Pushed without an upstream: cwt sees the commit on a remote-tracking branch, git branch -d only looks at HEAD.
+    const remote = join(s.root, 'remote.git');
+    git(s.root, ['init', '-q', '--bare', remote]);
+    git(s.repo, ['remote', 'add', 'origin', remote]);
+    writeFile(session.worktree, 'feature.ts', 'x\n');
+    commitAll(session.worktree, 'the feature');
+    git(session.worktree, ['push', '-q', 'origin', 'feat/late']);
+    const kept = await s.cwt(['end', session.id, '--remove', '--delete-branch']);
+    expect(kept.code, kept.stderr).toBe(1);
+    expect(kept.stderr).toContain("kept branch 'feat/late'");
+    expect(kept.stderr).toContain(`cwt end ${session.id} --delete-branch --force`);
+    expect(existsSync(session.worktree)).toBe(false);
+    expect(listBranches(s.repo)).toContain('feat/late');
+    expect((await store.getSession(session.id))!.state).toBe('ended');
+    const forced = await s.cwt(['end', session.id, '--delete-branch', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(listBranches(s.repo)).toEqual(['main']);
   });
 });
