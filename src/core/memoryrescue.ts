@@ -117,18 +117,19 @@ export async function scanForRescue(options: RescueScanOptions): Promise<RescueS
   };
 
   const refused: UntrustedSessionError[] = [];
-  const all = await options.store.listSessions({ repo: repo.commonDir, includeEnded: true });
-  const sessions = all.filter((session) => session.host === places.host);
-  for (const session of all) if (session.host !== places.host) skipped.push({ dir: session.memoryDir, why: MESSAGES.rescueOtherHost(session) });
+  // Another machine's sessions keep their memory on that machine (a clone at the same path shares the filter).
+  const sessions = (await options.store.listSessions({ repo: repo.commonDir, includeEnded: true })).filter((session) => session.host === places.host);
   const prefixes = getWorktreeKeyPrefixes(main, options.worktreeDir);
   const listed = new Set(places.worktrees.map(toRealPath));
   const worktrees = new Map<string, string>();
   for (const session of sessions) {
+    // A row's worktree could name any project on this machine: only one of this repository's places counts.
     if (listed.has(toRealPath(session.worktree)) || prefixes.some(({ parent }) => isPathInside(session.worktree, parent))) {
       worktrees.set(session.worktree, `worktree of session ${session.id} (${session.branch})`);
-    } else {
-      skipped.push({ dir: join(projects, toProjectKey(session.worktree), 'memory'), why: MESSAGES.rescueWorktreeUnlisted(session.worktree, main) });
+      continue;
     }
+    const dir = join(projects, toProjectKey(session.worktree), 'memory');
+    if (hasMemory(dir)) skipped.push({ dir, why: MESSAGES.rescueWorktreeUnlisted(session.worktree, main) });
   }
   for (const path of places.worktrees) if (path !== main && !worktrees.has(path)) worktrees.set(path, 'worktree listed by git worktree list');
   for (const [path, why] of worktrees) addDir(join(projects, toProjectKey(path), 'memory'), `memory Claude Code kept for the ${why}: ${path}`);

@@ -600,7 +600,6 @@ export const MESSAGES = {
   gcRefusedSessions: (count: number) => `${count} session record(s) were left alone: they name paths cwt does not put there (listed above); everything else was collected`,
   rescueRefusedSessions: (count: number) => `${count} session record(s) were not rescued: they name paths cwt does not put there (listed above)`,
   refusedSessionsHint: 'someone with write access to the store changed these records; have them corrected or deleted in the store, then run the command again',
-  rescueOtherHost: (session: SessionRecord) => `session ${session.id} (${session.branch}) runs on host ${session.host}: its memory is on that machine`,
   rescueWorktreeUnlisted: (path: string, main: string) => `the session's worktree ${path} is neither listed by git worktree list nor under a worktree directory of ${main}`,
   branchNotDeleted: (branch: string, reason: string) => `kept branch '${branch}': git branch -d refused to delete it: ${reason.trim().split('\n')[0]}`,
   branchNotDeletedHint: (id: string) =>
