@@ -97,9 +97,15 @@ export function findUntrustedPaths(session: SessionRecord, places: TrustedPlaces
 export function assertSessionPathsTrusted(session: SessionRecord, places: TrustedPlaces, uses: readonly SessionPathUse[]): void {
   assertSessionOnThisHost(session, places.host);
   const refusals = findUntrustedPaths(session, places, uses);
-  if (refusals.length === 0) return;
-  const memoryOnly = refusals.every((refusal) => refusal.column === 'memory_dir' || refusal.column === 'memory_base' || refusal.column === 'id');
-  throw new UntrustedSessionError(session.id, MESSAGES.untrustedSessionPaths(session.id, refusals), { hint: MESSAGES.untrustedSessionPathsHint(session.id, memoryOnly) });
+  if (refusals.length > 0) throw toUntrustedSessionError(session, refusals);
+}
+
+const MEMORY_COLUMNS = new Set<PathRefusal['column']>(['memory_dir', 'memory_base', 'id']);
+
+/** The error naming a row's refused paths; `cwt end --no-merge` is offered when its checkout paths are fine. */
+function toUntrustedSessionError(session: SessionRecord, refusals: readonly PathRefusal[]): UntrustedSessionError {
+  const memoryOnly = refusals.every((refusal) => MEMORY_COLUMNS.has(refusal.column));
+  return new UntrustedSessionError(session.id, MESSAGES.untrustedSessionPaths(session.id, refusals), { hint: MESSAGES.untrustedSessionPathsHint(session.id, memoryOnly) });
 }
 
 /** Throws UntrustedSessionError when `session` was recorded on another host than `host`. */
@@ -131,8 +137,7 @@ function isDirectory(path: string): boolean {
 async function resolvePlacesOfRow(session: SessionRecord, env: NodeJS.ProcessEnv): Promise<TrustedPlaces> {
   const dotGit = join(session.mainWorktree, '.git');
   if (!isDirectory(dotGit) || toRealPath(dotGit) !== toRealPath(session.repo)) {
-    const refusal: PathRefusal = { column: 'main_worktree', path: session.mainWorktree, why: MESSAGES.untrustedMainNotRepo };
-    throw new UntrustedSessionError(session.id, MESSAGES.untrustedSessionPaths(session.id, [refusal]), { hint: MESSAGES.untrustedSessionPathsHint(session.id, false) });
+    throw toUntrustedSessionError(session, [{ column: 'main_worktree', path: session.mainWorktree, why: MESSAGES.untrustedMainNotRepo }]);
   }
   return getTrustedPlaces(await resolveRepo(session.mainWorktree, env), env);
 }
@@ -153,7 +158,7 @@ export function createSessionPathVerifier(env: NodeJS.ProcessEnv, repo?: Pick<Re
     let places = cache.get(key);
     if (!places) {
       places = repo ? getTrustedPlaces(repo, env) : resolvePlacesOfRow(session, env);
-      // A refused row must not make the next row with the same claim refused for a stale reason.
+      // Without a repository the check reads the row's own repo column: its refusal is not the next row's.
       places.catch(() => cache.delete(key));
       cache.set(key, places);
     }
