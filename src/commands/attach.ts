@@ -7,6 +7,7 @@ import { lockWorktree, resolveRepo } from '../core/git.js';
 import { getHostId, isPidAlive } from '../core/liveness.js';
 import { getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { writeSessionMcpConfig } from '../core/harness.js';
+import { verifySessionPaths } from '../core/sessionpaths.js';
 import { resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord } from '../core/store/store.js';
@@ -40,9 +41,11 @@ export async function attachSession(options: AttachOptions): Promise<number> {
   const store = await openStore(env);
   try {
     const repo = await resolveRepo(cwd, env).catch(() => undefined);
-    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, includeEnded: true });
+    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, host: getHostId(env), includeEnded: true });
     if (session.state === 'ended') throw new UsageError(MESSAGES.sessionEnded(session), { hint: MESSAGES.sessionEndedHint(session.branch) });
     if (session.kind === 'adopted') throw new UsageError(MESSAGES.adoptedNotAttachable(session), { hint: MESSAGES.adoptedNotAttachableHint });
+    // The agent runs in the worktree with the namespace as its memory directory.
+    await verifySessionPaths(session, ['worktree', 'memory'], env, repo);
     if (!existsSync(session.worktree)) throw new EnvironmentError(MESSAGES.worktreeMissing(session), { hint: MESSAGES.worktreeMissingHint });
     if (hasLiveSupervisor(session, env) && !options.force) {
       throw new LockBusyError(MESSAGES.supervisorAlive(session), { hint: MESSAGES.supervisorAliveHint(session.id) });

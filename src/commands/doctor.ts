@@ -245,7 +245,8 @@ export async function collectFindings(options: { cwd: string; env: NodeJS.Proces
     findings.push(...(await checkSessionsAndLocks(store, probe, repo)));
     if (!repo) return findings;
     findings.push(await checkGitHooks(repo), checkClaudeHooks(repo, claudeHome));
-    const sessions = await store.listSessions({ repo: repo.commonDir });
+    // Another machine's sessions cannot have made this machine's commits, processes or writes.
+    const sessions = (await store.listSessions({ repo: repo.commonDir })).filter((session) => session.host === probe.host);
     const worktrees = [...new Set([repo.mainWorktree, ...(await listWorktrees(repo.topLevel)).filter((entry) => !entry.bare && existsSync(entry.path)).map((entry) => entry.path)])];
     const live = sessions.filter((session) => getSessionState(session, probe) === 'live').length;
     findings.push(

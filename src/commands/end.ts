@@ -2,11 +2,14 @@
  * `cwt end [<branch|id>]`: merge the session's memory into canonical memory (unless `--no-merge`), release what
  * the session holds, unlock its worktree, mark it ended. With `--remove` the worktree goes too, and with
  * `--delete-branch` the branch, but only when nothing would be lost: a dirty worktree or commits on no other
- * branch or upstream make it refuse and list them (`--force` overrides). A memory conflict stops it before
- * anything is released or removed (exit 1). The memory namespace is always kept.
+ * branch or upstream make it refuse and list them (`--force` overrides). That check runs again under the
+ * repository lock, right before the worktree or the branch goes, and the branch is deleted with `git branch -d`
+ * (`-D` only under `--force`), so a commit made meanwhile is never lost. A memory conflict stops it before
+ * anything is released or removed (exit 1). The memory namespace is always kept. The session must be this
+ * machine's, and its record's paths where cwt puts them (core/sessionpaths.ts), or nothing is done (exit 4).
  */
 import { existsSync } from 'node:fs';
-import { ConflictError, LockBusyError, UsageError } from '../core/errors.js';
+import { ConflictError, GitError, LockBusyError, UsageError } from '../core/errors.js';
 import {
   deleteBranch,
   getUnmergedCommits,
@@ -19,7 +22,9 @@ import {
   type StatusEntry,
 } from '../core/git.js';
 import { removeLeaseEnvFile } from '../core/leases.js';
+import { getHostId } from '../core/liveness.js';
 import { repoLockName, withLock } from '../core/locks.js';
+import { createSessionPathVerifier } from '../core/sessionpaths.js';
 import { resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
@@ -55,6 +60,8 @@ interface EndContext {
   worktreeExists: boolean;
   removed: boolean;
   branchDeleted: boolean;
+  /** Why `git branch -d` kept the branch (it counts only HEAD and the upstream as holding its commits). */
+  branchKept: string | undefined;
 }
 
 /** What removing a session's worktree (`worktree`) or its branch (`branch`) would lose. */
@@ -72,7 +79,7 @@ export async function findWorkAtRisk(session: SessionRecord, scope: { worktree: 
   return { changes, commits };
 }
 
-/** Refuses, before anything changes, when removing the worktree or the branch would lose work. */
+/** Refuses when removing the worktree or the branch would lose work: before anything changes, and again under the lock. */
 async function assertNothingLost(ctx: EndContext): Promise<void> {
   const { session } = ctx;
   const risk = await findWorkAtRisk(session, { worktree: ctx.remove, branch: ctx.remove || ctx.deleteBranch });
@@ -84,6 +91,11 @@ async function assertNothingLost(ctx: EndContext): Promise<void> {
   if (risk.commits.length > 0) {
     throw new ConflictError(MESSAGES.refuseUnmerged(session.branch, risk.commits), { hint: MESSAGES.refuseRemoveHint(session.id) });
   }
+}
+
+/** Worktrees of one repository are created and removed one at a time (cwt new holds the same lock). */
+function withRepoLock(ctx: EndContext, fn: () => Promise<void>): Promise<void> {
+  return withLock(ctx.store, { name: repoLockName(ctx.session.repo), waitMs: 120_000, ttlMs: 60_000, env: ctx.env, note: `cwt end ${ctx.session.branch}` }, fn);
 }
 
 const STEPS: PipelineStep<EndContext>[] = [
@@ -103,7 +115,9 @@ const STEPS: PipelineStep<EndContext>[] = [
     title: 'Remove the worktree',
     enabled: (ctx) => ctx.remove && ctx.worktreeExists,
     run: async (ctx) => {
-      await withLock(ctx.store, { name: repoLockName(ctx.session.repo), waitMs: 120_000, ttlMs: 60_000, env: ctx.env, note: `cwt end ${ctx.session.branch}` }, async () => {
+      await withRepoLock(ctx, async () => {
+        // A commit may have landed while this waited for the lock: the first check did not see it.
+        if (!ctx.force) await assertNothingLost(ctx);
         await removeWorktree(ctx.session.worktree, ctx.session.mainWorktree, ctx.force);
       });
       ctx.removed = true;
@@ -123,10 +137,18 @@ const STEPS: PipelineStep<EndContext>[] = [
     title: 'Delete the branch',
     enabled: (ctx) => ctx.deleteBranch,
     run: async (ctx) => {
-      if (!(await hasLocalBranch(ctx.session.branch, ctx.session.mainWorktree))) return;
-      // -D only under --force: the safety check above already proved nothing is lost otherwise.
-      await deleteBranch(ctx.session.branch, ctx.session.mainWorktree, true);
-      ctx.branchDeleted = true;
+      await withRepoLock(ctx, async () => {
+        if (!(await hasLocalBranch(ctx.session.branch, ctx.session.mainWorktree))) return;
+        if (!ctx.force) await assertNothingLost(ctx);
+        try {
+          // -d, not -D: git itself refuses should a commit land between the check and the deletion.
+          await deleteBranch(ctx.session.branch, ctx.session.mainWorktree, ctx.force);
+          ctx.branchDeleted = true;
+        } catch (error) {
+          if (ctx.force || !(error instanceof GitError)) throw error;
+          ctx.branchKept = error.stderr;
+        }
+      });
     },
   },
   {
@@ -149,6 +171,13 @@ const STEPS: PipelineStep<EndContext>[] = [
   },
 ];
 
+/** Exit 1 when `--delete-branch` left the branch: the session ended, the user asked for more. */
+function throwIfBranchKept(ctx: EndContext): void {
+  if (ctx.branchKept !== undefined) {
+    throw new ConflictError(MESSAGES.branchNotDeleted(ctx.session.branch, ctx.branchKept), { hint: MESSAGES.branchNotDeletedHint(ctx.session.id) });
+  }
+}
+
 export async function endSession(options: EndOptions): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -156,7 +185,7 @@ export async function endSession(options: EndOptions): Promise<number> {
   const store = options.store ?? (await openStore(env));
   try {
     const repo = await resolveRepo(cwd, env).catch(() => undefined);
-    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, includeEnded: true });
+    const session = await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, host: getHostId(env), includeEnded: true });
     const ctx: EndContext = {
       session,
       store,
@@ -168,11 +197,16 @@ export async function endSession(options: EndOptions): Promise<number> {
       worktreeExists: existsSync(session.worktree),
       removed: false,
       branchDeleted: false,
+      branchKept: undefined,
     };
     if (session.state === 'ended' && !ctx.remove && !ctx.deleteBranch) {
       output.stderr(MESSAGES.alreadyEnded(session));
       return 0;
     }
+    // An adopted tab wrote canonical memory itself: it has no namespace to merge.
+    const merges = options.merge !== false && session.kind === 'cwt';
+    const verifySessionPaths = createSessionPathVerifier(env, repo);
+    await verifySessionPaths(session, merges ? ['worktree', 'memory'] : ['worktree']);
     if (session.kind === 'adopted' && (ctx.remove || ctx.deleteBranch)) {
       throw new UsageError(MESSAGES.adoptedNotRemovable(session), { hint: MESSAGES.adoptedNotRemovableHint(session.id) });
     }
@@ -187,8 +221,7 @@ export async function endSession(options: EndOptions): Promise<number> {
     if (!ctx.force) await assertNothingLost(ctx);
     // The memory merge comes first and outside the task list: a conflict stops everything before anything is
     // released, and on a terminal its questions are asked before any renderer draws.
-    // An adopted tab wrote canonical memory itself: it has no namespace to merge.
-    const memory = options.merge === false || session.kind === 'adopted' ? undefined : await mergeSessionMemory(session, { store, env, output, interactive: output.interactive && !options.json });
+    const memory = merges ? await mergeSessionMemory(session, { store, env, output, verifySessionPaths, interactive: output.interactive && !options.json }) : undefined;
     if (memory) {
       if (options.json && memory.conflicts.length > 0) printJson(output, { id: session.id, branch: session.branch, ended: false, memory: toMergeJson(memory, false) });
       else if (!options.json) printMergeResult(memory, false, output.stderr);
@@ -208,6 +241,7 @@ export async function endSession(options: EndOptions): Promise<number> {
         memoryDir: session.memoryDir,
         memory: memory ? toMergeJson(memory, false) : null,
       });
+      throwIfBranchKept(ctx);
       return 0;
     }
     output.stderr(MESSAGES.ended(session));
@@ -217,6 +251,7 @@ export async function endSession(options: EndOptions): Promise<number> {
       output.stderr(MESSAGES.memoryKept(session.memoryDir));
       if (!memory) output.stderr(MESSAGES.endNotMerged(session.id));
     }
+    throwIfBranchKept(ctx);
     return 0;
   } finally {
     if (!options.store) await store.close();

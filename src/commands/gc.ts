@@ -1,14 +1,18 @@
 /**
  * `cwt gc [--dry-run]`: marks sessions whose supervisor died and whose heartbeat expired as stale and
- * releases what they hold (locks, claims, leases); drops session rows whose worktree is gone; releases stale
- * locks and leases nobody holds any more. Never deletes a
- * worktree or a memory namespace. Reports each action.
+ * releases what they hold (locks, claims, leases); drops the rows of this machine's sessions whose worktree
+ * is gone (another machine's worktree is on that machine: such a session is judged by its heartbeat alone);
+ * releases stale locks and leases nobody holds any more. Never deletes a worktree or a memory namespace.
+ * Reports each action. A row naming a main checkout that is not the repository it claims is left alone, and
+ * makes the run exit 4 once everything else is collected.
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../core/config.js';
 import { pruneWorktrees, unlockWorktree } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
+import type { UntrustedSessionError } from '../core/errors.js';
+import { createSessionPathVerifier, getRefusal, throwIfRefused } from '../core/sessionpaths.js';
 import { getSessionState } from '../core/sessions.js';
 import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
 import { openStore } from '../core/store/open.js';
@@ -40,15 +44,26 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
   try {
     const config = loadConfig({ env });
     const probe = createLivenessProbe(config.sessionTtlMs, env);
+    const verifySessionPaths = createSessionPathVerifier(env);
+    const refused: UntrustedSessionError[] = [];
     for (const session of await store.listSessions()) {
-      if (!existsSync(session.worktree)) {
+      if (session.host === probe.host && !existsSync(session.worktree)) {
+        // git runs in the main checkout to free the branch: only in the repository the row claims to be of.
+        const cleanUp = session.kind === 'cwt' && existsSync(session.mainWorktree);
+        if (cleanUp) {
+          const refusal = await getRefusal(() => verifySessionPaths(session, []));
+          if (refusal) {
+            refused.push(refusal);
+            continue;
+          }
+        }
         actions.push({ action: 'drop-session', session: session.id, message: MESSAGES.gcDroppedSession(session) });
         if (dryRun) continue;
         await store.releaseSessionLocks(session.id);
         await store.releaseClaims(session.id);
         await store.releaseLeases(session.id, 'gc: worktree gone');
         await store.deleteSession(session.id, { kind: 'session.drop', session: session.id, repo: session.repo, data: { worktree: session.worktree, memoryDir: session.memoryDir } });
-        if (session.kind === 'cwt' && existsSync(session.mainWorktree)) {
+        if (cleanUp) {
           // The directory is gone; lift cwt's lock so git forgets the worktree and frees its branch.
           await unlockWorktree(session.worktree, session.mainWorktree);
           await pruneWorktrees(session.mainWorktree);
@@ -94,12 +109,13 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
     const staleTasks = dryRun ? await findStaleTasks(store, isTaskStale, probe.now) : await store.requeueStaleTasks(isTaskStale, probe.now);
     for (const task of staleTasks) actions.push({ action: 'requeue-task', task: task.id, message: MESSAGES.taskRequeued(task) });
     if (options.json) {
-      printJson(output, { dryRun, actions });
-      return 0;
+      printJson(output, { dryRun, actions, refused: refused.map((error) => ({ session: error.session, message: error.message })) });
+    } else {
+      for (const action of actions) output.stdout(action.message);
+      if (actions.length === 0 && refused.length === 0) output.stdout(MESSAGES.gcNothing);
+      else if (dryRun) output.stdout(MESSAGES.gcDryRun);
     }
-    for (const action of actions) output.stdout(action.message);
-    if (actions.length === 0) output.stdout(MESSAGES.gcNothing);
-    else if (dryRun) output.stdout(MESSAGES.gcDryRun);
+    throwIfRefused(refused, MESSAGES.gcRefusedSessions(refused.length));
     return 0;
   } finally {
     await store.close();

@@ -1,14 +1,15 @@
 /**
  * `cwt memory rescue [--dry-run] [--json]`: merges into canonical memory the memory directories that belong to
  * this repository's worktrees or to ended, unmerged sessions (see core/memoryrescue.ts for how they are found),
- * each the way `cwt merge-memory` merges a session, all under one hold of the canonical-memory lock.
+ * each the way `cwt merge-memory` merges a session, all under one hold of the canonical-memory lock. A session
+ * record naming paths cwt does not put there is not merged, and makes the run exit 4 after the others.
  */
 import { ConflictError } from '../core/errors.js';
 import { loadConfig } from '../core/config.js';
 import { resolveRepo } from '../core/git.js';
 import { getDirectorySource, getSessionSource, runMemoryMerge, withMemoryLock, type MemoryMergeResult } from '../core/memorymerge.js';
 import { scanForRescue, type RescueScan } from '../core/memoryrescue.js';
-import { resolveClaudeHome, resolveCwtHome } from '../core/paths.js';
+import { getTrustedPlaces, throwIfRefused } from '../core/sessionpaths.js';
 import { openStore } from '../core/store/open.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
@@ -36,6 +37,7 @@ export async function rescueMemory(options: RescueOptions = {}): Promise<number>
   const repo = await resolveRepo(cwd, env);
   const config = loadConfig({ repoRoot: repo.mainWorktree, env });
   const location = resolveMemoryLocation(repo.mainWorktree, env);
+  const places = await getTrustedPlaces(repo, env);
   const store = await openStore(env);
   try {
     const interactive = output.interactive && !options.json && !dryRun;
@@ -43,12 +45,12 @@ export async function rescueMemory(options: RescueOptions = {}): Promise<number>
       { store, canonicalDir: location.canonicalDir, stateDir: location.stateDir, env, note: 'cwt memory rescue', onTakeover: (previous) => output.stderr(MESSAGES.lockTakenOver(previous)) },
       async (recovered) => {
         if (recovered) output.stderr(MESSAGES.mergeRecovered(recovered.kind));
-        const found = await scanForRescue({ store, repo, claudeHome: resolveClaudeHome(env), cwtHome: resolveCwtHome(env), worktreeDir: config.worktreeDir });
+        const found = await scanForRescue({ store, repo, places, worktreeDir: config.worktreeDir });
         if (!options.json) printScan(found, output);
         const merged: MemoryMergeResult[] = [];
         for (const candidate of found.candidates) {
           const source = candidate.session
-            ? getSessionSource(candidate.session)
+            ? getSessionSource(candidate.session, places)
             : getDirectorySource(location.stateDir, candidate.dir, `rescued ${candidate.dir}`, candidate.seedBase);
           const run = createRunOptions(env, output, source.label, interactive);
           try {
@@ -67,11 +69,13 @@ export async function rescueMemory(options: RescueOptions = {}): Promise<number>
         dryRun,
         found: scan.candidates.map((c) => ({ dir: c.dir, why: c.why, session: c.session?.id ?? null })),
         skipped: scan.skipped,
+        refused: scan.refused.map((error) => ({ session: error.session, message: error.message })),
         results: results.map((result) => toMergeJson(result, dryRun)),
       });
     } else {
       for (const result of results) printMergeResult(result, dryRun, output.stdout);
     }
+    throwIfRefused(scan.refused, MESSAGES.rescueRefusedSessions(scan.refused.length));
     if (conflicts.length === 0 || dryRun) return conflicts.length > 0 ? 1 : 0;
     for (const result of results) printConflicts(result.conflicts, result.source.label, output);
     throw new ConflictError(MESSAGES.mergeConflicts(conflicts.length, scan.canonicalDir), { hint: MESSAGES.rescueHint });

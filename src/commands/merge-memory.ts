@@ -30,6 +30,8 @@ import {
 import type { Decision } from '../core/memoryplan.js';
 import { resolveMemoryStateDir } from '../core/memory.js';
 import { resolveClaudeHome, resolveCwtHome } from '../core/paths.js';
+import { getHostId } from '../core/liveness.js';
+import { createSessionPathVerifier, type SessionPathVerifier } from '../core/sessionpaths.js';
 import { resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
@@ -133,6 +135,8 @@ export interface SessionMergeOptions {
   store: Store;
   env: NodeJS.ProcessEnv;
   output: Output;
+  /** The command's verifier (made for the repository it runs in); else one for the repository the row names. */
+  verifySessionPaths?: SessionPathVerifier;
   dryRun?: boolean;
   /** Ask at the terminal for each conflict. */
   interactive?: boolean;
@@ -152,10 +156,11 @@ export function createRunOptions(env: NodeJS.ProcessEnv, output: Output, label: 
   };
 }
 
-/** Merges one session's memory under the canonical-memory lock. */
+/** Merges one session's memory under the canonical-memory lock, once its record's paths proved trustworthy. */
 export async function mergeSessionMemory(session: SessionRecord, options: SessionMergeOptions): Promise<MemoryMergeResult> {
-  const location = resolveMemoryLocation(session.mainWorktree, options.env);
-  const source = getSessionSource(session);
+  const places = await (options.verifySessionPaths ?? createSessionPathVerifier(options.env))(session, ['memory']);
+  const location = resolveMemoryLocation(places.mainWorktree, options.env);
+  const source = getSessionSource(session, places);
   const run = createRunOptions(options.env, options.output, source.label, options.interactive === true);
   try {
     return await withMemoryLock(
@@ -170,14 +175,15 @@ export async function mergeSessionMemory(session: SessionRecord, options: Sessio
       },
       async (recovered) => {
         if (recovered) options.output.stderr(MESSAGES.mergeRecovered(recovered.kind));
-        // Re-read under the lock: a merge that just finished may have moved this session's base and state.
+        // Re-read under the lock: a merge that just finished may have moved this session's base and state (and
+        // the record is checked again: it may have been changed since).
         const current = (await options.store.getSession(session.id)) ?? session;
         return runMemoryMerge({
           ...run.options,
           store: options.store,
           canonicalDir: location.canonicalDir,
           stateDir: location.stateDir,
-          source: getSessionSource(current),
+          source: getSessionSource(current, places),
           indexFiles: location.indexFiles,
           dryRun: options.dryRun,
         });
@@ -284,15 +290,18 @@ export async function mergeMemory(options: MergeMemoryOptions = {}): Promise<num
   try {
     const repo = await resolveRepo(cwd, env).catch(() => undefined);
     const session =
-      options.ref !== undefined || !options.undo ? await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, includeEnded: true }) : undefined;
+      options.ref !== undefined || !options.undo
+        ? await resolveSession(store, { ref: options.ref, cwd, repo: repo?.commonDir, host: getHostId(env), includeEnded: true })
+        : undefined;
+    const verifySessionPaths = createSessionPathVerifier(env, repo);
     if (options.undo) {
-      const mainWorktree = session?.mainWorktree ?? repo?.mainWorktree;
+      const mainWorktree = session ? (await verifySessionPaths(session, [])).mainWorktree : repo?.mainWorktree;
       if (mainWorktree === undefined) throw new EnvironmentError(MESSAGES.notAGitRepo(cwd), { hint: MESSAGES.notAGitRepoHint });
       return await undoLastMerge(store, session, mainWorktree, { ...options, env, output });
     }
     if (session!.kind === 'adopted') throw new UsageError(MESSAGES.adoptedNoNamespace(session!), { hint: MESSAGES.adoptedNoNamespaceHint });
     const dryRun = options.dryRun === true;
-    const result = await mergeSessionMemory(session!, { store, env, output, dryRun, interactive: output.interactive && !options.json && !dryRun });
+    const result = await mergeSessionMemory(session!, { store, env, output, verifySessionPaths, dryRun, interactive: output.interactive && !options.json && !dryRun });
     if (options.json) printJson(output, toMergeJson(result, dryRun));
     else printMergeResult(result, dryRun, output.stdout);
     if (dryRun) return result.conflicts.length > 0 ? 1 : 0;

@@ -4,6 +4,7 @@ import { loadConfig } from '../core/config.js';
 import { formatAge, formatAgo } from '../core/duration.js';
 import { getWorktreeChanges, resolveRepo, resolveRepoIdentity } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
+import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from '../core/sessionpaths.js';
 import { getSessionState, type SessionState } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import { toLeaseEnv } from '../core/leases.js';
@@ -109,9 +110,11 @@ export function toSessionView(session: SessionRecord, state: SessionState, lease
 
 const MAX_EDITING_SHOWN = 5;
 
-/** What a session is editing, for the markdown sheet: its uncommitted paths. */
-async function describeEditing(session: SessionRecord): Promise<string> {
+/** What a session is editing, for the markdown sheet: its uncommitted paths (none shown for another machine's). */
+async function describeEditing(session: SessionRecord, verifySessionPaths: SessionPathVerifier): Promise<string> {
   if (session.state === 'ended' || !existsSync(session.worktree)) return '';
+  // git runs in the worktree: only in one of this machine's that git lists for the row's repository.
+  if (await getRefusal(() => verifySessionPaths(session, ['worktree']))) return '';
   const paths = (await getWorktreeChanges(session.worktree)).map((entry) => entry.path);
   const shown = paths.slice(0, MAX_EDITING_SHOWN).join(', ');
   return paths.length > MAX_EDITING_SHOWN ? `${shown} (+${paths.length - MAX_EDITING_SHOWN})` : shown;
@@ -142,7 +145,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
       return 0;
     }
     if (options.markdown) {
-      const editing = await Promise.all(sessions.map(describeEditing));
+      const verifySessionPaths = createSessionPathVerifier(env);
+      const editing = await Promise.all(sessions.map((session) => describeEditing(session, verifySessionPaths)));
       output.stdout(
         renderMarkdownTable(
           ['session id', 'started', 'last active', 'currently editing'],

@@ -32,7 +32,7 @@ import {
   type CommitInfo,
   type RepoInfo,
 } from './git.js';
-import { createLivenessProbe } from './liveness.js';
+import { createLivenessProbe, getHostId } from './liveness.js';
 import { toRealPath } from './paths.js';
 import { randomHex } from './random.js';
 import { findCurrentSession, getSessionState, getRepoKey } from './sessions.js';
@@ -101,7 +101,7 @@ export interface CommitCheckReport {
 export async function findCheckoutSession(store: Store, topLevel: string, env: NodeJS.ProcessEnv): Promise<SessionRecord | undefined> {
   const here = toRealPath(topLevel);
   const isHere = (session: SessionRecord | undefined) => session !== undefined && toRealPath(session.worktree) === here;
-  for (const clues of [{ cwtSession: env.CWT_SESSION }, { claudeSession: env.CLAUDE_CODE_SESSION_ID }, { cwd: topLevel }]) {
+  for (const clues of [{ cwtSession: env.CWT_SESSION }, { claudeSession: env.CLAUDE_CODE_SESSION_ID }, { cwd: topLevel, host: getHostId(env) }]) {
     if (Object.values(clues)[0] === undefined || Object.values(clues)[0] === '') continue;
     const session = await findCurrentSession(store, clues);
     if (isHere(session)) return session;

@@ -46,6 +46,18 @@ export class EnvironmentError extends CwtError {
   }
 }
 
+/**
+ * A session row cwt will not act on here (exit 4): recorded on another host, or naming a path cwt does not
+ * put there (core/sessionpaths.ts). Nothing has been changed for that session when this is thrown.
+ */
+export class UntrustedSessionError extends EnvironmentError {
+  readonly session: string;
+  constructor(session: string, message: string, options: CwtErrorOptions = {}) {
+    super(message, options);
+    this.session = session;
+  }
+}
+
 /** A conflict or a failed check (exit 1). */
 export class ConflictError extends CwtError {
   constructor(message: string, options: CwtErrorOptions = {}) {

@@ -39,6 +39,7 @@ import {
   type MergeSummary,
 } from './memoryplan.js';
 import { getRescuedStateDir } from './memory.js';
+import { assertSessionPathsTrusted, type TrustedPlaces } from './sessionpaths.js';
 import { sha256 } from './sharedfile.js';
 import type { SessionRecord, Store } from './store/store.js';
 import { chunksFromMarkedText, type LineMerger, type TextConflict } from './textmerge.js';
@@ -92,8 +93,12 @@ export interface MemorySource {
   tag: string;
 }
 
-/** A session's namespace, merged against the base `cwt new` seeded (and later merges moved). */
-export function getSessionSource(session: SessionRecord): MemorySource {
+/**
+ * A session's namespace, merged against the base `cwt new` seeded (and later merges moved). The row's paths
+ * are checked against `places` first: a merge writes into both (assertSessionPathsTrusted).
+ */
+export function getSessionSource(session: SessionRecord, places: TrustedPlaces): MemorySource {
+  assertSessionPathsTrusted(session, places, ['memory']);
   return {
     kind: 'session',
     label: `session ${session.id} (${session.branch})`,

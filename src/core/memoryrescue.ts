@@ -8,15 +8,22 @@
  * already removed, the project keys that start like the key of `<main>/.claude/worktrees/` (claude -w) or of
  * the configured worktreeDir. A key is lossy (every non-alphanumeric character is `-`), so a directory found by
  * key prefix only is checked against the working directory its transcripts record, when it has any.
+ *
+ * Registry rows are input (every teammate writes a shared store): only this machine's count, a row's worktree
+ * only when git lists it or it lies under a worktree directory of the repository, and a session's namespace
+ * and base only once sessionpaths.ts trusts them; a row refused is reported, never merged.
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { listWorktrees, type RepoInfo } from './git.js';
+import type { UntrustedSessionError } from './errors.js';
+import type { RepoInfo } from './git.js';
 import { getCanonicalMemoryDir, getNamespaceRoot, toProjectKey } from './harness.js';
 import { readTree } from './memorymerge.js';
-import { getSessionSettingsPath, resolveSessionStateDir } from './paths.js';
+import { getSessionSettingsPath, resolveSessionStateDir, toRealPath } from './paths.js';
+import { assertSessionPathsTrusted, getRefusal, type TrustedPlaces } from './sessionpaths.js';
 import { isPathInside } from './sessions.js';
 import type { SessionRecord, Store } from './store/store.js';
+import { MESSAGES } from '../ui/messages.js';
 
 export interface RescueCandidate {
   dir: string;
@@ -37,6 +44,8 @@ export interface RescueScan {
   canonicalDir: string;
   candidates: RescueCandidate[];
   skipped: RescueSkip[];
+  /** Sessions of this machine whose records name paths cwt does not put there: not merged. */
+  refused: UntrustedSessionError[];
 }
 
 /** Project-key prefixes of directories that hold (or held) this repository's worktrees. Pure. */
@@ -87,14 +96,15 @@ function findSeedBases(cwtHome: string): Map<string, string> {
 export interface RescueScanOptions {
   store: Store;
   repo: RepoInfo;
-  claudeHome: string;
-  cwtHome: string;
+  /** Where cwt puts the repository's things on this machine (getTrustedPlaces). */
+  places: TrustedPlaces;
   worktreeDir: string;
 }
 
 /** Finds what rescue should merge, and what it leaves alone and why. */
 export async function scanForRescue(options: RescueScanOptions): Promise<RescueScan> {
-  const { repo, claudeHome } = options;
+  const { repo, places } = options;
+  const { claudeHome } = places;
   const main = repo.mainWorktree;
   const projects = join(claudeHome, 'projects');
   const canonicalKey = toProjectKey(main);
@@ -106,14 +116,26 @@ export async function scanForRescue(options: RescueScanOptions): Promise<RescueS
     if (dir !== canonicalDir && !candidates.has(dir) && hasMemory(dir)) candidates.set(dir, { dir, why, session, seedBase });
   };
 
-  const sessions = await options.store.listSessions({ repo: repo.commonDir, includeEnded: true });
+  const refused: UntrustedSessionError[] = [];
+  // Another machine's sessions keep their memory on that machine (a clone at the same path shares the filter).
+  const sessions = (await options.store.listSessions({ repo: repo.commonDir, includeEnded: true })).filter((session) => session.host === places.host);
+  const prefixes = getWorktreeKeyPrefixes(main, options.worktreeDir);
+  const listed = new Set(places.worktrees.map(toRealPath));
   const worktrees = new Map<string, string>();
-  for (const session of sessions) worktrees.set(session.worktree, `worktree of session ${session.id} (${session.branch})`);
-  for (const entry of await listWorktrees(main)) if (entry.path !== main && !worktrees.has(entry.path)) worktrees.set(entry.path, 'worktree listed by git worktree list');
+  for (const session of sessions) {
+    // A row's worktree could name any project on this machine: only one of this repository's places counts.
+    if (listed.has(toRealPath(session.worktree)) || prefixes.some(({ parent }) => isPathInside(session.worktree, parent))) {
+      worktrees.set(session.worktree, `worktree of session ${session.id} (${session.branch})`);
+      continue;
+    }
+    const dir = join(projects, toProjectKey(session.worktree), 'memory');
+    if (hasMemory(dir)) skipped.push({ dir, why: MESSAGES.rescueWorktreeUnlisted(session.worktree, main) });
+  }
+  for (const path of places.worktrees) if (path !== main && !worktrees.has(path)) worktrees.set(path, 'worktree listed by git worktree list');
   for (const [path, why] of worktrees) addDir(join(projects, toProjectKey(path), 'memory'), `memory Claude Code kept for the ${why}: ${path}`);
 
   if (existsSync(projects)) {
-    for (const { prefix, parent } of getWorktreeKeyPrefixes(main, options.worktreeDir)) {
+    for (const { prefix, parent } of prefixes) {
       for (const key of readdirSync(projects)) {
         if (!key.startsWith(prefix) || key === canonicalKey) continue;
         const dir = join(projects, key, 'memory');
@@ -136,15 +158,17 @@ export async function scanForRescue(options: RescueScanOptions): Promise<RescueS
     if (!existsSync(session.memoryDir)) continue;
     if (session.state !== 'ended') {
       skipped.push({ dir: session.memoryDir, why: `session ${session.id} (${session.branch}) is not ended; merge it with: cwt merge-memory ${session.id}` });
-    } else if ((session.memoryConflicts ?? []).length > 0) {
-      addDir(session.memoryDir, `namespace of ended session ${session.id} (${session.branch}), with conflicts waiting`, session);
-    } else if ((session.memoryMergedAt ?? null) === null) {
-      addDir(session.memoryDir, `namespace of ended session ${session.id} (${session.branch}), never merged`, session);
+      continue;
     }
+    const waiting = (session.memoryConflicts ?? []).length > 0;
+    if (!waiting && (session.memoryMergedAt ?? null) !== null) continue;
+    const refusal = await getRefusal(() => assertSessionPathsTrusted(session, places, ['memory']));
+    if (refusal) refused.push(refusal);
+    else addDir(session.memoryDir, `namespace of ended session ${session.id} (${session.branch}), ${waiting ? 'with conflicts waiting' : 'never merged'}`, session);
   }
   const namespaceRoot = getNamespaceRoot(claudeHome, main);
   if (existsSync(namespaceRoot)) {
-    const seeds = findSeedBases(options.cwtHome);
+    const seeds = findSeedBases(places.cwtHome);
     for (const name of readdirSync(namespaceRoot)) {
       const dir = join(namespaceRoot, name);
       if (owned.has(dir)) continue;
@@ -153,5 +177,5 @@ export async function scanForRescue(options: RescueScanOptions): Promise<RescueS
       addDir(dir, `namespace of a session cwt no longer has a record of${seedBase ? ' (merged against its start copy)' : ''}`, null, seedBase);
     }
   }
-  return { canonicalDir, candidates: [...candidates.values()], skipped };
+  return { canonicalDir, candidates: [...candidates.values()], skipped, refused };
 }

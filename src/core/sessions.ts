@@ -4,7 +4,7 @@
 import { relative, isAbsolute, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { randomHex } from './random.js';
-import { isHolderAlive, type LivenessProbe } from './liveness.js';
+import { getHostId, isHolderAlive, type LivenessProbe } from './liveness.js';
 import type { SessionRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
@@ -36,13 +36,14 @@ export function isPathInside(path: string, dir: string): boolean {
 
 /**
  * The cwt session whose worktree contains `cwd`, if any. Adopted tabs are never found by place: they share
- * their checkout with whoever else works there.
+ * their checkout with whoever else works there. With `host`, only that machine's sessions: a path names a
+ * place on one machine, and another machine may have a worktree at the same path.
  */
-export function findSessionByPath(sessions: readonly SessionRecord[], cwd: string): SessionRecord | undefined {
+export function findSessionByPath(sessions: readonly SessionRecord[], cwd: string, host?: string): SessionRecord | undefined {
   const path = resolve(cwd);
   // The deepest worktree wins, should one ever sit inside another.
   return sessions
-    .filter((session) => session.kind === 'cwt' && isPathInside(path, session.worktree))
+    .filter((session) => session.kind === 'cwt' && (host === undefined || session.host === host) && isPathInside(path, session.worktree))
     .sort((a, b) => b.worktree.length - a.worktree.length)[0];
 }
 
@@ -66,10 +67,10 @@ export function matchSessionRef(sessions: readonly SessionRecord[], ref: string)
 /** Resolves a session from a ref (or from the worktree containing cwd when ref is omitted). */
 export async function resolveSession(
   store: Store,
-  options: { ref?: string; cwd: string; repo?: string; includeEnded?: boolean },
+  options: { ref?: string; cwd: string; repo?: string; host?: string; includeEnded?: boolean },
 ): Promise<SessionRecord> {
   const sessions = await store.listSessions({ repo: options.repo, includeEnded: options.includeEnded ?? false });
-  const found = options.ref !== undefined ? matchSessionRef(sessions, options.ref) : findSessionByPath(sessions, options.cwd);
+  const found = options.ref !== undefined ? matchSessionRef(sessions, options.ref) : findSessionByPath(sessions, options.cwd, options.host);
   if (!found) {
     throw new UsageError(options.ref !== undefined ? MESSAGES.noSuchSession(options.ref) : MESSAGES.noSessionHere(options.cwd), {
       hint: MESSAGES.listSessionsHint,
@@ -91,6 +92,8 @@ export interface SessionClues {
   /** A Claude Code session id, linked to its cwt session by the SessionStart hook. */
   claudeSession?: string;
   cwd?: string;
+  /** This machine's host id: `cwd` only finds a session of this machine. */
+  host?: string;
 }
 
 /**
@@ -107,7 +110,7 @@ export async function findCurrentSession(store: Store, clues: SessionClues): Pro
     const session = id === undefined ? undefined : await getOpenSession(store, id);
     if (session) return session;
   }
-  return clues.cwd === undefined ? undefined : findSessionByPath(await store.listSessions(), clues.cwd);
+  return clues.cwd === undefined ? undefined : findSessionByPath(await store.listSessions(), clues.cwd, clues.host);
 }
 
 /** Who is calling a coordination command: the current session, or a name given for scripts outside one. */
@@ -124,7 +127,7 @@ export async function findActor(store: Store, clues: SessionClues, ownerName?: s
   return ownerName === undefined || ownerName === '' ? undefined : { name: ownerName, session: undefined };
 }
 
-/** The clues of a CLI process: $CWT_SESSION, Claude Code's session id, the working directory. */
+/** The clues of a CLI process: $CWT_SESSION, Claude Code's session id, the working directory on this host. */
 export function getProcessClues(env: NodeJS.ProcessEnv, cwd: string): SessionClues {
-  return { cwtSession: env.CWT_SESSION, claudeSession: env.CLAUDE_CODE_SESSION_ID, cwd };
+  return { cwtSession: env.CWT_SESSION, claudeSession: env.CLAUDE_CODE_SESSION_ID, cwd, host: getHostId(env) };
 }

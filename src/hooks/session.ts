@@ -79,7 +79,7 @@ async function adoptSession(input: HookInput & { session_id: string; cwd: string
 export async function resolveHookSession(input: HookInput, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
   const { store, env } = options;
   if (options.sessionId !== undefined) return getOpenSession(store, options.sessionId);
-  const found = await findCurrentSession(store, { cwtSession: env.CWT_SESSION, claudeSession: input.session_id, cwd: input.cwd });
+  const found = await findCurrentSession(store, { cwtSession: env.CWT_SESSION, claudeSession: input.session_id, cwd: input.cwd, host: getHostId(env) });
   if (found || !options.adopt || input.session_id === undefined || input.cwd === undefined) return found;
   return adoptSession(input as HookInput & { session_id: string; cwd: string }, options);
 }

@@ -18,8 +18,9 @@ import { existsSync } from 'node:fs';
 import { LockBusyError, UsageError } from '../core/errors.js';
 import { getWorktreeChanges, removeWorktree, resolveRepo } from '../core/git.js';
 import { hasLiveSupervisor } from '../commands/attach.js';
-import { getCallerPid } from '../core/liveness.js';
+import { getCallerPid, getHostId } from '../core/liveness.js';
 import { toRealPath } from '../core/paths.js';
+import { verifySessionPaths } from '../core/sessionpaths.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -72,11 +73,14 @@ async function createWorktree(input: HookInput, call: HookCall & { agentPid: num
   const cwd = input.cwd ?? process.cwd();
   const repo = await resolveRepo(cwd, env);
   const now = Date.now();
+  const host = getHostId(env);
   const existing = (await store.listSessions({ repo: repo.commonDir })).find(
-    (session) => session.kind === 'cwt' && session.branch === input.name && existsSync(session.worktree),
+    (session) => session.kind === 'cwt' && session.branch === input.name && session.host === host && existsSync(session.worktree),
   );
   let session: SessionRecord;
   if (existing) {
+    // Claude Code will work in the directory returned: only in a worktree git lists for this repository.
+    await verifySessionPaths(existing, ['worktree'], env, repo);
     if (existing.pid !== agentPid && hasLiveSupervisor(existing, env)) {
       throw new LockBusyError(MESSAGES.supervisorAlive(existing), { hint: MESSAGES.supervisorAliveHint(existing.id) });
     }
@@ -107,9 +111,12 @@ async function removeSessionWorktree(input: HookInput, call: HookCall): Promise<
   if (path === undefined) throw new UsageError(MESSAGES.worktreeHookNoPath, { hint: MESSAGES.worktreeHookHint });
   const target = toRealPath(path);
   // The open session there, else the latest one that ended there (`cwt end` ran first: removal is still asked).
-  const candidates = (await store.listSessions({ includeEnded: true })).filter((s) => s.kind === 'cwt' && toRealPath(s.worktree) === target);
+  const host = getHostId(env);
+  const candidates = (await store.listSessions({ includeEnded: true })).filter((s) => s.kind === 'cwt' && s.host === host && toRealPath(s.worktree) === target);
   const session = candidates.find((s) => s.state !== 'ended') ?? candidates.at(-1);
   if (!session) return removeForeignWorktree(target, call);
+  // git runs in the row's main checkout next: only once it proved to be the repository the row claims.
+  await verifySessionPaths(session, ['worktree'], env);
   const { endSession, findWorkAtRisk } = await import('../commands/end.js');
   const risk = await findWorkAtRisk(session, { worktree: true, branch: true });
   const reasons = [

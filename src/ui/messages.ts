@@ -2,6 +2,7 @@
  * Every user-facing sentence cwt prints, including recovery recipes. Tests assert against these, so a
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
+import type { PathRefusal } from '../core/sessionpaths.js';
 import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
 import type { ClaudeCodeRange } from '../core/claudecode.js';
 function since(at: number, now = Date.now()): string {
@@ -589,6 +590,32 @@ export const MESSAGES = {
   rescueCandidate: (dir: string, why: string) => `- ${dir}\n    ${why}`,
   rescueSkipped: (dir: string, why: string) => `- skipped ${dir}: ${why}`,
   rescueHint: 'resolve the conflicts as described, then run: cwt memory rescue',
+
+  // Trust boundaries: store rows
+  sessionOnOtherHost: (id: string, host: string, here: string) =>
+    `session ${id} runs on host ${host}, not on this machine (${here}): its worktree and memory are there, so cwt leaves it alone here`,
+  sessionOnOtherHostHint: (host: string) =>
+    `run the command on ${host}; if that machine is gone, cwt gc releases what the session holds once its heartbeat expires (if this machine is ${host} under a new name, set CWT_HOST_ID=${host})`,
+  untrustedSessionPaths: (id: string, refusals: readonly PathRefusal[]) =>
+    `refusing to act on session ${id}: its record in the store names paths cwt does not put there:\n${refusals.map((r) => `  ${r.column} ${r.path}: ${r.why}`).join('\n')}`,
+  untrustedSessionPathsHint: (id: string, memoryOnly: boolean) =>
+    `nothing was changed for it. Someone with write access to the store changed this record (the paths cwt recorded when it started are in its session.new event: cwt log --json); ${
+      memoryOnly ? `to end the session without touching its memory: cwt end ${id} --no-merge` : 'have the record corrected or deleted in the store'
+    }`,
+  untrustedMainWorktree: (main: string) => `not this repository's main checkout (${main})`,
+  untrustedMainNotRepo: 'not the main checkout of a git repository on this machine (no .git directory there, or one of another repository)',
+  untrustedRepo: (commonDir: string) => `not this repository's git directory (${commonDir})`,
+  untrustedWorktree: (main: string) => `not a worktree that git worktree list shows for ${main}`,
+  untrustedNamespace: (root: string) => `not inside ${root}/ (where cwt puts this repository's memory namespaces)`,
+  untrustedBase: (stateDir: string) => `not inside ${stateDir}/ (this session's state directory)`,
+  untrustedId: 'not a session id cwt makes (letters, digits, - and _ only)',
+  gcRefusedSessions: (count: number) => `${count} session record(s) were left alone: they name paths cwt does not put there (listed above); everything else was collected`,
+  rescueRefusedSessions: (count: number) => `${count} session record(s) were not rescued: they name paths cwt does not put there (listed above)`,
+  refusedSessionsHint: 'someone with write access to the store changed these records; have them corrected or deleted in the store, then run the command again',
+  rescueWorktreeUnlisted: (path: string, main: string) => `the session's worktree ${path} is neither listed by git worktree list nor under a worktree directory of ${main}`,
+  branchNotDeleted: (branch: string, reason: string) => `kept branch '${branch}': git branch -d refused to delete it: ${reason.trim().split('\n')[0]}`,
+  branchNotDeletedHint: (id: string) =>
+    `git branch -d counts only HEAD and the branch's upstream as holding its commits; if cwt found them on another branch or a remote-tracking branch and you want it gone: cwt end ${id} --delete-branch --force`,
 } as const;
 
 export interface MergeCounts {

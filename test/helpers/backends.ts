@@ -5,7 +5,9 @@
  */
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
 import { openStore } from '../../src/core/store/open.js';
+import { parsePostgresUrl } from '../../src/core/store/postgres.js';
 import type { Store } from '../../src/core/store/store.js';
 import type { Sandbox } from './env.js';
 
@@ -29,4 +31,10 @@ export function useBackend(sandbox: Sandbox, backend: StoreBackend): Sandbox {
 /** Opens the store a sandbox's cwt processes use. */
 export function openSandboxStore(sandbox: Sandbox): Promise<Store> {
   return openStore(sandbox.env);
+}
+
+/** A plain client on a PostgreSQL store's schema, for what cwt itself never does (direct SQL, as a teammate may). */
+export function connectStoreSql(url: string): postgres.Sql {
+  const { url: plain, schema } = parsePostgresUrl(url);
+  return postgres(plain, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
 }

@@ -13,7 +13,7 @@ import { showLog } from '../../src/commands/log.js';
 import { EnvironmentError, ExitCode } from '../../src/core/errors.js';
 import { POSTGRES_MIGRATIONS } from '../../src/core/store/postgresmigrations.js';
 import { parsePostgresUrl, PostgresStore } from '../../src/core/store/postgres.js';
-import { createPostgresStoreUrl } from '../helpers/backends.js';
+import { connectStoreSql, createPostgresStoreUrl } from '../helpers/backends.js';
 import { runCwt } from '../helpers/cli.js';
 import { createSandbox } from '../helpers/env.js';
 
@@ -31,8 +31,7 @@ function open(url: string): PostgresStore {
 
 /** A plain client on the store's schema, for what cwt itself never does. */
 function connect(url: string): postgres.Sql {
-  const { url: plain, schema } = parsePostgresUrl(url);
-  const sql = postgres(plain, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
+  const sql = connectStoreSql(url);
   clients.push(sql);
   return sql;
 }

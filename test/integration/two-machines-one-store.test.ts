@@ -6,13 +6,13 @@
  * two clones without a common remote: nothing ties them together, so nothing is said.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeRemoteUrl } from '../../src/core/git.js';
 import { createPostgresStoreUrl, openSandboxStore } from '../helpers/backends.js';
 import { runCwt } from '../helpers/cli.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
-import { createRepo, git } from '../helpers/git.js';
+import { createRepo } from '../helpers/git.js';
+import { checkoutOn, createMachine } from '../helpers/machines.js';
 import { createTab } from '../helpers/hooks.js';
 
 let s: Sandbox;
@@ -22,29 +22,12 @@ beforeEach(() => {
 });
 afterEach(() => s.cleanup());
 
-/** One machine: its own home, Claude home, state dir and host id; the shared store. */
-function machine(name: string): NodeJS.ProcessEnv {
-  const home = join(s.root, name, 'home');
-  mkdirSync(home, { recursive: true });
-  return { ...s.env, HOME: home, CWT_HOME: join(s.root, name, 'state'), CWT_CLAUDE_HOME: join(home, '.claude'), CWT_HOST_ID: name };
-}
-
-/** A clone of `origin` at <machine>/src/app, or (no origin) a fresh repository there. */
-function checkout(name: string, origin: string | undefined): string {
-  const dir = join(s.root, name, 'src', 'app');
-  if (origin === undefined) return createRepo(dir);
-  mkdirSync(join(s.root, name, 'src'), { recursive: true });
-  git(join(s.root, name, 'src'), ['clone', '-q', origin, 'app']);
-  git(dir, ['config', 'user.email', 'dev@example.com']);
-  git(dir, ['config', 'user.name', 'Dev']);
-  return dir;
-}
-
 describe('two machines share one PostgreSQL store', () => {
   it("a tab on machine B editing a file that machine A's tab is editing is told so, naming the session and host", async () => {
     const origin = createRepo(join(s.root, 'origin'));
-    const [envA, envB] = [machine('machine-a'), machine('machine-b')];
-    const [appA, appB] = [checkout('machine-a', origin), checkout('machine-b', origin)];
+    const [a, b] = [createMachine(s, 'machine-a'), createMachine(s, 'machine-b')];
+    const [envA, envB] = [a.env, b.env];
+    const [appA, appB] = [checkoutOn(a, origin), checkoutOn(b, origin)];
     const tabA = createTab('tab-on-a', appA, envA);
     const tabB = createTab('tab-on-b', appB, envB);
     await tabA.start();
@@ -82,8 +65,9 @@ describe('two machines share one PostgreSQL store', () => {
   });
 
   it('control: two unrelated repositories at the same relative path are not confused', async () => {
-    const [envA, envB] = [machine('machine-a'), machine('machine-b')];
-    const [appA, appB] = [checkout('machine-a', undefined), checkout('machine-b', undefined)];
+    const [a, b] = [createMachine(s, 'machine-a'), createMachine(s, 'machine-b')];
+    const [envA, envB] = [a.env, b.env];
+    const [appA, appB] = [checkoutOn(a, undefined), checkoutOn(b, undefined)];
     await createTab('tab-on-a', appA, envA).write(join(appA, 'src', 'shared.ts'));
     const answer = await createTab('tab-on-b', appB, envB).write(join(appB, 'src', 'shared.ts'));
     expect(answer?.hookSpecificOutput?.additionalContext ?? '').not.toContain('merge-conflict risk');
