@@ -2,10 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { buildAgentArgs, findExecutable } from '../core/agent.js';
 import { loadConfig } from '../core/config.js';
-import { EnvironmentError, LockBusyError, UsageError } from '../core/errors.js';
+import { EnvironmentError, LockBusyError, UntrustedSessionError, UsageError } from '../core/errors.js';
 import { lockWorktree, resolveRepo } from '../core/git.js';
 import { getHostId, isPidAlive } from '../core/liveness.js';
-import { getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { writeSessionMcpConfig } from '../core/harness.js';
 import { verifySessionPaths } from '../core/sessionpaths.js';
 import { resolveSession } from '../core/sessions.js';
@@ -34,6 +34,23 @@ function readNotes(stateDir: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
+/** The agent `cwt new` recorded for the session on this machine; undefined for sessions made before it did. */
+function readRecordedAgent(stateDir: string): string | undefined {
+  const path = getSessionAgentPath(stateDir);
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+/**
+ * The agent named by the store row is launched only when this machine agrees: it is the one `cwt new`
+ * recorded in the session's private state dir, or (a session from before that record) this repository's
+ * configured agent. A shared store's row is anyone's to edit; without this, an edited row would run any
+ * program, even a script of a pushed commit resolved inside the worktree.
+ */
+function assertAgentTrusted(session: SessionRecord, recorded: string | undefined, configured: string): void {
+  const expected = recorded ?? configured;
+  if (session.agent !== expected) throw new UntrustedSessionError(session.id, MESSAGES.agentNotTrusted(session, expected), { hint: MESSAGES.agentNotTrustedHint(session) });
+}
+
 export async function attachSession(options: AttachOptions): Promise<number> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -50,12 +67,13 @@ export async function attachSession(options: AttachOptions): Promise<number> {
     if (hasLiveSupervisor(session, env) && !options.force) {
       throw new LockBusyError(MESSAGES.supervisorAlive(session), { hint: MESSAGES.supervisorAliveHint(session.id) });
     }
+    const config = loadConfig({ repoRoot: session.mainWorktree, env });
+    const stateDir = resolveSessionStateDir(resolveCwtHome(env), session.id);
+    assertAgentTrusted(session, readRecordedAgent(stateDir), config.agent);
     if (!findExecutable(session.agent, env, session.worktree)) {
       throw new EnvironmentError(MESSAGES.agentNotFound(session.agent), { hint: MESSAGES.agentNotFoundHint(session.agent) });
     }
-    const config = loadConfig({ repoRoot: session.mainWorktree, env });
     await lockWorktree(session.worktree, `cwt session ${session.id}`, session.mainWorktree);
-    const stateDir = resolveSessionStateDir(resolveCwtHome(env), session.id);
     const settingsPath = getSessionSettingsPath(stateDir);
     // Rewritten on every attach: it names this cwt's path, which may have moved since the session began.
     const mcpConfigPath = getSessionMcpConfigPath(stateDir);

@@ -48,7 +48,7 @@ import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNo
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
 import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
-import { getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
 import { pickFreeName, toBranchSlug } from '../core/slug.js';
 import { openStore } from '../core/store/open.js';
@@ -376,6 +376,8 @@ const STEPS: PipelineStep<NewContext>[] = [
     title: 'Seed the memory namespace from canonical memory',
     run: async (ctx) => {
       ensurePrivateDir(ctx.stateDir);
+      // The store row names the agent too, but a shared store's rows are anyone's to edit: attach launches this.
+      writeFileAtomic(getSessionAgentPath(ctx.stateDir), ctx.config.agent, { mode: PRIVATE_FILE_MODE });
       ctx.memoryDir = claimNamespaceDir(ctx.namespaceRoot, toBranchSlug(ctx.branch));
       seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: ctx.memoryDir, base: ctx.memoryBase });
     },

@@ -46,6 +46,11 @@ export function getSessionMcpConfigPath(stateDir: string): string {
   return join(stateDir, 'mcp.json');
 }
 
+/** The agent command `cwt new` launched, as recorded on this machine: what `cwt attach` may launch again. */
+export function getSessionAgentPath(stateDir: string): string {
+  return join(stateDir, 'agent');
+}
+
 /** Session notes kept for the system prompt when the worktree's CLAUDE.local.md is tracked and left alone. */
 export function getSessionNotesPath(stateDir: string): string {
   return join(stateDir, 'notes.md');

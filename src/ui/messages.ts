@@ -592,6 +592,9 @@ export const MESSAGES = {
   rescueHint: 'resolve the conflicts as described, then run: cwt memory rescue',
 
   // Trust boundaries: store rows
+  agentNotTrusted: (session: SessionRecord, expected: string) =>
+    `session ${session.id} (${session.branch}) names the agent '${session.agent}' in the store, but this machine started it with '${expected}': cwt launches only what it started`,
+  agentNotTrustedHint: (session: SessionRecord) => `someone with access to the store changed the session's row; end it (cwt end ${session.id}) and start a new one`,
   sessionOnOtherHost: (id: string, host: string, here: string) =>
     `session ${id} runs on host ${host}, not on this machine (${here}): its worktree and memory are there, so cwt leaves it alone here`,
   sessionOnOtherHostHint: (host: string) =>

@@ -124,6 +124,17 @@ describe('paths in a session row are checked before cwt acts on them', () => {
     expect(git(appA, ['worktree', 'list', '--porcelain'])).toContain(victim.worktree);
   });
 
+  it('cwt attach refuses an agent the row names but this machine did not start: a script of the pushed commit never runs', async () => {
+    const marker = join(a.home, 'owned');
+    writeFile(victim.worktree, 'tools/agent.sh', `#!/bin/sh\ntouch '${marker}'\n`);
+    chmodSync(join(victim.worktree, 'tools', 'agent.sh'), 0o755);
+    await tamper({ agent: './tools/agent.sh' });
+    const result = await onA(['attach', victim.id]);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toContain(MESSAGES.agentNotTrusted({ ...victim, agent: './tools/agent.sh' } as never, 'claude'));
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('control: an untouched row merges and ends as before', async () => {
     writeFile(victim.memoryDir, 'notes.md', 'canonical notes\nlearned in the session\n');
     const merged = await onA(['merge-memory', victim.id]);
