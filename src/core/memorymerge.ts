@@ -9,6 +9,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PRIVATE_FILE_MODE } from './atomic.js';
+import { assertContainedWrite } from './containedwrite.js';
 import { debug } from './debug.js';
 import { merge3 } from './diff3.js';
 import { ConflictError } from './errors.js';
@@ -23,6 +24,7 @@ import {
   recoverJournal,
   JournalStage,
   type Journal,
+  type JournalTarget,
   type JournalSessionUpdate,
   type JournalWrite,
 } from './memoryjournal.js';
@@ -212,6 +214,15 @@ function toViews(plan: MergePlan, options: MemoryMergeOptions): ConflictView[] {
 const sameRecords = (a: readonly ConflictRecord[], b: readonly ConflictRecord[]) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
+ * Refuses the whole merge (or undo) before its first write when one of them would go through a link inside
+ * canonical memory, the base or the source directory: readTree does not follow links, so such a file is
+ * neither memory nor in the backup, and writing it would land outside memory. cwt's own state is exempt.
+ */
+function assertWritesContained(writes: readonly JournalWrite[], roots: Readonly<Record<Exclude<JournalTarget, 'state'>, string>>): void {
+  for (const write of writes) if (write.target !== 'state') assertContainedWrite(write.path, roots[write.target]);
+}
+
+/**
  * Merges one source into canonical. The caller holds the canonical-memory lock (withMemoryLock). Dry runs
  * plan and return; otherwise: backup (when canonical changes), journal, apply, finish.
  */
@@ -327,6 +338,7 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     const state: RescuedState = { dir: source.dir, mergedAt, conflicts: pending };
     writes.push({ target: 'state', path: source.stateFile, ...stage(Buffer.from(`${JSON.stringify(state, null, 2)}\n`)), mode: PRIVATE_FILE_MODE });
   }
+  assertWritesContained(writes, { canonical: canonicalDir, base: source.baseDir, session: source.dir });
   if (writes.length === 0) {
     finishJournal(journalDir);
     if (sessionUpdate) {
@@ -493,6 +505,7 @@ export async function undoMemoryMerge(options: UndoOptions): Promise<UndoResult>
   for (const [path, name] of Object.entries(manifest.removedConflictFiles ?? {})) {
     if (!existsSync(path)) writes.push({ target: 'session', path, blob: getBackupFile(backupDir, 'conflict-files', name) });
   }
+  assertWritesContained(writes, { canonical: canonicalDir, base: source.baseDir, session: source.dir });
   const result: UndoResult = { backup: backupDir, manifest, restored: restored.sort(), removed: removed.sort(), changedSince };
   if (options.dryRun) return result;
   const journalDir = getJournalDir(options.stateDir);

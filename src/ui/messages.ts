@@ -577,6 +577,15 @@ export const MESSAGES = {
   rescueCandidate: (dir: string, why: string) => `- ${dir}\n    ${why}`,
   rescueSkipped: (dir: string, why: string) => `- skipped ${dir}: ${why}`,
   rescueHint: 'resolve the conflicts as described, then run: cwt memory rescue',
+
+  // Trust boundaries: repository files and symlinks
+  writeThroughLinkRefused: (dest: string, link: string, landsAt: string, root: string) =>
+    `refused to write ${dest}: ${link} is a symbolic link, and writing through it would put the file at ${landsAt}; cwt never writes through a link below ${root}`,
+  writeThroughLinkRefusedHint: (link: string) =>
+    `nothing was written. Look at where ${link} points; if it came with the repository (a tracked link), remove or replace it on that branch, otherwise replace it with a real directory or file; then run the command again`,
+  canonicalMemoryNotADirectory: (canonical: string, target: string) =>
+    `the repository's memory directory ${canonical} is a link to ${target}, which is missing or not a directory`,
+  canonicalMemoryNotADirectoryHint: (target: string) => `mount or create ${target} (mkdir -p '${target}'), or remove the link to start with empty memory; then run the command again`,
 } as const;
 
 export interface MergeCounts {
