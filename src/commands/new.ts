@@ -516,6 +516,9 @@ export async function createSession(options: CreateSessionOptions, store: Store)
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
   const ctx: NewContext = { ...(await preflight(options, store, env)), store, output };
+  const untrusted = ctx.config.untrustedRepoFile;
+  // Said before anything runs: the user sees why their repository's setup (say) did not, and how to allow it.
+  if (untrusted) output.stderr(MESSAGES.repoConfigUntrusted(untrusted.path, untrusted.keys, untrusted.changedSinceTrust));
   await runPipeline(STEPS, ctx, {
     renderer: chooseRenderer({ quiet: options.quiet === true, env, isTTY: Boolean(process.stderr.isTTY) }),
     output,
