@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from '../core/agent.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/atomic.js';
-import { loadConfig, readRepoConfig, type Config } from '../core/config.js';
+import { loadConfig, readRepoConfig, TRUST_REQUIRED_KEYS, type Config } from '../core/config.js';
 import { formatAgo } from '../core/duration.js';
 import { EnvironmentError } from '../core/errors.js';
 import { getGitVersion, getUnmergedCommits, listCommitsBetween, listWorktrees, resolveHooksDir, resolveRepo, type RepoInfo } from '../core/git.js';
@@ -143,7 +143,7 @@ function checkRepoConfigTrust(repo: RepoInfo, env: NodeJS.ProcessEnv): Finding[]
   if (config === undefined) return [];
   const keys = Object.keys(config.trustRequired);
   const id = 'repo-config-trust';
-  if (keys.length === 0) return [{ id, severity: 'ok', message: MESSAGES.doctorRepoConfigNeedsNoTrust(config.path) }];
+  if (keys.length === 0) return [{ id, severity: 'ok', message: MESSAGES.doctorRepoConfigNeedsNoTrust(config.path, TRUST_REQUIRED_KEYS) }];
   if (config.state === 'trusted') return [{ id, severity: 'ok', message: MESSAGES.doctorRepoConfigTrusted(config.path, config.sha256, keys) }];
   // Not a warning: leaving a repository untrusted is a choice, and cwt works with the user's own config.
   return [{ id, severity: 'info', message: MESSAGES.doctorRepoConfigUntrusted(config.path, keys, config.state === 'changed'), fix: MESSAGES.repoConfigTrustFix }];

@@ -4,10 +4,9 @@
  * it trusts (the file, its sha256, those keys with their values) from the same read it records, so what the
  * user saw is what is trusted. --revoke takes the trust back.
  */
-import { readRepoConfig } from '../core/config.js';
+import { getRepoConfigPath, readRepoConfig, TRUST_REQUIRED_KEYS } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { resolveRepo } from '../core/git.js';
-import { getRepoConfigPath } from '../core/configbase.js';
 import { recordTrust, revokeTrust } from '../core/trust.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
@@ -28,12 +27,12 @@ export async function trustRepoConfig(options: TrustOptions = {}): Promise<numbe
   // An invalid file is refused here as everywhere (exit 2, naming the key): nothing unreadable is trusted.
   const config = readRepoConfig(repo.mainWorktree, env);
   if (config === undefined) {
-    throw new UsageError(MESSAGES.trustNoRepoFile(getRepoConfigPath(repo.mainWorktree)), { hint: MESSAGES.trustNoRepoFileHint });
+    throw new UsageError(MESSAGES.trustNoRepoFile(getRepoConfigPath(repo.mainWorktree)), { hint: MESSAGES.trustNoRepoFileHint(TRUST_REQUIRED_KEYS) });
   }
   if (options.revoke) {
     const revoked = revokeTrust(config.path, env);
     if (options.json) printJson(output, { path: config.path, sha256: config.sha256, trusted: false, revoked });
-    else output.stdout(revoked ? MESSAGES.trustRevoked(config.path) : MESSAGES.trustNothingToRevoke(config.path));
+    else output.stdout(revoked ? MESSAGES.trustRevoked(config.path, TRUST_REQUIRED_KEYS) : MESSAGES.trustNothingToRevoke(config.path));
     return 0;
   }
   recordTrust(config.path, config.sha256, env);

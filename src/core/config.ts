@@ -196,4 +196,4 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return config;
 }
 
-export { REPO_CONFIG_FILE, DEFAULT_CONFIG, TRUST_REQUIRED_KEYS, type Config, type LoadConfigOptions, type TrustRequiredKey } from './configbase.js';
+export { REPO_CONFIG_FILE, DEFAULT_CONFIG, TRUST_REQUIRED_KEYS, getRepoConfigPath, type Config, type LoadConfigOptions, type TrustRequiredKey } from './configbase.js';

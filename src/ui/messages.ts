@@ -583,19 +583,20 @@ export const MESSAGES = {
     `ignored ${keys.join(', ')} from ${path}: ${changed ? 'the file changed since you trusted it' : 'this repository file is not trusted yet'} (these keys run commands or weaken a guard); review it, then run: cwt trust`,
   repoConfigTrustFix: 'review the file, then run: cwt trust (it prints what it allowed; cwt trust --revoke takes it back)',
   trustNoRepoFile: (path: string) => `there is no ${path}, so there is nothing to trust`,
-  trustNoRepoFileHint: 'cwt trust allows the setup, agent, worktreeDir, protectedPaths and leases of a repository\'s own .cwt.json; your own settings go in ~/.config/cwt/config.json and need no trust',
+  trustNoRepoFileHint: (keys: readonly string[]) =>
+    `cwt trust allows the ${keys.join(', ')} of a repository's own .cwt.json; your own settings go in ~/.config/cwt/config.json and need no trust`,
   trustRecorded: (path: string, sha: string, keys: Readonly<Record<string, unknown>>) =>
     [
       `trusted ${path} (sha256 ${sha})`,
       ...(Object.keys(keys).length === 0 ? ['  (none of its keys needs trust)'] : Object.entries(keys).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`)),
       'cwt new and claude -w in this repository now use these, until the file changes (then run cwt trust again); undo with: cwt trust --revoke',
     ].join('\n'),
-  trustRevoked: (path: string) => `no longer trusted: ${path}; cwt new and claude -w ignore its setup, agent, worktreeDir, protectedPaths and leases again`,
+  trustRevoked: (path: string, keys: readonly string[]) => `no longer trusted: ${path}; cwt new and claude -w ignore its ${keys.join(', ')} again`,
   trustNothingToRevoke: (path: string) => `${path} was not trusted; nothing changed`,
   doctorRepoConfigUntrusted: (path: string, keys: readonly string[], changed: boolean) =>
     `${path} ${changed ? 'changed since you trusted it' : 'is not trusted'}: cwt ignores its ${keys.join(', ')} (your own config and the defaults apply instead)`,
   doctorRepoConfigTrusted: (path: string, sha: string, keys: readonly string[]) => `${path} is trusted (sha256 ${sha.slice(0, 12)}…): its ${keys.join(', ')} apply`,
-  doctorRepoConfigNeedsNoTrust: (path: string) => `${path} needs no trust: it sets none of setup, agent, worktreeDir, protectedPaths, leases`,
+  doctorRepoConfigNeedsNoTrust: (path: string, keys: readonly string[]) => `${path} needs no trust: it sets none of ${keys.join(', ')}`,
   writeThroughLinkRefused: (dest: string, link: string, landsAt: string, root: string) =>
     `refused to write ${dest}: ${link} is a symbolic link, and writing through it would put the file at ${landsAt}; cwt never writes through a link below ${root}`,
   writeThroughLinkRefusedHint: (link: string) =>

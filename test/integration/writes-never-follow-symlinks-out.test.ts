@@ -24,10 +24,11 @@ describe('writes never follow a symlink out of where they belong', () => {
   });
   afterEach(() => s.cleanup());
 
-  /** A branch on which `path` is a tracked symlink to `target`; back on main afterwards. */
-  function commitLinkOnBranch(branch: string, path: string, target: string): void {
+  /** A branch on which `path` is a tracked symlink to `target` (beside `files`); back on main afterwards. */
+  function commitLinkOnBranch(branch: string, path: string, target: string, files: Record<string, string> = {}): void {
     git(s.repo, ['checkout', '-q', '-b', branch]);
     if (existsSync(join(s.repo, path))) git(s.repo, ['rm', '-r', '-q', path]);
+    writeFiles(s.repo, files);
     mkdirSync(join(s.repo, path, '..'), { recursive: true });
     symlinkSync(target, join(s.repo, path));
     commitAll(s.repo, `${path} is a link`);
@@ -54,12 +55,7 @@ describe('writes never follow a symlink out of where they belong', () => {
     });
 
     it('refuses to copy it into a tracked directory through a link inside the worktree (git add -A would commit it)', async () => {
-      git(s.repo, ['checkout', '-q', '-b', 'sneaky']);
-      git(s.repo, ['rm', '-r', '-q', 'conf']);
-      writeFile(s.repo, 'public/index.html', '<p>hi</p>\n');
-      symlinkSync('public', join(s.repo, 'conf'));
-      commitAll(s.repo, 'conf is a link to public/');
-      git(s.repo, ['checkout', '-q', 'main']);
+      commitLinkOnBranch('sneaky', 'conf', 'public', { 'public/index.html': '<p>hi</p>\n' });
       writeFile(s.repo, 'conf/.env', 'SECRET=1\n');
       const result = await s.cwt(['new', 'sneaky', '--no-launch']);
       expect(result.code, result.stderr).toBe(4);
