@@ -17,6 +17,7 @@ import {
   type Config,
   type LoadConfigOptions,
   type TrustRequiredKey,
+  type UntrustedRepoFile,
 } from './configbase.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
@@ -143,14 +144,16 @@ export function readRepoConfig(repoRoot: string, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * What of the repository file applies: everything once trusted, else all but the keys that need trust
- * (recorded in config.untrustedRepoFile, so a command can say what it ignored).
+ * What of the repository file applies: everything once trusted, else all but the keys that need trust,
+ * which come back as `untrusted` so a command can say what it ignored. Pure.
  */
-function getAppliedRepoKeys(config: Config, repo: RepoConfigFile): ConfigFile {
+function splitByTrust(repo: RepoConfigFile): { applied: ConfigFile; untrusted: UntrustedRepoFile | undefined } {
   const keys = Object.keys(repo.trustRequired) as TrustRequiredKey[];
-  if (keys.length === 0 || repo.state === 'trusted') return repo.file;
-  config.untrustedRepoFile = { path: repo.path, sha256: repo.sha256, keys, changedSinceTrust: repo.state === 'changed' };
-  return Object.fromEntries(Object.entries(repo.file).filter(([key]) => !keys.includes(key as TrustRequiredKey))) as ConfigFile;
+  if (keys.length === 0 || repo.state === 'trusted') return { applied: repo.file, untrusted: undefined };
+  return {
+    applied: Object.fromEntries(Object.entries(repo.file).filter(([key]) => !keys.includes(key as TrustRequiredKey))) as ConfigFile,
+    untrusted: { path: repo.path, sha256: repo.sha256, keys, changedSinceTrust: repo.state === 'changed' },
+  };
 }
 
 function apply(config: Config, file: ConfigFile | undefined, source: string): void {
@@ -190,7 +193,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       continue;
     }
     const repo = readRepoConfig(options.repoRoot!, env);
-    apply(config, repo && getAppliedRepoKeys(config, repo), path);
+    if (repo === undefined) continue;
+    const { applied, untrusted } = splitByTrust(repo);
+    config.untrustedRepoFile = untrusted;
+    apply(config, applied, path);
   }
   applyConfigOverrides(config, env, options.flags);
   return config;
