@@ -40,7 +40,7 @@ import {
   type MergePlan,
   type MergeSummary,
 } from './memoryplan.js';
-import { getRescuedStateDir } from './memory.js';
+import { getRescuedStateDir, resolveCanonicalMemoryDir } from './memory.js';
 import { sha256 } from './sharedfile.js';
 import type { SessionRecord, Store } from './store/store.js';
 import { chunksFromMarkedText, type LineMerger, type TextConflict } from './textmerge.js';
@@ -422,6 +422,8 @@ const MEMORY_LOCK_TTL_MS = 60_000;
  * journal) and discarding backups of merges that never committed. `recovered` is that journal, if any.
  */
 export async function withMemoryLock<T>(options: MemoryLockOptions, fn: (recovered: Journal | undefined) => Promise<T>): Promise<T> {
+  // Canonical memory linked to a folder that is gone (unmounted): say so before any write fails on it.
+  resolveCanonicalMemoryDir(options.canonicalDir);
   const handle = await acquireLock(options.store, {
     name: memoryLockName(options.canonicalDir),
     session: options.session ?? null,

@@ -161,5 +161,17 @@ describe('writes never follow a symlink out of where they belong', () => {
       expect(result.stderr).toContain(MESSAGES.canonicalMemoryNotADirectory(canonical, missing));
       expect(listWorktreePaths(s.repo)).toEqual([s.repo]);
     });
+
+    it('a canonical memory link that broke after the session began: merge-memory says so (exit 4) and writes nothing', async () => {
+      const session = await startSession(s, 'feat/unmounted');
+      writeFiles(session.memoryDir, { 'b.md': '# B\n' });
+      rmSync(canonical, { recursive: true });
+      const missing = join(s.root, 'unmounted', 'memory');
+      symlinkSync(missing, canonical);
+      const result = await s.cwt(['merge-memory', session.id]);
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.stderr).toContain(MESSAGES.canonicalMemoryNotADirectory(canonical, missing));
+      expect(existsSync(missing)).toBe(false);
+    });
   });
 });
