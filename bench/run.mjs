@@ -1022,6 +1022,8 @@ async function scenarioLeases(sandbox, opts) {
   // Three leases: a port (probed by binding it on 127.0.0.1) and two names.
   const leases = { PORT: { kind: 'port', range: [39000, 39999] }, COMPOSE_PROJECT_NAME: { pattern: '{repo}-{slug}' }, DB_NAME: { pattern: 'app_{slug_}' } };
   writeFileSync(join(leaseRepo, '.cwt.json'), JSON.stringify({ leases }));
+  // Leases from a repository file apply only once trusted; untimed, like the rest of the set-up.
+  cwt(leaseRepo, env, ['trust']);
   const hookRepo = createRepo(join(sandbox.root, 'lease-hook'), env, readme);
   // Each run ends its session afterwards (untimed), so every run sees no live sibling and leases the same port.
   const newCase = (key, repo, label) => ({

@@ -466,8 +466,8 @@ Examples:
     usage: 'cwt doctor [--json]',
     summary: 'check the environment and look for concurrent work cwt does not coordinate',
     help: `Read-only. Environment: git 2.38 or newer, the agent on PATH and its version, cwt's git hooks in this
-repository, its Claude Code hooks for plain tabs, the state directory's modes, stale sessions and locks.
-Concurrency: ACTIVE-SESSION.md sentinel files of running operations, commits on a session's branch that no
+repository, its Claude Code hooks for plain tabs, the state directory's modes, stale sessions and locks,
+whether this repository's own .cwt.json is trusted (cwt trust). Concurrency: ACTIVE-SESSION.md sentinel files of running operations, commits on a session's branch that no
 known session made, bursts of recent writes to the repository's memory or to skills, and claude processes in
 this repository's worktrees that no session accounts for. Each finding that needs action (WARN) names the
 command that fixes it; exit 1 when there is one, 0 when only ok and info remain.
@@ -480,6 +480,35 @@ Examples:
     run: async ({ values }) => {
       const { runDoctor } = await import('./commands/doctor.js');
       return runDoctor({ json: bool(values.json) });
+    },
+  },
+  trust: {
+    usage: 'cwt trust [--revoke] [--json]',
+    summary: "let this repository's own .cwt.json run its setup commands, choose the agent, move worktrees, narrow the guard",
+    help: `A repository's .cwt.json comes with git clone and git pull, written by whoever controls the repository.
+Its keys that run code or weaken a guard apply only once you trust that exact content, as with direnv allow
+or mise trust: setup (commands run in each new worktree), agent (the command cwt new launches), leases
+(environment variables of both: PATH or NODE_OPTIONS would run code), worktreeDir (where worktrees go) and
+protectedPaths (which Claude home files the hooks guard). Until then cwt new and claude -w say in one line
+what they ignored and use your own config (~/.config/cwt/config.json) and the defaults for those keys; the
+other keys (claimMode, strictCheck, memoryIndexFiles, …) apply at once.
+
+cwt trust prints the file, its sha256 and each of those keys with its value, and records that content as
+trusted, for you on this machine (in cwt's state directory, mode 0600). Any change to the file (a pull, a
+branch switch) makes it untrusted again: read it, then run cwt trust again. cwt doctor shows the state.
+--revoke takes the trust back. Run it anywhere in the repository or its worktrees: the file is the one in
+the main checkout.
+
+Examples:
+  git diff HEAD@{1} -- .cwt.json     # after a pull: what changed?
+  cwt trust --json                   # what it trusts, as JSON
+  cwt trust
+  cwt trust --revoke`,
+    options: { revoke: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { trustRepoConfig } = await import('./commands/trust.js');
+      return trustRepoConfig({ revoke: bool(values.revoke), json: bool(values.json) });
     },
   },
   'git-hook': {

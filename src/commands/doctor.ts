@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { findExecutable } from '../core/agent.js';
 import { CLAUDE_CODE_RANGE, getRangePosition, parseClaudeCodeVersion } from '../core/claudecode.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/atomic.js';
-import { loadConfig, type Config } from '../core/config.js';
+import { loadConfig, readRepoConfig, TRUST_REQUIRED_KEYS, type Config } from '../core/config.js';
 import { formatAgo } from '../core/duration.js';
 import { EnvironmentError } from '../core/errors.js';
 import { getGitVersion, getUnmergedCommits, listCommitsBetween, listWorktrees, resolveHooksDir, resolveRepo, type RepoInfo } from '../core/git.js';
@@ -158,6 +158,18 @@ function checkClaudeHooks(repo: RepoInfo, claudeHome: string): Finding {
   return { id: 'claude-hooks', severity: 'info', message: MESSAGES.doctorClaudeHooksMissing, fix: 'cwt install' };
 }
 
+/** Whether the repository's own .cwt.json may set the keys that need trust; nothing when it has no such file. */
+function checkRepoConfigTrust(repo: RepoInfo, env: NodeJS.ProcessEnv): Finding[] {
+  const config = readRepoConfig(repo.mainWorktree, env);
+  if (config === undefined) return [];
+  const keys = Object.keys(config.trustRequired);
+  const id = 'repo-config-trust';
+  if (keys.length === 0) return [{ id, severity: 'ok', message: MESSAGES.doctorRepoConfigNeedsNoTrust(config.path, TRUST_REQUIRED_KEYS) }];
+  if (config.state === 'trusted') return [{ id, severity: 'ok', message: MESSAGES.doctorRepoConfigTrusted(config.path, config.sha256, keys) }];
+  // Not a warning: leaving a repository untrusted is a choice, and cwt works with the user's own config.
+  return [{ id, severity: 'info', message: MESSAGES.doctorRepoConfigUntrusted(config.path, keys, config.state === 'changed'), fix: MESSAGES.repoConfigTrustFix }];
+}
+
 function checkSentinels(worktrees: readonly string[], now: number): Finding[] {
   const findings: Finding[] = [];
   for (const dir of worktrees) {
@@ -244,7 +256,7 @@ export async function collectFindings(options: { cwd: string; env: NodeJS.Proces
   try {
     findings.push(...(await checkSessionsAndLocks(store, probe, repo)));
     if (!repo) return findings;
-    findings.push(await checkGitHooks(repo), checkClaudeHooks(repo, claudeHome));
+    findings.push(await checkGitHooks(repo), checkClaudeHooks(repo, claudeHome), ...checkRepoConfigTrust(repo, env));
     // Another machine's sessions cannot have made this machine's commits, processes or writes.
     const sessions = (await store.listSessions({ repo: repo.commonDir })).filter((session) => session.host === probe.host);
     const worktrees = [...new Set([repo.mainWorktree, ...(await listWorktrees(repo.topLevel)).filter((entry) => !entry.bare && existsSync(entry.path)).map((entry) => entry.path)])];

@@ -13,6 +13,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { assertContainedWrite } from '../core/containedwrite.js';
 import { ConflictError, UsageError } from '../core/errors.js';
 import { ensureExcluded } from '../core/exclude.js';
 import { isTracked, resolveHooksDir, resolveRepo } from '../core/git.js';
@@ -140,8 +141,12 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
   } else {
     const repo = await resolveRepo(cwd, env);
     path = join(repo.mainWorktree, LOCAL_SETTINGS);
+    // Both files are the checkout's, where a tracked link could aim cwt's write at any JSON file: refused
+    // before anything (the exclude file included) is written.
+    assertContainedWrite(path, repo.mainWorktree);
     if (mcp) {
       mcp.mcpJson = join(repo.mainWorktree, MCP_JSON);
+      assertContainedWrite(mcp.mcpJson, repo.mainWorktree);
       // A team's checked-in .mcp.json is theirs: adding a server with this machine's paths would dirty it.
       if (!uninstall && (await isTracked(MCP_JSON, repo.mainWorktree))) {
         throw new UsageError(MESSAGES.installMcpJsonTracked(mcp.mcpJson), { hint: MESSAGES.installMcpAddHint('local', getMcpServerEntry()) });

@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { buildAgentArgs, findExecutable, getAgentProfile, planInstructions, type FileStatus } from '../core/agent.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../core/atomic.js';
 import { loadConfig, type Config } from '../core/config.js';
+import { assertContainedWrite } from '../core/containedwrite.js';
 import { formatAge } from '../core/duration.js';
 import { ConflictError, EnvironmentError, UsageError } from '../core/errors.js';
 import { ensureExcluded } from '../core/exclude.js';
@@ -288,6 +289,8 @@ async function writeSessionNotes(ctx: NewContext, text: string): Promise<void> {
 /** `claude -w`: the worktree's own `.claude/settings.local.json`, which Claude Code reads for that session. */
 async function writeWorktreeLocalSettings(ctx: NewContext): Promise<void> {
   const path = join(ctx.worktree, LOCAL_SETTINGS);
+  // The branch may track `.claude` (or the file) as a link: never write the settings through it.
+  assertContainedWrite(path, ctx.worktree);
   if ((await getFileStatus(ctx.worktree, LOCAL_SETTINGS)) === 'tracked') {
     ctx.output.stderr(MESSAGES.worktreeSettingsTracked(path));
     return;
@@ -515,6 +518,9 @@ export async function createSession(options: CreateSessionOptions, store: Store)
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
   const ctx: NewContext = { ...(await preflight(options, store, env)), store, output };
+  const untrusted = ctx.config.untrustedRepoFile;
+  // Said before anything runs: the user sees why their repository's setup (say) did not, and how to allow it.
+  if (untrusted) output.stderr(MESSAGES.repoConfigUntrusted(untrusted.path, untrusted.keys, untrusted.changedSinceTrust));
   await runPipeline(STEPS, ctx, {
     renderer: chooseRenderer({ quiet: options.quiet === true, env, isTTY: Boolean(process.stderr.isTTY) }),
     output,

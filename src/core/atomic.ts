@@ -14,8 +14,13 @@ export function ensurePrivateDir(dir: string): string {
 }
 
 export interface AtomicWriteOptions {
-  /** Mode of the new file; by default the existing file's mode, else 0o644 less the umask. */
+  /** The file's mode, set exactly; by default an existing file keeps its own. */
   mode?: number;
+  /**
+   * The mode a file that does not exist yet is created with, less the umask: by default 0o666, as any
+   * editor's new file (0o644 under the usual umask 022, 0o600 under 077).
+   */
+  newFileMode?: number;
   /**
    * false skips the directory fsync after the rename, for a caller replacing many files that fsyncs each
    * directory once at the end (the rename is atomic either way; only its durability waits for that fsync).
@@ -84,14 +89,14 @@ export function sweepStaleTempFilesIn(dir: string): number {
 /**
  * Replaces `path` with `data` atomically: a temporary file in the same directory, fsync, rename over the
  * target, fsync the directory. A crash at any point leaves either the old file or the new one, never a torn
- * one. The existing file's mode is kept unless `mode` is given.
+ * one. The existing file's mode is kept unless `mode` is given; a new file honours the umask.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const mode = options.mode ?? existingMode(path) ?? 0o644;
+  const exactMode = options.mode ?? existingMode(path);
   const temp = join(dir, tempName(path, process.pid));
-  const fd = openSync(temp, 'wx', mode);
+  const fd = openSync(temp, 'wx', exactMode ?? options.newFileMode ?? 0o666);
   try {
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;
     let offset = 0;
@@ -104,8 +109,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   }
   closeSync(fd);
   try {
-    // openSync's mode is filtered by the umask; set it exactly.
-    chmodSync(temp, mode);
+    // openSync's mode is filtered by the umask: right for a new file, not for one keeping its mode.
+    if (exactMode !== undefined) chmodSync(temp, exactMode);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });

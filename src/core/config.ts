@@ -8,10 +8,22 @@
 import * as z from 'zod/mini';
 import { readTextIfExists } from './paths.js';
 import { CLAIM_MODES } from './claims.js';
-import { applyConfigOverrides, createDefaultConfig, getConfigFilePaths, type Config, type LoadConfigOptions } from './configbase.js';
+import {
+  applyConfigOverrides,
+  createDefaultConfig,
+  getConfigFilePaths,
+  getRepoConfigPath,
+  TRUST_REQUIRED_KEYS,
+  type Config,
+  type LoadConfigOptions,
+  type TrustRequiredKey,
+  type UntrustedRepoFile,
+} from './configbase.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { findUnknownPlaceholders, LEASE_NAME_PATTERN, LEASE_PLACEHOLDERS, type LeaseSpec } from './leases.js';
+import { sha256 } from './sharedfile.js';
+import { getTrustState, type TrustState } from './trust.js';
 import { MESSAGES } from '../ui/messages.js';
 
 const durationText = z.string().check(
@@ -88,7 +100,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-function readConfigFile(path: string): ConfigFile | undefined {
+/** A config file as read: its validated keys and the sha256 of exactly the bytes they were parsed from. */
+interface ReadConfigFile {
+  file: ConfigFile;
+  sha256: string;
+}
+
+function readConfigFile(path: string): ReadConfigFile | undefined {
   const text = readTextIfExists(path);
   if (text === undefined) return undefined;
   let json: unknown;
@@ -102,7 +120,40 @@ function readConfigFile(path: string): ConfigFile | undefined {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(MESSAGES.configInvalid(path, issue.path.join('.') || '(top level)', describeIssue(issue)));
   }
-  return parsed.data;
+  return { file: parsed.data, sha256: sha256(text) };
+}
+
+/** The repository file as `cwt trust` and `cwt doctor` show it, and as loadConfig filters it. */
+export interface RepoConfigFile {
+  path: string;
+  sha256: string;
+  /** Every key it sets. */
+  file: ConfigFile;
+  /** The keys it sets that need trust, with their values, in TRUST_REQUIRED_KEYS order. */
+  trustRequired: Partial<Pick<ConfigFile, TrustRequiredKey>>;
+  state: TrustState;
+}
+
+/** Reads and validates the repository's own config file, with its trust state; undefined when there is none. */
+export function readRepoConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.env): RepoConfigFile | undefined {
+  const path = getRepoConfigPath(repoRoot);
+  const read = readConfigFile(path);
+  if (read === undefined) return undefined;
+  const trustRequired = Object.fromEntries(TRUST_REQUIRED_KEYS.filter((key) => read.file[key] !== undefined).map((key) => [key, read.file[key]]));
+  return { path, sha256: read.sha256, file: read.file, trustRequired, state: getTrustState(path, read.sha256, env) };
+}
+
+/**
+ * What of the repository file applies: everything once trusted, else all but the keys that need trust,
+ * which come back as `untrusted` so a command can say what it ignored. Pure.
+ */
+function splitByTrust(repo: RepoConfigFile): { applied: ConfigFile; untrusted: UntrustedRepoFile | undefined } {
+  const keys = Object.keys(repo.trustRequired) as TrustRequiredKey[];
+  if (keys.length === 0 || repo.state === 'trusted') return { applied: repo.file, untrusted: undefined };
+  return {
+    applied: Object.fromEntries(Object.entries(repo.file).filter(([key]) => !keys.includes(key as TrustRequiredKey))) as ConfigFile,
+    untrusted: { path: repo.path, sha256: repo.sha256, keys, changedSinceTrust: repo.state === 'changed' },
+  };
 }
 
 function apply(config: Config, file: ConfigFile | undefined, source: string): void {
@@ -128,13 +179,27 @@ function toLeaseSpecs(leases: NonNullable<ConfigFile['leases']>): Record<string,
   );
 }
 
-/** Reads the user and repository files and applies the environment and flags over the defaults. */
+/**
+ * Reads the user and repository files and applies the environment and flags over the defaults. The
+ * repository file's keys that need trust apply only when its content is trusted (see trust.ts).
+ */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const config = createDefaultConfig();
-  for (const path of getConfigFilePaths(options)) apply(config, readConfigFile(path), path);
+  const repoPath = options.repoRoot === undefined ? undefined : getRepoConfigPath(options.repoRoot);
+  for (const path of getConfigFilePaths(options)) {
+    if (path !== repoPath) {
+      apply(config, readConfigFile(path)?.file, path);
+      continue;
+    }
+    const repo = readRepoConfig(options.repoRoot!, env);
+    if (repo === undefined) continue;
+    const { applied, untrusted } = splitByTrust(repo);
+    config.untrustedRepoFile = untrusted;
+    apply(config, applied, path);
+  }
   applyConfigOverrides(config, env, options.flags);
   return config;
 }
 
-export { REPO_CONFIG_FILE, DEFAULT_CONFIG, type Config, type LoadConfigOptions } from './configbase.js';
+export { REPO_CONFIG_FILE, DEFAULT_CONFIG, TRUST_REQUIRED_KEYS, getRepoConfigPath, type Config, type LoadConfigOptions, type TrustRequiredKey } from './configbase.js';

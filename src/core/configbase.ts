@@ -12,6 +12,25 @@ import { resolveUserConfigPath } from './paths.js';
 
 export const REPO_CONFIG_FILE = '.cwt.json';
 
+/**
+ * The keys a repository's own file sets only once trusted (`cwt trust`): those that run code (setup, the
+ * agent; a lease becomes an environment variable of both, and PATH, LD_PRELOAD or NODE_OPTIONS run code),
+ * put worktrees somewhere else than beside the repository (worktreeDir), or switch the harness guard off
+ * (protectedPaths). The others only tune how loudly cwt reports collisions between the user's own
+ * sessions, in the repository's own files, and apply from a fresh clone.
+ */
+export const TRUST_REQUIRED_KEYS = ['setup', 'agent', 'worktreeDir', 'protectedPaths', 'leases'] as const;
+export type TrustRequiredKey = (typeof TRUST_REQUIRED_KEYS)[number];
+
+/** A repository file whose keys that need trust were ignored: what `cwt new` reports and `cwt doctor` shows. */
+export interface UntrustedRepoFile {
+  path: string;
+  sha256: string;
+  keys: TrustRequiredKey[];
+  /** It was trusted with other content: a change (a pull, a branch switch) revoked that trust. */
+  changedSinceTrust: boolean;
+}
+
 export interface Config {
   worktreeDir: string;
   agent: string;
@@ -31,9 +50,11 @@ export interface Config {
   gitHooks: boolean;
   /** Which files contributed, for `cwt doctor` and error messages. */
   sources: string[];
+  /** Set when the repository file set keys that need trust and that content is not trusted: they were ignored. */
+  untrustedRepoFile: UntrustedRepoFile | undefined;
 }
 
-export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources'>> = {
+export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources' | 'untrustedRepoFile'>> = {
   worktreeDir: '../{repo}.worktrees',
   agent: 'claude',
   sessionTtlMs: 2 * 60_000,
@@ -55,7 +76,12 @@ export interface LoadConfigOptions {
 }
 
 export function createDefaultConfig(): Config {
-  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], leases: {}, sources: [] };
+  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], leases: {}, sources: [], untrustedRepoFile: undefined };
+}
+
+/** The repository's own config file, in its main checkout. */
+export function getRepoConfigPath(repoRoot: string): string {
+  return join(repoRoot, REPO_CONFIG_FILE);
 }
 
 /** The config files that apply, lowest precedence first: the user file (unless CWT_NO_USER_CONFIG=1), the repository file. */
@@ -63,7 +89,7 @@ export function getConfigFilePaths(options: LoadConfigOptions): string[] {
   const env = options.env ?? process.env;
   const paths: string[] = [];
   if (env.CWT_NO_USER_CONFIG !== '1') paths.push(resolveUserConfigPath(env));
-  if (options.repoRoot !== undefined) paths.push(join(options.repoRoot, REPO_CONFIG_FILE));
+  if (options.repoRoot !== undefined) paths.push(getRepoConfigPath(options.repoRoot));
   return paths;
 }
 

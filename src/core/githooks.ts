@@ -9,6 +9,7 @@ import { readTextIfExists } from './paths.js';
 import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { assertContainedWrite } from './containedwrite.js';
 import { isTracked } from './git.js';
 import { getCwtBinPath, quoteShellWord, readTemplate, renderTemplate } from './harness.js';
 import { getCheckoutRelativePath } from './claims.js';
@@ -66,10 +67,15 @@ export interface GitHookChange {
   action: GitHookAction;
 }
 
+/** True when `path` lies in the checkout's files (not in `.git`), where the repository's content is. */
+function isInCheckout(path: string, topLevel: string): boolean {
+  const rel = getCheckoutRelativePath(path, topLevel);
+  return rel !== undefined && rel !== '.git' && !rel.startsWith('.git/');
+}
+
 /** True when `path` lies in `topLevel` and git tracks it there: replacing it would dirty the checkout. */
 async function isTrackedInCheckout(path: string, topLevel: string): Promise<boolean> {
-  const rel = getCheckoutRelativePath(path, topLevel);
-  return rel !== undefined && !rel.startsWith('.git/') && (await isTracked(rel, topLevel));
+  return isInCheckout(path, topLevel) && (await isTracked(getCheckoutRelativePath(path, topLevel)!, topLevel));
 }
 
 export interface GitHookInstallOptions {
@@ -77,36 +83,43 @@ export interface GitHookInstallOptions {
   binPath?: string;
 }
 
-/** Installs the shims into `hooksDir` (see resolveHooksDir); idempotent. */
+/** What installing does to one hook, decided before anything is written. */
+async function planGitHook(path: string, shim: string, topLevel: string): Promise<GitHookAction> {
+  const current = readTextIfExists(path);
+  if (current === shim) return 'unchanged';
+  if (current === undefined) return 'installed';
+  if (isCwtGitHook(current)) return 'updated';
+  return (await isTrackedInCheckout(path, topLevel)) ? 'tracked' : 'chained';
+}
+
+/**
+ * Installs the shims into `hooksDir` (see resolveHooksDir); idempotent. Every hook is planned and its writes
+ * checked first, so a refused one leaves all of them as they were.
+ */
 export async function installGitHooks(topLevel: string, hooksDir: string, options: GitHookInstallOptions = {}): Promise<GitHookChange[]> {
-  const changes: GitHookChange[] = [];
+  // A hooks directory inside the checkout (core.hooksPath=.githooks) is the repository's: no link on the
+  // way to it may carry the shims elsewhere. One outside it (.git/hooks, an absolute path) is the user's.
+  if (isInCheckout(hooksDir, topLevel)) assertContainedWrite(hooksDir, topLevel);
+  const planned: (GitHookChange & { shim: string })[] = [];
   for (const hook of GIT_HOOK_NAMES) {
     const path = join(hooksDir, hook);
     const shim = renderGitHookShim(hook, options.nodePath, options.binPath);
-    const current = readTextIfExists(path);
-    let action: GitHookAction;
-    if (current === shim) {
-      action = 'unchanged';
-    } else if (current !== undefined && isCwtGitHook(current)) {
-      action = 'updated';
-    } else if (current !== undefined) {
-      if (await isTrackedInCheckout(path, topLevel)) {
-        changes.push({ hook, path, action: 'tracked' });
-        continue;
-      }
+    const action = await planGitHook(path, shim, topLevel);
+    // copyFileSync and chmodSync follow a link at the chained name (a tracked one, say) wherever it points.
+    if (action === 'chained') assertContainedWrite(`${path}${CHAINED_SUFFIX}`, hooksDir);
+    planned.push({ hook, path, action, shim });
+  }
+  for (const { path, action, shim } of planned) {
+    if (action === 'chained') {
       // A copy, then an atomic replace: at no moment is there no hook at `path`. An older chained copy
       // (husky regenerated its hook since) gives way to what is there now.
       const chained = `${path}${CHAINED_SUFFIX}`;
       copyFileSync(path, chained);
       chmodSync(chained, statSync(path).mode & 0o7777);
-      action = 'chained';
-    } else {
-      action = 'installed';
     }
-    if (action !== 'unchanged') writeFileAtomic(path, shim, { mode: SHIM_MODE });
-    changes.push({ hook, path, action });
+    if (action !== 'unchanged' && action !== 'tracked') writeFileAtomic(path, shim, { mode: SHIM_MODE });
   }
-  return changes;
+  return planned.map(({ hook, path, action }) => ({ hook, path, action }));
 }
 
 /** Removes the shims and puts back the hooks they chained; anything not cwt's is left alone. */

@@ -3,9 +3,11 @@
  * copy kept in the state dir as the base of the later 3-way merge.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { cpSync, lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ensurePrivateDir } from './atomic.js';
+import { EnvironmentError } from './errors.js';
+import { MESSAGES } from '../ui/messages.js';
 
 export interface SeedResult {
   /** Number of files copied from canonical memory (0 when it does not exist yet). */
@@ -47,14 +49,36 @@ export function claimNamespaceDir(root: string, slug: string): string {
 }
 
 /**
+ * The directory canonical memory really is, or undefined when there is none yet. A link there is followed:
+ * the Claude home is the user's own (no repository can put one there), Claude Code follows it too, and people
+ * link memory to a synced folder to share it between machines. A link to nothing (an unmounted folder) or to
+ * a file is an error saying so, not an empty memory that the next merge could not write back.
+ */
+export function resolveCanonicalMemoryDir(canonical: string): string | undefined {
+  let isLink: boolean;
+  try {
+    isLink = lstatSync(canonical).isSymbolicLink();
+  } catch {
+    return undefined;
+  }
+  if (!isLink) return canonical;
+  const target = resolve(dirname(canonical), readlinkSync(canonical));
+  if (!statSync(canonical, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new EnvironmentError(MESSAGES.canonicalMemoryNotADirectory(canonical, target), { hint: MESSAGES.canonicalMemoryNotADirectoryHint(target) });
+  }
+  return realpathSync(canonical);
+}
+
+/**
  * Fills a freshly claimed namespace and creates the merge base, both holding a copy of canonical memory as
  * it is now.
  */
 export function seedNamespace(options: { canonical: string; namespace: string; base: string }): SeedResult {
+  const canonical = resolveCanonicalMemoryDir(options.canonical);
   ensurePrivateDir(options.base);
-  if (!existsSync(options.canonical)) return { files: 0 };
-  const files = copyTree(options.canonical, options.namespace);
-  copyTree(options.canonical, options.base);
+  if (canonical === undefined) return { files: 0 };
+  const files = copyTree(canonical, options.namespace);
+  copyTree(canonical, options.base);
   return { files };
 }
 

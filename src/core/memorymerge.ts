@@ -9,6 +9,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PRIVATE_FILE_MODE } from './atomic.js';
+import { assertContainedWrite } from './containedwrite.js';
 import { debug } from './debug.js';
 import { merge3 } from './diff3.js';
 import { ConflictError } from './errors.js';
@@ -23,6 +24,7 @@ import {
   recoverJournal,
   JournalStage,
   type Journal,
+  type JournalTarget,
   type JournalSessionUpdate,
   type JournalWrite,
 } from './memoryjournal.js';
@@ -38,7 +40,7 @@ import {
   type MergePlan,
   type MergeSummary,
 } from './memoryplan.js';
-import { getRescuedStateDir } from './memory.js';
+import { getRescuedStateDir, resolveCanonicalMemoryDir } from './memory.js';
 import { assertSessionPathsTrusted, type TrustedPlaces } from './sessionpaths.js';
 import { sha256 } from './sharedfile.js';
 import type { SessionRecord, Store } from './store/store.js';
@@ -217,6 +219,15 @@ function toViews(plan: MergePlan, options: MemoryMergeOptions): ConflictView[] {
 const sameRecords = (a: readonly ConflictRecord[], b: readonly ConflictRecord[]) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
+ * Refuses the whole merge (or undo) before its first write when one of them would go through a link inside
+ * canonical memory, the base or the source directory: readTree does not follow links, so such a file is
+ * neither memory nor in the backup, and writing it would land outside memory. cwt's own state is exempt.
+ */
+function assertWritesContained(writes: readonly JournalWrite[], roots: Readonly<Record<Exclude<JournalTarget, 'state'>, string>>): void {
+  for (const write of writes) if (write.target !== 'state') assertContainedWrite(write.path, roots[write.target]);
+}
+
+/**
  * Merges one source into canonical. The caller holds the canonical-memory lock (withMemoryLock). Dry runs
  * plan and return; otherwise: backup (when canonical changes), journal, apply, finish.
  */
@@ -332,6 +343,7 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     const state: RescuedState = { dir: source.dir, mergedAt, conflicts: pending };
     writes.push({ target: 'state', path: source.stateFile, ...stage(Buffer.from(`${JSON.stringify(state, null, 2)}\n`)), mode: PRIVATE_FILE_MODE });
   }
+  assertWritesContained(writes, { canonical: canonicalDir, base: source.baseDir, session: source.dir });
   if (writes.length === 0) {
     finishJournal(journalDir);
     if (sessionUpdate) {
@@ -415,6 +427,8 @@ const MEMORY_LOCK_TTL_MS = 60_000;
  * journal) and discarding backups of merges that never committed. `recovered` is that journal, if any.
  */
 export async function withMemoryLock<T>(options: MemoryLockOptions, fn: (recovered: Journal | undefined) => Promise<T>): Promise<T> {
+  // Canonical memory linked to a folder that is gone (unmounted): say so before any write fails on it.
+  resolveCanonicalMemoryDir(options.canonicalDir);
   const handle = await acquireLock(options.store, {
     name: memoryLockName(options.canonicalDir),
     session: options.session ?? null,
@@ -498,6 +512,7 @@ export async function undoMemoryMerge(options: UndoOptions): Promise<UndoResult>
   for (const [path, name] of Object.entries(manifest.removedConflictFiles ?? {})) {
     if (!existsSync(path)) writes.push({ target: 'session', path, blob: getBackupFile(backupDir, 'conflict-files', name) });
   }
+  assertWritesContained(writes, { canonical: canonicalDir, base: source.baseDir, session: source.dir });
   const result: UndoResult = { backup: backupDir, manifest, restored: restored.sort(), removed: removed.sort(), changedSince };
   if (options.dryRun) return result;
   const journalDir = getJournalDir(options.stateDir);

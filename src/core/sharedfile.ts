@@ -7,9 +7,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { sweepStaleTempFiles, writeFileAtomic } from './atomic.js';
+import { PRIVATE_FILE_MODE, sweepStaleTempFiles, writeFileAtomic } from './atomic.js';
 import { ConflictError, UsageError } from './errors.js';
 import { acquireLock, fileLockName } from './locks.js';
+import { resolveClaudeHome, toRealPath } from './paths.js';
+import { isPathInside } from './sessions.js';
 import type { Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
@@ -82,10 +84,14 @@ export function getFileSha(file: SharedFile): string {
   return sha256(readCurrent(file.target));
 }
 
-/** The atomic replace, first sweeping temp files of writers killed mid-write. Call it holding the lock. */
-function replaceFile(target: string, data: string | Uint8Array): void {
+/**
+ * The atomic replace, first sweeping temp files of writers killed mid-write. Call it holding the lock. A new
+ * file under the Claude home is private: settings there can hold secrets (env, apiKeyHelper).
+ */
+function replaceFile(target: string, data: string | Uint8Array, env: NodeJS.ProcessEnv): void {
   sweepStaleTempFiles(target);
-  writeFileAtomic(target, data);
+  const inClaudeHome = isPathInside(target, toRealPath(resolveClaudeHome(env)));
+  writeFileAtomic(target, data, inClaudeHome ? { newFileMode: PRIVATE_FILE_MODE } : {});
 }
 
 interface SharedFileOptions {
@@ -132,7 +138,7 @@ export async function writeSharedFile(
     if (options.expectSha !== undefined && options.expectSha.toLowerCase() !== previousSha) {
       throw new ConflictError(MESSAGES.shaMismatch(target, options.expectSha, previousSha), { hint: MESSAGES.shaMismatchHint(file.path) });
     }
-    replaceFile(target, content);
+    replaceFile(target, content, options.env);
     return { target, sha: sha256(content), previousSha };
   });
 }
@@ -165,7 +171,7 @@ export async function appendSharedFile(
   return withFileLock(target, options, () => {
     const next = appendLine(readCurrent(target).toString('utf8'), line, options.unique === true);
     if (next === null) return { target, appended: false };
-    replaceFile(target, next);
+    replaceFile(target, next, options.env);
     return { target, appended: true };
   });
 }

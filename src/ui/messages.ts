@@ -619,6 +619,32 @@ export const MESSAGES = {
   branchNotDeleted: (branch: string, reason: string) => `kept branch '${branch}': git branch -d refused to delete it: ${reason.trim().split('\n')[0]}`,
   branchNotDeletedHint: (id: string) =>
     `git branch -d counts only HEAD and the branch's upstream as holding its commits; if cwt found them on another branch or a remote-tracking branch and you want it gone: cwt end ${id} --delete-branch --force`,
+  // Trust boundaries: repository files and symlinks
+  repoConfigUntrusted: (path: string, keys: readonly string[], changed: boolean) =>
+    `ignored ${keys.join(', ')} from ${path}: ${changed ? 'the file changed since you trusted it' : 'this repository file is not trusted yet'} (these keys run commands or weaken a guard); review it, then run: cwt trust`,
+  repoConfigTrustFix: 'review the file, then run: cwt trust (it prints what it allowed; cwt trust --revoke takes it back)',
+  trustNoRepoFile: (path: string) => `there is no ${path}, so there is nothing to trust`,
+  trustNoRepoFileHint: (keys: readonly string[]) =>
+    `cwt trust allows the ${keys.join(', ')} of a repository's own .cwt.json; your own settings go in ~/.config/cwt/config.json and need no trust`,
+  trustRecorded: (path: string, sha: string, keys: Readonly<Record<string, unknown>>) =>
+    [
+      `trusted ${path} (sha256 ${sha})`,
+      ...(Object.keys(keys).length === 0 ? ['  (none of its keys needs trust)'] : Object.entries(keys).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`)),
+      'cwt new and claude -w in this repository now use these, until the file changes (then run cwt trust again); undo with: cwt trust --revoke',
+    ].join('\n'),
+  trustRevoked: (path: string, keys: readonly string[]) => `no longer trusted: ${path}; cwt new and claude -w ignore its ${keys.join(', ')} again`,
+  trustNothingToRevoke: (path: string) => `${path} was not trusted; nothing changed`,
+  doctorRepoConfigUntrusted: (path: string, keys: readonly string[], changed: boolean) =>
+    `${path} ${changed ? 'changed since you trusted it' : 'is not trusted'}: cwt ignores its ${keys.join(', ')} (your own config and the defaults apply instead)`,
+  doctorRepoConfigTrusted: (path: string, sha: string, keys: readonly string[]) => `${path} is trusted (sha256 ${sha.slice(0, 12)}…): its ${keys.join(', ')} apply`,
+  doctorRepoConfigNeedsNoTrust: (path: string, keys: readonly string[]) => `${path} needs no trust: it sets none of ${keys.join(', ')}`,
+  writeThroughLinkRefused: (dest: string, link: string, landsAt: string, root: string) =>
+    `refused to write ${dest}: ${link} is a symbolic link, and writing through it would put the file at ${landsAt}; cwt never writes through a link below ${root}`,
+  writeThroughLinkRefusedHint: (link: string) =>
+    `nothing was written. Look at where ${link} points; if it came with the repository (a tracked link), remove or replace it on that branch, otherwise replace it with a real directory or file; then run the command again`,
+  canonicalMemoryNotADirectory: (canonical: string, target: string) =>
+    `the repository's memory directory ${canonical} is a link to ${target}, which is missing or not a directory`,
+  canonicalMemoryNotADirectoryHint: (target: string) => `mount or create ${target} (mkdir -p '${target}'), or remove the link to start with empty memory; then run the command again`,
 } as const;
 
 export interface MergeCounts {

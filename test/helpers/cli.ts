@@ -16,11 +16,16 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** Start cwt under this umask (octal, e.g. '027'), through a shell that sets it first. */
+  umask?: string;
 }
 
 /** Starts cwt and returns the child plus a promise of its result. */
 export function startCwt(args: string[], options: RunOptions): { child: ChildProcess; result: Promise<CwtResult> } {
-  const child = spawn(process.execPath, [CWT_BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const argv = [process.execPath, CWT_BIN, ...args];
+  // `exec "$0" "$@"`: the shell sets the umask and becomes cwt, so the pid and signals are cwt's own.
+  const [file, ...rest] = options.umask === undefined ? argv : ['sh', '-c', `umask ${options.umask} && exec "$0" "$@"`, ...argv];
+  const child = spawn(file!, rest, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

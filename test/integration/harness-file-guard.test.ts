@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCwt } from '../helpers/cli.js';
 import { createTab, getDenyReason, runHook } from '../helpers/hooks.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
+import { trustRepoConfig } from '../helpers/trust.js';
 
 describe('guarded harness files', () => {
   let s: Scenario;
@@ -101,6 +102,7 @@ describe('guarded harness files', () => {
 
   it('protectedPaths narrows what is guarded (gitignore syntax, relative to the Claude home)', async () => {
     writeFileSync(join(s.repo, '.cwt.json'), JSON.stringify({ protectedPaths: ['skills/'] }));
+    trustRepoConfig(s.repo, s.env);
     const settings = join(s.claudeHome, 'settings.json');
     writeFileSync(settings, '{}\n');
     const a = createTab('a', s.repo, s.env);

@@ -18,6 +18,7 @@ import { createRepo, git } from '../helpers/git.js';
 import { closeServer, findFreePortRun, listen } from '../helpers/ports.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 import { waitFor } from '../helpers/wait.js';
+import { trustRepoConfig } from '../helpers/trust.js';
 
 const PARALLEL = 10;
 
@@ -31,9 +32,11 @@ afterEach(async () => {
   s.cleanup();
 });
 
+/** The repository's .cwt.json with leases, trusted (leases become the agent's environment, so they need it). */
 function writeLeaseConfig(repo: string, range: [number, number]): void {
   const leases = { PORT: { kind: 'port', range }, COMPOSE_PROJECT_NAME: { pattern: '{repo}-{slug}' } };
   writeFileSync(join(repo, '.cwt.json'), JSON.stringify({ leases }));
+  trustRepoConfig(repo, s.env);
 }
 
 interface NewJson {

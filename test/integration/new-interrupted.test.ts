@@ -9,6 +9,7 @@ import { startCwt, waitForStderr } from '../helpers/cli.js';
 import { git, writeFile } from '../helpers/git.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { MESSAGES } from '../../src/ui/messages.js';
+import { trustRepoConfig } from '../helpers/trust.js';
 
 let s: Scenario;
 const CONFIG = { setup: ['true'], leases: { PORT: { kind: 'port', range: [47100, 47199] }, DB_NAME: { pattern: 'app_{slug_}' } } };
@@ -20,6 +21,7 @@ beforeAll(() => {
   writeFile(s.repo, '.cwt.json', JSON.stringify(CONFIG));
   git(s.repo, ['add', '-A']);
   git(s.repo, ['commit', '-q', '-m', 'config']);
+  trustRepoConfig(s.repo, s.env);
   writeFile(s.repo, '.env', 'X=1\n');
   // Canonical memory to copy, so the memory step really writes files.
   writeFile(`${s.claudeHome}/projects/${s.repo.replace(/[^A-Za-z0-9]/g, '-')}/memory`, 'MEMORY.md', '# m\n');
@@ -55,6 +57,7 @@ describe('interrupting cwt new', () => {
 
   it('a failing setup command rolls back too, with exit 1 and the command named', async () => {
     writeFile(s.repo, '.cwt.json', JSON.stringify({ setup: ['exit 9'] }));
+    trustRepoConfig(s.repo, s.env);
     try {
       const before = await s.footprint();
       const result = await s.cwt(['new', 'feat/setup-fails', '--no-launch']);
@@ -63,6 +66,7 @@ describe('interrupting cwt new', () => {
       expect(await s.footprint()).toEqual(before);
     } finally {
       writeFile(s.repo, '.cwt.json', JSON.stringify(CONFIG));
+      trustRepoConfig(s.repo, s.env);
     }
   });
 });

@@ -14,6 +14,7 @@ import { findFreePortRun } from '../helpers/ports.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 import { waitFor } from '../helpers/wait.js';
+import { trustRepoConfig } from '../helpers/trust.js';
 
 let s: Scenario;
 beforeEach(() => {
@@ -25,6 +26,7 @@ describe('cwt new --agent <other agent>', () => {
   it('runs a stand-in codex in its worktree with its lease, status and AGENTS.md working', async () => {
     const port = await findFreePortRun(2);
     writeFileSync(join(s.repo, '.cwt.json'), JSON.stringify({ leases: { PORT: { kind: 'port', range: [port, port + 1] } } }));
+    trustRepoConfig(s.repo, s.env);
     const codex = installFakeAgent(s.root, s.env, 'codex');
     const env = { ...codex.env, FAKE_AGENT_SLEEP_MS: '60000', FAKE_AGENT_RECORD_ENV: 'PORT' };
     const { child, result } = startCwt(['new', 'feat/codex', '--agent', 'codex', '--', 'exec', 'fix the bug'], { cwd: s.repo, env });

@@ -9,6 +9,7 @@ import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { git, listBranches, listWorktreePaths, writeFile } from '../helpers/git.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 import { CWT_BIN } from '../helpers/cli.js';
+import { trustRepoConfig } from '../helpers/trust.js';
 
 let s: Scenario;
 beforeEach(() => {
@@ -154,6 +155,7 @@ describe('session lifecycle', () => {
     writeFile(s.repo, '.cwt.json', JSON.stringify({ setup: ['echo "setup ran in $PWD for $CWT_SESSION" > setup.txt'] }));
     git(s.repo, ['add', '-A']);
     git(s.repo, ['commit', '-q', '-m', 'config']);
+    trustRepoConfig(s.repo, s.env);
     writeFile(s.repo, '.env', 'SECRET=1\n');
     writeFile(s.repo, 'node_modules/big/index.js', '//\n');
     expect((await s.cwt(['new', 'feat/inc', '--no-launch'])).code).toBe(0);

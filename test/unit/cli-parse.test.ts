@@ -29,6 +29,8 @@ describe('parseCommandLine', () => {
     [['check', '--accept', '--json'], 'check', [], { accept: true, json: true }, []],
     [['install', '--git-hooks', '--uninstall'], 'install', [], { 'git-hooks': true, uninstall: true }, []],
     [['doctor', '--json'], 'doctor', [], { json: true }, []],
+    [['trust'], 'trust', [], {}, []],
+    [['trust', '--revoke', '--json'], 'trust', [], { revoke: true, json: true }, []],
     [['git-hook', 'post-merge', '0'], 'git-hook', ['post-merge', '0'], {}, []],
   ])('%j', (argv, command, positionals, values, rest) => {
     const parsed = run(argv);
@@ -51,6 +53,8 @@ describe('parseCommandLine', () => {
     [['merge-memory', 'a', 'b']],
     [['merge-memory', '--undo=yes']],
     [['memory']],
+    [['trust', '.cwt.json']],
+    [['trust', '--yes']],
   ])('rejects %j as bad usage (exit 2)', (argv) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
   });

@@ -17,6 +17,7 @@ import type { LeaseHolding, LeaseRecord, SessionRecord } from '../../src/core/st
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { sampleSession, useStoreFixture } from '../helpers/store.js';
 import { STORE_BACKENDS } from '../helpers/backends.js';
+import { trustRepoConfig } from '../helpers/trust.js';
 
 function lease(value: string, session: string, overrides: Partial<LeaseRecord> = {}): LeaseRecord {
   return { resource: 'port', name: 'PORT', kind: 'port', value, session, repo: '/r/.git', at: 1, ...overrides };
@@ -95,7 +96,11 @@ describe('leases in the config file', () => {
   afterEach(() => sandbox.cleanup());
   const load = (leases: unknown) => {
     writeFileSync(join(repo, '.cwt.json'), JSON.stringify({ leases }));
-    return () => loadConfig({ env: sandbox.env, repoRoot: repo });
+    return () => {
+      // Leases become environment variables of the agent: they apply from a repository file once trusted.
+      trustRepoConfig(repo, sandbox.env);
+      return loadConfig({ env: sandbox.env, repoRoot: repo });
+    };
   };
 
   it('reads ports and patterns, the kind inferred', () => {

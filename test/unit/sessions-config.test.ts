@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findSessionByPath, getSessionState, matchSessionRef } from '../../src/core/sessions.js';
 import { loadConfig } from '../../src/core/config.js';
+import { trustRepoConfig } from '../helpers/trust.js';
 import { UsageError } from '../../src/core/errors.js';
 import { sampleSession } from '../helpers/store.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
@@ -59,6 +60,7 @@ describe('loadConfig precedence: defaults < user file < repo file < env < flags'
     writeFileSync(userFile(), JSON.stringify({ agent: 'user-agent', sessionTtl: '5m', worktreeDir: '../user' }));
     expect(loadConfig({ env, repoRoot: repo })).toMatchObject({ agent: 'user-agent', sessionTtlMs: 300_000, worktreeDir: '../user' });
     writeFileSync(join(repo, '.cwt.json'), JSON.stringify({ agent: 'repo-agent', setup: ['npm ci'] }));
+    trustRepoConfig(repo, env);
     expect(loadConfig({ env, repoRoot: repo })).toMatchObject({ agent: 'repo-agent', sessionTtlMs: 300_000, setup: ['npm ci'] });
     expect(loadConfig({ env: { ...env, CWT_AGENT: 'env-agent' }, repoRoot: repo }).agent).toBe('env-agent');
     expect(loadConfig({ env: { ...env, CWT_AGENT: 'env-agent' }, repoRoot: repo, flags: { agent: 'flag-agent' } }).agent).toBe('flag-agent');
@@ -87,5 +89,51 @@ describe('loadConfig precedence: defaults < user file < repo file < env < flags'
     expect(error).toBeInstanceOf(UsageError);
     expect(error!.message).toContain('.cwt.json');
     expect(error!.message).toMatch(pattern);
+  });
+});
+
+describe('loadConfig and trust: a repository file runs nothing until cwt trust', () => {
+  let sandbox: Sandbox;
+  let repo: string;
+  let file: string;
+  beforeEach(() => {
+    sandbox = createSandbox();
+    repo = join(sandbox.root, 'repo');
+    mkdirSync(repo);
+    file = join(repo, '.cwt.json');
+  });
+  afterEach(() => sandbox.cleanup());
+  const risky = { setup: ['make evil'], agent: 'evil', worktreeDir: '/tmp/elsewhere', protectedPaths: ['nothing/'], leases: { PATH: { range: [3000, 3001] } } };
+
+  it('ignores the keys that need trust from an untrusted repository file, names them, and applies the rest', () => {
+    writeFileSync(file, JSON.stringify({ ...risky, claimMode: 'warn', strictCheck: true }));
+    const config = loadConfig({ env: sandbox.env, repoRoot: repo });
+    expect(config).toMatchObject({ setup: [], agent: 'claude', worktreeDir: '../{repo}.worktrees', protectedPaths: undefined, leases: {}, claimMode: 'warn', strictCheck: true });
+    expect(config.untrustedRepoFile).toMatchObject({ path: file, keys: ['setup', 'agent', 'worktreeDir', 'protectedPaths', 'leases'], changedSinceTrust: false });
+  });
+
+  it('applies them once that exact content is trusted, and ignores them again when it changes', () => {
+    writeFileSync(file, JSON.stringify(risky));
+    trustRepoConfig(repo, sandbox.env);
+    const trusted = loadConfig({ env: sandbox.env, repoRoot: repo });
+    expect(trusted).toMatchObject({ setup: ['make evil'], agent: 'evil', worktreeDir: '/tmp/elsewhere', protectedPaths: ['nothing/'] });
+    expect(trusted.untrustedRepoFile).toBeUndefined();
+    writeFileSync(file, JSON.stringify({ ...risky, setup: ['make worse'] }));
+    const changed = loadConfig({ env: sandbox.env, repoRoot: repo });
+    expect(changed.setup).toEqual([]);
+    expect(changed.untrustedRepoFile).toMatchObject({ changedSinceTrust: true });
+  });
+
+  it('a user file is the user’s own: its keys apply without trust, and an untrusted repository file falls back to them', () => {
+    const env = { ...sandbox.env, CWT_NO_USER_CONFIG: '' };
+    mkdirSync(join(sandbox.home, '.config', 'cwt'), { recursive: true });
+    writeFileSync(join(sandbox.home, '.config', 'cwt', 'config.json'), JSON.stringify({ setup: ['npm ci'], agent: 'my-agent' }));
+    writeFileSync(file, JSON.stringify({ setup: ['make evil'] }));
+    expect(loadConfig({ env, repoRoot: repo })).toMatchObject({ setup: ['npm ci'], agent: 'my-agent' });
+  });
+
+  it('a repository file without such keys needs no trust', () => {
+    writeFileSync(file, JSON.stringify({ claimMode: 'warn' }));
+    expect(loadConfig({ env: sandbox.env, repoRoot: repo }).untrustedRepoFile).toBeUndefined();
   });
 });
