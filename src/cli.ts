@@ -3,6 +3,7 @@
  * Parsing lives here and only here (node:util parseArgs, strict); commands receive typed option objects.
  * `--` ends cwt's own arguments: what follows goes to the agent untouched.
  */
+import { isAbsolute, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CwtError, ExitCode, InternalError, UsageError } from './core/errors.js';
 import { isDebugEnabled } from './core/debug.js';
@@ -754,7 +755,7 @@ export function renderMainHelp(): string {
   return [
     'cwt: run several Claude Code sessions on one repository without them eating each other’s work',
     '',
-    'Usage: cwt [-C <dir>] <command> [options]',
+    'Usage: cwt [-C <dir>] [--debug] <command> [options]',
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
@@ -773,11 +774,44 @@ export function renderCommandHelp(name: string): string {
 export type CliAction =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
-  | { kind: 'run'; parsed: ParsedCommand; debug: boolean };
+  | { kind: 'run'; parsed: ParsedCommand; debug: boolean; directory: string | undefined };
+
+/** The options cwt takes before the command, as git does: `cwt -C <dir> --debug status`. */
+export interface GlobalOptions {
+  /** -C: run as if started there. */
+  directory: string | undefined;
+  debug: boolean;
+}
+
+/**
+ * Splits the global options in front of the command (`-C <dir>` and `--debug`, in any order) from the rest
+ * of argv. As in git, a second -C with a relative path is taken relative to the first. `--help` and
+ * `--version` stay in place: the command position answers them. Pure.
+ */
+export function splitGlobalOptions(argv: readonly string[]): { globals: GlobalOptions; rest: readonly string[] } {
+  const globals: GlobalOptions = { directory: undefined, debug: false };
+  let index = 0;
+  for (; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--debug') {
+      globals.debug = true;
+    } else if (arg === '-C') {
+      const dir = argv[++index];
+      if (dir === undefined || dir === '') throw new UsageError(MESSAGES.directoryOptionEmpty, { hint: MESSAGES.directoryOptionHint });
+      globals.directory = globals.directory === undefined || isAbsolute(dir) ? dir : join(globals.directory, dir);
+    } else if (arg.startsWith('-') && !['--help', '-h', '--version', '-v'].includes(arg)) {
+      throw new UsageError(MESSAGES.unknownGlobalOption(arg), { hint: MESSAGES.unknownCommandHint });
+    } else {
+      break;
+    }
+  }
+  return { globals, rest: argv.slice(index) };
+}
 
 /** Parses argv (without node and script) into an action. Pure: throws UsageError on bad input. */
 export function parseCommandLine(argv: readonly string[]): CliAction {
-  const [first, ...tail] = argv;
+  const { globals, rest: commandLine } = splitGlobalOptions(argv);
+  const [first, ...tail] = commandLine;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? tail[0] : undefined;
     if (topic !== undefined) {
@@ -813,7 +847,12 @@ export function parseCommandLine(argv: readonly string[]): CliAction {
     const detail = count < spec.positionals.min ? 'missing argument' : `unexpected argument '${parsed.positionals[spec.positionals.max]}'`;
     throw new UsageError(MESSAGES.badArguments(command, `${detail}; usage: ${spec.usage}`), { hint: MESSAGES.badArgumentsHint(command) });
   }
-  return { kind: 'run', parsed: { command, values: parsed.values, positionals: parsed.positionals, rest }, debug: parsed.values.debug === true };
+  return {
+    kind: 'run',
+    parsed: { command, values: parsed.values, positionals: parsed.positionals, rest },
+    debug: globals.debug || parsed.values.debug === true,
+    directory: globals.directory,
+  };
 }
 
 /** The one top-level catch: maps errors to exit codes and prints what happened and what to do next. */
@@ -829,26 +868,9 @@ export function reportError(error: unknown, write: (text: string) => void = (t) 
   return known.exitCode;
 }
 
-/** Splits a leading `-C <dir>` (as git has it: run as if started in <dir>) from the rest of argv. Pure. */
-export function splitDirectoryOption(argv: readonly string[]): { directory: string | undefined; rest: readonly string[] } {
-  if (argv[0] !== '-C') return { directory: undefined, rest: argv };
-  if (argv[1] === undefined || argv[1] === '') {
-    throw new UsageError(MESSAGES.badArguments('-C', 'needs a directory'), { hint: 'cwt -C <dir> <command> …' });
-  }
-  return { directory: argv[1], rest: argv.slice(2) };
-}
-
 export async function main(argv: readonly string[], version: string): Promise<number> {
   try {
-    const { directory, rest } = splitDirectoryOption(argv);
-    if (directory !== undefined) {
-      try {
-        process.chdir(directory);
-      } catch {
-        throw new UsageError(`cannot change to directory '${directory}'`, { hint: 'check the path given to -C' });
-      }
-    }
-    const action = parseCommandLine(rest);
+    const action = parseCommandLine(argv);
     if (action.kind === 'help') {
       process.stdout.write(`${action.text}\n`);
       return ExitCode.ok;
@@ -856,6 +878,13 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     if (action.kind === 'version') {
       process.stdout.write(`${version}\n`);
       return ExitCode.ok;
+    }
+    if (action.directory !== undefined) {
+      try {
+        process.chdir(action.directory);
+      } catch {
+        throw new UsageError(MESSAGES.directoryUnusable(action.directory), { hint: MESSAGES.directoryUnusableHint });
+      }
     }
     if (action.debug) process.env.CWT_DEBUG = '1';
     const code = await COMMANDS[action.parsed.command]!.run(action.parsed);
