@@ -2,7 +2,8 @@
  * `cwt gc [--dry-run]`: marks sessions whose supervisor died and whose heartbeat expired as stale and
  * releases what they hold (locks, claims, leases); drops session rows whose worktree is gone; releases stale
  * locks and leases nobody holds any more. Never deletes a
- * worktree or a memory namespace. Reports each action.
+ * worktree or a memory namespace — except what a `cwt new` killed midway made and its journal names, rolled
+ * back first, and only when it holds no work. Reports each action.
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../core/config.js';
@@ -11,6 +12,8 @@ import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import { getSessionState } from '../core/sessions.js';
 import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
+import { resolveCwtHome } from '../core/paths.js';
+import { listInterruptedRuns, NEW_RUN_JOURNAL } from '../core/runjournal.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -24,10 +27,12 @@ export interface GcOptions {
 }
 
 export interface GcAction {
-  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases' | 'requeue-task';
+  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases' | 'requeue-task' | 'roll-back-new';
   session?: string;
   lock?: string;
   task?: number;
+  /** For roll-back-new: NewRecovery's outcome. */
+  outcome?: string;
   message: string;
 }
 
@@ -40,6 +45,13 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
   try {
     const config = loadConfig({ env });
     const probe = createLivenessProbe(config.sessionTtlMs, env);
+    // First what `cwt new` runs killed midway left (a partial session row among it), from their journals.
+    if (listInterruptedRuns(resolveCwtHome(env), NEW_RUN_JOURNAL, env).length > 0) {
+      const { recoverInterruptedNewRuns } = await import('./new.js');
+      for (const run of await recoverInterruptedNewRuns({ store, env, output, dryRun })) {
+        actions.push({ action: 'roll-back-new', session: run.sessionId, outcome: run.outcome, message: run.message });
+      }
+    }
     for (const session of await store.listSessions()) {
       if (!existsSync(session.worktree)) {
         actions.push({ action: 'drop-session', session: session.id, message: MESSAGES.gcDroppedSession(session) });
