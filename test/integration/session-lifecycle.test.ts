@@ -50,7 +50,7 @@ describe('session lifecycle', () => {
     const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as { autoMemoryDirectory: string; hooks: Record<string, unknown> };
     expect(settings.autoMemoryDirectory).toBe(memoryDir);
     // With no supervisor serving http (the agent has exited), the file carries the command hooks.
-    expect(Object.keys(settings.hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart']);
+    expect(Object.keys(settings.hooks).sort()).toEqual(['PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart']);
 
     // Namespace and merge base hold canonical memory as it was.
     expect(readFileSync(join(memoryDir, 'architecture.md'), 'utf8')).toBe('the store is sqlite\n');
