@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, sweepStaleTempFilesIn, writeFileAtomic } from './atomic.js';
 import type { RepoInfo } from './git.js';
-import { getHostId, isPidAlive } from './liveness.js';
+import { getHostId, getProcessIdentity, isPidAlive } from './liveness.js';
 
 /** The pipeline name of `cwt new`'s journals (the only pipeline that keeps one). */
 export const NEW_RUN_JOURNAL = 'new';
@@ -20,6 +20,8 @@ export interface RunJournal<R = unknown> {
   pipeline: string;
   runId: string;
   pid: number;
+  /** getProcessIdentity of the run's process: a live process that merely reuses the pid is not the run. */
+  processIdentity: string | null;
   host: string;
   startedAt: number;
   /** Steps begun and not yet rolled back, in order: their rollbacks are owed. */
@@ -101,10 +103,17 @@ export function listRunJournals<R>(cwtHome: string, pipeline: string): RunJourna
   return found.sort((a, b) => a.journal.startedAt - b.journal.startedAt);
 }
 
-/** Whose the journal is, seen from this host. Pure but for `isAlive`. */
-export function getRunJournalState(journal: RunJournal, host: string, isAlive: (pid: number) => boolean = isPidAlive): RunJournalState {
+/** Whose the journal is, seen from this host. Pure but for `isAlive` and `identify`. */
+export function getRunJournalState(
+  journal: RunJournal,
+  host: string,
+  isAlive: (pid: number) => boolean = isPidAlive,
+  identify: (pid: number) => string | undefined = getProcessIdentity,
+): RunJournalState {
   if (journal.host !== host) return 'elsewhere';
-  return journal.pid !== process.pid && !isAlive(journal.pid) ? 'interrupted' : 'running';
+  if (!isAlive(journal.pid)) return 'interrupted';
+  const identity = journal.processIdentity === null ? undefined : identify(journal.pid);
+  return identity !== undefined && identity !== journal.processIdentity ? 'interrupted' : 'running';
 }
 
 /** The journals of `pipeline` whose process died on this host: the leftovers to roll back or report. */

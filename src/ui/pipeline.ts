@@ -16,7 +16,7 @@
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { once } from 'node:events';
 import { CancelledError } from '../core/errors.js';
-import { getHostId } from '../core/liveness.js';
+import { getHostId, getProcessIdentity } from '../core/liveness.js';
 import { removeRunJournal, writeRunJournal, type RunJournal, type RunJournalFile } from '../core/runjournal.js';
 import { MESSAGES } from './messages.js';
 import type { Output } from './output.js';
@@ -113,7 +113,18 @@ async function stopAtFailpoint(stepId: string, options: PipelineOptions<never>, 
 
 /** The run's journal, kept in memory and written through on every change. */
 function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: NodeJS.ProcessEnv) {
-  const journal: RunJournal<object> = { pipeline: name, runId: spec.runId, pid: process.pid, host: getHostId(env), startedAt: Date.now(), started: [], done: [], kept: [], record: {} };
+  const journal: RunJournal<object> = {
+    pipeline: name,
+    runId: spec.runId,
+    pid: process.pid,
+    processIdentity: getProcessIdentity(process.pid) ?? null,
+    host: getHostId(env),
+    startedAt: Date.now(),
+    started: [],
+    done: [],
+    kept: [],
+    record: {},
+  };
   const write = () => writeRunJournal(spec.path, { ...journal, record: spec.record(ctx) });
   return {
     began(id: string) {
