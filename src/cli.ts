@@ -65,7 +65,8 @@ repository (../<repo>.worktrees/<branch>), registers the session, gives it its o
 directory seeded from the repository's memory, leases the resources the config declares (leases: a port, a
 compose project name…; exported to the agent and written to .cwt.env in the worktree), writes
 CLAUDE.local.md, and launches the agent with that memory wired in. cwt stays as the supervisor until the agent
-exits. Ctrl-C before the agent starts undoes everything.
+exits. Ctrl-C before the agent starts undoes everything; a cwt new killed outright (kill -9) is undone by the
+next cwt new in the repository or by cwt gc, except a worktree someone already worked in, which is kept.
 
 --agent runs another agent: codex (notes in AGENTS.md, or AGENTS.override.md when AGENTS.md is tracked),
 gemini (GEMINI.md), aider (--read <notes>), or any command (AGENTS.md). Worktree, locks, leases, status and the
@@ -235,8 +236,9 @@ Examples:
     summary: 'mark dead sessions stale, release their locks and leases, forget vanished worktrees',
     help: `Finds sessions whose supervisor died and whose heartbeat expired, marks them stale and releases their
 locks, claims and leases (ports, names); drops the records of sessions whose worktree directory is gone;
-releases stale locks and leases no open session holds. It never deletes
-a worktree or a memory namespace. --dry-run reports without changing anything.
+releases stale locks and leases no open session holds. First it rolls back what a cwt new killed midway
+left (its run journal names a dead process of this host), keeping and reporting a worktree that holds work;
+otherwise it never deletes a worktree or a memory namespace. --dry-run reports without changing anything.
 
 Examples:
   cwt gc --dry-run
@@ -467,7 +469,8 @@ Examples:
     usage: 'cwt doctor [--json]',
     summary: 'check the environment and look for concurrent work cwt does not coordinate',
     help: `Read-only. Environment: git 2.38 or newer, the agent on PATH and its version, cwt's git hooks in this
-repository, its Claude Code hooks for plain tabs, the state directory's modes, stale sessions and locks.
+repository, its Claude Code hooks for plain tabs, the state directory's modes, stale sessions and locks,
+leftovers of a cwt new killed midway.
 Concurrency: ACTIVE-SESSION.md sentinel files of running operations, commits on a session's branch that no
 known session made, bursts of recent writes to the repository's memory or to skills, and claude processes in
 this repository's worktrees that no session accounts for. Each finding that needs action (WARN) names the
