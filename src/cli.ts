@@ -3,6 +3,7 @@
  * Parsing lives here and only here (node:util parseArgs, strict); commands receive typed option objects.
  * `--` ends cwt's own arguments: what follows goes to the agent untouched.
  */
+import { isAbsolute, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CwtError, ExitCode, InternalError, UsageError } from './core/errors.js';
 import { isDebugEnabled } from './core/debug.js';
@@ -64,7 +65,8 @@ repository (../<repo>.worktrees/<branch>), registers the session, gives it its o
 directory seeded from the repository's memory, leases the resources the config declares (leases: a port, a
 compose project name…; exported to the agent and written to .cwt.env in the worktree), writes
 CLAUDE.local.md, and launches the agent with that memory wired in. cwt stays as the supervisor until the agent
-exits. Ctrl-C before the agent starts undoes everything.
+exits. Ctrl-C before the agent starts undoes everything; a cwt new killed outright (kill -9) is undone by the
+next cwt new in the repository or by cwt gc, except a worktree someone already worked in, which is kept.
 
 --agent runs another agent: codex (notes in AGENTS.md, or AGENTS.override.md when AGENTS.md is tracked),
 gemini (GEMINI.md), aider (--read <notes>), or any command (AGENTS.md). Worktree, locks, leases, status and the
@@ -234,8 +236,9 @@ Examples:
     summary: 'mark dead sessions stale, release their locks and leases, forget vanished worktrees',
     help: `Finds sessions whose supervisor died and whose heartbeat expired, marks them stale and releases their
 locks, claims and leases (ports, names); drops the records of sessions whose worktree directory is gone;
-releases stale locks and leases no open session holds. It never deletes
-a worktree or a memory namespace. --dry-run reports without changing anything.
+releases stale locks and leases no open session holds. First it rolls back what a cwt new killed midway
+left (its run journal names a dead process of this host), keeping and reporting a worktree that holds work;
+otherwise it never deletes a worktree or a memory namespace. --dry-run reports without changing anything.
 
 Examples:
   cwt gc --dry-run
@@ -467,7 +470,8 @@ Examples:
     summary: 'check the environment and look for concurrent work cwt does not coordinate',
     help: `Read-only. Environment: git 2.38 or newer, the agent on PATH and its version, cwt's git hooks in this
 repository, its Claude Code hooks for plain tabs, the state directory's modes, stale sessions and locks,
-whether this repository's own .cwt.json is trusted (cwt trust). Concurrency: ACTIVE-SESSION.md sentinel files of running operations, commits on a session's branch that no
+whether this repository's own .cwt.json is trusted (cwt trust), leftovers of a cwt new killed midway.
+Concurrency: ACTIVE-SESSION.md sentinel files of running operations, commits on a session's branch that no
 known session made, bursts of recent writes to the repository's memory or to skills, and claude processes in
 this repository's worktrees that no session accounts for. Each finding that needs action (WARN) names the
 command that fixes it; exit 1 when there is one, 0 when only ok and info remain.
@@ -783,7 +787,7 @@ export function renderMainHelp(): string {
   return [
     'cwt: run several Claude Code sessions on one repository without them eating each other’s work',
     '',
-    'Usage: cwt [-C <dir>] <command> [options]',
+    'Usage: cwt [-C <dir>] [--debug] <command> [options]',
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
@@ -802,11 +806,44 @@ export function renderCommandHelp(name: string): string {
 export type CliAction =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
-  | { kind: 'run'; parsed: ParsedCommand; debug: boolean };
+  | { kind: 'run'; parsed: ParsedCommand; debug: boolean; directory: string | undefined };
+
+/** The options cwt takes before the command, as git does: `cwt -C <dir> --debug status`. */
+export interface GlobalOptions {
+  /** -C: run as if started there. */
+  directory: string | undefined;
+  debug: boolean;
+}
+
+/**
+ * Splits the global options in front of the command (`-C <dir>` and `--debug`, in any order) from the rest
+ * of argv. As in git, a second -C with a relative path is taken relative to the first. `--help` and
+ * `--version` stay in place: the command position answers them. Pure.
+ */
+export function splitGlobalOptions(argv: readonly string[]): { globals: GlobalOptions; rest: readonly string[] } {
+  const globals: GlobalOptions = { directory: undefined, debug: false };
+  let index = 0;
+  for (; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--debug') {
+      globals.debug = true;
+    } else if (arg === '-C') {
+      const dir = argv[++index];
+      if (dir === undefined || dir === '') throw new UsageError(MESSAGES.directoryOptionEmpty, { hint: MESSAGES.directoryOptionHint });
+      globals.directory = globals.directory === undefined || isAbsolute(dir) ? dir : join(globals.directory, dir);
+    } else if (arg.startsWith('-') && !['--help', '-h', '--version', '-v'].includes(arg)) {
+      throw new UsageError(MESSAGES.unknownGlobalOption(arg), { hint: MESSAGES.unknownCommandHint });
+    } else {
+      break;
+    }
+  }
+  return { globals, rest: argv.slice(index) };
+}
 
 /** Parses argv (without node and script) into an action. Pure: throws UsageError on bad input. */
 export function parseCommandLine(argv: readonly string[]): CliAction {
-  const [first, ...tail] = argv;
+  const { globals, rest: commandLine } = splitGlobalOptions(argv);
+  const [first, ...tail] = commandLine;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? tail[0] : undefined;
     if (topic !== undefined) {
@@ -842,7 +879,12 @@ export function parseCommandLine(argv: readonly string[]): CliAction {
     const detail = count < spec.positionals.min ? 'missing argument' : `unexpected argument '${parsed.positionals[spec.positionals.max]}'`;
     throw new UsageError(MESSAGES.badArguments(command, `${detail}; usage: ${spec.usage}`), { hint: MESSAGES.badArgumentsHint(command) });
   }
-  return { kind: 'run', parsed: { command, values: parsed.values, positionals: parsed.positionals, rest }, debug: parsed.values.debug === true };
+  return {
+    kind: 'run',
+    parsed: { command, values: parsed.values, positionals: parsed.positionals, rest },
+    debug: globals.debug || parsed.values.debug === true,
+    directory: globals.directory,
+  };
 }
 
 /** The one top-level catch: maps errors to exit codes and prints what happened and what to do next. */
@@ -858,26 +900,9 @@ export function reportError(error: unknown, write: (text: string) => void = (t) 
   return known.exitCode;
 }
 
-/** Splits a leading `-C <dir>` (as git has it: run as if started in <dir>) from the rest of argv. Pure. */
-export function splitDirectoryOption(argv: readonly string[]): { directory: string | undefined; rest: readonly string[] } {
-  if (argv[0] !== '-C') return { directory: undefined, rest: argv };
-  if (argv[1] === undefined || argv[1] === '') {
-    throw new UsageError(MESSAGES.badArguments('-C', 'needs a directory'), { hint: 'cwt -C <dir> <command> …' });
-  }
-  return { directory: argv[1], rest: argv.slice(2) };
-}
-
 export async function main(argv: readonly string[], version: string): Promise<number> {
   try {
-    const { directory, rest } = splitDirectoryOption(argv);
-    if (directory !== undefined) {
-      try {
-        process.chdir(directory);
-      } catch {
-        throw new UsageError(`cannot change to directory '${directory}'`, { hint: 'check the path given to -C' });
-      }
-    }
-    const action = parseCommandLine(rest);
+    const action = parseCommandLine(argv);
     if (action.kind === 'help') {
       process.stdout.write(`${action.text}\n`);
       return ExitCode.ok;
@@ -885,6 +910,13 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     if (action.kind === 'version') {
       process.stdout.write(`${version}\n`);
       return ExitCode.ok;
+    }
+    if (action.directory !== undefined) {
+      try {
+        process.chdir(action.directory);
+      } catch {
+        throw new UsageError(MESSAGES.directoryUnusable(action.directory), { hint: MESSAGES.directoryUnusableHint });
+      }
     }
     if (action.debug) process.env.CWT_DEBUG = '1';
     const code = await COMMANDS[action.parsed.command]!.run(action.parsed);

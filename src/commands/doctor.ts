@@ -1,7 +1,7 @@
 /**
  * `cwt doctor [--json]`: read-only checks of the environment (git, the agent and Claude Code's version against
  * the tested range, hooks, state dir modes, stale
- * sessions and locks) and signs of concurrent work cwt does not coordinate (live sentinel files, commits no
+ * sessions and locks, leftovers of a `cwt new` killed midway) and signs of concurrent work cwt does not coordinate (live sentinel files, commits no
  * session made, bursts of writes to shared memory and skills, claude processes no session accounts for).
  * Every finding that needs action names the command that fixes it; exit 1 when there is one.
  */
@@ -17,10 +17,11 @@ import { EnvironmentError } from '../core/errors.js';
 import { getGitVersion, getUnmergedCommits, listCommitsBetween, listWorktrees, resolveHooksDir, resolveRepo, type RepoInfo } from '../core/git.js';
 import { inspectGitHooks } from '../core/githooks.js';
 import { getCanonicalMemoryDir, isCwtHookCommand, isJsonObject } from '../core/harness.js';
-import { createLivenessProbe, isPidAlive, type LivenessProbe } from '../core/liveness.js';
+import { createLivenessProbe, getHostId, isPidAlive, type LivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import { listClaudeProcesses } from '../core/processes.js';
 import { resolveClaudeHome, resolveCwtHome, toRealPath } from '../core/paths.js';
+import { getRunJournalState, listRunJournals, NEW_RUN_JOURNAL, type NewJournalRecord } from '../core/runjournal.js';
 import { inspectSentinel } from '../core/sentinel.js';
 import { getSessionState, isPathInside } from '../core/sessions.js';
 import { SQLITE_FILE_NAME } from '../core/store/sqlite.js';
@@ -141,6 +142,24 @@ async function checkSessionsAndLocks(store: Store, probe: LivenessProbe, repo: R
   return findings;
 }
 
+/**
+ * The journals of `cwt new` runs that did not finish: killed on this host (a leftover `cwt gc` rolls back, or
+ * a worktree it kept because it holds work), or unfinished on another host, whose pid cannot be checked here.
+ */
+function checkInterruptedRuns(cwtHome: string, env: NodeJS.ProcessEnv): Finding[] {
+  const host = getHostId(env);
+  return listRunJournals<NewJournalRecord>(cwtHome, NEW_RUN_JOURNAL).flatMap(({ journal }): Finding[] => {
+    const { record } = journal;
+    const state = getRunJournalState(journal, host);
+    if (state === 'running') return [];
+    if (state === 'elsewhere') {
+      return [{ id: 'interrupted-new', severity: 'info', message: MESSAGES.doctorRunElsewhere(record.branch, journal.host, journal.pid), fix: MESSAGES.doctorRunElsewhereFix(journal.host) }];
+    }
+    const fix = journal.kept.length > 0 ? MESSAGES.leftoverKeptHint(record) : MESSAGES.doctorInterruptedNewFix;
+    return [{ id: 'interrupted-new', severity: 'warn', message: MESSAGES.doctorInterruptedNew(MESSAGES.interruptedRun(journal), record.worktree, journal.kept), fix }];
+  });
+}
+
 async function checkGitHooks(repo: RepoInfo): Promise<Finding> {
   const hooksDir = await resolveHooksDir(repo.topLevel);
   const states = inspectGitHooks(hooksDir);
@@ -254,7 +273,7 @@ export async function collectFindings(options: { cwd: string; env: NodeJS.Proces
   const findings: Finding[] = [checkGit(await getGitVersion(cwd)), ...checkAgents(config, env, cwd), checkStateModes(cwtHome)];
   const store = await openStore(env);
   try {
-    findings.push(...(await checkSessionsAndLocks(store, probe, repo)));
+    findings.push(...(await checkSessionsAndLocks(store, probe, repo)), ...checkInterruptedRuns(cwtHome, env));
     if (!repo) return findings;
     findings.push(await checkGitHooks(repo), checkClaudeHooks(repo, claudeHome), ...checkRepoConfigTrust(repo, env));
     // Another machine's sessions cannot have made this machine's commits, processes or writes.

@@ -72,7 +72,8 @@ export interface WorkAtRisk {
   commits: CommitSummary[];
 }
 
-export async function findWorkAtRisk(session: SessionRecord, scope: { worktree: boolean; branch: boolean }): Promise<WorkAtRisk> {
+/** What removing the worktree and/or deleting the branch of `session` (a session, or a run that meant to be one) would lose. */
+export async function findWorkAtRisk(session: Pick<SessionRecord, 'worktree' | 'branch' | 'mainWorktree'>, scope: { worktree: boolean; branch: boolean }): Promise<WorkAtRisk> {
   const changes = scope.worktree && existsSync(session.worktree) ? await getWorktreeChanges(session.worktree) : [];
   const commits =
     scope.branch && (await hasLocalBranch(session.branch, session.mainWorktree)) ? await getUnmergedCommits(session.branch, session.mainWorktree) : [];

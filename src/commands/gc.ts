@@ -2,9 +2,10 @@
  * `cwt gc [--dry-run]`: marks sessions whose supervisor died and whose heartbeat expired as stale and
  * releases what they hold (locks, claims, leases); drops the rows of this machine's sessions whose worktree
  * is gone (another machine's worktree is on that machine: such a session is judged by its heartbeat alone);
- * releases stale locks and leases nobody holds any more. Never deletes a worktree or a memory namespace.
- * Reports each action. A row naming a main checkout that is not the repository it claims is left alone, and
- * makes the run exit 4 once everything else is collected.
+ * releases stale locks and leases nobody holds any more. Never deletes a worktree or a memory namespace —
+ * except what a `cwt new` killed midway made and its journal names, rolled back first, and only when it holds
+ * no work. Reports each action. A row naming a main checkout that is not the repository it claims is left
+ * alone, and makes the run exit 4 once everything else is collected.
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../core/config.js';
@@ -15,6 +16,8 @@ import type { UntrustedSessionError } from '../core/errors.js';
 import { createSessionPathVerifier, getRefusal, throwIfRefused } from '../core/sessionpaths.js';
 import { getSessionState } from '../core/sessions.js';
 import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
+import { resolveCwtHome } from '../core/paths.js';
+import { listInterruptedRuns, NEW_RUN_JOURNAL } from '../core/runjournal.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -28,10 +31,12 @@ export interface GcOptions {
 }
 
 export interface GcAction {
-  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases' | 'requeue-task';
+  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases' | 'requeue-task' | 'roll-back-new';
   session?: string;
   lock?: string;
   task?: number;
+  /** For roll-back-new: NewRecovery's outcome. */
+  outcome?: string;
   message: string;
 }
 
@@ -44,6 +49,13 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
   try {
     const config = loadConfig({ env });
     const probe = createLivenessProbe(config.sessionTtlMs, env);
+    // First what `cwt new` runs killed midway left (a partial session row among it), from their journals.
+    if (listInterruptedRuns(resolveCwtHome(env), NEW_RUN_JOURNAL, env).length > 0) {
+      const { recoverInterruptedNewRuns } = await import('./new.js');
+      for (const run of await recoverInterruptedNewRuns({ store, env, output, dryRun })) {
+        actions.push({ action: 'roll-back-new', session: run.sessionId, outcome: run.outcome, message: run.message });
+      }
+    }
     const verifySessionPaths = createSessionPathVerifier(env);
     const refused: UntrustedSessionError[] = [];
     for (const session of await store.listSessions()) {

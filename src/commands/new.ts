@@ -3,6 +3,11 @@
  * memory, leased resources, the session notes (CLAUDE.local.md, or where another agent reads them), then the
  * agent, supervised. Built as a pipeline whose every step rolls back. createSession (everything but the launch)
  * is also what the WorktreeCreate hook of `claude -w` runs.
+ *
+ * The pipeline keeps a run journal (core/runjournal.ts), so a `cwt new` killed with kill -9 at any step is
+ * rolled back later: by the next `cwt new` in the repository or by `cwt gc` (recoverInterruptedNewRuns),
+ * from the journal's record, by the same rollbacks Ctrl-C runs — except that a worktree found holding work
+ * is kept and reported, never deleted.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -47,9 +52,10 @@ import {
 } from '../core/harness.js';
 import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNotes, toLeaseEnv } from '../core/leases.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
-import { acquireLock, repoLockName, type LockHandle } from '../core/locks.js';
-import { claimNamespaceDir, seedNamespace } from '../core/memory.js';
+import { acquireLock, repoLockName, withLock, type LockHandle } from '../core/locks.js';
+import { claimNamespaceDir, pickNamespaceDir, seedNamespace } from '../core/memory.js';
 import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
+import { getRunJournalPath, listInterruptedRuns, NEW_RUN_JOURNAL, sweepRunJournalTempFiles, type NewJournalRecord, type RunJournalFile } from '../core/runjournal.js';
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
 import { pickFreeName, toBranchSlug } from '../core/slug.js';
 import { openStore } from '../core/store/open.js';
@@ -57,8 +63,9 @@ import type { LeaseRecord, SessionRecord, Store } from '../core/store/store.js';
 import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/worktreeinclude.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
-import { chooseRenderer, runPipeline, type PipelineStep } from '../ui/pipeline.js';
+import { chooseRenderer, rollBackFromJournal, runPipeline, type PipelineStep, type RollbackKept } from '../ui/pipeline.js';
 import { launchAndSupervise } from '../ui/launch.js';
+import { findWorkAtRisk } from './end.js';
 
 export interface NewOptions {
   branch: string;
@@ -103,21 +110,38 @@ export interface CreatedSession {
 const REPO_LOCK_WAIT_MS = 120_000;
 const REPO_LOCK_TTL_MS = 60_000;
 
-interface NewContext {
+/**
+ * What the rollbacks of `cwt new` need. The journal records it (as a NewJournalRecord) as each step begins, so a
+ * later process can rebuild it and roll back a run that was killed.
+ */
+interface NewRollbackContext {
   id: string;
   repo: RepoInfo;
-  config: Config;
   branch: string;
+  /** The commit a branch cwt creates starts at; undefined when the branch already existed. */
   createBranchFrom: string | undefined;
+  /** Where the worktree goes: picked in the preflight, picked again under the lock by the 'place' step. */
   worktree: string;
+  /** The session's memory namespace, picked by the 'place' step and claimed by the 'memory' step. */
+  memoryDir: string | undefined;
+  stateDir: string;
+  store: Store;
+  lock?: LockHandle;
+  /**
+   * True when a later process rolls back a run that died: time has passed since, so the worktree may hold
+   * someone's work, and the branch or path may be another session's by now.
+   */
+  recovering: boolean;
+}
+
+interface NewContext extends NewRollbackContext {
+  config: Config;
   /** True when the user chose the path (--path); otherwise it is re-picked under the lock. */
   explicitPath: boolean;
   cwtHome: string;
   claudeHome: string;
-  stateDir: string;
-  /** Where namespaces of this repository live; the session's own is claimed under the repository lock. */
+  /** Where namespaces of this repository live; the session's own is picked and claimed under the repository lock. */
   namespaceRoot: string;
-  memoryDir: string | undefined;
   memoryBase: string;
   canonicalMemoryDir: string;
   settingsPath: string;
@@ -126,13 +150,37 @@ interface NewContext {
   notesPath: string | undefined;
   claudeWorktree: CreateSessionOptions['claudeWorktree'];
   leases: LeaseRecord[];
-  store: Store;
   env: NodeJS.ProcessEnv;
   output: Output;
   launch: boolean;
-  lock?: LockHandle;
-  worktreeStarted: boolean;
   session?: SessionRecord;
+}
+
+function toJournalRecord(ctx: NewRollbackContext): NewJournalRecord {
+  return {
+    sessionId: ctx.id,
+    repo: ctx.repo,
+    branch: ctx.branch,
+    worktree: ctx.worktree,
+    createdBranchFrom: ctx.createBranchFrom ?? null,
+    namespaceDir: ctx.memoryDir ?? null,
+    stateDir: ctx.stateDir,
+  };
+}
+
+function fromJournalRecord(record: NewJournalRecord, store: Store): NewRollbackContext {
+  return {
+    id: record.sessionId,
+    // git runs in the main checkout: the one the run was started in may be gone by now.
+    repo: { ...record.repo, topLevel: record.repo.mainWorktree },
+    branch: record.branch,
+    worktree: record.worktree,
+    createBranchFrom: record.createdBranchFrom ?? undefined,
+    memoryDir: record.namespaceDir ?? undefined,
+    stateDir: record.stateDir,
+    store,
+    recovering: true,
+  };
 }
 
 /** The default worktree location: `../<repo>.worktrees/<branch-slug>`, first free name. Pure but for `exists`. */
@@ -146,9 +194,8 @@ export function resolveDefaultWorktreePath(
   return join(parent, pickFreeName(toBranchSlug(branch), (name) => exists(join(parent, name))));
 }
 
-async function preflight(options: CreateSessionOptions, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {
+async function preflight(options: CreateSessionOptions, repo: RepoInfo, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {
   const cwd = options.cwd ?? process.cwd();
-  const repo = await resolveRepo(cwd, env);
   const branch = options.branch;
   if (!(await isValidBranchName(branch, repo.topLevel))) {
     throw new UsageError(MESSAGES.invalidBranch(branch), { hint: MESSAGES.invalidBranchHint });
@@ -212,7 +259,7 @@ async function preflight(options: CreateSessionOptions, store: Store, env: NodeJ
     leases: [],
     env,
     launch,
-    worktreeStarted: false,
+    recovering: false,
   };
 }
 
@@ -320,7 +367,38 @@ async function writeLeaseEnvFile(ctx: NewContext): Promise<void> {
   writeFileAtomic(path, renderLeaseEnvFile(ctx.leases, ctx.id));
 }
 
-const STEPS: PipelineStep<NewContext>[] = [
+/** Open sessions of the repository other than this run's. */
+async function listOtherSessions(ctx: NewRollbackContext): Promise<SessionRecord[]> {
+  return (await ctx.store.listSessions({ repo: ctx.repo.commonDir })).filter((session) => session.id !== ctx.id);
+}
+
+/**
+ * What a dead run's worktree (and the branch it created) hold that rolling back would lose, as lines to
+ * report; `foreign` when the path or branch has become another session's or checkout's since, so neither is
+ * this run's to touch. Read-only: the rollback and `gc --dry-run` both decide by it.
+ */
+async function findLeftoverWork(ctx: NewRollbackContext): Promise<{ foreign: boolean; work: string[] }> {
+  const holdsFiles = existsSync(ctx.worktree) && !isEmptyDir(ctx.worktree);
+  if (!existsSync(ctx.repo.commonDir)) return { foreign: false, work: holdsFiles ? [MESSAGES.leftoverRepoGone(ctx.worktree, ctx.repo.mainWorktree)] : [] };
+  const ref = `refs/heads/${ctx.branch}`;
+  const entries = await listWorktrees(ctx.repo.topLevel);
+  const entry = entries.find((candidate) => candidate.path === ctx.worktree);
+  const others = await listOtherSessions(ctx);
+  const foreign =
+    (entry !== undefined && entry.branch !== ref) ||
+    entries.some((candidate) => candidate.path !== ctx.worktree && candidate.branch === ref) ||
+    others.some((session) => session.worktree === ctx.worktree || session.branch === ctx.branch);
+  if (foreign) return { foreign, work: [] };
+  if (holdsFiles && entry === undefined) return { foreign, work: [MESSAGES.leftoverNotAWorktree(ctx.worktree)] };
+  // The checks `cwt end --remove` makes: uncommitted changes, and commits of a branch cwt made that no other holds.
+  const risk = await findWorkAtRisk(
+    { worktree: ctx.worktree, branch: ctx.branch, mainWorktree: ctx.repo.mainWorktree },
+    { worktree: holdsFiles, branch: ctx.createBranchFrom !== undefined },
+  );
+  return { foreign, work: MESSAGES.workAtRisk(risk.changes, risk.commits) };
+}
+
+const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
   {
     id: 'lock',
     title: 'Lock the repository for worktree changes',
@@ -341,8 +419,10 @@ const STEPS: PipelineStep<NewContext>[] = [
     },
   },
   {
-    id: 'worktree',
-    title: 'Create the worktree',
+    id: 'place',
+    title: 'Check the branch and choose the paths',
+    // Creates nothing: it decides, under the lock, what the next steps create, so that the journal names each
+    // path before it exists.
     run: async (ctx) => {
       // Re-check under the lock: another `cwt new` may have taken the branch or path since the preflight.
       const checkedOut = await findWorktreeOfBranch(ctx.branch, ctx.repo.topLevel);
@@ -356,20 +436,36 @@ const STEPS: PipelineStep<NewContext>[] = [
       } else if (existsSync(ctx.worktree) && !isEmptyDir(ctx.worktree)) {
         throw new UsageError(MESSAGES.pathExists(ctx.worktree), { hint: MESSAGES.pathExistsHint });
       }
-      ctx.worktreeStarted = true;
+      ctx.memoryDir = pickNamespaceDir(ctx.namespaceRoot, toBranchSlug(ctx.branch));
+    },
+  },
+  {
+    id: 'worktree',
+    title: 'Create the worktree',
+    run: async (ctx) => {
       mkdirSync(dirname(ctx.worktree), { recursive: true });
       await addWorktree(
         { path: ctx.worktree, branch: ctx.branch, newBranchFrom: ctx.createBranchFrom, lockReason: `cwt session ${ctx.id}` },
         ctx.repo.topLevel,
       );
     },
-    rollback: async (ctx) => {
-      if (!ctx.worktreeStarted) return;
+    rollback: async (ctx): Promise<RollbackKept | void> => {
+      if (ctx.recovering) {
+        const { foreign, work } = await findLeftoverWork(ctx);
+        if (foreign) return;
+        if (work.length > 0) return { kept: work };
+        if (!existsSync(ctx.repo.commonDir)) {
+          // The repository is gone, and git's record of the worktree and the branch with it: only the directory is left.
+          rmSync(ctx.worktree, { recursive: true, force: true });
+          return;
+        }
+      }
       const registered = (await listWorktrees(ctx.repo.topLevel)).some((entry) => entry.path === ctx.worktree);
       if (registered) await removeWorktree(ctx.worktree, ctx.repo.topLevel, true);
-      // The path did not exist (or was empty) before this step, so whatever is there now is ours.
+      // The 'place' step saw the path absent (or empty) under the lock, so whatever is there now is ours.
       rmSync(ctx.worktree, { recursive: true, force: true });
-      if (ctx.createBranchFrom !== undefined && (await hasLocalBranch(ctx.branch, ctx.repo.topLevel))) {
+      // A branch cwt created goes only while it is where cwt created it: a commit on it is someone's work.
+      if (ctx.createBranchFrom !== undefined && (await resolveCommit(`refs/heads/${ctx.branch}`, ctx.repo.topLevel)) === ctx.createBranchFrom) {
         await deleteBranch(ctx.branch, ctx.repo.topLevel, true);
       }
     },
@@ -381,13 +477,22 @@ const STEPS: PipelineStep<NewContext>[] = [
       ensurePrivateDir(ctx.stateDir);
       // The store row names the agent too, but a shared store's rows are anyone's to edit: attach launches this.
       writeFileAtomic(getSessionAgentPath(ctx.stateDir), ctx.config.agent, { mode: PRIVATE_FILE_MODE });
-      ctx.memoryDir = claimNamespaceDir(ctx.namespaceRoot, toBranchSlug(ctx.branch));
-      seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: ctx.memoryDir, base: ctx.memoryBase });
+      const picked = ctx.memoryDir!;
+      if (!claimNamespaceDir(picked)) {
+        // Not ours: the rollback (and the journal it rewrites first) must not name it.
+        ctx.memoryDir = undefined;
+        throw new ConflictError(MESSAGES.namespaceTaken(picked), { hint: MESSAGES.namespaceTakenHint });
+      }
+      seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: picked, base: ctx.memoryBase });
     },
     rollback: async (ctx) => {
       // Both are this session's alone: the namespace was claimed by an exclusive mkdir, the state dir is
-      // named by the fresh session id. Nothing of anyone else's is inside.
-      if (ctx.memoryDir !== undefined) rmSync(ctx.memoryDir, { recursive: true, force: true });
+      // named by the fresh session id. Nothing of anyone else's is inside — unless a dead run was killed
+      // before it could drop a namespace it failed to claim, hence the check of the other sessions.
+      const namespace = ctx.memoryDir;
+      if (namespace !== undefined && !(ctx.recovering && (await listOtherSessions(ctx)).some((session) => session.memoryDir === namespace))) {
+        rmSync(namespace, { recursive: true, force: true });
+      }
       rmSync(ctx.stateDir, { recursive: true, force: true });
     },
   },
@@ -430,7 +535,7 @@ const STEPS: PipelineStep<NewContext>[] = [
       });
     },
     rollback: async (ctx) => {
-      if (!ctx.session) return;
+      // A no-op when the row was never inserted.
       await ctx.store.deleteSession(ctx.id, { kind: 'session.rollback', session: ctx.id, repo: ctx.repo.commonDir, data: { branch: ctx.branch } });
     },
   },
@@ -447,7 +552,7 @@ const STEPS: PipelineStep<NewContext>[] = [
       });
     },
     rollback: async (ctx) => {
-      if (ctx.session) await ctx.store.releaseLeases(ctx.id, 'rollback');
+      await ctx.store.releaseLeases(ctx.id, 'rollback');
     },
   },
   {
@@ -509,15 +614,84 @@ const STEPS: PipelineStep<NewContext>[] = [
   },
 ];
 
+/** The ids of the `cwt new` pipeline's steps, in order (tests interrupt it after each). */
+export const NEW_STEP_IDS: readonly string[] = STEPS.map((step) => step.id);
+
+/** What recovering one interrupted `cwt new` run did, or with dryRun would do. */
+export interface NewRecovery {
+  sessionId: string;
+  branch: string;
+  worktree: string;
+  /** rolled-back: nothing of it is left; kept: its worktree (or branch) holds work and stays, and so does the journal; failed: a rollback failed, the journal stays. */
+  outcome: 'rolled-back' | 'kept' | 'failed' | 'would-roll-back' | 'would-keep';
+  /** What happened, and what to do next where something stays. */
+  message: string;
+}
+
+function describeRecovery(entry: RunJournalFile<NewJournalRecord>, outcome: NewRecovery['outcome'], detail: { undone?: string[]; kept?: string[] }): NewRecovery {
+  const { journal } = entry;
+  const { record } = journal;
+  const run = MESSAGES.interruptedRun(journal);
+  let message: string;
+  if (outcome === 'rolled-back') message = MESSAGES.leftoverRolledBack(run, detail.undone ?? []);
+  else if (outcome === 'would-roll-back') message = MESSAGES.leftoverWouldRollBack(run, STEPS.filter((step) => step.rollback && journal.started.includes(step.id)).map((step) => step.title));
+  else if (outcome === 'failed') message = `${MESSAGES.leftoverFailed(run, entry.path)}\n  next: ${MESSAGES.leftoverFailedHint}`;
+  else message = `${MESSAGES.leftoverKept(run, record.worktree, record.branch, detail.kept ?? [], outcome === 'would-keep')}\n  next: ${MESSAGES.leftoverKeptHint(record)}`;
+  return { sessionId: record.sessionId, branch: record.branch, worktree: record.worktree, outcome, message };
+}
+
+async function recoverRun(entry: RunJournalFile<NewJournalRecord>, options: { store: Store; output: Output; dryRun: boolean }): Promise<NewRecovery> {
+  const ctx = fromJournalRecord(entry.journal.record, options.store);
+  if (options.dryRun) {
+    const { work } = entry.journal.started.includes('worktree') ? await findLeftoverWork(ctx) : { work: [] };
+    return describeRecovery(entry, work.length > 0 ? 'would-keep' : 'would-roll-back', { kept: work });
+  }
+  const outcome = await rollBackFromJournal(STEPS, entry, ctx, options.output);
+  if (outcome.kept.length > 0) return describeRecovery(entry, 'kept', outcome);
+  return describeRecovery(entry, outcome.owed.length > 0 ? 'failed' : 'rolled-back', outcome);
+}
+
+/**
+ * Finds the `cwt new` runs that died on this host (kill -9) — of one repository (its common dir), or all —
+ * and rolls back what each made, under its repository's lock, with the rollbacks Ctrl-C would have run; a
+ * worktree holding work (uncommitted changes, or commits of a branch cwt made that no other branch holds)
+ * is kept and reported instead. Runs of other hosts are never touched. With dryRun, only says what it would do.
+ */
+export async function recoverInterruptedNewRuns(options: { store: Store; env: NodeJS.ProcessEnv; output: Output; repo?: string; dryRun?: boolean }): Promise<NewRecovery[]> {
+  const { store, env, output } = options;
+  const dryRun = options.dryRun === true;
+  const cwtHome = resolveCwtHome(env);
+  const runs = listInterruptedRuns<NewJournalRecord>(cwtHome, NEW_RUN_JOURNAL, env).filter((entry) => options.repo === undefined || entry.journal.record.repo.commonDir === options.repo);
+  const recoveries: NewRecovery[] = [];
+  if (runs.length === 0) return recoveries;
+  if (!dryRun) sweepRunJournalTempFiles(cwtHome);
+  for (const repo of new Set(runs.map((entry) => entry.journal.record.repo.commonDir))) {
+    const recoverAll = async () => {
+      for (const entry of runs.filter((candidate) => candidate.journal.record.repo.commonDir === repo)) {
+        // Another gc may have finished it while this one waited for the lock.
+        if (!dryRun && !existsSync(entry.path)) continue;
+        recoveries.push(await recoverRun(entry, { store, output, dryRun }));
+      }
+    };
+    if (dryRun) await recoverAll();
+    // Under the repository lock, as the run itself worked: no `cwt new` is halfway through creating a worktree meanwhile.
+    else await withLock(store, { name: repoLockName(repo), ttlMs: REPO_LOCK_TTL_MS, waitMs: REPO_LOCK_WAIT_MS, env, note: 'roll back an interrupted cwt new' }, recoverAll);
+  }
+  return recoveries;
+}
+
 /**
  * Creates a session — preflight checks, then the pipeline (repository lock, worktree, memory namespace,
  * registry row, leases, .worktreeinclude, notes and settings, setup commands) — without launching anything.
- * `cwt new` and the WorktreeCreate hook (`claude -w`) both come through here.
+ * `cwt new` and the WorktreeCreate hook (`claude -w`) both come through here. First it rolls back what a
+ * `cwt new` killed midway in this repository left, so running the killed command again just works.
  */
 export async function createSession(options: CreateSessionOptions, store: Store): Promise<CreatedSession> {
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
-  const ctx: NewContext = { ...(await preflight(options, store, env)), store, output };
+  const repo = await resolveRepo(options.cwd ?? process.cwd(), env);
+  for (const recovery of await recoverInterruptedNewRuns({ store, env, output, repo: repo.commonDir })) output.stderr(recovery.message);
+  const ctx: NewContext = { ...(await preflight(options, repo, store, env)), store, output };
   const untrusted = ctx.config.untrustedRepoFile;
   // Said before anything runs: the user sees why their repository's setup (say) did not, and how to allow it.
   if (untrusted) output.stderr(MESSAGES.repoConfigUntrusted(untrusted.path, untrusted.keys, untrusted.changedSinceTrust));
@@ -525,6 +699,8 @@ export async function createSession(options: CreateSessionOptions, store: Store)
     renderer: chooseRenderer({ quiet: options.quiet === true, env, isTTY: Boolean(process.stderr.isTTY) }),
     output,
     env,
+    name: NEW_RUN_JOURNAL,
+    journal: { path: getRunJournalPath(ctx.cwtHome, NEW_RUN_JOURNAL, ctx.id), runId: ctx.id, record: toJournalRecord },
   });
   return {
     session: ctx.session!,

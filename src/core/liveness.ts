@@ -10,6 +10,8 @@ interface ProcStat {
   comm: string;
   state: string;
   ppid: number;
+  /** When the process started, in clock ticks since boot. */
+  startTicks: string;
 }
 
 /** /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses. Linux only. */
@@ -17,8 +19,9 @@ function readProcStat(pid: number): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = stat.lastIndexOf(')');
-    const [state, ppid] = stat.slice(close + 2).split(' ');
-    return { comm: stat.slice(stat.indexOf('(') + 1, close), state: state!, ppid: Number(ppid) };
+    // Fields 3 (state), 4 (ppid) and 22 (starttime) of proc(5), counted from the one after comm.
+    const fields = stat.slice(close + 2).split(' ');
+    return { comm: stat.slice(stat.indexOf('(') + 1, close), state: fields[0]!, ppid: Number(fields[1]), startTicks: fields[19]! };
   } catch {
     return undefined;
   }
@@ -31,6 +34,23 @@ function readProcStat(pid: number): ProcStat | undefined {
 function isZombie(pid: number): boolean {
   const state = readProcStat(pid)?.state;
   return state === 'Z' || state === 'X';
+}
+
+let bootId: string | undefined;
+
+/**
+ * Who a running process is, beyond its pid, which is reused (after a reboot, or once pids wrap around): this
+ * boot's id and the process's start time. From /proc; undefined off Linux or when the process is gone.
+ */
+export function getProcessIdentity(pid: number): string | undefined {
+  const stat = readProcStat(pid);
+  if (!stat) return undefined;
+  try {
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  return `${bootId}/${stat.startTicks}`;
 }
 
 /** The parent of a process, from /proc; undefined off Linux or when it is gone. */

@@ -3,11 +3,12 @@
  * copy kept in the state dir as the base of the later 3-way merge.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ensurePrivateDir } from './atomic.js';
 import { EnvironmentError } from './errors.js';
 import { MESSAGES } from '../ui/messages.js';
+import { pickFreeName } from './slug.js';
 
 export interface SeedResult {
   /** Number of files copied from canonical memory (0 when it does not exist yet). */
@@ -32,19 +33,26 @@ function copyTree(from: string, to: string): number {
 }
 
 /**
- * Claims a fresh namespace directory under `root`: `<slug>`, else `<slug>-2`, … Each candidate is created
- * with an exclusive mkdir, so two sessions can never end up sharing one, whatever runs concurrently.
+ * The namespace directory a new session would get under `root`: `<slug>`, else `<slug>-2`, … — the first that
+ * does not exist yet. Not claimed: `cwt new` picks it under the repository lock and records it in its journal
+ * before claimNamespaceDir creates it, so that a run killed in between can be rolled back.
  */
-export function claimNamespaceDir(root: string, slug: string): string {
-  mkdirSync(root, { recursive: true });
-  for (let n = 1; ; n++) {
-    const candidate = join(root, n === 1 ? slug : `${slug}-${n}`);
-    try {
-      mkdirSync(candidate);
-      return candidate;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+export function pickNamespaceDir(root: string, slug: string): string {
+  return join(root, pickFreeName(slug, (name) => existsSync(join(root, name))));
+}
+
+/**
+ * Claims `dir` (from pickNamespaceDir) with an exclusive mkdir; false when something else created it first,
+ * so two sessions can never end up sharing one, whatever runs concurrently.
+ */
+export function claimNamespaceDir(dir: string): boolean {
+  mkdirSync(dirname(dir), { recursive: true });
+  try {
+    mkdirSync(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }
 

@@ -119,10 +119,7 @@ async function removeSessionWorktree(input: HookInput, call: HookCall): Promise<
   await verifySessionPaths(session, ['worktree'], env);
   const { endSession, findWorkAtRisk } = await import('../commands/end.js');
   const risk = await findWorkAtRisk(session, { worktree: true, branch: true });
-  const reasons = [
-    ...risk.changes.map((change) => `uncommitted: ${change.code} ${change.path}`),
-    ...risk.commits.map((commit) => `commit on no other branch: ${commit.sha.slice(0, 10)} ${commit.subject}`),
-  ];
+  const reasons = MESSAGES.workAtRisk(risk.changes, risk.commits);
   const keep = reasons.length > 0;
   // The agent is leaving the worktree (Claude Code already moved back to where it started).
   await store.updateSession(

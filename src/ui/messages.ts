@@ -5,6 +5,7 @@
 import type { PathRefusal } from '../core/sessionpaths.js';
 import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
 import type { ClaudeCodeRange } from '../core/claudecode.js';
+import type { NewJournalRecord, RunJournal } from '../core/runjournal.js';
 function since(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
   if (seconds < 60) return `${seconds}s ago`;
@@ -34,6 +35,11 @@ export const MESSAGES = {
   storeUrlHint: 'for example: CWT_STORE=postgres://me@db.internal:5432/cwt (add ?schema=<name> to use a schema other than cwt)',
   unknownCommand: (name: string) => `unknown command '${name}'`,
   unknownCommandHint: 'run cwt --help to see the commands',
+  unknownGlobalOption: (option: string) => `unknown global option '${option}' (before the command cwt takes -C <dir>, --debug, --help and --version)`,
+  directoryOptionEmpty: 'cwt -C: needs a directory',
+  directoryOptionHint: 'cwt -C <dir> <command> …',
+  directoryUnusable: (dir: string) => `cannot change to directory '${dir}'`,
+  directoryUnusableHint: 'check the path given to -C',
   unknownHookEvent: (name: string) => `unknown hook event '${name}'`,
   unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, post-tool-use-failure, session-end, worktree-create, worktree-remove (cwt install writes these for you)',
   unknownGitHook: (name: string) => `unknown git hook '${name}'`,
@@ -104,6 +110,38 @@ export const MESSAGES = {
   worktreeSettingsTracked: (path: string) =>
     `${path} is tracked by git; cwt leaves it unchanged, so this claude -w session uses the repository's shared memory and cwt's hooks only where installed`,
   leaseEnvTracked: (path: string) => `${path} is tracked by git; cwt leaves it unchanged (the leased values are still in the agent's environment)`,
+
+  // cwt new journal: leftovers of a `cwt new` killed midway (kill -9), found by its run journal
+  workAtRisk: (changes: readonly { code: string; path: string }[], commits: readonly { sha: string; subject: string }[]) => [
+    ...changes.map((change) => `uncommitted: ${change.code} ${change.path}`),
+    ...commits.map((commit) => `commit on no other branch: ${commit.sha.slice(0, 10)} ${commit.subject}`),
+  ],
+  leftoverNotAWorktree: (path: string) => `${path} is not a git worktree and is not empty: its files are not cwt's to delete`,
+  leftoverRepoGone: (path: string, mainWorktree: string) => `${path} is not empty and its repository ${mainWorktree} is gone`,
+  namespaceTaken: (dir: string) => `the memory namespace ${dir} was created by something else while this session was being set up`,
+  namespaceTakenHint: 'run the command again: it picks the next free name',
+  interruptedRun: (journal: RunJournal<NewJournalRecord>) =>
+    `an interrupted cwt new ${journal.record.branch} (pid ${journal.pid}, killed ${journal.done.length === 0 ? 'before its first step finished' : `after step '${journal.done.at(-1)}'`})`,
+  leftoverRolledBack: (run: string, undone: readonly string[]) => `rolled back ${run}: ${undone.length > 0 ? `undid: ${undone.join('; ')}` : 'it had made nothing'}`,
+  leftoverWouldRollBack: (run: string, steps: readonly string[]) => `would roll back ${run}: ${steps.join('; ')}`,
+  leftoverKept: (run: string, worktree: string, branch: string, kept: readonly string[], dryRun: boolean) =>
+    `${dryRun ? 'would keep' : 'kept'} ${worktree} (branch ${branch}), left by ${run}: removing it would lose work:\n${kept.map((line) => `  ${line}`).join('\n')}${
+      dryRun ? '' : '\nthe rest of that run was rolled back'
+    }`,
+  leftoverKeptHint: ({ worktree, branch, repo, createdBranchFrom }: NewJournalRecord) =>
+    `keep the work: commit it on '${branch}' and merge or push it, then run cwt gc, which finishes the rollback and keeps the branch (cwt new ${branch} continues on it); or throw it away: git -C '${repo.mainWorktree}' worktree remove --force --force '${worktree}'${
+      createdBranchFrom !== null ? ` && git -C '${repo.mainWorktree}' branch -D '${branch}'` : ''
+    } && cwt gc`,
+  leftoverFailed: (run: string, journal: string) => `could not finish rolling back ${run}; its journal stays at ${journal}`,
+  leftoverFailedHint: 'fix what the error above names, then run cwt gc again',
+  doctorInterruptedNew: (run: string, worktree: string, kept: readonly string[]) =>
+    kept.length > 0
+      ? `${run} left ${worktree}, kept because it holds work:\n${kept.map((line) => `  ${line}`).join('\n')}`
+      : `${run} left what no session describes (worktree ${worktree}, its branch, memory namespace or session row)`,
+  doctorInterruptedNewFix: 'cwt gc',
+  doctorRunElsewhere: (branch: string, host: string, pid: number) =>
+    `cwt new ${branch} on host ${host} (pid ${pid}) has not finished: it is running there, or was killed there`,
+  doctorRunElsewhereFix: (host: string) => `if it was killed, run cwt gc on ${host} (a pid is only checked on its own host)`,
 
   // leases
   leasePortBusy: (name: string, port: string) => `${name}: port ${port} is in use by another process; trying the next one`,

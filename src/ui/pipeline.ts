@@ -3,30 +3,76 @@
  * rollback; when a step fails, or SIGINT/SIGTERM/SIGHUP arrives, the rollbacks of every step that started run
  * in reverse order, so nothing half-made stays. Rollbacks must tolerate a step that did only part of its work.
  *
- * Test failpoint: CWT_FAILPOINT=after:<step id> makes the pipeline print `cwt-failpoint: <id>` to stderr after
- * that step and wait for a signal, so tests can interrupt at every step deterministically.
+ * A pipeline given a journal also survives kill -9: its run journal (core/runjournal.ts) is rewritten as each
+ * step begins and ends, and removed once the run completes or its rollback finishes. A later process finds a
+ * journal whose pid died and runs the owed rollbacks from it (rollBackFromJournal), over a context rebuilt
+ * from the journal's record.
+ *
+ * Test failpoints (CWT_FAILPOINT), right after a step, once the journal records it done:
+ * `after:<step>` or `<pipeline>:after:<step>` prints `cwt-failpoint: <step>` to stderr and waits for a signal,
+ * so tests can interrupt at every step deterministically; `<pipeline>:after:<step>:kill` prints the same and
+ * SIGKILLs the process, as kill -9 would.
  */
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { once } from 'node:events';
 import { CancelledError } from '../core/errors.js';
+import { getHostId, getProcessIdentity } from '../core/liveness.js';
+import { removeRunJournal, writeRunJournal, type RunJournal, type RunJournalFile } from '../core/runjournal.js';
 import { MESSAGES } from './messages.js';
 import type { Output } from './output.js';
 
-export interface PipelineStep<C> {
+/** What a rollback left in place instead of undoing, because it holds work someone may need. */
+export interface RollbackKept {
+  /** One line per thing kept, e.g. `uncommitted: ?? notes.txt`. */
+  kept: string[];
+}
+
+/**
+ * One step. `C` is the context the step runs over; `U` (by default the same) is the part its rollback needs,
+ * which a journal's record can rebuild after the process that ran the step is gone.
+ */
+export interface PipelineStep<C, U = C> {
   id: string;
   title: string;
   enabled?: (ctx: C) => boolean;
+  /**
+   * Does the step's work. In a journaled pipeline the context names what the step creates before it starts
+   * (an earlier step decides it): the journal records the context as each step begins.
+   */
   run: (ctx: C, signal: AbortSignal) => Promise<void>;
-  /** Undoes this step; registered before `run` starts, so it must cope with partial work. */
-  rollback?: (ctx: C) => Promise<void>;
+  /**
+   * Undoes this step; registered before `run` starts, so it must cope with partial work, and run again
+   * safely. Returns what it kept instead, if it refused to delete work.
+   */
+  rollback?: (ctx: U) => Promise<RollbackKept | void>;
+}
+
+/** Makes a pipeline's run recoverable after kill -9 (see the module header). */
+export interface PipelineJournal<C> {
+  /** The journal file of this run: getRunJournalPath(cwt home, pipeline name, runId). */
+  path: string;
+  runId: string;
+  /** What a later process needs to roll the run back, read from the context whenever the journal is written. */
+  record: (ctx: C) => object;
 }
 
 export type RendererChoice = 'default' | 'verbose' | 'silent';
 
-export interface PipelineOptions {
+export interface PipelineOptions<C = unknown> {
   renderer: RendererChoice;
   output: Output;
   env: NodeJS.ProcessEnv;
+  /** The pipeline's name ('new'), for its journal and its failpoints. */
+  name?: string;
+  journal?: PipelineJournal<C>;
+}
+
+/** How a rollback pass ended: the titles of the steps undone, what was kept, and the steps still owed. */
+export interface RollbackOutcome {
+  undone: string[];
+  kept: string[];
+  /** Ids of the steps whose rollback kept something or failed: the journal keeps owing them. */
+  owed: string[];
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -38,9 +84,24 @@ export function chooseRenderer(options: { quiet: boolean; env: NodeJS.ProcessEnv
   return 'default';
 }
 
-async function waitAtFailpoint(stepId: string, options: PipelineOptions, signal: AbortSignal): Promise<void> {
-  if (options.env.CWT_FAILPOINT !== `after:${stepId}`) return;
+/**
+ * What CWT_FAILPOINT (`value`) asks for right after step `stepId` of the pipeline `name`: `hang` until a signal,
+ * `kill` the process, or nothing. Pure.
+ */
+export function getFailpointAction(value: string | undefined, name: string | undefined, stepId: string): 'hang' | 'kill' | undefined {
+  if (value === undefined) return undefined;
+  if (value === `after:${stepId}`) return 'hang';
+  if (name === undefined) return undefined;
+  if (value === `${name}:after:${stepId}`) return 'hang';
+  if (value === `${name}:after:${stepId}:kill`) return 'kill';
+  return undefined;
+}
+
+async function stopAtFailpoint(stepId: string, options: PipelineOptions<never>, signal: AbortSignal): Promise<void> {
+  const action = getFailpointAction(options.env.CWT_FAILPOINT, options.name, stepId);
+  if (action === undefined) return;
   options.output.stderr(`cwt-failpoint: ${stepId}`);
+  if (action === 'kill') process.kill(process.pid, 'SIGKILL');
   // Signal listeners do not keep the event loop alive; a timer does, until the signal comes.
   const keepAlive = setInterval(() => {}, 1000);
   try {
@@ -50,18 +111,103 @@ async function waitAtFailpoint(stepId: string, options: PipelineOptions, signal:
   }
 }
 
+/** The run's journal, kept in memory and written through on every change. */
+function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: NodeJS.ProcessEnv) {
+  const journal: RunJournal<object> = {
+    pipeline: name,
+    runId: spec.runId,
+    pid: process.pid,
+    processIdentity: getProcessIdentity(process.pid) ?? null,
+    host: getHostId(env),
+    startedAt: Date.now(),
+    started: [],
+    done: [],
+    kept: [],
+    record: {},
+  };
+  const write = () => writeRunJournal(spec.path, { ...journal, record: spec.record(ctx) });
+  return {
+    began(id: string) {
+      journal.started.push(id);
+      write();
+    },
+    finished(id: string) {
+      journal.done.push(id);
+      write();
+    },
+    /** Before the rollbacks: the context may have dropped what it turned out not to own. */
+    refresh: write,
+    settle(outcome: RollbackOutcome) {
+      settleJournal(spec.path, journal, outcome, spec.record(ctx));
+    },
+    remove: () => removeRunJournal(spec.path),
+  };
+}
+
+/** After a rollback pass: no journal when nothing is owed any more, else one naming only what still is. */
+function settleJournal(path: string, journal: RunJournal, outcome: RollbackOutcome, record: unknown): void {
+  if (outcome.owed.length === 0) removeRunJournal(path);
+  else writeRunJournal(path, { ...journal, record, started: journal.started.filter((id) => outcome.owed.includes(id)), kept: outcome.kept });
+}
+
+function tryQuietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // See the caller.
+  }
+}
+
+/** Runs the rollbacks, newest first; one that fails is reported and the others still run. */
+async function runRollbacks<U>(steps: readonly PipelineStep<never, U>[], ctx: U, output: Output): Promise<RollbackOutcome> {
+  const outcome: RollbackOutcome = { undone: [], kept: [], owed: [] };
+  for (const step of [...steps].reverse()) {
+    if (!step.rollback) continue;
+    try {
+      const result = await step.rollback(ctx);
+      if (result && result.kept.length > 0) {
+        outcome.kept.push(...result.kept);
+        outcome.owed.push(step.id);
+      } else {
+        outcome.undone.push(step.title);
+      }
+    } catch (rollbackError) {
+      output.stderr(MESSAGES.rollbackFailed(step.title, (rollbackError as Error).message));
+      outcome.owed.push(step.id);
+    }
+  }
+  return outcome;
+}
+
+/**
+ * Rolls back a run that died, from its journal: the rollbacks of the steps it began, newest first, over `ctx`
+ * (rebuilt from the journal's record by the caller). Removes the journal, or, when a rollback kept work or
+ * failed, rewrites it owing only those steps (and saying what was kept), so the next recovery retries them.
+ */
+export async function rollBackFromJournal<U>(steps: readonly PipelineStep<never, U>[], entry: RunJournalFile, ctx: U, output: Output): Promise<RollbackOutcome> {
+  const owed = steps.filter((step) => entry.journal.started.includes(step.id));
+  const outcome = await runRollbacks(owed, ctx, output);
+  settleJournal(entry.path, entry.journal, outcome, entry.journal.record);
+  return outcome;
+}
+
 /** A listr2 logger writing to stderr only. */
 function stderrLogger<L extends string>(): ListrLogger<L> {
   return new ListrLogger<L>({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
 }
 
-export async function runPipeline<C>(steps: readonly PipelineStep<C>[], ctx: C, options: PipelineOptions): Promise<void> {
+/**
+ * Runs the steps in order; on a failure or a signal, rolls back every step that began, newest first, and
+ * rethrows (a signal as CancelledError). With a journal, the run can also be rolled back after kill -9.
+ */
+export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C, U>[], ctx: C, options: PipelineOptions<C>): Promise<void> {
   const controller = new AbortController();
   const onSignal = (name: string) => {
     if (!controller.signal.aborted) controller.abort(new CancelledError(`interrupted by ${name}`));
   };
   for (const name of SIGNALS) process.on(name, onSignal);
-  const rollbacks: { title: string; rollback: (ctx: C) => Promise<void> }[] = [];
+  const begun: PipelineStep<C, U>[] = [];
+  const journal = options.journal && openJournal(options.name ?? 'pipeline', options.journal, ctx, options.env);
   const throwIfAborted = () => {
     if (controller.signal.aborted) throw controller.signal.reason as Error;
   };
@@ -72,9 +218,11 @@ export async function runPipeline<C>(steps: readonly PipelineStep<C>[], ctx: C, 
         enabled: step.enabled ? () => step.enabled!(ctx) : true,
         task: async () => {
           throwIfAborted();
-          if (step.rollback) rollbacks.push({ title: step.title, rollback: step.rollback });
+          begun.push(step);
+          journal?.began(step.id);
           await step.run(ctx, controller.signal);
-          await waitAtFailpoint(step.id, options, controller.signal);
+          journal?.finished(step.id);
+          await stopAtFailpoint(step.id, options as PipelineOptions<never>, controller.signal);
           throwIfAborted();
         },
       })),
@@ -91,14 +239,13 @@ export async function runPipeline<C>(steps: readonly PipelineStep<C>[], ctx: C, 
     );
     await list.run();
     throwIfAborted();
+    journal?.remove();
   } catch (error) {
-    for (const { title, rollback } of rollbacks.reverse()) {
-      try {
-        await rollback(ctx);
-      } catch (rollbackError) {
-        options.output.stderr(MESSAGES.rollbackFailed(title, (rollbackError as Error).message));
-      }
-    }
+    // A journal that cannot be written must not stop the rollback; an outdated one only makes a later
+    // recovery repeat rollbacks, which are safe to run twice.
+    tryQuietly(() => journal?.refresh());
+    const outcome = await runRollbacks<U>(begun, ctx, options.output);
+    tryQuietly(() => journal?.settle(outcome));
     if (controller.signal.aborted) throw new CancelledError(MESSAGES.rolledBack, { cause: error });
     throw error;
   } finally {

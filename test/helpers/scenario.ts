@@ -1,10 +1,13 @@
 /** A sandbox with a real repository and the fake agent on PATH: the usual starting point of a scenario. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { getRunJournalDir } from '../../src/core/runjournal.js';
 import { installFakeAgent, type FakeAgent } from './agent.js';
+import { trustRepoConfig } from './trust.js';
 import { runCwt, type CwtResult } from './cli.js';
 import { createSandbox, type Sandbox } from './env.js';
-import { createRepo, listBranches, listWorktreePaths } from './git.js';
+import { createRepo, git, listBranches, listWorktreePaths, writeFile } from './git.js';
+import { projectKey } from './claude.js';
 
 export interface Scenario extends Sandbox {
   repo: string;
@@ -25,6 +28,8 @@ export interface Footprint {
   worktreeDirs: string[];
   namespaces: string[];
   sessionStateDirs: string[];
+  /** Run journals (state dir runs/): one stays only while a run is going on, or what it left is not yet rolled back. */
+  journals: string[];
 }
 
 export function createScenario(): Scenario {
@@ -47,11 +52,29 @@ export function createScenario(): Scenario {
     worktreeDirs: list(join(sandbox.root, 'repo.worktrees')),
     namespaces: list(join(sandbox.claudeHome, 'projects')).flatMap((key) => list(join(sandbox.claudeHome, 'projects', key, 'cwt-memory'))),
     sessionStateDirs: list(join(sandbox.cwtHome, 'sessions')),
+    journals: list(getRunJournalDir(sandbox.cwtHome)),
   });
   return { ...sandbox, repo, agent, env, cwt, sessions, footprint };
 }
 
 /** The footprint of a repository cwt has not touched. */
 export function emptyFootprint(repo: string): Footprint {
-  return { branches: ['main'], worktrees: [repo], sessions: 0, worktreeDirs: [], namespaces: [], sessionStateDirs: [] };
+  return { branches: ['main'], worktrees: [repo], sessions: 0, worktreeDirs: [], namespaces: [], sessionStateDirs: [], journals: [] };
+}
+
+/**
+ * Turns on every optional step of the `cwt new` pipeline: `config` (give it leases and setup commands) as the
+ * repository's .cwt.json, a .worktreeinclude naming an ignored .env, and canonical memory for the memory step
+ * to copy. Commits the config.
+ */
+export function enableEveryNewStep(s: Scenario, config: object): void {
+  writeFile(s.repo, '.gitignore', '.env\n');
+  writeFile(s.repo, '.worktreeinclude', '.env\n');
+  writeFile(s.repo, '.cwt.json', JSON.stringify(config));
+  git(s.repo, ['add', '-A']);
+  git(s.repo, ['commit', '-q', '-m', 'config']);
+  // The optional steps come from keys a repository file may set only once trusted (setup, leases).
+  trustRepoConfig(s.repo, s.env);
+  writeFile(s.repo, '.env', 'X=1\n');
+  writeFile(join(s.claudeHome, 'projects', projectKey(s.repo), 'memory'), 'MEMORY.md', '# m\n');
 }

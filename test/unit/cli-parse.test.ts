@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, parseCommandLine, renderCommandHelp, reportError, splitDirectoryOption } from '../../src/cli.js';
+import { COMMANDS, parseCommandLine, renderCommandHelp, reportError, splitGlobalOptions } from '../../src/cli.js';
 import { ConflictError, ExitCode, UsageError } from '../../src/core/errors.js';
 
 function run(argv: string[]) {
@@ -91,10 +91,30 @@ describe('reportError', () => {
   });
 });
 
-describe('splitDirectoryOption', () => {
-  it('takes a leading -C <dir> like git', () => {
-    expect(splitDirectoryOption(['-C', '/r', 'status'])).toEqual({ directory: '/r', rest: ['status'] });
-    expect(splitDirectoryOption(['status', '-C', '/r'])).toEqual({ directory: undefined, rest: ['status', '-C', '/r'] });
+describe('global options before the command', () => {
+  it.each([
+    [['status'], 'status', undefined, false],
+    [['--debug', 'status'], 'status', undefined, true],
+    [['status', '--debug'], 'status', undefined, true],
+    [['-C', '/r', 'status'], 'status', '/r', false],
+    [['-C', '/r', '--debug', 'gc', '--dry-run'], 'gc', '/r', true],
+    [['--debug', '-C', '/r', 'ls'], 'status', '/r', true],
+    [['-C', '/a', '-C', 'b', 'status'], 'status', '/a/b', false],
+    [['-C', '/a', '-C', '/c', 'status'], 'status', '/c', false],
+    [['-C', 'rel', 'status'], 'status', 'rel', false],
+  ])('%j', (argv, command, directory, debug) => {
+    const action = parseCommandLine(argv);
+    expect(action).toMatchObject({ kind: 'run', parsed: { command }, directory, debug });
   });
-  it('refuses -C without a directory', () => expect(() => splitDirectoryOption(['-C'])).toThrow(UsageError));
+
+  it.each([[['-C']], [['-C', '', 'status']], [['--bogus', 'status']], [['-x', 'status']], [['--debug', 'frobnicate']]])('rejects %j as bad usage', (argv) => {
+    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+  });
+
+  it('leaves --help and --version to the command position, after the global options', () => {
+    expect(parseCommandLine(['--debug']).kind).toBe('help');
+    expect(parseCommandLine(['-C', '/r', '--help']).kind).toBe('help');
+    expect(parseCommandLine(['--debug', '--version']).kind).toBe('version');
+    expect(splitGlobalOptions(['status', '-C', '/r'])).toEqual({ globals: { directory: undefined, debug: false }, rest: ['status', '-C', '/r'] });
+  });
 });
