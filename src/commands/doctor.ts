@@ -129,6 +129,17 @@ function checkStateModes(cwtHome: string): Finding {
   return { id: 'state-modes', severity: 'warn', message: MESSAGES.doctorStateModesLoose(loose, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE), fix };
 }
 
+/** Which store is in use (file, or URL without its password), whether it answers, its schema version and size. */
+async function checkStore(store: Store): Promise<Finding> {
+  try {
+    const stats = await store.getStats();
+    return { id: 'store', severity: 'ok', message: MESSAGES.doctorStore(store.kind, store.location, stats.schemaVersion, stats.sizeBytes) };
+  } catch (error) {
+    if (!(error instanceof EnvironmentError)) throw error;
+    return { id: 'store', severity: 'warn', message: error.message, ...(error.hint !== undefined ? { fix: error.hint } : {}) };
+  }
+}
+
 async function checkSessionsAndLocks(store: Store, probe: LivenessProbe, repo: RepoInfo | undefined): Promise<Finding[]> {
   const findings: Finding[] = [];
   const sessions = await store.listSessions(repo ? { repo: repo.commonDir } : {});
@@ -273,6 +284,10 @@ export async function collectFindings(options: { cwd: string; env: NodeJS.Proces
   const findings: Finding[] = [checkGit(await getGitVersion(cwd)), ...checkAgents(config, env, cwd), checkStateModes(cwtHome)];
   const store = await openStore(env);
   try {
+    const storeFinding = await checkStore(store);
+    findings.push(storeFinding);
+    // Everything below reads the store: an unreachable one is the finding, not a crash of doctor.
+    if (storeFinding.severity === 'warn') return findings;
     findings.push(...(await checkSessionsAndLocks(store, probe, repo)), ...checkInterruptedRuns(cwtHome, env));
     if (!repo) return findings;
     findings.push(await checkGitHooks(repo), checkClaudeHooks(repo, claudeHome), ...checkRepoConfigTrust(repo, env));

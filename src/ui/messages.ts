@@ -6,6 +6,13 @@ import type { PathRefusal } from '../core/sessionpaths.js';
 import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
 import type { ClaudeCodeRange } from '../core/claudecode.js';
 import type { NewJournalRecord, RunJournal } from '../core/runjournal.js';
+/** A size for people: 812 B, 1.4 MB. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const [value, unit] = bytes < 1e6 ? [bytes / 1e3, 'kB'] : bytes < 1e9 ? [bytes / 1e6, 'MB'] : [bytes / 1e9, 'GB'];
+  return `${value.toFixed(1)} ${unit}`;
+}
+
 function since(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
   if (seconds < 60) return `${seconds}s ago`;
@@ -474,6 +481,8 @@ export const MESSAGES = {
     position === 'older'
       ? `upgrade Claude Code: npm install -g @anthropic-ai/claude-code@${range.newest}`
       : `if something misbehaves, run Claude Code ${range.newest} (npm install -g @anthropic-ai/claude-code@${range.newest}) or a cwt release tested with yours`,
+  doctorStore: (kind: 'sqlite' | 'postgres', location: string, schemaVersion: number, sizeBytes: number) =>
+    `state store: ${kind === 'sqlite' ? 'SQLite file' : 'PostgreSQL'} ${location}, reachable, schema version ${schemaVersion}, ${formatBytes(sizeBytes)}`,
   doctorStateModesOk: (dir: string) => `state directory ${dir} is private`,
   doctorStateModesLoose: (paths: readonly string[], dirMode: number, fileMode: number) =>
     `others can read cwt's state (the directory should be ${dirMode.toString(8)}, its files ${fileMode.toString(8)}): ${paths.join(', ')}`,

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_RANGE } from '../../src/core/claudecode.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
+import { SQLITE_MIGRATIONS } from '../../src/core/store/migrations.js';
+import { POSTGRES_MIGRATIONS } from '../../src/core/store/postgresmigrations.js';
+import { createPostgresStoreUrl } from '../helpers/backends.js';
 import { runGit } from '../helpers/commit.js';
 import { writeFile } from '../helpers/git.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
@@ -48,6 +51,26 @@ describe('cwt doctor', () => {
       const text = await s.cwt(['doctor'], { env: { ...s.env, FAKE_AGENT_VERSION: version } });
       expect(text.stdout).toMatch(new RegExp(`WARN.*Claude Code ${version.replaceAll('.', '\\.')} is (older|newer) than the range`));
     }
+  });
+
+  it('names the store in use, that it answers, its schema version and size; an unreachable one is a WARN without the password', async () => {
+    const sqlite = await doctor();
+    const store = sqlite.report.findings.find((finding) => finding.id === 'store')!;
+    expect(store.severity).toBe('ok');
+    expect(store.message).toMatch(new RegExp(`^state store: SQLite file ${join(s.cwtHome, 'state.db').replaceAll('/', '\\/')}, reachable, schema version ${SQLITE_MIGRATIONS.length}, [\\d.]+ (kB|MB)$`));
+
+    const url = new URL(createPostgresStoreUrl());
+    const postgres = JSON.parse((await s.cwt(['doctor', '--json'], { env: { ...s.env, CWT_STORE: url.toString() } })).stdout) as DoctorJson;
+    const shared = postgres.findings.find((finding) => finding.id === 'store')!;
+    expect(shared.severity).toBe('ok');
+    expect(shared.message).toContain(`PostgreSQL postgres://`);
+    expect(shared.message).toContain(`schema version ${POSTGRES_MIGRATIONS.length}`);
+
+    const unreachable = await s.cwt(['doctor', '--json'], { env: { ...s.env, CWT_STORE: 'postgres://cwt:s3cret-pw@127.0.0.1:1/cwt' } });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stdout + unreachable.stderr).not.toContain('s3cret-pw');
+    const down = (JSON.parse(unreachable.stdout) as DoctorJson).findings.find((finding) => finding.id === 'store')!;
+    expect(down).toMatchObject({ severity: 'warn', message: expect.stringContaining('127.0.0.1:1') });
   });
 
   it('says nothing needs action on a healthy set-up, and names each problem with its fix', async () => {

@@ -61,6 +61,7 @@ import type {
   TaskRecord,
   TaskUpdate,
   TaskUpdateResult,
+  StoreStats,
   ThrottleDecision,
 } from './store.js';
 
@@ -179,6 +180,14 @@ export class PostgresStore implements Store {
       if ((error as { code?: string }).code === '42P01') return 0;
       throw error;
     }
+  }
+
+  async getStats(): Promise<StoreStats> {
+    const q = await this.query();
+    const [row] = await q<{ size: string | null }[]>`
+      SELECT sum(pg_total_relation_size(c.oid))::text AS size FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ${this.schema} AND c.relkind = 'r'`;
+    return { schemaVersion: await this.readVersion(), sizeBytes: Number(row?.size ?? 0) };
   }
 
   /** Runs `body` in one transaction, after the schema is in place. */

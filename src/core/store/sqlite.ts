@@ -55,6 +55,7 @@ import type {
   SessionRecord,
   StaleLockPredicate,
   Store,
+  StoreStats,
 } from './store.js';
 
 export const SQLITE_FILE_NAME = 'state.db';
@@ -829,6 +830,11 @@ export class SqliteStore implements Store {
         return { send: true, suppressed };
       })
       .immediate();
+  }
+
+  async getStats(): Promise<StoreStats> {
+    const size = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    return { schemaVersion: this.db.pragma('user_version', { simple: true }) as number, sizeBytes: size(this.location) + size(`${this.location}-wal`) };
   }
 
   async close(): Promise<void> {

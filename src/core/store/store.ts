@@ -392,11 +392,20 @@ export interface ThrottleDecision {
   suppressed: number;
 }
 
+/** What `cwt doctor` says of the store: the schema it is at, and the space it takes. */
+export interface StoreStats {
+  schemaVersion: number;
+  /** Bytes on disk: the SQLite file with its WAL, or the PostgreSQL schema's tables with their indexes. */
+  sizeBytes: number;
+}
+
 export interface Store {
   /** Which implementation: the local SQLite file, or a shared PostgreSQL database. */
   readonly kind: 'sqlite' | 'postgres';
   /** Where the store lives, for messages (a file path, or a redacted URL). */
   readonly location: string;
+  /** Its schema version and size (connects, for a networked store: an unreachable one throws). */
+  getStats(): Promise<StoreStats>;
 
   insertSession(session: SessionRecord, event?: EventInput): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;
