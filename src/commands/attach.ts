@@ -4,11 +4,11 @@ import { buildAgentArgs, findExecutable } from '../core/agent.js';
 import { loadConfig } from '../core/config.js';
 import { EnvironmentError, LockBusyError, UntrustedSessionError, UsageError } from '../core/errors.js';
 import { lockWorktree, resolveRepo } from '../core/git.js';
-import { getHostId, isPidAlive } from '../core/liveness.js';
+import { getHostId } from '../core/liveness.js';
 import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
 import { writeSessionMcpConfig } from '../core/harness.js';
 import { verifySessionPaths } from '../core/sessionpaths.js';
-import { resolveSession } from '../core/sessions.js';
+import { hasLiveSupervisor, resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord } from '../core/store/store.js';
 import { launchAndSupervise } from '../ui/launch.js';
@@ -22,11 +22,6 @@ export interface AttachOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   output?: Output;
-}
-
-/** True when another cwt process on this host is supervising the session right now. */
-export function hasLiveSupervisor(session: SessionRecord, env: NodeJS.ProcessEnv): boolean {
-  return session.pid !== null && session.pid !== process.pid && session.host === getHostId(env) && isPidAlive(session.pid);
 }
 
 function readNotes(stateDir: string): string | undefined {

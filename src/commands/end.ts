@@ -25,13 +25,12 @@ import { removeLeaseEnvFile } from '../core/leases.js';
 import { getHostId } from '../core/liveness.js';
 import { repoLockName, withLock } from '../core/locks.js';
 import { createSessionPathVerifier } from '../core/sessionpaths.js';
-import { resolveSession } from '../core/sessions.js';
+import { hasLiveSupervisor, resolveSession } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { chooseRenderer, runPipeline, type PipelineStep } from '../ui/pipeline.js';
-import { hasLiveSupervisor } from './attach.js';
 import { mergeSessionMemory, printMergeResult, throwIfConflicts, toMergeJson } from './merge-memory.js';
 
 export interface EndOptions {

@@ -4,7 +4,7 @@
 import { relative, isAbsolute, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { randomHex } from './random.js';
-import { getHostId, isHolderAlive, type LivenessProbe } from './liveness.js';
+import { getHostId, isHolderAlive, isPidAlive, type LivenessProbe } from './liveness.js';
 import type { SessionRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
@@ -130,4 +130,9 @@ export async function findActor(store: Store, clues: SessionClues, ownerName?: s
 /** The clues of a CLI process: $CWT_SESSION, Claude Code's session id, the working directory on this host. */
 export function getProcessClues(env: NodeJS.ProcessEnv, cwd: string): SessionClues {
   return { cwtSession: env.CWT_SESSION, claudeSession: env.CLAUDE_CODE_SESSION_ID, cwd, host: getHostId(env) };
+}
+
+/** True when another cwt process on this host is supervising the session right now. */
+export function hasLiveSupervisor(session: SessionRecord, env: NodeJS.ProcessEnv): boolean {
+  return session.pid !== null && session.pid !== process.pid && session.host === getHostId(env) && isPidAlive(session.pid);
 }

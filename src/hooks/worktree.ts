@@ -17,10 +17,10 @@
 import { existsSync } from 'node:fs';
 import { LockBusyError, UsageError } from '../core/errors.js';
 import { getWorktreeChanges, removeWorktree, resolveRepo } from '../core/git.js';
-import { hasLiveSupervisor } from '../commands/attach.js';
 import { getCallerPid, getHostId } from '../core/liveness.js';
 import { toRealPath } from '../core/paths.js';
 import { verifySessionPaths } from '../core/sessionpaths.js';
+import { hasLiveSupervisor } from '../core/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
