@@ -2,7 +2,6 @@
  * The zod-free half of configuration: the defaults, the files that may override them, and the CWT_* env and
  * flag overrides. The hook path loads only this when no config file exists (zod costs ~15 ms to load).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CLAIM_TTL_MS, parseClaimMode, type ClaimMode } from './claims.js';
 import { parseDuration } from './duration.js';
@@ -112,12 +111,4 @@ export function applyConfigOverrides(config: Config, env: NodeJS.ProcessEnv, fla
   if (env.CWT_GIT_HOOKS) config.gitHooks = parseSwitch(env.CWT_GIT_HOOKS, 'CWT_GIT_HOOKS');
   if (flags.agent !== undefined) config.agent = flags.agent;
   if (flags.worktreeDir !== undefined) config.worktreeDir = flags.worktreeDir;
-}
-
-/** loadConfig, but the validating module is loaded only when a config file exists. */
-export async function loadConfigLazily(options: LoadConfigOptions = {}): Promise<Config> {
-  if (getConfigFilePaths(options).some((path) => existsSync(path))) return (await import('./config.js')).loadConfig(options);
-  const config = createDefaultConfig();
-  applyConfigOverrides(config, options.env ?? process.env, options.flags);
-  return config;
 }

@@ -12,7 +12,7 @@
 import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCheckoutSession, resolveIndexFile, runCommitCheck } from '../core/commitcheck.js';
-import { loadConfigLazily } from '../core/configbase.js';
+import { loadConfigLazily } from '../core/configlazy.js';
 import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git.js';
 import type { GitHookName } from '../core/githooks.js';
 import { openStore, releaseStore } from '../core/store/open.js';

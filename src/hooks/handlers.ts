@@ -15,7 +15,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decideClaim, getCheckoutRelativePath, getRivalClaim, isClaimBinding, type ClaimPolicy } from '../core/claims.js';
-import { loadConfigLazily, type Config } from '../core/configbase.js';
+import type { Config } from '../core/configbase.js';
+import { loadConfigLazily } from '../core/configlazy.js';
 import { formatAgo } from '../core/duration.js';
 import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtectedPath, type HarnessGuard } from '../core/harnessguard.js';
 import { createLivenessProbe, getHostId, isPidAlive } from '../core/liveness.js';
