@@ -26,19 +26,9 @@ import { chunksFromMarkedText, hasConflictMarkers, mergeMemoryText, mergeSameNot
 /** Relative path (with `/`) -> bytes. */
 export type FileMap = ReadonlyMap<string, Buffer>;
 
-export type ConflictReason = 'both-changed' | 'both-added' | 'deleted-in-canonical' | 'deleted-in-session' | 'binary' | 'unresolved';
-
-/** A conflict waiting for the user, as persisted with the session. */
-export interface ConflictRecord {
-  file: string;
-  reason: Exclude<ConflictReason, 'unresolved'>;
-  /** sha256 of canonical's content when the conflict was found; null when canonical had no such file. */
-  canonicalSha: string | null;
-  /** sha256 of the session's content at that moment; null when the session had deleted it. */
-  sessionSha: string | null;
-  /** sha256 of the conflict file cwt wrote, to tell an edited one from an untouched one. */
-  conflictSha: string;
-}
+// Stored with the session, so declared with the store's records; the merge plan is where they arise.
+export type { ConflictReason, ConflictRecord } from './store/store.js';
+import type { ConflictReason, ConflictRecord } from './store/store.js';
 
 /** A choice made at the terminal for one conflicted file. */
 export type Decision = { choice: 'canonical' | 'session' | 'both' } | { choice: 'text'; text: string };

@@ -3,7 +3,7 @@
  * column for column (times as integer milliseconds, booleans as 0/1, lists and event data as JSON text), so
  * one set of mappers serves both.
  */
-import type { ConflictRecord } from '../memoryplan.js';
+import type { ConflictRecord } from './store.js';
 import type { ClaimRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from './store.js';
 
 export type Row = Record<string, unknown>;

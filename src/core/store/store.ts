@@ -2,7 +2,21 @@
  * The state store interface. Asynchronous throughout so that a networked implementation (PostgreSQL) fits
  * behind it; no synchronous API leaks out. Every method is one transaction.
  */
-import type { ConflictRecord } from '../memoryplan.js';
+
+/** Why a memory file could not be merged. */
+export type ConflictReason = 'both-changed' | 'both-added' | 'deleted-in-canonical' | 'deleted-in-session' | 'binary' | 'unresolved';
+
+/** A memory file's merge conflict waiting for the user, as persisted with the session (see memoryplan.ts). */
+export interface ConflictRecord {
+  file: string;
+  reason: Exclude<ConflictReason, 'unresolved'>;
+  /** sha256 of canonical's content when the conflict was found; null when canonical had no such file. */
+  canonicalSha: string | null;
+  /** sha256 of the session's content at that moment; null when the session had deleted it. */
+  sessionSha: string | null;
+  /** sha256 of the conflict file cwt wrote, to tell an edited one from an untouched one. */
+  conflictSha: string;
+}
 
 /** Stored state; whether a non-ended session is live is derived (see sessions.ts). */
 export type StoredSessionState = 'live' | 'stale' | 'ended';
