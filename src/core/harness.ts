@@ -3,7 +3,7 @@
  * `--settings`, and the per-worktree CLAUDE.local.md.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRIVATE_FILE_MODE, writeFileAtomic } from './atomic.js';
 import { InternalError } from './errors.js';
@@ -81,9 +81,10 @@ const WORKTREE_HOOK_TIMEOUT_S: Partial<Record<HookEvent, number>> = { 'worktree-
 const HTTP_HOOK_TIMEOUT_S = 5;
 
 function resolvePackageRoot(): string {
-  // From dist/<chunk>.js (or dist/hook.cjs) the package is at ..; from src/core/*.ts (tests) at ../..
+  // From dist/<chunk>.js (or dist/hook.cjs) the package is at ..; from src/core/<domain>/*.ts (tests) at ../../..
   const here = fileURLToPath(new URL('.', import.meta.url));
-  return here.includes(`${join('src', 'core')}`) ? join(here, '..', '..') : join(here, '..');
+  const src = here.lastIndexOf(`${sep}src${sep}core${sep}`);
+  return src === -1 ? join(here, '..') : here.slice(0, src);
 }
 
 /** Quotes one word for a POSIX shell: Claude Code runs a command hook through one. */
