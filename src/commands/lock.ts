@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../core/atomic.js';
-import { formatAge, formatAgo, parseDuration } from '../core/duration.js';
+import { formatAge, formatAgo, parseDuration, parseTtl } from '../core/duration.js';
 import { EnvironmentError, LockBusyError, UsageError } from '../core/errors.js';
 import { getHostId, isPidAlive } from '../core/liveness.js';
 import { acquireLock, assertLockName, isLockStale, nextBackoff, type LockHandle } from '../core/locks.js';
@@ -111,7 +111,7 @@ export async function runLocked(options: RunLockedOptions): Promise<number> {
   if (options.command.length === 0) throw new UsageError(MESSAGES.lockNeedsCommand, { hint: MESSAGES.lockNeedsCommandHint });
   // Validate before anything is opened.
   const plan: LockPlan = {
-    ttlMs: parseDuration(options.ttl ?? DEFAULT_TTL, '--ttl'),
+    ttlMs: parseTtl(options.ttl ?? DEFAULT_TTL, '--ttl'),
     waitMs: parseDuration(options.wait ?? DEFAULT_WAIT, '--wait'),
     sentinel: options.sentinel === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.sentinel),
   };

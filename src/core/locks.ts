@@ -4,6 +4,7 @@
  * than its TTL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeartbeatIntervalMs } from './duration.js';
 import { LockBusyError, UsageError } from './errors.js';
 import { getHostId, isPidAlive, type LivenessProbe } from './liveness.js';
 import type { LockRecord, Store } from './store/store.js';
@@ -61,7 +62,7 @@ function holdLock(store: Store, lock: LockRecord): LockHandle {
         if (!held && !released) lost = true;
       })
       .catch(() => {});
-  }, Math.max(250, Math.floor(lock.ttlMs / 3)));
+  }, getHeartbeatIntervalMs(lock.ttlMs, 3, 250));
   timer.unref();
   return {
     lock,

@@ -9,7 +9,7 @@ import { releasePaths } from '../commands/release.js';
 import { toSessionView } from '../commands/status.js';
 import { getWhoReport } from '../commands/who.js';
 import { loadConfig } from '../core/config.js';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration, parseTtl } from '../core/duration.js';
 import { CwtError } from '../core/errors.js';
 import { resolveRepo, resolveRepoIdentity } from '../core/git.js';
 import { acceptHandoff, createHandoff, toHandoffView } from '../core/handoffs.js';
@@ -158,7 +158,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       const handle = await acquireLock(ctx.store, {
         name: args.name,
         session: session?.id ?? null,
-        ttlMs: parseDuration(args.ttl ?? '10m', 'ttl'),
+        ttlMs: parseTtl(args.ttl ?? '10m', 'ttl'),
         waitMs: Math.min(60_000, parseDuration(args.wait ?? '0s', 'wait')),
         note: args.note ?? 'held through the cwt MCP server',
         env: ctx.env,
@@ -257,7 +257,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
     }),
     run: async (ctx, args) => {
       const actor = await requireActor(ctx);
-      const ttlMs = args.ttl === undefined ? undefined : parseDuration(args.ttl, 'ttl');
+      const ttlMs = args.ttl === undefined ? undefined : parseTtl(args.ttl, 'ttl');
       const result = await claimTask(ctx.store, actor, { queue: args.queue, ttlMs, probe: probeOf(ctx, actor.session) });
       return { task: result.task ? toTaskView(result.task) : null, requeued: result.requeued.map((task) => task.id) };
     },

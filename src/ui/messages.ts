@@ -577,7 +577,18 @@ export const MESSAGES = {
   rescueCandidate: (dir: string, why: string) => `- ${dir}\n    ${why}`,
   rescueSkipped: (dir: string, why: string) => `- skipped ${dir}: ${why}`,
   rescueHint: 'resolve the conflicts as described, then run: cwt memory rescue',
+
+  // Trust boundaries: input limits and output hygiene
+  ttlTooLong: (what: string, text: string, maxMs: number) => `${what} '${text}' is longer than cwt accepts for a TTL: at most ${days(maxMs)}`,
+  ttlTooLongHint:
+    'a TTL is how long a hung holder keeps others out; heartbeats keep a long job alive, so minutes to hours are enough (for example --ttl 10m)',
+  configTtlExpected: (maxMs: number) => `a duration such as 30s, 2m or 1h, at most ${days(maxMs)}`,
 } as const;
+
+/** A duration in whole days, as the TTL cap is written: `7d`. */
+function days(ms: number): string {
+  return `${Math.round(ms / 86_400_000)}d`;
+}
 
 export interface MergeCounts {
   added: number;

@@ -5,6 +5,8 @@ import { delimiter, join } from 'node:path';
 import { createScenario, emptyFootprint, type Scenario } from '../helpers/scenario.js';
 import { runCwt } from '../helpers/cli.js';
 import { writeFile } from '../helpers/git.js';
+import { MAX_TTL_MS } from '../../src/core/duration.js';
+import { MESSAGES } from '../../src/ui/messages.js';
 
 let s: Scenario;
 beforeAll(() => {
@@ -99,5 +101,35 @@ describe('cwt new with bad input', () => {
     expect((await s.cwt(['end', 'nope'])).code).toBe(2);
     expect((await s.cwt(['attach', 'nope'])).code).toBe(2);
     expect((await s.cwt(['end'])).code).toBe(2);
+  });
+});
+
+describe('input past a limit, and malformed environment (issue 19)', () => {
+  /** A command that leaves a file behind if it ever runs. */
+  const marker = () => join(s.root, 'the-command-ran');
+  const markerCommand = () => ['sh', '-c', `touch '${marker()}'`];
+
+  it('a sessionTtl, CWT_SESSION_TTL, lock --ttl or task --ttl past the cap exits 2 naming the cap', async () => {
+    writeFile(s.repo, '.cwt.json', JSON.stringify({ sessionTtl: '100d' }));
+    const fromFile = await s.cwt(['new', 'feat/x', '--no-launch']);
+    writeFile(s.repo, '.cwt.json', '{}');
+    expect(fromFile.code, fromFile.stderr).toBe(2);
+    expect(fromFile.stderr).toContain('sessionTtl');
+    expect(fromFile.stderr).toContain('at most 7d');
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+
+    const fromEnv = await s.cwt(['status'], { env: { ...s.env, CWT_SESSION_TTL: '100d' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain(MESSAGES.ttlTooLong('CWT_SESSION_TTL', '100d', MAX_TTL_MS));
+
+    const lock = await s.cwt(['lock', 'job', '--ttl', '100d', '--', ...markerCommand()]);
+    expect(lock.code).toBe(2);
+    expect(lock.stderr).toContain(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
+    expect(existsSync(marker())).toBe(false);
+    expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
+
+    const task = await s.cwt(['task', 'claim', '--owner', 'script', '--ttl', '100d']);
+    expect(task.code).toBe(2);
+    expect(task.stderr).toContain(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
   });
 });

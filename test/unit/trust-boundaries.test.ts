@@ -1,0 +1,62 @@
+/**
+ * Trust boundaries, the pure parts. Input limits: TTLs and the heartbeat timer, the scope glob, hook input
+ * fields, JSON values, lock names, sentinel files, store URLs, the MCP message size. Output hygiene: terminal
+ * control sequences, Slack mentions, shell-quoted hints.
+ */
+import { describe, expect, it } from 'vitest';
+import { getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/duration.js';
+import { UsageError } from '../../src/core/errors.js';
+import { acquireLock } from '../../src/core/locks.js';
+import type { LockRecord, Store } from '../../src/core/store/store.js';
+import { MESSAGES } from '../../src/ui/messages.js';
+
+const DAY = 86_400_000;
+
+describe('TTLs and heartbeats', () => {
+  it.each([
+    [300_000, 3, 250, 100_000],
+    [600, 3, 250, 250],
+    [MAX_TTL_MS, 3, 250, Math.floor(MAX_TTL_MS / 3)],
+    [100 * DAY, 3, 250, MAX_TIMER_MS],
+    [Number.MAX_SAFE_INTEGER, 4, 1000, MAX_TIMER_MS],
+  ])('getHeartbeatIntervalMs(%d, %d, %d) = %d', (ttlMs, beatsPerTtl, floorMs, expected) => {
+    expect(getHeartbeatIntervalMs(ttlMs, beatsPerTtl, floorMs)).toBe(expected);
+  });
+
+  it('every capped TTL heartbeats within the timer limit', () => {
+    expect(Math.floor(MAX_TTL_MS / 3)).toBeLessThanOrEqual(MAX_TIMER_MS);
+  });
+
+  it('parseTtl takes up to the cap and refuses more with a usage error naming the cap', () => {
+    expect(parseTtl('7d', '--ttl')).toBe(7 * DAY);
+    expect(parseTtl('30s', '--ttl')).toBe(30_000);
+    const error = (() => {
+      try {
+        parseTtl('100d', '--ttl');
+      } catch (caught) {
+        return caught as UsageError;
+      }
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error!.message).toBe(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
+    expect(error!.message).toContain('7d');
+    expect(() => parseTtl('soon', '--ttl')).toThrow(UsageError);
+  });
+
+  it('a lock whose TTL passes the timer limit is not heartbeated every millisecond', async () => {
+    let beats = 0;
+    const record: LockRecord = { name: 'n', holder: 'h', session: null, token: 1, pid: process.pid, host: 'h', acquiredAt: 0, heartbeatAt: 0, ttlMs: 100 * DAY, note: null };
+    const store = {
+      acquireLock: async () => ({ acquired: true, lock: record }),
+      heartbeatLock: async () => {
+        beats++;
+        return true;
+      },
+      releaseLock: async () => true,
+    } as unknown as Store;
+    const handle = await acquireLock(store, { name: 'n', ttlMs: 100 * DAY });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await handle.release();
+    expect(beats).toBe(0);
+  });
+});
