@@ -32,10 +32,37 @@ export function parseValueArgument(text: string, asString = false): unknown {
   }
 }
 
-/** A glob over scope names: `*` any run of characters, `?` one character, everything else literal. Pure. */
+/**
+ * A glob over scope names: `*` any run of characters, `?` one character, everything else literal. Pure.
+ * Two pointers with one saved star, never a regex: a backtracking regex needs exponential time for patterns
+ * such as `*a*a*a*a*a*a*a*a*b`, and the pattern comes from a model (MCP list_scopes). This is O(n·m) at worst.
+ */
 export function matchesGlob(name: string, glob: string): boolean {
-  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${pattern}$`, 's').test(name);
+  // By code point, so `?` is one character even outside the BMP.
+  const text = Array.from(name);
+  const pattern = Array.from(glob);
+  let t = 0;
+  let p = 0;
+  // Where the last `*` was, and where in the text its match currently ends.
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === text[t]))) {
+      t++;
+      p++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = t;
+    } else if (star !== -1) {
+      // Let the last star swallow one more character and retry from just after it.
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 export interface KvActor {

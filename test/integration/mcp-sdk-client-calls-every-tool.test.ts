@@ -150,4 +150,18 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
     expect(noSession).toContain('Next step: read-only tools');
     expect(errorText(await call(client, 'lock', { name: '../etc' }))).toContain('is not a valid lock name');
   });
+
+  it('answers a pathological list_scopes pattern over a long scope, and keeps serving', { timeout: 60_000 }, async () => {
+    const scope = 'a'.repeat(200);
+    expect((await s.cwt(['kv', 'set', scope, 'k', '1'])).code).toBe(0);
+    const client = await connect(s.repo, s.env);
+    // Short of the default 60 s: a hung server fails the call, not the whole test run.
+    const list = async (pattern: string) => {
+      const result = (await client.callTool({ name: 'list_scopes', arguments: { pattern } }, undefined, { timeout: 20_000 })) as ToolResult;
+      expect(result.isError).toBeFalsy();
+      return JSON.parse(result.content[0]!.text!) as { scopes: { scope: string }[] };
+    };
+    expect(await list('*a*a*a*a*a*a*a*a*b')).toEqual({ scopes: [] });
+    expect(await list('*a*a*a*a*a*a*a*a*')).toMatchObject({ scopes: [{ scope, keys: 1 }] });
+  });
 });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/duration.js';
 import { UsageError } from '../../src/core/errors.js';
+import { matchesGlob } from '../../src/core/kv.js';
 import { acquireLock } from '../../src/core/locks.js';
 import type { LockRecord, Store } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/ui/messages.js';
@@ -58,5 +59,41 @@ describe('TTLs and heartbeats', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await handle.release();
     expect(beats).toBe(0);
+  });
+});
+
+describe('the scope glob', () => {
+  it.each([
+    ['issue:15', 'issue:*', true],
+    ['issue:15', '*:15', true],
+    ['issue:15', 'i*1*5', true],
+    ['issue:15', 'issue:1?', true],
+    ['issue:15', 'issue:?', false],
+    ['issue:15', 'issue:15*', true],
+    ['issue:15', 'issue:15?', false],
+    ['', '*', true],
+    ['', '', true],
+    ['', '?', false],
+    ['x', '', false],
+    ['abc', '**c', true],
+    ['abc', '*?*?*?', true],
+    ['ab', '*?*?*?', false],
+    ['project:a.b', 'project:a?b', true],
+    ['project:axb', 'project:a.b', false],
+    ['a(b|c)', 'a(b|c)', true],
+    ['ab', 'a(b|c)', false],
+    ['[x]', '[x]', true],
+    ['x', '[x]', false],
+    ['a\\b', 'a\\b', true],
+    ['aaab', '*ab', true],
+    ['line\nbreak', 'line*break', true],
+    ['é', '?', true],
+    ['日本', '??', true],
+  ])('matchesGlob(%j, %j) = %j', (name, glob, expected) => expect(matchesGlob(name, glob)).toBe(expected));
+
+  it('finishes the pathological pattern over a 200-character scope (no backtracking regex)', () => {
+    const pattern = '*a*a*a*a*a*a*a*a*b';
+    expect(matchesGlob('a'.repeat(200), pattern)).toBe(false);
+    expect(matchesGlob(`${'a'.repeat(199)}b`, pattern)).toBe(true);
   });
 });
