@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { formatAge, formatAgo, parseDuration, parseTtl } from '../core/duration.js';
 import { EnvironmentError, LockBusyError, UsageError } from '../core/errors.js';
 import { getHostId, isPidAlive } from '../core/liveness.js';
-import { acquireLock, assertLockName, isLockStale, nextBackoff, type LockHandle } from '../core/locks.js';
+import { acquireLock, assertLockName, assertUserLockName, isLockStale, nextBackoff, type LockHandle } from '../core/locks.js';
 import { inspectSentinel, renderSentinel } from '../core/sentinel.js';
 import { openStore } from '../core/store/open.js';
 import type { LockRecord, Store } from '../core/store/store.js';
@@ -107,7 +107,7 @@ function runCommand(command: string[], cwd: string | undefined, env: NodeJS.Proc
 export async function runLocked(options: RunLockedOptions): Promise<number> {
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
-  assertLockName(options.name);
+  assertUserLockName(options.name);
   if (options.command.length === 0) throw new UsageError(MESSAGES.lockNeedsCommand, { hint: MESSAGES.lockNeedsCommandHint });
   // Validate before anything is opened.
   const plan: LockPlan = {

@@ -133,6 +133,18 @@ export function assertLockName(name: string): void {
   }
 }
 
+/** The prefix of the lock names cwt takes for itself (the webhook sender's); no user or model may take one. */
+export const RESERVED_LOCK_PREFIX = 'cwt:';
+
+/**
+ * assertLockName, and refuses the names cwt reserves for itself: what `cwt lock` and the MCP lock tool take.
+ * Holding cwt:notify-sender would mute the webhook. Releasing one stays possible (a stuck holder's).
+ */
+export function assertUserLockName(name: string): void {
+  assertLockName(name);
+  if (name.toLowerCase().startsWith(RESERVED_LOCK_PREFIX)) throw new UsageError(MESSAGES.lockNameReserved(name), { hint: MESSAGES.lockNameReservedHint });
+}
+
 /** The lock every writer of one shared file takes: cwt write/append, and the hooks' write lease. */
 export function fileLockName(target: string): string {
   return `file:${target}`;

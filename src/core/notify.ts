@@ -21,12 +21,12 @@ import { UsageError } from './errors.js';
 import { NOTIFY_KINDS, toNotification } from './events.js';
 import { getCwtBinPath } from './harness.js';
 import { getHostId, isPidAlive } from './liveness.js';
-import { isLockStale } from './locks.js';
+import { isLockStale, RESERVED_LOCK_PREFIX } from './locks.js';
 import { readTextIfExists, resolveUserConfigPath } from './paths.js';
 import type { EventRecord, SessionRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
-export const NOTIFY_SENDER_LOCK = 'cwt:notify-sender';
+export const NOTIFY_SENDER_LOCK = `${RESERVED_LOCK_PREFIX}notify-sender`;
 export const DEFAULT_THROTTLE_MS = 60_000;
 /** Attempts per message, and the waits between them: bounded, so a dead endpoint costs seconds, not hours. */
 export const RETRY_DELAYS_MS = [500, 1500];

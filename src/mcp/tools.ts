@@ -15,7 +15,7 @@ import { resolveRepo, resolveRepoIdentity } from '../core/git.js';
 import { acceptHandoff, createHandoff, toHandoffView } from '../core/handoffs.js';
 import { deleteScope, deleteValue, listScopes, retrieveValues, storeValue, toKvView } from '../core/kv.js';
 import { createLivenessProbe } from '../core/liveness.js';
-import { acquireLock, assertLockName, type LockHandle } from '../core/locks.js';
+import { acquireLock, assertUserLockName, type LockHandle } from '../core/locks.js';
 import { getRepoKey, getSessionState, type Actor } from '../core/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { addTask, changeTask, claimTask, toTaskView } from '../core/tasks.js';
@@ -150,7 +150,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       note: z.string().optional().describe('what you are doing, shown to whoever finds it busy'),
     }),
     run: async (ctx, args) => {
-      assertLockName(args.name);
+      assertUserLockName(args.name);
       const session = await ctx.findSession();
       const held = ctx.locks.get(args.name);
       if (held && !held.lost) return { name: args.name, token: held.lock.token, alreadyHeld: true };

@@ -583,6 +583,8 @@ export const MESSAGES = {
   ttlTooLongHint:
     'a TTL is how long a hung holder keeps others out; heartbeats keep a long job alive, so minutes to hours are enough (for example --ttl 10m)',
   configTtlExpected: (maxMs: number) => `a duration such as 30s, 2m or 1h, at most ${days(maxMs)}`,
+  lockNameReserved: (name: string) => `'${name}' is reserved: lock names starting with cwt: are cwt's own (the webhook sender holds cwt:notify-sender)`,
+  lockNameReservedHint: 'choose a name of your own, e.g. deploy:prod',
 } as const;
 
 /** A duration in whole days, as the TTL cap is written: `7d`. */

@@ -132,4 +132,12 @@ describe('input past a limit, and malformed environment (issue 19)', () => {
     expect(task.code).toBe(2);
     expect(task.stderr).toContain(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
   });
+
+  it('cwt lock refuses the cwt: prefix (the webhook sender’s lock), exit 2, and runs nothing', async () => {
+    const result = await s.cwt(['lock', 'cwt:notify-sender', '--', ...markerCommand()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(MESSAGES.lockNameReserved('cwt:notify-sender'));
+    expect(existsSync(marker())).toBe(false);
+    expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
+  });
 });

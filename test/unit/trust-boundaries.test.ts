@@ -7,11 +7,22 @@ import { describe, expect, it } from 'vitest';
 import { getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/duration.js';
 import { UsageError } from '../../src/core/errors.js';
 import { matchesGlob } from '../../src/core/kv.js';
-import { acquireLock } from '../../src/core/locks.js';
+import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/locks.js';
 import type { LockRecord, Store } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 const DAY = 86_400_000;
+
+/** The message of the UsageError `fn` throws; fails the test when it throws none or another kind. */
+function usageErrorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as UsageError).message;
+  }
+  throw new Error('expected a UsageError, none was thrown');
+}
 
 describe('TTLs and heartbeats', () => {
   it.each([
@@ -31,16 +42,9 @@ describe('TTLs and heartbeats', () => {
   it('parseTtl takes up to the cap and refuses more with a usage error naming the cap', () => {
     expect(parseTtl('7d', '--ttl')).toBe(7 * DAY);
     expect(parseTtl('30s', '--ttl')).toBe(30_000);
-    const error = (() => {
-      try {
-        parseTtl('100d', '--ttl');
-      } catch (caught) {
-        return caught as UsageError;
-      }
-    })();
-    expect(error).toBeInstanceOf(UsageError);
-    expect(error!.message).toBe(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
-    expect(error!.message).toContain('7d');
+    const message = usageErrorOf(() => parseTtl('100d', '--ttl'));
+    expect(message).toBe(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
+    expect(message).toContain('7d');
     expect(() => parseTtl('soon', '--ttl')).toThrow(UsageError);
   });
 
@@ -95,5 +99,15 @@ describe('the scope glob', () => {
     const pattern = '*a*a*a*a*a*a*a*a*b';
     expect(matchesGlob('a'.repeat(200), pattern)).toBe(false);
     expect(matchesGlob(`${'a'.repeat(199)}b`, pattern)).toBe(true);
+  });
+});
+
+describe('lock names', () => {
+  it('the cwt: prefix is cwt’s own: a user or a model cannot take it, but may name it to release a stuck one', () => {
+    expect(usageErrorOf(() => assertUserLockName('cwt:notify-sender'))).toBe(MESSAGES.lockNameReserved('cwt:notify-sender'));
+    expect(() => assertUserLockName('CWT:x')).toThrow(UsageError);
+    expect(() => assertUserLockName('deploy:prod')).not.toThrow();
+    expect(() => assertUserLockName('a/b')).toThrow(UsageError);
+    expect(() => assertLockName('cwt:notify-sender')).not.toThrow();
   });
 });
