@@ -69,7 +69,7 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
       name: tool.name,
       description: tool.description,
       inputSchema: toInputSchema(tool.input),
-      annotations: { readOnlyHint: tool.readOnly === true },
+      annotations: { readOnlyHint: tool.readOnly },
     })),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {

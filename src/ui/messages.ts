@@ -363,7 +363,7 @@ export const MESSAGES = {
 
   // cwt mcp: tool errors are read by a model, so each names the next step
   mcpNoSession: (cwd: string) =>
-    `this cwt MCP server is not attached to a cwt session (no CWT_SESSION, no cwt worktree at ${cwd}, no Claude Code tab cwt adopted), so it cannot own claims, tasks, handoffs or progress`,
+    `this cwt MCP server is not attached to a cwt session (no CWT_SESSION, no cwt worktree at ${cwd}, no Claude Code tab cwt adopted), so it cannot take locks, write shared data, or own claims, tasks, handoffs or progress`,
   mcpNoSessionHint:
     'read-only tools (list_sessions, who_has, retrieve_data, list_scopes) still work; to own work, the user starts the agent with `cwt new <branch>` or installs the hooks with `cwt install`, which adopt plain tabs at their first edit',
   mcpLockNotYours: (lock: LockRecord) => `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}), not by this session`,
