@@ -585,6 +585,11 @@ export const MESSAGES = {
   configTtlExpected: (maxMs: number) => `a duration such as 30s, 2m or 1h, at most ${days(maxMs)}`,
   lockNameReserved: (name: string) => `'${name}' is reserved: lock names starting with cwt: are cwt's own (the webhook sender holds cwt:notify-sender)`,
   lockNameReservedHint: 'choose a name of your own, e.g. deploy:prod',
+  sentinelIsDirectory: (path: string) => `--sentinel ${path} is a directory; it must name a file`,
+  sentinelNoDirectory: (path: string) => `--sentinel ${path}: its directory does not exist`,
+  sentinelNotOurs: (path: string) =>
+    `--sentinel ${path} is an existing file that is not a sentinel (no front matter with session_id, started_at or pid); cwt would overwrite and then delete it, so it is left as it is`,
+  sentinelPathHint: 'name a file for cwt to write while the command runs, such as ACTIVE-SESSION.md in the directory it works on',
 } as const;
 
 /** A duration in whole days, as the TTL cap is written: `7d`. */

@@ -1,6 +1,6 @@
 /** Bad input gets a clear error, the documented exit code, and leaves no trace. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createScenario, emptyFootprint, type Scenario } from '../helpers/scenario.js';
 import { runCwt } from '../helpers/cli.js';
@@ -137,6 +137,30 @@ describe('input past a limit, and malformed environment (issue 19)', () => {
     const result = await s.cwt(['lock', 'cwt:notify-sender', '--', ...markerCommand()]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(MESSAGES.lockNameReserved('cwt:notify-sender'));
+    expect(existsSync(marker())).toBe(false);
+    expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('--sentinel naming a directory exits 2 and runs nothing', async () => {
+    const dir = join(s.root, 'a-directory');
+    mkdirSync(dir, { recursive: true });
+    const result = await s.cwt(['lock', 'job', '--sentinel', dir, '--', ...markerCommand()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(MESSAGES.sentinelIsDirectory(dir));
+    expect(result.stderr).toContain('next:');
+    expect(existsSync(marker())).toBe(false);
+  });
+
+  it('--sentinel naming an ordinary file, however old, exits 2 and leaves it byte-identical', async () => {
+    const file = join(s.root, 'NOTES.md');
+    const content = '# my notes\n\nstarted_at is not front matter here\n';
+    writeFileSync(file, content);
+    const old = new Date(Date.now() - 60 * 60_000);
+    utimesSync(file, old, old);
+    const result = await s.cwt(['lock', 'job', '--sentinel', file, '--', ...markerCommand()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(MESSAGES.sentinelNotOurs(file));
+    expect(readFileSync(file, 'utf8')).toBe(content);
     expect(existsSync(marker())).toBe(false);
     expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
   });

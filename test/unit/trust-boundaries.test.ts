@@ -8,6 +8,7 @@ import { getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../.
 import { UsageError } from '../../src/core/errors.js';
 import { matchesGlob } from '../../src/core/kv.js';
 import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/locks.js';
+import { isSentinelText } from '../../src/core/sentinel.js';
 import type { LockRecord, Store } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
@@ -110,4 +111,17 @@ describe('lock names', () => {
     expect(() => assertUserLockName('a/b')).toThrow(UsageError);
     expect(() => assertLockName('cwt:notify-sender')).not.toThrow();
   });
+});
+
+describe('sentinel files', () => {
+  it.each([
+    ['cwt’s own', '---\nsession_id: "s1"\nstarted_at: 2024-01-01T00:00:00.000Z\ncommand: "x"\nuser_action: ""\npid: 12\n---\n\nWritten by cwt\n', true],
+    ['hand-written, CRLF', '---\r\nsession_id: tab-2\r\nstarted_at: 2024-01-01\r\n---\r\nby hand\r\n', true],
+    ['only a pid', '---\npid: 42\n---\n', true],
+    ['plain text', 'someone is deploying\n', false],
+    ['empty', '', false],
+    ['other front matter', '---\ntitle: Notes\ntags: [a]\n---\n# Notes\n', false],
+    ['a key in the body only', '# notes\nsession_id: x\n', false],
+    ['unterminated front matter', '---\nsession_id: x\n', false],
+  ])('%s: %s', (_, text, expected) => expect(isSentinelText(text)).toBe(expected));
 });
