@@ -590,6 +590,9 @@ export const MESSAGES = {
   sentinelNotOurs: (path: string) =>
     `--sentinel ${path} is an existing file that is not a sentinel (no front matter with session_id, started_at or pid); cwt would overwrite and then delete it, so it is left as it is`,
   sentinelPathHint: 'name a file for cwt to write while the command runs, such as ACTIVE-SESSION.md in the directory it works on',
+  storeUrlNoHost: 'CWT_STORE names no database host (and PGHOST is not set)',
+  storeUrlMalformed: 'CWT_STORE is not a valid URL (check the user, host and port parts)',
+  storeUrlBadSchema: (schema: string) => `CWT_STORE's schema '${schema}' is not a plain lower-case SQL identifier`,
 } as const;
 
 /** A duration in whole days, as the TTL cap is written: `7d`. */

@@ -164,4 +164,22 @@ describe('input past a limit, and malformed environment (issue 19)', () => {
     expect(existsSync(marker())).toBe(false);
     expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
   });
+
+  it.each([
+    ['postgres://', MESSAGES.storeUrlNoHost],
+    ['postgres://user@', MESSAGES.storeUrlMalformed],
+    ['postgres://:99999/x', MESSAGES.storeUrlMalformed],
+    ['postgres://db.example/cwt?schema=Bad-Name', MESSAGES.storeUrlBadSchema('Bad-Name')],
+    ['foo://x', MESSAGES.storeUrlInvalid],
+  ])('CWT_STORE=%j exits 2 saying what is wrong and what to set, not "a bug in cwt"', async (value, message) => {
+    const env: NodeJS.ProcessEnv = { ...s.env, CWT_STORE: value };
+    delete env.PGHOST;
+    for (const args of [['status'], ['lock', 'ls']]) {
+      const result = await s.cwt(args, { env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).toContain('next: ');
+      expect(result.stderr).not.toContain('bug in cwt');
+    }
+  });
 });

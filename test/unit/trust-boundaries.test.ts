@@ -9,6 +9,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { matchesGlob } from '../../src/core/kv.js';
 import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/locks.js';
 import { isSentinelText } from '../../src/core/sentinel.js';
+import { parsePostgresUrl } from '../../src/core/store/postgres.js';
 import type { LockRecord, Store } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
@@ -124,4 +125,20 @@ describe('sentinel files', () => {
     ['a key in the body only', '# notes\nsession_id: x\n', false],
     ['unterminated front matter', '---\nsession_id: x\n', false],
   ])('%s: %s', (_, text, expected) => expect(isSentinelText(text)).toBe(expected));
+});
+
+describe('store URLs', () => {
+  it.each([
+    ['postgres://', MESSAGES.storeUrlNoHost],
+    ['postgresql:///cwt', MESSAGES.storeUrlNoHost],
+    ['postgres://user@', MESSAGES.storeUrlMalformed],
+    ['postgres://:99999/x', MESSAGES.storeUrlMalformed],
+    ['postgres://h/db?schema=Bad-Name', MESSAGES.storeUrlBadSchema('Bad-Name')],
+  ])('%j is a usage error: %s', (value, message) => {
+    expect(usageErrorOf(() => parsePostgresUrl(value, {}))).toBe(message);
+  });
+
+  it('a URL without a host is fine when PGHOST names one', () => {
+    expect(parsePostgresUrl('postgres:///cwt', { PGHOST: '/var/run/postgresql' }).schema).toBe('cwt');
+  });
 });
