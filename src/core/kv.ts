@@ -8,8 +8,14 @@ import type { KvRecord, KvScopeSummary, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
 const MAX_NAME_LENGTH = 200;
-/** Values are meant for coordination, not for files: 64 KiB of JSON at most. */
+/** Values are meant for coordination, not for files: 64 KiB of JSON at most (kv values, task data and results). */
 export const MAX_VALUE_BYTES = 64 * 1024;
+
+/** Refuses a JSON value past MAX_VALUE_BYTES (a kv value, a task's data or result), naming which it was. */
+export function assertValueFits(value: unknown, what: 'value' | 'task data' | 'task result'): void {
+  const bytes = Buffer.byteLength(JSON.stringify(value ?? null));
+  if (bytes > MAX_VALUE_BYTES) throw new UsageError(MESSAGES.valueTooBig(what, bytes, MAX_VALUE_BYTES), { hint: MESSAGES.valueTooBigHint });
+}
 
 /** Refuses empty, overlong or control-character scope and key names (they end up in logs and terminals). */
 export function assertKvName(what: 'scope' | 'key', name: string): void {
@@ -81,8 +87,7 @@ export async function storeValue(
   if (input.expectVersion !== undefined && (!Number.isInteger(input.expectVersion) || input.expectVersion < 0)) {
     throw new UsageError(MESSAGES.kvBadVersion(String(input.expectVersion)), { hint: MESSAGES.kvBadVersionHint });
   }
-  const bytes = Buffer.byteLength(JSON.stringify(input.value ?? null));
-  if (bytes > MAX_VALUE_BYTES) throw new UsageError(MESSAGES.kvValueTooBig(bytes, MAX_VALUE_BYTES), { hint: MESSAGES.kvValueTooBigHint });
+  assertValueFits(input.value, 'value');
   const result = await store.setData({ ...input, session: actor.session, now: Date.now() });
   if (!result.ok) throw createVersionConflict(input.scope, input.key, input.expectVersion!, result.current);
   return result.record;

@@ -219,8 +219,6 @@ export const MESSAGES = {
   kvBadNameHint: 'use 1-200 characters without control characters, e.g. scope issue:15 and key owner',
   kvBadVersion: (value: string) => `'${value}' is not a version: versions are whole numbers, 0 meaning "the key does not exist yet"`,
   kvBadVersionHint: 'read the current version with: cwt kv get <scope> <key> --json',
-  kvValueTooBig: (bytes: number, max: number) => `the value is ${bytes} bytes of JSON; shared values hold at most ${max}`,
-  kvValueTooBigHint: 'store a path or a summary instead of the content itself',
   kvVersionConflict: (scope: string, key: string, expected: number, current: KvRecord | undefined) =>
     `${scope} ${key}: expected version ${expected}${expected === 0 ? ' (absent)' : ''}, but ${
       current ? `it is at version ${current.version}, value ${JSON.stringify(current.value)}${current.session ? `, written by session ${current.session}` : ''}` : 'it does not exist'
@@ -593,6 +591,8 @@ export const MESSAGES = {
   storeUrlNoHost: 'CWT_STORE names no database host (and PGHOST is not set)',
   storeUrlMalformed: 'CWT_STORE is not a valid URL (check the user, host and port parts)',
   storeUrlBadSchema: (schema: string) => `CWT_STORE's schema '${schema}' is not a plain lower-case SQL identifier`,
+  valueTooBig: (what: 'value' | 'task data' | 'task result', bytes: number, max: number) => `the ${what} is ${bytes} bytes of JSON; cwt keeps at most ${max} bytes (${max / 1024} KiB)`,
+  valueTooBigHint: 'store a path or a summary instead of the content itself',
 } as const;
 
 /** A duration in whole days, as the TTL cap is written: `7d`. */

@@ -6,6 +6,7 @@ import { createScenario, emptyFootprint, type Scenario } from '../helpers/scenar
 import { runCwt } from '../helpers/cli.js';
 import { writeFile } from '../helpers/git.js';
 import { MAX_TTL_MS } from '../../src/core/duration.js';
+import { MAX_VALUE_BYTES } from '../../src/core/kv.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 let s: Scenario;
@@ -181,5 +182,25 @@ describe('input past a limit, and malformed environment (issue 19)', () => {
       expect(result.stderr).toContain('next: ');
       expect(result.stderr).not.toContain('bug in cwt');
     }
+  });
+
+  it('task --data and --result past the value cap exit 2 naming the cap; nothing is added', async () => {
+    const big = JSON.stringify({ blob: 'x'.repeat(MAX_VALUE_BYTES) });
+    const added = await s.cwt(['task', 'add', 'too big', '--data', big]);
+    expect(added.code).toBe(2);
+    expect(added.stderr).toContain(`at most ${MAX_VALUE_BYTES}`);
+    expect(added.stderr).toContain('task data');
+    expect(JSON.parse((await s.cwt(['task', 'ls', '--json'])).stdout)).toEqual([]);
+
+    expect((await s.cwt(['task', 'add', 'small'])).code).toBe(0);
+    expect((await s.cwt(['task', 'claim', '--owner', 'script'])).code).toBe(0);
+    const done = await s.cwt(['task', 'done', '1', '--owner', 'script', '--result', big]);
+    expect(done.code).toBe(2);
+    expect(done.stderr).toContain('task result');
+    expect(JSON.parse((await s.cwt(['task', 'ls', '--json'])).stdout)).toMatchObject([{ id: 1, state: 'claimed' }]);
+
+    const kv = await s.cwt(['kv', 'set', 'issue:1', 'blob', big]);
+    expect(kv.code).toBe(2);
+    expect(kv.stderr).toContain(`at most ${MAX_VALUE_BYTES}`);
   });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/duration.js';
 import { UsageError } from '../../src/core/errors.js';
-import { matchesGlob } from '../../src/core/kv.js';
+import { assertValueFits, matchesGlob, MAX_VALUE_BYTES } from '../../src/core/kv.js';
 import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/locks.js';
 import { isSentinelText } from '../../src/core/sentinel.js';
 import { parsePostgresUrl } from '../../src/core/store/postgres.js';
@@ -140,5 +140,12 @@ describe('store URLs', () => {
 
   it('a URL without a host is fine when PGHOST names one', () => {
     expect(parsePostgresUrl('postgres:///cwt', { PGHOST: '/var/run/postgresql' }).schema).toBe('cwt');
+  });
+});
+
+describe('JSON values', () => {
+  it('fit up to the cap; past it a usage error names what and the cap', () => {
+    expect(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES - 2), 'value')).not.toThrow();
+    expect(usageErrorOf(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES), 'task data'))).toBe(MESSAGES.valueTooBig('task data', MAX_VALUE_BYTES + 2, MAX_VALUE_BYTES));
   });
 });
