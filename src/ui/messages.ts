@@ -593,6 +593,7 @@ export const MESSAGES = {
   storeUrlBadSchema: (schema: string) => `CWT_STORE's schema '${schema}' is not a plain lower-case SQL identifier`,
   valueTooBig: (what: 'value' | 'task data' | 'task result', bytes: number, max: number) => `the ${what} is ${bytes} bytes of JSON; cwt keeps at most ${max} bytes (${max / 1024} KiB)`,
   valueTooBigHint: 'store a path or a summary instead of the content itself',
+  hookInputTooBig: (bytes: number, max: number) => `ignored the hook input: it is ${bytes} bytes or more, past the cap of ${max} bytes (Claude Code's input is far smaller)`,
 } as const;
 
 /** A duration in whole days, as the TTL cap is written: `7d`. */

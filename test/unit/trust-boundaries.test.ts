@@ -11,6 +11,7 @@ import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/
 import { isSentinelText } from '../../src/core/sentinel.js';
 import { parsePostgresUrl } from '../../src/core/store/postgres.js';
 import type { LockRecord, Store } from '../../src/core/store/store.js';
+import { getToolString, parseHookInput } from '../../src/hooks/input.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 const DAY = 86_400_000;
@@ -147,5 +148,28 @@ describe('JSON values', () => {
   it('fit up to the cap; past it a usage error names what and the cap', () => {
     expect(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES - 2), 'value')).not.toThrow();
     expect(usageErrorOf(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES), 'task data'))).toBe(MESSAGES.valueTooBig('task data', MAX_VALUE_BYTES + 2, MAX_VALUE_BYTES));
+  });
+});
+
+describe('hook input limits', () => {
+  it('drops an absurd session_id, cwd or file path (the call then goes ahead undecided) and keeps the rest', () => {
+    const input = parseHookInput(
+      JSON.stringify({ session_id: 'x'.repeat(1_000_000), cwd: `/${'d'.repeat(5000)}`, tool_name: 'Write', tool_input: { file_path: `/r/${'a'.repeat(5000)}`, content: 'x'.repeat(100_000) } }),
+    )!;
+    expect(input.session_id).toBeUndefined();
+    expect(input.cwd).toBeUndefined();
+    expect(input.tool_name).toBe('Write');
+    expect(getToolString(input, 'file_path')).toBeUndefined();
+    expect(getToolString({ tool_input: { file_path: '/r/a.ts' } }, 'file_path')).toBe('/r/a.ts');
+    // A long Bash command is the model's own business: only paths and ids are capped.
+    expect(getToolString({ tool_input: { command: 'x'.repeat(100_000) } }, 'command')).toHaveLength(100_000);
+  });
+
+  it.each([['4366b410-1d2c-4b5e-9a77-0123456789ab'], ['c1'], ['tab-2'], ['claude_1.x:y']])('keeps the session id %j', (id) => {
+    expect(parseHookInput(JSON.stringify({ session_id: id }))!.session_id).toBe(id);
+  });
+
+  it.each([['x'.repeat(129)], ['has space'], ['semi;colon'], ['../up'], ['new\nline'], ['-dash'], ['\u001b[31m']])('drops the session id %j', (id) => {
+    expect(parseHookInput(JSON.stringify({ session_id: id }))!.session_id).toBeUndefined();
   });
 });
