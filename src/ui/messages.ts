@@ -594,6 +594,9 @@ export const MESSAGES = {
   valueTooBig: (what: 'value' | 'task data' | 'task result', bytes: number, max: number) => `the ${what} is ${bytes} bytes of JSON; cwt keeps at most ${max} bytes (${max / 1024} KiB)`,
   valueTooBigHint: 'store a path or a summary instead of the content itself',
   hookInputTooBig: (bytes: number, max: number) => `ignored the hook input: it is ${bytes} bytes or more, past the cap of ${max} bytes (Claude Code's input is far smaller)`,
+  mcpMessageTooBig: (bytes: number, max: number) =>
+    `the message is ${bytes} bytes; cwt mcp accepts at most ${max} bytes per message, and ignored it. Next step: send a smaller value (a path or a summary instead of the content)`,
+  mcpMessageTooBigLog: (bytes: number, max: number) => `cwt mcp: refused a message of ${bytes} bytes (at most ${max} bytes per message); still serving`,
 } as const;
 
 /** A duration in whole days, as the TTL cap is written: `7d`. */

@@ -2,8 +2,8 @@
  * The MCP SDK's own client, over stdio, spawning the built `cwt mcp` as Claude Code would: it lists exactly the
  * sixteen tools, each with an input schema, and calls every one of them for a session started with cwt new.
  * Errors come back as tool errors naming the next step; outside a session only the read-only tools work. Input
- * past a limit (a TTL, a reserved lock name, a pathological glob) is refused with an error, and the server
- * keeps serving.
+ * past a limit (a TTL, a reserved lock name, a pathological glob, a message past the size cap) is refused
+ * with an error, and the server keeps serving.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -12,6 +12,7 @@ import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { writeFile } from '../helpers/git.js';
 import { MAX_TTL_MS } from '../../src/core/duration.js';
+import { MAX_MCP_MESSAGE_BYTES } from '../../src/mcp/messageguard.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 const TOOL_NAMES = [
@@ -200,5 +201,22 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
     expect(errorText(await call(client, 'lock', { name: 'deploy', ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', MAX_TTL_MS));
     expect(errorText(await call(client, 'task_claim_next', { ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', MAX_TTL_MS));
     expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('refuses one message past the size cap with an error, logs it on stderr, and keeps serving', { timeout: 120_000 }, async () => {
+    const created = await s.cwt(['new', 'feat/big', '--no-launch', '--json']);
+    const session = JSON.parse(created.stdout) as { id: string; worktree: string };
+    const client = await connect(session.worktree, { ...s.env, CWT_SESSION: session.id });
+    let stderr = '';
+    (client.transport as StdioClientTransport).stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const huge = 'x'.repeat(11 * 1024 * 1024);
+    const refused = await client.callTool({ name: 'store_data', arguments: { scope: 'issue:1', key: 'blob', value: huge } }, undefined, { timeout: 30_000 }).catch((error: unknown) => error as Error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain(`at most ${MAX_MCP_MESSAGE_BYTES} bytes`);
+    // Still serving, on the same connection.
+    expect(await callOk(client, 'store_data', { scope: 'issue:1', key: 'small', value: 1 })).toMatchObject({ version: 1 });
+    expect(await callOk(client, 'list_sessions')).toMatchObject({ you: session.id });
+    expect(stderr).toMatch(/cwt mcp: refused a message of \d+ bytes/);
+    expect(JSON.parse((await s.cwt(['kv', 'get', 'issue:1', '--json'])).stdout)).toEqual([expect.objectContaining({ key: 'small' })]);
   });
 });

@@ -12,6 +12,7 @@ import { isSentinelText } from '../../src/core/sentinel.js';
 import { parsePostgresUrl } from '../../src/core/store/postgres.js';
 import type { LockRecord, Store } from '../../src/core/store/store.js';
 import { getToolString, parseHookInput } from '../../src/hooks/input.js';
+import { createMessageGuard, findRequestId } from '../../src/mcp/messageguard.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
 const DAY = 86_400_000;
@@ -171,5 +172,33 @@ describe('hook input limits', () => {
 
   it.each([['x'.repeat(129)], ['has space'], ['semi;colon'], ['../up'], ['new\nline'], ['-dash'], ['\u001b[31m']])('drops the session id %j', (id) => {
     expect(parseHookInput(JSON.stringify({ session_id: id }))!.session_id).toBeUndefined();
+  });
+});
+
+describe('the MCP message guard', () => {
+  it.each([
+    ['{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}}', 7],
+    ['{"method":"tools/call","params":{"arguments":{"id":1}},"jsonrpc":"2.0","id":12}', 12],
+    ['{"method":"x","params":{},"jsonrpc":"2.0","id":"abc"}', 'abc'],
+    ['{"method":"notifications/x","params":{"a":{"id":3}}}', undefined],
+    ['not json at all', undefined],
+  ])('findRequestId(%j) = %j', (line, expected) => {
+    expect(findRequestId(line.slice(0, 40), line.slice(-40))).toBe(expected);
+  });
+
+  it('passes lines under the cap, drops an oversized one whole (its id reported), and goes on', async () => {
+    const refused: Array<{ bytes: number; id: string | number | undefined }> = [];
+    const guard = createMessageGuard(100, (bytes, id) => refused.push({ bytes, id }));
+    const out: string[] = [];
+    guard.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+    const big = `{"method":"tools/call","params":{"v":"${'x'.repeat(500)}"},"jsonrpc":"2.0","id":5}`;
+    guard.write('{"id":1}\n{"id":');
+    guard.write('2}\n');
+    for (let at = 0; at < big.length; at += 64) guard.write(big.slice(at, at + 64));
+    guard.write('\n{"id":3}\n');
+    guard.end();
+    await new Promise((resolve) => guard.on('end', resolve));
+    expect(out.join('')).toBe('{"id":1}\n{"id":2}\n{"id":3}\n');
+    expect(refused).toEqual([{ bytes: big.length + 1, id: 5 }]);
   });
 });
