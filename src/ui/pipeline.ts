@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { CancelledError } from '../core/errors.js';
 import { MESSAGES } from './messages.js';
 import type { Output } from './output.js';
+import { sanitizeForTerminal } from './sanitize.js';
 
 export interface PipelineStep<C> {
   id: string;
@@ -68,7 +69,8 @@ export async function runPipeline<C>(steps: readonly PipelineStep<C>[], ctx: C, 
   try {
     const list = new Listr<C, 'default' | 'verbose' | 'silent', 'verbose'>(
       steps.map((step) => ({
-        title: step.title,
+        // Titles name branches and paths; listr2 draws them as they are.
+        title: sanitizeForTerminal(step.title),
         enabled: step.enabled ? () => step.enabled!(ctx) : true,
         task: async () => {
           throwIfAborted();

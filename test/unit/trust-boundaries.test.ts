@@ -14,6 +14,8 @@ import type { LockRecord, Store } from '../../src/core/store/store.js';
 import { getToolString, parseHookInput } from '../../src/hooks/input.js';
 import { createMessageGuard, findRequestId } from '../../src/mcp/messageguard.js';
 import { MESSAGES } from '../../src/ui/messages.js';
+import { escapeForSlack, sanitizeForTerminal } from '../../src/ui/sanitize.js';
+import { renderMarkdownTable, renderTable } from '../../src/ui/table.js';
 
 const DAY = 86_400_000;
 
@@ -106,6 +108,36 @@ describe('the scope glob', () => {
   });
 });
 
+describe('hook input limits', () => {
+  it('drops an absurd session_id, cwd or file path (the call then goes ahead undecided) and keeps the rest', () => {
+    const input = parseHookInput(
+      JSON.stringify({ session_id: 'x'.repeat(1_000_000), cwd: `/${'d'.repeat(5000)}`, tool_name: 'Write', tool_input: { file_path: `/r/${'a'.repeat(5000)}`, content: 'x'.repeat(100_000) } }),
+    )!;
+    expect(input.session_id).toBeUndefined();
+    expect(input.cwd).toBeUndefined();
+    expect(input.tool_name).toBe('Write');
+    expect(getToolString(input, 'file_path')).toBeUndefined();
+    expect(getToolString({ tool_input: { file_path: '/r/a.ts' } }, 'file_path')).toBe('/r/a.ts');
+    // A long Bash command is the model's own business: only paths and ids are capped.
+    expect(getToolString({ tool_input: { command: 'x'.repeat(100_000) } }, 'command')).toHaveLength(100_000);
+  });
+
+  it.each([['4366b410-1d2c-4b5e-9a77-0123456789ab'], ['c1'], ['tab-2'], ['claude_1.x:y']])('keeps the session id %j', (id) => {
+    expect(parseHookInput(JSON.stringify({ session_id: id }))!.session_id).toBe(id);
+  });
+
+  it.each([['x'.repeat(129)], ['has space'], ['semi;colon'], ['../up'], ['new\nline'], ['-dash'], ['\u001b[31m']])('drops the session id %j', (id) => {
+    expect(parseHookInput(JSON.stringify({ session_id: id }))!.session_id).toBeUndefined();
+  });
+});
+
+describe('JSON values', () => {
+  it('fit up to the cap; past it a usage error names what and the cap', () => {
+    expect(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES - 2), 'value')).not.toThrow();
+    expect(usageErrorOf(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES), 'task data'))).toBe(MESSAGES.valueTooBig('task data', MAX_VALUE_BYTES + 2, MAX_VALUE_BYTES));
+  });
+});
+
 describe('lock names', () => {
   it('the cwt: prefix is cwt’s own: a user or a model cannot take it, but may name it to release a stuck one', () => {
     expect(usageErrorOf(() => assertUserLockName('cwt:notify-sender'))).toBe(MESSAGES.lockNameReserved('cwt:notify-sender'));
@@ -145,36 +177,6 @@ describe('store URLs', () => {
   });
 });
 
-describe('JSON values', () => {
-  it('fit up to the cap; past it a usage error names what and the cap', () => {
-    expect(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES - 2), 'value')).not.toThrow();
-    expect(usageErrorOf(() => assertValueFits('x'.repeat(MAX_VALUE_BYTES), 'task data'))).toBe(MESSAGES.valueTooBig('task data', MAX_VALUE_BYTES + 2, MAX_VALUE_BYTES));
-  });
-});
-
-describe('hook input limits', () => {
-  it('drops an absurd session_id, cwd or file path (the call then goes ahead undecided) and keeps the rest', () => {
-    const input = parseHookInput(
-      JSON.stringify({ session_id: 'x'.repeat(1_000_000), cwd: `/${'d'.repeat(5000)}`, tool_name: 'Write', tool_input: { file_path: `/r/${'a'.repeat(5000)}`, content: 'x'.repeat(100_000) } }),
-    )!;
-    expect(input.session_id).toBeUndefined();
-    expect(input.cwd).toBeUndefined();
-    expect(input.tool_name).toBe('Write');
-    expect(getToolString(input, 'file_path')).toBeUndefined();
-    expect(getToolString({ tool_input: { file_path: '/r/a.ts' } }, 'file_path')).toBe('/r/a.ts');
-    // A long Bash command is the model's own business: only paths and ids are capped.
-    expect(getToolString({ tool_input: { command: 'x'.repeat(100_000) } }, 'command')).toHaveLength(100_000);
-  });
-
-  it.each([['4366b410-1d2c-4b5e-9a77-0123456789ab'], ['c1'], ['tab-2'], ['claude_1.x:y']])('keeps the session id %j', (id) => {
-    expect(parseHookInput(JSON.stringify({ session_id: id }))!.session_id).toBe(id);
-  });
-
-  it.each([['x'.repeat(129)], ['has space'], ['semi;colon'], ['../up'], ['new\nline'], ['-dash'], ['\u001b[31m']])('drops the session id %j', (id) => {
-    expect(parseHookInput(JSON.stringify({ session_id: id }))!.session_id).toBeUndefined();
-  });
-});
-
 describe('the MCP message guard', () => {
   it.each([
     ['{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}}', 7],
@@ -200,5 +202,64 @@ describe('the MCP message guard', () => {
     await new Promise((resolve) => guard.on('end', resolve));
     expect(out.join('')).toBe('{"id":1}\n{"id":2}\n{"id":3}\n');
     expect(refused).toEqual([{ bytes: big.length + 1, id: 5 }]);
+  });
+});
+
+describe('output hygiene', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['unicode: é 日本 🙂', 'unicode: é 日本 🙂'],
+    ['red \u001b[31mtext\u001b[0m', 'red text'],
+    ['title \u001b]0;pwned\u0007after', 'title after'],
+    ['link \u001b]8;;http://x\u001b\\text\u001b]8;;\u001b\\', 'link text'],
+    ['c1 csi \u009b31mx', 'c1 csi x'],
+    ['c1 osc \u009d0;t\u009cx', 'c1 osc x'],
+    ['dcs \u001bPq#0;2\u001b\\ end', 'dcs  end'],
+    ['keypad \u001b=x', 'keypad x'],
+    ['charset \u001b(Bx', 'charset x'],
+    ['lone esc \u001b', 'lone esc '],
+    ['cr\roverwrite', 'croverwrite'],
+    ['bs\b\b and bell\u0007 and del\u007f and nul\u0000', 'bs and bell and del and nul'],
+    ['c1 \u0085 nel', 'c1  nel'],
+  ])('sanitizeForTerminal(%j) = %j', (text, expected) => {
+    expect(sanitizeForTerminal(text)).toBe(expected);
+    expect(sanitizeForTerminal(text, { multiline: true })).toBe(expected);
+  });
+
+  it('a single-line field turns newlines and tabs into spaces; a multi-line one keeps them', () => {
+    expect(sanitizeForTerminal('two\nlines\there')).toBe('two lines here');
+    expect(sanitizeForTerminal('two\nlines\there', { multiline: true })).toBe('two\nlines\there');
+    expect(sanitizeForTerminal('crlf\r\nline', { multiline: true })).toBe('crlf\nline');
+  });
+
+  it('finishes on many unterminated string introducers', () => {
+    expect(sanitizeForTerminal('\u001b]x'.repeat(100_000))).toBe('x'.repeat(100_000));
+    expect(sanitizeForTerminal('\u009dx'.repeat(100_000))).toBe('x'.repeat(100_000));
+  });
+
+  it('the table renderers print no control sequence from a cell', () => {
+    const rows = [['\u001b]0;owned\u0007lock', 'note\u001b[2J\nsecond line', 'ok']];
+    // Widths are measured on the printed text, so the columns still line up.
+    expect(renderTable(['NAME', 'NOTE', 'X'], rows)).toBe(['NAME  NOTE              X', 'lock  note second line  ok'].join('\n'));
+    expect(renderMarkdownTable(['a'], [['\u001b[31mred\u001b[0m|pipe']])).toBe('| a |\n| --- |\n| red\\|pipe |');
+  });
+
+  it.each([
+    ['<!channel> deploy', '&lt;!channel&gt; deploy'],
+    ['<!here|here>', '&lt;!here|here&gt;'],
+    ['<@U024BE7LH> look', '&lt;@U024BE7LH&gt; look'],
+    ['<https://evil.example|click>', '&lt;https://evil.example|click&gt;'],
+    ['a & b > c < d', 'a &amp; b &gt; c &lt; d'],
+    ['&lt; already', '&amp;lt; already'],
+    ['@here @channel @everyone @all', '@\u200bhere @\u200bchannel @\u200beveryone @\u200ball'],
+    ['mail me@here.example', 'mail me@here.example'],
+    ['plain text', 'plain text'],
+  ])('escapeForSlack(%j) = %j', (text, expected) => expect(escapeForSlack(text)).toBe(expected));
+
+  it('hints quote branch names, so a copied command runs what it says', () => {
+    expect(MESSAGES.sessionEndedHint('feat/x')).toBe('start a new session on that branch with: cwt new feat/x');
+    expect(MESSAGES.sessionEndedHint('feat/$(touch pwned)')).toBe("start a new session on that branch with: cwt new 'feat/$(touch pwned)'");
+    expect(MESSAGES.branchCheckedOutHint('a;b', undefined)).toContain("cwt attach 'a;b'");
+    expect(MESSAGES.checkAcceptOtherBranchHint("it's")).toContain(`git switch 'it'\\''s'`);
   });
 });
