@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import { readTextIfExists } from './paths.js';
 import { CLAIM_MODES } from './claims.js';
 import { applyConfigOverrides, createDefaultConfig, getConfigFilePaths, type Config, type LoadConfigOptions } from './configbase.js';
-import { MAX_TTL_MS, parseDuration } from './duration.js';
+import { formatAge, MAX_TTL_MS, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { findUnknownPlaceholders, LEASE_NAME_PATTERN, LEASE_PLACEHOLDERS, type LeaseSpec } from './leases.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -22,7 +22,7 @@ const ttlText = z.string().check(
     } catch {
       return false;
     }
-  }, MESSAGES.configTtlExpected(MAX_TTL_MS)),
+  }, MESSAGES.configTtlExpected(formatAge(MAX_TTL_MS))),
 );
 
 const portNumber = z.int().check(z.gte(1), z.lte(65535));

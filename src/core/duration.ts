@@ -25,7 +25,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Parses a TTL as parseDuration does and refuses one longer than MAX_TTL_MS (a usage error naming the cap). */
 export function parseTtl(text: string, what: string): number {
   const ms = parseDuration(text, what);
-  if (ms > MAX_TTL_MS) throw new UsageError(MESSAGES.ttlTooLong(what, text, MAX_TTL_MS), { hint: MESSAGES.ttlTooLongHint });
+  if (ms > MAX_TTL_MS) throw new UsageError(MESSAGES.ttlTooLong(what, text, formatAge(MAX_TTL_MS)), { hint: MESSAGES.ttlTooLongHint });
   return ms;
 }
 

@@ -585,10 +585,10 @@ export const MESSAGES = {
   rescueHint: 'resolve the conflicts as described, then run: cwt memory rescue',
 
   // Trust boundaries: input limits and output hygiene
-  ttlTooLong: (what: string, text: string, maxMs: number) => `${what} '${text}' is longer than cwt accepts for a TTL: at most ${days(maxMs)}`,
+  ttlTooLong: (what: string, text: string, max: string) => `${what} '${text}' is longer than cwt accepts for a TTL: at most ${max}`,
   ttlTooLongHint:
     'a TTL is how long a hung holder keeps others out; heartbeats keep a long job alive, so minutes to hours are enough (for example --ttl 10m)',
-  configTtlExpected: (maxMs: number) => `a duration such as 30s, 2m or 1h, at most ${days(maxMs)}`,
+  configTtlExpected: (max: string) => `a duration such as 30s, 2m or 1h, at most ${max}`,
   lockNameReserved: (name: string) => `'${name}' is reserved: lock names starting with cwt: are cwt's own (the webhook sender holds cwt:notify-sender)`,
   lockNameReservedHint: 'choose a name of your own, e.g. deploy:prod',
   sentinelIsDirectory: (path: string) => `--sentinel ${path} is a directory; it must name a file`,
@@ -606,11 +606,6 @@ export const MESSAGES = {
     `the message is ${bytes} bytes; cwt mcp accepts at most ${max} bytes per message, and ignored it. Next step: send a smaller value (a path or a summary instead of the content)`,
   mcpMessageTooBigLog: (bytes: number, max: number) => `cwt mcp: refused a message of ${bytes} bytes (at most ${max} bytes per message); still serving`,
 } as const;
-
-/** A duration in whole days, as the TTL cap is written: `7d`. */
-function days(ms: number): string {
-  return `${Math.round(ms / 86_400_000)}d`;
-}
 
 export interface MergeCounts {
   added: number;

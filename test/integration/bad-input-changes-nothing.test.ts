@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { createScenario, emptyFootprint, type Scenario } from '../helpers/scenario.js';
 import { runCwt } from '../helpers/cli.js';
 import { writeFile } from '../helpers/git.js';
-import { MAX_TTL_MS } from '../../src/core/duration.js';
+import { formatAge, MAX_TTL_MS } from '../../src/core/duration.js';
 import { MAX_VALUE_BYTES } from '../../src/core/kv.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
@@ -121,17 +121,17 @@ describe('input past a limit, and malformed environment (issue 19)', () => {
 
     const fromEnv = await s.cwt(['status'], { env: { ...s.env, CWT_SESSION_TTL: '100d' } });
     expect(fromEnv.code).toBe(2);
-    expect(fromEnv.stderr).toContain(MESSAGES.ttlTooLong('CWT_SESSION_TTL', '100d', MAX_TTL_MS));
+    expect(fromEnv.stderr).toContain(MESSAGES.ttlTooLong('CWT_SESSION_TTL', '100d', formatAge(MAX_TTL_MS)));
 
     const lock = await s.cwt(['lock', 'job', '--ttl', '100d', '--', ...markerCommand()]);
     expect(lock.code).toBe(2);
-    expect(lock.stderr).toContain(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
+    expect(lock.stderr).toContain(MESSAGES.ttlTooLong('--ttl', '100d', formatAge(MAX_TTL_MS)));
     expect(existsSync(marker())).toBe(false);
     expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
 
     const task = await s.cwt(['task', 'claim', '--owner', 'script', '--ttl', '100d']);
     expect(task.code).toBe(2);
-    expect(task.stderr).toContain(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
+    expect(task.stderr).toContain(MESSAGES.ttlTooLong('--ttl', '100d', formatAge(MAX_TTL_MS)));
   });
 
   it('cwt lock refuses the cwt: prefix (the webhook sender’s lock), exit 2, and runs nothing', async () => {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { writeFile } from '../helpers/git.js';
-import { MAX_TTL_MS } from '../../src/core/duration.js';
+import { formatAge, MAX_TTL_MS } from '../../src/core/duration.js';
 import { MAX_MCP_MESSAGE_BYTES } from '../../src/mcp/messageguard.js';
 import { MESSAGES } from '../../src/ui/messages.js';
 
@@ -198,8 +198,8 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
     const client = await connect(session.worktree, { ...s.env, CWT_SESSION: session.id });
     expect(errorText(await call(client, 'lock', { name: '../etc' }))).toContain('is not a valid lock name');
     expect(errorText(await call(client, 'lock', { name: 'cwt:notify-sender' }))).toContain(MESSAGES.lockNameReserved('cwt:notify-sender'));
-    expect(errorText(await call(client, 'lock', { name: 'deploy', ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', MAX_TTL_MS));
-    expect(errorText(await call(client, 'task_claim_next', { ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', MAX_TTL_MS));
+    expect(errorText(await call(client, 'lock', { name: 'deploy', ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', formatAge(MAX_TTL_MS)));
+    expect(errorText(await call(client, 'task_claim_next', { ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', formatAge(MAX_TTL_MS)));
     expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
  * control sequences, Slack mentions, shell-quoted hints.
  */
 import { describe, expect, it } from 'vitest';
-import { getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/duration.js';
+import { formatAge, getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/duration.js';
 import { UsageError } from '../../src/core/errors.js';
 import { assertValueFits, matchesGlob, MAX_VALUE_BYTES } from '../../src/core/kv.js';
 import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/locks.js';
@@ -49,7 +49,7 @@ describe('TTLs and heartbeats', () => {
     expect(parseTtl('7d', '--ttl')).toBe(7 * DAY);
     expect(parseTtl('30s', '--ttl')).toBe(30_000);
     const message = usageErrorOf(() => parseTtl('100d', '--ttl'));
-    expect(message).toBe(MESSAGES.ttlTooLong('--ttl', '100d', MAX_TTL_MS));
+    expect(message).toBe(MESSAGES.ttlTooLong('--ttl', '100d', formatAge(MAX_TTL_MS)));
     expect(message).toContain('7d');
     expect(() => parseTtl('soon', '--ttl')).toThrow(UsageError);
   });
@@ -73,11 +73,10 @@ describe('TTLs and heartbeats', () => {
 });
 
 describe('the scope glob', () => {
+  // Beyond the basic table in coordination.test.ts: stars at either end, empty sides, regex characters.
   it.each([
-    ['issue:15', 'issue:*', true],
     ['issue:15', '*:15', true],
     ['issue:15', 'i*1*5', true],
-    ['issue:15', 'issue:1?', true],
     ['issue:15', 'issue:?', false],
     ['issue:15', 'issue:15*', true],
     ['issue:15', 'issue:15?', false],
@@ -88,8 +87,6 @@ describe('the scope glob', () => {
     ['abc', '**c', true],
     ['abc', '*?*?*?', true],
     ['ab', '*?*?*?', false],
-    ['project:a.b', 'project:a?b', true],
-    ['project:axb', 'project:a.b', false],
     ['a(b|c)', 'a(b|c)', true],
     ['ab', 'a(b|c)', false],
     ['[x]', '[x]', true],
