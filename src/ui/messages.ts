@@ -446,7 +446,6 @@ export const MESSAGES = {
   doctorClaudeHooksMissing: "plain claude tabs in this repository do not report to cwt (sessions started with cwt new do)",
   doctorSentinelLive: (path: string, who: string, command: string | null, ago: string) => `${path} says an operation is running: ${who}${command ? ` (${command})` : ''}, started ${ago}`,
   doctorSentinelStale: (path: string, ago: string) => `${path} is left over from an operation started ${ago} that is no longer running`,
-  doctorSentinelStaleFix: (path: string) => `rm ${word(path)}`,
   doctorUnknownCommits: (session: SessionRecord, lines: readonly string[]) =>
     `${lines.length} commit${lines.length === 1 ? '' : 's'} on ${session.branch} (session ${session.id}) made by no known session:\n${lines
       .slice(0, 10)
@@ -605,6 +604,7 @@ export const MESSAGES = {
   mcpMessageTooBig: (bytes: number, max: number) =>
     `the message is ${bytes} bytes; cwt mcp accepts at most ${max} bytes per message, and ignored it. Next step: send a smaller value (a path or a summary instead of the content)`,
   mcpMessageTooBigLog: (bytes: number, max: number) => `cwt mcp: refused a message of ${bytes} bytes (at most ${max} bytes per message); still serving`,
+  doctorSentinelStaleFix: (path: string) => `rm ${word(path)}`,
 } as const;
 
 export interface MergeCounts {
