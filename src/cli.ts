@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CwtError, ExitCode, InternalError, UsageError } from './core/errors.js';
 import { isDebugEnabled } from './core/debug.js';
 import { MESSAGES } from './ui/messages.js';
+import { sanitizeForTerminal } from './ui/sanitize.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -891,8 +892,9 @@ export function parseCommandLine(argv: readonly string[]): CliAction {
 export function reportError(error: unknown, write: (text: string) => void = (t) => void process.stderr.write(t)): number {
   if (error instanceof Error && error.name === 'ExitPromptError') return ExitCode.cancelled; // prompt cancelled: quiet
   const known = error instanceof CwtError ? error : new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
-  write(`cwt: ${known.message}\n`);
-  if (known.hint) write(`  next: ${known.hint}\n`);
+  // An error may quote what a model or another machine wrote (a lock's note): no control sequence gets through.
+  write(`cwt: ${sanitizeForTerminal(known.message, { multiline: true })}\n`);
+  if (known.hint) write(`  next: ${sanitizeForTerminal(known.hint, { multiline: true })}\n`);
   if (known instanceof InternalError) {
     write('  this is a bug in cwt; run again with CWT_DEBUG=1 for a trace and report it\n');
     if (isDebugEnabled() && error instanceof Error && error.stack) write(`${error.stack}\n`);

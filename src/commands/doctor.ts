@@ -210,7 +210,7 @@ function checkSentinels(worktrees: readonly string[], now: number): Finding[] {
         const who = found.info.sessionId ?? (found.info.pid !== null ? `pid ${found.info.pid}` : 'someone');
         findings.push({ id: 'sentinel', severity: 'warn', message: MESSAGES.doctorSentinelLive(path, who, found.info.command, formatAgo(found.ageMs)), fix: MESSAGES.sentinelBusyHint(path) });
       } else if (found.state === 'stale') {
-        findings.push({ id: 'sentinel', severity: 'info', message: MESSAGES.doctorSentinelStale(path, formatAgo(found.ageMs)), fix: `rm '${path}'` });
+        findings.push({ id: 'sentinel', severity: 'info', message: MESSAGES.doctorSentinelStale(path, formatAgo(found.ageMs)), fix: MESSAGES.doctorSentinelStaleFix(path) });
       }
     }
   }

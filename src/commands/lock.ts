@@ -9,11 +9,11 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../core/atomic.js';
-import { formatAge, formatAgo, parseDuration } from '../core/duration.js';
+import { formatAge, formatAgo, parseDuration, parseTtl } from '../core/duration.js';
 import { EnvironmentError, LockBusyError, UsageError } from '../core/errors.js';
 import { getHostId, isPidAlive } from '../core/liveness.js';
-import { acquireLock, assertLockName, isLockStale, nextBackoff, type LockHandle } from '../core/locks.js';
-import { inspectSentinel, renderSentinel } from '../core/sentinel.js';
+import { acquireLock, assertLockName, assertUserLockName, isLockStale, nextBackoff, type LockHandle } from '../core/locks.js';
+import { inspectSentinel, renderSentinel, type SentinelState } from '../core/sentinel.js';
 import { openStore } from '../core/store/open.js';
 import type { LockRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
@@ -43,6 +43,20 @@ interface LockPlan {
   sentinel: string | undefined;
 }
 
+/**
+ * Refuses a --sentinel path cwt must not write: a directory, a path in no directory, or a file that is not a
+ * sentinel (cwt would overwrite it, then delete it).
+ */
+function assertUsableSentinel(path: string, found: SentinelState): asserts found is Extract<SentinelState, { state: 'absent' | 'busy' | 'stale' }> {
+  const refusals: Record<string, (path: string) => string> = {
+    directory: MESSAGES.sentinelIsDirectory,
+    'no-directory': MESSAGES.sentinelNoDirectory,
+    foreign: MESSAGES.sentinelNotOurs,
+  };
+  const refusal = refusals[found.state];
+  if (refusal) throw new UsageError(refusal(path), { hint: MESSAGES.sentinelPathHint });
+}
+
 /** Acquires the store lock and, with a sentinel, also waits out a fresh sentinel someone else wrote. */
 async function acquireWithSentinel(
   store: Store,
@@ -66,6 +80,11 @@ async function acquireWithSentinel(
     if (sentinel === undefined) return handle;
     const found = inspectSentinel(sentinel, Date.now(), isPidAlive);
     if (found.state === 'absent') return handle;
+    if (found.state !== 'busy' && found.state !== 'stale') {
+      // It changed since the check before opening the store.
+      await handle.release();
+      assertUsableSentinel(sentinel, found);
+    }
     if (found.state === 'stale') {
       const reason = found.reason === 'old' ? `it is ${formatAge(found.ageMs)} old` : `its pid ${found.info.pid} is not running`;
       output.stderr(MESSAGES.sentinelTakeover(sentinel, reason));
@@ -107,15 +126,16 @@ function runCommand(command: string[], cwd: string | undefined, env: NodeJS.Proc
 export async function runLocked(options: RunLockedOptions): Promise<number> {
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
-  assertLockName(options.name);
+  assertUserLockName(options.name);
   if (options.command.length === 0) throw new UsageError(MESSAGES.lockNeedsCommand, { hint: MESSAGES.lockNeedsCommandHint });
   // Validate before anything is opened.
   const plan: LockPlan = {
-    ttlMs: parseDuration(options.ttl ?? DEFAULT_TTL, '--ttl'),
+    ttlMs: parseTtl(options.ttl ?? DEFAULT_TTL, '--ttl'),
     waitMs: parseDuration(options.wait ?? DEFAULT_WAIT, '--wait'),
     sentinel: options.sentinel === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.sentinel),
   };
   const { sentinel } = plan;
+  if (sentinel !== undefined) assertUsableSentinel(sentinel, inspectSentinel(sentinel, Date.now(), isPidAlive));
   const store = await openStore(env);
   try {
     const handle = await acquireWithSentinel(store, options, plan, env, output);

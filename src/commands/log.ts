@@ -12,6 +12,7 @@ import { openStore } from '../core/store/open.js';
 import type { EventFilter, EventRecord, SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, type Output } from '../ui/output.js';
+import { sanitizeForTerminal, stringifyJsonSafely } from '../ui/sanitize.js';
 
 export interface LogOptions {
   follow?: boolean;
@@ -43,7 +44,7 @@ function parseLimit(text: string | undefined): number | undefined {
 }
 
 function toJsonLine(event: EventRecord): string {
-  return JSON.stringify({ id: event.id, at: new Date(event.at).toISOString(), kind: event.kind, session: event.session, repo: event.repo, data: event.data });
+  return stringifyJsonSafely({ id: event.id, at: new Date(event.at).toISOString(), kind: event.kind, session: event.session, repo: event.repo, data: event.data });
 }
 
 export async function showLog(options: LogOptions = {}): Promise<number> {
@@ -66,7 +67,8 @@ export async function showLog(options: LogOptions = {}): Promise<number> {
     }
     const print = async (events: EventRecord[]) => {
       if (events.some((event) => event.session !== null && !sessions.has(event.session))) await refreshSessions(store);
-      for (const event of events) output.stdout(options.json ? toJsonLine(event) : formatEventLine(event, event.session === null ? undefined : sessions.get(event.session)));
+      // One line per event, whatever its data holds (a title with a newline would forge a second event).
+      for (const event of events) output.stdout(options.json ? toJsonLine(event) : sanitizeForTerminal(formatEventLine(event, event.session === null ? undefined : sessions.get(event.session))));
     };
     const filter: EventFilter = { session: sessionId };
     const first =

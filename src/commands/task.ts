@@ -4,7 +4,7 @@
  * (claim, progress) is older than its TTL, and the task goes back to pending.
  */
 import { loadConfig } from '../core/config.js';
-import { formatAgo, parseDuration } from '../core/duration.js';
+import { formatAgo, parseTtl } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { createLivenessProbe, getHostId } from '../core/liveness.js';
 import { findActor, getProcessClues, type Actor } from '../core/sessions.js';
@@ -73,7 +73,7 @@ async function run(store: Store, options: TaskOptions, output: Output, env: Node
     case 'claim': {
       const owner = requireActor(actor, cwd);
       const id = options.args[0] === undefined ? undefined : parseRecordId(options.args[0], 'task');
-      const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, '--ttl');
+      const ttlMs = options.ttl === undefined ? undefined : parseTtl(options.ttl, '--ttl');
       const config = loadConfig({ repoRoot: owner.session?.mainWorktree, env });
       const result = await claimTask(store, owner, { queue: options.queue, id, ttlMs, probe: createLivenessProbe(config.sessionTtlMs, env) });
       for (const task of result.requeued) output.stderr(MESSAGES.taskRequeued(task));

@@ -19,22 +19,22 @@ import {
   type TrustRequiredKey,
   type UntrustedRepoFile,
 } from './configbase.js';
-import { parseDuration } from './duration.js';
+import { formatAge, MAX_TTL_MS, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { findUnknownPlaceholders, LEASE_NAME_PATTERN, LEASE_PLACEHOLDERS, type LeaseSpec } from './leases.js';
 import { sha256 } from './sharedfile.js';
 import { getTrustState, type TrustState } from './trust.js';
 import { MESSAGES } from '../ui/messages.js';
 
-const durationText = z.string().check(
+/** A TTL: a duration (see parseDuration) no longer than MAX_TTL_MS. */
+const ttlText = z.string().check(
   z.refine((text) => {
     try {
-      parseDuration(text);
-      return true;
+      return parseDuration(text) <= MAX_TTL_MS;
     } catch {
       return false;
     }
-  }, 'a duration such as 30s, 2m or 1h'),
+  }, MESSAGES.configTtlExpected(formatAge(MAX_TTL_MS))),
 );
 
 const portNumber = z.int().check(z.gte(1), z.lte(65535));
@@ -60,13 +60,13 @@ const ConfigFileSchema = z.strictObject({
   /** The agent command launched by `cwt new` and `cwt attach`. */
   agent: z.optional(z.string().check(z.minLength(1))),
   /** A session without a live supervisor is stale once its heartbeat is older than this. */
-  sessionTtl: z.optional(durationText),
+  sessionTtl: z.optional(ttlText),
   /** Shell commands run in each new worktree after it is created (the user's own, from their config). */
   setup: z.optional(z.array(z.string())),
   /** What an edit of a file another live session edited in the same checkout gets: deny-once, warn, deny. */
   claimMode: z.optional(z.enum(CLAIM_MODES)),
   /** How long an edit keeps its claim on the file. */
-  claimTtl: z.optional(durationText),
+  claimTtl: z.optional(ttlText),
   /** Harness files guarded by the hooks, gitignore syntax relative to the Claude home; default: all of it. */
   protectedPaths: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** Memory files merged as ordered line unions (never conflicting): names, or paths relative to the memory dir. */

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { DEFAULT_CLAIM_TTL_MS, parseClaimMode, type ClaimMode } from './claims.js';
-import { parseDuration } from './duration.js';
+import { parseTtl } from './duration.js';
 import type { LeaseSpec } from './leases.js';
 import { UsageError } from './errors.js';
 import { resolveUserConfigPath } from './paths.js';
@@ -104,9 +104,9 @@ export function parseSwitch(text: string, what: string): boolean {
 export function applyConfigOverrides(config: Config, env: NodeJS.ProcessEnv, flags: LoadConfigOptions['flags'] = {}): void {
   if (env.CWT_AGENT) config.agent = env.CWT_AGENT;
   if (env.CWT_WORKTREE_DIR) config.worktreeDir = env.CWT_WORKTREE_DIR;
-  if (env.CWT_SESSION_TTL) config.sessionTtlMs = parseDuration(env.CWT_SESSION_TTL, 'CWT_SESSION_TTL');
+  if (env.CWT_SESSION_TTL) config.sessionTtlMs = parseTtl(env.CWT_SESSION_TTL, 'CWT_SESSION_TTL');
   if (env.CWT_CLAIM_MODE) config.claimMode = parseClaimMode(env.CWT_CLAIM_MODE);
-  if (env.CWT_CLAIM_TTL) config.claimTtlMs = parseDuration(env.CWT_CLAIM_TTL, 'CWT_CLAIM_TTL');
+  if (env.CWT_CLAIM_TTL) config.claimTtlMs = parseTtl(env.CWT_CLAIM_TTL, 'CWT_CLAIM_TTL');
   if (env.CWT_STRICT_CHECK) config.strictCheck = parseSwitch(env.CWT_STRICT_CHECK, 'CWT_STRICT_CHECK');
   if (env.CWT_GIT_HOOKS) config.gitHooks = parseSwitch(env.CWT_GIT_HOOKS, 'CWT_GIT_HOOKS');
   if (flags.agent !== undefined) config.agent = flags.agent;

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { assertContainedWrite } from './containedwrite.js';
 import { isTracked } from './git.js';
-import { getCwtBinPath, quoteShellWord, readTemplate, renderTemplate } from './harness.js';
+import { getCwtBinPath, readTemplate, renderTemplate } from './harness.js';
+import { quoteShellWord } from '../ui/shellquote.js';
 import { getCheckoutRelativePath } from './claims.js';
 
 /**

@@ -7,6 +7,7 @@ import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRIVATE_FILE_MODE, writeFileAtomic } from './atomic.js';
 import { InternalError } from './errors.js';
+import { quoteShellWord } from '../ui/shellquote.js';
 
 export const CLAUDE_LOCAL_MD = 'CLAUDE.local.md';
 /** The session notes for agents other than Claude Code (see agent.ts). */
@@ -85,11 +86,6 @@ function resolvePackageRoot(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const src = here.lastIndexOf(`${sep}src${sep}core${sep}`);
   return src === -1 ? join(here, '..') : here.slice(0, src);
-}
-
-/** Quotes one word for a POSIX shell: Claude Code runs a command hook through one. */
-export function quoteShellWord(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** This cwt's bin/cwt.js, by absolute path: what hooks (Claude Code's and git's), the MCP server entry and the webhook sender run. */

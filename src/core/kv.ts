@@ -8,8 +8,14 @@ import type { KvRecord, KvScopeSummary, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 
 const MAX_NAME_LENGTH = 200;
-/** Values are meant for coordination, not for files: 64 KiB of JSON at most. */
+/** Values are meant for coordination, not for files: 64 KiB of JSON at most (kv values, task data and results). */
 export const MAX_VALUE_BYTES = 64 * 1024;
+
+/** Refuses a JSON value past MAX_VALUE_BYTES (a kv value, a task's data or result), naming which it was. */
+export function assertValueFits(value: unknown, what: 'value' | 'task data' | 'task result'): void {
+  const bytes = Buffer.byteLength(JSON.stringify(value ?? null));
+  if (bytes > MAX_VALUE_BYTES) throw new UsageError(MESSAGES.valueTooBig(what, bytes, MAX_VALUE_BYTES), { hint: MESSAGES.valueTooBigHint });
+}
 
 /** Refuses empty, overlong or control-character scope and key names (they end up in logs and terminals). */
 export function assertKvName(what: 'scope' | 'key', name: string): void {
@@ -32,10 +38,37 @@ export function parseValueArgument(text: string, asString = false): unknown {
   }
 }
 
-/** A glob over scope names: `*` any run of characters, `?` one character, everything else literal. Pure. */
+/**
+ * A glob over scope names: `*` any run of characters, `?` one character, everything else literal. Pure.
+ * Two pointers with one saved star, never a regex: a backtracking regex needs exponential time for patterns
+ * such as `*a*a*a*a*a*a*a*a*b`, and the pattern comes from a model (MCP list_scopes). This is O(n·m) at worst.
+ */
 export function matchesGlob(name: string, glob: string): boolean {
-  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${pattern}$`, 's').test(name);
+  // By code point, so `?` is one character even outside the BMP.
+  const text = Array.from(name);
+  const pattern = Array.from(glob);
+  let t = 0;
+  let p = 0;
+  // Where the last `*` was, and where in the text its match currently ends.
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === text[t]))) {
+      t++;
+      p++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = t;
+    } else if (star !== -1) {
+      // Let the last star swallow one more character and retry from just after it.
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 export interface KvActor {
@@ -54,8 +87,7 @@ export async function storeValue(
   if (input.expectVersion !== undefined && (!Number.isInteger(input.expectVersion) || input.expectVersion < 0)) {
     throw new UsageError(MESSAGES.kvBadVersion(String(input.expectVersion)), { hint: MESSAGES.kvBadVersionHint });
   }
-  const bytes = Buffer.byteLength(JSON.stringify(input.value ?? null));
-  if (bytes > MAX_VALUE_BYTES) throw new UsageError(MESSAGES.kvValueTooBig(bytes, MAX_VALUE_BYTES), { hint: MESSAGES.kvValueTooBigHint });
+  assertValueFits(input.value, 'value');
   const result = await store.setData({ ...input, session: actor.session, now: Date.now() });
   if (!result.ok) throw createVersionConflict(input.scope, input.key, input.expectVersion!, result.current);
   return result.record;

@@ -4,6 +4,7 @@
  * than its TTL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeartbeatIntervalMs } from './duration.js';
 import { LockBusyError, UsageError } from './errors.js';
 import { getHostId, isPidAlive, type LivenessProbe } from './liveness.js';
 import type { LockRecord, Store } from './store/store.js';
@@ -61,7 +62,7 @@ function holdLock(store: Store, lock: LockRecord): LockHandle {
         if (!held && !released) lost = true;
       })
       .catch(() => {});
-  }, Math.max(250, Math.floor(lock.ttlMs / 3)));
+  }, getHeartbeatIntervalMs(lock.ttlMs, 3, 250));
   timer.unref();
   return {
     lock,
@@ -130,6 +131,18 @@ export function assertLockName(name: string): void {
   if (!LOCK_NAME.test(name) || name.includes('..')) {
     throw new UsageError(MESSAGES.invalidLockName(name), { hint: MESSAGES.invalidLockNameHint });
   }
+}
+
+/** The prefix of the lock names cwt takes for itself (the webhook sender's); no user or model may take one. */
+export const RESERVED_LOCK_PREFIX = 'cwt:';
+
+/**
+ * assertLockName, and refuses the names cwt reserves for itself: what `cwt lock` and the MCP lock tool take.
+ * Holding cwt:notify-sender would mute the webhook. Releasing one stays possible (a stuck holder's).
+ */
+export function assertUserLockName(name: string): void {
+  assertLockName(name);
+  if (name.toLowerCase().startsWith(RESERVED_LOCK_PREFIX)) throw new UsageError(MESSAGES.lockNameReserved(name), { hint: MESSAGES.lockNameReservedHint });
 }
 
 /** The lock every writer of one shared file takes: cwt write/append, and the hooks' write lease. */

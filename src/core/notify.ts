@@ -21,12 +21,13 @@ import { UsageError } from './errors.js';
 import { NOTIFY_KINDS, toNotification } from './events.js';
 import { getCwtBinPath } from './harness.js';
 import { getHostId, isPidAlive } from './liveness.js';
-import { isLockStale } from './locks.js';
+import { isLockStale, RESERVED_LOCK_PREFIX } from './locks.js';
 import { readTextIfExists, resolveUserConfigPath } from './paths.js';
 import type { EventRecord, SessionRecord, Store } from './store/store.js';
 import { MESSAGES } from '../ui/messages.js';
+import { escapeForSlack } from '../ui/sanitize.js';
 
-export const NOTIFY_SENDER_LOCK = 'cwt:notify-sender';
+export const NOTIFY_SENDER_LOCK = `${RESERVED_LOCK_PREFIX}notify-sender`;
 export const DEFAULT_THROTTLE_MS = 60_000;
 /** Attempts per message, and the waits between them: bounded, so a dead endpoint costs seconds, not hours. */
 export const RETRY_DELAYS_MS = [500, 1500];
@@ -149,11 +150,14 @@ export async function triggerNotifierAfterCommand(env: NodeJS.ProcessEnv = proce
 
 export type PostResult = { ok: true; status: number } | { ok: false; status: number | null; error: string; retryable: boolean };
 
-/** POSTs `{"text": …}`; the result names a status or an error code, never the URL. */
+/**
+ * POSTs `{"text": …}`, the text escaped for Slack (branch and file names must not mention anyone); the
+ * result names a status or an error code, never the URL.
+ */
 export async function postWebhook(url: string, text: string): Promise<PostResult> {
   const target = new URL(url);
   const { request } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const body = JSON.stringify({ text });
+  const body = JSON.stringify({ text: escapeForSlack(text) });
   return new Promise((resolvePromise) => {
     const req = request(
       target,

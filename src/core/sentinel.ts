@@ -1,9 +1,11 @@
 /**
  * `ACTIVE-SESSION.md`-style sentinel files: the hand-kept convention cwt stays compatible with. YAML front
  * matter (session_id, started_at, command, user_action, pid) and a line saying when the file is safe to
- * delete. A sentinel somebody wrote without cwt is honoured: younger than 15 minutes means busy.
+ * delete. A sentinel somebody wrote without cwt is honoured: younger than 15 minutes means busy. A file that
+ * is not a sentinel (no such front matter) is never one: cwt would overwrite it and then delete it.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export const SENTINEL_FRESH_MS = 15 * 60_000;
 
@@ -18,13 +20,19 @@ export interface SentinelInfo {
 export type SentinelState =
   | { state: 'absent' }
   | { state: 'busy'; info: SentinelInfo; ageMs: number }
-  | { state: 'stale'; info: SentinelInfo; ageMs: number; reason: 'old' | 'dead-pid' };
+  | { state: 'stale'; info: SentinelInfo; ageMs: number; reason: 'old' | 'dead-pid' }
+  /** Not a sentinel: a directory, a path in no directory, or a file without a sentinel's front matter. */
+  | { state: 'directory' | 'no-directory' | 'foreign' };
 
-/** Reads the front matter's `key: value` lines; values may be JSON-quoted. Pure. */
-export function parseSentinel(text: string): SentinelInfo {
-  const values: Record<string, string> = {};
+/** The keys that make front matter a sentinel's: who, since when, which process. */
+const IDENTIFYING_KEYS = ['session_id', 'started_at', 'pid'];
+
+/** The front matter's `key: value` lines (values may be JSON-quoted); undefined when the text has none. Pure. */
+function readFrontMatter(text: string): Record<string, string> | undefined {
   const match = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
-  for (const line of (match?.[1] ?? '').split(/\r?\n/)) {
+  if (!match) return undefined;
+  const values: Record<string, string> = {};
+  for (const line of match[1]!.split(/\r?\n/)) {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     let value = line.slice(colon + 1).trim();
@@ -37,6 +45,18 @@ export function parseSentinel(text: string): SentinelInfo {
     }
     values[line.slice(0, colon).trim()] = value;
   }
+  return values;
+}
+
+/** True when the text is a sentinel: front matter naming a session_id, started_at or pid. Pure. */
+export function isSentinelText(text: string): boolean {
+  const values = readFrontMatter(text);
+  return values !== undefined && IDENTIFYING_KEYS.some((key) => Object.hasOwn(values, key));
+}
+
+/** What a sentinel's front matter says; fields it lacks are null. Pure. */
+export function parseSentinel(text: string): SentinelInfo {
+  const values = readFrontMatter(text) ?? {};
   const started = values.started_at ? Date.parse(values.started_at) : NaN;
   const pid = values.pid ? Number(values.pid) : NaN;
   return {
@@ -65,20 +85,24 @@ export function renderSentinel(info: SentinelInfo & { lockName: string }): strin
   ].join('\n');
 }
 
+/** True when `path` is a directory (following links); false when absent or anything else. */
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
 /**
  * Whether a sentinel blocks: busy while younger than 15 minutes (by started_at, else the file's mtime) and
- * its pid, when it names one on this machine, is alive.
+ * its pid, when it names one on this machine, is alive. A path that cannot be a sentinel says why.
  */
 export function inspectSentinel(path: string, now: number, isPidAlive: (pid: number) => boolean): SentinelState {
-  let text: string;
-  let mtime: number;
-  try {
-    text = readFileSync(path, 'utf8');
-    mtime = statSync(path).mtimeMs;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'absent' };
-    throw error;
-  }
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) return isDirectory(dirname(path)) ? { state: 'absent' } : { state: 'no-directory' };
+  if (stats.isDirectory()) return { state: 'directory' };
+  // A fifo or a device is nobody's sentinel, and reading one could block.
+  if (!stats.isFile()) return { state: 'foreign' };
+  const text = readFileSync(path, 'utf8');
+  if (!isSentinelText(text)) return { state: 'foreign' };
+  const mtime = stats.mtimeMs;
   const info = parseSentinel(text);
   const ageMs = now - (info.startedAt ?? mtime);
   if (ageMs >= SENTINEL_FRESH_MS) return { state: 'stale', info, ageMs, reason: 'old' };

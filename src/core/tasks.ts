@@ -8,7 +8,7 @@ import { ConflictError, UsageError } from './errors.js';
 import { isHolderAlive, type LivenessProbe } from './liveness.js';
 import type { Actor } from './sessions.js';
 import type { SessionRecord, StaleTaskPredicate, Store, TaskChange, TaskClaimResult, TaskRecord, TaskState } from './store/store.js';
-import { assertKvName } from './kv.js';
+import { assertKvName, assertValueFits } from './kv.js';
 import { MESSAGES } from '../ui/messages.js';
 
 export const DEFAULT_QUEUE = 'default';
@@ -65,6 +65,7 @@ export async function addTask(store: Store, actor: Actor | undefined, input: { q
   const queue = input.queue ?? DEFAULT_QUEUE;
   assertKvName('scope', queue);
   if (input.title.trim() === '') throw new UsageError(MESSAGES.taskEmptyTitle, { hint: MESSAGES.taskEmptyTitleHint });
+  assertValueFits(input.data, 'task data');
   return store.addTask({ queue, title: input.title, data: input.data ?? null, createdBy: actor?.name ?? null, session: actor?.session?.id ?? null, now: Date.now() });
 }
 
@@ -93,6 +94,7 @@ export async function claimTask(
 
 /** Completes, releases or reports progress on a task the actor holds (any claimed task with `force`). */
 export async function changeTask(store: Store, actor: Actor, id: number, change: TaskChange, force = false): Promise<TaskRecord> {
+  if (change.kind === 'done') assertValueFits(change.result, 'task result');
   const result = await store.updateTask({ id, owner: actor.name, session: actor.session?.id ?? null, change, force, now: Date.now() });
   if (result.ok) return result.task;
   const current = result.current;

@@ -7,22 +7,20 @@ import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness.js';
 import { getCallerPid, getParentPid } from '../core/liveness.js';
-import { EnvironmentError } from '../core/errors.js';
+import { EnvironmentError, UsageError } from '../core/errors.js';
 import { triggerNotifier } from '../core/notify.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
-import { parseHookInput, type HookEvent } from './input.js';
-
-/** Claude Code's hook input is small; anything bigger is not it. */
-const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+import { MAX_HOOK_INPUT_BYTES, parseHookInput, type HookEvent } from './input.js';
 
 /**
  * Reads stdin to its end, synchronously: process.stdin would build a socket stream (node:net, node:stream:
  * a few ms per hook). A terminal gives nothing. Claude Code closes the pipe after writing; a writer that
- * never does is cut short by the hook's own timeout in Claude Code.
+ * never does is cut short by the hook's own timeout in Claude Code. Past MAX_HOOK_INPUT_BYTES it stops
+ * reading and throws a UsageError (the command hook logs it and answers nothing).
  */
 export function readStdin(): string {
   if (isatty(0)) return '';
@@ -41,7 +39,7 @@ export function readStdin(): string {
     }
     if (count === 0) break;
     size += count;
-    if (size > MAX_INPUT_BYTES) return '';
+    if (size > MAX_HOOK_INPUT_BYTES) throw new UsageError(MESSAGES.hookInputTooBig(size, MAX_HOOK_INPUT_BYTES));
     chunks.push(Buffer.from(buffer.subarray(0, count)));
   }
   return Buffer.concat(chunks).toString('utf8');

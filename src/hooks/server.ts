@@ -1,7 +1,9 @@
 /**
  * The hook fast path: the supervisor that `cwt new` keeps running answers Claude Code's http hooks on
  * 127.0.0.1, so a cwt-launched session spawns no process per tool call. Same handlers as the command hook;
- * a per-session bearer token (from the agent's environment) keeps other local processes out.
+ * a per-session bearer token (from the agent's environment) keeps other local processes out. Any local
+ * process can still connect, so the server holds few connections, gives a client seconds (not a minute) to
+ * send its request, and never reads a body past the hook input's cap.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,10 +12,20 @@ import type { Store } from '../core/store/store.js';
 import { triggerNotifier } from '../core/notify.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
-import { isHookEvent, parseHookInput } from './input.js';
+import { isHookEvent, MAX_HOOK_INPUT_BYTES, parseHookInput } from './input.js';
 import { isWorktreeHookEvent } from '../core/harness.js';
+import { MESSAGES } from '../ui/messages.js';
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Claude Code sends a few small requests at a time over loopback; anything slower or more is not it. */
+export const HOOK_SERVER_LIMITS = {
+  /** Open connections at once; more are dropped as they arrive. */
+  maxConnections: 32,
+  /** Time to send the request headers, then the whole request (Claude Code's http hook gives up after 5 s). */
+  headersTimeoutMs: 3_000,
+  requestTimeoutMs: 5_000,
+  /** How often Node checks those two; its default (30 s) would let a slow client stay half a minute more. */
+  checkIntervalMs: 500,
+} as const;
 
 export interface HookServer {
   /** `http://127.0.0.1:<port>`; hooks are POSTed to `<url>/hooks/<event>`. */
@@ -30,16 +42,23 @@ export interface HookServerOptions {
   sessionId: string;
 }
 
-function readBody(request: IncomingMessage): Promise<string | undefined> {
+/** The body, or how many bytes it has (or announces) when that is past the cap: reading stops there. */
+function readBody(request: IncomingMessage): Promise<{ text: string } | { tooBig: number }> {
+  const announced = Number(request.headers['content-length'] ?? 0);
+  if (announced > MAX_HOOK_INPUT_BYTES) return Promise.resolve({ tooBig: announced });
   return new Promise((resolvePromise) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (size <= MAX_HOOK_INPUT_BYTES) chunks.push(chunk);
+      else {
+        request.pause();
+        resolvePromise({ tooBig: size });
+      }
     });
-    request.on('end', () => resolvePromise(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
-    request.on('error', () => resolvePromise(undefined));
+    request.on('end', () => resolvePromise({ text: Buffer.concat(chunks).toString('utf8') }));
+    request.on('error', () => resolvePromise({ text: '' }));
   });
 }
 
@@ -49,8 +68,8 @@ function isAuthorized(request: IncomingMessage, expected: Buffer): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function reply(response: ServerResponse, status: number, body: string): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   response.end(body);
 }
 
@@ -58,12 +77,24 @@ function reply(response: ServerResponse, status: number, body: string): void {
 export async function startHookServer(options: HookServerOptions): Promise<HookServer> {
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(token);
-  const server = createServer((request, response) => {
+  const limits = {
+    headersTimeout: HOOK_SERVER_LIMITS.headersTimeoutMs,
+    requestTimeout: HOOK_SERVER_LIMITS.requestTimeoutMs,
+    connectionsCheckingInterval: HOOK_SERVER_LIMITS.checkIntervalMs,
+  };
+  const server = createServer(limits, (request, response) => {
     void (async () => {
       const event = /^\/hooks\/([a-z-]+)$/.exec(request.url ?? '')?.[1];
       if (request.method !== 'POST' || !isHookEvent(event) || isWorktreeHookEvent(event)) return reply(response, 404, '{}');
       if (!isAuthorized(request, expected)) return reply(response, 401, '{}');
-      const input = parseHookInput((await readBody(request)) ?? '');
+      const body = await readBody(request);
+      if ('tooBig' in body) {
+        logHookError(options.env, event, MESSAGES.hookInputTooBig(body.tooBig, MAX_HOOK_INPUT_BYTES));
+        // Not Claude Code's input: answered without reading the rest, and the connection closed. A non-2xx
+        // answer is a non-blocking error for Claude Code: the call goes ahead.
+        return reply(response, 413, '{}', { connection: 'close' });
+      }
+      const input = parseHookInput(body.text);
       // Fail open: whatever goes wrong, Claude Code gets an empty answer (no decision) and the tool runs.
       if (!input) return reply(response, 200, '{}');
       try {
@@ -79,6 +110,7 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
   });
   // Keep-alive connections from Claude Code must not hold the supervisor open after the agent exits.
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = HOOK_SERVER_LIMITS.maxConnections;
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolvePromise());

@@ -2,17 +2,19 @@
  * The stdio MCP server behind `cwt mcp`: the coordination tools (src/mcp/tools.ts) for the agent of a session.
  * Its session: $CWT_SESSION (agents cwt launches export it), else the Claude Code session id's, else the cwt
  * session whose worktree holds the working directory, else the adopted Claude Code tab that started this
- * process; else none, and only the read-only tools work. The MCP SDK is loaded here and nowhere else.
+ * process; else none, and only the read-only tools work. The MCP SDK is loaded here and nowhere else. A
+ * message past MAX_MCP_MESSAGE_BYTES is answered with an error and the server goes on (see messageguard.ts).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CwtError } from '../core/errors.js';
 import { getCallerPid, getHostId } from '../core/liveness.js';
 import type { LockHandle } from '../core/locks.js';
 import { findCurrentSession, getProcessClues } from '../core/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
+import { createMessageGuard, MAX_MCP_MESSAGE_BYTES } from './messageguard.js';
 import { describeInvalidArguments, toInputSchema, TOOLS, type ToolContext } from './tools.js';
 
 export interface McpServerOptions {
@@ -69,7 +71,7 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
       name: tool.name,
       description: tool.description,
       inputSchema: toInputSchema(tool.input),
-      annotations: { readOnlyHint: tool.readOnly === true },
+      annotations: { readOnlyHint: tool.readOnly },
     })),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
@@ -80,7 +82,14 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
   const closed = new Promise<void>((resolvePromise) => {
     server.onclose = () => resolvePromise();
   });
-  await server.connect(new StdioServerTransport());
+  // The SDK's transport reads whole lines from the guard, never more than the cap; a longer message gets an
+  // error of its own (when its id can be told) and a line on stderr, which Claude Code keeps in its MCP log.
+  const guard = createMessageGuard(MAX_MCP_MESSAGE_BYTES, (bytes, id) => {
+    process.stderr.write(`${MESSAGES.mcpMessageTooBigLog(bytes, MAX_MCP_MESSAGE_BYTES)}\n`);
+    if (id !== undefined) void transport.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: MESSAGES.mcpMessageTooBig(bytes, MAX_MCP_MESSAGE_BYTES) } });
+  });
+  const transport = new StdioServerTransport(process.stdin.pipe(guard), process.stdout);
+  await server.connect(transport);
   // stdin ending (the agent exited) closes the transport.
   process.stdin.once('end', () => void server.close());
   await closed;

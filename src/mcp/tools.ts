@@ -1,7 +1,8 @@
 /**
  * The tools of `cwt mcp`: what an agent can ask of cwt from inside its session. Each has a zod input schema
  * (sent to the client as JSON Schema, and checked on every call) and returns JSON text. Failures come back as
- * tool errors whose text says what happened and the next step, so a model can act on them.
+ * tool errors whose text says what happened and the next step, so a model can act on them. A tool that
+ * changes state (writeTool) runs only for the server's session; outside one only the readTool ones work.
  */
 import * as z from 'zod';
 import { claimPaths } from '../commands/claim.js';
@@ -9,13 +10,13 @@ import { releasePaths } from '../commands/release.js';
 import { toSessionView } from '../commands/status.js';
 import { getWhoReport } from '../commands/who.js';
 import { loadConfig } from '../core/config.js';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration, parseTtl } from '../core/duration.js';
 import { CwtError } from '../core/errors.js';
 import { resolveRepo, resolveRepoIdentity } from '../core/git.js';
 import { acceptHandoff, createHandoff, toHandoffView } from '../core/handoffs.js';
 import { deleteScope, deleteValue, listScopes, retrieveValues, storeValue, toKvView } from '../core/kv.js';
 import { createLivenessProbe } from '../core/liveness.js';
-import { acquireLock, assertLockName, type LockHandle } from '../core/locks.js';
+import { acquireLock, assertUserLockName, type LockHandle } from '../core/locks.js';
 import { getRepoKey, getSessionState, type Actor } from '../core/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { addTask, changeTask, claimTask, toTaskView } from '../core/tasks.js';
@@ -43,8 +44,7 @@ async function requireSession(ctx: ToolContext): Promise<SessionRecord> {
   return session;
 }
 
-async function requireActor(ctx: ToolContext): Promise<Actor> {
-  const session = await requireSession(ctx);
+function actorOf(session: SessionRecord): Actor {
   return { name: session.id, session };
 }
 
@@ -58,12 +58,26 @@ interface ToolDefinition<S extends z.ZodObject> {
   description: string;
   input: S;
   /** Changes nothing: works without a session. */
-  readOnly?: boolean;
+  readOnly: boolean;
   run(ctx: ToolContext, args: z.output<S>): Promise<unknown>;
 }
 
-function tool<S extends z.ZodObject>(definition: ToolDefinition<S>): ToolDefinition<z.ZodObject> {
-  return definition as unknown as ToolDefinition<z.ZodObject>;
+type ToolSpec<S extends z.ZodObject> = Omit<ToolDefinition<S>, 'readOnly'>;
+
+/** A tool that changes nothing: it works outside a session too. */
+function readTool<S extends z.ZodObject>(definition: ToolSpec<S>): ToolDefinition<z.ZodObject> {
+  return { ...definition, readOnly: true } as unknown as ToolDefinition<z.ZodObject>;
+}
+
+/**
+ * A tool that changes state: it works for the server's session, which it is given, and is refused with a
+ * tool error outside one (no anonymous writes from an agent cwt cannot name).
+ */
+function writeTool<S extends z.ZodObject>(
+  definition: Omit<ToolSpec<S>, 'run'> & { run(ctx: ToolContext, args: z.output<S>, session: SessionRecord): Promise<unknown> },
+): ToolDefinition<z.ZodObject> {
+  const run = async (ctx: ToolContext, args: z.output<S>) => definition.run(ctx, args, await requireSession(ctx));
+  return { ...definition, readOnly: false, run } as unknown as ToolDefinition<z.ZodObject>;
 }
 
 const duration = (what: string) =>
@@ -75,12 +89,11 @@ const jsonValue = z.unknown();
 const id = (what: string) => z.number().int().positive().describe(what);
 
 export const TOOLS: ToolDefinition<z.ZodObject>[] = [
-  tool({
+  readTool({
     name: 'list_sessions',
     description:
       'List the cwt sessions working on this repository (others may be editing nearby): id, branch, worktree, state (live/stale/ended), agent, the values leased to it (ports, names), and the tasks each has claimed with their progress. `you` is your own session id (null outside a session).',
     input: z.object({ all: z.boolean().optional().describe('also list ended sessions, and those of every repository') }),
-    readOnly: true,
     run: async (ctx, args) => {
       const self = await ctx.findSession();
       // This repository's sessions, in every clone sharing the store (outside one: every repository's, as cwt
@@ -105,18 +118,17 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       };
     },
   }),
-  tool({
+  readTool({
     name: 'who_has',
     description:
       'Who is editing a file: the sessions that claimed it in this checkout and in the repository’s other worktrees (same relative path), whether each is live, and who is writing it right now. Check before editing a file others may be on.',
     input: z.object({ path: z.string().min(1).describe('the file, absolute or relative to the working directory') }),
-    readOnly: true,
     run: async (ctx, args) => {
       const { now: _now, ...report } = await getWhoReport(ctx.store, args.path, { cwd: ctx.cwd, env: ctx.env });
       return report;
     },
   }),
-  tool({
+  writeTool({
     name: 'claim_files',
     description:
       'Claim files for your session before a larger edit, so other sessions’ agents are stopped before they overwrite them (edits also claim automatically). All or nothing: if another live session holds one, nothing is claimed and the error names it.',
@@ -124,22 +136,18 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       paths: z.array(z.string().min(1)).min(1).describe('files inside your checkout, absolute or relative to the working directory'),
       force: z.boolean().optional().describe('take files another session holds (only after agreeing with the user)'),
     }),
-    run: async (ctx, args) => {
-      const session = await requireSession(ctx);
-      return { session: session.id, claimed: await claimPaths(ctx.store, session, args.paths, { cwd: ctx.cwd, env: ctx.env, force: args.force }) };
-    },
+    run: async (ctx, args, session) => ({ session: session.id, claimed: await claimPaths(ctx.store, session, args.paths, { cwd: ctx.cwd, env: ctx.env, force: args.force }) }),
   }),
-  tool({
+  writeTool({
     name: 'release_files',
     description: 'Release your session’s claims on files (all of them when no paths are given), so others may edit them.',
     input: z.object({ paths: z.array(z.string().min(1)).optional().describe('files to release; omit to release every claim of your session') }),
-    run: async (ctx, args) => {
-      const session = await requireSession(ctx);
+    run: async (ctx, args, session) => {
       const released = await releasePaths(ctx.store, session, args.paths ?? [], ctx.cwd);
       return { session: session.id, released: released.map((claim) => claim.absPath) };
     },
   }),
-  tool({
+  writeTool({
     name: 'lock',
     description:
       'Take a named lock before an operation only one session may run at a time (a deploy, a database migration, a container rebuild). Held for your session until unlock or until this session ends; another holder makes it fail with who and since when. Returns a fencing token.',
@@ -149,16 +157,15 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       wait: duration('how long to wait for a busy lock (default 0: fail at once; at most 60s)').optional(),
       note: z.string().optional().describe('what you are doing, shown to whoever finds it busy'),
     }),
-    run: async (ctx, args) => {
-      assertLockName(args.name);
-      const session = await ctx.findSession();
+    run: async (ctx, args, session) => {
+      assertUserLockName(args.name);
       const held = ctx.locks.get(args.name);
       if (held && !held.lost) return { name: args.name, token: held.lock.token, alreadyHeld: true };
       let takenOver: string | null = null;
       const handle = await acquireLock(ctx.store, {
         name: args.name,
-        session: session?.id ?? null,
-        ttlMs: parseDuration(args.ttl ?? '10m', 'ttl'),
+        session: session.id,
+        ttlMs: parseTtl(args.ttl ?? '10m', 'ttl'),
         waitMs: Math.min(60_000, parseDuration(args.wait ?? '0s', 'wait')),
         note: args.note ?? 'held through the cwt MCP server',
         env: ctx.env,
@@ -169,18 +176,15 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       return { name: args.name, token: handle.lock.token, takenOver };
     },
   }),
-  tool({
+  writeTool({
     name: 'unlock',
     description: 'Release a named lock your session holds (taken with the lock tool), so the next session may take it.',
     input: z.object({ name: z.string().min(1).describe('the lock to release') }),
-    run: async (ctx, args) => {
+    run: async (ctx, args, session) => {
       const handle = ctx.locks.get(args.name);
       ctx.locks.delete(args.name);
       let released = handle ? await handle.release() : false;
-      if (!released) {
-        const session = await ctx.findSession();
-        released = session ? await ctx.store.releaseLockOfSession(args.name, session.id) : false;
-      }
+      if (!released) released = await ctx.store.releaseLockOfSession(args.name, session.id);
       if (!released) {
         const current = await ctx.store.getLock(args.name);
         throw new CwtError(current ? MESSAGES.mcpLockNotYours(current) : MESSAGES.lockNotHeld(args.name), 1, { hint: MESSAGES.mcpLockNotYoursHint });
@@ -188,7 +192,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       return { name: args.name, released: true };
     },
   }),
-  tool({
+  writeTool({
     name: 'store_data',
     description:
       'Store a JSON value shared with every session, under a scope (issue:<n>, project:<name>, session:<id>) and a key. To claim something so that exactly one session wins, pass expected_version: 0 means "only if nobody set it yet", n means "only if it is still at version n" (as returned by retrieve_data); a race you lose fails and shows the winner.',
@@ -198,28 +202,23 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       value: jsonValue.describe('any JSON value'),
       expected_version: z.number().int().min(0).optional().describe('compare-and-set: write only if the key is at this version (0: not set yet)'),
     }),
-    run: async (ctx, args) => {
-      const session = await ctx.findSession();
-      return toKvView(await storeValue(ctx.store, { session: session?.id ?? null }, { scope: args.scope, key: args.key, value: args.value, expectVersion: args.expected_version }));
-    },
+    run: async (ctx, args, session) => toKvView(await storeValue(ctx.store, { session: session.id }, { scope: args.scope, key: args.key, value: args.value, expectVersion: args.expected_version })),
   }),
-  tool({
+  readTool({
     name: 'retrieve_data',
     description: 'Read a shared value (with its version, for a later compare-and-set), or every key of a scope when no key is given. Absent keys come back as an empty list.',
     input: z.object({ scope: z.string().min(1).describe('e.g. issue:15'), key: z.string().min(1).optional().describe('omit to read the whole scope') }),
-    readOnly: true,
     run: async (ctx, args) => ({ values: (await retrieveValues(ctx.store, args.scope, args.key)).map(toKvView) }),
   }),
-  tool({
+  readTool({
     name: 'list_scopes',
     description: 'List the scopes that hold shared values, optionally those matching a glob (* and ?), with how many keys each holds.',
     input: z.object({ pattern: z.string().min(1).optional().describe("a glob, e.g. 'issue:*'") }),
-    readOnly: true,
     run: async (ctx, args) => ({
       scopes: (await listScopes(ctx.store, args.pattern)).map((summary) => ({ ...summary, updatedAt: new Date(summary.updatedAt).toISOString() })),
     }),
   }),
-  tool({
+  writeTool({
     name: 'delete_data',
     description: 'Delete a shared key (conditionally with expected_version), or a whole scope when no key is given.',
     input: z.object({
@@ -227,14 +226,14 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       key: z.string().min(1).optional().describe('omit to delete every key of the scope'),
       expected_version: z.number().int().min(0).optional().describe('delete only if the key is still at this version'),
     }),
-    run: async (ctx, args) => {
-      const actor = { session: (await ctx.findSession())?.id ?? null };
+    run: async (ctx, args, session) => {
+      const actor = { session: session.id };
       if (args.key === undefined) return { scope: args.scope, deletedKeys: await deleteScope(ctx.store, actor, args.scope) };
       const deleted = await deleteValue(ctx.store, actor, args.scope, args.key, args.expected_version);
       return { scope: args.scope, key: args.key, deleted: deleted !== undefined };
     },
   }),
-  tool({
+  writeTool({
     name: 'task_add',
     description: 'Add a work item to a queue that sessions drain with task_claim_next (each item is done by exactly one of them).',
     input: z.object({
@@ -242,12 +241,9 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       queue: z.string().min(1).optional().describe('the queue (default: default), e.g. issue:15'),
       data: jsonValue.optional().describe('any JSON the worker needs'),
     }),
-    run: async (ctx, args) => {
-      const session = await ctx.findSession();
-      return toTaskView(await addTask(ctx.store, session ? { name: session.id, session } : undefined, { title: args.title, queue: args.queue, data: args.data }));
-    },
+    run: async (ctx, args, session) => toTaskView(await addTask(ctx.store, actorOf(session), { title: args.title, queue: args.queue, data: args.data })),
   }),
-  tool({
+  writeTool({
     name: 'task_claim_next',
     description:
       'Claim the oldest pending task of a queue for your session, atomically (no other session gets it). Report progress with the progress tool and finish with task_complete; if your session ends or stays silent past the ttl, the task goes back to the queue. Returns task: null when nothing is pending.',
@@ -255,20 +251,20 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       queue: z.string().min(1).optional().describe('the queue (default: default)'),
       ttl: duration('how long the claim survives without progress (default 30m)').optional(),
     }),
-    run: async (ctx, args) => {
-      const actor = await requireActor(ctx);
-      const ttlMs = args.ttl === undefined ? undefined : parseDuration(args.ttl, 'ttl');
+    run: async (ctx, args, session) => {
+      const actor = actorOf(session);
+      const ttlMs = args.ttl === undefined ? undefined : parseTtl(args.ttl, 'ttl');
       const result = await claimTask(ctx.store, actor, { queue: args.queue, ttlMs, probe: probeOf(ctx, actor.session) });
       return { task: result.task ? toTaskView(result.task) : null, requeued: result.requeued.map((task) => task.id) };
     },
   }),
-  tool({
+  writeTool({
     name: 'task_complete',
     description: 'Mark a task your session claimed as done, with an optional result for whoever reads the queue.',
     input: z.object({ id: id('the task id from task_claim_next'), result: jsonValue.optional().describe('any JSON: what came of it') }),
-    run: async (ctx, args) => toTaskView(await changeTask(ctx.store, await requireActor(ctx), args.id, { kind: 'done', result: args.result ?? null })),
+    run: async (ctx, args, session) => toTaskView(await changeTask(ctx.store, actorOf(session), args.id, { kind: 'done', result: args.result ?? null })),
   }),
-  tool({
+  writeTool({
     name: 'progress',
     description: 'Report progress on a task your session claimed (shown in cwt status; also keeps the claim alive): a phase, a percentage, a message.',
     input: z.object({
@@ -277,7 +273,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       percent: z.number().min(0).max(100).optional(),
       message: z.string().optional().describe('e.g. 3 of 5 suites green'),
     }),
-    run: async (ctx, args) => {
+    run: async (ctx, args, session) => {
       if (args.phase === undefined && args.percent === undefined && args.message === undefined) {
         throw new CwtError(MESSAGES.taskProgressNeedsField.replace('cwt task progress', 'progress'), 2, { hint: MESSAGES.mcpProgressHint });
       }
@@ -287,10 +283,10 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
         ...(args.percent !== undefined ? { percent: Math.round(args.percent) } : {}),
         ...(args.message !== undefined ? { message: args.message } : {}),
       };
-      return toTaskView(await changeTask(ctx.store, await requireActor(ctx), args.task_id, change));
+      return toTaskView(await changeTask(ctx.store, actorOf(session), args.task_id, change));
     },
   }),
-  tool({
+  writeTool({
     name: 'handoff_create',
     description: 'Leave your work for another session: where it stands, the next steps, the files, the branch. Another session takes it with handoff_accept.',
     input: z.object({
@@ -300,9 +296,8 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       branch: z.string().optional().describe('default: your session’s branch'),
       to: z.string().optional().describe('a session id, when it is meant for one session only'),
     }),
-    run: async (ctx, args) => {
-      const session = await ctx.findSession();
-      const handoff = await createHandoff(ctx.store, session ? { name: session.id, session } : undefined, {
+    run: async (ctx, args, session) => {
+      const handoff = await createHandoff(ctx.store, actorOf(session), {
         summary: args.summary,
         nextSteps: args.next_steps,
         files: args.files,
@@ -312,11 +307,11 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
       return toHandoffView(handoff);
     },
   }),
-  tool({
+  writeTool({
     name: 'handoff_accept',
     description: 'Take over a handoff for your session, atomically (of several sessions accepting at once, one gets it). Returns its summary, next steps, files and branch.',
     input: z.object({ id: id('the handoff id') }),
-    run: async (ctx, args) => toHandoffView(await acceptHandoff(ctx.store, await requireActor(ctx), args.id)),
+    run: async (ctx, args, session) => toHandoffView(await acceptHandoff(ctx.store, actorOf(session), args.id)),
   }),
 ];
 

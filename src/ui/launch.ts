@@ -4,6 +4,7 @@
  */
 import { constants } from 'node:os';
 import { isClaudeAgent } from '../core/agent.js';
+import { getHeartbeatIntervalMs } from '../core/duration.js';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness.js';
 import { toLeaseEnv } from '../core/leases.js';
 import { buildAgentEnv, superviseAgent } from '../core/supervisor.js';
@@ -52,7 +53,7 @@ export async function launchAndSupervise(store: Store, session: SessionRecord, o
       args: options.agentArgs,
       env: fastPath.env,
       // Several heartbeats per TTL, so one delayed beat never makes a live session look stale.
-      heartbeatMs: Math.max(1000, Math.floor(options.ttlMs / 4)),
+      heartbeatMs: getHeartbeatIntervalMs(options.ttlMs, 4, 1000),
     });
   } finally {
     await fastPath.stop();

@@ -6,6 +6,14 @@ import type { PathRefusal } from '../core/sessionpaths.js';
 import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
 import type { ClaudeCodeRange } from '../core/claudecode.js';
 import type { NewJournalRecord, RunJournal } from '../core/runjournal.js';
+import { quoteShellWord } from './shellquote.js';
+import { sanitizeForTerminal } from './sanitize.js';
+
+/** Text a model or another machine supplied (a title, a note, a summary), as part of one line. */
+const oneLine = (text: string): string => sanitizeForTerminal(text);
+/** A name (a branch, a scope, a path) as one word of a command the user may copy into a shell. */
+const word = (text: string): string => quoteShellWord(text);
+
 /** A size for people: 812 B, 1.4 MB. */
 function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
@@ -58,7 +66,7 @@ export const MESSAGES = {
   invalidBranchHint: 'use a name such as feat/login or fix-1234: no spaces, no "..", not starting with "-"',
   branchCheckedOut: (branch: string, path: string) => `branch '${branch}' is already checked out in ${path}`,
   branchCheckedOutHint: (branch: string, sessionId: string | undefined) =>
-    sessionId ? `resume that session with: cwt attach ${sessionId}` : `pick another branch, or work in that checkout: cd <path>; to resume a cwt session there: cwt attach ${branch}`,
+    sessionId ? `resume that session with: cwt attach ${sessionId}` : `pick another branch, or work in that checkout: cd <path>; to resume a cwt session there: cwt attach ${word(branch)}`,
   branchClash: (branch: string, existing: string) =>
     `branch '${branch}' cannot be created next to the existing branch '${existing}' (git keeps one as a directory of the other)`,
   branchClashHint: 'choose a name that is neither a prefix path of an existing branch nor inside one',
@@ -81,7 +89,7 @@ export const MESSAGES = {
     `'${ref}' matches several sessions: ${sessions.map((s) => `${s.id} (${s.branch})`).join(', ')}`,
   ambiguousSessionHint: 'pass the full session id',
   sessionEnded: (session: SessionRecord) => `session ${session.id} (${session.branch}) has ended`,
-  sessionEndedHint: (branch: string) => `start a new session on that branch with: cwt new ${branch}`,
+  sessionEndedHint: (branch: string) => `start a new session on that branch with: cwt new ${word(branch)}`,
   supervisorAlive: (session: SessionRecord) =>
     `session ${session.id} (${session.branch}) is live: its supervisor (pid ${session.pid} on ${session.host}) is still running`,
   supervisorAliveHint: (id: string) => `switch to that terminal, or take over with: cwt attach ${id} --force`,
@@ -168,19 +176,19 @@ export const MESSAGES = {
 
   // locks
   lockBusy: (lock: LockRecord, now: number) =>
-    `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}) since ${since(lock.acquiredAt, now)}${lock.note ? `: ${lock.note}` : ''}`,
+    `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}) since ${since(lock.acquiredAt, now)}${lock.note ? `: ${oneLine(lock.note)}` : ''}`,
   lockBusyHint: (name: string) => `wait and retry, or inspect it with: cwt lock ls (stale locks are taken over automatically; forced: cwt lock release ${name} --force)`,
   lockTakenOver: (previous: LockRecord) =>
     `WARNING: took over stale lock '${previous.name}' from ${previous.holder} (pid ${previous.pid} on ${previous.host}, last heartbeat ${since(previous.heartbeatAt)})`,
 
   // shared files
   sharedFileNoDir: (path: string) => `cannot write ${path}: its directory does not exist`,
-  sharedFileNoDirHint: (dir: string) => `create it first (mkdir -p ${dir}) or check the path`,
+  sharedFileNoDirHint: (dir: string) => `create it first (mkdir -p ${word(dir)}) or check the path`,
   sharedFileIsDir: (path: string) => `${path} is a directory, not a file`,
   sharedFileUnreadable: (path: string) => `cannot read ${path}: permission denied`,
   shaMismatch: (path: string, expected: string, actual: string) =>
     `${path} changed since you read it: expected sha256 ${expected}, it is now ${actual}`,
-  shaMismatchHint: (path: string) => `read it again (cwt sha ${path}), redo your change on the new content, and write with the new sha`,
+  shaMismatchHint: (path: string) => `read it again (cwt sha ${word(path)}), redo your change on the new content, and write with the new sha`,
   appendLineInvalid: 'the line to append must be one line: no newline, carriage return or NUL',
   appended: (path: string) => `appended to ${path}`,
   appendNoop: (path: string) => `${path} already has that line; nothing changed`,
@@ -244,7 +252,7 @@ export const MESSAGES = {
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
   statusTasksHeader: '\ntasks in progress:',
-  statusTaskLine: (session: string, id: number, title: string, progress: string) => `  ${session}  #${id} ${title}: ${progress}`,
+  statusTaskLine: (session: string, id: number, title: string, progress: string) => `  ${session}  #${id} ${oneLine(title)}: ${progress}`,
 
   // claims
   noCurrentSession: (cwd: string) => `no cwt session here (${cwd}), so there is nobody to claim or release for`,
@@ -252,12 +260,12 @@ export const MESSAGES = {
   claimOutsideCheckout: (path: string, session: SessionRecord) => `${path} is outside the checkout of session ${session.id} (${session.worktree})`,
   claimOutsideCheckoutHint: 'claims are per checkout: name files inside the session\'s worktree',
   claimBusy: (relPath: string, who: string) => `${relPath} is claimed by ${who}; nothing was claimed`,
-  claimBusyHint: (relPath: string) => `see who and since when: cwt who ${relPath}; take it anyway with --force`,
+  claimBusyHint: (relPath: string) => `see who and since when: cwt who ${word(relPath)}; take it anyway with --force`,
   claimed: (path: string, session: SessionRecord) => `claimed ${path} for session ${session.id}`,
   releasedClaim: (path: string) => `released ${path}`,
   nothingReleased: (session: SessionRecord) => `session ${session.id} held no matching claims`,
   whoNobody: (path: string) => `nobody claims ${path}`,
-  whoWriteLock: (lock: LockRecord) => `being written now: ${lock.holder} holds ${lock.name} (${lock.note ?? 'no note'}, since ${since(lock.acquiredAt)})`,
+  whoWriteLock: (lock: LockRecord) => `being written now: ${lock.holder} holds ${lock.name} (${lock.note === null ? 'no note' : oneLine(lock.note)}, since ${since(lock.acquiredAt)})`,
 
 
   // shared state (cwt kv, MCP store_data / retrieve_data / list_scopes / delete_data)
@@ -265,14 +273,12 @@ export const MESSAGES = {
   kvBadNameHint: 'use 1-200 characters without control characters, e.g. scope issue:15 and key owner',
   kvBadVersion: (value: string) => `'${value}' is not a version: versions are whole numbers, 0 meaning "the key does not exist yet"`,
   kvBadVersionHint: 'read the current version with: cwt kv get <scope> <key> --json',
-  kvValueTooBig: (bytes: number, max: number) => `the value is ${bytes} bytes of JSON; shared values hold at most ${max}`,
-  kvValueTooBigHint: 'store a path or a summary instead of the content itself',
   kvVersionConflict: (scope: string, key: string, expected: number, current: KvRecord | undefined) =>
     `${scope} ${key}: expected version ${expected}${expected === 0 ? ' (absent)' : ''}, but ${
       current ? `it is at version ${current.version}, value ${JSON.stringify(current.value)}${current.session ? `, written by session ${current.session}` : ''}` : 'it does not exist'
     }; nothing was written`,
   kvVersionConflictHint: (scope: string, key: string) =>
-    `someone else wrote it first: read it again (cwt kv get ${scope} ${key} --json) and decide whether to retry with the new version`,
+    `someone else wrote it first: read it again (cwt kv get ${word(scope)} ${word(key)} --json) and decide whether to retry with the new version`,
   kvNotFound: (scope: string, key: string) => `${scope} ${key} is not set`,
   kvScopeEmpty: (scope: string) => `scope ${scope} holds no values`,
   kvNoScopes: 'no shared values are stored; set one with: cwt kv set <scope> <key> <value>',
@@ -294,24 +300,24 @@ export const MESSAGES = {
   taskEmptyTitleHint: 'cwt task add "migrate the users table" --queue issue:15',
   taskNotFound: (id: number) => `there is no task ${id}`,
   taskListHint: 'list the tasks with: cwt task ls',
-  taskNotClaimable: (task: TaskRecord) => `task ${task.id} (${task.title}) is ${task.state === 'claimed' ? `claimed by ${task.owner}` : task.state}; nothing was claimed`,
-  taskNotClaimableHint: (queue: string) => `claim the next pending task instead: cwt task claim --queue ${queue}`,
+  taskNotClaimable: (task: TaskRecord) => `task ${task.id} (${oneLine(task.title)}) is ${task.state === 'claimed' ? `claimed by ${task.owner}` : task.state}; nothing was claimed`,
+  taskNotClaimableHint: (queue: string) => `claim the next pending task instead: cwt task claim --queue ${word(queue)}`,
   taskNotYours: (task: TaskRecord, who: string) =>
     task.state === 'claimed'
-      ? `task ${task.id} (${task.title}) is claimed by ${task.owner}, not by ${who}`
-      : `task ${task.id} (${task.title}) is ${task.state}${task.owner ? ` (last owner ${task.owner})` : ''}, not claimed by ${who}`,
+      ? `task ${task.id} (${oneLine(task.title)}) is claimed by ${task.owner}, not by ${who}`
+      : `task ${task.id} (${oneLine(task.title)}) is ${task.state}${task.owner ? ` (last owner ${task.owner})` : ''}, not claimed by ${who}`,
   taskNotYoursHint: (task: TaskRecord) =>
     task.state === 'pending'
       ? `your claim lapsed (its heartbeat passed its TTL or your session stopped being live); claim it again: cwt task claim ${task.id}`
-      : `see who has it: cwt task ls --queue ${task.queue}; a human may override with --force`,
+      : `see who has it: cwt task ls --queue ${word(task.queue)}; a human may override with --force`,
   noActor: (cwd: string) => `no cwt session here (${cwd}), so there is nobody to own the task`,
   noActorHint: "run it inside a session's worktree or from an agent cwt launched (CWT_SESSION), or name an owner for a script: --owner <name>",
   taskNone: (queue: string) => `no pending task in queue ${queue}`,
-  taskAdded: (task: TaskRecord) => `added task ${task.id} to ${task.queue}: ${task.title}`,
-  taskClaimed: (task: TaskRecord) => `claimed task ${task.id} (${task.queue}): ${task.title}`,
-  taskRequeued: (task: TaskRecord) => `task ${task.id} (${task.title}) went back to pending: its owner was gone`,
-  taskDone: (task: TaskRecord) => `task ${task.id} done: ${task.title}`,
-  taskReleased: (task: TaskRecord) => `released task ${task.id}: ${task.title} is pending again`,
+  taskAdded: (task: TaskRecord) => `added task ${task.id} to ${task.queue}: ${oneLine(task.title)}`,
+  taskClaimed: (task: TaskRecord) => `claimed task ${task.id} (${task.queue}): ${oneLine(task.title)}`,
+  taskRequeued: (task: TaskRecord) => `task ${task.id} (${oneLine(task.title)}) went back to pending: its owner was gone`,
+  taskDone: (task: TaskRecord) => `task ${task.id} done: ${oneLine(task.title)}`,
+  taskReleased: (task: TaskRecord) => `released task ${task.id}: ${oneLine(task.title)} is pending again`,
   taskProgressed: (task: TaskRecord) => `task ${task.id}: ${describeProgress(task)}`,
   noTasks: 'no tasks; add one with: cwt task add "<title>" [--queue <name>]',
   taskProgressNeedsField: 'cwt task progress needs at least one of --phase, --percent, --message',
@@ -327,10 +333,10 @@ export const MESSAGES = {
   handoffCreated: (handoff: HandoffRecord) => `created handoff ${handoff.id}${handoff.toSession ? ` for session ${handoff.toSession}` : ''}; accept it with: cwt handoff accept ${handoff.id}`,
   handoffAccepted: (handoff: HandoffRecord) =>
     [
-      `accepted handoff ${handoff.id}${handoff.fromSession ? ` from session ${handoff.fromSession}` : ''}: ${handoff.summary}`,
-      ...(handoff.branch ? [`  branch: ${handoff.branch}`] : []),
-      ...handoff.nextSteps.map((step, index) => `  ${index + 1}. ${step}`),
-      ...handoff.files.map((file) => `  file: ${file}`),
+      `accepted handoff ${handoff.id}${handoff.fromSession ? ` from session ${handoff.fromSession}` : ''}: ${oneLine(handoff.summary)}`,
+      ...(handoff.branch ? [`  branch: ${oneLine(handoff.branch)}`] : []),
+      ...handoff.nextSteps.map((step, index) => `  ${index + 1}. ${oneLine(step)}`),
+      ...handoff.files.map((file) => `  file: ${oneLine(file)}`),
     ].join('\n'),
   noHandoffs: 'no handoffs; leave one with: cwt handoff create "<summary>" --next "<step>"',
 
@@ -409,7 +415,7 @@ export const MESSAGES = {
 
   // cwt mcp: tool errors are read by a model, so each names the next step
   mcpNoSession: (cwd: string) =>
-    `this cwt MCP server is not attached to a cwt session (no CWT_SESSION, no cwt worktree at ${cwd}, no Claude Code tab cwt adopted), so it cannot own claims, tasks, handoffs or progress`,
+    `this cwt MCP server is not attached to a cwt session (no CWT_SESSION, no cwt worktree at ${cwd}, no Claude Code tab cwt adopted), so it cannot take locks, write shared data, or own claims, tasks, handoffs or progress`,
   mcpNoSessionHint:
     'read-only tools (list_sessions, who_has, retrieve_data, list_scopes) still work; to own work, the user starts the agent with `cwt new <branch>` or installs the hooks with `cwt install`, which adopt plain tabs at their first edit',
   mcpLockNotYours: (lock: LockRecord) => `lock '${lock.name}' is held by ${lock.holder} (pid ${lock.pid} on ${lock.host}), not by this session`,
@@ -507,7 +513,7 @@ export const MESSAGES = {
       .map((line) => `        ${line}`)
       .join('\n')}${lines.length > 10 ? `\n        … and ${lines.length - 10} more` : ''}`,
   doctorUnknownCommitsFix: (session: SessionRecord) =>
-    `look at them (git log ${session.baseCommit.slice(0, 10)}..${session.branch}); made where cwt's hooks do not run: cwt install --git-hooks (and cwt install for plain claude tabs)`,
+    `look at them (git log ${word(`${session.baseCommit.slice(0, 10)}..${session.branch}`)}); made where cwt's hooks do not run: cwt install --git-hooks (and cwt install for plain claude tabs)`,
   doctorBurst: (dir: string, count: number, window: string, newest: readonly string[]) => `${count} files in ${dir} changed in the last ${window} (newest: ${newest.join(', ')})`,
   doctorBurstFix: 'if several sessions write there, check nothing was lost (cwt status, cwt who <file>); shared files: cwt append / cwt write; memory: cwt merge-memory',
   doctorUnknownAgent: (pid: number, cwd: string) => `claude (pid ${pid}) runs in ${cwd} without a cwt session`,
@@ -532,7 +538,7 @@ export const MESSAGES = {
   hookStaleRead: (path: string) =>
     `cwt: ${path} changed since you read it: another session or process wrote it. Read it again and reapply your change on the new content; writing now would drop theirs.`,
   hookShellWrite: (path: string) =>
-    `cwt: this command writes ${path}, a Claude Code file other sessions share; an unlocked shell write can lose their changes. Add a line with: cwt append ${path} "<line>" --unique. Replace it with: <new content> | cwt write ${path} --expect-sha "$(cwt sha ${path})".`,
+    `cwt: this command writes ${path}, a Claude Code file other sessions share; an unlocked shell write can lose their changes. Add a line with: cwt append ${word(path)} "<line>" --unique. Replace it with: <new content> | cwt write ${word(path)} --expect-sha "$(cwt sha ${word(path)})".`,
   hookSiblings: (self: SessionRecord, lines: readonly string[]) =>
     `cwt: you are ${self.kind === 'adopted' ? 'adopted as' : ''} cwt session ${self.id} (branch ${self.branch || '(none)'}). Other live sessions on this repository:\n${lines.join('\n')}\nAvoid editing files they are working on. An edit of a file another session in your checkout is editing is denied once; retry only if you are sure.`,
   hookSiblingLine: (session: SessionRecord, recent: readonly string[]) =>
@@ -571,7 +577,7 @@ export const MESSAGES = {
   checkAcceptNoSession: (cwd: string) => `no cwt session works in ${cwd}, so there is no tip to accept`,
   checkAcceptNoSessionHint: 'run it in the session\'s checkout (or from its agent); cwt status lists the sessions',
   checkAcceptOtherBranch: (branch: string, sessionBranch: string) => `this checkout is on ${branch || 'a detached HEAD'}, but its session works on ${sessionBranch}`,
-  checkAcceptOtherBranchHint: (sessionBranch: string) => `switch back (git switch ${sessionBranch}) and run cwt check --accept again`,
+  checkAcceptOtherBranchHint: (sessionBranch: string) => `switch back (git switch ${word(sessionBranch)}) and run cwt check --accept again`,
   checkSkipped: 'cwt: commit check skipped (CWT_SKIP_CHECK=1); the bypass is logged as an event',
   checkFailedOpen: (detail: string, log: string) => `cwt: the commit check could not run and was skipped: ${detail} (details in ${log})`,
 
@@ -692,6 +698,28 @@ export const MESSAGES = {
   canonicalMemoryNotADirectory: (canonical: string, target: string) =>
     `the repository's memory directory ${canonical} is a link to ${target}, which is missing or not a directory`,
   canonicalMemoryNotADirectoryHint: (target: string) => `mount or create ${target} (mkdir -p '${target}'), or remove the link to start with empty memory; then run the command again`,
+  // Trust boundaries: input limits and output hygiene
+  ttlTooLong: (what: string, text: string, max: string) => `${what} '${text}' is longer than cwt accepts for a TTL: at most ${max}`,
+  ttlTooLongHint:
+    'a TTL is how long a hung holder keeps others out; heartbeats keep a long job alive, so minutes to hours are enough (for example --ttl 10m)',
+  configTtlExpected: (max: string) => `a duration such as 30s, 2m or 1h, at most ${max}`,
+  lockNameReserved: (name: string) => `'${name}' is reserved: lock names starting with cwt: are cwt's own (the webhook sender holds cwt:notify-sender)`,
+  lockNameReservedHint: 'choose a name of your own, e.g. deploy:prod',
+  sentinelIsDirectory: (path: string) => `--sentinel ${path} is a directory; it must name a file`,
+  sentinelNoDirectory: (path: string) => `--sentinel ${path}: its directory does not exist`,
+  sentinelNotOurs: (path: string) =>
+    `--sentinel ${path} is an existing file that is not a sentinel (no front matter with session_id, started_at or pid); cwt would overwrite and then delete it, so it is left as it is`,
+  sentinelPathHint: 'name a file for cwt to write while the command runs, such as ACTIVE-SESSION.md in the directory it works on',
+  storeUrlNoHost: 'CWT_STORE names no database host (and PGHOST is not set)',
+  storeUrlMalformed: 'CWT_STORE is not a valid URL (check the user, host and port parts)',
+  storeUrlBadSchema: (schema: string) => `CWT_STORE's schema '${schema}' is not a plain lower-case SQL identifier`,
+  valueTooBig: (what: 'value' | 'task data' | 'task result', bytes: number, max: number) => `the ${what} is ${bytes} bytes of JSON; cwt keeps at most ${max} bytes (${max / 1024} KiB)`,
+  valueTooBigHint: 'store a path or a summary instead of the content itself',
+  hookInputTooBig: (bytes: number, max: number) => `ignored the hook input: it is ${bytes} bytes or more, past the cap of ${max} bytes (Claude Code's input is far smaller)`,
+  mcpMessageTooBig: (bytes: number, max: number) =>
+    `the message is ${bytes} bytes; cwt mcp accepts at most ${max} bytes per message, and ignored it. Next step: send a smaller value (a path or a summary instead of the content)`,
+  mcpMessageTooBigLog: (bytes: number, max: number) => `cwt mcp: refused a message of ${bytes} bytes (at most ${max} bytes per message); still serving`,
+  doctorSentinelStaleFix: (path: string) => `rm ${word(path)}`,
 } as const;
 
 export interface MergeCounts {
@@ -715,7 +743,7 @@ const CONFLICT_REASONS: Record<string, string> = {
 export function describeProgress(task: TaskRecord): string {
   const progress = task.progress;
   if (!progress) return task.state === 'claimed' ? 'claimed, no progress reported' : task.state;
-  return [progress.phase, progress.percent !== null ? `${progress.percent}%` : null, progress.message].filter(Boolean).join(', ');
+  return oneLine([progress.phase, progress.percent !== null ? `${progress.percent}%` : null, progress.message].filter(Boolean).join(', '));
 }
 
 export function describeConflictReason(reason: string): string {

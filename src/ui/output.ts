@@ -1,3 +1,5 @@
+import { sanitizeForTerminal, stringifyJsonSafely } from './sanitize.js';
+
 /** Where commands write: results to stdout, progress and diagnostics to stderr. Injected for tests. */
 export interface Output {
   stdout: (text: string) => void;
@@ -6,14 +8,23 @@ export interface Output {
   interactive: boolean;
 }
 
+/**
+ * The process's own streams. Whatever a command prints passes through sanitizeForTerminal (lines kept): text
+ * from models and other machines inside a message never reaches the terminal as a control sequence.
+ */
 export function createProcessOutput(): Output {
+  const write = (stream: NodeJS.WriteStream) => (text: string) => {
+    const clean = sanitizeForTerminal(text, { multiline: true });
+    stream.write(clean.endsWith('\n') ? clean : `${clean}\n`);
+  };
   return {
-    stdout: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    stderr: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    stdout: write(process.stdout),
+    stderr: write(process.stderr),
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,
   };
 }
 
+/** Prints a value as JSON that parses back to it exactly and carries no raw control character. */
 export function printJson(output: Output, value: unknown): void {
-  output.stdout(JSON.stringify(value, null, 2));
+  output.stdout(stringifyJsonSafely(value, 2));
 }

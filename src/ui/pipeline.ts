@@ -20,6 +20,7 @@ import { getHostId, getProcessIdentity } from '../core/liveness.js';
 import { removeRunJournal, writeRunJournal, type RunJournal, type RunJournalFile } from '../core/runjournal.js';
 import { MESSAGES } from './messages.js';
 import type { Output } from './output.js';
+import { sanitizeForTerminal } from './sanitize.js';
 
 /** What a rollback left in place instead of undoing, because it holds work someone may need. */
 export interface RollbackKept {
@@ -214,7 +215,8 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
   try {
     const list = new Listr<C, 'default' | 'verbose' | 'silent', 'verbose'>(
       steps.map((step) => ({
-        title: step.title,
+        // Titles name branches and paths; listr2 draws them as they are.
+        title: sanitizeForTerminal(step.title),
         enabled: step.enabled ? () => step.enabled!(ctx) : true,
         task: async () => {
           throwIfAborted();

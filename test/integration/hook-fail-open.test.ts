@@ -132,6 +132,17 @@ describe('cwt hook fails open', () => {
     expect(runs.every((run) => !run.stdout.includes('    at '))).toBe(true);
   });
 
+  it('an absurd session_id (7 MB) is ignored: exit 0, no decision, nothing adopted or stored', async () => {
+    const huge = 'x'.repeat(7 * 1024 * 1024);
+    const start = await runHookTimed('session-start', JSON.stringify({ session_id: huge, cwd: s.repo, hook_event_name: 'SessionStart', source: 'startup' }), s.env);
+    expect(start).toMatchObject({ code: 0, stdout: '' });
+    const write = await runHookTimed('pre-tool-use', JSON.stringify({ session_id: huge, cwd: s.repo, tool_name: 'Write', tool_input: { file_path: join(s.repo, 'a.ts') } }), s.env);
+    expect(write).toMatchObject({ code: 0, stdout: '' });
+    expect(await s.sessions()).toEqual([]);
+    const log = await startCwt(['log', '--json', '--limit', '1000'], { cwd: s.repo, env: s.env }).result;
+    expect(log.stdout).not.toContain('x'.repeat(1000));
+  });
+
   it('a store that cannot be opened means no decision, exit 0, and the error logged', async () => {
     const input = JSON.stringify({ session_id: 's', cwd: s.repo, tool_name: 'Write', tool_input: { file_path: join(s.repo, 'a') } });
     // The database path is a directory: SQLite cannot open it.

@@ -1,13 +1,16 @@
 /**
  * The supervisor's http hook server: the same decisions as the command hook, over loopback, only for a
- * client holding the session's bearer token; and a `cwt new` launch really points Claude Code at it.
+ * client holding the session's bearer token; and a `cwt new` launch really points Claude Code at it. Its
+ * limits: a cap on connections, slow headers cut off within seconds, a body announced past the cap answered
+ * at once, an absurd session id ignored (the call goes ahead).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import { startHookServer, type HookServer } from '../../src/hooks/server.js';
+import { HOOK_SERVER_LIMITS, startHookServer, type HookServer } from '../../src/hooks/server.js';
 import { CWT_BIN } from '../helpers/cli.js';
 import { createTab } from '../helpers/hooks.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
@@ -66,6 +69,61 @@ describe('http hook fast path', () => {
     const denied = await post('pre-tool-use', { session_id: 'c1', cwd: session.worktree, tool_name: 'Write', tool_input: { file_path: index } });
     expect(denied.json.hookSpecificOutput).toMatchObject({ permissionDecision: 'deny' });
     expect(denied.json.hookSpecificOutput.permissionDecisionReason).toContain('changed since you read it');
+  });
+
+  /** Opens a raw connection; `closed` resolves when the server drops it. */
+  async function openSocket(): Promise<{ socket: Socket; closed: Promise<void> }> {
+    const { port } = new URL(server!.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    // Flowing, so the server's answer is read and its close seen.
+    socket.resume();
+    const closed = new Promise<void>((resolvePromise) => socket.once('close', () => resolvePromise()));
+    await new Promise<void>((resolvePromise) => socket.once('connect', () => resolvePromise()));
+    return { socket, closed };
+  }
+
+  /** 'closed' when `closed` resolves within `ms`, else 'open'. */
+  function within(closed: Promise<void>, ms: number): Promise<'closed' | 'open'> {
+    return Promise.race([closed.then(() => 'closed' as const), new Promise<'open'>((resolvePromise) => setTimeout(() => resolvePromise('open'), ms))]);
+  }
+
+  it('cuts off a client that sends its headers slowly within seconds, not a minute', { timeout: 30_000 }, async () => {
+    await startFor('feat/slow');
+    const { socket, closed } = await openSocket();
+    socket.write('POST /hooks/pre-tool-use HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    expect(await within(closed, HOOK_SERVER_LIMITS.headersTimeoutMs + 5_000)).toBe('closed');
+  });
+
+  it('caps the connections it holds open; a refused one is dropped at once, and later calls are answered', { timeout: 30_000 }, async () => {
+    await startFor('feat/many');
+    const held = await Promise.all(Array.from({ length: HOOK_SERVER_LIMITS.maxConnections }, () => openSocket()));
+    const extra = await openSocket();
+    expect(await within(extra.closed, 1_000)).toBe('closed');
+    for (const { socket } of held) socket.destroy();
+    await Promise.all(held.map(({ closed }) => closed));
+    expect(await post('pre-tool-use', 'not json')).toEqual({ status: 200, json: {} });
+  });
+
+  it('answers a body announced past the cap at once, without reading it', { timeout: 30_000 }, async () => {
+    await startFor('feat/body');
+    const { socket, closed } = await openSocket();
+    let response = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (response += chunk));
+    socket.write(
+      `POST /hooks/pre-tool-use HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server!.token}\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"session_id":`,
+    );
+    expect(await within(closed, 3_000)).toBe('closed');
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('ignores an absurd session_id (the edit goes ahead and is claimed without it)', async () => {
+    const session = await startFor('feat/id');
+    const file = join(session.worktree, 'src', 'big.ts');
+    const answer = await post('pre-tool-use', { session_id: 'x'.repeat(1_000_000), cwd: session.worktree, tool_name: 'Write', tool_input: { file_path: file, content: 'x' } });
+    expect(answer).toEqual({ status: 200, json: {} });
+    const claims = await store!.listClaims({ session: session.id });
+    expect(claims.map((claim) => [claim.absPath, claim.claudeId])).toEqual([[file, null]]);
   });
 
   it('cwt new serves the tool hooks over http while the agent runs, and restores command hooks after', async () => {

@@ -239,8 +239,14 @@ describe('sentinel compatibility', () => {
     expect(taken.stderr).toContain('WARNING: taking over');
     expect(existsSync(sentinel)).toBe(false);
     // No started_at: the file's age decides.
-    writeFileSync(sentinel, 'someone is deploying\n');
+    writeFileSync(sentinel, '---\nsession_id: tab-3\n---\nsomeone is deploying\n');
     utimesSync(sentinel, old, old);
     expect((await cwt(['lock', 'deploy', '--sentinel', sentinel, '--', 'true'])).code).toBe(0);
+    // Not a sentinel at all (no front matter naming who or since when): refused, and left as it was.
+    writeFileSync(sentinel, 'someone is deploying\n');
+    utimesSync(sentinel, old, old);
+    const refused = await cwt(['lock', 'deploy', '--sentinel', sentinel, '--', 'true']);
+    expect(refused.code).toBe(2);
+    expect(readFileSync(sentinel, 'utf8')).toBe('someone is deploying\n');
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The MCP SDK's own client, over stdio, spawning the built `cwt mcp` as Claude Code would: it lists exactly the
  * sixteen tools, each with an input schema, and calls every one of them for a session started with cwt new.
- * Errors come back as tool errors naming the next step; outside a session the read-only tools still work.
+ * Errors come back as tool errors naming the next step; outside a session only the read-only tools work. Input
+ * past a limit (a TTL, a reserved lock name, a pathological glob, a message past the size cap) is refused
+ * with an error, and the server keeps serving.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -9,6 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { writeFile } from '../helpers/git.js';
+import { formatAge, MAX_TTL_MS } from '../../src/core/duration.js';
+import { MAX_MCP_MESSAGE_BYTES } from '../../src/mcp/messageguard.js';
+import { MESSAGES } from '../../src/ui/messages.js';
 
 const TOOL_NAMES = [
   'list_sessions',
@@ -148,6 +153,70 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
     const noSession = errorText(await call(client, 'task_claim_next', {}));
     expect(noSession).toContain('not attached to a cwt session');
     expect(noSession).toContain('Next step: read-only tools');
+  });
+
+  it('answers a pathological list_scopes pattern over a long scope, and keeps serving', { timeout: 60_000 }, async () => {
+    const scope = 'a'.repeat(200);
+    expect((await s.cwt(['kv', 'set', scope, 'k', '1'])).code).toBe(0);
+    const client = await connect(s.repo, s.env);
+    // Short of the default 60 s: a hung server fails the call, not the whole test run.
+    const list = async (pattern: string) => {
+      const result = (await client.callTool({ name: 'list_scopes', arguments: { pattern } }, undefined, { timeout: 20_000 })) as ToolResult;
+      expect(result.isError).toBeFalsy();
+      return JSON.parse(result.content[0]!.text!) as { scopes: { scope: string }[] };
+    };
+    expect(await list('*a*a*a*a*a*a*a*a*b')).toEqual({ scopes: [] });
+    expect(await list('*a*a*a*a*a*a*a*a*')).toMatchObject({ scopes: [{ scope, keys: 1 }] });
+  });
+
+  it('refuses every write tool outside a session and changes nothing; the read-only tools keep working', { timeout: 60_000 }, async () => {
+    const client = await connect(s.repo, s.env);
+    const writes: Array<[string, Record<string, unknown>]> = [
+      ['store_data', { scope: 'issue:1', key: 'owner', value: 'me' }],
+      ['delete_data', { scope: 'issue:1' }],
+      ['lock', { name: 'deploy:prod' }],
+      ['unlock', { name: 'deploy:prod' }],
+      ['task_add', { title: 'sneaky' }],
+      ['handoff_create', { summary: 'sneaky', next_steps: ['x'] }],
+    ];
+    for (const [name, args] of writes) {
+      const text = errorText(await call(client, name, args));
+      expect(text, name).toContain(MESSAGES.mcpNoSession(s.repo));
+    }
+    const { tools } = await client.listTools();
+    expect(tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name).sort()).toEqual(['list_scopes', 'list_sessions', 'retrieve_data', 'who_has']);
+    expect(await callOk(client, 'list_scopes')).toEqual({ scopes: [] });
+    expect(await callOk(client, 'who_has', { path: 'README.md' })).toMatchObject({ claims: [] });
+    for (const args of [['kv', 'ls', '--json'], ['lock', 'ls', '--json'], ['task', 'ls', '--json'], ['handoff', 'ls', '--all', '--json']]) {
+      expect(JSON.parse((await s.cwt(args)).stdout), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('refuses a reserved lock name, a TTL past the cap and a bad name with tool errors', { timeout: 60_000 }, async () => {
+    const created = await s.cwt(['new', 'feat/lim', '--no-launch', '--json']);
+    const session = JSON.parse(created.stdout) as { id: string; worktree: string };
+    const client = await connect(session.worktree, { ...s.env, CWT_SESSION: session.id });
     expect(errorText(await call(client, 'lock', { name: '../etc' }))).toContain('is not a valid lock name');
+    expect(errorText(await call(client, 'lock', { name: 'cwt:notify-sender' }))).toContain(MESSAGES.lockNameReserved('cwt:notify-sender'));
+    expect(errorText(await call(client, 'lock', { name: 'deploy', ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', formatAge(MAX_TTL_MS)));
+    expect(errorText(await call(client, 'task_claim_next', { ttl: '100d' }))).toContain(MESSAGES.ttlTooLong('ttl', '100d', formatAge(MAX_TTL_MS)));
+    expect(JSON.parse((await s.cwt(['lock', 'ls', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('refuses one message past the size cap with an error, logs it on stderr, and keeps serving', { timeout: 120_000 }, async () => {
+    const created = await s.cwt(['new', 'feat/big', '--no-launch', '--json']);
+    const session = JSON.parse(created.stdout) as { id: string; worktree: string };
+    const client = await connect(session.worktree, { ...s.env, CWT_SESSION: session.id });
+    let stderr = '';
+    (client.transport as StdioClientTransport).stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const huge = 'x'.repeat(11 * 1024 * 1024);
+    const refused = await client.callTool({ name: 'store_data', arguments: { scope: 'issue:1', key: 'blob', value: huge } }, undefined, { timeout: 30_000 }).catch((error: unknown) => error as Error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain(`at most ${MAX_MCP_MESSAGE_BYTES} bytes`);
+    // Still serving, on the same connection.
+    expect(await callOk(client, 'store_data', { scope: 'issue:1', key: 'small', value: 1 })).toMatchObject({ version: 1 });
+    expect(await callOk(client, 'list_sessions')).toMatchObject({ you: session.id });
+    expect(stderr).toMatch(/cwt mcp: refused a message of \d+ bytes/);
+    expect(JSON.parse((await s.cwt(['kv', 'get', 'issue:1', '--json'])).stdout)).toEqual([expect.objectContaining({ key: 'small' })]);
   });
 });

@@ -3,7 +3,7 @@
  * lock takeover are posted as Slack-style {"text": …}, by a background sender (the hook
  * answers without waiting for it); messages about one file are throttled; a failing endpoint is retried a
  * bounded number of times and the failure logged; the URL is never printed, and a config file readable by
- * others is warned about.
+ * others is warned about. Text from branch and file names is escaped, so it cannot mention anyone.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, statSync } from 'node:fs';
@@ -126,6 +126,17 @@ describe('webhook notifications', () => {
     const exposed = await s.cwt(['notify', 'status']);
     expect(exposed.stderr).toContain(`WARNING: ${configPath} is readable by other users`);
     expect(exposed.stdout + exposed.stderr).not.toContain('SECRET-TOKEN');
+  });
+
+  it('escapes Slack markup, so a branch or file name cannot mention the channel', { timeout: 60_000 }, async () => {
+    expect((await s.cwt(['notify', 'set', receiver.url])).code).toBe(0);
+    // git accepts both as a branch name.
+    expect((await s.cwt(['new', 'feat/<!channel>', '--no-launch'])).code).toBe(0);
+    expect((await s.cwt(['new', 'fix/<@U024BE7LH>&@here', '--no-launch'])).code).toBe(0);
+    const texts = await waitForPosts(receiver, (all) => all.filter((text) => text.includes('started a session on')).length === 2, 'two session starts');
+    expect(texts.join('\n')).toContain('started a session on feat/&lt;!channel&gt;');
+    expect(texts.join('\n')).toContain('started a session on fix/&lt;@U024BE7LH&gt;&amp;@\u200bhere');
+    for (const text of texts) expect(text).not.toMatch(/<[!@]/);
   });
 
   it('retries a failing endpoint a bounded number of times, then logs the failure without the URL', { timeout: 60_000 }, async () => {

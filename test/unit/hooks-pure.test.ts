@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideClaim, DENY_ONCE_RETRY_MS, getCheckoutRelativePath, type ClaimMode, type ClaimPolicy } from '../../src/core/claims.js';
-import { addCwtHooks, buildHookSettings, getHookCommand, isCwtHookCommand, quoteShellWord, removeCwtHooks } from '../../src/core/harness.js';
+import { addCwtHooks, buildHookSettings, getHookCommand, isCwtHookCommand, removeCwtHooks } from '../../src/core/harness.js';
+import { quoteShellWord } from '../../src/ui/shellquote.js';
 import { expandShellPath, findShellWriteTargets, isProtectedPath } from '../../src/core/harnessguard.js';
 import { parseHookInput } from '../../src/hooks/input.js';
 import type { ClaimRecord, ClaimState, SessionRecord } from '../../src/core/store/store.js';

@@ -14,7 +14,7 @@
  * so followers (`cwt log -f`) need no polling.
  */
 import postgres from 'postgres';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { MESSAGES } from '../../ui/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
 import { parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
@@ -99,11 +99,21 @@ export interface PostgresTarget {
   redacted: string;
 }
 
-/** Splits cwt's `schema` parameter off a store URL and validates it; throws on a malformed URL. */
-export function parsePostgresUrl(value: string): PostgresTarget {
-  const url = new URL(value);
+/**
+ * Splits cwt's `schema` parameter off a store URL and validates it. A malformed URL, one without a host (unless
+ * PGHOST names one, as the driver would use), or a bad schema name is a usage error saying which.
+ */
+export function parsePostgresUrl(value: string, env: NodeJS.ProcessEnv = process.env): PostgresTarget {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(MESSAGES.storeUrlMalformed, { hint: MESSAGES.storeUrlHint });
+  }
+  // Without a host the driver silently tries PGHOST, then localhost: for `postgres://` that is a typo.
+  if (url.hostname === '' && !env.PGHOST) throw new UsageError(MESSAGES.storeUrlNoHost, { hint: MESSAGES.storeUrlHint });
   const schema = url.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA;
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`the schema name '${schema}' is not a plain lower-case SQL identifier`);
+  if (!SCHEMA_NAME.test(schema)) throw new UsageError(MESSAGES.storeUrlBadSchema(schema), { hint: MESSAGES.storeUrlHint });
   url.searchParams.delete('schema');
   const redacted = `${url.protocol}//${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.host}${url.pathname}`;
   return { url: url.toString(), schema, redacted: schema === DEFAULT_POSTGRES_SCHEMA ? redacted : `${redacted}?schema=${schema}` };
