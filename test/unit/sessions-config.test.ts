@@ -1,11 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findSessionByPath, getSessionState, matchSessionRef } from '../../src/core/sessions.js';
 import { loadConfig } from '../../src/core/config.js';
 import { UsageError } from '../../src/core/errors.js';
 import { sampleSession } from '../helpers/store.js';
-import { createSandbox, type Sandbox } from '../helpers/env.js';
+import { useConfigFixture } from '../helpers/config.js';
+import type { Sandbox } from '../helpers/env.js';
 
 describe('getSessionState', () => {
   const probe = (now: number, alive: boolean) => ({ now, host: 'h', ttlMs: 1000, isPidAlive: () => alive });
@@ -42,15 +43,13 @@ describe('matchSessionRef / findSessionByPath', () => {
 });
 
 describe('loadConfig precedence: defaults < user file < repo file < env < flags', () => {
+  const fixture = useConfigFixture();
   let sandbox: Sandbox;
   let repo: string;
   beforeEach(() => {
-    sandbox = createSandbox();
-    repo = join(sandbox.root, 'repo');
-    mkdirSync(repo);
+    ({ sandbox, repo } = fixture);
     mkdirSync(join(sandbox.home, '.config', 'cwt'), { recursive: true });
   });
-  afterEach(() => sandbox.cleanup());
   const userFile = () => join(sandbox.home, '.config', 'cwt', 'config.json');
 
   it('layers every source in order', () => {
