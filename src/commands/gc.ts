@@ -1,14 +1,15 @@
 /**
  * `cwt gc [--dry-run]`: marks sessions whose supervisor died and whose heartbeat expired as stale and
  * releases what they hold (locks, claims, leases); drops session rows whose worktree is gone; releases stale
- * locks and leases nobody holds any more. Never deletes a
- * worktree or a memory namespace. Reports each action.
+ * locks and leases nobody holds any more; then prunes what the retention windows let go (retentionpass.ts).
+ * Never deletes a worktree or a memory namespace. Reports each action.
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../core/config.js';
 import { pruneWorktrees, unlockWorktree } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
+import { applyRetention } from '../core/retentionpass.js';
 import { getSessionState } from '../core/sessions.js';
 import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
 import { openStore } from '../core/store/open.js';
@@ -93,12 +94,15 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
     const isTaskStale = createStaleTaskPredicate(probe);
     const staleTasks = dryRun ? await findStaleTasks(store, isTaskStale, probe.now) : await store.requeueStaleTasks(isTaskStale, probe.now);
     for (const task of staleTasks) actions.push({ action: 'requeue-task', task: task.id, message: MESSAGES.taskRequeued(task) });
+    // Last: what the steps above released no longer holds a session's record.
+    const retention = await applyRetention(store, { policy: config.retain, env, dryRun });
     if (options.json) {
-      printJson(output, { dryRun, actions });
+      printJson(output, { dryRun, actions, retention });
       return 0;
     }
-    for (const action of actions) output.stdout(action.message);
-    if (actions.length === 0) output.stdout(MESSAGES.gcNothing);
+    const retained = MESSAGES.retentionReport(retention, store.location);
+    for (const line of [...actions.map((action) => action.message), ...retained]) output.stdout(line);
+    if (actions.length === 0 && retained.length === 0) output.stdout(MESSAGES.gcNothing);
     else if (dryRun) output.stdout(MESSAGES.gcDryRun);
     return 0;
   } finally {
