@@ -41,7 +41,8 @@
  *      SQLite file, its clock on simulated time): a session and a plain tab started and ended every day, one
  *      session open all year holding a lock, 100,000 PreToolUse Write decisions with claims through handleHook
  *      (the http fast path's handler, in process), 5,000 commits through the post-commit bookkeeping
- *      (Store.recordCommit, no git process), a memory merge at nearly every session end; `cwt gc`
+ *      (Store.recordCommit, no git process), a memory merge and the CLI's daily retention pass at nearly every
+ *      session end; `cwt gc`
  *      (collectGarbage, in process) at mid-year and at the end. Reported: a decision's median and p99 in the
  *      first and the last 10% of the run, real command-hook processes timed at the start and at the end, and
  *      the store's size and rows before and after each gc.
@@ -1274,7 +1275,8 @@ async function scenarioYear(sandbox, opts) {
     'decisions: handleHook (the http fast path\'s handler) in the driver process, on the real SQLite file; cwt sessions',
     'are recorded in the store as cwt new / cwt end record them (a directory each, no git worktree); tabs are adopted',
     'by the SessionStart hook in a real git checkout; commits go through Store.recordCommit (the post-commit hook\'s',
-    'bookkeeping), not through 5,000 git processes; gc is collectGarbage (what cwt gc runs) in the driver, on its clock',
+    'bookkeeping), not through 5,000 git processes; after each cwt session\'s end the driver runs what the CLI runs after',
+    '`cwt end` (the daily retention pass); gc is collectGarbage (what cwt gc runs) in the driver, on its clock',
   ];
   return [
     {

@@ -15,8 +15,9 @@
  *     followed by a PostToolUse Read of a protected harness file (a read record);
  *   - commits through Store.recordCommit, the post-commit hook's bookkeeping (no git process);
  *   - the previous day's session ends as `cwt end` does: its memory merged into canonical (runMemoryMerge under
- *     the canonical-memory lock, with a backup and a journal), every tenth with --no-merge instead; the
- *     previous day's tab ends with the SessionEnd hook; kv values deleted (tombstones).
+ *     the canonical-memory lock, with a backup and a journal), every tenth with --no-merge instead, and then
+ *     what the CLI runs after `cwt end`: the daily retention pass (runRetentionPassIfDue); the previous day's
+ *     tab ends with the SessionEnd hook; kv values deleted (tombstones).
  *
  * Time: this process's clock (Date.now) runs on simulated time, ending at `endAt` (the real time the
  * scenario started), so every row and event ages as a year of use would, including the ones the store
@@ -37,12 +38,14 @@ import { getHostId } from '../src/core/liveness.js';
 import { claimNamespaceDir, resolveMemoryStateDir, seedNamespace } from '../src/core/memory.js';
 import { getSessionSource, runMemoryMerge, withMemoryLock } from '../src/core/memorymerge.js';
 import { resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../src/core/paths.js';
+import { runRetentionPassIfDue } from '../src/core/retentionpass.js';
 import { newSessionId } from '../src/core/sessions.js';
 import { openStore } from '../src/core/store/open.js';
 import { SQLITE_FILE_NAME } from '../src/core/store/sqlite.js';
 import type { SessionRecord, Store } from '../src/core/store/store.js';
 import { handleHook } from '../src/hooks/handlers.js';
 import type { HookInput } from '../src/hooks/input.js';
+import { createRandom } from '../test/helpers/random.js';
 
 interface YearOptions {
   days: number;
@@ -101,17 +104,7 @@ const started = performance.now();
 let clock = options.endAt - options.days * DAY;
 Date.now = () => clock;
 
-/** mulberry32: a small seeded PRNG, so every run simulates the same year. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded: every run simulates the same year.
 const random = createRandom(20_250_101);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const hex = (length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
@@ -282,6 +275,8 @@ async function main(): Promise<void> {
     await store.deleteData(`session:${session.id}`, 'status', { session: session.id, now: clock });
     await store.updateSession(session.id, { state: 'ended', endedAt: clock, pid: null, heartbeatAt: clock }, { kind: 'session.end', session: session.id, repo: session.repo, data: { removed: false, branchDeleted: false, forced: false } });
     result.sessionsEnded++;
+    // What the CLI runs after `cwt end`: the bounded retention pass, once a (simulated) day.
+    await runRetentionPassIfDue(env);
   };
 
   const endTab = async (live: Live): Promise<void> => {
