@@ -15,7 +15,8 @@ import { findUnknownPlaceholders, LEASE_NAME_PATTERN, LEASE_PLACEHOLDERS, type L
 import { parseRetentionPeriod, RETAIN_FOREVER, RETENTION_KEYS, type RetentionKey } from './retention.js';
 import { MESSAGES } from '../ui/messages.js';
 
-function isValidPeriod(parse: (text: string) => unknown): (text: string) => boolean {
+/** A zod refinement from a parser: the text is valid when `parse` takes it without throwing. */
+function createParseCheck(parse: (text: string) => unknown): (text: string) => boolean {
   return (text) => {
     try {
       parse(text);
@@ -26,8 +27,8 @@ function isValidPeriod(parse: (text: string) => unknown): (text: string) => bool
   };
 }
 
-const durationText = z.string().check(z.refine(isValidPeriod(parseDuration), 'a duration such as 30s, 2m or 1h'));
-const retentionText = z.string().check(z.refine(isValidPeriod(parseRetentionPeriod), `a duration such as 30d or 12h, or "${RETAIN_FOREVER}"`));
+const durationText = z.string().check(z.refine(createParseCheck(parseDuration), 'a duration such as 30s, 2m or 1h'));
+const retentionText = z.string().check(z.refine(createParseCheck(parseRetentionPeriod), `a duration such as 30d or 12h, or "${RETAIN_FOREVER}"`));
 
 const portNumber = z.int().check(z.gte(1), z.lte(65535));
 const LeaseSpecSchema = z.union([
