@@ -37,6 +37,15 @@
  *      dir>`), interleaved in the same worktree; the difference of the medians is what cwt adds to a commit.
  *   9. The command hook for an adopted tab's Write, with the webhook off and on (a receiver on 127.0.0.1):
  *      a Write of its own file (nothing to notify) and a denied Write (claim.deny: a sender process starts).
+ *  10. A year of daily use compressed into minutes (the soak driver bench/year.ts, one process on the real
+ *      SQLite file, its clock on simulated time): a session and a plain tab started and ended every day, one
+ *      session open all year holding a lock, 100,000 PreToolUse Write decisions with claims through handleHook
+ *      (the http fast path's handler, in process), 5,000 commits through the post-commit bookkeeping
+ *      (Store.recordCommit, no git process), a memory merge and the CLI's daily retention pass at nearly every
+ *      session end; `cwt gc`
+ *      (collectGarbage, in process) at mid-year and at the end. Reported: a decision's median and p99 in the
+ *      first and the last 10% of the run, real command-hook processes timed at the start and at the end, and
+ *      the store's size and rows before and after each gc.
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -49,9 +58,10 @@
  *                    when the filesystem is slow (one 20,000-file checkout took from ~0.9 s to ~6 s on this VM).
  *   --quick          smoke test: fewer runs, 10 sessions instead of 50, a 2,000-file repo instead of 20,000,
  *                    200 memory files with 20 changed on each side instead of 1,000 and 100 (scenario 4
- *                    keeps its 8 sessions and 500 claims: they are quick to set up)
+ *                    keeps its 8 sessions and 500 claims: they are quick to set up), and for scenario 10
+ *                    120 days with 6,000 decisions and 300 commits instead of 365, 100,000 and 5,000
  *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases,
- *                    postgres, commit, notify (default: all)
+ *                    postgres, commit, notify, year (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -71,8 +81,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify,year] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify', 'year'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -128,6 +138,8 @@ function parseCommandLine(argv) {
     filesPerDir: 100,
     memoryFiles: quick ? 200 : 1000,
     memoryChanged: quick ? 20 : 100,
+    // Scenario 10; --quick still crosses the 90-day window of ended sessions.
+    year: quick ? { days: 120, decisions: 6_000, commits: 300 } : { days: 365, decisions: 100_000, commits: 5_000 },
   };
 }
 
@@ -1067,6 +1079,7 @@ async function scenarioLeases(sandbox, opts) {
 
 function formatTable(scenario, opts) {
   if (scenario.throughput) return formatThroughput(scenario);
+  if (scenario.storeSizes) return formatStoreSizes(scenario);
   const hasGit = scenario.rows.some((r) => r.ratioToGitWorktreeAdd !== undefined);
   const header = ['row', 'N', 'median ms', 'p90 ms', 'min ms', 'max ms', 'x node -e 0', ...(hasGit ? ['x git wt add'] : [])];
   // Sub-10 ms figures (the http hook) need the second decimal.
@@ -1174,6 +1187,145 @@ async function scenarioNotify(sandbox, opts) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Scenario 10: a year of daily use, compressed into minutes (the soak driver, bench/year.ts)
+
+/** Decisions whose median and p99 must stay within this of each other between the first and the last 10%. */
+const YEAR_DRIFT_GOAL = 0.1;
+/** Bounded growth: the store after the end-of-year gc at most this much larger than after the mid-year gc. */
+const YEAR_GROWTH_GOAL = 1.25;
+
+/** Nearest-rank percentile of unsorted samples. */
+function percentile(samples, fraction) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
+}
+
+function sampleRow(key, label, command, samples, baseMs) {
+  return { key, label, command, samplesMs: samples.length > 1000 ? [] : samples.map(round2), ...roundStats(stats(samples)), p99Ms: round2(percentile(samples, 0.99)), ratioToBaseline: round2(stats(samples).median / baseMs) };
+}
+
+/** Runs the driver (a child process: its clock is simulated) and resolves to its result. */
+function runYearDriver(driver, options, env) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [driver, JSON.stringify(options)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    background.add(child);
+    const chunks = [];
+    child.stdout.on('data', (chunk) => chunks.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      background.delete(child);
+      if (signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP') reject(new Interrupted(signal));
+      else if (code !== 0) reject(new Error(`the soak driver exited ${code ?? signal}`));
+      else resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    });
+  });
+}
+
+async function scenarioYear(sandbox, opts) {
+  const env = { ...sandbox.env, CWT_HOME: join(sandbox.root, 'year-state'), CWT_CLAUDE_HOME: join(sandbox.root, 'year-claude') };
+  const repo = createRepo(join(sandbox.root, 'year-repo'), env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
+  const { days, decisions, commits } = opts.year;
+  note(`scenario 10: simulating ${days} days: ${decisions.toLocaleString('en-US')} decisions, ${commits.toLocaleString('en-US')} commits (progress below)`);
+  const driver = join(dirname(CWT_BIN), '..', 'dist', 'bench-year.mjs');
+  const result = await runYearDriver(driver, { days, decisions, commits, commandSamples: opts.runs, endAt: Date.now(), repo, worktrees: join(sandbox.root, 'year-repo.worktrees'), cwtBin: CWT_BIN }, env);
+  if (existsSync(join(env.CWT_HOME, 'hook-errors.log'))) throw new Error(`hook errors logged:\n${readFileSync(join(env.CWT_HOME, 'hook-errors.log'), 'utf8')}`);
+
+  const tenth = Math.max(1, Math.floor(result.decisionMs.length / 10));
+  const first = result.decisionMs.slice(0, tenth);
+  const last = result.decisionMs.slice(-tenth);
+  const baselines = [...result.commandHook.start.baseline, ...result.commandHook.end.baseline];
+  const base = stats(baselines).median;
+  const decisionRows = [
+    sampleRow('baseline', 'node -e 0 (baseline, start and end)', 'node -e 0', baselines, base),
+    sampleRow('first-10', `first 10% (decisions 1-${tenth})`, 'handleHook pre-tool-use Write', first, base),
+    sampleRow('last-10', `last 10% (decisions ${result.decisionMs.length - tenth + 1}-${result.decisionMs.length})`, 'handleHook pre-tool-use Write', last, base),
+  ];
+  const [, firstRow, lastRow] = decisionRows;
+  const drift = (a, b) => b / a - 1;
+  const medianDrift = drift(firstRow.medianMs, lastRow.medianMs);
+  const p99Drift = drift(firstRow.p99Ms, lastRow.p99Ms);
+  const within = Math.abs(medianDrift) <= YEAR_DRIFT_GOAL && Math.abs(p99Drift) <= YEAR_DRIFT_GOAL;
+  const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+
+  const phaseBase = (phase) => stats(result.commandHook[phase].baseline).median;
+  const commandRows = [
+    sampleRow('baseline-start', 'node -e 0, day 0', 'node -e 0', result.commandHook.start.baseline, phaseBase('start')),
+    sampleRow('command-start', 'command hook, day 0 (empty store)', 'node bin/cwt.js hook pre-tool-use < Write', result.commandHook.start.hook, phaseBase('start')),
+    sampleRow('baseline-end', `node -e 0, day ${days}`, 'node -e 0', result.commandHook.end.baseline, phaseBase('end')),
+    sampleRow('command-end', `command hook, day ${days} (a year of data)`, 'node bin/cwt.js hook pre-tool-use < Write', result.commandHook.end.hook, phaseBase('end')),
+  ];
+
+  const snapshots = result.snapshots;
+  const after = (label) => snapshots.find((snap) => snap.label === label);
+  const midAfter = after('mid-year, after gc');
+  const endAfter = after('end of year, after gc');
+  const endBefore = after('end of year, before gc');
+  const growth = endAfter.dbBytes / midAfter.dbBytes;
+  const setup = {
+    days,
+    decisions: result.decisions,
+    denied: result.denied,
+    commits: result.commits,
+    sessionsStarted: result.sessionsStarted,
+    sessionsEnded: result.sessionsEnded,
+    memoryMerges: result.merges,
+    endedWithoutMerge: result.noMerge,
+    driverSeconds: round2(result.wallSeconds),
+  };
+  const honesty = [
+    'decisions: handleHook (the http fast path\'s handler) in the driver process, on the real SQLite file; cwt sessions',
+    'are recorded in the store as cwt new / cwt end record them (a directory each, no git worktree); tabs are adopted',
+    'by the SessionStart hook in a real git checkout; commits go through Store.recordCommit (the post-commit hook\'s',
+    'bookkeeping), not through 5,000 git processes; after each cwt session\'s end the driver runs what the CLI runs after',
+    '`cwt end` (the daily retention pass); gc is collectGarbage (what cwt gc runs) in the driver, on its clock',
+  ];
+  return [
+    {
+      id: 'year-decisions',
+      title: `Scenario 10a: a year (${days} days) of use, in-process PreToolUse Write decisions: first vs last 10% of the run`,
+      setup,
+      capped: false,
+      rows: decisionRows,
+      notes: [
+        `p99: first 10% ${firstRow.p99Ms.toFixed(2)} ms, last 10% ${lastRow.p99Ms.toFixed(2)} ms`,
+        `last vs first 10%: median ${pct(medianDrift)}, p99 ${pct(p99Drift)}; goal within ${YEAR_DRIFT_GOAL * 100}%: ${within ? 'met' : 'NOT met'}`,
+        `${result.sessionsStarted} sessions started (half cwt sessions, half adopted tabs), ${result.sessionsEnded} ended, ${result.merges} memory merges, ${result.noMerge} ended with --no-merge, ${result.denied} decisions denied (deny-once); the driver ran ${result.wallSeconds.toFixed(0)} s`,
+        ...honesty,
+      ],
+    },
+    {
+      id: 'year-command-hook',
+      title: `Scenario 10b: a year of use, the command hook process (a session's Write) at the start and at the end`,
+      setup,
+      capped: false,
+      rows: commandRows,
+      notes: [`each "x node -e 0" is against the node -e 0 rows of the same phase, interleaved with it`],
+    },
+    {
+      id: 'year-store',
+      title: `Scenario 10c: a year of use, the store (SQLite) before and after cwt gc at mid-year (day ${snapshots[0].day}) and at the end`,
+      storeSizes: true,
+      setup,
+      snapshots,
+      gc: result.gc,
+      notes: [
+        `end of year: ${(endBefore.dbBytes / 1e6).toFixed(1)} MB before gc, ${(endAfter.dbBytes / 1e6).toFixed(1)} MB after (state.db alone)`,
+        `after gc, end of year vs mid-year: x${growth.toFixed(2)}; goal bounded (<= x${YEAR_GROWTH_GOAL}, whatever ended before the retention windows): ${growth <= YEAR_GROWTH_GOAL ? 'met' : 'NOT met'}`,
+      ],
+    },
+  ];
+}
+
+function formatStoreSizes(scenario) {
+  const tables = Object.keys(scenario.snapshots[0].rows);
+  const header = ['point', 'state.db MB', '-wal MB', ...tables];
+  const lines = scenario.snapshots.map((snap) => [snap.label, (snap.dbBytes / 1e6).toFixed(2), (snap.walBytes / 1e6).toFixed(2), ...tables.map((table) => String(snap.rows[table]))]);
+  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
+  const fmt = (cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [scenario.title, `  ${fmt(header)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...lines.map((l) => `  ${fmt(l)}`), ...(scenario.notes ?? []).map((t) => `  ${t}`)].join('\n');
+}
+
 function gitVersion(env) {
   try {
     return mustRun('git', ['--version'], { cwd: os.tmpdir(), env }).replace(/^git version /, '');
@@ -1217,6 +1369,7 @@ async function main() {
     if (opts.only.includes('postgres')) scenarios.push(...(await scenarioPostgres(sandbox, opts)));
     if (opts.only.includes('commit')) scenarios.push(await scenarioCommit(sandbox, opts));
     if (opts.only.includes('notify')) scenarios.push(await scenarioNotify(sandbox, opts));
+    if (opts.only.includes('year')) scenarios.push(...(await scenarioYear(sandbox, opts)));
   } finally {
     removeSandbox();
   }

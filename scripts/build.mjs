@@ -1,6 +1,7 @@
 // Bundles src/ into dist/ with esbuild.
 // - dist/cwt.js: the CLI, ESM, code-split so each command loads lazily. Packages stay external (installed
 //   by npm), except zod, which is bundled so that its tree-shaken part is all that loads.
+// - dist/bench-year.mjs: the benchmark's soak driver (bench/year.ts), self-contained.
 // - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
 import { build } from 'esbuild';
@@ -24,6 +25,16 @@ await build({
   entryPoints: { cwt: 'src/entry.ts', store: 'src/core/store/open.ts' },
   outdir: 'dist',
   splitting: true,
+  format: 'esm',
+  external,
+});
+// dist/bench-year.mjs: the soak driver of the benchmark's "a year" scenario (bench/year.ts), a build of its own
+// so that it changes nothing in the CLI's chunks.
+await build({
+  ...common,
+  entryPoints: { 'bench-year': 'bench/year.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
   format: 'esm',
   external,
 });

@@ -777,6 +777,8 @@ export const ALIASES: Record<string, string> = { ls: 'status' };
 
 /** Commands that trigger the webhook sender themselves (or are it), or change nothing. */
 const NO_NOTIFY_EPILOGUE = new Set(['hook', 'mcp', 'notify', 'status', 'who', 'log', 'sha']);
+/** The everyday commands after which a daily retention pass may run (never the hooks; gc runs its own). */
+const RETENTION_EPILOGUE = new Set(['new', 'attach', 'status', 'end', 'merge-memory', 'doctor']);
 
 const GLOBAL_OPTIONS: OptionSpec = {
   help: { type: 'boolean', short: 'h' },
@@ -926,6 +928,10 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     if (!NO_NOTIFY_EPILOGUE.has(action.parsed.command)) {
       const { triggerNotifierAfterCommand } = await import('./core/notify.js');
       await triggerNotifierAfterCommand();
+    }
+    if (code === ExitCode.ok && RETENTION_EPILOGUE.has(action.parsed.command)) {
+      const { runRetentionPassIfDue } = await import('./core/retentionpass.js');
+      await runRetentionPassIfDue();
     }
     return code;
   } catch (error) {

@@ -132,8 +132,8 @@ function checkStateModes(cwtHome: string): Finding {
 /** Which store is in use (file, or URL without its password), whether it answers, its schema version and size. */
 async function checkStore(store: Store): Promise<Finding> {
   try {
-    const stats = await store.getStats();
-    return { id: 'store', severity: 'ok', message: MESSAGES.doctorStore(store.kind, store.location, stats.schemaVersion, stats.sizeBytes) };
+    const version = await store.getSchemaVersion();
+    return { id: 'store', severity: 'ok', message: MESSAGES.doctorStore(store.kind, store.location, version, await store.getStoreSize()) };
   } catch (error) {
     if (!(error instanceof EnvironmentError)) throw error;
     return { id: 'store', severity: 'warn', message: error.message, ...(error.hint !== undefined ? { fix: error.hint } : {}) };

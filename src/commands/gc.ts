@@ -4,8 +4,9 @@
  * is gone (another machine's worktree is on that machine: such a session is judged by its heartbeat alone);
  * releases stale locks and leases nobody holds any more. Never deletes a worktree or a memory namespace —
  * except what a `cwt new` killed midway made and its journal names, rolled back first, and only when it holds
- * no work. Reports each action. A row naming a main checkout that is not the repository it claims is left
- * alone, and makes the run exit 4 once everything else is collected.
+ * no work; then prunes what the retention windows let go (retentionpass.ts). Reports each action. A row
+ * naming a main checkout that is not the repository it claims is left alone, and makes the run exit 4 once
+ * everything else is collected.
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../core/config.js';
@@ -14,6 +15,7 @@ import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import type { UntrustedSessionError } from '../core/errors.js';
 import { createSessionPathVerifier, getRefusal, throwIfRefused } from '../core/sessionpaths.js';
+import { applyRetention } from '../core/retentionpass.js';
 import { getSessionState } from '../core/sessions.js';
 import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
 import { resolveCwtHome } from '../core/paths.js';
@@ -120,11 +122,14 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
     const isTaskStale = createStaleTaskPredicate(probe);
     const staleTasks = dryRun ? await findStaleTasks(store, isTaskStale, probe.now) : await store.requeueStaleTasks(isTaskStale, probe.now);
     for (const task of staleTasks) actions.push({ action: 'requeue-task', task: task.id, message: MESSAGES.taskRequeued(task) });
+    // Last: what the steps above released no longer holds a session's record.
+    const retention = await applyRetention(store, { policy: config.retain, env, dryRun });
     if (options.json) {
-      printJson(output, { dryRun, actions, refused: refused.map((error) => ({ session: error.session, message: error.message })) });
+      printJson(output, { dryRun, actions, retention, refused: refused.map((error) => ({ session: error.session, message: error.message })) });
     } else {
-      for (const action of actions) output.stdout(action.message);
-      if (actions.length === 0 && refused.length === 0) output.stdout(MESSAGES.gcNothing);
+      const retained = MESSAGES.retentionReport(retention, store.location);
+      for (const line of [...actions.map((action) => action.message), ...retained]) output.stdout(line);
+      if (actions.length === 0 && retained.length === 0 && refused.length === 0) output.stdout(MESSAGES.gcNothing);
       else if (dryRun) output.stdout(MESSAGES.gcDryRun);
     }
     throwIfRefused(refused, MESSAGES.gcRefusedSessions(refused.length));

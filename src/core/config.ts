@@ -22,20 +22,28 @@ import {
 import { formatAge, MAX_TTL_MS, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { findUnknownPlaceholders, LEASE_NAME_PATTERN, LEASE_PLACEHOLDERS, type LeaseSpec } from './leases.js';
+import { parseRetentionPeriod, RETAIN_FOREVER, RETENTION_KEYS, type RetentionKey } from './retention.js';
 import { sha256 } from './sharedfile.js';
 import { getTrustState, type TrustState } from './trust.js';
 import { MESSAGES } from '../ui/messages.js';
 
-/** A TTL: a duration (see parseDuration) no longer than MAX_TTL_MS. */
-const ttlText = z.string().check(
-  z.refine((text) => {
+/** A zod refinement from a parser: the text is valid when `parse` takes it without throwing. */
+function createParseCheck(parse: (text: string) => unknown): (text: string) => boolean {
+  return (text) => {
     try {
-      return parseDuration(text) <= MAX_TTL_MS;
+      parse(text);
+      return true;
     } catch {
       return false;
     }
-  }, MESSAGES.configTtlExpected(formatAge(MAX_TTL_MS))),
-);
+  };
+}
+
+/** A TTL: a duration (see parseDuration) no longer than MAX_TTL_MS. */
+const ttlText = z.string().check(z.refine(createParseCheck((text) => {
+  if (parseDuration(text) > MAX_TTL_MS) throw new RangeError(text);
+}), MESSAGES.configTtlExpected(formatAge(MAX_TTL_MS))));
+const retentionText = z.string().check(z.refine(createParseCheck(parseRetentionPeriod), `a duration such as 30d or 12h, or "${RETAIN_FOREVER}"`));
 
 const portNumber = z.int().check(z.gte(1), z.lte(65535));
 const LeaseSpecSchema = z.union([
@@ -77,6 +85,17 @@ const ConfigFileSchema = z.strictObject({
   strictCheck: z.optional(z.boolean()),
   /** `cwt new` installs cwt's git hooks in the repository. */
   gitHooks: z.optional(z.boolean()),
+  /** How long the store keeps each kind of record: a duration, or "forever". */
+  retain: z.optional(
+    z.strictObject({
+      events: z.optional(retentionText),
+      endedSessions: z.optional(retentionText),
+      kvTombstones: z.optional(retentionText),
+      claimDenials: z.optional(retentionText),
+      reads: z.optional(retentionText),
+      commits: z.optional(retentionText),
+    } satisfies Record<RetentionKey, unknown>),
+  ),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -84,7 +103,7 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `has unknown key(s): ${issue.keys.join(', ')}; known keys: ${Object.keys(ConfigFileSchema.shape).join(', ')}`;
+      return `has unknown key(s): ${issue.keys.join(', ')}; known keys: ${(issue.path[0] === 'retain' ? RETENTION_KEYS : Object.keys(ConfigFileSchema.shape)).join(', ')}`;
     case 'invalid_type':
       return `should be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
     case 'too_small':
@@ -171,6 +190,11 @@ function apply(config: Config, file: ConfigFile | undefined, source: string): vo
   if (file.gitHooks !== undefined) config.gitHooks = file.gitHooks;
   // A later file replaces an earlier file's lease of the same name and keeps its others.
   if (file.leases !== undefined) config.leases = { ...config.leases, ...toLeaseSpecs(file.leases) };
+  // Likewise per kind of record.
+  for (const key of RETENTION_KEYS) {
+    const text = file.retain?.[key];
+    if (text !== undefined) config.retain[key] = parseRetentionPeriod(text);
+  }
 }
 
 function toLeaseSpecs(leases: NonNullable<ConfigFile['leases']>): Record<string, LeaseSpec> {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DEFAULT_CLAIM_TTL_MS, parseClaimMode, type ClaimMode } from './claims.js';
 import { parseTtl } from './duration.js';
 import type { LeaseSpec } from './leases.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 import { UsageError } from './errors.js';
 import { resolveUserConfigPath } from './paths.js';
 
@@ -47,6 +48,8 @@ export interface Config {
   strictCheck: boolean;
   /** `cwt new` installs cwt's git hooks in the repository (once; `cwt install --git-hooks` does it by hand). */
   gitHooks: boolean;
+  /** How long the store keeps each kind of record (cwt gc and the daily pass prune the rest; see retention.ts). */
+  retain: RetentionPolicy;
   /** Which files contributed, for `cwt doctor` and error messages. */
   sources: string[];
   /** Set when the repository file set keys that need trust and that content is not trusted: they were ignored. */
@@ -65,6 +68,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<Config, 'sources' | 'untrustedRepoFil
   leases: {},
   strictCheck: false,
   gitHooks: true,
+  retain: DEFAULT_RETENTION,
 };
 
 export interface LoadConfigOptions {
@@ -75,7 +79,7 @@ export interface LoadConfigOptions {
 }
 
 export function createDefaultConfig(): Config {
-  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], leases: {}, sources: [], untrustedRepoFile: undefined };
+  return { ...DEFAULT_CONFIG, setup: [...DEFAULT_CONFIG.setup], memoryIndexFiles: [...DEFAULT_CONFIG.memoryIndexFiles], leases: {}, retain: { ...DEFAULT_RETENTION }, sources: [], untrustedRepoFile: undefined };
 }
 
 /** The repository's own config file, in its main checkout. */

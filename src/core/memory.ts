@@ -96,12 +96,17 @@ function toStateName(label: string, path: string): string {
   return `${readable}-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`;
 }
 
+/** Where the memory state dirs of every canonical memory directory live. */
+export function getMemoryStateRoot(cwtHome: string): string {
+  return join(cwtHome, 'memory');
+}
+
 /**
  * cwt's state for one canonical memory directory: its merge backups and journal, and the bases of the
  * directories `cwt memory rescue` merged into it.
  */
 export function resolveMemoryStateDir(cwtHome: string, canonicalDir: string): string {
-  return join(cwtHome, 'memory', toStateName(basename(dirname(canonicalDir)), canonicalDir));
+  return join(getMemoryStateRoot(cwtHome), toStateName(basename(dirname(canonicalDir)), canonicalDir));
 }
 
 /** Inside the memory state dir: where a rescued directory's base and merge state are kept. */

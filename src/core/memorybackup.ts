@@ -142,6 +142,21 @@ export function listBackups(stateDir: string): Backup[] {
     .filter((backup): backup is Backup => backup.manifest !== undefined && backup.manifest.after !== null);
 }
 
+/**
+ * The sessions named by a completed backup that was not undone, under every memory state dir in `stateRoot`
+ * (getMemoryStateRoot): `cwt merge-memory --undo` puts such a session's merge state back, so its row must stay.
+ */
+export function listSessionsNeededByUndo(stateRoot: string): Set<string> {
+  const sessions = new Set<string>();
+  if (!existsSync(stateRoot)) return sessions;
+  for (const name of readdirSync(stateRoot)) {
+    for (const backup of listBackups(join(stateRoot, name))) {
+      if (!backup.manifest.undone && backup.manifest.source.session !== null) sessions.add(backup.manifest.source.session);
+    }
+  }
+  return sessions;
+}
+
 /** Removes the backups of merges that never committed (run under the lock, after journal recovery). */
 export function discardIncompleteBackups(stateDir: string): void {
   const root = getBackupsDir(stateDir);

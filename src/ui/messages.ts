@@ -3,7 +3,9 @@
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
 import type { PathRefusal } from '../core/sessionpaths.js';
-import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
+import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionRecord, TaskRecord } from '../core/store/store.js';
+import type { RetentionKeepReason } from '../core/retention.js';
+import type { RetentionReport } from '../core/retentionpass.js';
 import type { ClaudeCodeRange } from '../core/claudecode.js';
 import type { NewJournalRecord, RunJournal } from '../core/runjournal.js';
 import { quoteShellWord } from './shellquote.js';
@@ -14,19 +16,38 @@ const oneLine = (text: string): string => sanitizeForTerminal(text);
 /** A name (a branch, a scope, a path) as one word of a command the user may copy into a shell. */
 const word = (text: string): string => quoteShellWord(text);
 
-/** A size for people: 812 B, 1.4 MB. */
-function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const [value, unit] = bytes < 1e6 ? [bytes / 1e3, 'kB'] : bytes < 1e9 ? [bytes / 1e6, 'MB'] : [bytes / 1e9, 'GB'];
-  return `${value.toFixed(1)} ${unit}`;
-}
-
 function since(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
   if (seconds < 60) return `${seconds}s ago`;
   if (seconds < 3600) return `${Math.round(seconds / 60)}m ago`;
   return `${Math.round(seconds / 3600)}h ago`;
 }
+
+/** A size as people read it: 812 B, 4.2 kB, 12.3 MB. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return bytes < 1e9 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+/** What each count of a retention pass is of. */
+const RETENTION_COUNT_NOUNS: Record<keyof PruneCounts, string> = {
+  events: 'event(s)',
+  sessions: 'ended session record(s)',
+  claudeSessions: 'Claude session link(s)',
+  kvTombstones: 'deleted kv key(s)',
+  claimDenials: 'claim denial(s)',
+  reads: 'read record(s)',
+  commits: 'commit record(s)',
+};
+
+/** Why an ended session past its window keeps its record, and what would let it go. */
+const RETENTION_KEEP_REASONS: Record<Exclude<RetentionKeepReason, 'open' | 'recent' | 'forever'>, string> = {
+  unmerged: 'memory never merged (merge it: cwt merge-memory <id>, or cwt memory rescue)',
+  undo: 'a memory backup not undone names it (cwt merge-memory --undo may still need it)',
+  holds: 'a lock, claim or lease still names it (cwt gc releases stale ones)',
+  'other-host': "it ran on another machine (that machine's cwt gc prunes it)",
+};
 
 export const MESSAGES = {
   // environment
@@ -248,6 +269,26 @@ export const MESSAGES = {
     `released lease(s) of session ${session.id} (${session.branch}): ${leases.map((l) => `${l.name}=${l.value}`).join(', ')}`,
   gcNothing: 'nothing to collect',
   gcDryRun: '(dry run: nothing was changed)',
+
+  // Retention
+  /** What a retention pass removed (or would), what it kept past the windows and why, and the space given back. */
+  retentionReport: (report: RetentionReport, location: string): string[] => {
+    const counts = (Object.keys(RETENTION_COUNT_NOUNS) as (keyof PruneCounts)[]).filter((kind) => report.pruned[kind] > 0);
+    const lines: string[] = [];
+    if (counts.length > 0) {
+      const list = counts.map((kind) => `${report.pruned[kind].toLocaleString('en-US')} ${RETENTION_COUNT_NOUNS[kind]}`).join(', ');
+      lines.push(`${report.dryRun ? 'would prune' : 'pruned'} what the retention windows let go (retain in your cwt config): ${list}`);
+    }
+    for (const reason of Object.keys(RETENTION_KEEP_REASONS) as (keyof typeof RETENTION_KEEP_REASONS)[]) {
+      const kept = report.kept.filter((entry) => entry.reason === reason);
+      if (kept.length === 0) continue;
+      const shown = kept.slice(0, 5).map((entry) => `${entry.session} (${entry.branch})`).join(', ');
+      lines.push(`kept ${kept.length} ended session record(s) past the window, ${RETENTION_KEEP_REASONS[reason]}: ${shown}${kept.length > 5 ? `, … ${kept.length - 5} more` : ''}`);
+    }
+    if (report.vacuumed) lines.push(`converted ${location} to incremental auto-vacuum (a one-time VACUUM): pruning gives space back from now on`);
+    if (!report.dryRun && (counts.length > 0 || report.vacuumed)) lines.push(`store ${location}: ${formatBytes(report.sizeBefore)} -> ${formatBytes(report.sizeAfter)}`);
+    return lines;
+  },
 
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',

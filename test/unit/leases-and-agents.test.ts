@@ -1,5 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildAgentArgs, getAgentProfile, planInstructions, type FileStatus } from '../../src/core/agent.js';
 import { loadConfig } from '../../src/core/config.js';
@@ -14,7 +13,7 @@ import {
   type LeaseSpec,
 } from '../../src/core/leases.js';
 import type { LeaseHolding, LeaseRecord, SessionRecord } from '../../src/core/store/store.js';
-import { createSandbox, type Sandbox } from '../helpers/env.js';
+import { useConfigFixture } from '../helpers/config.js';
 import { sampleSession, useStoreFixture } from '../helpers/store.js';
 import { STORE_BACKENDS } from '../helpers/backends.js';
 import { trustRepoConfig } from '../helpers/trust.js';
@@ -86,20 +85,13 @@ describe('lease names', () => {
 });
 
 describe('leases in the config file', () => {
-  let sandbox: Sandbox;
-  let repo: string;
-  beforeEach(() => {
-    sandbox = createSandbox();
-    repo = join(sandbox.root, 'repo');
-    mkdirSync(repo);
-  });
-  afterEach(() => sandbox.cleanup());
+  const fixture = useConfigFixture();
   const load = (leases: unknown) => {
-    writeFileSync(join(repo, '.cwt.json'), JSON.stringify({ leases }));
+    fixture.writeRepoConfig({ leases });
     return () => {
       // Leases become environment variables of the agent: they apply from a repository file once trusted.
-      trustRepoConfig(repo, sandbox.env);
-      return loadConfig({ env: sandbox.env, repoRoot: repo });
+      trustRepoConfig(fixture.repo, fixture.sandbox.env);
+      return loadConfig({ env: fixture.sandbox.env, repoRoot: fixture.repo });
     };
   };
 

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { trustRepoConfig } from '../helpers/trust.js';
 import { UsageError } from '../../src/core/errors.js';
 import { sampleSession } from '../helpers/store.js';
+import { useConfigFixture } from '../helpers/config.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 
 describe('getSessionState', () => {
@@ -43,15 +44,13 @@ describe('matchSessionRef / findSessionByPath', () => {
 });
 
 describe('loadConfig precedence: defaults < user file < repo file < env < flags', () => {
+  const fixture = useConfigFixture();
   let sandbox: Sandbox;
   let repo: string;
   beforeEach(() => {
-    sandbox = createSandbox();
-    repo = join(sandbox.root, 'repo');
-    mkdirSync(repo);
+    ({ sandbox, repo } = fixture);
     mkdirSync(join(sandbox.home, '.config', 'cwt'), { recursive: true });
   });
-  afterEach(() => sandbox.cleanup());
   const userFile = () => join(sandbox.home, '.config', 'cwt', 'config.json');
 
   it('layers every source in order', () => {

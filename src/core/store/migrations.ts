@@ -214,4 +214,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN repo_id TEXT;
   `,
+  // 8: retention (retention.ts: cwt gc and a daily pass remove old events, ended sessions, kv tombstones, claim
+  // denials, reads and commits). Files created from now on use incremental auto-vacuum (set in migrate(), as it
+  // must precede the first table); older ones are converted by cwt gc with a one-time VACUUM (reclaimSpace).
+  `
+  -- Small values of the store's own: when a periodic job last ran, the kv version floor, the pruning guard.
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) STRICT;
+
+  -- The event log stays append-only, except for the retention pass, which marks its transaction with a meta
+  -- row ('retention.pruning') that it removes again before committing.
+  DROP TRIGGER events_append_only_delete;
+  CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'retention.pruning')
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+  `,
 ];

@@ -17,7 +17,7 @@ import postgres from 'postgres';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { MESSAGES } from '../../ui/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
-import { parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
+import { createPruneCounts, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
   ClaimDecider,
@@ -46,6 +46,8 @@ import type {
   LeaseRequest,
   LockRecord,
   LockRequest,
+  PruneCounts,
+  PruneRequest,
   ReadRecord,
   RecordCommitOptions,
   SessionFilter,
@@ -61,7 +63,6 @@ import type {
   TaskRecord,
   TaskUpdate,
   TaskUpdateResult,
-  StoreStats,
   ThrottleDecision,
 } from './store.js';
 
@@ -192,12 +193,9 @@ export class PostgresStore implements Store {
     }
   }
 
-  async getStats(): Promise<StoreStats> {
-    const q = await this.query();
-    const [row] = await q<{ size: string | null }[]>`
-      SELECT sum(pg_total_relation_size(c.oid))::text AS size FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ${this.schema} AND c.relkind = 'r'`;
-    return { schemaVersion: await this.readVersion(), sizeBytes: Number(row?.size ?? 0) };
+  async getSchemaVersion(): Promise<number> {
+    await this.migrated();
+    return this.readVersion();
   }
 
   /** Runs `body` in one transaction, after the schema is in place. */
@@ -604,8 +602,9 @@ export class PostgresStore implements Store {
     const currentVersion = current?.version ?? 0;
     if (options.expectVersion !== undefined && options.expectVersion !== currentVersion) return { ok: false, current };
     if (value === null && !current) return { ok: false, current: undefined };
-    // Versions continue past a delete (the tombstone keeps the last one).
-    const version = ((row?.version as number | undefined) ?? 0) + 1;
+    // Versions continue past a delete (the tombstone keeps the last one), and past a pruned tombstone (the floor).
+    const [floor] = row ? [] : await tx<Row[]>`SELECT value FROM meta WHERE key = ${META_KEYS.kvVersionFloor}`;
+    const version = ((row?.version as number | undefined) ?? (floor?.value as number | undefined) ?? 0) + 1;
     await tx`
       INSERT INTO kv (scope, key, value, version, session, updated_at) VALUES (${scope}, ${key}, ${value}, ${version}, ${options.session}, ${options.now})
       ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, session = excluded.session, updated_at = excluded.updated_at`;
@@ -847,6 +846,70 @@ export class PostgresStore implements Store {
         ON CONFLICT (key) DO UPDATE SET sent_at = excluded.sent_at, suppressed = 0`;
       return { send: true, suppressed };
     });
+  }
+
+  async pruneExpired(request: PruneRequest): Promise<PruneCounts> {
+    return this.transaction(async (tx): Promise<PruneCounts> => {
+      const keep = JSON.stringify(request.keepSessions);
+      const gone = JSON.stringify(request.sessions);
+      const counts = createPruneCounts();
+      // A bounded pass takes at most `limit` rows of each kind (by physical row: ctid).
+      const limit = request.limit === undefined ? undefined : Math.max(0, Math.floor(request.limit));
+      const prune = async (kind: keyof PruneCounts, table: string, where: postgres.PendingQuery<postgres.Row[]>) => {
+        const selected = tx`SELECT ctid FROM ${tx(table)} WHERE ${where} ${limit === undefined ? tx`` : tx`LIMIT ${limit}`}`;
+        if (request.dryRun) counts[kind] = (await tx<Row[]>`SELECT COUNT(*) AS n FROM (${selected}) AS expired`)[0]!.n as number;
+        else counts[kind] = (limit === undefined ? await tx`DELETE FROM ${tx(table)} WHERE ${where}` : await tx`DELETE FROM ${tx(table)} WHERE ctid IN (${selected})`).count;
+      };
+      // A JSON list as text: typed jsonb, the driver would encode the string once more.
+      const listed = (json: string) => tx`(SELECT jsonb_array_elements_text(${json}::text::jsonb))`;
+      await prune('sessions', 'sessions', tx`state = 'ended' AND id IN ${listed(gone)}`);
+      // Links of removed sessions, and of sessions gone earlier (gc's drop-session), which would keep a Claude tab from being adopted again.
+      await prune('claudeSessions', 'claude_sessions', tx`session NOT IN (SELECT id FROM sessions WHERE NOT (state = 'ended' AND id IN ${listed(gone)}))`);
+      if (request.eventsBefore !== null) {
+        // For this transaction only: the event log's guard lets retention's deletes through (migration 8).
+        await tx`SELECT set_config('cwt.retention', 'on', true)`;
+        await prune('events', 'events', tx`at < ${request.eventsBefore}`);
+      }
+      if (request.kvTombstonesBefore !== null) {
+        if (!request.dryRun) {
+          await tx`
+            INSERT INTO meta (key, value)
+            SELECT ${META_KEYS.kvVersionFloor}, MAX(version) FROM kv WHERE value IS NULL AND updated_at < ${request.kvTombstonesBefore} HAVING MAX(version) IS NOT NULL
+            ON CONFLICT (key) DO UPDATE SET value = GREATEST(meta.value, excluded.value)`;
+        }
+        await prune('kvTombstones', 'kv', tx`value IS NULL AND updated_at < ${request.kvTombstonesBefore}`);
+      }
+      if (request.claimDenialsBefore !== null) await prune('claimDenials', 'claim_denials', tx`at < ${request.claimDenialsBefore}`);
+      if (request.readsBefore !== null) await prune('reads', 'reads', tx`at < ${request.readsBefore} AND session NOT IN ${listed(keep)}`);
+      if (request.commitsBefore !== null) {
+        await prune('commits', 'commits', tx`at < ${request.commitsBefore} AND (session IS NULL OR session NOT IN ${listed(keep)})`);
+      }
+      return counts;
+    });
+  }
+
+  async reclaimSpace(): Promise<boolean> {
+    // autovacuum reclaims dead rows in the background; VACUUM FULL would lock every table against the hooks.
+    return false;
+  }
+
+  async getStoreSize(): Promise<number> {
+    const sql = await this.query();
+    const [row] = await sql<Row[]>`
+      SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS bytes
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ${this.schema} AND c.relkind = 'r'`;
+    return Number(row!.bytes);
+  }
+
+  async claimPeriodicRun(name: string, now: number, intervalMs: number): Promise<boolean> {
+    const sql = await this.query();
+    // One upsert decides: the row is written only when due (or when the clock went back past it).
+    const { count } = await sql`
+      INSERT INTO meta (key, value) VALUES (${META_KEYS.periodicRun(name)}, ${now})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value
+      WHERE meta.value <= ${now - intervalMs} OR meta.value > ${now}`;
+    return count > 0;
   }
 
   async close(): Promise<void> {

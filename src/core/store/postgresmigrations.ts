@@ -196,4 +196,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN repo_id TEXT;
   `,
+  // 8: retention. The event log's guard lets through the retention pass's deletes, which set cwt.retention
+  // for their transaction only (set_config(…, true)); UPDATE and TRUNCATE stay refused. Space comes back
+  // through autovacuum.
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+  );
+
+  CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'DELETE' AND current_setting('cwt.retention', true) = 'on' THEN RETURN OLD; END IF;
+      RAISE EXCEPTION 'the event log is append-only';
+    END $$;
+  `,
 ];

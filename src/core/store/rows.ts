@@ -4,7 +4,7 @@
  * one set of mappers serves both.
  */
 import type { ConflictRecord } from './store.js';
-import type { ClaimRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, SessionRecord, TaskRecord } from './store.js';
+import type { ClaimRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionRecord, TaskRecord } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -180,4 +180,19 @@ export function toHandoff(row: Row): HandoffRecord {
 /** A task event's data: enough to read the log without looking the task up. */
 export function taskEventData(task: TaskRecord, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id: task.id, queue: task.queue, title: task.title, owner: task.owner, ...extra };
+}
+
+/** Keys of the `meta` table (migration 8), the same in both stores. */
+export const META_KEYS = {
+  /** The highest version of a pruned kv tombstone: a key created again starts above it. */
+  kvVersionFloor: 'kv.version-floor',
+  /** SQLite: present only inside the retention pass's transaction, which migration 8's event-log guard lets delete. */
+  pruning: 'retention.pruning',
+  /** When the periodic job `name` last ran (Store.claimPeriodicRun). */
+  periodicRun: (name: string) => `periodic.${name}`,
+} as const;
+
+/** A PruneCounts with nothing counted yet. */
+export function createPruneCounts(): PruneCounts {
+  return { events: 0, sessions: 0, claudeSessions: 0, kvTombstones: 0, claimDenials: 0, reads: 0, commits: 0 };
 }

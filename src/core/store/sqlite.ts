@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
+import { createPruneCounts, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
   HandoffAcceptResult,
@@ -37,6 +37,8 @@ import type {
   ClaimRequest,
   ClaimState,
   CommitRecord,
+  PruneCounts,
+  PruneRequest,
   ReadRecord,
   RecordCommitOptions,
   EventFilter,
@@ -55,7 +57,6 @@ import type {
   SessionRecord,
   StaleLockPredicate,
   Store,
-  StoreStats,
 } from './store.js';
 
 export const SQLITE_FILE_NAME = 'state.db';
@@ -96,8 +97,12 @@ function migrate(db: Database.Database): void {
     if (version < SQLITE_MIGRATIONS.length) db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
   });
   const version = db.pragma('user_version', { simple: true }) as number;
-  // WAL is a property of the file: set once, when the database is new (it cannot change inside a transaction).
-  if (version === 0) db.pragma('journal_mode = WAL');
+  if (version === 0) {
+    // Both are properties of the file, set once while it is new. auto_vacuum must precede the first table; a
+    // file from before migration 8 is converted by cwt gc (reclaimSpace). WAL cannot change inside a transaction.
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.pragma('journal_mode = WAL');
+  }
   if (version < SQLITE_MIGRATIONS.length) run.immediate();
 }
 
@@ -562,8 +567,8 @@ export class SqliteStore implements Store {
     const currentVersion = current?.version ?? 0;
     if (options.expectVersion !== undefined && options.expectVersion !== currentVersion) return { ok: false, current };
     if (value === null && !current) return { ok: false, current: undefined };
-    // Versions continue past a delete (the tombstone keeps the last one).
-    const version = ((row?.version as number | undefined) ?? 0) + 1;
+    // Versions continue past a delete (the tombstone keeps the last one), and past a pruned tombstone (the floor).
+    const version = ((row?.version as number | undefined) ?? this.getMetaSync(META_KEYS.kvVersionFloor) ?? 0) + 1;
     this.db
       .prepare(
         `INSERT INTO kv (scope, key, value, version, session, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -832,9 +837,87 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  async getStats(): Promise<StoreStats> {
-    const size = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-    return { schemaVersion: this.db.pragma('user_version', { simple: true }) as number, sizeBytes: size(this.location) + size(`${this.location}-wal`) };
+  async getSchemaVersion(): Promise<number> {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private getMetaSync(key: string): number | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined)?.value as number | undefined;
+  }
+
+  async pruneExpired(request: PruneRequest): Promise<PruneCounts> {
+    return this.db
+      .transaction((): PruneCounts => {
+        const keep = JSON.stringify(request.keepSessions);
+        const gone = JSON.stringify(request.sessions);
+        const counts = createPruneCounts();
+        // A bounded pass takes the oldest rows first (rowid order; the events' rowid is their id).
+        const limit = request.limit === undefined ? undefined : `ORDER BY rowid LIMIT ${Math.max(0, Math.floor(request.limit))}`;
+        const prune = (kind: keyof PruneCounts, table: string, where: string, ...params: unknown[]) => {
+          const selected = `SELECT rowid FROM ${table} WHERE ${where} ${limit ?? ''}`;
+          if (request.dryRun) counts[kind] = (this.db.prepare(`SELECT COUNT(*) AS n FROM (${selected})`).get(...params) as Row).n as number;
+          else counts[kind] = this.db.prepare(limit === undefined ? `DELETE FROM ${table} WHERE ${where}` : `DELETE FROM ${table} WHERE rowid IN (${selected})`).run(...params).changes;
+        };
+        prune('sessions', 'sessions', "state = 'ended' AND id IN (SELECT value FROM json_each(?))", gone);
+        // Links of removed sessions, and of sessions gone earlier (gc's drop-session), which would keep a Claude tab from being adopted again.
+        prune('claudeSessions', 'claude_sessions', "session NOT IN (SELECT id FROM sessions WHERE NOT (state = 'ended' AND id IN (SELECT value FROM json_each(?))))", gone);
+        if (request.eventsBefore !== null) {
+          this.db.prepare('INSERT INTO meta (key, value) VALUES (?, 1)').run(META_KEYS.pruning);
+          prune('events', 'events', 'at < ?', request.eventsBefore);
+          this.db.prepare('DELETE FROM meta WHERE key = ?').run(META_KEYS.pruning);
+        }
+        if (request.kvTombstonesBefore !== null) {
+          if (!request.dryRun) {
+            this.db
+              .prepare(
+                `INSERT INTO meta (key, value) SELECT ?, MAX(version) FROM kv WHERE value IS NULL AND updated_at < ? HAVING MAX(version) IS NOT NULL
+                 ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)`,
+              )
+              .run(META_KEYS.kvVersionFloor, request.kvTombstonesBefore);
+          }
+          prune('kvTombstones', 'kv', 'value IS NULL AND updated_at < ?', request.kvTombstonesBefore);
+        }
+        if (request.claimDenialsBefore !== null) prune('claimDenials', 'claim_denials', 'at < ?', request.claimDenialsBefore);
+        if (request.readsBefore !== null) prune('reads', 'reads', 'at < ? AND session NOT IN (SELECT value FROM json_each(?))', request.readsBefore, keep);
+        if (request.commitsBefore !== null) {
+          prune('commits', 'commits', 'at < ? AND (session IS NULL OR session NOT IN (SELECT value FROM json_each(?)))', request.commitsBefore, keep);
+        }
+        return counts;
+      })
+      .immediate();
+  }
+
+  async reclaimSpace(options: { full: boolean }): Promise<boolean> {
+    // 0 = NONE: a file created before migration 8.
+    const convert = options.full && this.db.pragma('auto_vacuum', { simple: true }) === 0;
+    if (convert) {
+      this.db.pragma('auto_vacuum = INCREMENTAL');
+      this.db.exec('VACUUM');
+    } else {
+      this.db.pragma('incremental_vacuum');
+    }
+    // The file shrinks when the WAL is checkpointed; gc does it now, a bounded pass leaves it to the next one.
+    if (options.full) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return convert;
+  }
+
+  async getStoreSize(): Promise<number> {
+    const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+    return size(this.location) + size(`${this.location}-wal`);
+  }
+
+  async claimPeriodicRun(name: string, now: number, intervalMs: number): Promise<boolean> {
+    const key = META_KEYS.periodicRun(name);
+    const isDue = (last: number | undefined) => last === undefined || now - last >= intervalMs || last > now;
+    // A read first: the usual answer (not due) takes no write lock.
+    if (!isDue(this.getMetaSync(key))) return false;
+    return this.db
+      .transaction(() => {
+        if (!isDue(this.getMetaSync(key))) return false;
+        this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, now);
+        return true;
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

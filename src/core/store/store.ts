@@ -406,11 +406,32 @@ export interface ThrottleDecision {
   suppressed: number;
 }
 
-/** What `cwt doctor` says of the store: the schema it is at, and the space it takes. */
-export interface StoreStats {
-  schemaVersion: number;
-  /** Bytes on disk: the SQLite file with its WAL, or the PostgreSQL schema's tables with their indexes. */
-  sizeBytes: number;
+/** What a retention pass removes (see retention.ts): rows older than each cutoff (null keeps that kind). */
+export interface PruneRequest {
+  eventsBefore: number | null;
+  kvTombstonesBefore: number | null;
+  claimDenialsBefore: number | null;
+  readsBefore: number | null;
+  commitsBefore: number | null;
+  /** Reads and commits of these sessions stay whatever their age. */
+  keepSessions: readonly string[];
+  /** Ended sessions to remove, with their Claude session links (a row that is no longer ended stays). */
+  sessions: readonly string[];
+  /** At most this many rows of each kind (a bounded pass); all of them when absent. */
+  limit?: number;
+  /** Only count what would go. */
+  dryRun?: boolean;
+}
+
+/** How many rows of each kind a retention pass removed (or, dry, would remove). */
+export interface PruneCounts {
+  events: number;
+  sessions: number;
+  claudeSessions: number;
+  kvTombstones: number;
+  claimDenials: number;
+  reads: number;
+  commits: number;
 }
 
 export interface Store {
@@ -418,8 +439,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the store lives, for messages (a file path, or a redacted URL). */
   readonly location: string;
-  /** Its schema version and size (connects, for a networked store: an unreachable one throws). */
-  getStats(): Promise<StoreStats>;
+  /** The schema version it is at (connects, for a networked store: an unreachable one throws). */
+  getSchemaVersion(): Promise<number>;
 
   insertSession(session: SessionRecord, event?: EventInput): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;
@@ -531,6 +552,25 @@ export interface Store {
   setNotifyCursor(from: number | null, to: number): Promise<boolean>;
   /** Whether a notification under `key` may go now (at most one per `windowMs`); records it when it may. */
   throttleNotification(key: string, now: number, windowMs: number): Promise<ThrottleDecision>;
+
+  /**
+   * Removes what a retention pass planned, in one transaction. kv tombstones leave a version floor behind: a
+   * key created again later starts above every version it had, so a compare-and-set from before still fails.
+   */
+  pruneExpired(request: PruneRequest): Promise<PruneCounts>;
+  /**
+   * Gives the space of removed rows back to the file system. SQLite: `PRAGMA incremental_vacuum`; with
+   * `full`, also a checkpoint that truncates the WAL, and a file made before incremental auto-vacuum existed is
+   * converted first with a one-time VACUUM (returns true then). PostgreSQL leaves it to autovacuum.
+   */
+  reclaimSpace(options: { full: boolean }): Promise<boolean>;
+  /** Bytes the store takes: the SQLite file and its WAL, or the PostgreSQL schema's tables with indexes. */
+  getStoreSize(): Promise<number>;
+  /**
+   * True for the one caller that finds the periodic job `name` due (last run `intervalMs` ago or more, or
+   * never) and records it as run `now`; false for everybody else until the interval has passed again.
+   */
+  claimPeriodicRun(name: string, now: number, intervalMs: number): Promise<boolean>;
 
   close(): Promise<void>;
 }
