@@ -645,6 +645,10 @@ export const MESSAGES = {
   canonicalMemoryNotADirectory: (canonical: string, target: string) =>
     `the repository's memory directory ${canonical} is a link to ${target}, which is missing or not a directory`,
   canonicalMemoryNotADirectoryHint: (target: string) => `mount or create ${target} (mkdir -p '${target}'), or remove the link to start with empty memory; then run the command again`,
+
+  // Faults and consistency
+  /** A memory file that kept changing while a merge read it (memorysnapshot.ts): not merged, base not moved. */
+  mergeUnsettled: (path: string) => `left ${path} for the next merge: it kept changing while it was read (the agent may still be writing it)`,
 } as const;
 
 export interface MergeCounts {
