@@ -174,7 +174,7 @@ export interface MemoryMergeResult {
   canonicalDir: string;
   summary: MergeSummary;
   conflicts: ConflictView[];
-  /** The backup taken before canonical changed; null when canonical did not change. */
+  /** The backup taken before canonical or the base changed; null when neither did. */
   backup: string | null;
   /** The source directory does not exist: nothing was merged (and nothing deleted). */
   missing: boolean;
@@ -351,7 +351,9 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     return result;
   }
   const writing = performance.now();
-  if (atRisk.size > 0) {
+  // A merge that only moves the base (both sides made the same change) is backed up too: `--undo` takes back
+  // the last merge, and restoring an older backup instead would leave that base behind.
+  if (atRisk.size > 0 || baseBefore.size > 0) {
     const backup = createBackup({
       stateDir: options.stateDir,
       canonical: canonicalTree,

@@ -572,7 +572,7 @@ export const MESSAGES = {
 
   // cwt merge-memory --undo
   undoNothing: (canonical: string) => `no memory merge to undo for ${canonical}`,
-  undoNothingHint: 'cwt merge-memory keeps a backup of canonical memory for each merge that changed it; none is left to undo',
+  undoNothingHint: 'cwt merge-memory keeps a backup of canonical memory for each merge that changed it or moved a base; none is left to undo',
   undoCanonicalChanged: (canonical: string, files: readonly string[]) =>
     `canonical memory (${canonical}) changed since that merge, so undoing it would lose those changes:\n${files
       .slice(0, 20)
