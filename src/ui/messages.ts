@@ -648,6 +648,10 @@ export const MESSAGES = {
 
   // Faults and consistency
   /** A memory file that kept changing while a merge read it (memorysnapshot.ts): not merged, base not moved. */
+  gcRescuedMemory: (session: SessionRecord, counts: { added: number; merged: number; deleted: number }) =>
+    `merged the memory of session ${session.id} (${session.branch}) into canonical memory before dropping its record: ${counts.added} added, ${counts.merged} merged, ${counts.deleted} deleted`,
+  gcKeptForMemory: (session: SessionRecord, files: number) =>
+    `kept the record of session ${session.id} (${session.branch}), whose worktree is gone: ${files} memory file(s) could not be merged yet; finish with: cwt merge-memory ${session.id}`,
   mergeUnsettled: (path: string) => `left ${path} for the next merge: it kept changing while it was read (the agent may still be writing it)`,
 } as const;
 
