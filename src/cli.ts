@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CwtError, ExitCode, InternalError, UsageError } from './core/errors.js';
 import { isDebugEnabled } from './core/debug.js';
+import { toEnvironmentFault } from './core/faults.js';
 import { MESSAGES } from './ui/messages.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -848,7 +849,7 @@ export function parseCommandLine(argv: readonly string[]): CliAction {
 /** The one top-level catch: maps errors to exit codes and prints what happened and what to do next. */
 export function reportError(error: unknown, write: (text: string) => void = (t) => void process.stderr.write(t)): number {
   if (error instanceof Error && error.name === 'ExitPromptError') return ExitCode.cancelled; // prompt cancelled: quiet
-  const known = error instanceof CwtError ? error : new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
+  const known = error instanceof CwtError ? error : (toEnvironmentFault(error) ?? new InternalError(error instanceof Error ? error.message : String(error), { cause: error }));
   write(`cwt: ${known.message}\n`);
   if (known.hint) write(`  next: ${known.hint}\n`);
   if (known instanceof InternalError) {

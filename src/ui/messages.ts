@@ -652,6 +652,9 @@ export const MESSAGES = {
     `merged the memory of session ${session.id} (${session.branch}) into canonical memory before dropping its record: ${counts.added} added, ${counts.merged} merged, ${counts.deleted} deleted`,
   gcKeptForMemory: (session: SessionRecord, files: number) =>
     `kept the record of session ${session.id} (${session.branch}), whose worktree is gone: ${files} memory file(s) could not be merged yet; finish with: cwt merge-memory ${session.id}`,
+  diskFull: (path: string) => `no space left on the disk holding ${path}: it was not written, and what was there is unchanged`,
+  diskFullSomewhere: 'no space left on a disk cwt writes to: nothing was half written, and what was there is unchanged',
+  diskFullHint: (dir: string) => `free some space there (df -h '${dir}' shows how much is left), then run the command again`,
   mergeUnsettled: (path: string) => `left ${path} for the next merge: it kept changing while it was read (the agent may still be writing it)`,
 } as const;
 
