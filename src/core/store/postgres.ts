@@ -15,8 +15,10 @@
  */
 import postgres from 'postgres';
 import { EnvironmentError } from '../errors.js';
+export { DEFAULT_POSTGRES_SCHEMA, parsePostgresUrl, type PostgresTarget } from './postgresurl.js';
 import { MESSAGES } from '../../ui/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
+import { describeError, parsePostgresUrl, SCHEMA_NAME } from './postgresurl.js';
 import { parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
@@ -68,44 +70,17 @@ type Sql = postgres.Sql<Record<string, never>>;
 type Tx = postgres.TransactionSql<Record<string, never>>;
 type Query = Sql | Tx;
 
-/** A driver or server error as one line: its code and message (never the URL, which may hold a password). */
-function describeError(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  return [code, message].filter(Boolean).join(': ') || String(error);
-}
-
 /** What `cwt log -f` waits on: the newest event id announced, and the followers to wake. */
 interface EventListener {
   latest: number;
   waiters: Set<() => void>;
 }
 
-export const DEFAULT_POSTGRES_SCHEMA = 'cwt';
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export interface PostgresStoreOptions {
   /** Give up connecting after this long (the hook path keeps it short). */
   connectTimeoutMs?: number;
   /** The server cancels any statement running longer. */
   statementTimeoutMs?: number;
-}
-
-export interface PostgresTarget {
-  /** The URL without cwt's own `schema` parameter. */
-  url: string;
-  schema: string;
-  /** The URL as messages may show it: no password, no query. */
-  redacted: string;
-}
-
-/** Splits cwt's `schema` parameter off a store URL and validates it; throws on a malformed URL. */
-export function parsePostgresUrl(value: string): PostgresTarget {
-  const url = new URL(value);
-  const schema = url.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA;
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`the schema name '${schema}' is not a plain lower-case SQL identifier`);
-  url.searchParams.delete('schema');
-  const redacted = `${url.protocol}//${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.host}${url.pathname}`;
-  return { url: url.toString(), schema, redacted: schema === DEFAULT_POSTGRES_SCHEMA ? redacted : `${redacted}?schema=${schema}` };
 }
 
 /**
