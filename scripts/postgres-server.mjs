@@ -5,7 +5,7 @@
  * `postgresql` package. As root it runs the server as the `postgres` user, which refuses to run as root.
  * Only node:* modules, no shell strings.
  *
- *   const server = await startPostgresServer();   // { url, stop() }
+ *   const server = await startPostgresServer();   // { url, stop(), kill(), start() }
  *   node scripts/postgres-server.mjs               // starts one, prints its URL, stops on Ctrl-C
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -76,32 +76,50 @@ export async function startPostgresServer() {
     ['full_page_writes', 'off'],
     ['max_connections', '200'],
   ];
-  const child = spawn(join(bin, 'postgres'), ['-D', data, ...settings.flatMap(([name, value]) => ['-c', `${name}=${value}`])], {
-    ...ids,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`)), 30_000);
-    child.stderr.on('data', (chunk) => {
-      log += chunk;
-      if (log.includes('ready to accept connections')) {
+  // The server process of the moment: kill() stops it as a crash would, start() brings it back on the same data.
+  let child;
+  const launch = async () => {
+    child = spawn(join(bin, 'postgres'), ['-D', data, ...settings.flatMap(([name, value]) => ['-c', `${name}=${value}`])], {
+      ...ids,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`)), 30_000);
+      child.stderr.on('data', (chunk) => {
+        log += chunk;
+        if (log.includes('ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
+        reject(new Error(`PostgreSQL exited (${code}) while starting:\n${log}`));
+      });
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`PostgreSQL exited (${code}) while starting:\n${log}`));
+    child.stderr.removeAllListeners('data');
+    child.stderr.resume();
+  };
+  const exited = (server) =>
+    new Promise((resolve) => {
+      if (server.exitCode !== null || server.signalCode !== null) resolve();
+      else server.once('exit', () => resolve());
     });
-  });
-  child.stderr.removeAllListeners('data');
-  child.stderr.resume();
+  await launch();
   const created = spawnSync(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', ROLE, DATABASE], { encoding: 'utf8' });
   if (created.status !== 0) throw new Error(`createdb failed: ${created.stderr}`);
   let stopped;
   return {
     url: `postgres://${ROLE}@127.0.0.1:${port}/${DATABASE}`,
+    /** Stops the server the way a crash does (SIGQUIT: immediate shutdown, no checkpoint), keeping its data. */
+    async kill() {
+      const current = child;
+      current.kill('SIGQUIT');
+      await exited(current);
+    },
+    /** Starts the server again on the same port and data, after kill(); resolves once it accepts connections. */
+    start: launch,
     stop() {
       stopped ??= new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();

@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CwtError, ExitCode, InternalError, UsageError } from './core/errors.js';
 import { isDebugEnabled } from './core/debug.js';
+import { toEnvironmentFault } from './core/faults.js';
 import { MESSAGES } from './ui/messages.js';
 import { sanitizeForTerminal } from './ui/sanitize.js';
 
@@ -893,7 +894,7 @@ export function parseCommandLine(argv: readonly string[]): CliAction {
 /** The one top-level catch: maps errors to exit codes and prints what happened and what to do next. */
 export function reportError(error: unknown, write: (text: string) => void = (t) => void process.stderr.write(t)): number {
   if (error instanceof Error && error.name === 'ExitPromptError') return ExitCode.cancelled; // prompt cancelled: quiet
-  const known = error instanceof CwtError ? error : new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
+  const known = error instanceof CwtError ? error : (toEnvironmentFault(error) ?? new InternalError(error instanceof Error ? error.message : String(error), { cause: error }));
   // An error may quote what a model or another machine wrote (a lock's note): no control sequence gets through.
   write(`cwt: ${sanitizeForTerminal(known.message, { multiline: true })}\n`);
   if (known.hint) write(`  next: ${sanitizeForTerminal(known.hint, { multiline: true })}\n`);

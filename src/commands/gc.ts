@@ -1,27 +1,29 @@
 /**
  * `cwt gc [--dry-run]`: marks sessions whose supervisor died and whose heartbeat expired as stale and
  * releases what they hold (locks, claims, leases); drops the rows of this machine's sessions whose worktree
- * is gone (another machine's worktree is on that machine: such a session is judged by its heartbeat alone);
- * releases stale locks and leases nobody holds any more. Never deletes a worktree or a memory namespace —
- * except what a `cwt new` killed midway made and its journal names, rolled back first, and only when it holds
- * no work; then prunes what the retention windows let go (retentionpass.ts). Reports each action. A row
- * naming a main checkout that is not the repository it claims is left alone, and makes the run exit 4 once
- * everything else is collected.
+ * is gone (another machine's worktree is on that machine: such a session is judged by its heartbeat alone),
+ * after merging what its namespace holds into canonical memory (a row with memory conflicts is kept, so
+ * `cwt merge-memory <id>` can finish); releases stale locks and leases nobody holds any more. Never deletes a
+ * worktree or a memory namespace — except what a `cwt new` killed midway made and its journal names, rolled
+ * back first, and only when it holds no work; then prunes what the retention windows let go (retentionpass.ts).
+ * Reports each action. A row naming a main checkout that is not the repository it claims is left alone, and
+ * makes the run exit 4 once everything else is collected.
  */
 import { existsSync } from 'node:fs';
+import { mergeSessionMemory } from './merge-memory.js';
 import { loadConfig } from '../core/config.js';
 import { pruneWorktrees, unlockWorktree } from '../core/git.js';
 import { createLivenessProbe } from '../core/liveness.js';
 import { isLockStale } from '../core/locks.js';
 import type { UntrustedSessionError } from '../core/errors.js';
-import { createSessionPathVerifier, getRefusal, throwIfRefused } from '../core/sessionpaths.js';
+import { createSessionPathVerifier, getRefusal, throwIfRefused, type SessionPathVerifier } from '../core/sessionpaths.js';
 import { applyRetention } from '../core/retentionpass.js';
 import { getSessionState } from '../core/sessions.js';
 import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
 import { resolveCwtHome } from '../core/paths.js';
 import { listInterruptedRuns, NEW_RUN_JOURNAL } from '../core/runjournal.js';
 import { openStore } from '../core/store/open.js';
-import type { SessionRecord } from '../core/store/store.js';
+import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../ui/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -33,13 +35,31 @@ export interface GcOptions {
 }
 
 export interface GcAction {
-  action: 'mark-stale' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases' | 'requeue-task' | 'roll-back-new';
+  action: 'mark-stale' | 'rescue-memory' | 'keep-session' | 'drop-session' | 'release-lock' | 'release-claims' | 'release-leases' | 'requeue-task' | 'roll-back-new';
   session?: string;
   lock?: string;
   task?: number;
   /** For roll-back-new: NewRecovery's outcome. */
   outcome?: string;
   message: string;
+}
+
+/**
+ * Merges a session's namespace into canonical memory before gc drops its row. Returns what it did: nothing
+ * (the namespace had nothing new), a rescue, or, when the merge found conflicts or notes still being written,
+ * the row kept for `cwt merge-memory <id>`.
+ */
+async function rescueSessionMemory(
+  session: SessionRecord,
+  options: { store: Store; env: NodeJS.ProcessEnv; output: Output; dryRun: boolean; verifySessionPaths: SessionPathVerifier },
+): Promise<GcAction | undefined> {
+  const result = await mergeSessionMemory(session, { ...options, interactive: false });
+  if (result.conflicts.length > 0 || result.unsettled.length > 0) {
+    return { action: 'keep-session', session: session.id, message: MESSAGES.gcKeptForMemory(session, result.conflicts.length + result.unsettled.length) };
+  }
+  const { added, merged, deleted } = result.summary;
+  if (added.length + merged.length + deleted.length === 0) return undefined;
+  return { action: 'rescue-memory', session: session.id, message: MESSAGES.gcRescuedMemory(session, { added: added.length, merged: merged.length, deleted: deleted.length }) };
 }
 
 export async function collectGarbage(options: GcOptions = {}): Promise<number> {
@@ -70,6 +90,14 @@ export async function collectGarbage(options: GcOptions = {}): Promise<number> {
             refused.push(refusal);
             continue;
           }
+        }
+        // The row is what lets `cwt merge-memory <id>` find the namespace and its base: merge before it goes.
+        if (cleanUp && existsSync(session.memoryDir)) {
+          let rescue: GcAction | undefined;
+          const refusal = await getRefusal(async () => (rescue = await rescueSessionMemory(session, { store, env, output, dryRun, verifySessionPaths })));
+          if (refusal) refused.push(refusal);
+          if (rescue) actions.push(rescue);
+          if (refusal || rescue?.action === 'keep-session') continue;
         }
         actions.push({ action: 'drop-session', session: session.id, message: MESSAGES.gcDroppedSession(session) });
         if (dryRun) continue;

@@ -217,6 +217,7 @@ export function toMergeJson(result: MemoryMergeResult, dryRun: boolean) {
     ...result.summary,
     conflicts: result.conflicts.map((view) => ({ file: view.file, reason: view.reason, conflictFile: view.conflictPath })),
     backup: result.backup,
+    unsettled: result.unsettled,
   };
 }
 
@@ -228,6 +229,7 @@ export function printMergeResult(result: MemoryMergeResult, dryRun: boolean, wri
     return;
   }
   const changed = summary.added.length + summary.merged.length + summary.deleted.length;
+  for (const file of result.unsettled) write(MESSAGES.mergeUnsettled(join(source.dir, file)));
   if (dryRun) write(MESSAGES.mergePlanHeader(source.label, canonicalDir));
   else if (changed === 0 && summary.conflicts.length === 0) {
     write(MESSAGES.mergeNothing(source.label, canonicalDir));

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { rethrowWriteError } from './faults.js';
 import { isPidAlive } from './liveness.js';
 import { randomHex } from './random.js';
 
@@ -96,7 +97,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   mkdirSync(dir, { recursive: true });
   const exactMode = options.mode ?? existingMode(path);
   const temp = join(dir, tempName(path, process.pid));
-  const fd = openSync(temp, 'wx', exactMode ?? options.newFileMode ?? 0o666);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', exactMode ?? options.newFileMode ?? 0o666);
+  } catch (error) {
+    rethrowWriteError(error, path);
+  }
   try {
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;
     let offset = 0;
@@ -105,7 +111,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
-    throw error;
+    // A write error names no file: a full disk is reported against the file that was being replaced.
+    rethrowWriteError(error, path);
   }
   closeSync(fd);
   try {

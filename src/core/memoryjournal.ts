@@ -13,6 +13,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ensurePrivateDir, fsyncDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, sweepStaleTempFilesIn, writeFileAtomic } from './atomic.js';
+import { rethrowWriteError } from './faults.js';
 import type { ConflictRecord } from './memoryplan.js';
 import { isEmptyDir, readTextIfExists } from './paths.js';
 import { sha256 } from './sharedfile.js';
@@ -99,6 +100,9 @@ export function writeDurably(path: string, data: Uint8Array, mode = PRIVATE_FILE
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
     fsyncSync(fd);
+  } catch (error) {
+    // A write error names no file; nobody reads this one before the commit point, so it is just reported.
+    rethrowWriteError(error, path);
   } finally {
     closeSync(fd);
   }

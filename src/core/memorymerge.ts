@@ -5,7 +5,7 @@
  * No terminal I/O: choices at the terminal come in through `decide`, the test failpoint through
  * `onCanonicalWrite`.
  */
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PRIVATE_FILE_MODE } from './atomic.js';
@@ -31,7 +31,6 @@ import {
 import {
   createIndexMatcher,
   getConflictFileName,
-  isMergeableName,
   planMemoryMerge,
   type ConflictReason,
   type ConflictRecord,
@@ -41,38 +40,23 @@ import {
   type MergeSummary,
 } from './memoryplan.js';
 import { getRescuedStateDir, resolveCanonicalMemoryDir } from './memory.js';
+import { listTreeFiles, readSettledTree, readTreeEntry, type SettleOptions, type TreeEntry } from './memorysnapshot.js';
 import { assertSessionPathsTrusted, type TrustedPlaces } from './sessionpaths.js';
 import { sha256 } from './sharedfile.js';
 import type { SessionRecord, Store } from './store/store.js';
 import { chunksFromMarkedText, type LineMerger, type TextConflict } from './textmerge.js';
 import { MESSAGES } from '../ui/messages.js';
 
-export interface TreeEntry {
-  data: Buffer;
-  mode: number;
-}
+export type { TreeEntry } from './memorysnapshot.js';
 
-/**
- * Every regular file under `dir` by relative path (`/`-separated), skipping cwt's conflict files and temp
- * files. Links are not followed (a memory directory has none of its own; one pointing outside is not memory).
- * A missing directory is empty.
- */
+/** Every memory file under `dir` as it is now (listTreeFiles), by relative path. A missing directory is empty. */
 export function readTree(dir: string | null): Map<string, TreeEntry> {
-  const out = new Map<string, TreeEntry>();
-  if (dir === null || !existsSync(dir)) return out;
-  const walk = (absolute: string, prefix: string) => {
-    for (const entry of readdirSync(absolute, { withFileTypes: true })) {
-      const path = join(absolute, entry.name);
-      const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      if (entry.isDirectory()) walk(path, rel);
-      else if (entry.isFile() && isMergeableName(entry.name)) out.set(rel, { data: readFileSync(path), mode: lstatSync(path).mode & 0o7777 });
-    }
-  };
-  walk(dir, '');
-  return out;
+  return new Map([...listTreeFiles(dir)].map(([file, path]) => [file, readTreeEntry(path)]));
 }
 
-const contents = (tree: ReadonlyMap<string, TreeEntry>): FileMap => new Map([...tree].map(([file, entry]) => [file, entry.data]));
+/** The contents of `tree`, without the files a merge leaves for later. */
+const contents = (tree: ReadonlyMap<string, TreeEntry>, leftOut: ReadonlySet<string> = new Set()): FileMap =>
+  new Map([...tree].filter(([file]) => !leftOut.has(file)).map(([file, entry]) => [file, entry.data]));
 
 /** What is merged into canonical: a session's namespace, or a directory found by `cwt memory rescue`. */
 export interface MemorySource {
@@ -180,6 +164,8 @@ export interface MemoryMergeOptions {
   onCanonicalWrite?: (count: number) => Promise<void>;
   /** Called with the backup taken and the content staged, just before the journal is committed. */
   onBeforeCommit?: () => Promise<void>;
+  /** How long a source file must keep still to be merged (memorysnapshot.ts). */
+  settle?: SettleOptions;
   now?: number;
 }
 
@@ -188,10 +174,12 @@ export interface MemoryMergeResult {
   canonicalDir: string;
   summary: MergeSummary;
   conflicts: ConflictView[];
-  /** The backup taken before canonical changed; null when canonical did not change. */
+  /** The backup taken before canonical or the base changed; null when neither did. */
   backup: string | null;
   /** The source directory does not exist: nothing was merged (and nothing deleted). */
   missing: boolean;
+  /** Source files that kept changing while they were read: not merged (the base stays), for the next merge. */
+  unsettled: string[];
 }
 
 const EMPTY_SUMMARY: MergeSummary = { merged: [], added: [], deleted: [], unchanged: [], conflicts: [] };
@@ -233,16 +221,19 @@ function assertWritesContained(writes: readonly JournalWrite[], roots: Readonly<
  */
 export async function runMemoryMerge(options: MemoryMergeOptions): Promise<MemoryMergeResult> {
   const { source, canonicalDir } = options;
-  if (!existsSync(source.dir)) return { source, canonicalDir, summary: EMPTY_SUMMARY, conflicts: [], backup: null, missing: true };
+  if (!existsSync(source.dir)) return { source, canonicalDir, summary: EMPTY_SUMMARY, conflicts: [], backup: null, missing: true, unsettled: [] };
   const reading = performance.now();
   const baseTree = readTree(source.readBaseDir);
   const canonicalTree = readTree(canonicalDir);
-  const sessionTree = readTree(source.dir);
-  debug('merge-memory', `read base, canonical and session trees (${baseTree.size}, ${canonicalTree.size}, ${sessionTree.size} files) in ${(performance.now() - reading).toFixed(1)}ms`);
+  // The agent may still be writing its side: only what kept still is merged, the rest waits for the next run.
+  const { tree: sessionTree, unsettled } = await readSettledTree(source.dir, options.settle);
+  const leftOut = new Set(unsettled);
+  debug('merge-memory', `read base, canonical and session trees (${baseTree.size}, ${canonicalTree.size}, ${sessionTree.size} files, ${unsettled.length} unsettled) in ${(performance.now() - reading).toFixed(1)}ms`);
   const readIfExists = (path: string) => (existsSync(path) ? readFileSync(path) : undefined);
   const conflictFiles = new Map<string, Buffer>();
   const conflictBlobs = new Map<string, Buffer>();
-  for (const record of source.pending) {
+  const pendingNow = source.pending.filter((record) => !leftOut.has(record.file));
+  for (const record of pendingNow) {
     const conflictFile = readIfExists(join(source.dir, getConflictFileName(record.file)));
     if (conflictFile !== undefined) conflictFiles.set(record.file, conflictFile);
     for (const sha of [record.canonicalSha, record.sessionSha]) {
@@ -255,11 +246,12 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     lineMerges++;
     return (options.lineMerger ?? merge3)(base, ours, theirs);
   };
+  // A file left out is absent from all three sides: the plan neither writes it nor moves its base.
   const input = {
-    base: contents(baseTree),
-    canonical: contents(canonicalTree),
-    session: contents(sessionTree),
-    pending: source.pending,
+    base: contents(baseTree, leftOut),
+    canonical: contents(canonicalTree, leftOut),
+    session: contents(sessionTree, leftOut),
+    pending: pendingNow,
     conflictFiles,
     conflictBlobs,
     isIndexFile: createIndexMatcher(options.indexFiles),
@@ -274,7 +266,7 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     if (decisions.size > 0) plan = await planMemoryMerge({ ...input, decisions });
   }
   const conflicts = toViews(plan, options);
-  const result: MemoryMergeResult = { source, canonicalDir, summary: plan.summary, conflicts, backup: null, missing: false };
+  const result: MemoryMergeResult = { source, canonicalDir, summary: plan.summary, conflicts, backup: null, missing: false, unsettled };
   if (options.dryRun) return result;
 
   const now = options.now ?? Date.now();
@@ -311,7 +303,8 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
   // Conflict files beside the session's copies, the contents they were found against, resolved ones removed.
   const conflictFilesWritten: Record<string, string> = {};
   const removedConflictFiles = new Map<string, Buffer>();
-  const pending: ConflictRecord[] = [];
+  // The conflicts of files left out stay as they were, for the run that reads them.
+  const pending: ConflictRecord[] = source.pending.filter((record) => leftOut.has(record.file));
   for (const file of plan.files) {
     const conflictPath = join(source.dir, getConflictFileName(file.file));
     if (file.conflict) {
@@ -332,7 +325,8 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
       removedConflictFiles.set(conflictPath, conflictFiles.get(file.file)!);
     }
   }
-  const mergedAt = pending.length === 0 ? now : (source.session?.memoryMergedAt ?? null);
+  // Merged means all of it: a file left for later keeps the session (or directory) waiting for a merge.
+  const mergedAt = pending.length === 0 && unsettled.length === 0 ? now : (source.session?.memoryMergedAt ?? null);
   let sessionUpdate: JournalSessionUpdate | undefined;
   if (source.session) {
     if (!sameRecords(pending, source.pending) || mergedAt !== (source.session.memoryMergedAt ?? null)) {
@@ -357,7 +351,9 @@ export async function runMemoryMerge(options: MemoryMergeOptions): Promise<Memor
     return result;
   }
   const writing = performance.now();
-  if (atRisk.size > 0) {
+  // A merge that only moves the base (both sides made the same change) is backed up too: `--undo` takes back
+  // the last merge, and restoring an older backup instead would leave that base behind.
+  if (atRisk.size > 0 || baseBefore.size > 0) {
     const backup = createBackup({
       stateDir: options.stateDir,
       canonical: canonicalTree,

@@ -666,7 +666,7 @@ export const MESSAGES = {
 
   // cwt merge-memory --undo
   undoNothing: (canonical: string) => `no memory merge to undo for ${canonical}`,
-  undoNothingHint: 'cwt merge-memory keeps a backup of canonical memory for each merge that changed it; none is left to undo',
+  undoNothingHint: 'cwt merge-memory keeps a backup of canonical memory for each merge that changed it or moved a base; none is left to undo',
   undoCanonicalChanged: (canonical: string, files: readonly string[]) =>
     `canonical memory (${canonical}) changed since that merge, so undoing it would lose those changes:\n${files
       .slice(0, 20)
@@ -761,6 +761,17 @@ export const MESSAGES = {
     `the message is ${bytes} bytes; cwt mcp accepts at most ${max} bytes per message, and ignored it. Next step: send a smaller value (a path or a summary instead of the content)`,
   mcpMessageTooBigLog: (bytes: number, max: number) => `cwt mcp: refused a message of ${bytes} bytes (at most ${max} bytes per message); still serving`,
   doctorSentinelStaleFix: (path: string) => `rm ${word(path)}`,
+
+  // Faults and consistency
+  /** A memory file that kept changing while a merge read it (memorysnapshot.ts): not merged, base not moved. */
+  gcRescuedMemory: (session: SessionRecord, counts: { added: number; merged: number; deleted: number }) =>
+    `merged the memory of session ${session.id} (${session.branch}) into canonical memory before dropping its record: ${counts.added} added, ${counts.merged} merged, ${counts.deleted} deleted`,
+  gcKeptForMemory: (session: SessionRecord, files: number) =>
+    `kept the record of session ${session.id} (${session.branch}), whose worktree is gone: ${files} memory file(s) could not be merged yet; finish with: cwt merge-memory ${session.id}`,
+  diskFull: (path: string) => `no space left on the disk holding ${path}: it was not written, and what was there is unchanged`,
+  diskFullSomewhere: 'no space left on a disk cwt writes to: nothing was half written, and what was there is unchanged',
+  diskFullHint: (dir: string) => `free some space there (df -h '${dir}' shows how much is left), then run the command again`,
+  mergeUnsettled: (path: string) => `left ${path} for the next merge: it kept changing while it was read (the agent may still be writing it)`,
 } as const;
 
 export interface MergeCounts {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Scenario } from '../helpers/scenario.js';
 import { git } from '../helpers/git.js';
 import { getMemoryStateRoot, projectKey, readText, snapshotTree, startSession, useMemoryScenario, writeFiles } from '../helpers/memory.js';
+import { SqliteStore } from '../../src/core/store/sqlite.js';
 
 const fixture = useMemoryScenario({ 'MEMORY.md': '# Memory\n- [Base](base.md)\n', 'base.md': 'the base note\n' });
 let s: Scenario;
@@ -32,11 +33,14 @@ describe('cwt memory rescue', () => {
     const ended = await startSession(s, 'feat/ended');
     writeFiles(ended.memoryDir, { 'MEMORY.md': '# Memory\n- [Base](base.md)\n- [Ended](ended.md)\n', 'ended.md': 'from the ended session\n' });
     expect((await s.cwt(['end', ended.id, '--no-merge'])).code).toBe(0);
-    // 5. A session whose worktree was deleted by hand and whose record gc dropped: its namespace is orphaned.
+    // 5. A session whose worktree was deleted by hand and whose record is gone (dropped by a cwt from before gc
+    // merged memory first; see gc-rescues-memory.test.ts): its namespace is orphaned.
     const dropped = await startSession(s, 'feat/dropped');
     writeFiles(dropped.memoryDir, { 'dropped.md': 'from the dropped session\n', 'base.md': 'the base note, improved\n' });
     rmSync(dropped.worktree, { recursive: true, force: true });
-    expect((await s.cwt(['gc'])).code).toBe(0);
+    const store = new SqliteStore(s.cwtHome);
+    await store.deleteSession(dropped.id);
+    await store.close();
     expect((await s.sessions()).map((x) => x.id)).not.toContain(dropped.id);
     // 6. An open session: left alone.
     const open = await startSession(s, 'feat/open');

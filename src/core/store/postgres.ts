@@ -14,9 +14,11 @@
  * so followers (`cwt log -f`) need no polling.
  */
 import postgres from 'postgres';
-import { EnvironmentError, UsageError } from '../errors.js';
+import { EnvironmentError } from '../errors.js';
+export { DEFAULT_POSTGRES_SCHEMA, parsePostgresUrl, type PostgresTarget } from './postgresurl.js';
 import { MESSAGES } from '../../ui/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
+import { describeError, parsePostgresUrl, SCHEMA_NAME } from './postgresurl.js';
 import { createPruneCounts, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
@@ -70,54 +72,17 @@ type Sql = postgres.Sql<Record<string, never>>;
 type Tx = postgres.TransactionSql<Record<string, never>>;
 type Query = Sql | Tx;
 
-/** A driver or server error as one line: its code and message (never the URL, which may hold a password). */
-function describeError(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  return [code, message].filter(Boolean).join(': ') || String(error);
-}
-
 /** What `cwt log -f` waits on: the newest event id announced, and the followers to wake. */
 interface EventListener {
   latest: number;
   waiters: Set<() => void>;
 }
 
-export const DEFAULT_POSTGRES_SCHEMA = 'cwt';
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export interface PostgresStoreOptions {
   /** Give up connecting after this long (the hook path keeps it short). */
   connectTimeoutMs?: number;
   /** The server cancels any statement running longer. */
   statementTimeoutMs?: number;
-}
-
-export interface PostgresTarget {
-  /** The URL without cwt's own `schema` parameter. */
-  url: string;
-  schema: string;
-  /** The URL as messages may show it: no password, no query. */
-  redacted: string;
-}
-
-/**
- * Splits cwt's `schema` parameter off a store URL and validates it. A malformed URL, one without a host (unless
- * PGHOST names one, as the driver would use), or a bad schema name is a usage error saying which.
- */
-export function parsePostgresUrl(value: string, env: NodeJS.ProcessEnv = process.env): PostgresTarget {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(MESSAGES.storeUrlMalformed, { hint: MESSAGES.storeUrlHint });
-  }
-  // Without a host the driver silently tries PGHOST, then localhost: for `postgres://` that is a typo.
-  if (url.hostname === '' && !env.PGHOST) throw new UsageError(MESSAGES.storeUrlNoHost, { hint: MESSAGES.storeUrlHint });
-  const schema = url.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA;
-  if (!SCHEMA_NAME.test(schema)) throw new UsageError(MESSAGES.storeUrlBadSchema(schema), { hint: MESSAGES.storeUrlHint });
-  url.searchParams.delete('schema');
-  const redacted = `${url.protocol}//${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.host}${url.pathname}`;
-  return { url: url.toString(), schema, redacted: schema === DEFAULT_POSTGRES_SCHEMA ? redacted : `${redacted}?schema=${schema}` };
 }
 
 /**
