@@ -5,11 +5,11 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CwtError, ExitCode, InternalError, UsageError } from './core/errors.js';
-import { isDebugEnabled } from './core/debug.js';
-import { toEnvironmentFault } from './core/faults.js';
-import { MESSAGES } from './ui/messages.js';
-import { sanitizeForTerminal } from './ui/sanitize.js';
+import { CwtError, ExitCode, InternalError, UsageError } from './core/util/errors.js';
+import { isDebugEnabled } from './core/util/debug.js';
+import { toEnvironmentFault } from './core/store/faults.js';
+import { MESSAGES } from './texts/messages.js';
+import { sanitizeForTerminal } from './texts/sanitize.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -531,7 +531,7 @@ Example (what git does):
     options: {},
     positionals: { min: 1, max: Infinity },
     run: async ({ positionals }) => {
-      const { isGitHookName } = await import('./core/githooks.js');
+      const { isGitHookName } = await import('./core/git/githooks.js');
       const name = positionals[0];
       if (!isGitHookName(name)) throw new UsageError(MESSAGES.unknownGitHook(name!), { hint: MESSAGES.unknownGitHookHint });
       const { runGitHook } = await import('./hooks/githook.js');
@@ -927,11 +927,11 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     const code = await COMMANDS[action.parsed.command]!.run(action.parsed);
     // The change is made and reported: a configured webhook hears about it from a sender of its own.
     if (!NO_NOTIFY_EPILOGUE.has(action.parsed.command)) {
-      const { triggerNotifierAfterCommand } = await import('./core/notify.js');
+      const { triggerNotifierAfterCommand } = await import('./core/coordination/notify.js');
       await triggerNotifierAfterCommand();
     }
     if (code === ExitCode.ok && RETENTION_EPILOGUE.has(action.parsed.command)) {
-      const { runRetentionPassIfDue } = await import('./core/retentionpass.js');
+      const { runRetentionPassIfDue } = await import('./core/retention/pass.js');
       await runRetentionPassIfDue();
     }
     return code;

@@ -4,7 +4,7 @@
  * skips the argument table, the command modules and the schema library. bin/cwt.js calls runHook and
  * falls through to the full CLI when it returns false (help, usage errors, unknown events).
  */
-import { isWorktreeHookEvent } from './core/harness.js';
+import { isWorktreeHookEvent } from './core/harness/harness.js';
 import { answerCommandHook } from './hooks/command.js';
 import { isHookEvent } from './hooks/input.js';
 
@@ -25,7 +25,7 @@ export async function runHook(args: readonly string[]): Promise<boolean> {
  * (post-merge's squash flag, post-rewrite's command) and are not needed.
  */
 export async function runGitHookEntry(args: readonly string[]): Promise<boolean> {
-  const { isGitHookName } = await import('./core/githooks.js');
+  const { isGitHookName } = await import('./core/git/githooks.js');
   const [name] = args;
   if (!isGitHookName(name)) return false;
   const { runGitHook } = await import('./hooks/githook.js');

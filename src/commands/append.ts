@@ -1,7 +1,7 @@
 /** `cwt append <path> <line> [--unique]`: a locked read-modify-write append to a shared file. */
-import { appendSharedFile, assertAppendableLine, resolveSharedFile } from '../core/sharedfile.js';
+import { appendSharedFile, assertAppendableLine, resolveSharedFile } from '../core/coordination/sharedfile.js';
 import { openStore } from '../core/store/open.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface AppendOptions {

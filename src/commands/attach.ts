@@ -1,18 +1,18 @@
 /** `cwt attach <branch|id>`: relaunch the agent in a session's worktree and resume supervising it. */
 import { existsSync, readFileSync } from 'node:fs';
-import { buildAgentArgs, findExecutable } from '../core/agent.js';
-import { loadConfig } from '../core/config.js';
-import { EnvironmentError, LockBusyError, UntrustedSessionError, UsageError } from '../core/errors.js';
-import { lockWorktree, resolveRepo } from '../core/git.js';
-import { getHostId } from '../core/liveness.js';
-import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
-import { writeSessionMcpConfig } from '../core/harness.js';
-import { verifySessionPaths } from '../core/sessionpaths.js';
-import { hasLiveSupervisor, resolveSession } from '../core/sessions.js';
+import { buildAgentArgs, findExecutable } from '../core/sessions/agent.js';
+import { loadConfig } from '../core/config/load.js';
+import { EnvironmentError, LockBusyError, UntrustedSessionError, UsageError } from '../core/util/errors.js';
+import { lockWorktree, resolveRepo } from '../core/git/git.js';
+import { getHostId } from '../core/sessions/liveness.js';
+import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveCwtHome, resolveSessionStateDir } from '../core/fs/paths.js';
+import { writeSessionMcpConfig } from '../core/harness/harness.js';
+import { verifySessionPaths } from '../core/sessions/sessionpaths.js';
+import { hasLiveSupervisor, resolveSession } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord } from '../core/store/store.js';
 import { launchAndSupervise } from '../ui/launch.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, type Output } from '../ui/output.js';
 
 export interface AttachOptions {

@@ -4,13 +4,13 @@
  * can ask before it stages. `--accept` records the branch tip as seen by this checkout's session, after
  * the user or agent has looked at commits the check reported.
  */
-import { findCheckoutSession, runCommitCheck } from '../core/commitcheck.js';
-import { loadConfig } from '../core/config.js';
-import { UsageError } from '../core/errors.js';
-import { getCurrentBranch, resolveCommit, resolveRepo } from '../core/git.js';
+import { findCheckoutSession, runCommitCheck } from '../core/git/commitcheck.js';
+import { loadConfig } from '../core/config/load.js';
+import { UsageError } from '../core/util/errors.js';
+import { getCurrentBranch, resolveCommit, resolveRepo } from '../core/git/git.js';
 import { openStore } from '../core/store/open.js';
 import { formatCheckReport, toCheckJson } from '../ui/checkreport.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface CheckOptions {

@@ -4,15 +4,15 @@
  * naming it, nothing claimed (--force takes them over).
  */
 import { resolve } from 'node:path';
-import { decideClaim, getCheckoutRelativePath, getRivalClaim, type ClaimPolicy } from '../core/claims.js';
-import { loadConfig } from '../core/config.js';
-import { LockBusyError, UsageError } from '../core/errors.js';
-import { createLivenessProbe } from '../core/liveness.js';
-import { toRealPath } from '../core/paths.js';
-import { findCurrentSession, getProcessClues, getRepoKey, getSessionState } from '../core/sessions.js';
+import { decideClaim, getCheckoutRelativePath, getRivalClaim, type ClaimPolicy } from '../core/coordination/claims.js';
+import { loadConfig } from '../core/config/load.js';
+import { LockBusyError, UsageError } from '../core/util/errors.js';
+import { createLivenessProbe } from '../core/sessions/liveness.js';
+import { toRealPath } from '../core/fs/paths.js';
+import { findCurrentSession, getProcessClues, getRepoKey, getSessionState } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { ClaimRecord, ClaimRequest, SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface ClaimOptions {

@@ -9,7 +9,7 @@
  * machine's, and its record's paths where cwt puts them (core/sessionpaths.ts), or nothing is done (exit 4).
  */
 import { existsSync } from 'node:fs';
-import { ConflictError, GitError, LockBusyError, UsageError } from '../core/errors.js';
+import { ConflictError, GitError, LockBusyError, UsageError } from '../core/util/errors.js';
 import {
   deleteBranch,
   getUnmergedCommits,
@@ -20,15 +20,15 @@ import {
   unlockWorktree,
   type CommitSummary,
   type StatusEntry,
-} from '../core/git.js';
-import { removeLeaseEnvFile } from '../core/leases.js';
-import { getHostId } from '../core/liveness.js';
-import { repoLockName, withLock } from '../core/locks.js';
-import { createSessionPathVerifier } from '../core/sessionpaths.js';
-import { hasLiveSupervisor, resolveSession } from '../core/sessions.js';
+} from '../core/git/git.js';
+import { removeLeaseEnvFile } from '../core/coordination/leases.js';
+import { getHostId } from '../core/sessions/liveness.js';
+import { repoLockName, withLock } from '../core/coordination/locks.js';
+import { createSessionPathVerifier } from '../core/sessions/sessionpaths.js';
+import { hasLiveSupervisor, resolveSession } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { chooseRenderer, runPipeline, type PipelineStep } from '../ui/pipeline.js';
 import { mergeSessionMemory, printMergeResult, throwIfConflicts, toMergeJson } from './merge-memory.js';

@@ -5,26 +5,26 @@
  * after merging what its namespace holds into canonical memory (a row with memory conflicts is kept, so
  * `cwt merge-memory <id>` can finish); releases stale locks and leases nobody holds any more. Never deletes a
  * worktree or a memory namespace — except what a `cwt new` killed midway made and its journal names, rolled
- * back first, and only when it holds no work; then prunes what the retention windows let go (retentionpass.ts).
+ * back first, and only when it holds no work; then prunes what the retention windows let go (retention/pass.ts).
  * Reports each action. A row naming a main checkout that is not the repository it claims is left alone, and
  * makes the run exit 4 once everything else is collected.
  */
 import { existsSync } from 'node:fs';
 import { mergeSessionMemory } from './merge-memory.js';
-import { loadConfig } from '../core/config.js';
-import { pruneWorktrees, unlockWorktree } from '../core/git.js';
-import { createLivenessProbe } from '../core/liveness.js';
-import { isLockStale } from '../core/locks.js';
-import type { UntrustedSessionError } from '../core/errors.js';
-import { createSessionPathVerifier, getRefusal, throwIfRefused, type SessionPathVerifier } from '../core/sessionpaths.js';
-import { applyRetention } from '../core/retentionpass.js';
-import { getSessionState } from '../core/sessions.js';
-import { createStaleTaskPredicate, findStaleTasks } from '../core/tasks.js';
-import { resolveCwtHome } from '../core/paths.js';
-import { listInterruptedRuns, NEW_RUN_JOURNAL } from '../core/runjournal.js';
+import { loadConfig } from '../core/config/load.js';
+import { pruneWorktrees, unlockWorktree } from '../core/git/git.js';
+import { createLivenessProbe } from '../core/sessions/liveness.js';
+import { isLockStale } from '../core/coordination/locks.js';
+import type { UntrustedSessionError } from '../core/util/errors.js';
+import { createSessionPathVerifier, getRefusal, throwIfRefused, type SessionPathVerifier } from '../core/sessions/sessionpaths.js';
+import { applyRetention } from '../core/retention/pass.js';
+import { getSessionState } from '../core/sessions/sessions.js';
+import { createStaleTaskPredicate, findStaleTasks } from '../core/coordination/tasks.js';
+import { resolveCwtHome } from '../core/fs/paths.js';
+import { listInterruptedRuns, NEW_RUN_JOURNAL } from '../core/sessions/runjournal.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface GcOptions {

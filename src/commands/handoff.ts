@@ -2,15 +2,15 @@
  * `cwt handoff create|accept|ls`: leave work for another session (summary, next steps, files, branch) and
  * take it over. Accepting is atomic: of two sessions accepting at once, one gets it, the other is told who.
  */
-import { formatAgo } from '../core/duration.js';
-import { acceptHandoff, createHandoff, toHandoffView } from '../core/handoffs.js';
-import { resolveRepo } from '../core/git.js';
-import { UsageError } from '../core/errors.js';
-import { findActor, getProcessClues } from '../core/sessions.js';
-import { parseRecordId } from '../core/tasks.js';
+import { formatAgo } from '../core/util/duration.js';
+import { acceptHandoff, createHandoff, toHandoffView } from '../core/coordination/handoffs.js';
+import { resolveRepo } from '../core/git/git.js';
+import { UsageError } from '../core/util/errors.js';
+import { findActor, getProcessClues } from '../core/sessions/sessions.js';
+import { parseRecordId } from '../core/coordination/tasks.js';
 import { openStore } from '../core/store/open.js';
 import type { HandoffState } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderTable } from '../ui/table.js';
 

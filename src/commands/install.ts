@@ -13,12 +13,12 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { assertContainedWrite } from '../core/containedwrite.js';
-import { ConflictError, UsageError } from '../core/errors.js';
-import { ensureExcluded } from '../core/exclude.js';
-import { isTracked, resolveHooksDir, resolveRepo } from '../core/git.js';
-import { getGitHookCommand, installGitHooks, uninstallGitHooks, type GitHookChange } from '../core/githooks.js';
-import { repoLockName, withLock } from '../core/locks.js';
+import { assertContainedWrite } from '../core/fs/containedwrite.js';
+import { ConflictError, UsageError } from '../core/util/errors.js';
+import { ensureExcluded } from '../core/git/exclude.js';
+import { isTracked, resolveHooksDir, resolveRepo } from '../core/git/git.js';
+import { getGitHookCommand, installGitHooks, uninstallGitHooks, type GitHookChange } from '../core/git/githooks.js';
+import { repoLockName, withLock } from '../core/coordination/locks.js';
 import {
   addCwtHooks,
   addMcpServer,
@@ -30,12 +30,12 @@ import {
   MCP_JSON,
   removeCwtHooks,
   removeMcpServer,
-} from '../core/harness.js';
-import { resolveClaudeHome } from '../core/paths.js';
-import { resolveSharedFile, sha256, writeSharedFile } from '../core/sharedfile.js';
+} from '../core/harness/harness.js';
+import { resolveClaudeHome } from '../core/fs/paths.js';
+import { resolveSharedFile, sha256, writeSharedFile } from '../core/coordination/sharedfile.js';
 import { openStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface InstallOptions {

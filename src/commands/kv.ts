@@ -2,13 +2,13 @@
  * `cwt kv get|set|cas|ls|rm`: scoped shared state with versions. `cas` (or `set --expect`) writes only if the
  * key is still at the version the caller read, so two sessions racing for `issue:15 owner` get one winner.
  */
-import { deleteScope, deleteValue, listScopes, parseValueArgument, retrieveValues, storeValue, toKvView } from '../core/kv.js';
-import { formatAgo } from '../core/duration.js';
-import { UsageError } from '../core/errors.js';
-import { findCurrentSession, getProcessClues } from '../core/sessions.js';
+import { deleteScope, deleteValue, listScopes, parseValueArgument, retrieveValues, storeValue, toKvView } from '../core/coordination/kv.js';
+import { formatAgo } from '../core/util/duration.js';
+import { UsageError } from '../core/util/errors.js';
+import { findCurrentSession, getProcessClues } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderTable } from '../ui/table.js';
 

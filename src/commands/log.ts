@@ -4,15 +4,15 @@
  * PostgreSQL's NOTIFY on the shared store, by polling for events newer than the last one shown on SQLite.
  * --json prints one JSON object per line (JSON Lines), also with -f.
  */
-import { parseDuration } from '../core/duration.js';
-import { UsageError } from '../core/errors.js';
-import { formatEventLine } from '../core/events.js';
-import { matchSessionRef } from '../core/sessions.js';
+import { parseDuration } from '../core/util/duration.js';
+import { UsageError } from '../core/util/errors.js';
+import { formatEventLine } from '../core/coordination/events.js';
+import { matchSessionRef } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { EventFilter, EventRecord, SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, type Output } from '../ui/output.js';
-import { sanitizeForTerminal, stringifyJsonSafely } from '../ui/sanitize.js';
+import { sanitizeForTerminal, stringifyJsonSafely } from '../texts/sanitize.js';
 
 export interface LogOptions {
   follow?: boolean;

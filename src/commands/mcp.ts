@@ -13,7 +13,7 @@ export async function runMcp(options: McpOptions): Promise<number> {
   const store = await openStore(env);
   try {
     const { serveMcp } = await import('../mcp/server.js');
-    const { triggerNotifier } = await import('../core/notify.js');
+    const { triggerNotifier } = await import('../core/coordination/notify.js');
     await serveMcp({
       store,
       env,

@@ -4,14 +4,14 @@
  * each the way `cwt merge-memory` merges a session, all under one hold of the canonical-memory lock. A session
  * record naming paths cwt does not put there is not merged, and makes the run exit 4 after the others.
  */
-import { ConflictError } from '../core/errors.js';
-import { loadConfig } from '../core/config.js';
-import { resolveRepo } from '../core/git.js';
-import { getDirectorySource, getSessionSource, runMemoryMerge, withMemoryLock, type MemoryMergeResult } from '../core/memorymerge.js';
-import { scanForRescue, type RescueScan } from '../core/memoryrescue.js';
-import { getTrustedPlaces, throwIfRefused } from '../core/sessionpaths.js';
+import { ConflictError } from '../core/util/errors.js';
+import { loadConfig } from '../core/config/load.js';
+import { resolveRepo } from '../core/git/git.js';
+import { getDirectorySource, getSessionSource, runMemoryMerge, withMemoryLock, type MemoryMergeResult } from '../core/memory/merge.js';
+import { scanForRescue, type RescueScan } from '../core/memory/rescue.js';
+import { getTrustedPlaces, throwIfRefused } from '../core/sessions/sessionpaths.js';
 import { openStore } from '../core/store/open.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { createRunOptions, printConflicts, printMergeResult, resolveMemoryLocation, toMergeJson } from './merge-memory.js';
 

@@ -10,12 +10,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRIVATE_FILE_MODE } from '../core/atomic.js';
-import { loadConfig } from '../core/config.js';
-import { ConflictError, EnvironmentError, UsageError } from '../core/errors.js';
-import { resolveRepo } from '../core/git.js';
-import { getCanonicalMemoryDir } from '../core/harness.js';
-import { listBackups } from '../core/memorybackup.js';
+import { PRIVATE_FILE_MODE } from '../core/fs/atomic.js';
+import { loadConfig } from '../core/config/load.js';
+import { ConflictError, EnvironmentError, UsageError } from '../core/util/errors.js';
+import { resolveRepo } from '../core/git/git.js';
+import { getCanonicalMemoryDir } from '../core/harness/harness.js';
+import { listBackups } from '../core/memory/backup.js';
 import {
   createGitLineMerger,
   getSessionSource,
@@ -26,16 +26,16 @@ import {
   type MemoryMergeOptions,
   type MemoryMergeResult,
   type UndoResult,
-} from '../core/memorymerge.js';
-import type { Decision } from '../core/memoryplan.js';
-import { resolveMemoryStateDir } from '../core/memory.js';
-import { resolveClaudeHome, resolveCwtHome } from '../core/paths.js';
-import { getHostId } from '../core/liveness.js';
-import { createSessionPathVerifier, type SessionPathVerifier } from '../core/sessionpaths.js';
-import { resolveSession } from '../core/sessions.js';
+} from '../core/memory/merge.js';
+import type { Decision } from '../core/memory/plan.js';
+import { resolveMemoryStateDir } from '../core/memory/memory.js';
+import { resolveClaudeHome, resolveCwtHome } from '../core/fs/paths.js';
+import { getHostId } from '../core/sessions/liveness.js';
+import { createSessionPathVerifier, type SessionPathVerifier } from '../core/sessions/sessionpaths.js';
+import { resolveSession } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface MergeMemoryOptions {

@@ -12,13 +12,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildAgentArgs, findExecutable, getAgentProfile, planInstructions, type FileStatus } from '../core/agent.js';
-import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../core/atomic.js';
-import { loadConfig, type Config } from '../core/config.js';
-import { assertContainedWrite } from '../core/containedwrite.js';
-import { formatAge } from '../core/duration.js';
-import { ConflictError, EnvironmentError, UsageError } from '../core/errors.js';
-import { ensureExcluded } from '../core/exclude.js';
+import { buildAgentArgs, findExecutable, getAgentProfile, planInstructions, type FileStatus } from '../core/sessions/agent.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../core/fs/atomic.js';
+import { loadConfig, type Config } from '../core/config/load.js';
+import { assertContainedWrite } from '../core/fs/containedwrite.js';
+import { formatAge } from '../core/util/duration.js';
+import { ConflictError, EnvironmentError, UsageError } from '../core/util/errors.js';
+import { ensureExcluded } from '../core/git/exclude.js';
 import {
   addWorktree,
   deleteBranch,
@@ -35,8 +35,8 @@ import {
   resolveRepo,
   resolveRepoIdentity,
   type RepoInfo,
-} from '../core/git.js';
-import { getGitHookCommand, installGitHooks } from '../core/githooks.js';
+} from '../core/git/git.js';
+import { getGitHookCommand, installGitHooks } from '../core/git/githooks.js';
 import {
   AGENT_NOTES_TEMPLATE,
   buildWorktreeLocalSettings,
@@ -49,19 +49,19 @@ import {
   renderTemplate,
   writeSessionMcpConfig,
   writeSessionSettings,
-} from '../core/harness.js';
-import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNotes, toLeaseEnv } from '../core/leases.js';
-import { createLivenessProbe, getHostId } from '../core/liveness.js';
-import { acquireLock, repoLockName, withLock, type LockHandle } from '../core/locks.js';
-import { claimNamespaceDir, pickNamespaceDir, seedNamespace } from '../core/memory.js';
-import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/paths.js';
-import { getRunJournalPath, listInterruptedRuns, NEW_RUN_JOURNAL, sweepRunJournalTempFiles, type NewJournalRecord, type RunJournalFile } from '../core/runjournal.js';
-import { getSessionState, isPathInside, newSessionId } from '../core/sessions.js';
-import { pickFreeName, toBranchSlug } from '../core/slug.js';
+} from '../core/harness/harness.js';
+import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNotes, toLeaseEnv } from '../core/coordination/leases.js';
+import { createLivenessProbe, getHostId } from '../core/sessions/liveness.js';
+import { acquireLock, repoLockName, withLock, type LockHandle } from '../core/coordination/locks.js';
+import { claimNamespaceDir, pickNamespaceDir, seedNamespace } from '../core/memory/memory.js';
+import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/fs/paths.js';
+import { getRunJournalPath, listInterruptedRuns, NEW_RUN_JOURNAL, sweepRunJournalTempFiles, type NewJournalRecord, type RunJournalFile } from '../core/sessions/runjournal.js';
+import { getSessionState, isPathInside, newSessionId } from '../core/sessions/sessions.js';
+import { pickFreeName, toBranchSlug } from '../core/util/slug.js';
 import { openStore } from '../core/store/open.js';
 import type { LeaseRecord, SessionRecord, Store } from '../core/store/store.js';
-import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/worktreeinclude.js';
-import { MESSAGES } from '../ui/messages.js';
+import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/git/worktreeinclude.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { chooseRenderer, rollBackFromJournal, runPipeline, type PipelineStep, type RollbackKept } from '../ui/pipeline.js';
 import { launchAndSupervise } from '../ui/launch.js';

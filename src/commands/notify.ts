@@ -5,7 +5,7 @@
  * notifiable happened; run by hand it drains whatever is pending.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../core/util/errors.js';
 import {
   drainNotifications,
   hasPendingNotifications,
@@ -15,9 +15,9 @@ import {
   writeNotifyConfig,
   DEFAULT_THROTTLE_MS,
   type NotifyConfig,
-} from '../core/notify.js';
+} from '../core/coordination/notify.js';
 import { openStore } from '../core/store/open.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export type NotifyAction = 'set' | 'status' | 'test' | 'off' | 'send';

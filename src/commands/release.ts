@@ -1,7 +1,7 @@
 /** `cwt release [<path…>]`: drop the current session's claims: the ones named, or all of them. */
 import { openStore } from '../core/store/open.js';
 import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { requireCurrentSession, toClaimRequests } from './claim.js';
 

@@ -1,5 +1,5 @@
 /** `cwt sha <path>`: the sha256 that `cwt write --expect-sha` compares. */
-import { getFileSha, resolveSharedFile } from '../core/sharedfile.js';
+import { getFileSha, resolveSharedFile } from '../core/coordination/sharedfile.js';
 import { createProcessOutput, type Output } from '../ui/output.js';
 
 export async function printSha(options: { path: string; cwd?: string; output?: Output }): Promise<number> {

@@ -1,15 +1,15 @@
 /** `cwt status` (alias `ls`): who is running on this repository, as a table, JSON or a markdown sheet. */
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../core/config.js';
-import { formatAge, formatAgo } from '../core/duration.js';
-import { getWorktreeChanges, resolveRepo, resolveRepoIdentity } from '../core/git.js';
-import { createLivenessProbe } from '../core/liveness.js';
-import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from '../core/sessionpaths.js';
-import { getSessionState, type SessionState } from '../core/sessions.js';
+import { loadConfig } from '../core/config/load.js';
+import { formatAge, formatAgo } from '../core/util/duration.js';
+import { getWorktreeChanges, resolveRepo, resolveRepoIdentity } from '../core/git/git.js';
+import { createLivenessProbe } from '../core/sessions/liveness.js';
+import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from '../core/sessions/sessionpaths.js';
+import { getSessionState, type SessionState } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
-import { toLeaseEnv } from '../core/leases.js';
+import { toLeaseEnv } from '../core/coordination/leases.js';
 import type { LeaseRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
-import { describeProgress, MESSAGES } from '../ui/messages.js';
+import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 

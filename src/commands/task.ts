@@ -3,16 +3,16 @@
  * `claim` is an atomic claim-next; a claim lapses when its owner session stops being live or its heartbeat
  * (claim, progress) is older than its TTL, and the task goes back to pending.
  */
-import { loadConfig } from '../core/config.js';
-import { formatAgo, parseTtl } from '../core/duration.js';
-import { UsageError } from '../core/errors.js';
-import { createLivenessProbe, getHostId } from '../core/liveness.js';
-import { findActor, getProcessClues, type Actor } from '../core/sessions.js';
-import { addTask, changeTask, claimTask, DEFAULT_QUEUE, parsePercent, parseRecordId, parseTaskState, toTaskView } from '../core/tasks.js';
-import { parseValueArgument } from '../core/kv.js';
+import { loadConfig } from '../core/config/load.js';
+import { formatAgo, parseTtl } from '../core/util/duration.js';
+import { UsageError } from '../core/util/errors.js';
+import { createLivenessProbe, getHostId } from '../core/sessions/liveness.js';
+import { findActor, getProcessClues, type Actor } from '../core/sessions/sessions.js';
+import { addTask, changeTask, claimTask, DEFAULT_QUEUE, parsePercent, parseRecordId, parseTaskState, toTaskView } from '../core/coordination/tasks.js';
+import { parseValueArgument } from '../core/coordination/kv.js';
 import { openStore } from '../core/store/open.js';
 import type { Store, TaskChange } from '../core/store/store.js';
-import { describeProgress, MESSAGES } from '../ui/messages.js';
+import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderTable } from '../ui/table.js';
 

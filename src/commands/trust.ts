@@ -4,11 +4,11 @@
  * it trusts (the file, its sha256, those keys with their values) from the same read it records, so what the
  * user saw is what is trusted. --revoke takes the trust back.
  */
-import { getRepoConfigPath, readRepoConfig, TRUST_REQUIRED_KEYS } from '../core/config.js';
-import { UsageError } from '../core/errors.js';
-import { resolveRepo } from '../core/git.js';
-import { recordTrust, revokeTrust } from '../core/trust.js';
-import { MESSAGES } from '../ui/messages.js';
+import { getRepoConfigPath, readRepoConfig, TRUST_REQUIRED_KEYS } from '../core/config/load.js';
+import { UsageError } from '../core/util/errors.js';
+import { resolveRepo } from '../core/git/git.js';
+import { recordTrust, revokeTrust } from '../core/config/trust.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface TrustOptions {

@@ -4,17 +4,17 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { getCheckoutRelativePath } from '../core/claims.js';
-import { loadConfig } from '../core/config.js';
-import { formatAgo } from '../core/duration.js';
-import { resolveRepo, resolveRepoIdentity } from '../core/git.js';
-import { createLivenessProbe } from '../core/liveness.js';
-import { fileLockName } from '../core/locks.js';
-import { toRealPath } from '../core/paths.js';
-import { getSessionState } from '../core/sessions.js';
+import { getCheckoutRelativePath } from '../core/coordination/claims.js';
+import { loadConfig } from '../core/config/load.js';
+import { formatAgo } from '../core/util/duration.js';
+import { resolveRepo, resolveRepoIdentity } from '../core/git/git.js';
+import { createLivenessProbe } from '../core/sessions/liveness.js';
+import { fileLockName } from '../core/coordination/locks.js';
+import { toRealPath } from '../core/fs/paths.js';
+import { getSessionState } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { LockRecord, SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderTable } from '../ui/table.js';
 

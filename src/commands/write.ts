@@ -1,8 +1,8 @@
 /** `cwt write <path> [--expect-sha <sha256>]`: stdin replaces a shared file, locked and atomic. */
-import { UsageError } from '../core/errors.js';
-import { resolveSharedFile, writeSharedFile } from '../core/sharedfile.js';
+import { UsageError } from '../core/util/errors.js';
+import { resolveSharedFile, writeSharedFile } from '../core/coordination/sharedfile.js';
 import { openStore } from '../core/store/open.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
 export interface WriteOptions {

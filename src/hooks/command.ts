@@ -5,13 +5,13 @@
  */
 import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness.js';
-import { getCallerPid, getParentPid } from '../core/liveness.js';
-import { EnvironmentError, UsageError } from '../core/errors.js';
-import { triggerNotifier } from '../core/notify.js';
+import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
+import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
+import { EnvironmentError, UsageError } from '../core/util/errors.js';
+import { triggerNotifier } from '../core/coordination/notify.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
 import { MAX_HOOK_INPUT_BYTES, parseHookInput, type HookEvent } from './input.js';

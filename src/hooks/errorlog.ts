@@ -4,8 +4,8 @@
  */
 import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../core/atomic.js';
-import { resolveCwtHome } from '../core/paths.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../core/fs/atomic.js';
+import { resolveCwtHome } from '../core/fs/paths.js';
 
 export const HOOK_LOG_FILE = 'hook-errors.log';
 /** The log is a diagnostic, not an archive: past this size it starts over. */

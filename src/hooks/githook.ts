@@ -11,14 +11,14 @@
  */
 import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findCheckoutSession, resolveIndexFile, runCommitCheck } from '../core/commitcheck.js';
-import { loadConfigLazily } from '../core/configlazy.js';
-import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git.js';
-import type { GitHookName } from '../core/githooks.js';
+import { findCheckoutSession, resolveIndexFile, runCommitCheck } from '../core/git/commitcheck.js';
+import { loadConfigLazily } from '../core/config/lazy.js';
+import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git/git.js';
+import type { GitHookName } from '../core/git/githooks.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { formatCheckReport } from '../ui/checkreport.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { getHookLogPath, logHookError } from './errorlog.js';
 
 /** Written by pre-commit into the checkout's git dir, consumed by post-commit: the pid of the `git commit`. */

@@ -14,17 +14,17 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decideClaim, getCheckoutRelativePath, getRivalClaim, isClaimBinding, type ClaimPolicy } from '../core/claims.js';
-import type { Config } from '../core/configbase.js';
-import { loadConfigLazily } from '../core/configlazy.js';
-import { formatAgo } from '../core/duration.js';
-import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtectedPath, type HarnessGuard } from '../core/harnessguard.js';
-import { createLivenessProbe, getHostId, isPidAlive } from '../core/liveness.js';
-import { fileLockName, isLockStale } from '../core/locks.js';
-import { resolveClaudeHome, toRealPath } from '../core/paths.js';
-import { getRepoKey, getSessionState } from '../core/sessions.js';
+import { decideClaim, getCheckoutRelativePath, getRivalClaim, isClaimBinding, type ClaimPolicy } from '../core/coordination/claims.js';
+import type { Config } from '../core/config/config.js';
+import { loadConfigLazily } from '../core/config/lazy.js';
+import { formatAgo } from '../core/util/duration.js';
+import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtectedPath, type HarnessGuard } from '../core/harness/guard.js';
+import { createLivenessProbe, getHostId, isPidAlive } from '../core/sessions/liveness.js';
+import { fileLockName, isLockStale } from '../core/coordination/locks.js';
+import { resolveClaudeHome, toRealPath } from '../core/fs/paths.js';
+import { getRepoKey, getSessionState } from '../core/sessions/sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { getToolString, type HookEvent, type HookInput } from './input.js';
 import { resolveHookSession } from './session.js';
 

@@ -5,7 +5,7 @@
  * for any input cwt cannot use, and nothing absurd reaches the store.
  */
 
-import { HOOK_EVENT_NAMES, isJsonObject, type HookEvent } from '../core/harness.js';
+import { HOOK_EVENT_NAMES, isJsonObject, type HookEvent } from '../core/harness/harness.js';
 
 export type { HookEvent };
 

@@ -9,12 +9,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../core/store/store.js';
-import { triggerNotifier } from '../core/notify.js';
+import { triggerNotifier } from '../core/coordination/notify.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
 import { isHookEvent, MAX_HOOK_INPUT_BYTES, parseHookInput } from './input.js';
-import { isWorktreeHookEvent } from '../core/harness.js';
-import { MESSAGES } from '../ui/messages.js';
+import { isWorktreeHookEvent } from '../core/harness/harness.js';
+import { MESSAGES } from '../texts/messages.js';
 
 /** Claude Code sends a few small requests at a time over loopback; anything slower or more is not it. */
 export const HOOK_SERVER_LIMITS = {

@@ -3,11 +3,11 @@
  * Claude's session id was linked to, else the cwt session whose worktree holds `cwd`, else a new *adopted*
  * session for this Claude tab, so plain `claude` tabs in one checkout coordinate too.
  */
-import { EnvironmentError } from '../core/errors.js';
-import { getCanonicalMemoryDir } from '../core/harness.js';
-import { getCallerPid, getHostId } from '../core/liveness.js';
-import { resolveClaudeHome } from '../core/paths.js';
-import { findCurrentSession, getOpenSession, newSessionId } from '../core/sessions.js';
+import { EnvironmentError } from '../core/util/errors.js';
+import { getCanonicalMemoryDir } from '../core/harness/harness.js';
+import { getCallerPid, getHostId } from '../core/sessions/liveness.js';
+import { resolveClaudeHome } from '../core/fs/paths.js';
+import { findCurrentSession, getOpenSession, newSessionId } from '../core/sessions/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import type { HookInput } from './input.js';
 
@@ -24,7 +24,7 @@ export interface ResolveHookSessionOptions {
 async function adoptSession(input: HookInput & { session_id: string; cwd: string }, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
   const { store, env, now } = options;
   // Loaded here only: child_process costs a few ms, and adoption happens once per Claude session.
-  const { getCurrentBranch, resolveCommit, resolveRepo, resolveRepoIdentity } = await import('../core/git.js');
+  const { getCurrentBranch, resolveCommit, resolveRepo, resolveRepoIdentity } = await import('../core/git/git.js');
   let repo;
   try {
     repo = await resolveRepo(input.cwd, env);

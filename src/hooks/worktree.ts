@@ -15,15 +15,15 @@
  *   makes Claude Code report the worktree as kept.
  */
 import { existsSync } from 'node:fs';
-import { LockBusyError, UsageError } from '../core/errors.js';
-import { getWorktreeChanges, removeWorktree, resolveRepo } from '../core/git.js';
-import { getCallerPid, getHostId } from '../core/liveness.js';
-import { toRealPath } from '../core/paths.js';
-import { verifySessionPaths } from '../core/sessionpaths.js';
-import { hasLiveSupervisor } from '../core/sessions.js';
+import { LockBusyError, UsageError } from '../core/util/errors.js';
+import { getWorktreeChanges, removeWorktree, resolveRepo } from '../core/git/git.js';
+import { getCallerPid, getHostId } from '../core/sessions/liveness.js';
+import { toRealPath } from '../core/fs/paths.js';
+import { verifySessionPaths } from '../core/sessions/sessionpaths.js';
+import { hasLiveSupervisor } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, type Output } from '../ui/output.js';
 import { readStdin } from './command.js';
 import { parseHookInput, type HookEvent, type HookInput } from './input.js';

@@ -8,12 +8,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CwtError } from '../core/errors.js';
-import { getCallerPid, getHostId } from '../core/liveness.js';
-import type { LockHandle } from '../core/locks.js';
-import { findCurrentSession, getProcessClues } from '../core/sessions.js';
+import { CwtError } from '../core/util/errors.js';
+import { getCallerPid, getHostId } from '../core/sessions/liveness.js';
+import type { LockHandle } from '../core/coordination/locks.js';
+import { findCurrentSession, getProcessClues } from '../core/sessions/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from '../ui/messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import { createMessageGuard, MAX_MCP_MESSAGE_BYTES } from './messageguard.js';
 import { describeInvalidArguments, toInputSchema, TOOLS, type ToolContext } from './tools.js';
 

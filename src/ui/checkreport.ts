@@ -2,9 +2,9 @@
  * The commit check's report as text: what blocked or warned, each item with who and when, and what to do.
  * Loaded by the git hook too, so node:* and the messages module only.
  */
-import type { CommitCheckReport } from '../core/commitcheck.js';
-import { formatAgo } from '../core/duration.js';
-import { MESSAGES } from './messages.js';
+import type { CommitCheckReport } from '../core/git/commitcheck.js';
+import { formatAgo } from '../core/util/duration.js';
+import { MESSAGES } from '../texts/messages.js';
 
 /** The report's lines; empty when there is nothing to say (the usual commit). */
 export function formatCheckReport(report: CommitCheckReport, now = Date.now()): string[] {

@@ -3,13 +3,13 @@
  * next, and on a terminal offer to end the session right away.
  */
 import { constants } from 'node:os';
-import { isClaudeAgent } from '../core/agent.js';
-import { getHeartbeatIntervalMs } from '../core/duration.js';
-import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness.js';
-import { toLeaseEnv } from '../core/leases.js';
-import { buildAgentEnv, superviseAgent } from '../core/supervisor.js';
+import { isClaudeAgent } from '../core/sessions/agent.js';
+import { getHeartbeatIntervalMs } from '../core/util/duration.js';
+import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness/harness.js';
+import { toLeaseEnv } from '../core/coordination/leases.js';
+import { buildAgentEnv, superviseAgent } from '../core/sessions/supervisor.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { MESSAGES } from './messages.js';
+import { MESSAGES } from '../texts/messages.js';
 import type { Output } from './output.js';
 
 export interface LaunchOptions {

@@ -1,4 +1,4 @@
-import { sanitizeForTerminal, stringifyJsonSafely } from './sanitize.js';
+import { sanitizeForTerminal, stringifyJsonSafely } from '../texts/sanitize.js';
 
 /** Where commands write: results to stdout, progress and diagnostics to stderr. Injected for tests. */
 export interface Output {

@@ -15,12 +15,12 @@
  */
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { once } from 'node:events';
-import { CancelledError } from '../core/errors.js';
-import { getHostId, getProcessIdentity } from '../core/liveness.js';
-import { removeRunJournal, writeRunJournal, type RunJournal, type RunJournalFile } from '../core/runjournal.js';
-import { MESSAGES } from './messages.js';
+import { CancelledError } from '../core/util/errors.js';
+import { getHostId, getProcessIdentity } from '../core/sessions/liveness.js';
+import { removeRunJournal, writeRunJournal, type RunJournal, type RunJournalFile } from '../core/sessions/runjournal.js';
+import { MESSAGES } from '../texts/messages.js';
 import type { Output } from './output.js';
-import { sanitizeForTerminal } from './sanitize.js';
+import { sanitizeForTerminal } from '../texts/sanitize.js';
 
 /** What a rollback left in place instead of undoing, because it holds work someone may need. */
 export interface RollbackKept {

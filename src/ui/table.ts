@@ -1,4 +1,4 @@
-import { sanitizeForTerminal } from './sanitize.js';
+import { sanitizeForTerminal } from '../texts/sanitize.js';
 
 /**
  * Renders rows as an aligned plain-text table (no colour, so it pipes cleanly). Each cell is one line with no

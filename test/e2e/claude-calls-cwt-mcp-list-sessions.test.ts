@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, requireClaude, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
 import { isToolAvailable, listOfferedTools, type FakeApi, type RecordedRequest, type ScriptedReply, type ScriptedTurn } from '../helpers/fake-api.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { createRepo } from '../helpers/git.js';
 
 interface SessionView {

@@ -13,7 +13,7 @@ import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { createFakeApi, type FakeApi, type RecordedRequest, type ScriptedTurn } from '../helpers/fake-api.js';
 import { createRepo } from '../helpers/git.js';
 import { getCanonicalDir, writeFiles } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 /** The memory directory the model was told about (CLAUDE.local.md), as a model would find it. */
 function toldMemoryDir(request: RecordedRequest): string {

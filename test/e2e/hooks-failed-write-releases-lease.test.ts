@@ -14,7 +14,7 @@ import { runCwt } from '../helpers/cli.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import { fileLockName } from '../../src/core/locks.js';
+import { fileLockName } from '../../src/core/coordination/locks.js';
 
 const ORIGINAL = '# Skills\n- [review](review/SKILL.md)\n';
 

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { REPO_CONFIG_FILE } from '../../src/core/config.js';
+import { REPO_CONFIG_FILE } from '../../src/core/config/load.js';
 import { createSandbox, type Sandbox } from './env.js';
 
 export interface ConfigFixture {

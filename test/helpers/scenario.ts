@@ -1,7 +1,7 @@
 /** A sandbox with a real repository and the fake agent on PATH: the usual starting point of a scenario. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { getRunJournalDir } from '../../src/core/runjournal.js';
+import { getRunJournalDir } from '../../src/core/sessions/runjournal.js';
 import { installFakeAgent, type FakeAgent } from './agent.js';
 import { trustRepoConfig } from './trust.js';
 import { runCwt, type CwtResult } from './cli.js';

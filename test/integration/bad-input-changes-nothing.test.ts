@@ -5,9 +5,9 @@ import { delimiter, join } from 'node:path';
 import { createScenario, emptyFootprint, type Scenario } from '../helpers/scenario.js';
 import { runCwt } from '../helpers/cli.js';
 import { writeFile } from '../helpers/git.js';
-import { formatAge, MAX_TTL_MS } from '../../src/core/duration.js';
-import { MAX_VALUE_BYTES } from '../../src/core/kv.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { formatAge, MAX_TTL_MS } from '../../src/core/util/duration.js';
+import { MAX_VALUE_BYTES } from '../../src/core/coordination/kv.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 let s: Scenario;
 beforeAll(() => {

@@ -14,7 +14,7 @@ import { runCwt, type CwtResult } from '../helpers/cli.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { commitAll, createRepo, git, writeFile } from '../helpers/git.js';
 import { createTab, getDenyReason } from '../helpers/hooks.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 interface Clone {
   sb: Sandbox;

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { readEvents, runGit } from '../helpers/commit.js';
 import { git, writeFile } from '../helpers/git.js';
 import { createTab } from '../helpers/hooks.js';

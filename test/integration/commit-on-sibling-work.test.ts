@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { runGit } from '../helpers/commit.js';
 import { commitAll, git, writeFile } from '../helpers/git.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';

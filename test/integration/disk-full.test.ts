@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCwt } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { findTempFiles, getCanonicalDir, readText, snapshotTree, startSession, writeFiles } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 let s: Scenario;
 const mounts: string[] = [];

@@ -6,7 +6,7 @@
 import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLAUDE_CODE_RANGE } from '../../src/core/claudecode.js';
+import { CLAUDE_CODE_RANGE } from '../../src/core/harness/claudecode.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { SQLITE_MIGRATIONS } from '../../src/core/store/migrations.js';
 import { POSTGRES_MIGRATIONS } from '../../src/core/store/postgresmigrations.js';

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireLock, repoLockName, type LockHandle } from '../../src/core/locks.js';
+import { acquireLock, repoLockName, type LockHandle } from '../../src/core/coordination/locks.js';
 import type { Store } from '../../src/core/store/store.js';
 import { openSandboxStore } from '../helpers/backends.js';
 import { startCwt, waitForStderr } from '../helpers/cli.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { startCwt } from '../helpers/cli.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { waitFor } from '../helpers/wait.js';
 
 let s: Scenario;

@@ -16,7 +16,7 @@ import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { checkoutOn, createMachine, hideMachine, type Machine } from '../helpers/machines.js';
 import type { TestSession } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 let s: Sandbox;
 let a: Machine;

@@ -7,10 +7,10 @@
  * day; hooks never. On both stores.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RETENTION } from '../../src/core/retention.js';
-import type { RetentionReport } from '../../src/core/retentionpass.js';
+import { DEFAULT_RETENTION } from '../../src/core/retention/policy.js';
+import type { RetentionReport } from '../../src/core/retention/pass.js';
 import type { Store } from '../../src/core/store/store.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { openSandboxStore, STORE_BACKENDS, useBackend } from '../helpers/backends.js';
 import { runCwt } from '../helpers/cli.js';
 import { readText, startSession, useMemoryScenario, writeFiles, type TestSession } from '../helpers/memory.js';

@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Scenario } from '../helpers/scenario.js';
 import { readText, startSession, useMemoryScenario, writeFiles } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const fixture = useMemoryScenario({ 'MEMORY.md': '- [notes](notes.md)\n', 'notes.md': 'notes v0\n' });
 let s: Scenario;

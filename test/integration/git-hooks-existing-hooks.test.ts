@@ -7,8 +7,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHAINED_SUFFIX, GIT_HOOK_NAMES } from '../../src/core/githooks.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { CHAINED_SUFFIX, GIT_HOOK_NAMES } from '../../src/core/git/githooks.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { readEvents, runGit } from '../helpers/commit.js';
 import { commitAll, git, writeFile } from '../helpers/git.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';

@@ -16,7 +16,7 @@ import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { runCwt, startCwt } from '../helpers/cli.js';
 import { createRepo, git } from '../helpers/git.js';
 import { closeServer, findFreePortRun, listen } from '../helpers/ports.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { waitFor } from '../helpers/wait.js';
 import { trustRepoConfig } from '../helpers/trust.js';
 

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CWT_BIN, runCwt, startCwt, waitForStderr } from '../helpers/cli.js';
 import { STORE_BACKENDS, useBackend } from '../helpers/backends.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 let s: Sandbox;
 beforeEach(() => {

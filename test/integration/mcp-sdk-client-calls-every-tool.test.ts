@@ -11,9 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { writeFile } from '../helpers/git.js';
-import { formatAge, MAX_TTL_MS } from '../../src/core/duration.js';
+import { formatAge, MAX_TTL_MS } from '../../src/core/util/duration.js';
 import { MAX_MCP_MESSAGE_BYTES } from '../../src/mcp/messageguard.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const TOOL_NAMES = [
   'list_sessions',

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startCwt, waitForStderr } from '../helpers/cli.js';
 import type { Scenario } from '../helpers/scenario.js';
 import { findTempFiles, getMemoryStateRoot, snapshotTree, startSession, useMemoryScenario, writeFiles, type TestSession } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 let s: Scenario;
 let canonical: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CWT_BIN } from '../helpers/cli.js';
 import type { Scenario } from '../helpers/scenario.js';
 import { readText, startSession, useMemoryScenario, writeFiles, type TestSession } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 const DOWN = '\u001b[B';

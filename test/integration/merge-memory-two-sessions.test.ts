@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../helpers/scenario.js';
 import { getMemoryStateRoot, readText, snapshotTree, startSession, useMemoryScenario, writeFiles } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const fixture = useMemoryScenario({
   'MEMORY.md': '# Memory\n- [Architecture](architecture.md): how the parts fit\n- [Testing](testing.md): how we test\n',

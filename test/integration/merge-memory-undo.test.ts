@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { runCwt } from '../helpers/cli.js';
 import type { Scenario } from '../helpers/scenario.js';
 import { getMemoryStateRoot, readText, snapshotTree, startSession, useMemoryScenario, writeFiles, type TestSession } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const fixture = useMemoryScenario({
   'MEMORY.md': '- [a](a.md)\n- [b](b.md)\n- [deep](topics/deep.md)\n',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Scenario } from '../helpers/scenario.js';
 import { readText, startSession, useMemoryScenario } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const fixture = useMemoryScenario({ 'MEMORY.md': '# Memory\n- [Notes](notes.md): what the agent learnt\n', 'notes.md': '# Notes\n\nversion 0 complete\n' });
 let s: Scenario;

@@ -9,7 +9,7 @@ import { createScenario, emptyFootprint, enableEveryNewStep, type Scenario } fro
 import { startCwt, waitForStderr } from '../helpers/cli.js';
 import { git, writeFile } from '../helpers/git.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { NEW_STEP_IDS } from '../../src/commands/new.js';
 import { trustRepoConfig } from '../helpers/trust.js';
 

@@ -14,10 +14,10 @@ import { createScenario, emptyFootprint, enableEveryNewStep, type Scenario } fro
 import { startCwt, waitForStderr } from '../helpers/cli.js';
 import { git } from '../helpers/git.js';
 import { NEW_STEP_IDS } from '../../src/commands/new.js';
-import { getRunJournalDir, type NewJournalRecord, type RunJournal } from '../../src/core/runjournal.js';
-import { getSessionSettingsPath, resolveSessionStateDir } from '../../src/core/paths.js';
+import { getRunJournalDir, type NewJournalRecord, type RunJournal } from '../../src/core/sessions/runjournal.js';
+import { getSessionSettingsPath, resolveSessionStateDir } from '../../src/core/fs/paths.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const CONFIG = { setup: ['true'], leases: { PORT: { kind: 'port', range: [47300, 47399] }, DB_NAME: { pattern: 'app_{slug_}' } } };
 const KILLED = 'feat/killed';

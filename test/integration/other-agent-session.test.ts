@@ -12,7 +12,7 @@ import { startCwt } from '../helpers/cli.js';
 import { commitAll, git, writeFile } from '../helpers/git.js';
 import { findFreePortRun } from '../helpers/ports.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { waitFor } from '../helpers/wait.js';
 import { trustRepoConfig } from '../helpers/trust.js';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { showLog } from '../../src/commands/log.js';
-import { EnvironmentError, ExitCode } from '../../src/core/errors.js';
+import { EnvironmentError, ExitCode } from '../../src/core/util/errors.js';
 import { POSTGRES_MIGRATIONS } from '../../src/core/store/postgresmigrations.js';
 import { parsePostgresUrl, PostgresStore } from '../../src/core/store/postgres.js';
 import { connectStoreSql, createPostgresStoreUrl } from '../helpers/backends.js';

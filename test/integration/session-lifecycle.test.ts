@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { git, listBranches, listWorktreePaths, writeFile } from '../helpers/git.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { CWT_BIN } from '../helpers/cli.js';
 import { trustRepoConfig } from '../helpers/trust.js';
 

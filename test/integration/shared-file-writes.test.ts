@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCwt, startCwt } from '../helpers/cli.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
-import { sha256 } from '../../src/core/sharedfile.js';
+import { sha256 } from '../../src/core/coordination/sharedfile.js';
 
 let s: Sandbox;
 beforeEach(() => {

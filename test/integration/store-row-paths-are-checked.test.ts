@@ -16,7 +16,7 @@ import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { commitAll, createRepo, git, writeFile } from '../helpers/git.js';
 import { checkoutOn, createMachine, type Machine } from '../helpers/machines.js';
 import { projectKey, snapshotTree, writeFiles, type TestSession } from '../helpers/memory.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 const ATTACKER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIATTACKER attacker@machine-b\n';
 

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { normalizeRemoteUrl } from '../../src/core/git.js';
+import { normalizeRemoteUrl } from '../../src/core/git/git.js';
 import { createPostgresStoreUrl, openSandboxStore } from '../helpers/backends.js';
 import { runCwt } from '../helpers/cli.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';

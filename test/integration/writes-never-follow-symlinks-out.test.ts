@@ -12,7 +12,7 @@ import { runCwt } from '../helpers/cli.js';
 import { commitAll, git, listWorktreePaths, writeFile } from '../helpers/git.js';
 import { getCanonicalDir, snapshotTree, startSession, writeFiles } from '../helpers/memory.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 describe('writes never follow a symlink out of where they belong', () => {
   let s: Scenario;

@@ -1,6 +1,6 @@
 /** The supported Claude Code range: the constants cwt states are the versions the e2e suite installs. */
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_CODE_RANGE, compareVersions, getRangePosition, parseClaudeCodeVersion } from '../../src/core/claudecode.js';
+import { CLAUDE_CODE_RANGE, compareVersions, getRangePosition, parseClaudeCodeVersion } from '../../src/core/harness/claudecode.js';
 import { getClaudeBinary, getPinnedSpecs } from '../helpers/claude-range.js';
 
 describe('the supported Claude Code range', () => {

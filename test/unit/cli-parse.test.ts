@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, parseCommandLine, renderCommandHelp, reportError, splitGlobalOptions } from '../../src/cli.js';
-import { ConflictError, ExitCode, UsageError } from '../../src/core/errors.js';
+import { ConflictError, ExitCode, UsageError } from '../../src/core/util/errors.js';
 
 function run(argv: string[]) {
   const action = parseCommandLine(argv);

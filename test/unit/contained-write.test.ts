@@ -1,10 +1,10 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertContainedWrite } from '../../src/core/containedwrite.js';
-import { EnvironmentError, InternalError } from '../../src/core/errors.js';
+import { assertContainedWrite } from '../../src/core/fs/containedwrite.js';
+import { EnvironmentError, InternalError } from '../../src/core/util/errors.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
-import { MESSAGES } from '../../src/ui/messages.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 describe('assertContainedWrite: a write lands at its own path under its root, never through a link', () => {
   let sb: Sandbox;

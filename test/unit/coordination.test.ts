@@ -4,10 +4,10 @@
  * meant for one session, the webhook throttle and cursor), on a real SQLite file.
  */
 import { describe, expect, it } from 'vitest';
-import { describeEvent, toNotification } from '../../src/core/events.js';
-import { addMcpServer, disableProjectMcpServer, enableProjectMcpServer, removeMcpServer } from '../../src/core/harness.js';
-import { matchesGlob, parseValueArgument } from '../../src/core/kv.js';
-import { isTaskStale, parseRecordId } from '../../src/core/tasks.js';
+import { describeEvent, toNotification } from '../../src/core/coordination/events.js';
+import { addMcpServer, disableProjectMcpServer, enableProjectMcpServer, removeMcpServer } from '../../src/core/harness/harness.js';
+import { matchesGlob, parseValueArgument } from '../../src/core/coordination/kv.js';
+import { isTaskStale, parseRecordId } from '../../src/core/coordination/tasks.js';
 import type { EventRecord, SessionRecord, TaskRecord } from '../../src/core/store/store.js';
 import { STORE_BACKENDS } from '../helpers/backends.js';
 import { useStoreFixture } from '../helpers/store.js';

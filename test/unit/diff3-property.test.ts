@@ -4,8 +4,8 @@
  * clean merge (the session's base moved to what it merged) changes nothing. A failure prints the seed and the triple, so it can be replayed.
  */
 import { describe, expect, it } from 'vitest';
-import { diffLines, joinLines, splitLines } from '../../src/core/diff3.js';
-import { mergeMemoryText, type TextMerge } from '../../src/core/textmerge.js';
+import { diffLines, joinLines, splitLines } from '../../src/core/memory/diff3.js';
+import { mergeMemoryText, type TextMerge } from '../../src/core/memory/textmerge.js';
 import { createRandom } from '../helpers/random.js';
 
 const LABELS = { ours: 'canonical', base: 'base', theirs: 'session' };

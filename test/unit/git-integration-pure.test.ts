@@ -1,10 +1,10 @@
 /** The pure parts of the git integration: parsers of git's output, the check's selections, the shim. */
 import { describe, expect, it } from 'vitest';
-import { extractConflictHunks, resolveIndexFile, selectForeignCommits } from '../../src/core/commitcheck.js';
-import { parseSwitch } from '../../src/core/configbase.js';
-import { parseCommitInfos, parseHeadCommit, parseMergeTree } from '../../src/core/git.js';
-import { isCwtGitHook, renderGitHookShim } from '../../src/core/githooks.js';
-import { isClaudeCommandLine } from '../../src/core/processes.js';
+import { extractConflictHunks, resolveIndexFile, selectForeignCommits } from '../../src/core/git/commitcheck.js';
+import { parseSwitch } from '../../src/core/config/config.js';
+import { parseCommitInfos, parseHeadCommit, parseMergeTree } from '../../src/core/git/git.js';
+import { isCwtGitHook, renderGitHookShim } from '../../src/core/git/githooks.js';
+import { isClaudeCommandLine } from '../../src/core/sessions/processes.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { isMadeByGitCommit } from '../../src/hooks/githook.js';
 

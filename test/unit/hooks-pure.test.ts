@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideClaim, DENY_ONCE_RETRY_MS, getCheckoutRelativePath, type ClaimMode, type ClaimPolicy } from '../../src/core/claims.js';
-import { addCwtHooks, buildHookSettings, getHookCommand, isCwtHookCommand, removeCwtHooks } from '../../src/core/harness.js';
-import { quoteShellWord } from '../../src/ui/shellquote.js';
-import { expandShellPath, findShellWriteTargets, isProtectedPath } from '../../src/core/harnessguard.js';
+import { decideClaim, DENY_ONCE_RETRY_MS, getCheckoutRelativePath, type ClaimMode, type ClaimPolicy } from '../../src/core/coordination/claims.js';
+import { addCwtHooks, buildHookSettings, getHookCommand, isCwtHookCommand, removeCwtHooks } from '../../src/core/harness/harness.js';
+import { quoteShellWord } from '../../src/texts/shellquote.js';
+import { expandShellPath, findShellWriteTargets, isProtectedPath } from '../../src/core/harness/guard.js';
 import { parseHookInput } from '../../src/hooks/input.js';
 import type { ClaimRecord, ClaimState, SessionRecord } from '../../src/core/store/store.js';
 

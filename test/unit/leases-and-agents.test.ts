@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { buildAgentArgs, getAgentProfile, planInstructions, type FileStatus } from '../../src/core/agent.js';
-import { loadConfig } from '../../src/core/config.js';
-import { buildWorktreeLocalSettings } from '../../src/core/harness.js';
+import { buildAgentArgs, getAgentProfile, planInstructions, type FileStatus } from '../../src/core/sessions/agent.js';
+import { loadConfig } from '../../src/core/config/load.js';
+import { buildWorktreeLocalSettings } from '../../src/core/harness/harness.js';
 import {
   decideLease,
   findUnknownPlaceholders,
@@ -11,7 +11,7 @@ import {
   renderLeaseNotes,
   renderLeasePattern,
   type LeaseSpec,
-} from '../../src/core/leases.js';
+} from '../../src/core/coordination/leases.js';
 import type { LeaseHolding, LeaseRecord, SessionRecord } from '../../src/core/store/store.js';
 import { useConfigFixture } from '../helpers/config.js';
 import { sampleSession, useStoreFixture } from '../helpers/store.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { isPidAlive } from '../../src/core/liveness.js';
-import { acquireLock, assertLockName, isLockStale, nextBackoff } from '../../src/core/locks.js';
+import { isPidAlive } from '../../src/core/sessions/liveness.js';
+import { acquireLock, assertLockName, isLockStale, nextBackoff } from '../../src/core/coordination/locks.js';
 import type { LockRecord } from '../../src/core/store/store.js';
-import { LockBusyError, UsageError } from '../../src/core/errors.js';
+import { LockBusyError, UsageError } from '../../src/core/util/errors.js';
 import { useStoreFixture } from '../helpers/store.js';
 
 const lock = (overrides: Partial<LockRecord> = {}): LockRecord => ({
@@ -58,7 +58,7 @@ describe('acquireLock', () => {
 
   it('takes over a lock whose holder process is dead, and says so', async () => {
     const dead = await fixture.store.acquireLock(
-      { name: 'deploy', holder: 'ghost', session: null, pid: 2 ** 22 + 12345, host: (await import('../../src/core/liveness.js')).getHostId(fixture.sandbox.env), ttlMs: 60_000, note: null, now: Date.now() },
+      { name: 'deploy', holder: 'ghost', session: null, pid: 2 ** 22 + 12345, host: (await import('../../src/core/sessions/liveness.js')).getHostId(fixture.sandbox.env), ttlMs: 60_000, note: null, now: Date.now() },
       () => false,
     );
     expect(dead.acquired).toBe(true);

@@ -1,12 +1,12 @@
 /** Table tests of the pure parts of the memory merge: line diff, diff3 chunks, frontmatter, text policy, plan. */
 import { describe, expect, it } from 'vitest';
-import { diffLines, joinLines, merge3, sideOf, splitLines } from '../../src/core/diff3.js';
-import { mergeFrontmatterLines, splitFrontmatter } from '../../src/core/frontmatter.js';
-import { createIndexMatcher, getConflictFileName, isMergeableName, isMergeableText, planMemoryMerge, type ConflictRecord, type PlanInput } from '../../src/core/memoryplan.js';
-import { getWorktreeKeyPrefixes } from '../../src/core/memoryrescue.js';
-import { diffShaMaps } from '../../src/core/memorymerge.js';
-import { chunksFromMarkedText, hasConflictMarkers, mergeMemoryText, mergeSameNote } from '../../src/core/textmerge.js';
-import { sha256 } from '../../src/core/sharedfile.js';
+import { diffLines, joinLines, merge3, sideOf, splitLines } from '../../src/core/memory/diff3.js';
+import { mergeFrontmatterLines, splitFrontmatter } from '../../src/core/memory/frontmatter.js';
+import { createIndexMatcher, getConflictFileName, isMergeableName, isMergeableText, planMemoryMerge, type ConflictRecord, type PlanInput } from '../../src/core/memory/plan.js';
+import { getWorktreeKeyPrefixes } from '../../src/core/memory/rescue.js';
+import { diffShaMaps } from '../../src/core/memory/merge.js';
+import { chunksFromMarkedText, hasConflictMarkers, mergeMemoryText, mergeSameNote } from '../../src/core/memory/textmerge.js';
+import { sha256 } from '../../src/core/coordination/sharedfile.js';
 
 const LABELS = { ours: 'canonical', base: 'base', theirs: 'session' };
 const L = (text: string) => (text === '' ? [] : text.split(','));

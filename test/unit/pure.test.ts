@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatAgo, parseDuration } from '../../src/core/duration.js';
-import { findClashingBranch, normalizeRemoteUrl, parseStatusPorcelain, parseWorktreeList } from '../../src/core/git.js';
-import { renderTemplate, toProjectKey } from '../../src/core/harness.js';
-import { pickFreeName, toBranchSlug } from '../../src/core/slug.js';
-import { selectIncludedPaths } from '../../src/core/worktreeinclude.js';
+import { formatAge, formatAgo, parseDuration } from '../../src/core/util/duration.js';
+import { findClashingBranch, normalizeRemoteUrl, parseStatusPorcelain, parseWorktreeList } from '../../src/core/git/git.js';
+import { renderTemplate, toProjectKey } from '../../src/core/harness/harness.js';
+import { pickFreeName, toBranchSlug } from '../../src/core/util/slug.js';
+import { selectIncludedPaths } from '../../src/core/git/worktreeinclude.js';
 import { renderMarkdownTable, renderTable } from '../../src/ui/table.js';
-import { buildAgentArgs, isClaudeAgent } from '../../src/core/agent.js';
-import { InternalError, UsageError } from '../../src/core/errors.js';
-import { appendLine } from '../../src/core/sharedfile.js';
+import { buildAgentArgs, isClaudeAgent } from '../../src/core/sessions/agent.js';
+import { InternalError, UsageError } from '../../src/core/util/errors.js';
+import { appendLine } from '../../src/core/coordination/sharedfile.js';
 
 describe('toBranchSlug', () => {
   it.each([

@@ -3,9 +3,9 @@
  * config key.
  */
 import { describe, expect, it } from 'vitest';
-import { DENY_ONCE_RETRY_MS } from '../../src/core/claims.js';
-import { loadConfig } from '../../src/core/config.js';
-import { UsageError } from '../../src/core/errors.js';
+import { DENY_ONCE_RETRY_MS } from '../../src/core/coordination/claims.js';
+import { loadConfig } from '../../src/core/config/load.js';
+import { UsageError } from '../../src/core/util/errors.js';
 import {
   decideSessionRetention,
   DEFAULT_RETENTION,
@@ -13,7 +13,7 @@ import {
   planRetention,
   type RetentionKeepReason,
   type RetentionPolicy,
-} from '../../src/core/retention.js';
+} from '../../src/core/retention/policy.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { useConfigFixture } from '../helpers/config.js';
 import { sampleSession } from '../helpers/store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getRunJournalState, type RunJournal } from '../../src/core/runjournal.js';
-import { getProcessIdentity } from '../../src/core/liveness.js';
+import { getRunJournalState, type RunJournal } from '../../src/core/sessions/runjournal.js';
+import { getProcessIdentity } from '../../src/core/sessions/liveness.js';
 import { getFailpointAction } from '../../src/ui/pipeline.js';
 
 const journal = (over: Partial<RunJournal> = {}): RunJournal => ({

@@ -2,8 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { UntrustedSessionError } from '../../src/core/errors.js';
-import { assertSessionPathsTrusted, findUntrustedPaths, type PathProbe, type SessionPathUse, type TrustedPlaces } from '../../src/core/sessionpaths.js';
+import { UntrustedSessionError } from '../../src/core/util/errors.js';
+import { assertSessionPathsTrusted, findUntrustedPaths, type PathProbe, type SessionPathUse, type TrustedPlaces } from '../../src/core/sessions/sessionpaths.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { sampleSession } from '../helpers/store.js';

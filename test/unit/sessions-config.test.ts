@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findSessionByPath, getSessionState, matchSessionRef } from '../../src/core/sessions.js';
-import { loadConfig } from '../../src/core/config.js';
+import { findSessionByPath, getSessionState, matchSessionRef } from '../../src/core/sessions/sessions.js';
+import { loadConfig } from '../../src/core/config/load.js';
 import { trustRepoConfig } from '../helpers/trust.js';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/core/util/errors.js';
 import { sampleSession } from '../helpers/store.js';
 import { useConfigFixture } from '../helpers/config.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';

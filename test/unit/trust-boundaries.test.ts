@@ -4,17 +4,17 @@
  * control sequences, Slack mentions, shell-quoted hints.
  */
 import { describe, expect, it } from 'vitest';
-import { formatAge, getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/duration.js';
-import { UsageError } from '../../src/core/errors.js';
-import { assertValueFits, matchesGlob, MAX_VALUE_BYTES } from '../../src/core/kv.js';
-import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/locks.js';
-import { isSentinelText } from '../../src/core/sentinel.js';
+import { formatAge, getHeartbeatIntervalMs, MAX_TIMER_MS, MAX_TTL_MS, parseTtl } from '../../src/core/util/duration.js';
+import { UsageError } from '../../src/core/util/errors.js';
+import { assertValueFits, matchesGlob, MAX_VALUE_BYTES } from '../../src/core/coordination/kv.js';
+import { acquireLock, assertLockName, assertUserLockName } from '../../src/core/coordination/locks.js';
+import { isSentinelText } from '../../src/core/coordination/sentinel.js';
 import { parsePostgresUrl } from '../../src/core/store/postgres.js';
 import type { LockRecord, Store } from '../../src/core/store/store.js';
 import { getToolString, parseHookInput } from '../../src/hooks/input.js';
 import { createMessageGuard, findRequestId } from '../../src/mcp/messageguard.js';
-import { MESSAGES } from '../../src/ui/messages.js';
-import { escapeForSlack, sanitizeForTerminal } from '../../src/ui/sanitize.js';
+import { MESSAGES } from '../../src/texts/messages.js';
+import { escapeForSlack, sanitizeForTerminal } from '../../src/texts/sanitize.js';
 import { renderMarkdownTable, renderTable } from '../../src/ui/table.js';
 
 const DAY = 86_400_000;

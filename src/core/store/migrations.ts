@@ -214,7 +214,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN repo_id TEXT;
   `,
-  // 8: retention (retention.ts: cwt gc and a daily pass remove old events, ended sessions, kv tombstones, claim
+  // 8: retention (retention/policy.ts: cwt gc and a daily pass remove old events, ended sessions, kv tombstones, claim
   // denials, reads and commits). Files created from now on use incremental auto-vacuum (set in migrate(), as it
   // must precede the first table); older ones are converted by cwt gc with a one-time VACUUM (reclaimSpace).
   `

@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import { resolveCwtHome } from '../paths.js';
-import { MESSAGES } from '../../ui/messages.js';
+import { UsageError } from '../util/errors.js';
+import { resolveCwtHome } from '../fs/paths.js';
+import { MESSAGES } from '../../texts/messages.js';
 import type { Store } from './store.js';
 
 /** How long the hook path waits for a networked store: a hook must answer within Claude Code's timeout. */

@@ -14,9 +14,9 @@
  * so followers (`cwt log -f`) need no polling.
  */
 import postgres from 'postgres';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../util/errors.js';
 export { DEFAULT_POSTGRES_SCHEMA, parsePostgresUrl, type PostgresTarget } from './postgresurl.js';
-import { MESSAGES } from '../../ui/messages.js';
+import { MESSAGES } from '../../texts/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
 import { describeError, parsePostgresUrl, SCHEMA_NAME } from './postgresurl.js';
 import { createPruneCounts, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';

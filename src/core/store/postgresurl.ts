@@ -2,8 +2,8 @@
  * The PostgreSQL store's URL and errors as the user sees them, without the driver: the top-level error report
  * names an unreachable store from here, on every command's path, where loading `postgres` would cost.
  */
-import { UsageError } from '../errors.js';
-import { MESSAGES } from '../../ui/messages.js';
+import { UsageError } from '../util/errors.js';
+import { MESSAGES } from '../../texts/messages.js';
 
 /** A driver or server error as one line: its code and message (never the URL, which may hold a password). */
 export function describeError(error: unknown): string {

@@ -8,7 +8,7 @@ import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../atomic.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../fs/atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createPruneCounts, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {

@@ -6,7 +6,7 @@
 /** Why a memory file could not be merged. */
 export type ConflictReason = 'both-changed' | 'both-added' | 'deleted-in-canonical' | 'deleted-in-session' | 'binary' | 'unresolved';
 
-/** A memory file's merge conflict waiting for the user, as persisted with the session (see memoryplan.ts). */
+/** A memory file's merge conflict waiting for the user, as persisted with the session (see memory/plan.ts). */
 export interface ConflictRecord {
   file: string;
   reason: Exclude<ConflictReason, 'unresolved'>;
@@ -53,7 +53,7 @@ export interface SessionRecord {
   kind: SessionKind;
   /** When the session's memory was last merged into canonical without conflicts; null when never. */
   memoryMergedAt?: number | null;
-  /** Memory merge conflicts waiting for the user (see memoryplan.ts); empty when none. */
+  /** Memory merge conflicts waiting for the user (see memory/plan.ts); empty when none. */
   memoryConflicts?: ConflictRecord[];
   /**
    * The tip of its branch this session last saw (at start, after its own commits and merges, or accepted with
@@ -406,7 +406,7 @@ export interface ThrottleDecision {
   suppressed: number;
 }
 
-/** What a retention pass removes (see retention.ts): rows older than each cutoff (null keeps that kind). */
+/** What a retention pass removes (see retention/policy.ts): rows older than each cutoff (null keeps that kind). */
 export interface PruneRequest {
   eventsBefore: number | null;
   kvTombstonesBefore: number | null;

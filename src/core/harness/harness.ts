@@ -1,0 +1,254 @@
+/**
+ * Claude Code's side of things: where its home and a repository's memory live, the settings cwt passes with
+ * `--settings`, and the per-worktree CLAUDE.local.md.
+ */
+import { readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atomic.js';
+import { InternalError } from '../util/errors.js';
+import { quoteShellWord } from '../../texts/shellquote.js';
+
+export const CLAUDE_LOCAL_MD = 'CLAUDE.local.md';
+/** The session notes for agents other than Claude Code (see agent.ts). */
+export const AGENT_NOTES_TEMPLATE = 'AGENT-NOTES.md';
+/** Claude Code's personal settings file of a checkout (never committed). */
+export const LOCAL_SETTINGS = join('.claude', 'settings.local.json');
+
+/**
+ * Claude Code's project key: the path with every non-alphanumeric character replaced by `-`
+ * (`/home/me/src/app` -> `-home-me-src-app`).
+ */
+export function toProjectKey(path: string): string {
+  return path.replace(/[^A-Za-z0-9]/g, '-');
+}
+
+/** The directory holding a repository's Claude Code project data (transcripts, memory). */
+export function getProjectDir(claudeHome: string, mainWorktree: string): string {
+  return join(claudeHome, 'projects', toProjectKey(mainWorktree));
+}
+
+/** Canonical auto memory: what every worktree of the repository shares by default. */
+export function getCanonicalMemoryDir(claudeHome: string, mainWorktree: string): string {
+  return join(getProjectDir(claudeHome, mainWorktree), 'memory');
+}
+
+/** Where session namespaces live: beside canonical memory, never inside it. */
+export function getNamespaceRoot(claudeHome: string, mainWorktree: string): string {
+  return join(getProjectDir(claudeHome, mainWorktree), 'cwt-memory');
+}
+
+/** cwt's hook events, as `cwt hook <event>` names them, with Claude Code's name for each. */
+export const HOOK_EVENT_NAMES = {
+  'session-start': 'SessionStart',
+  'pre-tool-use': 'PreToolUse',
+  'post-tool-use': 'PostToolUse',
+  // A tool call that failed after PreToolUse let it through (seen on 2.1.197 and 2.1.332).
+  'post-tool-use-failure': 'PostToolUseFailure',
+  'session-end': 'SessionEnd',
+  'worktree-create': 'WorktreeCreate',
+  'worktree-remove': 'WorktreeRemove',
+} as const;
+export type HookEvent = keyof typeof HOOK_EVENT_NAMES;
+
+/** The events of a running session (what `--settings` wires); the worktree events come from `cwt install`. */
+export const SESSION_HOOK_EVENTS: readonly HookEvent[] = ['session-start', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure', 'session-end'];
+/** `claude -w`: Claude Code asks these to create and remove its worktree (not on the per-tool-call path). */
+export const WORKTREE_HOOK_EVENTS: readonly HookEvent[] = ['worktree-create', 'worktree-remove'];
+
+export function isWorktreeHookEvent(event: HookEvent): boolean {
+  return WORKTREE_HOOK_EVENTS.includes(event);
+}
+
+/** Which tools each tool event is registered for (Claude Code matchers: exact alternatives). */
+const HOOK_MATCHERS: Partial<Record<HookEvent, string>> = {
+  'pre-tool-use': 'Edit|Write|MultiEdit|NotebookEdit|Bash',
+  'post-tool-use': 'Read|Edit|Write|MultiEdit|NotebookEdit',
+  'post-tool-use-failure': 'Edit|Write|MultiEdit|NotebookEdit',
+};
+
+/** True for the events of one tool call (matched by tool name): the ones the supervisor serves over http. */
+export function isToolHookEvent(event: HookEvent): boolean {
+  return HOOK_MATCHERS[event] !== undefined;
+}
+
+/** The environment variable carrying a session's bearer token for the supervisor's http hooks. */
+export const HOOK_TOKEN_VARIABLE = 'CWT_HOOK_TOKEN';
+/** The pid of the supervisor serving them: only its own child agent is served over http. */
+export const HOOK_SUPERVISOR_VARIABLE = 'CWT_HOOK_SUPERVISOR';
+const COMMAND_HOOK_TIMEOUT_S = 10;
+/** Creating a worktree runs the configured setup commands (an `npm ci`, say); removing one merges memory. */
+const WORKTREE_HOOK_TIMEOUT_S: Partial<Record<HookEvent, number>> = { 'worktree-create': 600, 'worktree-remove': 120 };
+const HTTP_HOOK_TIMEOUT_S = 5;
+
+function resolvePackageRoot(): string {
+  // From dist/<chunk>.js (or dist/hook.cjs) the package is at ..; from src/core/<domain>/*.ts (tests) at ../../..
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const src = here.lastIndexOf(`${sep}src${sep}core${sep}`);
+  return src === -1 ? join(here, '..') : here.slice(0, src);
+}
+
+/** This cwt's bin/cwt.js, by absolute path: what hooks (Claude Code's and git's), the MCP server entry and the webhook sender run. */
+export function getCwtBinPath(): string {
+  return join(resolvePackageRoot(), 'bin', 'cwt.js');
+}
+
+/**
+ * The command line of a command hook: this Node and this cwt by absolute path, so the hook works whatever
+ * PATH Claude Code runs it with. The same string everywhere, so Claude Code runs duplicates once.
+ */
+export function getHookCommand(event: HookEvent, nodePath = process.execPath, binPath = getCwtBinPath()): string {
+  return `${quoteShellWord(nodePath)} ${quoteShellWord(binPath)} hook ${event}`;
+}
+
+const CWT_HOOK_COMMAND = new RegExp(`cwt(\\.js)?'? hook (${Object.keys(HOOK_EVENT_NAMES).join('|')})$`);
+
+/** True when a command hook is one of cwt's (any install location), for idempotent install and uninstall. */
+export function isCwtHookCommand(command: unknown): boolean {
+  return typeof command === 'string' && CWT_HOOK_COMMAND.test(command);
+}
+
+type HookHandler = Record<string, unknown>;
+type HookGroup = { matcher?: string; hooks: HookHandler[] };
+export type HookSettings = Partial<Record<(typeof HOOK_EVENT_NAMES)[HookEvent], HookGroup[]>>;
+
+/**
+ * cwt's hooks as a settings `hooks` object. With `httpUrl` (the supervisor's server) the tool events go over
+ * http with the session's bearer token from the environment; session start and end stay command hooks.
+ */
+export function buildHookSettings(options: { httpUrl?: string; events?: readonly HookEvent[] } = {}): HookSettings {
+  const hooks: HookSettings = {};
+  for (const event of options.events ?? SESSION_HOOK_EVENTS) {
+    const name = HOOK_EVENT_NAMES[event];
+    const matcher = HOOK_MATCHERS[event];
+    const handler: HookHandler =
+      options.httpUrl !== undefined && matcher !== undefined
+        ? {
+            type: 'http',
+            url: `${options.httpUrl}/hooks/${event}`,
+            timeout: HTTP_HOOK_TIMEOUT_S,
+            headers: { Authorization: `Bearer $${HOOK_TOKEN_VARIABLE}` },
+            allowedEnvVars: [HOOK_TOKEN_VARIABLE],
+          }
+        : { type: 'command', command: getHookCommand(event), timeout: WORKTREE_HOOK_TIMEOUT_S[event] ?? COMMAND_HOOK_TIMEOUT_S };
+    hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: [handler] }];
+  }
+  return hooks;
+}
+
+/** The settings passed to the agent with `--settings`: highest precedence below managed policy. */
+export function buildSessionSettings(options: { memoryDir: string; httpUrl?: string }): Record<string, unknown> {
+  return { autoMemoryDirectory: options.memoryDir, hooks: buildHookSettings({ httpUrl: options.httpUrl }) };
+}
+
+/**
+ * The `.claude/settings.local.json` of a `claude -w` worktree: Claude Code (both ends of the range) reads it for the session it
+ * starts there (checked end to end), so it carries the memory namespace and cwt's hooks, WorktreeRemove
+ * included. Keys and hooks of an existing file (copied by .worktreeinclude) are kept. Pure.
+ */
+export function buildWorktreeLocalSettings(existing: Record<string, unknown>, memoryDir: string): Record<string, unknown> {
+  return addCwtHooks({ ...existing, autoMemoryDirectory: memoryDir }, [...SESSION_HOOK_EVENTS, 'worktree-remove']);
+}
+
+/** Writes a session's `--settings` file (private: it names the session's paths). */
+export function writeSessionSettings(path: string, options: { memoryDir: string; httpUrl?: string }): void {
+  writeFileAtomic(path, `${JSON.stringify(buildSessionSettings(options), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+/** The name cwt's MCP server is registered under: its tools reach the model as mcp__cwt__<tool>. */
+export const MCP_SERVER_NAME = 'cwt';
+
+/** cwt's MCP server as a Claude Code `mcpServers` entry: this Node and this cwt by absolute path, like the hooks. */
+export function getMcpServerEntry(nodePath = process.execPath, binPath = getCwtBinPath()): Record<string, unknown> {
+  return { type: 'stdio', command: nodePath, args: [binPath, 'mcp'] };
+}
+
+/** The project-scope MCP config file Claude Code reads from a repository's root. */
+export const MCP_JSON = '.mcp.json';
+
+/** An `.mcp.json` object with cwt's server (other servers kept). Pure. */
+export function addMcpServer(config: Record<string, unknown>): Record<string, unknown> {
+  const servers = isJsonObject(config.mcpServers) ? config.mcpServers : {};
+  return { ...config, mcpServers: { ...servers, [MCP_SERVER_NAME]: getMcpServerEntry() } };
+}
+
+/** An `.mcp.json` object without cwt's server. Pure. */
+export function removeMcpServer(config: Record<string, unknown>): Record<string, unknown> {
+  if (!isJsonObject(config.mcpServers) || !(MCP_SERVER_NAME in config.mcpServers)) return config;
+  const { [MCP_SERVER_NAME]: _cwt, ...servers } = config.mcpServers;
+  return { ...config, mcpServers: servers };
+}
+
+/** Settings that approve cwt's `.mcp.json` server (enabledMcpjsonServers), everything else kept. Pure. */
+export function enableProjectMcpServer(settings: Record<string, unknown>): Record<string, unknown> {
+  const enabled = Array.isArray(settings.enabledMcpjsonServers) ? settings.enabledMcpjsonServers : [];
+  return enabled.includes(MCP_SERVER_NAME) ? settings : { ...settings, enabledMcpjsonServers: [...enabled, MCP_SERVER_NAME] };
+}
+
+/** Settings without cwt's approval; an approval list left empty by that is dropped. Pure. */
+export function disableProjectMcpServer(settings: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(settings.enabledMcpjsonServers) || !settings.enabledMcpjsonServers.includes(MCP_SERVER_NAME)) return settings;
+  const kept = settings.enabledMcpjsonServers.filter((name: unknown) => name !== MCP_SERVER_NAME);
+  const { enabledMcpjsonServers: _previous, ...rest } = settings;
+  return kept.length > 0 ? { ...rest, enabledMcpjsonServers: kept } : rest;
+}
+
+/** Writes a session's `--mcp-config` file: only cwt's server, added to whatever servers the user configured. */
+export function writeSessionMcpConfig(path: string): void {
+  writeFileAtomic(path, `${JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: getMcpServerEntry() } }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+/** True for a JSON object (not null, not an array): what settings files and hook input must be. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A settings object without cwt's hooks; groups and events left empty by that are dropped. Pure. */
+export function removeCwtHooks(settings: Record<string, unknown>): Record<string, unknown> {
+  if (!isJsonObject(settings.hooks)) return settings;
+  const hooks: Record<string, unknown> = {};
+  for (const [event, groups] of Object.entries(settings.hooks)) {
+    if (!Array.isArray(groups)) {
+      hooks[event] = groups;
+      continue;
+    }
+    const kept = groups
+      .map((group: unknown) =>
+        isJsonObject(group) && Array.isArray(group.hooks)
+          ? { ...group, hooks: group.hooks.filter((handler: unknown) => !(isJsonObject(handler) && isCwtHookCommand(handler.command))) }
+          : group,
+      )
+      .filter((group: unknown) => !(isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.length === 0));
+    if (kept.length > 0) hooks[event] = kept;
+  }
+  const { hooks: _previous, ...rest } = settings;
+  return Object.keys(hooks).length > 0 ? { ...rest, hooks } : rest;
+}
+
+/**
+ * Settings with cwt's command hooks merged in (by default every event, the worktree ones included), every
+ * other key and hook kept as it was. Idempotent. Pure.
+ */
+export function addCwtHooks(settings: Record<string, unknown>, events: readonly HookEvent[] = Object.keys(HOOK_EVENT_NAMES) as HookEvent[]): Record<string, unknown> {
+  const base = removeCwtHooks(settings);
+  const hooks: Record<string, unknown> = isJsonObject(base.hooks) ? { ...base.hooks } : {};
+  for (const [event, groups] of Object.entries(buildHookSettings({ events }))) {
+    const existing = hooks[event];
+    hooks[event] = [...(Array.isArray(existing) ? existing : []), ...groups!];
+  }
+  return { ...base, hooks };
+}
+
+/** Reads a file from templates/. */
+export function readTemplate(name: string): string {
+  return readFileSync(join(resolvePackageRoot(), 'templates', name), 'utf8');
+}
+
+/** Fills `{{name}}` placeholders; a placeholder with no value is a bug, not an empty string. */
+export function renderTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new InternalError(`template placeholder {{${key}}} has no value`);
+    return value;
+  });
+}
