@@ -736,19 +736,23 @@ Examples:
     },
   },
   hook: {
-    usage: 'cwt hook <session-start|pre-tool-use|post-tool-use|post-tool-use-failure|session-end|worktree-create|worktree-remove>',
+    usage: 'cwt hook <session-start|user-prompt-submit|pre-tool-use|post-tool-use|post-tool-use-failure|notification|stop|session-end|worktree-create|worktree-remove>',
     summary: "Claude Code's hook handler (stdin JSON -> decision JSON); run by Claude Code, not by you",
     help: `What cwt install and cwt new register with Claude Code. Reads the hook input JSON on stdin and prints a
 decision JSON (or nothing). It never fails a tool call by accident: malformed input or any internal error
 means no decision, exit 0, and a line in hook-errors.log in cwt's state directory.
   session-start   link the Claude session to a cwt session (adopting a plain tab), list live siblings
+  user-prompt-submit
+                  a prompt was submitted: the session's activity becomes working (cwt status)
   pre-tool-use    Edit/Write/MultiEdit/NotebookEdit: deny an edit of a file another session in this
                   checkout is editing (once), warn of merge conflicts with other worktrees, refuse a
                   stale or concurrent write to a shared harness file; Bash: refuse shell writes into one
   post-tool-use   remember what was read of harness files, release write leases
   post-tool-use-failure
                   an edit that PreToolUse let through failed: release its write lease at once
-  session-end     release this Claude session's claims and leases
+  notification    Claude Code asked the user something: the activity becomes waiting
+  stop            the turn ended: the activity becomes idle
+  session-end     release this Claude session's claims and leases; the activity ends
   worktree-create claude -w <name>: create the worktree as cwt new <name> --no-launch does (or resume the
                   session already on that branch) and print its path; a failure fails claude -w
   worktree-remove the session leaves its worktree choosing "remove": end the session (memory merged

@@ -8,7 +8,8 @@ import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from 
 import { getSessionState, type SessionState } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import { toLeaseEnv } from '../core/coordination/leases.js';
-import type { LeaseRecord, SessionRecord, TaskRecord } from '../core/store/store.js';
+import type { LeaseRecord, SessionActivity, SessionRecord, TaskRecord } from '../core/store/store.js';
+import { describeActivity, getShownActivity } from '../core/sessions/activity.js';
 import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
@@ -50,6 +51,13 @@ export interface SessionView {
   leases: Record<string, string>;
   /** The tasks it has claimed (cwt task), with their progress. */
   tasks: TaskProgressView[];
+  /**
+   * What it is doing, from Claude Code's hooks: working, waiting (for its user) or idle; null when nothing says
+   * (no hook yet, its Claude session or the session ended, or an agent without cwt's hooks).
+   */
+  activity: SessionActivity | null;
+  /** When that activity began; null with no activity. */
+  activitySince: string | null;
 }
 
 export interface TaskProgressView {
@@ -85,6 +93,7 @@ export function getMemoryState(session: SessionRecord): MemoryState {
 }
 
 export function toSessionView(session: SessionRecord, state: SessionState, leases: readonly LeaseRecord[] = [], tasks: readonly TaskRecord[] = []): SessionView {
+  const shown = getShownActivity(session, state === 'ended');
   return {
     id: session.id,
     branch: session.branch,
@@ -105,6 +114,8 @@ export function toSessionView(session: SessionRecord, state: SessionState, lease
     memoryMergedAt: session.memoryMergedAt == null ? null : new Date(session.memoryMergedAt).toISOString(),
     leases: toLeaseEnv(leases),
     tasks: tasks.map(toTaskProgressView),
+    activity: shown?.activity ?? null,
+    activitySince: shown ? new Date(shown.since).toISOString() : null,
   };
 }
 
@@ -140,6 +151,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     const views = sessions.map((session) =>
       toSessionView(session, getSessionState(session, probe), leases.filter((lease) => lease.session === session.id), tasksOf(session)),
     );
+    const activityOf = (view: SessionView) =>
+      view.activity === null || view.activitySince === null ? MESSAGES.activityNone : describeActivity(view.activity, Date.parse(view.activitySince), probe.now);
     if (options.json) {
       printJson(output, views);
       return 0;
@@ -149,11 +162,12 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
       const editing = await Promise.all(sessions.map((session) => describeEditing(session, verifySessionPaths)));
       output.stdout(
         renderMarkdownTable(
-          ['session id', 'started', 'last active', 'currently editing'],
+          ['session id', 'started', 'last active', 'activity', 'currently editing'],
           views.map((view, index) => [
             `${view.id} (${view.branch}, ${view.state})`,
             view.startedAt.replace('T', ' ').slice(0, 16),
             view.heartbeatAt.replace('T', ' ').slice(0, 16),
+            activityOf(view),
             editing[index]!,
           ]),
         ),
@@ -171,11 +185,12 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     const describeLeases = (view: SessionView) => Object.entries(view.leases).map(([name, value]) => `${name}=${value}`).join(' ');
     output.stdout(
       renderTable(
-        ['ID', 'BRANCH', 'STATE', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', ...(showLeases ? ['LEASES'] : []), ...(showHost ? ['HOST'] : []), 'WORKTREE'],
+        ['ID', 'BRANCH', 'STATE', 'ACTIVITY', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', ...(showLeases ? ['LEASES'] : []), ...(showHost ? ['HOST'] : []), 'WORKTREE'],
         sessions.map((session, index) => [
           session.id,
           session.branch,
           views[index]!.state,
+          activityOf(views[index]!),
           session.kind === 'adopted' ? `${session.agent} (tab)` : session.agent,
           formatAge(probe.now - session.startedAt),
           formatAgo(probe.now - session.heartbeatAt),

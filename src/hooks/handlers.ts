@@ -11,6 +11,8 @@
  * - PostToolUseFailure (an edit PreToolUse let through failed, e.g. the file changed under it): release the
  *   write lease at once instead of holding it until its TTL.
  * - SessionEnd: release this Claude session's claims and leases; an adopted tab's session ends.
+ * - Every event of a session's Claude Code: heartbeat, and its activity (sessions/activity.ts) in the same
+ *   update — UserPromptSubmit and the tool events: working; Notification: waiting; Stop: idle; SessionEnd: none.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +20,7 @@ import { decideClaim, getCheckoutRelativePath, getRivalClaim, isClaimBinding, ty
 import type { Config } from '../core/config/config.js';
 import { loadConfigLazily } from '../core/config/lazy.js';
 import { formatAgo } from '../core/util/duration.js';
+import { decideActivity, describeActivity, getActivityEventKind, getShownActivity } from '../core/sessions/activity.js';
 import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtectedPath, type HarnessGuard } from '../core/harness/guard.js';
 import { createLivenessProbe, getHostId, isPidAlive } from '../core/sessions/liveness.js';
 import { fileLockName, isLockStale } from '../core/coordination/locks.js';
@@ -249,7 +252,8 @@ async function sessionStart(call: Call): Promise<HookOutput | null> {
   const lines: string[] = [];
   for (const sibling of siblings) {
     const recent = (await store.listClaims({ session: sibling.id })).slice(0, SIBLING_RECENT_FILES).map((claim) => claim.relPath);
-    lines.push(MESSAGES.hookSiblingLine(sibling, recent));
+    const shown = getShownActivity(sibling, false);
+    lines.push(MESSAGES.hookSiblingLine(sibling, recent, shown && describeActivity(shown.activity, shown.since, now)));
   }
   return context('SessionStart', [MESSAGES.hookSiblings(session, lines)]);
 }
@@ -280,6 +284,10 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
   'post-tool-use': postTool,
   'post-tool-use-failure': postToolFailure,
   'session-end': sessionEnd,
+  // The activity they report is written by handleHook with the heartbeat; nothing else to do.
+  'user-prompt-submit': () => Promise.resolve(null),
+  notification: () => Promise.resolve(null),
+  stop: () => Promise.resolve(null),
   // Answered by hooks/worktree.ts through the full CLI (they create and remove worktrees), never here.
   'worktree-create': () => Promise.resolve(null),
   'worktree-remove': () => Promise.resolve(null),
@@ -291,7 +299,14 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
   const now = context.now ?? Date.now();
   const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end' });
   if (!session) return null;
-  if (event !== 'session-end') await store.updateSession(session.id, { heartbeatAt: now });
+  // One update for the heartbeat and the activity, the event in its transaction. The row read above says whether
+  // the activity may change (most tool calls: no, a bare heartbeat); the store checks again under its lock.
+  const activity = decideActivity(session, event, now);
+  const logged = activity?.logged;
+  const entry = logged === undefined ? undefined : { kind: getActivityEventKind(logged), session: session.id, repo: session.repo, data: {} };
+  const guard = { onActivityChange: activity !== undefined };
+  if (event !== 'session-end') await store.updateSession(session.id, { heartbeatAt: now, ...activity?.patch }, entry, guard);
+  else if (activity) await store.updateSession(session.id, activity.patch, undefined, guard);
   const config = await loadConfigLazily({ repoRoot: session.mainWorktree, env });
   const probe = { ...createLivenessProbe(config.sessionTtlMs, env), now };
   const isLive = (other: SessionRecord) => getSessionState(other, probe) === 'live';

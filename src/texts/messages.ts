@@ -3,7 +3,7 @@
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
 import type { PathRefusal } from '../core/sessions/sessionpaths.js';
-import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionRecord, TaskRecord } from '../core/store/store.js';
+import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionActivity, SessionRecord, TaskRecord } from '../core/store/store.js';
 import type { RetentionKeepReason } from '../core/retention/policy.js';
 import type { RetentionReport } from '../core/retention/pass.js';
 import type { ClaudeCodeRange } from '../core/harness/claudecode.js';
@@ -77,7 +77,7 @@ export const MESSAGES = {
   directoryUnusable: (dir: string) => `cannot change to directory '${dir}'`,
   directoryUnusableHint: 'check the path given to -C',
   unknownHookEvent: (name: string) => `unknown hook event '${name}'`,
-  unknownHookEventHint: 'use one of: session-start, pre-tool-use, post-tool-use, post-tool-use-failure, session-end, worktree-create, worktree-remove (cwt install writes these for you)',
+  unknownHookEventHint: 'use one of: session-start, user-prompt-submit, pre-tool-use, post-tool-use, post-tool-use-failure, notification, stop, session-end, worktree-create, worktree-remove (cwt install writes these for you)',
   unknownGitHook: (name: string) => `unknown git hook '${name}'`,
   unknownGitHookHint: 'cwt handles pre-commit, post-commit, post-merge and post-rewrite; install them with: cwt install --git-hooks',
   badArguments: (command: string, detail: string) => `cwt ${command}: ${detail}`,
@@ -289,6 +289,16 @@ export const MESSAGES = {
     if (!report.dryRun && (counts.length > 0 || report.vacuumed)) lines.push(`store ${location}: ${formatBytes(report.sizeBefore)} -> ${formatBytes(report.sizeAfter)}`);
     return lines;
   },
+
+  // Activity
+  /** A session's activity and how long it has lasted, as status, the MCP tools and sibling notes show it: "working 12s". */
+  activityLabel: (activity: SessionActivity, age: string) => `${activity} ${age}`,
+  /** No activity: no hook has said anything yet, the Claude session ended, or an agent without cwt's hooks. */
+  activityNone: '—',
+  hookSiblingActivity: (label: string) => `; activity: ${label}`,
+  /** `cwt log`: a session's activity changed. */
+  eventActivity: (activity: SessionActivity) =>
+    ({ working: 'working (a prompt was submitted or a tool runs)', waiting: 'waiting for its user (Claude Code asked something)', idle: 'idle (the turn ended)' })[activity],
 
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
@@ -582,8 +592,8 @@ export const MESSAGES = {
     `cwt: this command writes ${path}, a Claude Code file other sessions share; an unlocked shell write can lose their changes. Add a line with: cwt append ${word(path)} "<line>" --unique. Replace it with: <new content> | cwt write ${word(path)} --expect-sha "$(cwt sha ${word(path)})".`,
   hookSiblings: (self: SessionRecord, lines: readonly string[]) =>
     `cwt: you are ${self.kind === 'adopted' ? 'adopted as' : ''} cwt session ${self.id} (branch ${self.branch || '(none)'}). Other live sessions on this repository:\n${lines.join('\n')}\nAvoid editing files they are working on. An edit of a file another session in your checkout is editing is denied once; retry only if you are sure.`,
-  hookSiblingLine: (session: SessionRecord, recent: readonly string[]) =>
-    `- ${session.kind === 'adopted' ? 'Claude Code tab' : 'session'} ${session.id} on branch ${session.branch || '(none)'} in ${session.worktree}${recent.length > 0 ? `; recently edited: ${recent.join(', ')}` : ''}`,
+  hookSiblingLine: (session: SessionRecord, recent: readonly string[], activity?: string) =>
+    `- ${session.kind === 'adopted' ? 'Claude Code tab' : 'session'} ${session.id} on branch ${session.branch || '(none)'} in ${session.worktree}${activity === undefined ? '' : MESSAGES.hookSiblingActivity(activity)}${recent.length > 0 ? `; recently edited: ${recent.join(', ')}` : ''}`,
   // commit check (cwt check, the pre-commit hook): read by people and by agents running git commit
   checkForeignHeader: (branch: string, count: number, tip: string) =>
     `cwt: commit blocked: ${count} commit${count === 1 ? '' : 's'} landed on ${branch} after ${tip.slice(0, 10)}, the tip this session last saw, and ${count === 1 ? 'it was' : 'they were'} not made by this session:`,

@@ -122,6 +122,7 @@ describe('claude calls cwt’s MCP tools', () => {
     const sessions = await cwtJson<SessionView[]>(['status', '--all', '--json'], { cwd: repo, env });
     expect(sessions).toEqual([expect.objectContaining({ kind: 'adopted' })]);
     expect(listed.you).toBe(sessions[0]!.id);
-    expect(listed.sessions).toEqual([expect.objectContaining({ id: sessions[0]!.id, kind: 'adopted', state: 'live' })]);
+    // Asked mid-turn (its prompt submitted, UserPromptSubmit): the tab itself is working.
+    expect(listed.sessions).toEqual([expect.objectContaining({ id: sessions[0]!.id, kind: 'adopted', state: 'live', activity: 'working' })]);
   });
 });

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getClaudeSessionId, requireClaude, strings, untilHeld, useE2eFixture } from '../helpers/claude.js';
+import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getClaudeSessionId, getRequestWorktree, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
 import type { RecordedRequest, ScriptedReply } from '../helpers/fake-api.js';
 import { createRepo } from '../helpers/git.js';
 
@@ -33,8 +33,7 @@ const REL_PATH = 'src/shared.ts';
 /** A Write of REL_PATH inside the worktree the session notes (CLAUDE.local.md) name, as a model would. */
 function writeSharedFile(id: string, content: string): (request: RecordedRequest) => ScriptedReply {
   return (request) => {
-    const worktree = /- Worktree: (\S+)/.exec(strings(request.body).join('\n'))?.[1] ?? '/worktree-not-found-in-request';
-    return { type: 'tool_use', name: 'Write', id, input: { file_path: join(worktree, REL_PATH), content } };
+    return { type: 'tool_use', name: 'Write', id, input: { file_path: join(getRequestWorktree(request), REL_PATH), content } };
   };
 }
 

@@ -206,6 +206,11 @@ export async function untilHeld(held: HeldTurn, run: { result: Promise<CwtResult
   return Promise.race([held.arrived, exited]);
 }
 
+/** The session's worktree, as its CLAUDE.local.md (in the request to the model) names it: where a scripted edit goes. */
+export function getRequestWorktree(request: RecordedRequest): string {
+  return /- Worktree: (\S+)/.exec(strings(request.body).join('\n'))?.[1] ?? '/worktree-not-found-in-request';
+}
+
 /** `cwt <args> --json` (or any JSON-printing command), parsed; fails the test with cwt's stderr otherwise. */
 export async function cwtJson<T>(args: string[], options: RunOptions): Promise<T> {
   const result = await runCwt(args, { timeoutMs: 30_000, ...options });

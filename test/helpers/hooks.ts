@@ -50,6 +50,13 @@ export function createTab(sessionId: string, cwd: string, env: NodeJS.ProcessEnv
     read: (filePath: string) =>
       runHook('post-tool-use', { session_id: sessionId, cwd, hook_event_name: 'PostToolUse', tool_name: 'Read', tool_input: { file_path: filePath } }, env),
     bash: (command: string) => runHook('pre-tool-use', { session_id: sessionId, cwd, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command } }, env),
+    /** A prompt was submitted (UserPromptSubmit, as both ends of the range send it). */
+    prompt: (prompt: string) => runHook('user-prompt-submit', { session_id: sessionId, cwd, hook_event_name: 'UserPromptSubmit', prompt, permission_mode: 'default' }, env),
+    /** Claude Code asks the user something (Notification: documented, it never fires under claude -p). */
+    notify: (notificationType = 'permission_prompt') =>
+      runHook('notification', { session_id: sessionId, cwd, hook_event_name: 'Notification', message: 'Claude needs your permission to use Bash', notification_type: notificationType }, env),
+    /** The turn ended (Stop, as both ends send it). */
+    stop: () => runHook('stop', { session_id: sessionId, cwd, hook_event_name: 'Stop', stop_hook_active: false, last_assistant_message: 'done' }, env),
     end: () => runHook('session-end', { session_id: sessionId, cwd, hook_event_name: 'SessionEnd', reason: 'other' }, env),
   };
 }

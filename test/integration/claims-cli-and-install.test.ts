@@ -93,10 +93,12 @@ describe('cwt install', () => {
     expect(first.code, first.stderr).toBe(0);
     const installed = JSON.parse(readFileSync(settingsPath(), 'utf8')) as typeof theirs & { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
     expect(installed.permissions).toEqual(theirs.permissions);
-    expect(installed.hooks.Stop).toEqual(theirs.hooks.Stop);
+    // Their Stop hook first, as it was; cwt's (the session's activity) after it.
+    expect(installed.hooks.Stop![0]).toEqual(theirs.hooks.Stop[0]);
+    expect(installed.hooks.Stop![1]!.hooks[0]!.command).toMatch(/cwt\.js hook stop$/);
     expect(installed.hooks.PreToolUse![0]).toEqual(theirs.hooks.PreToolUse[0]);
     expect(installed.hooks.PreToolUse![1]!.hooks[0]!.command).toMatch(/cwt\.js hook pre-tool-use$/);
-    for (const event of ['SessionStart', 'PostToolUse', 'SessionEnd']) expect(installed.hooks[event]).toHaveLength(1);
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Notification', 'SessionEnd']) expect(installed.hooks[event]).toHaveLength(1);
     // claude -w creates and removes its worktree through cwt.
     expect(installed.hooks.WorktreeCreate![0]!.hooks[0]!.command).toMatch(/cwt\.js hook worktree-create$/);
     expect(installed.hooks.WorktreeRemove![0]!.hooks[0]!.command).toMatch(/cwt\.js hook worktree-remove$/);

@@ -10,7 +10,7 @@ import { startCwt } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { createRandom } from '../helpers/random.js';
 
-const EVENTS = ['session-start', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure', 'session-end'] as const;
+const EVENTS = ['session-start', 'user-prompt-submit', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure', 'notification', 'stop', 'session-end'] as const;
 const TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Read', 'Bash', 'Glob', '', 'write', 42, null];
 
 function pick<T>(random: () => number, items: readonly T[]): T {
@@ -32,7 +32,7 @@ function makePayload(random: () => number, repo: string, claudeHome: string): st
   const plausible = (): Record<string, unknown> => ({
     session_id: pick(random, ['s1', 's2', 's3', 's1', '', 7, null, 'x'.repeat(300)]),
     cwd: pick(random, [repo, repo, repo, '/', '/nonexistent', '', 12, join(claudeHome, '..')]),
-    hook_event_name: pick(random, ['PreToolUse', 'PostToolUse', 'SessionStart', 'SessionEnd', 'Nope']),
+    hook_event_name: pick(random, ['PreToolUse', 'PostToolUse', 'SessionStart', 'SessionEnd', 'UserPromptSubmit', 'Notification', 'Stop', 'Nope']),
     tool_name: pick(random, ['Write', 'Write', 'Edit', 'Bash', ...TOOLS]),
     tool_input: pick(random, [
       { file_path: pick(random, paths), content: randomString(random, 50) },

@@ -59,6 +59,8 @@ describe('http hook fast path', () => {
     const warned = await post('pre-tool-use', { session_id: 'c1', cwd: session.worktree, tool_name: 'Write', tool_input: { file_path: join(session.worktree, 'src', 'x.ts') } });
     expect(warned.status).toBe(200);
     expect(warned.json.hookSpecificOutput.additionalContext).toContain('merge-conflict risk');
+    // The call's heartbeat carries the session's activity on this path too.
+    expect(await store!.getSession(session.id)).toMatchObject({ activity: 'working' });
 
     // A stale read of a shared harness file is denied over http too.
     const index = join(s.claudeHome, 'skills', '_index.md');
@@ -135,7 +137,10 @@ describe('http hook fast path', () => {
     expect(record.env.CWT_HOOK_TOKEN).toMatch(/^[0-9a-f]{64}$/);
     const during = JSON.parse(record.settings ?? '{}') as { hooks: Record<string, Array<{ hooks: Array<Record<string, unknown>> }>> };
     expect(during.hooks.PreToolUse![0]!.hooks[0]).toMatchObject({ type: 'http', headers: { Authorization: 'Bearer $CWT_HOOK_TOKEN' } });
-    expect(during.hooks.SessionStart![0]!.hooks[0]).toMatchObject({ type: 'command' });
+    // Events without a tool matcher stay command hooks: start, end, and the activity's prompt, notification, stop.
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'Notification', 'Stop', 'SessionEnd']) {
+      expect(during.hooks[event]![0]!.hooks[0], event).toMatchObject({ type: 'command' });
+    }
     const after = JSON.parse(readFileSync(settingsPath, 'utf8')) as typeof during;
     expect(after.hooks.PreToolUse![0]!.hooks[0]).toMatchObject({ type: 'command' });
   });

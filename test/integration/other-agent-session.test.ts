@@ -52,6 +52,8 @@ describe('cwt new --agent <other agent>', () => {
     expect(claim.code, claim.stderr).toBe(0);
     const who = await s.cwt(['who', 'README.md', '--json'], { cwd: worktree });
     expect(who.stdout).toContain(session!.id as string);
+    // It sends no Claude Code hooks: no activity is shown for it, rather than a guess.
+    expect((await s.sessions())[0]).toMatchObject({ activity: null, activitySince: null });
 
     child.kill('SIGTERM'); // forwarded to the agent
     await result;

@@ -51,7 +51,7 @@ describe('session lifecycle', () => {
     const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as { autoMemoryDirectory: string; hooks: Record<string, unknown> };
     expect(settings.autoMemoryDirectory).toBe(memoryDir);
     // With no supervisor serving http (the agent has exited), the file carries the command hooks.
-    expect(Object.keys(settings.hooks).sort()).toEqual(['PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart']);
+    expect(Object.keys(settings.hooks).sort()).toEqual(['Notification', 'PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'UserPromptSubmit']);
 
     // Namespace and merge base hold canonical memory as it was.
     expect(readFileSync(join(memoryDir, 'architecture.md'), 'utf8')).toBe('the store is sqlite\n');
@@ -68,9 +68,10 @@ describe('session lifecycle', () => {
     expect(git(s.repo, ['worktree', 'list', '--porcelain'])).toContain(`locked cwt session ${id}`);
 
     const table = await s.cwt(['status']);
-    expect(table.stdout).toMatch(new RegExp(`${id}\\s+feat/x\\s+live\\s+claude`));
+    // No hook has said anything yet (the fake agent sends none): no activity, not a guess.
+    expect(table.stdout).toMatch(new RegExp(`${id}\\s+feat/x\\s+live\\s+${MESSAGES.activityNone}\\s+claude`));
     const markdown = await s.cwt(['ls', '--markdown']);
-    expect(markdown.stdout.split('\n')[0]).toBe('| session id | started | last active | currently editing |');
+    expect(markdown.stdout.split('\n')[0]).toBe('| session id | started | last active | activity | currently editing |');
 
     writeFile(worktree, 'wip.ts', 'export {}\n');
     expect((await s.cwt(['status', '--markdown'])).stdout).toContain('wip.ts');

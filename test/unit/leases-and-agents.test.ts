@@ -145,7 +145,10 @@ describe('a claude -w worktree’s settings.local.json', () => {
     const once = buildWorktreeLocalSettings(theirs, '/ns/feat-y');
     expect(once).toMatchObject({ model: 'opus', autoMemoryDirectory: '/ns/feat-y' });
     const hooks = once.hooks as Record<string, unknown>;
-    expect(Object.keys(hooks).sort()).toEqual(['PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'WorktreeRemove']);
+    expect(Object.keys(hooks).sort()).toEqual(['Notification', 'PostToolUse', 'PostToolUseFailure', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'UserPromptSubmit', 'WorktreeRemove']);
+    // Their own Stop hook stays, beside cwt's.
+    expect(JSON.stringify(hooks.Stop)).toContain('say done');
+    expect(JSON.stringify(hooks.Stop)).toContain('hook stop');
     expect(buildWorktreeLocalSettings(once, '/ns/feat-y')).toEqual(once);
   });
 });

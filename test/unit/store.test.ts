@@ -58,6 +58,18 @@ describe.each(STORE_BACKENDS)('the %s store', (backend) => {
     expect((await fixture.store.listEvents()).map((e) => e.kind)).toEqual(['session.new', 'session.beat']);
   });
 
+  it('writes an activity and logs it only when the stored one differs (onActivityChange), the heartbeat always', async () => {
+    const session = sampleSession();
+    await fixture.store.insertSession(session);
+    const working = (at: number) => [session.id, { heartbeatAt: at, activity: 'working', activityAt: at }, { kind: 'session.working', session: session.id }, { onActivityChange: true }] as const;
+    expect(await fixture.store.updateSession(...working(2000))).toBe(true);
+    expect(await fixture.store.updateSession(...working(3000))).toBe(true); // a racer that read the old activity
+    expect(await fixture.store.getSession(session.id)).toMatchObject({ heartbeatAt: 3000, activity: 'working', activityAt: 2000 });
+    await fixture.store.updateSession(session.id, { activity: null, activityAt: null }, undefined, { onActivityChange: true });
+    expect(await fixture.store.getSession(session.id)).not.toHaveProperty('activity');
+    expect((await fixture.store.listEvents()).map((e) => e.kind)).toEqual(['session.working']);
+  });
+
   it('keeps a session\'s memory merge state: when merged, and the conflicts waiting (absent until there is some)', async () => {
     const session = sampleSession();
     await fixture.store.insertSession(session);

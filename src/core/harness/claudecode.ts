@@ -12,6 +12,7 @@
  * - hook `additionalContext` after a tool: a `<system-reminder>` block of the user turn on 2.1.197, a
  *   `system`-role message on 2.1.332 (the text is cwt's either way; nothing in cwt depends on the wrapping).
  * The same on both ends (and relied on): the hook payloads cwt reads, PostToolUseFailure for a failed edit,
+ * UserPromptSubmit and Stop once a turn (the session's activity; Notification is documented, never seen under -p),
  * `deny` before a write, `autoMemoryDirectory` from `--settings`, `memory_paths.auto`, WorktreeCreate/Remove.
  */
 

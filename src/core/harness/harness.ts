@@ -45,6 +45,11 @@ export const HOOK_EVENT_NAMES = {
   'post-tool-use': 'PostToolUse',
   // A tool call that failed after PreToolUse let it through (seen on 2.1.197 and 2.1.332).
   'post-tool-use-failure': 'PostToolUseFailure',
+  // Activity (sessions/activity.ts): a prompt was submitted, Claude Code asked the user something, the turn ended.
+  // UserPromptSubmit and Stop seen on 2.1.197 and 2.1.332; Notification is documented (it never fires under -p).
+  'user-prompt-submit': 'UserPromptSubmit',
+  notification: 'Notification',
+  stop: 'Stop',
   'session-end': 'SessionEnd',
   'worktree-create': 'WorktreeCreate',
   'worktree-remove': 'WorktreeRemove',
@@ -52,7 +57,16 @@ export const HOOK_EVENT_NAMES = {
 export type HookEvent = keyof typeof HOOK_EVENT_NAMES;
 
 /** The events of a running session (what `--settings` wires); the worktree events come from `cwt install`. */
-export const SESSION_HOOK_EVENTS: readonly HookEvent[] = ['session-start', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure', 'session-end'];
+export const SESSION_HOOK_EVENTS: readonly HookEvent[] = [
+  'session-start',
+  'user-prompt-submit',
+  'pre-tool-use',
+  'post-tool-use',
+  'post-tool-use-failure',
+  'notification',
+  'stop',
+  'session-end',
+];
 /** `claude -w`: Claude Code asks these to create and remove its worktree (not on the per-tool-call path). */
 export const WORKTREE_HOOK_EVENTS: readonly HookEvent[] = ['worktree-create', 'worktree-remove'];
 
@@ -114,7 +128,8 @@ export type HookSettings = Partial<Record<(typeof HOOK_EVENT_NAMES)[HookEvent], 
 
 /**
  * cwt's hooks as a settings `hooks` object. With `httpUrl` (the supervisor's server) the tool events go over
- * http with the session's bearer token from the environment; session start and end stay command hooks.
+ * http with the session's bearer token from the environment; the others (session start and end, prompt, notification,
+ * stop) stay command hooks.
  */
 export function buildHookSettings(options: { httpUrl?: string; events?: readonly HookEvent[] } = {}): HookSettings {
   const hooks: HookSettings = {};

@@ -27,7 +27,8 @@ export async function superviseAgent(store: Store, session: SessionRecord, optio
   const { execa } = await import('execa');
   await store.updateSession(
     session.id,
-    { pid: process.pid, heartbeatAt: Date.now(), state: 'live', agentExit: null },
+    // A run killed before it could record its exit (or a crash with no SessionEnd) may have left an activity behind.
+    { pid: process.pid, heartbeatAt: Date.now(), state: 'live', agentExit: null, activity: null, activityAt: null },
     { kind: 'session.agent-start', session: session.id, repo: session.repo, data: { command: options.command, pid: process.pid } },
   );
   const child = execa(options.command, options.args, {
@@ -53,7 +54,8 @@ export async function superviseAgent(store: Store, session: SessionRecord, optio
     const signal = result.signal ?? null;
     await store.updateSession(
       session.id,
-      { pid: null, heartbeatAt: Date.now(), agentExit: exitCode },
+      // The agent is gone: what its hooks last said no longer holds (a crashed Claude Code sends no SessionEnd).
+      { pid: null, heartbeatAt: Date.now(), agentExit: exitCode, activity: null, activityAt: null },
       { kind: 'session.agent-exit', session: session.id, repo: session.repo, data: { exitCode, signal, failed: result.failed } },
     );
     return { exitCode, signal };

@@ -231,4 +231,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'retention.pruning')
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
   `,
+  // 9: what the session is doing, from Claude Code's hooks (sessions/activity.ts): working, waiting for the user,
+  // idle; written with the hook's heartbeat, NULL when unknown (another agent, or the Claude session ended).
+  `
+  ALTER TABLE sessions ADD COLUMN activity TEXT;
+  ALTER TABLE sessions ADD COLUMN activity_at INTEGER;
+  `,
 ];

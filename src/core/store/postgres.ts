@@ -19,7 +19,7 @@ export { DEFAULT_POSTGRES_SCHEMA, parsePostgresUrl, type PostgresTarget } from '
 import { MESSAGES } from '../../texts/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
 import { describeError, parsePostgresUrl, SCHEMA_NAME } from './postgresurl.js';
-import { createPruneCounts, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
+import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
   ClaimDecider,
@@ -54,6 +54,7 @@ import type {
   RecordCommitOptions,
   SessionFilter,
   SessionPatch,
+  SessionUpdateOptions,
   SessionRecord,
   StaleLockPredicate,
   StaleTaskPredicate,
@@ -209,18 +210,27 @@ export class PostgresStore implements Store {
     return rows.map(toSession);
   }
 
-  async updateSession(id: string, patch: SessionPatch, event?: EventInput): Promise<boolean> {
-    const keys = Object.keys(patch).filter((key) => key in SESSION_COLUMNS && key !== 'repo') as (keyof SessionPatch)[];
+  async updateSession(id: string, patch: SessionPatch, event?: EventInput, options: SessionUpdateOptions = {}): Promise<boolean> {
     return this.transaction(async (tx) => {
+      let effective = patch;
+      let logged = event;
+      if (options.onActivityChange) {
+        // FOR UPDATE: a racing call of the same session waits here, then reads what this one wrote.
+        const [stored] = await tx<Row[]>`SELECT activity FROM sessions WHERE id = ${id} FOR UPDATE`;
+        const guarded = guardActivity(patch, stored?.activity);
+        effective = guarded.patch;
+        if (!guarded.changed) logged = undefined;
+      }
+      const keys = Object.keys(effective).filter((key) => key in SESSION_COLUMNS && key !== 'repo') as (keyof SessionPatch)[];
       let changed: boolean;
       if (keys.length > 0) {
         const row: Record<string, unknown> = {};
-        for (const key of keys) row[SESSION_COLUMNS[key]] = toSqlValue(patch[key]);
+        for (const key of keys) row[SESSION_COLUMNS[key]] = toSqlValue(effective[key]);
         changed = (await tx`UPDATE sessions SET ${tx(row as Record<string, postgres.ParameterOrJSON<never>>)} WHERE id = ${id}`).count > 0;
       } else {
         changed = (await tx`SELECT 1 FROM sessions WHERE id = ${id}`).count > 0;
       }
-      if (changed && event) await this.appendEventIn(tx, event);
+      if (changed && logged) await this.appendEventIn(tx, logged);
       return changed;
     });
   }

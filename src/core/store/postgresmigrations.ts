@@ -211,4 +211,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       RAISE EXCEPTION 'the event log is append-only';
     END $$;
   `,
+  // 9: the session's activity from the hooks (see the SQLite migration).
+  `
+  ALTER TABLE sessions ADD COLUMN activity TEXT;
+  ALTER TABLE sessions ADD COLUMN activity_at BIGINT;
+  `,
 ];

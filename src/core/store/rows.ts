@@ -3,7 +3,7 @@
  * column for column (times as integer milliseconds, booleans as 0/1, lists and event data as JSON text), so
  * one set of mappers serves both.
  */
-import type { ConflictRecord } from './store.js';
+import type { ConflictRecord, SessionActivity, SessionPatch } from './store.js';
 import type { ClaimRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionRecord, TaskRecord } from './store.js';
 
 export type Row = Record<string, unknown>;
@@ -30,7 +30,16 @@ export const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = 
   memoryConflicts: 'memory_conflicts',
   knownTip: 'known_tip',
   repoId: 'repo_id',
+  activity: 'activity',
+  activityAt: 'activity_at',
 };
+
+/** The patch without its activity columns when the stored activity is already the patch's (SessionUpdateOptions). */
+export function guardActivity(patch: SessionPatch, stored: unknown): { patch: SessionPatch; changed: boolean } {
+  if ((stored ?? null) !== (patch.activity ?? null)) return { patch, changed: true };
+  const { activity: _activity, activityAt: _activityAt, ...rest } = patch;
+  return { patch: rest, changed: false };
+}
 
 export function toSqlValue(value: unknown): unknown {
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -64,6 +73,8 @@ export function toSession(row: Row): SessionRecord {
     ...(row.memory_conflicts == null ? {} : { memoryConflicts: JSON.parse(row.memory_conflicts as string) as ConflictRecord[] }),
     ...(row.known_tip == null ? {} : { knownTip: row.known_tip as string }),
     ...(row.repo_id == null ? {} : { repoId: row.repo_id as string }),
+    // Like the merge state: a session no hook has reported on reads as it was inserted.
+    ...(row.activity == null ? {} : { activity: row.activity as SessionActivity, activityAt: row.activity_at as number | null }),
   };
 }
 

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../fs/atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { createPruneCounts, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
+import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
   HandoffAcceptResult,
@@ -54,6 +54,7 @@ import type {
   LockRequest,
   SessionFilter,
   SessionPatch,
+  SessionUpdateOptions,
   SessionRecord,
   StaleLockPredicate,
   Store,
@@ -159,17 +160,25 @@ export class SqliteStore implements Store {
     return (this.db.prepare(sql).all(...params) as Row[]).map(toSession);
   }
 
-  async updateSession(id: string, patch: SessionPatch, event?: EventInput): Promise<boolean> {
-    const keys = Object.keys(patch).filter((key) => key in SESSION_COLUMNS && key !== 'repo') as (keyof SessionPatch)[];
+  async updateSession(id: string, patch: SessionPatch, event?: EventInput, options: SessionUpdateOptions = {}): Promise<boolean> {
     return this.db
       .transaction(() => {
+        let effective = patch;
+        let logged = event;
+        if (options.onActivityChange) {
+          const stored = this.db.prepare('SELECT activity FROM sessions WHERE id = ?').get(id) as Row | undefined;
+          const guarded = guardActivity(patch, stored?.activity);
+          effective = guarded.patch;
+          if (!guarded.changed) logged = undefined;
+        }
+        const keys = Object.keys(effective).filter((key) => key in SESSION_COLUMNS && key !== 'repo') as (keyof SessionPatch)[];
         let changed = true;
         if (keys.length > 0) {
           const assignments = keys.map((key) => `${SESSION_COLUMNS[key]} = ?`).join(', ');
-          const values = keys.map((key) => toSqlValue(patch[key]));
+          const values = keys.map((key) => toSqlValue(effective[key]));
           changed = this.db.prepare(`UPDATE sessions SET ${assignments} WHERE id = ?`).run(...values, id).changes > 0;
         }
-        if (changed && event) this.appendEventSync(event);
+        if (changed && logged) this.appendEventSync(logged);
         return changed;
       })
       .immediate();

@@ -65,7 +65,17 @@ export interface SessionRecord {
    * its common dir. Claims are keyed by it. Absent on sessions recorded before it existed: `repo` stands in.
    */
   repoId?: string;
+  /**
+   * What the session is doing, from Claude Code's hooks (sessions/activity.ts); absent or null when nothing
+   * says: no hook has fired yet, its Claude session ended, or an agent without cwt's hooks.
+   */
+  activity?: SessionActivity | null;
+  /** When the current activity began (not refreshed while it lasts). */
+  activityAt?: number | null;
 }
+
+/** working: a prompt or a tool call is running; waiting: Claude Code asked the user something; idle: the turn ended. */
+export type SessionActivity = 'working' | 'waiting' | 'idle';
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;
 
@@ -434,6 +444,15 @@ export interface PruneCounts {
   commits: number;
 }
 
+export interface SessionUpdateOptions {
+  /**
+   * The hook calls of one session race (parallel tool calls, a notification beside them): `activity` and
+   * `activityAt` are written, and the event appended, only when the stored activity differs from the patch's,
+   * checked inside the update's transaction. So a change is logged once and an activity keeps its start time.
+   */
+  onActivityChange?: boolean;
+}
+
 export interface Store {
   /** Which implementation: the local SQLite file, or a shared PostgreSQL database. */
   readonly kind: 'sqlite' | 'postgres';
@@ -446,7 +465,7 @@ export interface Store {
   getSession(id: string): Promise<SessionRecord | undefined>;
   listSessions(filter?: SessionFilter): Promise<SessionRecord[]>;
   /** Applies a patch; returns false when no such session exists. Appends `event` in the same transaction. */
-  updateSession(id: string, patch: SessionPatch, event?: EventInput): Promise<boolean>;
+  updateSession(id: string, patch: SessionPatch, event?: EventInput, options?: SessionUpdateOptions): Promise<boolean>;
   deleteSession(id: string, event?: EventInput): Promise<boolean>;
 
   appendEvent(event: EventInput): Promise<void>;
