@@ -1,6 +1,7 @@
 /** `cwt status` (alias `ls`): who is running on this repository, as a table, JSON or a markdown sheet. */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../core/config/load.js';
+import { isClaimBinding } from '../core/coordination/claims.js';
 import { formatAge, formatAgo } from '../core/util/duration.js';
 import { getWorktreeChanges, resolveRepo, resolveRepoIdentity } from '../core/git/git.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
@@ -8,7 +9,7 @@ import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from 
 import { getSessionState, type SessionState } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import { toLeaseEnv } from '../core/coordination/leases.js';
-import type { LeaseRecord, SessionActivity, SessionRecord, TaskRecord } from '../core/store/store.js';
+import type { ClaimRecord, LeaseRecord, SessionActivity, SessionRecord, TaskRecord, WaitingReason } from '../core/store/store.js';
 import { describeActivity, getShownActivity } from '../core/sessions/activity.js';
 import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
@@ -58,6 +59,8 @@ export interface SessionView {
   activity: SessionActivity | null;
   /** When that activity began; null with no activity. */
   activitySince: string | null;
+  /** Why a waiting session waits: permission (a permission prompt) or input; null otherwise or when unknown. */
+  activityReason: WaitingReason | null;
 }
 
 export interface TaskProgressView {
@@ -116,19 +119,29 @@ export function toSessionView(session: SessionRecord, state: SessionState, lease
     tasks: tasks.map(toTaskProgressView),
     activity: shown?.activity ?? null,
     activitySince: shown ? new Date(shown.since).toISOString() : null,
+    activityReason: shown?.reason ?? null,
   };
 }
 
 const MAX_EDITING_SHOWN = 5;
 
-/** What a session is editing, for the markdown sheet: its uncommitted paths (none shown for another machine's). */
-async function describeEditing(session: SessionRecord, verifySessionPaths: SessionPathVerifier): Promise<string> {
+/** At most MAX_EDITING_SHOWN paths, and how many more there are. */
+function listSome(paths: readonly string[]): string {
+  const shown = paths.slice(0, MAX_EDITING_SHOWN).join(', ');
+  return paths.length > MAX_EDITING_SHOWN ? `${shown} (+${paths.length - MAX_EDITING_SHOWN})` : shown;
+}
+
+/**
+ * What a session is editing, for the markdown sheet: the files it claims now (relative to its checkout, from
+ * the store, so another machine's sessions show theirs too), else, when it claims none, its uncommitted paths
+ * (none shown for another machine's worktree).
+ */
+async function describeEditing(session: SessionRecord, claims: readonly ClaimRecord[], verifySessionPaths: SessionPathVerifier): Promise<string> {
+  if (claims.length > 0) return listSome([...new Set(claims.map((claim) => claim.relPath))].sort());
   if (session.state === 'ended' || !existsSync(session.worktree)) return '';
   // git runs in the worktree: only in one of this machine's that git lists for the row's repository.
   if (await getRefusal(() => verifySessionPaths(session, ['worktree']))) return '';
-  const paths = (await getWorktreeChanges(session.worktree)).map((entry) => entry.path);
-  const shown = paths.slice(0, MAX_EDITING_SHOWN).join(', ');
-  return paths.length > MAX_EDITING_SHOWN ? `${shown} (+${paths.length - MAX_EDITING_SHOWN})` : shown;
+  return listSome((await getWorktreeChanges(session.worktree)).map((entry) => entry.path));
 }
 
 export async function showStatus(options: StatusOptions = {}): Promise<number> {
@@ -152,14 +165,18 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
       toSessionView(session, getSessionState(session, probe), leases.filter((lease) => lease.session === session.id), tasksOf(session)),
     );
     const activityOf = (view: SessionView) =>
-      view.activity === null || view.activitySince === null ? MESSAGES.activityNone : describeActivity(view.activity, Date.parse(view.activitySince), probe.now);
+      view.activity === null || view.activitySince === null ? MESSAGES.activityNone : describeActivity(view.activity, Date.parse(view.activitySince), probe.now, view.activityReason);
     if (options.json) {
       printJson(output, views);
       return 0;
     }
     if (options.markdown) {
       const verifySessionPaths = createSessionPathVerifier(env);
-      const editing = await Promise.all(sessions.map((session) => describeEditing(session, verifySessionPaths)));
+      // Live claims only: a claim past its TTL, or of a session that is no longer live, binds nobody.
+      const policy = { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now: probe.now, isLive: (other: SessionRecord) => getSessionState(other, probe) === 'live' };
+      const liveClaimsOf = async (session: SessionRecord) =>
+        (await store.listClaims({ session: session.id })).filter((claim) => isClaimBinding(claim, session, policy));
+      const editing = await Promise.all(sessions.map(async (session) => describeEditing(session, await liveClaimsOf(session), verifySessionPaths)));
       output.stdout(
         renderMarkdownTable(
           ['session id', 'started', 'last active', 'activity', 'currently editing'],

@@ -12,7 +12,8 @@
  *   write lease at once instead of holding it until its TTL.
  * - SessionEnd: release this Claude session's claims and leases; an adopted tab's session ends.
  * - Every event of a session's Claude Code: heartbeat, and its activity (sessions/activity.ts) in the same
- *   update — UserPromptSubmit and the tool events: working; Notification: waiting; Stop: idle; SessionEnd: none.
+ *   update — UserPromptSubmit and the tool events: working; Notification: waiting, with why (a permission
+ *   prompt or input) from its notification_type, or nothing for one that only informs; Stop: idle; SessionEnd: none.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -253,7 +254,7 @@ async function sessionStart(call: Call): Promise<HookOutput | null> {
   for (const sibling of siblings) {
     const recent = (await store.listClaims({ session: sibling.id })).slice(0, SIBLING_RECENT_FILES).map((claim) => claim.relPath);
     const shown = getShownActivity(sibling, false);
-    lines.push(MESSAGES.hookSiblingLine(sibling, recent, shown && describeActivity(shown.activity, shown.since, now)));
+    lines.push(MESSAGES.hookSiblingLine(sibling, recent, shown && describeActivity(shown.activity, shown.since, now, shown.reason)));
   }
   return context('SessionStart', [MESSAGES.hookSiblings(session, lines)]);
 }
@@ -301,9 +302,10 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
   if (!session) return null;
   // One update for the heartbeat and the activity, the event in its transaction. The row read above says whether
   // the activity may change (most tool calls: no, a bare heartbeat); the store checks again under its lock.
-  const activity = decideActivity(session, event, now);
+  const activity = decideActivity(session, event, now, input.notification_type);
   const logged = activity?.logged;
-  const entry = logged === undefined ? undefined : { kind: getActivityEventKind(logged), session: session.id, repo: session.repo, data: {} };
+  const data = activity?.reason === undefined ? {} : { reason: activity.reason, notificationType: input.notification_type };
+  const entry = logged === undefined ? undefined : { kind: getActivityEventKind(logged), session: session.id, repo: session.repo, data };
   const guard = { onActivityChange: activity !== undefined };
   if (event !== 'session-end') await store.updateSession(session.id, { heartbeatAt: now, ...activity?.patch }, entry, guard);
   else if (activity) await store.updateSession(session.id, activity.patch, undefined, guard);

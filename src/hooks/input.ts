@@ -26,6 +26,8 @@ export interface HookInput {
   name?: string;
   /** WorktreeRemove: the worktree to remove. */
   worktree_path?: string;
+  /** Notification: what it is about (permission_prompt, idle_prompt, auth_success, …; sessions/activity.ts). */
+  notification_type?: string;
 }
 
 /** Claude Code's hook input is small (a Write's content is its largest part); anything bigger is not it. */
@@ -50,6 +52,7 @@ const STRING_FIELDS = {
   reason: isNameSized,
   name: isNameSized,
   worktree_path: isPathSized,
+  notification_type: isNameSized,
 } as const;
 
 /** Tool-input fields that hold a path, capped like `cwd`; others (a Bash command) only by the whole input's cap. */

@@ -3,7 +3,7 @@
  * wording change is made here once. Each error says what happened, to what, and the next command to run.
  */
 import type { PathRefusal } from '../core/sessions/sessionpaths.js';
-import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionActivity, SessionRecord, TaskRecord } from '../core/store/store.js';
+import type { HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionActivity, SessionRecord, TaskRecord, WaitingReason } from '../core/store/store.js';
 import type { RetentionKeepReason } from '../core/retention/policy.js';
 import type { RetentionReport } from '../core/retention/pass.js';
 import type { ClaudeCodeRange } from '../core/harness/claudecode.js';
@@ -292,13 +292,20 @@ export const MESSAGES = {
 
   // Activity
   /** A session's activity and how long it has lasted, as status, the MCP tools and sibling notes show it: "working 12s". */
-  activityLabel: (activity: SessionActivity, age: string) => `${activity} ${age}`,
+  activityLabel: (activity: SessionActivity, age: string, reason?: WaitingReason) => `${activity}${reason ? `: ${reason}` : ''} ${age}`,
   /** No activity: no hook has said anything yet, the Claude session ended, or an agent without cwt's hooks. */
   activityNone: '—',
   hookSiblingActivity: (label: string) => `; activity: ${label}`,
   /** `cwt log`: a session's activity changed. */
-  eventActivity: (activity: SessionActivity) =>
-    ({ working: 'working (a prompt was submitted or a tool runs)', waiting: 'waiting for its user (Claude Code asked something)', idle: 'idle (the turn ended)' })[activity],
+  eventActivity: (activity: SessionActivity, reason?: WaitingReason) =>
+    ({
+      working: 'working (a prompt was submitted or a tool runs)',
+      waiting: reason === 'permission' ? 'waiting for its user (a permission prompt)' : reason === 'input' ? 'waiting for its user (for input)' : 'waiting for its user (Claude Code asked something)',
+      idle: 'idle (the turn ended)',
+    })[activity],
+  /** The webhook's message when a session starts waiting for its user. */
+  notifyWaiting: (session: SessionRecord | undefined, id: string, reason: WaitingReason | undefined) =>
+    `session ${id}${session?.branch ? ` on ${session.branch}` : ''} is waiting for you${reason === 'permission' ? ' (a permission prompt)' : reason === 'input' ? ' (for input)' : ''}`,
 
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',

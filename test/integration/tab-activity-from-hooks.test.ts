@@ -8,16 +8,19 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { createTab } from '../helpers/hooks.js';
+import { createTab, runHook } from '../helpers/hooks.js';
+import { buildHookSettings } from '../../src/core/harness/harness.js';
 import { openSandboxStore, STORE_BACKENDS, useBackend } from '../helpers/backends.js';
 import { MESSAGES } from '../../src/texts/messages.js';
 import { startCwt } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
+import { writeFile } from '../helpers/git.js';
 
 interface ActivityView {
   id: string;
   activity: string | null;
   activitySince: string | null;
+  activityReason: string | null;
 }
 
 describe.each(STORE_BACKENDS)('a tab’s activity from its hooks (%s store)', (backend) => {
@@ -60,8 +63,9 @@ describe.each(STORE_BACKENDS)('a tab’s activity from its hooks (%s store)', (b
     expect(await view()).toMatchObject({ activity: 'working', activitySince: since });
 
     await tab.notify();
-    expect((await view()).activity).toBe('waiting');
-    await tab.notify('idle_prompt'); // said twice: still one change
+    expect(await view()).toMatchObject({ activity: 'waiting', activityReason: 'permission' });
+    expect((await s.cwt(['status'])).stdout).toMatch(/\bwaiting: permission (now|\d+s)\b/);
+    await tab.notify('idle_prompt'); // said twice: still one change, and the first reason stands
     await tab.prompt('yes, go on');
     await tab.stop();
     const idle = await view();
@@ -82,6 +86,57 @@ describe.each(STORE_BACKENDS)('a tab’s activity from its hooks (%s store)', (b
     const ended = (await s.sessions()) as unknown as ActivityView[];
     expect(ended[0]).toMatchObject({ activity: null, activitySince: null });
     expect(await activityEvents(idle.id)).toHaveLength(4); // SessionEnd logs no activity of its own
+  });
+
+  it('records why it waits; a notification that only informs changes nothing', async () => {
+    const tab = createTab('tab-why', s.repo, s.env);
+    await tab.prompt('log in and wait');
+    await tab.notify('auth_success'); // a login went through: nobody is asked anything
+    await tab.notify('agent_completed');
+    expect(await view()).toMatchObject({ activity: 'working', activityReason: null });
+    await tab.stop();
+    await tab.notify('idle_prompt'); // 60 s after the turn ended, Claude Code waits for input
+    expect(await view()).toMatchObject({ activity: 'waiting', activityReason: 'input' });
+    expect((await s.cwt(['status', '--markdown'])).stdout).toMatch(/\| waiting: input (now|\d+s) \|/);
+    await tab.prompt('next');
+    expect(await view()).toMatchObject({ activity: 'working', activityReason: null });
+    const store = await openSandboxStore(s);
+    try {
+      const waiting = (await store.listEvents({ kinds: ['session.waiting'] })).map((event) => event.data);
+      expect(waiting).toEqual([{ reason: 'input', notificationType: 'idle_prompt' }]);
+    } finally {
+      await store.close();
+    }
+    const log = await s.cwt(['log']);
+    expect(log.stdout).toContain(MESSAGES.eventActivity('waiting', 'input'));
+  });
+
+  it('status --markdown lists the files a session claims now, and its uncommitted paths only when it claims none', async () => {
+    const tab = createTab('tab-md', s.repo, s.env);
+    writeFile(s.repo, 'wip.ts', 'uncommitted\n'); // untracked: the fallback's answer
+    await tab.start();
+    const before = await s.cwt(['status', '--markdown']);
+    expect(before.stdout).toMatch(/\| wip\.ts \|/);
+    const a = writeFile(s.repo, 'src/a.ts', 'a\n');
+    const b = writeFile(s.repo, 'src/b.ts', 'b\n');
+    await tab.write(a);
+    await tab.write(b);
+    const during = (await s.cwt(['status', '--markdown'])).stdout;
+    expect(during).toMatch(/\| src\/a\.ts, src\/b\.ts \|/);
+    expect(during).not.toContain('wip.ts');
+  });
+
+  it('an approved Bash command clears waiting when it finishes (PostToolUse covers Bash), not only at the next edit', async () => {
+    const tab = createTab('tab-bash', s.repo, s.env);
+    await tab.prompt('run the tests');
+    await tab.bash('npm test'); // PreToolUse runs before the permission prompt
+    await tab.notify('permission_prompt');
+    expect((await view()).activity).toBe('waiting');
+    const settings = buildHookSettings();
+    const matcher = settings.PostToolUse![0]!.matcher!.split('|');
+    expect(matcher).toEqual(expect.arrayContaining(['Bash', 'WebFetch', 'WebSearch']));
+    await runHook('post-tool-use', { session_id: 'tab-bash', cwd: s.repo, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'npm test' }, tool_response: { stdout: 'ok' } }, s.env);
+    expect(await view()).toMatchObject({ activity: 'working', activityReason: null });
   });
 
   it('parallel tool calls after a permission prompt log the change back to working once', async () => {

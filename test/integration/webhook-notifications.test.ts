@@ -1,6 +1,6 @@
 /**
- * The webhook, against a local HTTP server on 127.0.0.1: sessions starting and ending, denied edits and a
- * lock takeover are posted as Slack-style {"text": …}, by a background sender (the hook
+ * The webhook, against a local HTTP server on 127.0.0.1: sessions starting, ending and waiting for their user,
+ * denied edits and a lock takeover are posted as Slack-style {"text": …}, by a background sender (the hook
  * answers without waiting for it); messages about one file are throttled; a failing endpoint is retried a
  * bounded number of times and the failure logged; the URL is never printed, and a config file readable by
  * others is warned about. Text from branch and file names is escaped, so it cannot mention anyone.
@@ -126,6 +126,34 @@ describe('webhook notifications', () => {
     const exposed = await s.cwt(['notify', 'status']);
     expect(exposed.stderr).toContain(`WARNING: ${configPath} is readable by other users`);
     expect(exposed.stdout + exposed.stderr).not.toContain('SECRET-TOKEN');
+  });
+
+  it('says when a session waits for you, once per session and throttle window; idle and work post nothing', { timeout: 60_000 }, async () => {
+    expect((await s.cwt(['notify', 'set', receiver.url, '--throttle', '60s'])).code).toBe(0);
+    const tab = createTab('claude-waits', s.repo, s.env);
+    const other = createTab('claude-other', s.repo, s.env);
+    await tab.prompt('deploy it');
+    await tab.notify('permission_prompt');
+    const [session] = await s.sessions();
+    const waiting = `[cwt] session ${session!.id} on main is waiting for you (a permission prompt)`;
+    await waitForPosts(receiver, (texts) => texts.includes(waiting), 'the waiting message');
+    // It goes on and waits again within the window: held back. Another tab waiting has a window of its own.
+    await tab.prompt('yes');
+    await tab.notify('permission_prompt');
+    await tab.stop();
+    await other.prompt('hello');
+    await other.notify('idle_prompt');
+    const ids = (await s.sessions()).map((view) => view.id);
+    const otherId = ids.find((id) => id !== session!.id)!;
+    await waitForPosts(receiver, (texts) => texts.some((text) => text.includes(`session ${otherId} on main is waiting for you (for input)`)), 'the other tab waiting');
+    await sleep(1500);
+    const texts = receiver.posts.map((post) => post.body.text ?? '');
+    expect(texts.filter((text) => text.includes(`session ${session!.id} on main is waiting`))).toHaveLength(1);
+    expect(texts.join('\n')).not.toMatch(/idle|working/);
+    const events = (await s.cwt(['log', '--json', '--limit', '500'])).stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { kind: string; session: string });
+    // The events are there once per change, the notifier only decides what interrupts someone.
+    expect(events.filter((event) => event.kind === 'session.waiting').map((event) => event.session)).toEqual([session!.id, session!.id, otherId]);
+    expect(events.filter((event) => event.kind === 'session.idle').map((event) => event.session)).toEqual([session!.id]);
   });
 
   it('escapes Slack markup, so a branch or file name cannot mention the channel', { timeout: 60_000 }, async () => {

@@ -153,7 +153,7 @@ describe('hook settings', () => {
     const http = buildHookSettings({ httpUrl: 'http://127.0.0.1:9' });
     expect(http.PreToolUse![0]!.hooks[0]).toMatchObject({ type: 'http', url: 'http://127.0.0.1:9/hooks/pre-tool-use', allowedEnvVars: ['CWT_HOOK_TOKEN'] });
     expect(http.SessionStart![0]!.hooks[0]).toMatchObject({ type: 'command' });
-    expect(buildHookSettings().PostToolUse![0]).toMatchObject({ matcher: 'Read|Edit|Write|MultiEdit|NotebookEdit', hooks: [{ type: 'command' }] });
+    expect(buildHookSettings().PostToolUse![0]).toMatchObject({ matcher: 'Read|Edit|Write|MultiEdit|NotebookEdit|Bash|WebFetch|WebSearch', hooks: [{ type: 'command' }] });
   });
 
   it('merges into settings keeping every other key and hook, idempotently, and removes only its own', () => {

@@ -3,15 +3,17 @@
  * change). This module turns events into what people read: a line of `cwt log`, and the text of a webhook
  * notification for the few kinds worth interrupting someone for. Pure.
  */
-import type { EventRecord, SessionRecord } from '../store/store.js';
+import type { EventRecord, SessionRecord, WaitingReason } from '../store/store.js';
 import { MESSAGES } from '../../texts/messages.js';
 
-/** Event kinds a webhook hears about: sessions starting and ending, conflicts and denials, takeovers. */
-export const NOTIFY_KINDS = ['session.new', 'session.adopt', 'session.end', 'claim.deny', 'claim.takeover', 'lock.takeover', 'memory.merge'] as const;
+/** Event kinds a webhook hears about: sessions starting, ending and waiting for their user, conflicts and denials, takeovers. */
+export const NOTIFY_KINDS = ['session.new', 'session.adopt', 'session.end', 'session.waiting', 'claim.deny', 'claim.takeover', 'lock.takeover', 'memory.merge'] as const;
 
 type Data = Record<string, unknown>;
 const text = (value: unknown): string => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
+
+const toWaitingReason = (value: unknown): WaitingReason | undefined => (value === 'permission' || value === 'input' ? value : undefined);
 
 /** What happened, in words, per kind; kinds not listed are shown by their data. */
 const DESCRIBE: Record<string, (data: Data) => string> = {
@@ -25,7 +27,7 @@ const DESCRIBE: Record<string, (data: Data) => string> = {
   'session.drop': (d) => MESSAGES.eventSessionDrop(text(d.worktree)),
   'session.rollback': (d) => MESSAGES.eventSessionRollback(text(d.branch)),
   'session.working': () => MESSAGES.eventActivity('working'),
-  'session.waiting': () => MESSAGES.eventActivity('waiting'),
+  'session.waiting': (d) => MESSAGES.eventActivity('waiting', toWaitingReason(d.reason)),
   'session.idle': () => MESSAGES.eventActivity('idle'),
   'claude.link': (d) => MESSAGES.eventClaudeLink(text(d.claudeSession)),
   'claude.end': (d) => MESSAGES.eventClaudeEnd(text(d.claudeSession)),
@@ -85,6 +87,12 @@ export function toNotification(event: EventRecord, session: SessionRecord | unde
   if (!(NOTIFY_KINDS as readonly string[]).includes(event.kind)) return undefined;
   const data = event.data;
   if (event.kind === 'memory.merge' && list(data.conflicts).length === 0) return undefined;
+  // "session X on feat/y is waiting for you", one per session and throttle window (a tab that keeps asking
+  // for permission posts once, the rest counted).
+  if (event.kind === 'session.waiting') {
+    if (event.session === null) return undefined;
+    return { text: MESSAGES.notifyText(MESSAGES.notifyWaiting(session, event.session, toWaitingReason(data.reason))), throttleKey: `waiting:${event.session}` };
+  }
   const who = session ? MESSAGES.notifyWho(session) : event.session === null ? MESSAGES.notifySomeone : MESSAGES.notifySessionId(event.session);
   const body = `${who}: ${describeEvent(event)}`;
   const throttleKey =

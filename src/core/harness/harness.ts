@@ -74,10 +74,17 @@ export function isWorktreeHookEvent(event: HookEvent): boolean {
   return WORKTREE_HOOK_EVENTS.includes(event);
 }
 
-/** Which tools each tool event is registered for (Claude Code matchers: exact alternatives). */
+/**
+ * Which tools each tool event is registered for (Claude Code matchers: exact alternatives). PostToolUse also
+ * covers the built-in tools that most often ask for permission (Bash, WebFetch, WebSearch): PreToolUse runs
+ * before the prompt, so without them a session whose prompt was approved would read "waiting" until its next
+ * edit, read or Stop — through a whole test run. It costs a plain tab's command hook a process after each of
+ * those calls (none over http). MCP tools are not covered: after a prompt for one, "waiting" lasts until the next
+ * covered tool, prompt or Stop.
+ */
 const HOOK_MATCHERS: Partial<Record<HookEvent, string>> = {
   'pre-tool-use': 'Edit|Write|MultiEdit|NotebookEdit|Bash',
-  'post-tool-use': 'Read|Edit|Write|MultiEdit|NotebookEdit',
+  'post-tool-use': 'Read|Edit|Write|MultiEdit|NotebookEdit|Bash|WebFetch|WebSearch',
   'post-tool-use-failure': 'Edit|Write|MultiEdit|NotebookEdit',
 };
 

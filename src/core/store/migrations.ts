@@ -237,4 +237,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN activity TEXT;
   ALTER TABLE sessions ADD COLUMN activity_at INTEGER;
   `,
+  // 10: why a waiting session waits, from its Notification's notification_type (sessions/activity.ts):
+  // 'permission' or 'input'; NULL for the other activities, or when the payload does not say.
+  `
+  ALTER TABLE sessions ADD COLUMN activity_reason TEXT;
+  `,
 ];

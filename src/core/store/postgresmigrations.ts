@@ -216,4 +216,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN activity TEXT;
   ALTER TABLE sessions ADD COLUMN activity_at BIGINT;
   `,
+  // 10: why a waiting session waits (see the SQLite migration).
+  `
+  ALTER TABLE sessions ADD COLUMN activity_reason TEXT;
+  `,
 ];

@@ -3,7 +3,7 @@
  * column for column (times as integer milliseconds, booleans as 0/1, lists and event data as JSON text), so
  * one set of mappers serves both.
  */
-import type { ConflictRecord, SessionActivity, SessionPatch } from './store.js';
+import type { ConflictRecord, SessionActivity, SessionPatch, WaitingReason } from './store.js';
 import type { ClaimRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionRecord, TaskRecord } from './store.js';
 
 export type Row = Record<string, unknown>;
@@ -32,12 +32,14 @@ export const SESSION_COLUMNS: Record<keyof Omit<SessionRecord, 'id'>, string> = 
   repoId: 'repo_id',
   activity: 'activity',
   activityAt: 'activity_at',
+  activityReason: 'activity_reason',
 };
 
 /** The patch without its activity columns when the stored activity is already the patch's (SessionUpdateOptions). */
 export function guardActivity(patch: SessionPatch, stored: unknown): { patch: SessionPatch; changed: boolean } {
   if ((stored ?? null) !== (patch.activity ?? null)) return { patch, changed: true };
-  const { activity: _activity, activityAt: _activityAt, ...rest } = patch;
+  // The reason goes with the activity: a second Notification while waiting keeps the first one's.
+  const { activity: _activity, activityAt: _activityAt, activityReason: _activityReason, ...rest } = patch;
   return { patch: rest, changed: false };
 }
 
@@ -75,6 +77,7 @@ export function toSession(row: Row): SessionRecord {
     ...(row.repo_id == null ? {} : { repoId: row.repo_id as string }),
     // Like the merge state: a session no hook has reported on reads as it was inserted.
     ...(row.activity == null ? {} : { activity: row.activity as SessionActivity, activityAt: row.activity_at as number | null }),
+    ...(row.activity_reason == null ? {} : { activityReason: row.activity_reason as WaitingReason }),
   };
 }
 

@@ -72,10 +72,15 @@ export interface SessionRecord {
   activity?: SessionActivity | null;
   /** When the current activity began (not refreshed while it lasts). */
   activityAt?: number | null;
+  /** Why a waiting session waits (its Notification's type, sessions/activity.ts); null otherwise or when unknown. */
+  activityReason?: WaitingReason | null;
 }
 
 /** working: a prompt or a tool call is running; waiting: Claude Code asked the user something; idle: the turn ended. */
 export type SessionActivity = 'working' | 'waiting' | 'idle';
+
+/** permission: Claude Code asks to allow a tool call; input: it waits for an answer or a new prompt. */
+export type WaitingReason = 'permission' | 'input';
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'repo'>>;
 
