@@ -46,6 +46,9 @@
  *      (collectGarbage, in process) at mid-year and at the end. Reported: a decision's median and p99 in the
  *      first and the last 10% of the run, real command-hook processes timed at the start and at the end, and
  *      the store's size and rows before and after each gc.
+ *  11. `cwt mcp` ready: spawn it as Claude Code does (stdin and stdout pipes, in a repository), write
+ *      `initialize`, and time to its answer; and to the answer of `tools/list` sent right after (what Claude
+ *      Code waits for before a session's first turn). Goal: ready <= 150 ms.
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -61,7 +64,7 @@
  *                    keeps its 8 sessions and 500 claims: they are quick to set up), and for scenario 10
  *                    120 days with 6,000 decisions and 300 commits instead of 365, 100,000 and 5,000
  *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases,
- *                    postgres, commit, notify, year (default: all)
+ *                    postgres, commit, notify, year, mcp (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -81,8 +84,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify,year] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify', 'year'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify,year,mcp] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify', 'year', 'mcp'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -1108,6 +1111,79 @@ function formatTable(scenario, opts) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Scenario 11: cwt mcp ready to answer
+
+const MCP_READY_GOAL_MS = 150;
+
+/**
+ * Spawns `cwt mcp` with pipes (as Claude Code starts an stdio server), writes `initialize` at once and, with
+ * `thenList`, `notifications/initialized` and `tools/list` as soon as initialize is answered. Resolves with the
+ * ms from spawn to the answer waited for (initialize's, or tools/list's), then closes stdin and waits for exit.
+ */
+function timeMcpAnswer(cwd, env, thenList) {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [CWT_BIN, 'mcp'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    background.add(child);
+    let out = '';
+    let err = '';
+    let ms;
+    const send = (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+    child.stderr.setEncoding('utf8').on('data', (text) => (err += text));
+    child.stdout.setEncoding('utf8').on('data', (text) => {
+      out += text;
+      for (let newline = out.indexOf('\n'); newline !== -1 && ms === undefined; newline = out.indexOf('\n')) {
+        const answer = JSON.parse(out.slice(0, newline));
+        out = out.slice(newline + 1);
+        if (answer.error) reject(new Error(`cwt mcp answered an error: ${JSON.stringify(answer.error)}`));
+        if (answer.id === 1 && !thenList) ms = Number(process.hrtime.bigint() - started) / 1e6;
+        else if (answer.id === 1) {
+          send({ method: 'notifications/initialized' });
+          send({ id: 2, method: 'tools/list' });
+        } else if (answer.id === 2) {
+          if (!Array.isArray(answer.result?.tools) || answer.result.tools.length === 0) reject(new Error('cwt mcp listed no tools'));
+          ms = Number(process.hrtime.bigint() - started) / 1e6;
+        }
+        if (ms !== undefined) child.stdin.end();
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      background.delete(child);
+      if (ms === undefined) reject(new Error(`cwt mcp exited (${code ?? signal}) before answering\n${err}`));
+      else resolvePromise(ms);
+    });
+    send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'cwt-bench', version: '1.0.0' } } });
+  });
+}
+
+async function scenarioMcp(sandbox, opts) {
+  const { env } = sandbox;
+  const repo = createRepo(join(sandbox.root, 'mcp-repo'), env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
+  const { rows, capped } = await measureInterleaved(
+    [
+      baselineCase(repo, env),
+      { key: 'initialize', label: 'cwt mcp: initialize answered', command: 'cwt mcp <<< initialize', run: () => timeMcpAnswer(repo, env, false) },
+      { key: 'tools-list', label: 'cwt mcp: initialize, then tools/list answered', command: 'cwt mcp <<< initialize, tools/list', run: () => timeMcpAnswer(repo, env, true) },
+    ],
+    { ...opts, progress: progressLine('scenario 11') },
+  );
+  const base = rows.find((r) => r.key === 'baseline').medianMs;
+  for (const row of rows) row.ratioToBaseline = round2(row.medianMs / base);
+  const ready = rows.find((r) => r.key === 'initialize').medianMs;
+  return {
+    id: 'mcp',
+    title: 'Scenario 11: cwt mcp ready to answer (spawned with pipes in a repository; time from spawn to the answer)',
+    capped,
+    rows,
+    notes: [
+      `goal: ready <= ${MCP_READY_GOAL_MS} ms: ${ready.toFixed(1)} ms, ${ready <= MCP_READY_GOAL_MS ? 'met' : 'NOT met'} (this run's node -e 0: ${base.toFixed(1)} ms)`,
+      'the baseline is a spawnSync to exit; the cwt rows an async spawn to the answer line, stdin closed after it',
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Scenario 9: the command hook with webhook notifications on and off
 
 /**
@@ -1370,6 +1446,7 @@ async function main() {
     if (opts.only.includes('commit')) scenarios.push(await scenarioCommit(sandbox, opts));
     if (opts.only.includes('notify')) scenarios.push(await scenarioNotify(sandbox, opts));
     if (opts.only.includes('year')) scenarios.push(...(await scenarioYear(sandbox, opts)));
+    if (opts.only.includes('mcp')) scenarios.push(await scenarioMcp(sandbox, opts));
   } finally {
     removeSandbox();
   }

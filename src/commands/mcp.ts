@@ -1,6 +1,7 @@
-/** `cwt mcp`: the stdio MCP server with cwt's coordination tools; Claude Code starts it (see cwt install --mcp). */
-import { openStore } from '../core/store/open.js';
-
+/**
+ * `cwt mcp`: the stdio MCP server with cwt's coordination tools; Claude Code starts it (see cwt install --mcp).
+ * The store is opened at the first tool request, not before `initialize` is answered (see mcp/server.ts).
+ */
 declare const CWT_VERSION: string;
 
 export interface McpOptions {
@@ -10,19 +11,17 @@ export interface McpOptions {
 
 export async function runMcp(options: McpOptions): Promise<number> {
   const env = options.env ?? process.env;
-  const store = await openStore(env);
-  try {
-    const { serveMcp } = await import('../mcp/server.js');
-    const { triggerNotifier } = await import('../core/coordination/notify.js');
-    await serveMcp({
-      store,
-      env,
-      cwd: options.cwd ?? process.cwd(),
-      version: typeof CWT_VERSION === 'string' ? CWT_VERSION : '0.0.0',
-      afterCall: () => void setImmediate(() => void triggerNotifier(store, env)),
-    });
-    return 0;
-  } finally {
-    await store.close();
-  }
+  const { serveMcp } = await import('../mcp/server.js');
+  await serveMcp({
+    openStore: async () => (await import('../core/store/open.js')).openStore(env),
+    env,
+    cwd: options.cwd ?? process.cwd(),
+    version: typeof CWT_VERSION === 'string' ? CWT_VERSION : '0.0.0',
+    afterCall: (store) =>
+      void setImmediate(async () => {
+        const { triggerNotifier } = await import('../core/coordination/notify.js');
+        await triggerNotifier(store, env);
+      }),
+  });
+  return 0;
 }

@@ -2,32 +2,49 @@
  * The stdio MCP server behind `cwt mcp`: the coordination tools (src/mcp/tools.ts) for the agent of a session.
  * Its session: $CWT_SESSION (agents cwt launches export it), else the Claude Code session id's, else the cwt
  * session whose worktree holds the working directory, else the adopted Claude Code tab that started this
- * process; else none, and only the read-only tools work. The MCP SDK is loaded here and nowhere else. A
- * message past MAX_MCP_MESSAGE_BYTES is answered with an error and the server goes on (see messageguard.ts).
+ * process; else none, and only the read-only tools work. A message past MAX_MCP_MESSAGE_BYTES is answered with
+ * an error and the server goes on (see messageguard.ts).
+ *
+ * Start-up is on Claude Code's clock (it waits for every MCP server of a session before the first turn): the
+ * transport is jsonrpc.ts (node:* only, no SDK), `initialize` is answered before the tools (zod, the commands)
+ * are loaded or the store is opened, and both start loading right after that answer, while the client reads
+ * it and sends tools/list.
  */
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CwtError } from '../core/util/errors.js';
 import { getCallerPid, getHostId } from '../core/sessions/liveness.js';
 import type { LockHandle } from '../core/coordination/locks.js';
-import { findCurrentSession, getProcessClues } from '../core/sessions/sessions.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../texts/messages.js';
+import { createJsonRpcConnection, JSONRPC_ERRORS, JsonRpcError, serveJsonRpc, type RequestHandler } from './jsonrpc.js';
 import { createMessageGuard, MAX_MCP_MESSAGE_BYTES } from './messageguard.js';
-import { describeInvalidArguments, toInputSchema, TOOLS, type ToolContext } from './tools.js';
+import type { ToolContext } from './tools.js';
+
+/** The protocol revisions this server speaks (those of the SDK it replaced); the first is offered by default. */
+export const MCP_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'] as const;
 
 export interface McpServerOptions {
-  store: Store;
+  /** Opens the store; called once, at the first tool request. */
+  openStore: () => Promise<Store>;
   env: NodeJS.ProcessEnv;
   cwd: string;
   version: string;
   /** Called after every tool call (the webhook trigger). */
-  afterCall?: () => void;
+  afterCall?: (store: Store) => void;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
 }
+
+/** What a tools/call answers (MCP's CallToolResult, as cwt fills it). */
+export interface CallToolResult {
+  isError?: boolean;
+  content: { type: 'text'; text: string }[];
+}
+
+type Tools = typeof import('./tools.js');
 
 /** The session this server works for; see the module comment for the order. */
 async function findServerSession(store: Store, env: NodeJS.ProcessEnv, cwd: string, agentPid: number): Promise<SessionRecord | undefined> {
+  const { findCurrentSession, getProcessClues } = await import('../core/sessions/sessions.js');
   const found = await findCurrentSession(store, getProcessClues(env, cwd));
   if (found) return found;
   const host = getHostId(env);
@@ -40,11 +57,11 @@ function errorResult(text: string): CallToolResult {
 }
 
 /** Runs one tool call: arguments checked, errors turned into text a model can act on. */
-export async function callTool(ctx: ToolContext, name: string, args: unknown): Promise<CallToolResult> {
-  const tool = TOOLS.find((candidate) => candidate.name === name);
-  if (!tool) return errorResult(MESSAGES.mcpUnknownTool(name, TOOLS.map((t) => t.name)));
+export async function callTool(tools: Tools, ctx: ToolContext, name: string, args: unknown): Promise<CallToolResult> {
+  const tool = tools.TOOLS.find((candidate) => candidate.name === name);
+  if (!tool) return errorResult(MESSAGES.mcpUnknownTool(name, tools.TOOLS.map((t) => t.name)));
   const parsed = tool.input.safeParse(args ?? {});
-  if (!parsed.success) return errorResult(MESSAGES.mcpBadArguments(name, describeInvalidArguments(parsed.error)));
+  if (!parsed.success) return errorResult(MESSAGES.mcpBadArguments(name, tools.describeInvalidArguments(parsed.error)));
   try {
     const result = await tool.run(ctx, parsed.data);
     return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
@@ -54,44 +71,102 @@ export async function callTool(ctx: ToolContext, name: string, args: unknown): P
   }
 }
 
-/** Serves the tools on stdin/stdout until the client closes the stream; resolves then. */
+/** The protocol revision to answer `initialize` with: the client's when this server speaks it, else the newest. Pure. */
+export function negotiateProtocolVersion(requested: unknown): string {
+  return typeof requested === 'string' && (MCP_PROTOCOL_VERSIONS as readonly string[]).includes(requested) ? requested : MCP_PROTOCOL_VERSIONS[0];
+}
+
+/** Serves the tools on stdin/stdout until the client closes the stream; resolves then, its locks released. */
 export async function serveMcp(options: McpServerOptions): Promise<void> {
   const locks = new Map<string, LockHandle>();
   const agentPid = getCallerPid();
-  const ctx: ToolContext = {
-    store: options.store,
-    env: options.env,
-    cwd: options.cwd,
-    findSession: () => findServerSession(options.store, options.env, options.cwd, agentPid),
-    locks,
+  let store: Promise<Store> | undefined;
+  let tools: Promise<Tools> | undefined;
+  const getStore = () => (store ??= options.openStore());
+  const getTools = () => (tools ??= import('./tools.js'));
+  let context: Promise<ToolContext> | undefined;
+  // A store that failed to open (a PostgreSQL server down) is tried again at the next call.
+  const getContext = () =>
+    (context ??= getStore().then(
+      (opened): ToolContext => ({
+        store: opened,
+        env: options.env,
+        cwd: options.cwd,
+        findSession: () => findServerSession(opened, options.env, options.cwd, agentPid),
+        locks,
+      }),
+      (error: unknown) => {
+        store = undefined;
+        context = undefined;
+        throw error;
+      },
+    ));
+  /** Loads the tools and opens the store in the background (a failure is reported by the request that needs them). */
+  const warmUp = () =>
+    setImmediate(() => {
+      getTools().catch(() => undefined);
+      getContext().catch(() => undefined);
+    });
+
+  const handle: RequestHandler = (method, params) => {
+    const args = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
+    switch (method) {
+      case 'initialize':
+        warmUp();
+        return Promise.resolve({
+          protocolVersion: negotiateProtocolVersion(args.protocolVersion),
+          capabilities: { tools: {} },
+          serverInfo: { name: 'cwt', version: options.version },
+          instructions: MESSAGES.mcpInstructions,
+        });
+      case 'ping':
+        return Promise.resolve({});
+      case 'tools/list':
+        return getTools().then((loaded) => ({
+          tools: loaded.TOOLS.map((tool) => ({
+            name: tool.name,
+            description: tool.description,
+            inputSchema: loaded.toInputSchema(tool.input),
+            annotations: { readOnlyHint: tool.readOnly },
+          })),
+        }));
+      case 'tools/call': {
+        if (typeof args.name !== 'string') return Promise.reject(new JsonRpcError(JSONRPC_ERRORS.invalidParams, 'Invalid params: tools/call needs a tool name'));
+        const name = args.name;
+        return getTools().then(async (loaded) => {
+          let ctx: ToolContext;
+          try {
+            ctx = await getContext();
+          } catch (error) {
+            // As a tool error, like every other failure: the model can tell the user what is wrong.
+            if (error instanceof CwtError) return errorResult(MESSAGES.mcpToolFailed(error.message, error.hint));
+            return errorResult(MESSAGES.mcpInternalError(name, error instanceof Error ? error.message : String(error)));
+          }
+          const result = await callTool(loaded, ctx, name, args.arguments);
+          options.afterCall?.(ctx.store);
+          return result;
+        });
+      }
+      default:
+        return undefined;
+    }
   };
-  const server = new Server({ name: 'cwt', version: options.version }, { capabilities: { tools: {} }, instructions: MESSAGES.mcpInstructions });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: TOOLS.map((tool) => ({
-      name: tool.name,
-      description: tool.description,
-      inputSchema: toInputSchema(tool.input),
-      annotations: { readOnlyHint: tool.readOnly },
-    })),
-  }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const result = await callTool(ctx, request.params.name, request.params.arguments);
-    options.afterCall?.();
-    return result;
-  });
-  const closed = new Promise<void>((resolvePromise) => {
-    server.onclose = () => resolvePromise();
-  });
-  // The SDK's transport reads whole lines from the guard, never more than the cap; a longer message gets an
-  // error of its own (when its id can be told) and a line on stderr, which Claude Code keeps in its MCP log.
+
+  const output = (options.output ?? process.stdout) as NodeJS.WritableStream & import('node:stream').Writable;
+  const connection = createJsonRpcConnection(output, handle);
+  // Whole lines only, never more than the cap, reach the connection; a longer message gets an error of its own
+  // (when its id can be told) and a line on stderr, which Claude Code keeps in its MCP log.
   const guard = createMessageGuard(MAX_MCP_MESSAGE_BYTES, (bytes, id) => {
     process.stderr.write(`${MESSAGES.mcpMessageTooBigLog(bytes, MAX_MCP_MESSAGE_BYTES)}\n`);
-    if (id !== undefined) void transport.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: MESSAGES.mcpMessageTooBig(bytes, MAX_MCP_MESSAGE_BYTES) } });
+    if (id !== undefined) connection.send({ id, error: { code: JSONRPC_ERRORS.invalidRequest, message: MESSAGES.mcpMessageTooBig(bytes, MAX_MCP_MESSAGE_BYTES) } });
   });
-  const transport = new StdioServerTransport(process.stdin.pipe(guard), process.stdout);
-  await server.connect(transport);
-  // stdin ending (the agent exited) closes the transport.
-  process.stdin.once('end', () => void server.close());
-  await closed;
-  for (const handle of locks.values()) await handle.release().catch(() => false);
+  // The client gone (a closed pipe) ends the server like the end of its input does.
+  output.on('error', () => guard.end());
+  (options.input ?? process.stdin).pipe(guard);
+  try {
+    await serveJsonRpc(guard, output, handle, connection);
+  } finally {
+    for (const handle of locks.values()) await handle.release().catch(() => false);
+    if (store) await (await store.catch(() => undefined))?.close();
+  }
 }

@@ -21,6 +21,10 @@ import { getRepoKey, getSessionState, type Actor } from '../core/sessions/sessio
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { addTask, changeTask, claimTask, toTaskView } from '../core/coordination/tasks.js';
 import { MESSAGES } from '../texts/messages.js';
+import { sanitizeForTerminal } from '../texts/sanitize.js';
+import { describeEvent } from '../core/coordination/events.js';
+import { matchSessionRef } from '../core/sessions/sessions.js';
+import type { EventFilter, EventRecord } from '../core/store/store.js';
 
 export interface ToolContext {
   store: Store;
@@ -314,6 +318,99 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
     run: async (ctx, args, session) => toHandoffView(await acceptHandoff(ctx.store, actorOf(session), args.id)),
   }),
 ];
+
+// Events: an agent's own milestones, and what happened lately.
+
+/** A milestone's text is shown on one line of `cwt log` and on the dashboard timeline: a sentence, not a report. */
+export const MAX_MILESTONE_CHARS = 500;
+/** recent_events answers at most this many events per call (its default: 50). */
+export const MAX_RECENT_EVENTS = 200;
+const DEFAULT_RECENT_EVENTS = 50;
+/** An event kind (session.waiting, agent.milestone) or a prefix of one ending in `.` or `*`. */
+const EVENT_KIND = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*(\.|\*)?$/;
+
+/** The milestone text as stored: control characters and terminal sequences removed, one line, trimmed, capped. Pure. */
+export function toMilestoneText(text: string): string {
+  const clean = sanitizeForTerminal(text).replace(/\s+/g, ' ').trim();
+  const chars = [...clean];
+  return chars.length > MAX_MILESTONE_CHARS ? `${chars.slice(0, MAX_MILESTONE_CHARS - 1).join('')}…` : clean;
+}
+
+/** The event filter for a kind argument: `claim.deny` exactly, `claim.` or `claim*` as a prefix. Pure. */
+export function toKindFilter(kind: string | undefined): Pick<EventFilter, 'kinds' | 'kindPrefix'> {
+  if (kind === undefined) return {};
+  if (kind.endsWith('*')) return { kindPrefix: kind.slice(0, -1) };
+  if (kind.endsWith('.')) return { kindPrefix: kind };
+  return { kinds: [kind] };
+}
+
+/** A since argument as a time: a duration back from `now`, or an ISO date and time; undefined when it is neither. Pure. */
+export function parseSince(since: string, now: number): number | undefined {
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)?$/.test(since)) {
+    try {
+      return now - parseDuration(since, 'since');
+    } catch {
+      return undefined;
+    }
+  }
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(since)) return undefined;
+  const at = Date.parse(since);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+function toEventView(event: EventRecord, branches: Map<string, string>) {
+  return {
+    id: event.id,
+    at: new Date(event.at).toISOString(),
+    kind: event.kind,
+    session: event.session,
+    branch: event.session === null ? null : branches.get(event.session) ?? null,
+    text: describeEvent(event),
+    data: event.data,
+  };
+}
+
+TOOLS.push(
+  writeTool({
+    name: 'log_event',
+    description:
+      'Record a milestone of your own in the event log (kind agent.milestone), for the user and other sessions: "tests green on the users table", "migration 12 written, not yet run". Shown by cwt log and on the dashboard timeline. One short sentence; control characters are removed and it is cut at 500 characters.',
+    input: z.object({ text: z.string().min(1).max(10_000).describe('what was reached, in one sentence') }),
+    run: async (ctx, args, session) => {
+      const text = toMilestoneText(args.text);
+      if (text === '') throw new CwtError(MESSAGES.mcpMilestoneEmpty, 2, { hint: MESSAGES.mcpMilestoneEmptyHint });
+      await ctx.store.appendEvent({ kind: 'agent.milestone', session: session.id, repo: session.repo, data: { text } });
+      return { logged: true, kind: 'agent.milestone', session: session.id, text };
+    },
+  }),
+  readTool({
+    name: 'recent_events',
+    description:
+      'What happened lately, newest last: sessions starting, waiting and ending, denied edits, claims, locks and takeovers, commits, merges, tasks, handoffs and agents\' milestones (agent.milestone). Filter by kind (exact, e.g. claim.deny, or a prefix ending in "." or "*", e.g. lock.), by session (id or branch), and by since (10m, 2h, or an ISO time); at most 200 events (default 50).',
+    input: z.object({
+      kind: z.string().max(100).regex(EVENT_KIND, 'an event kind such as claim.deny, or a prefix such as claim. or claim*').optional().describe('an event kind, or a prefix ending in . or *'),
+      session: z.string().min(1).max(200).optional().describe('a session id, id prefix or branch (list_sessions shows them)'),
+      since: z.string().min(1).max(64).optional().describe('only events since then: a duration back from now (10m, 2h, 1d) or an ISO date and time'),
+      limit: z.number().int().min(1).max(MAX_RECENT_EVENTS).optional().describe(`how many of the newest events (default ${DEFAULT_RECENT_EVENTS}, at most ${MAX_RECENT_EVENTS})`),
+    }),
+    run: async (ctx, args) => {
+      const filter: EventFilter = { ...toKindFilter(args.kind), limit: args.limit ?? DEFAULT_RECENT_EVENTS, newest: true };
+      if (args.since !== undefined) {
+        const at = parseSince(args.since, Date.now());
+        if (at === undefined) throw new CwtError(MESSAGES.mcpBadSince(args.since), 2, { hint: MESSAGES.mcpBadSinceHint });
+        filter.sinceAt = at;
+      }
+      const sessions = await ctx.store.listSessions({ includeEnded: true });
+      if (args.session !== undefined) {
+        const found = matchSessionRef(sessions, args.session);
+        if (!found) throw new CwtError(MESSAGES.mcpUnknownEventSession(args.session), 2, { hint: MESSAGES.mcpUnknownEventSessionHint });
+        filter.session = found.id;
+      }
+      const branches = new Map(sessions.map((session) => [session.id, session.branch]));
+      return { events: (await ctx.store.listEvents(filter)).map((event) => toEventView(event, branches)) };
+    },
+  }),
+);
 
 /** zod's complaint about arguments, in one line per problem: `paths: expected array, received string`. */
 export function describeInvalidArguments(error: z.ZodError): string {

@@ -483,8 +483,17 @@ export const MESSAGES = {
   mcpBadArguments: (tool: string, detail: string) => `invalid arguments for ${tool}: ${detail}. Next step: call ${tool} again with arguments matching its input schema`,
   mcpToolFailed: (message: string, hint: string | undefined) => `${message}${hint ? `\nNext step: ${hint}` : ''}`,
   mcpInternalError: (tool: string, detail: string) => `cwt failed inside ${tool}: ${detail}. Next step: tell the user; this is a bug in cwt (run with CWT_DEBUG=1)`,
+  // cwt mcp: log_event and recent_events
+  mcpMilestoneEmpty: 'the milestone text is empty once control characters are removed',
+  mcpMilestoneEmptyHint: 'call log_event again with a short sentence saying what was reached, e.g. "tests green on the users table"',
+  mcpBadSince: (since: string) => `since '${since}' is neither a duration (30s, 10m, 2h, 1d) nor a date and time (2026-12-01T10:00:00Z)`,
+  mcpBadSinceHint: 'call recent_events again with since as a duration such as 10m, or an ISO date and time',
+  mcpUnknownEventSession: (ref: string) => `no session '${ref}' in this store`,
+  mcpUnknownEventSessionHint: 'call list_sessions (with all: true for ended ones) and pass an id or a branch from it',
+  /** `cwt log`: an agent's own milestone (MCP log_event). */
+  eventAgentMilestone: (text: string) => `milestone: ${text}`,
   mcpInstructions:
-    'cwt coordinates the coding-agent sessions working on this repository at once. list_sessions: who else is working, on what. who_has: before editing a file others may be on. lock / unlock: around work only one session may run (deploys, migrations). store_data with expected_version: claim something so exactly one session wins. task_*: a shared queue of work. progress: say where you are. handoff_create / handoff_accept: pass work on. Where the client lists these tools as deferred, load them first (ToolSearch "select:mcp__cwt__list_sessions").',
+    'cwt coordinates the coding-agent sessions working on this repository at once. list_sessions: who else is working, on what. who_has: before editing a file others may be on. lock / unlock: around work only one session may run (deploys, migrations). store_data with expected_version: claim something so exactly one session wins. task_*: a shared queue of work. progress: say where you are. handoff_create / handoff_accept: pass work on. log_event: record a milestone the user will see in cwt log; recent_events: what happened lately (denials, locks, commits, others’ milestones). Where the client lists these tools as deferred, load them first (ToolSearch "select:mcp__cwt__list_sessions").',
 
   // cwt install
   installed: (path: string) => `cwt hooks installed in ${path}`,

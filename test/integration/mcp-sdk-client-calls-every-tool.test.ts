@@ -1,6 +1,7 @@
 /**
- * The MCP SDK's own client, over stdio, spawning the built `cwt mcp` as Claude Code would: it lists exactly the
- * sixteen tools, each with an input schema, and calls every one of them for a session started with cwt new.
+ * The MCP SDK's own client, over stdio, spawning the built `cwt mcp` (a hand-written JSON-RPC layer, no SDK) as
+ * Claude Code would: it lists exactly the eighteen tools, each with an input schema, and calls every one of them
+ * for a session started with cwt new. An agent's milestone (log_event) reaches cwt log and recent_events.
  * Errors come back as tool errors naming the next step; outside a session only the read-only tools work. Input
  * past a limit (a TTL, a reserved lock name, a pathological glob, a message past the size cap) is refused
  * with an error, and the server keeps serving.
@@ -13,6 +14,7 @@ import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { writeFile } from '../helpers/git.js';
 import { formatAge, MAX_TTL_MS } from '../../src/core/util/duration.js';
 import { MAX_MCP_MESSAGE_BYTES } from '../../src/mcp/messageguard.js';
+import { MAX_MILESTONE_CHARS, MAX_RECENT_EVENTS } from '../../src/mcp/tools.js';
 import { MESSAGES } from '../../src/texts/messages.js';
 
 const TOOL_NAMES = [
@@ -32,6 +34,8 @@ const TOOL_NAMES = [
   'handoff_create',
   'handoff_accept',
   'progress',
+  'log_event',
+  'recent_events',
 ];
 
 let s: Scenario;
@@ -72,7 +76,7 @@ function errorText(result: ToolResult): string {
 }
 
 describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
-  it('lists the sixteen tools and calls each one for the session', { timeout: 120_000 }, async () => {
+  it('lists the eighteen tools and calls each one for the session', { timeout: 120_000 }, async () => {
     const created = await s.cwt(['new', 'feat/mcp', '--no-launch', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const session = JSON.parse(created.stdout) as { id: string; worktree: string };
@@ -135,6 +139,23 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
     });
     expect(await use('handoff_accept', { id: 1 })).toMatchObject({ id: 1, state: 'accepted', acceptedBy: session.id });
 
+    // The agent's own milestone: sanitised (no terminal sequence survives), in the log and in recent_events.
+    expect(await use('log_event', { text: 'tests green\u001b[2J on the\nusers table' })).toEqual({
+      logged: true,
+      kind: 'agent.milestone',
+      session: session.id,
+      text: 'tests green on the users table',
+    });
+    expect((await s.cwt(['log'])).stdout).toContain(`milestone: tests green on the users table`);
+    const recent = await use<{ events: { kind: string; session: string; branch: string; text: string; data: unknown }[] }>('recent_events', { kind: 'agent.milestone' });
+    expect(recent.events).toEqual([
+      expect.objectContaining({ kind: 'agent.milestone', session: session.id, branch: 'feat/mcp', text: 'milestone: tests green on the users table', data: { text: 'tests green on the users table' } }),
+    ]);
+    const tasks = await use<{ events: { kind: string }[] }>('recent_events', { kind: 'task.', session: 'feat/mcp', since: '10m', limit: 3 });
+    expect(tasks.events.map((event) => event.kind)).toEqual(['task.claim', 'task.progress', 'task.done']); // the newest three, oldest first
+    expect((await use<{ events: unknown[] }>('recent_events', { kind: 'handoff*' })).events).toHaveLength(2);
+    expect((await use<{ events: unknown[] }>('recent_events', { since: '2999-01-01T00:00:00Z' })).events).toEqual([]);
+
     expect([...called].sort()).toEqual([...TOOL_NAMES].sort());
     // Every change above is in the event log.
     const kinds = (await s.cwt(['log', '--json', '--limit', '200'])).stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).kind as string);
@@ -153,6 +174,29 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
     const noSession = errorText(await call(client, 'task_claim_next', {}));
     expect(noSession).toContain('not attached to a cwt session');
     expect(noSession).toContain('Next step: read-only tools');
+    expect(errorText(await call(client, 'log_event', { text: 'sneaky' }))).toContain(MESSAGES.mcpNoSession(s.repo));
+  });
+
+  it('refuses bad log_event and recent_events input with errors naming the next step, and logs nothing', { timeout: 60_000 }, async () => {
+    const created = await s.cwt(['new', 'feat/ev', '--no-launch', '--json']);
+    const session = JSON.parse(created.stdout) as { id: string; worktree: string };
+    const client = await connect(session.worktree, { ...s.env, CWT_SESSION: session.id });
+    const before = (await s.cwt(['log', '--json', '--limit', '500'])).stdout;
+    expect(errorText(await call(client, 'log_event', { text: '\u001b[31m\u0007 \n ' }))).toContain(`${MESSAGES.mcpMilestoneEmpty}\nNext step: ${MESSAGES.mcpMilestoneEmptyHint}`);
+    expect(errorText(await call(client, 'log_event', {}))).toContain('invalid arguments for log_event: text:');
+    expect(errorText(await call(client, 'log_event', { text: 'x'.repeat(10_001) }))).toContain('invalid arguments for log_event: text:');
+    expect((await s.cwt(['log', '--json', '--limit', '500'])).stdout).toBe(before);
+    // A long one is cut at the cap.
+    const long = await callOk<{ text: string }>(client, 'log_event', { text: 'y'.repeat(2_000) });
+    expect([...long.text]).toHaveLength(MAX_MILESTONE_CHARS);
+    expect(errorText(await call(client, 'recent_events', { limit: MAX_RECENT_EVENTS + 1 }))).toContain('invalid arguments for recent_events: limit:');
+    expect(errorText(await call(client, 'recent_events', { limit: 0 }))).toContain('invalid arguments for recent_events: limit:');
+    expect(errorText(await call(client, 'recent_events', { kind: "x' OR 1=1 --" }))).toContain('invalid arguments for recent_events: kind:');
+    expect(errorText(await call(client, 'recent_events', { since: 'yesterday' }))).toContain(MESSAGES.mcpBadSince('yesterday'));
+    expect(errorText(await call(client, 'recent_events', { session: 'nobody-here' }))).toContain(MESSAGES.mcpUnknownEventSession('nobody-here'));
+    // An SQL wildcard is no kind (and a prefix is compared as text in the store anyway).
+    expect(errorText(await call(client, 'recent_events', { kind: '%' }))).toContain('invalid arguments for recent_events: kind:');
+    expect((await callOk<{ events: unknown[] }>(client, 'recent_events', { limit: MAX_RECENT_EVENTS })).events.length).toBeLessThanOrEqual(MAX_RECENT_EVENTS);
   });
 
   it('answers a pathological list_scopes pattern over a long scope, and keeps serving', { timeout: 60_000 }, async () => {
@@ -184,7 +228,7 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
       expect(text, name).toContain(MESSAGES.mcpNoSession(s.repo));
     }
     const { tools } = await client.listTools();
-    expect(tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name).sort()).toEqual(['list_scopes', 'list_sessions', 'retrieve_data', 'who_has']);
+    expect(tools.filter((tool) => tool.annotations?.readOnlyHint).map((tool) => tool.name).sort()).toEqual(['list_scopes', 'list_sessions', 'recent_events', 'retrieve_data', 'who_has']);
     expect(await callOk(client, 'list_scopes')).toEqual({ scopes: [] });
     expect(await callOk(client, 'who_has', { path: 'README.md' })).toMatchObject({ claims: [] });
     for (const args of [['kv', 'ls', '--json'], ['lock', 'ls', '--json'], ['task', 'ls', '--json'], ['handoff', 'ls', '--all', '--json']]) {

@@ -53,6 +53,7 @@ const DESCRIBE: Record<string, (data: Data) => string> = {
   'handoff.create': (d) => MESSAGES.eventHandoffCreate(text(d.id), text(d.summary), d.to as string | null),
   'handoff.accept': (d) => MESSAGES.eventHandoffAccept(text(d.id), text(d.by), text(d.from)),
   'notify.failed': (d) => MESSAGES.eventNotifyFailed(text(d.event), text(d.error)),
+  'agent.milestone': (d) => MESSAGES.eventAgentMilestone(text(d.text)),
 };
 
 /** One event in words (without time or session). */

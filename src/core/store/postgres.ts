@@ -255,6 +255,7 @@ export class PostgresStore implements Store {
         ${filter.sinceId !== undefined ? sql`AND id > ${filter.sinceId}` : sql``}
         ${filter.sinceAt !== undefined ? sql`AND at >= ${filter.sinceAt}` : sql``}
         ${filter.kinds !== undefined ? (filter.kinds.length === 0 ? sql`AND false` : sql`AND kind IN ${sql(filter.kinds as string[])}`) : sql``}
+        ${filter.kindPrefix !== undefined ? sql`AND left(kind, length(${filter.kindPrefix})) = ${filter.kindPrefix}` : sql``}
       ORDER BY id ${filter.newest ? sql`DESC` : sql``}
       ${filter.limit !== undefined ? sql`LIMIT ${Math.max(0, Math.floor(filter.limit))}` : sql``}`;
     const events = rows.map(toEvent);

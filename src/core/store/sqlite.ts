@@ -217,6 +217,11 @@ export class SqliteStore implements Store {
       where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
       params.push(...filter.kinds);
     }
+    if (filter.kindPrefix !== undefined) {
+      // substr, not LIKE: a prefix's % or _ are text.
+      where.push('substr(kind, 1, length(?)) = ?');
+      params.push(filter.kindPrefix, filter.kindPrefix);
+    }
     const limit = filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
     const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${filter.newest ? 'DESC' : ''} ${limit}`;
     const events = (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);

@@ -114,6 +114,8 @@ export interface EventFilter {
   sinceAt?: number;
   /** Only these kinds. */
   kinds?: readonly string[];
+  /** Only kinds that start with this (`claim.` for claim.deny, claim.takeover, …), compared as plain text. */
+  kindPrefix?: string;
   limit?: number;
   /** The newest `limit` events (still returned oldest first) instead of the oldest. */
   newest?: boolean;
