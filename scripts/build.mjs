@@ -1,11 +1,12 @@
 // Bundles src/ into dist/ with esbuild.
 // - dist/cwt.js: the CLI, ESM, code-split so each command loads lazily. Packages stay external (installed
 //   by npm), except zod, which is bundled so that its tree-shaken part is all that loads.
+// - dist/mcp-tools.json: the MCP tools as tools/list answers them, written from the built dist/mcp-tools.js.
 // - dist/bench-year.mjs: the benchmark's soak driver (bench/year.ts), self-contained.
 // - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = Object.keys(pkg.dependencies).filter((name) => name !== 'zod');
@@ -22,12 +23,17 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   ...common,
   // store: openStore alone, for the store-throughput benchmark's clients (bench/store-client.mjs).
-  entryPoints: { cwt: 'src/entry.ts', store: 'src/core/store/open.ts' },
+  // mcp-tools: the MCP tools, by a fixed name, so that the tools/list answer can be written below.
+  entryPoints: { cwt: 'src/entry.ts', store: 'src/core/store/open.ts', 'mcp-tools': 'src/mcp/tools.ts' },
   outdir: 'dist',
   splitting: true,
   format: 'esm',
   external,
 });
+// dist/mcp-tools.json: what `cwt mcp` answers tools/list with, so that it needs neither zod nor the commands
+// to list its tools (src/mcp/server.ts); the same describeTools() the server falls back to.
+const { describeTools } = await import(new URL('../dist/mcp-tools.js', import.meta.url).href);
+writeFileSync(new URL('../dist/mcp-tools.json', import.meta.url), `${JSON.stringify(describeTools())}\n`);
 // dist/bench-year.mjs: the soak driver of the benchmark's "a year" scenario (bench/year.ts), a build of its own
 // so that it changes nothing in the CLI's chunks.
 await build({

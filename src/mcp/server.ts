@@ -8,8 +8,10 @@
  * Start-up is on Claude Code's clock (it waits for every MCP server of a session before the first turn): the
  * transport is jsonrpc.ts (node:* only, no SDK), `initialize` is answered before the tools (zod, the commands)
  * are loaded or the store is opened, and both start loading right after that answer, while the client reads
- * it and sends tools/list.
+ * it; tools/list is answered from the list the build wrote (dist/mcp-tools.json), so only tools/call waits
+ * for them.
  */
+import { readFileSync } from 'node:fs';
 import { CwtError } from '../core/util/errors.js';
 import { getCallerPid, getHostId } from '../core/sessions/liveness.js';
 import type { LockHandle } from '../core/coordination/locks.js';
@@ -17,7 +19,7 @@ import type { SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createJsonRpcConnection, JSONRPC_ERRORS, JsonRpcError, serveJsonRpc, type RequestHandler } from './jsonrpc.js';
 import { createMessageGuard, MAX_MCP_MESSAGE_BYTES } from './messageguard.js';
-import type { ToolContext } from './tools.js';
+import type { ToolContext, ToolDescriptor } from './tools.js';
 
 /** The protocol revisions this server speaks (those of the SDK it replaced); the first is offered by default. */
 export const MCP_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'] as const;
@@ -41,6 +43,19 @@ export interface CallToolResult {
 }
 
 type Tools = typeof import('./tools.js');
+
+/**
+ * The tools/list answer the build wrote beside the bundle (dist/mcp-tools.json, from describeTools), or
+ * undefined where there is none (running from src/): then it is computed from the tools themselves.
+ */
+function readToolManifest(): ToolDescriptor[] | undefined {
+  try {
+    const listed = JSON.parse(readFileSync(new URL('./mcp-tools.json', import.meta.url), 'utf8')) as unknown;
+    return Array.isArray(listed) && listed.length > 0 ? (listed as ToolDescriptor[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The session this server works for; see the module comment for the order. */
 async function findServerSession(store: Store, env: NodeJS.ProcessEnv, cwd: string, agentPid: number): Promise<SessionRecord | undefined> {
@@ -121,15 +136,10 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
         });
       case 'ping':
         return Promise.resolve({});
-      case 'tools/list':
-        return getTools().then((loaded) => ({
-          tools: loaded.TOOLS.map((tool) => ({
-            name: tool.name,
-            description: tool.description,
-            inputSchema: loaded.toInputSchema(tool.input),
-            annotations: { readOnlyHint: tool.readOnly },
-          })),
-        }));
+      case 'tools/list': {
+        const listed = readToolManifest();
+        return listed ? Promise.resolve({ tools: listed }) : getTools().then((loaded) => ({ tools: loaded.describeTools() }));
+      }
       case 'tools/call': {
         if (typeof args.name !== 'string') return Promise.reject(new JsonRpcError(JSONRPC_ERRORS.invalidParams, 'Invalid params: tools/call needs a tool name'));
         const name = args.name;

@@ -417,6 +417,22 @@ export function describeInvalidArguments(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`).join('; ');
 }
 
+/** One tool as tools/list answers it. */
+export interface ToolDescriptor {
+  name: string;
+  description: string;
+  inputSchema: { type: 'object'; [key: string]: unknown };
+  annotations: { readOnlyHint: boolean };
+}
+
+/**
+ * The tools as tools/list answers them. The build writes this to dist/mcp-tools.json (scripts/build.mjs), so
+ * that `cwt mcp` answers tools/list without loading zod and the commands.
+ */
+export function describeTools(): ToolDescriptor[] {
+  return TOOLS.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: toInputSchema(tool.input), annotations: { readOnlyHint: tool.readOnly } }));
+}
+
 /** A tool's input schema as JSON Schema, as MCP lists it. */
 export function toInputSchema(schema: z.ZodObject): { type: 'object'; [key: string]: unknown } {
   const { $schema: _schema, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

@@ -14,7 +14,7 @@ import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { writeFile } from '../helpers/git.js';
 import { formatAge, MAX_TTL_MS } from '../../src/core/util/duration.js';
 import { MAX_MCP_MESSAGE_BYTES } from '../../src/mcp/messageguard.js';
-import { MAX_MILESTONE_CHARS, MAX_RECENT_EVENTS } from '../../src/mcp/tools.js';
+import { describeTools, MAX_MILESTONE_CHARS, MAX_RECENT_EVENTS } from '../../src/mcp/tools.js';
 import { MESSAGES } from '../../src/texts/messages.js';
 
 const TOOL_NAMES = [
@@ -85,6 +85,8 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
 
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES].sort());
+    // The built server answers from the list the build wrote; it is exactly what the source describes.
+    expect(tools).toEqual(describeTools());
     for (const tool of tools) {
       expect(tool.inputSchema.type, tool.name).toBe('object');
       expect(tool.description!.length, tool.name).toBeGreaterThan(40);
