@@ -45,12 +45,17 @@ function toolResultJson<T>(api: FakeApi, toolUseId: string): T {
  * waits a second with a Bash sleep and looks again.
  */
 function callListSessionsWhenOffered(toolUseId: string): ScriptedTurn[] {
+  return callWhenOffered('mcp__cwt__list_sessions', toolUseId, {});
+}
+
+/** The same for any cwt tool and input. */
+function callWhenOffered(tool: string, toolUseId: string, input: Record<string, unknown>): ScriptedTurn[] {
   let called = false;
   return Array.from({ length: 30 }, (_, turn) => (request: RecordedRequest): ScriptedReply => {
     if (called) return { type: 'text', text: 'All done.' };
-    if (isToolAvailable(request.body, 'mcp__cwt__list_sessions')) {
+    if (isToolAvailable(request.body, tool)) {
       called = true;
-      return { type: 'tool_use', name: 'mcp__cwt__list_sessions', id: toolUseId, input: {} };
+      return { type: 'tool_use', name: tool, id: toolUseId, input };
     }
     return { type: 'tool_use', name: 'Bash', id: `toolu_wait_${turn}`, input: { command: 'sleep 1' } };
   });
@@ -60,11 +65,11 @@ function callListSessionsWhenOffered(toolUseId: string): ScriptedTurn[] {
  * The tool was called the way this client offers it: loaded through ToolSearch first where the client
  * deferred it (then offered with its schema), called directly where it was offered from the start.
  */
-function expectCalledAsTheClientRequires(api: FakeApi): void {
-  const first = api.mainRequests().find((request) => isToolAvailable(request.body, 'mcp__cwt__list_sessions'))!;
-  const deferred = !listOfferedTools(first.body).includes('mcp__cwt__list_sessions');
-  expect(api.toolSearches).toEqual(deferred ? ['select:mcp__cwt__list_sessions'] : []);
-  if (deferred) expect(listOfferedTools(api.mainRequests().at(-1)!.body)).toContain('mcp__cwt__list_sessions');
+function expectCalledAsTheClientRequires(api: FakeApi, tool = 'mcp__cwt__list_sessions'): void {
+  const first = api.mainRequests().find((request) => isToolAvailable(request.body, tool))!;
+  const deferred = !listOfferedTools(first.body).includes(tool);
+  expect(api.toolSearches).toEqual(deferred ? [`select:${tool}`] : []);
+  if (deferred) expect(listOfferedTools(api.mainRequests().at(-1)!.body)).toContain(tool);
 }
 
 describe('claude calls cwt’s MCP tools', () => {
@@ -124,5 +129,26 @@ describe('claude calls cwt’s MCP tools', () => {
     expect(listed.you).toBe(sessions[0]!.id);
     // Asked mid-turn (its prompt submitted, UserPromptSubmit): the tab itself is working.
     expect(listed.sessions).toEqual([expect.objectContaining({ id: sessions[0]!.id, kind: 'adopted', state: 'live', activity: 'working' })]);
+  });
+
+  it('a session started by cwt new: log_event records the agent’s milestone, which cwt log shows in the session’s timeline', { timeout: 120_000 }, async () => {
+    requireClaude();
+    const sb = fixture.sandbox;
+    const repo = createRepo(join(sb.root, 'repo'));
+    const api = await fixture.startApi({ script: callWhenOffered('mcp__cwt__log_event', 'toolu_milestone', { text: 'users table ported, tests green' }) });
+    const env = e2eEnv(sb, api);
+    const result = await runCwt(['new', 'feat/milestone', '--', ...claudePrintArgs('port the users table')], { cwd: repo, env, timeoutMs: 90_000 });
+    expect(result.code, describeRun(result, api)).toBe(0);
+    expectCalledAsTheClientRequires(api, 'mcp__cwt__log_event');
+    const toolResult = findToolResult(api, 'toolu_milestone');
+    expect(toolResult, describeRun(result, api)).toBeDefined();
+    expect(toolResult!.isError, toolResult!.text).toBe(false);
+    const [self] = await cwtJson<SessionView[]>(['status', '--all', '--json'], { cwd: repo, env });
+    expect(toolResultJson(api, 'toolu_milestone')).toEqual({ logged: true, kind: 'agent.milestone', session: self!.id, text: 'users table ported, tests green' });
+    const log = await runCwt(['log', '--session', self!.id], { cwd: repo, env });
+    expect(log.stdout).toContain(MESSAGES.eventAgentMilestone('users table ported, tests green'));
+    // The milestone sits in the session's own timeline, between its activity changes.
+    const kinds = (await runCwt(['log', '--json', '--session', self!.id], { cwd: repo, env })).stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { kind: string }).kind);
+    expect(kinds.indexOf('agent.milestone')).toBeGreaterThan(kinds.indexOf('session.working'));
   });
 });
