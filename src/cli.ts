@@ -720,7 +720,8 @@ Examples:
     summary: "cwt's MCP server (stdio) with coordination tools for the agent; started by Claude Code",
     help: `Serves cwt's coordination tools over the Model Context Protocol on stdin/stdout: list_sessions, who_has,
 claim_files, release_files, lock, unlock, store_data, retrieve_data, list_scopes, delete_data, task_add,
-task_claim_next, task_complete, progress, handoff_create, handoff_accept. Claude Code starts it: sessions
+task_claim_next, task_complete, progress, handoff_create, handoff_accept, log_event (a milestone of the
+agent's own, shown by cwt log), recent_events (the event log, filtered). Claude Code starts it: sessions
 launched by cwt new get it through --mcp-config, and cwt install --mcp registers it for plain tabs of this
 repository. It works for the session in $CWT_SESSION, else the cwt worktree it runs in, else the adopted tab
 that started it; outside any session only the read-only tools work.

@@ -1,7 +1,8 @@
 /**
- * The size cap on what `cwt mcp` reads. MCP over stdio is one JSON-RPC message per line; the SDK's transport,
- * once its buffer passes 10 MB, throws and closes the connection, so one oversized message ended the server
- * without a word. This stream sits between stdin and the transport and passes whole lines only: a line past
+ * The size cap on what `cwt mcp` reads. MCP over stdio is one JSON-RPC message per line; a transport that
+ * buffers a line whole (the MCP SDK's threw past 10 MB and closed the connection, ending the server without a
+ * word) must never be handed an unbounded one. This stream sits between stdin and the transport (jsonrpc.ts)
+ * and passes whole lines only: a line past
  * the cap is dropped as it arrives (only its first and last bytes are kept, to name its request id), the
  * caller answers it with an error, and the next line goes through.
  */
