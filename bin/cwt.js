@@ -8,4 +8,6 @@ module.enableCompileCache?.();
 const [command, ...args] = process.argv.slice(2);
 const lean = command === 'hook' ? 'runHook' : command === 'git-hook' ? 'runGitHookEntry' : undefined;
 const handled = lean !== undefined && (await module.createRequire(import.meta.url)('../dist/hook.cjs')[lean](args));
-if (!handled) await import('../dist/cwt.js');
+// `cwt mcp` exactly as Claude Code starts it: the server alone, its start being on the session's clock.
+if (!handled && command === 'mcp' && args.length === 0) await import('../dist/mcp-entry.js');
+else if (!handled) await import('../dist/cwt.js');

@@ -24,7 +24,8 @@ await build({
   ...common,
   // store: openStore alone, for the store-throughput benchmark's clients (bench/store-client.mjs).
   // mcp-tools: the MCP tools, by a fixed name, so that the tools/list answer can be written below.
-  entryPoints: { cwt: 'src/entry.ts', store: 'src/core/store/open.ts', 'mcp-tools': 'src/mcp/tools.ts' },
+  // mcp-entry: `cwt mcp` without the argument table (bin/cwt.js).
+  entryPoints: { cwt: 'src/entry.ts', store: 'src/core/store/open.ts', 'mcp-tools': 'src/mcp/tools.ts', 'mcp-entry': 'src/mcpentry.ts' },
   outdir: 'dist',
   splitting: true,
   format: 'esm',
