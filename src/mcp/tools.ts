@@ -96,7 +96,7 @@ export const TOOLS: ToolDefinition<z.ZodObject>[] = [
   readTool({
     name: 'list_sessions',
     description:
-      'List the cwt sessions working on this repository (others may be editing nearby): id, branch, worktree, state (live/stale/ended), activity (working, waiting for its user, idle, or null when unknown) with activitySince, agent, the values leased to it (ports, names), and the tasks each has claimed with their progress. `you` is your own session id (null outside a session).',
+      'List the cwt sessions working on this repository (others may be editing nearby): id, branch, worktree, state (live/stale/ended), activity (working, waiting for its user, idle, or null when unknown) with activitySince and, while waiting, activityReason (permission: a permission prompt is open; input: it waits for an answer), agent, the values leased to it (ports, names), and the tasks each has claimed with their progress. `you` is your own session id (null outside a session).',
     input: z.object({ all: z.boolean().optional().describe('also list ended sessions, and those of every repository') }),
     run: async (ctx, args) => {
       const self = await ctx.findSession();
