@@ -4,7 +4,8 @@
  * permission mode, is scripted to Write a file. Claude Code shows its permission dialog and, a few seconds
  * later, sends Notification with notification_type permission_prompt: cwt status says "waiting: permission".
  * The prompt is approved with Enter; the Write runs (PostToolUse: working again), the turn ends (Stop: idle).
- * The event log holds working, waiting (with its reason and type), working, idle, in that order.
+ * The event log holds working, waiting (with its reason and type), working, idle, in that order. script(1) is
+ * util-linux's, in Debian's essential bsdutils package.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
