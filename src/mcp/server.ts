@@ -100,6 +100,8 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
   const getStore = () => (store ??= options.openStore());
   const getTools = () => (tools ??= import('./tools.js'));
   let context: Promise<ToolContext> | undefined;
+  /** The tools/list answer from the build, read at the first tools/list (null: there is none). */
+  let manifest: ToolDescriptor[] | null | undefined;
   // A store that failed to open (a PostgreSQL server down) is tried again at the next call.
   const getContext = () =>
     (context ??= getStore().then(
@@ -137,7 +139,7 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
       case 'ping':
         return Promise.resolve({});
       case 'tools/list': {
-        const listed = readToolManifest();
+        const listed = (manifest ??= readToolManifest() ?? null) ?? undefined;
         return listed ? Promise.resolve({ tools: listed }) : getTools().then((loaded) => ({ tools: loaded.describeTools() }));
       }
       case 'tools/call': {
