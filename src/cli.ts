@@ -120,21 +120,26 @@ Examples:
     },
   },
   status: {
-    usage: 'cwt status [--all] [--json] [--markdown]',
+    usage: 'cwt status [--all] [--json] [--markdown] [--watch]',
     summary: 'list the sessions of this repository (alias: ls)',
     help: `Lists this repository's sessions (every repository's outside one): id, branch, state (live, stale,
 ended), agent, age, last heartbeat, memory, leased values (when any), worktree. A session is live while its supervisor runs on this machine or
 its heartbeat is younger than the session TTL (default 2m).
 
+--watch keeps the table on screen and redraws it in place as sessions change (woken by the shared store's
+notifications on PostgreSQL, a quick look every 250 ms on SQLite; ages refresh every 5 s); Ctrl-C quits.
+Piped, it prints a new table each time something changed.
+
 Examples:
   cwt status
+  cwt status --watch
   cwt status --all --json | jq '.[] | select(.state == "live") | .branch'
   cwt status --markdown > sessions.md`,
-    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, markdown: { type: 'boolean' } },
+    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, markdown: { type: 'boolean' }, watch: { type: 'boolean' } },
     positionals: { min: 0, max: 0 },
     run: async ({ values }) => {
       const { showStatus } = await import('./commands/status.js');
-      return showStatus({ all: bool(values.all), json: bool(values.json), markdown: bool(values.markdown) });
+      return showStatus({ all: bool(values.all), json: bool(values.json), markdown: bool(values.markdown), watch: bool(values.watch) });
     },
   },
   end: {

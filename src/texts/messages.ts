@@ -303,6 +303,10 @@ export const MESSAGES = {
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
   statusTasksHeader: '\ntasks in progress:',
+  /** `cwt status --watch`: the line above the table. */
+  statusWatchHeader: (time: string, tty: boolean) => `cwt status --watch · ${time}${tty ? ' · Ctrl-C to quit' : ''}`,
+  statusWatchWithFormat: '--watch draws the table; it cannot be combined with --json or --markdown',
+  statusWatchWithFormatHint: 'cwt status --watch   (or cwt log -f --json for a machine-readable stream)',
   statusTaskLine: (session: string, id: number, title: string, progress: string) => `  ${session}  #${id} ${oneLine(title)}: ${progress}`,
 
   // claims
