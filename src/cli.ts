@@ -142,6 +142,32 @@ Examples:
       return showStatus({ all: bool(values.all), json: bool(values.json), markdown: bool(values.markdown), watch: bool(values.watch) });
     },
   },
+  dashboard: {
+    usage: 'cwt dashboard [--port N] [--open] [--repo <dir> | --all] [--json]',
+    summary: 'a live page of every session, lock and event, in the browser',
+    help: `Serves a page on 127.0.0.1 (a free port unless --port) and prints its URL, which carries a fresh random
+access token: without it the page answers 401, and a request naming another host is refused. The page shows
+the sessions grouped by repository (branch, worktree, agent, activity and since when, heartbeat, memory,
+leases, the files each claims, its tasks), the locks (holder, fencing token, age, note), open handoffs, the
+latest denials, takeovers, conflicts, memory merges and commits, and a timeline of the last 3 hours: one
+lane per session, its events as marks, lock holds as bars, a dashed line where two sessions touched one file.
+It updates within a second of a change, pushed from the store (NOTIFY on a shared PostgreSQL store, so every
+machine's sessions show). Enter or a click on a session shows its events. Runs until Ctrl-C.
+
+Inside a repository it shows that repository's sessions; --repo <dir> another's; --all (or outside a
+repository) every one of the store. --open also opens the default browser (a failure is only a warning).
+--json prints {"url", "port", "scope"} on one line instead of the message.
+
+Examples:
+  cwt dashboard --open
+  cwt dashboard --all --port 8731`,
+    options: { port: { type: 'string' }, open: { type: 'boolean' }, repo: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { runDashboard } = await import('./commands/dashboard.js');
+      return runDashboard({ port: str(values.port), open: bool(values.open), repo: str(values.repo), all: bool(values.all), json: bool(values.json) });
+    },
+  },
   end: {
     usage: 'cwt end [<branch|id>] [--remove] [--delete-branch] [--force] [--no-merge] [--json]',
     summary: 'end a session: merge its memory, release its holdings, unlock (or remove) its worktree',
