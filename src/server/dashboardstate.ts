@@ -107,7 +107,9 @@ export interface DashboardInput {
 }
 
 export function toDashboardEvent(event: EventRecord): DashboardEvent {
-  return { id: event.id, at: event.at, kind: event.kind, session: event.session, text: describeEvent(event), data: event.data };
+  // A milestone an agent logged says itself what happened.
+  const text = event.kind === 'agent.milestone' && typeof event.data.text === 'string' ? event.data.text : describeEvent(event);
+  return { id: event.id, at: event.at, kind: event.kind, session: event.session, text, data: event.data };
 }
 
 function hasConflicts(event: EventRecord): boolean {

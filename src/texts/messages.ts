@@ -300,6 +300,9 @@ export const MESSAGES = {
   eventActivity: (activity: SessionActivity) =>
     ({ working: 'working (a prompt was submitted or a tool runs)', waiting: 'waiting for its user (Claude Code asked something)', idle: 'idle (the turn ended)' })[activity],
 
+  /** `cwt log` and the dashboard: a commit the post-commit hook recorded. */
+  eventCommit: (sha: string, subject: string, branch: string) => `committed ${sha} on ${branch || 'a detached HEAD'}: ${oneLine(subject)}`,
+
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
   statusTasksHeader: '\ntasks in progress:',
@@ -848,7 +851,7 @@ export const DASHBOARD_TEXTS = {
   noSessions: 'No sessions. Start one with: cwt new <branch>',
   sessionsHeading: 'Sessions',
   timelineHeading: 'Timeline',
-  timelineHint: (hours: string) => `the last ${hours}; one lane per session; bars are lock holds; a dashed line joins two sessions that touched the same file`,
+  timelineHint: (span: string) => `the last ${span} (since the oldest session started, at most 3h); one lane per session; bars are lock holds; a dashed line joins two sessions that touched the same file`,
   locksHeading: 'Locks',
   noLocks: 'no lock is held',
   handoffsHeading: 'Open handoffs',
@@ -858,7 +861,7 @@ export const DASHBOARD_TEXTS = {
   none: 'none',
   activity: {
     working: { icon: '▶', label: 'working' },
-    waiting: { icon: '✋', label: 'waiting for you' },
+    waiting: { icon: '◆', label: 'waiting for you' },
     idle: { icon: '■', label: 'idle' },
   } as Record<string, { icon: string; label: string }>,
   noActivity: 'no activity reported',

@@ -48,7 +48,7 @@ function formatAge(ms: number): string {
 }
 
 const formatTime = (at: number) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const formatClock = (at: number) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const formatClock = (at: number, seconds: boolean) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
 
 function allSessions(): DashboardSession[] {
   return state ? state.repos.flatMap((repo) => repo.sessions) : [];
@@ -178,6 +178,13 @@ function renderLatest(): void {
   }
 }
 
+/** The timeline's span: back to the oldest session's start (a little before), at least a minute, at most the server's window. */
+function fitWindow(current: DashboardState, sessions: readonly DashboardSession[]): number {
+  const oldest = Math.min(current.now, ...sessions.map((session) => Date.parse(session.startedAt)), ...current.events.slice(0, 1).map((event) => event.at));
+  const span = (current.now - oldest) * 1.05;
+  return Math.min(current.windowMs, Math.max(60_000, span));
+}
+
 function renderTimeline(): void {
   const root = byId('timeline');
   if (!state) return;
@@ -186,19 +193,20 @@ function renderTimeline(): void {
   const twice = new Set(sessions.map((session) => session.branch).filter((branch, index, all) => all.indexOf(branch) !== index));
   const lanes = sessions.map((session) => ({ id: session.id, label: !session.branch ? session.id : twice.has(session.branch) ? `${session.branch} ${session.id}` : session.branch }));
   const width = Math.max(640, root.clientWidth || 1000);
+  const windowMs = fitWindow(state, sessions);
   const layout = layoutTimeline({
     lanes,
     events: state.events,
     locks: state.locks.map((lock) => ({ name: lock.name, session: lock.session, token: lock.token, acquiredAt: lock.acquiredAt })),
     now: state.now,
-    windowMs: state.windowMs,
+    windowMs,
     width,
   });
-  byId('timeline-hint').textContent = T.timelineHint(`${Math.round(state.windowMs / 3_600_000)}h`);
+  byId('timeline-hint').textContent = T.timelineHint(formatAge(windowMs));
   const chart = svg('svg', { viewBox: `0 0 ${layout.width} ${Math.max(layout.height, 60)}`, role: 'group', 'aria-labelledby': 'timeline-heading' }) as SVGSVGElement;
   for (const tick of layout.ticks) {
     const g = svg('g', { class: 'tick' });
-    g.append(svg('line', { x1: tick.x, x2: tick.x, y1: 16, y2: layout.height }), svg('text', { x: tick.x + 3, y: 12 }, formatClock(tick.at)));
+    g.append(svg('line', { x1: tick.x, x2: tick.x, y1: 16, y2: layout.height }), svg('text', { x: tick.x + 3, y: 12 }, formatClock(tick.at, layout.tickMs < 60_000)));
     chart.append(g);
   }
   for (const lane of layout.lanes) {

@@ -88,15 +88,16 @@ export interface TimelineLayout {
   marks: TimelineMark[];
   bars: TimelineBar[];
   collisions: TimelineCollision[];
-  /** Time ticks along the top: the page formats `at` in local time. */
+  /** Time ticks along the top: the page formats `at` in local time (with seconds when `tickMs` is under a minute). */
   ticks: Array<{ x: number; at: number }>;
+  tickMs: number;
 }
 
 export const LANE_HEIGHT = 34;
 export const AXIS_HEIGHT = 22;
 export const LABEL_WIDTH = 170;
 const RIGHT_PAD = 16;
-const TICK_STEPS_MS = [5, 10, 15, 30, 60, 120, 180, 360].map((minutes) => minutes * 60_000);
+const TICK_STEPS_MS = [0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360].map((minutes) => minutes * 60_000);
 const MAX_TICKS = 8;
 
 /** The mark category of an event, or undefined for kinds the timeline does not draw. */
@@ -205,5 +206,5 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
   const ticks: Array<{ x: number; at: number }> = [];
   for (let at = Math.ceil(start / step) * step; at <= input.now; at += step) ticks.push({ x: xOf(at), at });
 
-  return { width: input.width, height: AXIS_HEIGHT + lanes.length * LANE_HEIGHT, left, right, start, lanes, marks, bars, collisions, ticks };
+  return { width: input.width, height: AXIS_HEIGHT + lanes.length * LANE_HEIGHT, left, right, start, lanes, marks, bars, collisions, ticks, tickMs: step };
 }
