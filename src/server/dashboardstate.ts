@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import type { SessionView } from '../commands/status.js';
 import { describeEvent } from '../core/coordination/events.js';
+import { DASHBOARD_MESSAGES } from '../texts/messages.js';
 import type { ClaimRecord, EventRecord, HandoffRecord, LockRecord, SessionRecord } from '../core/store/store.js';
 
 export interface DashboardEvent {
@@ -107,9 +108,15 @@ export interface DashboardInput {
 }
 
 export function toDashboardEvent(event: EventRecord): DashboardEvent {
-  // A milestone an agent logged says itself what happened.
-  const text = event.kind === 'agent.milestone' && typeof event.data.text === 'string' ? event.data.text : describeEvent(event);
-  return { id: event.id, at: event.at, kind: event.kind, session: event.session, text, data: event.data };
+  return { id: event.id, at: event.at, kind: event.kind, session: event.session, text: describeForPage(event), data: event.data };
+}
+
+/** As `cwt log` says it, but a milestone in the agent's own words and a commit as a sentence. */
+function describeForPage(event: EventRecord): string {
+  const data = event.data;
+  if (event.kind === 'agent.milestone' && typeof data.text === 'string') return data.text;
+  if (event.kind === 'commit' && typeof data.sha === 'string') return DASHBOARD_MESSAGES.eventCommit(data.sha.slice(0, 10), typeof data.subject === 'string' ? data.subject : '', typeof data.branch === 'string' ? data.branch : '');
+  return describeEvent(event);
 }
 
 function hasConflicts(event: EventRecord): boolean {

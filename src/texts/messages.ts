@@ -300,9 +300,6 @@ export const MESSAGES = {
   eventActivity: (activity: SessionActivity) =>
     ({ working: 'working (a prompt was submitted or a tool runs)', waiting: 'waiting for its user (Claude Code asked something)', idle: 'idle (the turn ended)' })[activity],
 
-  /** `cwt log` and the dashboard: a commit the post-commit hook recorded. */
-  eventCommit: (sha: string, subject: string, branch: string) => `committed ${sha} on ${branch || 'a detached HEAD'}: ${oneLine(subject)}`,
-
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
   statusTasksHeader: '\ntasks in progress:',
@@ -840,6 +837,8 @@ export const DASHBOARD_MESSAGES = {
   storeFailed: (detail: string) => `warning: the store could not be read (${detail}); the page shows the last state and cwt tries again`,
   pageMissing: (path: string) => `the dashboard page is missing (${path}): this cwt install is incomplete`,
   pageMissingHint: 'reinstall cwt (or run npm run build in a checkout of it)',
+  /** The page's words for a commit the post-commit hook recorded. */
+  eventCommit: (sha: string, subject: string, branch: string) => `committed ${sha} on ${branch || 'a detached HEAD'}: ${oneLine(subject)}`,
 };
 
 /** Every text the dashboard page shows (bundled into the page's script). */

@@ -51,7 +51,6 @@ const DESCRIBE: Record<string, (data: Data) => string> = {
   'handoff.create': (d) => MESSAGES.eventHandoffCreate(text(d.id), text(d.summary), d.to as string | null),
   'handoff.accept': (d) => MESSAGES.eventHandoffAccept(text(d.id), text(d.by), text(d.from)),
   'notify.failed': (d) => MESSAGES.eventNotifyFailed(text(d.event), text(d.error)),
-  commit: (d) => MESSAGES.eventCommit(text(d.sha).slice(0, 10), text(d.subject), text(d.branch)),
 };
 
 /** One event in words (without time or session). */
