@@ -242,7 +242,14 @@ const DEFAULT_WATCH_REFRESH_MS = 5_000;
  */
 async function watchStatus(options: StatusOptions): Promise<number> {
   if (options.json || options.markdown) throw new UsageError(MESSAGES.statusWatchWithFormat, { hint: MESSAGES.statusWatchWithFormatHint });
-  const screen: WatchScreen = options.screen ?? { write: (raw) => process.stdout.write(raw), isTTY: Boolean(process.stdout.isTTY), rows: process.stdout.rows };
+  // rows as a getter: a resized terminal gets frames of its new height.
+  const screen: WatchScreen = options.screen ?? {
+    write: (raw) => process.stdout.write(raw),
+    isTTY: Boolean(process.stdout.isTTY),
+    get rows() {
+      return process.stdout.rows;
+    },
+  };
   const env = options.env ?? process.env;
   const controller = new AbortController();
   const stop = () => controller.abort();

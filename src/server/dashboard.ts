@@ -49,6 +49,8 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
+const PUSH_GAP_MS = 200;
+
 const TYPES: Record<string, string> = {
   '/': 'text/html; charset=utf-8',
   '/app.js': 'text/javascript; charset=utf-8',
@@ -129,7 +131,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const watching = (async () => {
     while (!controller.signal.aborted) {
       try {
-        await watchStore(options.store, async () => push(await refresh()), { signal: controller.signal, refreshMs: options.refreshMs ?? 5_000 });
+        await watchStore(
+          options.store,
+          async () => {
+            push(await refresh());
+            // Busy sessions change the store many times a second: one push per PUSH_GAP_MS at most, the next
+            // carrying all that happened meanwhile.
+            await sleep(PUSH_GAP_MS, undefined, { signal: controller.signal }).catch(() => {});
+          },
+          { signal: controller.signal, refreshMs: options.refreshMs ?? 5_000 },
+        );
       } catch (error) {
         if (controller.signal.aborted) break;
         options.onError?.(error);

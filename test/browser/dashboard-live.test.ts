@@ -131,6 +131,30 @@ describe.each(STORE_BACKENDS)('cwt dashboard in chromium (%s store)', (backend) 
     expect(seenAfter).toBeLessThan(3_000);
   });
 
+  it('shows text from the store and from models as text, never as markup', async () => {
+    const payload = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
+    const one = await newSession('feat/one');
+    const handoff = await s.cwt(['handoff', 'create', `fix ${payload}`, '--next', `then ${payload}`], { cwd: one.worktree });
+    expect(handoff.code, handoff.stderr).toBe(0);
+    // A lock held while the page looks, with the payload as its note.
+    const { startCwt } = await import('../helpers/cli.js');
+    const lock = startCwt(['lock', 'deploy', '--note', payload, '--', 'sleep', '30'], { cwd: one.worktree, env: s.env });
+    try {
+      dashboard = await startDashboard([], { cwd: s.repo, env: s.env });
+      page = await (await browser.newContext()).newPage();
+      await page.goto(dashboard.url);
+      await page.locator('[data-lock="deploy"]').waitFor({ timeout: 10_000 });
+      expect(await page.locator('[data-lock="deploy"]').innerText()).toContain(payload);
+      expect(await page.locator('#handoffs').innerText()).toContain(`fix ${payload}`);
+      expect(await page.locator('#handoffs').innerText()).toContain(`then ${payload}`);
+      expect(await page.locator('img, main script').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    } finally {
+      lock.child.kill('SIGTERM');
+      await lock.result;
+    }
+  });
+
   it('answers 401 without the token or with a wrong one, and refuses a foreign Host header', async () => {
     dashboard = await startDashboard([], { cwd: s.repo, env: s.env });
     const base = `http://127.0.0.1:${dashboard.port}`;

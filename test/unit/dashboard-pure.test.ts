@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorizeRequest, createDashboardToken, getCookieName, isAllowedHost, isTokenEqual, readCookie } from '../../src/server/dashboardauth.js';
 import { getMarkCategory, layoutTimeline, LABEL_WIDTH, type TimelineEvent } from '../../src/ui/dashboard/timeline.js';
-import { LATEST_SHOWN, shapeDashboardState } from '../../src/server/dashboardstate.js';
+import { LATEST_SHOWN, shapeDashboardState, toDashboardEvent } from '../../src/server/dashboardstate.js';
 import { toSessionView } from '../../src/commands/status.js';
 import { renderFrame } from '../../src/ui/redraw.js';
 import type { ClaimRecord, EventRecord, HandoffRecord, LockRecord, SessionRecord } from '../../src/core/store/store.js';
@@ -233,6 +233,15 @@ describe('the dashboard state', () => {
   ] as const)('latest %s: newest first, at most %#', (name, ids) => {
     expect(state.latest[name].map((event) => event.id)).toEqual(ids);
     expect(state.latest[name].length).toBeLessThanOrEqual(LATEST_SHOWN);
+  });
+
+  it.each([
+    ['agent.milestone', { text: 'all 212 tests green' }, 'all 212 tests green'],
+    ['commit', { sha: '0123456789abcdef', subject: 'search: rank', branch: 'feat/search' }, 'committed 0123456789 on feat/search: search: rank'],
+    ['commit', { sha: '0123456789abcdef', subject: 'a\u001b[31mred', branch: '' }, 'committed 0123456789 on a detached HEAD: ared'],
+    ['claim.deny', { path: '/r/x.ts', holder: 'abc' }, 'was denied an edit of /r/x.ts: claimed by abc'],
+  ])('words a %s event for the page', (kind, data, text) => {
+    expect(toDashboardEvent(stored(1, kind, 'a', data)).text).toBe(text);
   });
 
   it('sends the window’s events oldest first, each with its text', () => {
