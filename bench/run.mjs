@@ -47,6 +47,9 @@
  *      first and the last 10% of the run, real command-hook processes timed at the start and at the end, and
  *      the store's size and rows before and after each gc.
  *
+ *  11. The live views: a running `cwt dashboard` on SQLite and on PostgreSQL, an SSE client in this process; the
+ *      time from another connection's event commit to the push that carries it (bench/live.mjs).
+ *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
  * the root is removed at the end, on error, and on SIGINT/SIGTERM/SIGHUP. Only node:* modules, no shell strings.
@@ -61,7 +64,7 @@
  *                    keeps its 8 sessions and 500 claims: they are quick to set up), and for scenario 10
  *                    120 days with 6,000 decisions and 300 commits instead of 365, 100,000 and 5,000
  *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases,
- *                    postgres, commit, notify, year (default: all)
+ *                    postgres, commit, notify, year, live (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -81,8 +84,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify,year] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify', 'year'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify,year,live] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify', 'year', 'live'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -1079,6 +1082,7 @@ async function scenarioLeases(sandbox, opts) {
 
 function formatTable(scenario, opts) {
   if (scenario.throughput) return formatThroughput(scenario);
+  if (scenario.latency) return liveFormatter(scenario);
   if (scenario.storeSizes) return formatStoreSizes(scenario);
   const hasGit = scenario.rows.some((r) => r.ratioToGitWorktreeAdd !== undefined);
   const header = ['row', 'N', 'median ms', 'p90 ms', 'min ms', 'max ms', 'x node -e 0', ...(hasGit ? ['x git wt add'] : [])];
@@ -1334,6 +1338,9 @@ function gitVersion(env) {
   }
 }
 
+/** Scenario 11's table (bench/live.mjs), loaded with it. */
+let liveFormatter = () => '';
+
 async function main() {
   const opts = parseCommandLine(process.argv.slice(2));
   if (!existsSync(CWT_BUNDLE)) {
@@ -1370,6 +1377,11 @@ async function main() {
     if (opts.only.includes('commit')) scenarios.push(await scenarioCommit(sandbox, opts));
     if (opts.only.includes('notify')) scenarios.push(await scenarioNotify(sandbox, opts));
     if (opts.only.includes('year')) scenarios.push(...(await scenarioYear(sandbox, opts)));
+    if (opts.only.includes('live')) {
+      const live = await import('./live.mjs');
+      liveFormatter = live.formatLatency;
+      scenarios.push(await live.scenarioLive({ sandbox, opts, cwtBin: CWT_BIN, stats, note }));
+    }
   } finally {
     removeSandbox();
   }

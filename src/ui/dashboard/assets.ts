@@ -56,14 +56,14 @@ export const DASHBOARD_CSS = `
   color-scheme: light dark;
   --bg: #fbfbfa; --fg: #1d1f21; --muted: #5b6167; --card: #ffffff; --line: #d5d8dc; --focus: #1a5fd0;
   --working: #17693a; --waiting: #a33a00; --idle: #4b5563; --stale: #8a6d00;
-  --edit: #2563c9; --denial: #c0262d; --commit: #17693a; --merge: #6b3fb5; --milestone: #946200; --takeover: #b4009e; --conflict: #c0262d; --lock: #94a3b8;
+  --edit: #2563c9; --denial: #c0262d; --commit: #17693a; --merge: #6b3fb5; --milestone: #946200; --takeover: #b4009e; --conflict: #c0262d; --lock: #94a3b8; --mark-text: #ffffff;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 15px; line-height: 1.4;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #15171a; --fg: #e6e6e6; --muted: #a0a7ae; --card: #1f2226; --line: #3a3f45; --focus: #7fb0ff;
     --working: #5fd08a; --waiting: #ffae6b; --idle: #b6bdc6; --stale: #e6c95a;
-    --edit: #7aa9ff; --denial: #ff7a7f; --commit: #5fd08a; --merge: #c3a2ff; --milestone: #f2c14e; --takeover: #ff8de9; --conflict: #ff7a7f; --lock: #5b6676;
+    --edit: #7aa9ff; --denial: #ff7a7f; --commit: #5fd08a; --merge: #c3a2ff; --milestone: #f2c14e; --takeover: #ff8de9; --conflict: #ff7a7f; --lock: #5b6676; --mark-text: #111418;
   }
 }
 * { box-sizing: border-box; }
@@ -113,11 +113,11 @@ ul.plain li:last-child { border-bottom: none; }
 .timeline .bar.held { opacity: 1; }
 .timeline .collision { stroke: var(--denial); stroke-width: 2; stroke-dasharray: 4 3; }
 .timeline .mark circle { stroke: var(--card); stroke-width: 1.5; }
-.timeline .mark text { fill: #fff; font-size: 10px; font-weight: 700; text-anchor: middle; dominant-baseline: central; pointer-events: none; }
+.timeline .mark text { fill: var(--mark-text); font-size: 10px; font-weight: 700; text-anchor: middle; dominant-baseline: central; pointer-events: none; }
 .cat-edit { fill: var(--edit); } .cat-denial { fill: var(--denial); } .cat-commit { fill: var(--commit); } .cat-merge { fill: var(--merge); }
 .cat-milestone { fill: var(--milestone); } .cat-takeover { fill: var(--takeover); } .cat-conflict { fill: var(--conflict); } .cat-waiting { fill: var(--waiting); }
 .legend { font-size: .85rem; color: var(--muted); display: flex; gap: .75rem; flex-wrap: wrap; margin: .4rem 0 0; }
-.legend .swatch { display: inline-block; min-width: 1.3em; text-align: center; border-radius: 999px; color: #fff; font-weight: 700; font-size: .75rem; padding: 0 .25rem; margin-right: .25rem; }
+.legend .swatch { display: inline-block; min-width: 1.3em; text-align: center; border-radius: 999px; color: var(--mark-text); font-weight: 700; font-size: .75rem; padding: 0 .25rem; margin-right: .25rem; }
 .sw-edit { background: var(--edit); } .sw-denial { background: var(--denial); } .sw-commit { background: var(--commit); } .sw-merge { background: var(--merge); }
 .sw-milestone { background: var(--milestone); } .sw-takeover { background: var(--takeover); } .sw-conflict { background: var(--conflict); } .sw-waiting { background: var(--waiting); }
 .sw-lock { background: var(--lock); color: var(--fg); }
