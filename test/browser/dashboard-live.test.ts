@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Browser, Page } from 'playwright-core';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { createTab, getDenyReason } from '../helpers/hooks.js';
-import { STORE_BACKENDS, useBackend } from '../helpers/backends.js';
+import { openSandboxStore, STORE_BACKENDS, useBackend } from '../helpers/backends.js';
 import { getArtifactPath, launchChromium, startDashboard, type RunningDashboard } from '../helpers/browser.js';
 import { DASHBOARD_TEXTS } from '../../src/texts/messages.js';
 import { writeFile } from '../helpers/git.js';
@@ -108,7 +108,22 @@ describe.each(STORE_BACKENDS)('cwt dashboard in chromium (%s store)', (backend) 
     await expect.poll(() => card(one).locator('.activity').getAttribute('data-activity'), { timeout: 5_000 }).toBe('idle');
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42); // never reloaded
 
+    // A milestone an agent logs (the MCP tool log_event records kind agent.milestone) is a mark on its lane.
+    const store = await openSandboxStore(s);
+    await store.appendEvent({ kind: 'agent.milestone', session: two.id, data: { text: 'all tests green' } });
+    await store.close();
+    const milestone = page.locator(`#timeline [data-category="milestone"]`);
+    await milestone.waitFor({ timeout: 5_000 });
+    expect(await milestone.locator('title').textContent()).toContain('all tests green');
+
     await page.screenshot({ path: getArtifactPath(`dashboard-${backend}.png`), fullPage: true });
+
+    // A click on a session's lane shows its events.
+    await page.locator(`#timeline [data-lane="${two.id}"] .lane-bg`).click();
+    await page.locator('dialog#events').waitFor({ state: 'visible' });
+    expect(await page.locator('dialog#events [data-kind="agent.milestone"]').innerText()).toContain('all tests green');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog#events').waitFor({ state: 'hidden' });
 
     // Keyboard: a session card takes the focus; Enter opens its events; Escape closes and gives the focus back.
     const holder = await holderOf(file);
