@@ -18,6 +18,7 @@ import { watchStore } from '../core/coordination/watch.js';
 import { UsageError } from '../core/util/errors.js';
 import { formatEventTime } from '../core/coordination/events.js';
 import { sanitizeForTerminal } from '../texts/sanitize.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StatusOptions {
   all?: boolean;
@@ -228,11 +229,13 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
 export interface WatchScreen {
   write: (raw: string) => void;
   isTTY: boolean;
-  /** The terminal's height: a frame is cut to it so it never scrolls. */
+  /** The terminal's height and width: a frame is cut to them so it never scrolls. */
   rows?: number;
+  columns?: number;
 }
 
 const DEFAULT_WATCH_REFRESH_MS = 5_000;
+const FRAME_GAP_MS = 300;
 
 /**
  * `cwt status --watch`: the table, redrawn in place on a terminal (home, overwrite, clear below: no flicker;
@@ -248,6 +251,9 @@ async function watchStatus(options: StatusOptions): Promise<number> {
     isTTY: Boolean(process.stdout.isTTY),
     get rows() {
       return process.stdout.rows;
+    },
+    get columns() {
+      return process.stdout.columns;
     },
   };
   const env = options.env ?? process.env;
@@ -272,13 +278,14 @@ async function watchStatus(options: StatusOptions): Promise<number> {
         if (screen.isTTY) {
           if (!started) screen.write(REDRAW_START);
           started = true;
-          screen.write(renderFrame(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), true)}\n\n${table}`, screen.rows));
-          return;
+          screen.write(renderFrame(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), true)}\n\n${table}`, screen.rows, screen.columns));
+        } else if (reason !== 'refresh' && table !== last) {
+          // A new table per change: the periodic refresh alone (ages moving) prints nothing in a log.
+          last = table;
+          screen.write(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), false)}\n${table}\n\n`);
         }
-        // A new table per change: the periodic refresh alone (ages moving) prints nothing in a log.
-        if (reason === 'refresh' || table === last) return;
-        last = table;
-        screen.write(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), false)}\n${table}\n\n`);
+        // Busy sessions heartbeat many times a second: one frame per FRAME_GAP_MS at most.
+        await sleep(FRAME_GAP_MS, undefined, { signal: controller.signal }).catch(() => {});
       },
       { signal: controller.signal, refreshMs: options.refreshMs ?? DEFAULT_WATCH_REFRESH_MS },
     );

@@ -115,6 +115,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       else response.end();
     });
   });
+  // Bounds for a local process that connects and dawdles (the SSE streams stay open: these bound only requests).
+  server.maxConnections = 64;
+  server.headersTimeout = 5_000;
+  server.requestTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {

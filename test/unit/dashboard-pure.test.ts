@@ -255,7 +255,10 @@ describe('the watch frame', () => {
     ['a\nb', undefined, '\u001b[Ha\u001b[K\r\nb\u001b[K\u001b[J'],
     ['a\nb\n\n', undefined, '\u001b[Ha\u001b[K\r\nb\u001b[K\u001b[J'],
     ['a\nb\nc', 2, '\u001b[Ha\u001b[K\r\nb\u001b[K\u001b[J'],
-  ])('%j in %s rows', (text, rows, frame) => {
-    expect(renderFrame(text, rows)).toBe(frame);
+    ['abcdef\nab', undefined, '\u001b[Habcdef\u001b[K\r\nab\u001b[K\u001b[J', 0],
+    ['abcdef\nab', undefined, '\u001b[Habc\u001b[K\r\nab\u001b[K\u001b[J', 3],
+    ['—·—·\nx', 2, '\u001b[H—·\u001b[K\r\nx\u001b[K\u001b[J', 2],
+  ])('%j in %s rows', (text, rows, frame, columns?: number) => {
+    expect(renderFrame(text, rows, columns)).toBe(frame);
   });
 });
