@@ -846,6 +846,7 @@ export const DASHBOARD_TEXTS = {
   title: 'cwt dashboard',
   live: 'live',
   reconnecting: 'reconnecting…',
+  stopped: 'not live: this dashboard stopped; run cwt dashboard again and open the URL it prints',
   updated: (time: string) => `updated ${time}`,
   noSessions: 'No sessions. Start one with: cwt new <branch>',
   sessionsHeading: 'Sessions',

@@ -316,7 +316,9 @@ function start(): void {
     .catch(() => {});
   const stream = new EventSource('/api/stream');
   stream.addEventListener('state', (message) => render(JSON.parse((message as MessageEvent<string>).data) as DashboardState));
-  stream.addEventListener('error', () => (byId('connection').textContent = T.reconnecting));
+  // EventSource retries by itself; it gives up only on an answer that is not a stream (a 401 from a dashboard
+  // started again, with a new token).
+  stream.addEventListener('error', () => (byId('connection').textContent = stream.readyState === EventSource.CLOSED ? T.stopped : T.reconnecting));
   setInterval(tick, 1000);
   let width = window.innerWidth;
   window.addEventListener('resize', () => {
