@@ -149,7 +149,8 @@ Examples:
 access token: without it the page answers 401, and a request naming another host is refused. The page shows
 the sessions grouped by repository (branch, worktree, agent, activity and since when, heartbeat, memory,
 leases, the files each claims, its tasks), the locks (holder, fencing token, age, note), open handoffs, the
-latest denials, takeovers, conflicts, memory merges and commits, and a timeline of the last 3 hours: one
+latest denials, takeovers, conflicts, memory merges and commits, and a timeline since the oldest session began
+(at most 3 hours): one
 lane per session, its events as marks, lock holds as bars, a dashed line where two sessions touched one file.
 It updates within a second of a change, pushed from the store (NOTIFY on a shared PostgreSQL store, so every
 machine's sessions show). Enter or a click on a session shows its events. Runs until Ctrl-C.
