@@ -234,6 +234,11 @@ export interface WatchScreen {
   columns?: number;
 }
 
+/** A table with its ages ("now", "12s", "3m ago") blanked and its padding collapsed: what is left is what changed. */
+function withoutAges(table: string): string {
+  return table.replace(/\b(?:\d+[smhd](?: ago)?|now)\b/g, '~').replace(/ +/g, ' ');
+}
+
 const DEFAULT_WATCH_REFRESH_MS = 5_000;
 const FRAME_GAP_MS = 300;
 
@@ -279,9 +284,9 @@ async function watchStatus(options: StatusOptions): Promise<number> {
           if (!started) screen.write(REDRAW_START);
           started = true;
           screen.write(renderFrame(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), true)}\n\n${table}`, screen.rows, screen.columns));
-        } else if (reason !== 'refresh' && table !== last) {
-          // A new table per change: the periodic refresh alone (ages moving) prints nothing in a log.
-          last = table;
+        } else if (reason !== 'refresh' && withoutAges(table) !== last) {
+          // A new table per change: ages moving (the refresh, a heartbeat) print nothing in a log.
+          last = withoutAges(table);
           screen.write(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), false)}\n${table}\n\n`);
         }
         // Busy sessions heartbeat many times a second: one frame per FRAME_GAP_MS at most.

@@ -5,6 +5,7 @@
  * (home, overwrite, clear below: the screen is cleared once, never per frame) and shows the cursor again when
  * it stops. Both stores.
  */
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { createTab } from '../helpers/hooks.js';
@@ -40,10 +41,18 @@ describe.each(STORE_BACKENDS)('cwt status --watch (%s store)', (backend) => {
     await tab.start();
     await tab.notify();
     await waitFor(() => (tables(out).at(-1)?.match(/\bwaiting (now|\d+s)\b/) ? true : undefined), 5_000);
+    await tab.prompt('go on');
+    await waitFor(() => (tables(out).at(-1)?.match(/\bworking (now|\d+s)\b/) ? true : undefined), 5_000);
     const printed = tables(out).length;
-    // Nothing changes for a while: the 5 s refresh moves ages only, which prints nothing in a log.
+    // A heartbeat alone (a Read while working keeps the activity) moves ages only: nothing printed. Nor does
+    // the 5 s refresh.
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // so the ages the table shows have moved
+    await tab.read(join(s.repo, 'README.md'));
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect(tables(out)).toHaveLength(printed);
+    // A real change still prints.
+    await tab.stop();
+    await waitFor(() => (tables(out).at(-1)?.match(/\bidle (now|\d+s)\b/) ? true : undefined), 5_000);
 
     watch.child.kill('SIGINT');
     const result = await watch.result;
