@@ -30,6 +30,15 @@ export default defineConfig({
           globalSetup: ['./test/setup/postgres.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          // The dashboard in a real browser (Debian's chromium, headless; test/helpers/browser.ts).
+          name: 'browser (chromium)',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['./test/setup/postgres.ts'],
+        },
+      },
       ...e2eProjects,
     ],
   },

@@ -50,6 +50,9 @@
  *      `initialize`, and time to its answer; and to the answer of `tools/list` sent right after (what Claude
  *      Code waits for before a session's first turn). Goal: ready <= 150 ms.
  *
+ *  12. The live views: a running `cwt dashboard` on SQLite and on PostgreSQL, an SSE client in this process; the
+ *      time from another connection's event commit to the push that carries it (bench/live.mjs).
+ *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
  * the root is removed at the end, on error, and on SIGINT/SIGTERM/SIGHUP. Only node:* modules, no shell strings.
@@ -64,7 +67,7 @@
  *                    keeps its 8 sessions and 500 claims: they are quick to set up), and for scenario 10
  *                    120 days with 6,000 decisions and 300 commits instead of 365, 100,000 and 5,000
  *   --only <list>    run only these scenarios, comma-separated: status, new, append, hooks, memory, leases,
- *                    postgres, commit, notify, year, mcp (default: all)
+ *                    postgres, commit, notify, year, mcp, live (default: all)
  *   --json <file>    also write the results as JSON to <file> (nothing is written without it)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -84,8 +87,8 @@ let CWT_BIN;
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify,year,mcp] [--json <file>]';
-const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify', 'year', 'mcp'];
+const USAGE = 'Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only status,new,append,hooks,memory,leases,postgres,commit,notify,year,mcp,live] [--json <file>]';
+const SCENARIO_NAMES = ['status', 'new', 'append', 'hooks', 'memory', 'leases', 'postgres', 'commit', 'notify', 'year', 'mcp', 'live'];
 
 function parseCommandLine(argv) {
   let parsed;
@@ -1082,6 +1085,7 @@ async function scenarioLeases(sandbox, opts) {
 
 function formatTable(scenario, opts) {
   if (scenario.throughput) return formatThroughput(scenario);
+  if (scenario.latency) return liveFormatter(scenario);
   if (scenario.storeSizes) return formatStoreSizes(scenario);
   const hasGit = scenario.rows.some((r) => r.ratioToGitWorktreeAdd !== undefined);
   const header = ['row', 'N', 'median ms', 'p90 ms', 'min ms', 'max ms', 'x node -e 0', ...(hasGit ? ['x git wt add'] : [])];
@@ -1410,6 +1414,9 @@ function gitVersion(env) {
   }
 }
 
+/** Scenario 11's table (bench/live.mjs), loaded with it. */
+let liveFormatter = () => '';
+
 async function main() {
   const opts = parseCommandLine(process.argv.slice(2));
   if (!existsSync(CWT_BUNDLE)) {
@@ -1447,6 +1454,11 @@ async function main() {
     if (opts.only.includes('notify')) scenarios.push(await scenarioNotify(sandbox, opts));
     if (opts.only.includes('year')) scenarios.push(...(await scenarioYear(sandbox, opts)));
     if (opts.only.includes('mcp')) scenarios.push(await scenarioMcp(sandbox, opts));
+    if (opts.only.includes('live')) {
+      const live = await import('./live.mjs');
+      liveFormatter = live.formatLatency;
+      scenarios.push(await live.scenarioLive({ sandbox, opts, cwtBin: CWT_BIN, stats, note }));
+    }
   } finally {
     removeSandbox();
   }

@@ -45,6 +45,18 @@ await build({
   format: 'esm',
   external,
 });
+// dist/dashboard-page.js: the dashboard page's script, for the browser: one self-contained file the dashboard
+// serves as /app.js (nothing is fetched from anywhere, no framework).
+await build({
+  ...common,
+  entryPoints: { 'dashboard-page': 'src/ui/dashboard/page.ts' },
+  outdir: 'dist',
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  sourcemap: false,
+  minifySyntax: true,
+});
 await build({
   ...common,
   entryPoints: { hook: 'src/hookentry.ts' },

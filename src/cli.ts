@@ -120,21 +120,53 @@ Examples:
     },
   },
   status: {
-    usage: 'cwt status [--all] [--json] [--markdown]',
+    usage: 'cwt status [--all] [--json] [--markdown] [--watch]',
     summary: 'list the sessions of this repository (alias: ls)',
     help: `Lists this repository's sessions (every repository's outside one): id, branch, state (live, stale,
 ended), agent, age, last heartbeat, memory, leased values (when any), worktree. A session is live while its supervisor runs on this machine or
 its heartbeat is younger than the session TTL (default 2m).
 
+--watch keeps the table on screen and redraws it in place as sessions change (woken by the shared store's
+notifications on PostgreSQL, a quick look every 250 ms on SQLite; ages refresh every 5 s); Ctrl-C quits.
+Piped, it prints a new table each time something changed.
+
 Examples:
   cwt status
+  cwt status --watch
   cwt status --all --json | jq '.[] | select(.state == "live") | .branch'
   cwt status --markdown > sessions.md`,
-    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, markdown: { type: 'boolean' } },
+    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, markdown: { type: 'boolean' }, watch: { type: 'boolean' } },
     positionals: { min: 0, max: 0 },
     run: async ({ values }) => {
       const { showStatus } = await import('./commands/status.js');
-      return showStatus({ all: bool(values.all), json: bool(values.json), markdown: bool(values.markdown) });
+      return showStatus({ all: bool(values.all), json: bool(values.json), markdown: bool(values.markdown), watch: bool(values.watch) });
+    },
+  },
+  dashboard: {
+    usage: 'cwt dashboard [--port N] [--open] [--repo <dir> | --all] [--json]',
+    summary: 'a live page of every session, lock and event, in the browser',
+    help: `Serves a page on 127.0.0.1 (a free port unless --port) and prints its URL, which carries a fresh random
+access token: without it the page answers 401, and a request naming another host is refused. The page shows
+the sessions grouped by repository (branch, worktree, agent, activity and since when, heartbeat, memory,
+leases, the files each claims, its tasks), the locks (holder, fencing token, age, note), open handoffs, the
+latest denials, takeovers, conflicts, memory merges and commits, and a timeline since the oldest session began
+(at most 3 hours): one
+lane per session, its events as marks, lock holds as bars, a dashed line where two sessions touched one file.
+It updates within a second of a change, pushed from the store (NOTIFY on a shared PostgreSQL store, so every
+machine's sessions show). Enter or a click on a session shows its events. Runs until Ctrl-C.
+
+Inside a repository it shows that repository's sessions; --repo <dir> another's; --all (or outside a
+repository) every one of the store. --open also opens the default browser (a failure is only a warning).
+--json prints {"url", "port", "scope"} on one line instead of the message.
+
+Examples:
+  cwt dashboard --open
+  cwt dashboard --all --port 8731`,
+    options: { port: { type: 'string' }, open: { type: 'boolean' }, repo: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: { min: 0, max: 0 },
+    run: async ({ values }) => {
+      const { runDashboard } = await import('./commands/dashboard.js');
+      return runDashboard({ port: str(values.port), open: bool(values.open), repo: str(values.repo), all: bool(values.all), json: bool(values.json) });
     },
   },
   end: {

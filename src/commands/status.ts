@@ -14,11 +14,25 @@ import { describeActivity, getShownActivity } from '../core/sessions/activity.js
 import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
+import { REDRAW_END, REDRAW_START, renderFrame } from '../ui/redraw.js';
+import { watchStore } from '../core/coordination/watch.js';
+import { UsageError } from '../core/util/errors.js';
+import { formatEventTime } from '../core/coordination/events.js';
+import { sanitizeForTerminal } from '../texts/sanitize.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StatusOptions {
   all?: boolean;
   json?: boolean;
   markdown?: boolean;
+  /** Redraw the table as the store changes (see watchStatus). */
+  watch?: boolean;
+  /** --watch: redraw at least this often, for the ages (default 5 s). */
+  refreshMs?: number;
+  /** --watch: stops it (tests; SIGINT and SIGTERM otherwise). */
+  signal?: AbortSignal;
+  /** --watch: where frames go (default process.stdout) and whether it is a terminal to redraw in place. */
+  screen?: WatchScreen;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   output?: Output;
@@ -145,6 +159,7 @@ async function describeEditing(session: SessionRecord, claims: readonly ClaimRec
 }
 
 export async function showStatus(options: StatusOptions = {}): Promise<number> {
+  if (options.watch) return watchStatus(options);
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const output = options.output ?? createProcessOutput();
@@ -222,6 +237,86 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     if (working.length > 0) output.stdout([MESSAGES.statusTasksHeader, ...working].join('\n'));
     return 0;
   } finally {
+    await store.close();
+  }
+}
+
+// --- cwt status --watch -------------------------------------------------------------------------------------
+
+export interface WatchScreen {
+  write: (raw: string) => void;
+  isTTY: boolean;
+  /** The terminal's height and width: a frame is cut to them so it never scrolls. */
+  rows?: number;
+  columns?: number;
+}
+
+/** A table with its ages ("now", "12s", "3m ago") blanked and its padding collapsed: what is left is what changed. */
+function withoutAges(table: string): string {
+  return table.replace(/\b(?:\d+[smhd](?: ago)?|now)\b/g, '~').replace(/ +/g, ' ');
+}
+
+const DEFAULT_WATCH_REFRESH_MS = 5_000;
+const FRAME_GAP_MS = 300;
+
+/**
+ * `cwt status --watch`: the table, redrawn in place on a terminal (home, overwrite, clear below: no flicker;
+ * the cursor is hidden meanwhile and shown again on exit, Ctrl-C included), woken by the store's changes
+ * (NOTIFY on PostgreSQL, a cheap poll on SQLite) and refreshed every few seconds for the ages. Without a
+ * terminal (piped, over a log) it prints a new table each time the store changed and the table with it.
+ */
+async function watchStatus(options: StatusOptions): Promise<number> {
+  if (options.json || options.markdown) throw new UsageError(MESSAGES.statusWatchWithFormat, { hint: MESSAGES.statusWatchWithFormatHint });
+  // rows as a getter: a resized terminal gets frames of its new height.
+  const screen: WatchScreen = options.screen ?? {
+    write: (raw) => process.stdout.write(raw),
+    isTTY: Boolean(process.stdout.isTTY),
+    get rows() {
+      return process.stdout.rows;
+    },
+    get columns() {
+      return process.stdout.columns;
+    },
+  };
+  const env = options.env ?? process.env;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  options.signal?.addEventListener('abort', stop);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // The store that is waited on; each frame is a plain `cwt status` run into a buffer, so it is the same table.
+  const store = await openStore(env);
+  let last: string | undefined;
+  let started = false;
+  try {
+    await watchStore(
+      store,
+      async (reason) => {
+        const parts: string[] = [];
+        const errors: string[] = [];
+        const buffer: Output = { stdout: (text) => parts.push(text), stderr: (text) => errors.push(text), interactive: false };
+        await showStatus({ ...options, watch: false, output: buffer });
+        const table = sanitizeForTerminal([...parts, ...errors].join('\n'), { multiline: true });
+        if (screen.isTTY) {
+          if (!started) screen.write(REDRAW_START);
+          started = true;
+          screen.write(renderFrame(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), true)}\n\n${table}`, screen.rows, screen.columns));
+        } else if (reason !== 'refresh' && withoutAges(table) !== last) {
+          // A new table per change: ages moving (the refresh, a heartbeat) print nothing in a log.
+          last = withoutAges(table);
+          screen.write(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), false)}\n${table}\n\n`);
+        }
+        // Busy sessions heartbeat many times a second: one frame per FRAME_GAP_MS at most.
+        await sleep(FRAME_GAP_MS, undefined, { signal: controller.signal }).catch(() => {});
+      },
+      { signal: controller.signal, refreshMs: options.refreshMs ?? DEFAULT_WATCH_REFRESH_MS },
+    );
+    return 0;
+  } finally {
+    if (started) screen.write(`${REDRAW_END}\n`);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    options.signal?.removeEventListener('abort', stop);
     await store.close();
   }
 }

@@ -310,6 +310,10 @@ export const MESSAGES = {
   // status
   noSessions: 'no sessions; start one with: cwt new <branch>',
   statusTasksHeader: '\ntasks in progress:',
+  /** `cwt status --watch`: the line above the table. */
+  statusWatchHeader: (time: string, tty: boolean) => `cwt status --watch · ${time}${tty ? ' · Ctrl-C to quit' : ''}`,
+  statusWatchWithFormat: '--watch draws the table; it cannot be combined with --json or --markdown',
+  statusWatchWithFormatHint: 'cwt status --watch   (or cwt log -f --json for a machine-readable stream)',
   statusTaskLine: (session: string, id: number, title: string, progress: string) => `  ${session}  #${id} ${oneLine(title)}: ${progress}`,
 
   // claims
@@ -833,3 +837,82 @@ function quoteLines(lines: readonly string[]): string[] {
   const shown = lines.slice(0, 12).map((line) => `      | ${line}`);
   return lines.length > 12 ? [...shown, `      | … ${lines.length - 12} more line(s)`] : shown;
 }
+
+// --- cwt dashboard -----------------------------------------------------------------------------------------
+export const DASHBOARD_MESSAGES = {
+  listening: (url: string, scope: string) => `cwt dashboard (${scope}): ${url}\nthe URL carries its access token: share it with nobody; Ctrl-C stops the dashboard`,
+  scopeAll: 'every repository of the store',
+  scopeRepo: (name: string) => `repository ${name}`,
+  repoAndAll: '--repo and --all cannot be combined: one repository, or all of them',
+  repoAndAllHint: 'cwt dashboard --all   (or cwt dashboard --repo <dir>)',
+  badPort: (text: string) => `--port '${text}' is not a port number (1-65535)`,
+  badPortHint: 'leave --port out for a free port, or pass e.g. --port 8731',
+  portBusy: (port: number) => `port ${port} on 127.0.0.1 is in use`,
+  portBusyHint: 'leave --port out for a free port, or pick another one',
+  openFailed: (detail: string) => `warning: could not open a browser (${detail}); open the URL above yourself`,
+  storeFailed: (detail: string) => `warning: the store could not be read (${detail}); the page shows the last state and cwt tries again`,
+  pageMissing: (path: string) => `the dashboard page is missing (${path}): this cwt install is incomplete`,
+  pageMissingHint: 'reinstall cwt (or run npm run build in a checkout of it)',
+  /** The page's words for a commit the post-commit hook recorded. */
+  eventCommit: (sha: string, subject: string, branch: string) => `committed ${sha} on ${branch || 'a detached HEAD'}: ${oneLine(subject)}`,
+};
+
+/** Every text the dashboard page shows (bundled into the page's script). */
+export const DASHBOARD_TEXTS = {
+  title: 'cwt dashboard',
+  live: 'live',
+  reconnecting: 'reconnecting…',
+  stopped: 'not live: this dashboard stopped; run cwt dashboard again and open the URL it prints',
+  updated: (time: string) => `updated ${time}`,
+  noSessions: 'No sessions. Start one with: cwt new <branch>',
+  sessionsHeading: 'Sessions',
+  timelineHeading: 'Timeline',
+  timelineHint: (span: string) => `the last ${span} (since the oldest session started, at most 3h); one lane per session; bars are lock holds; a dashed line joins two sessions that touched the same file`,
+  locksHeading: 'Locks',
+  noLocks: 'no lock is held',
+  handoffsHeading: 'Open handoffs',
+  noHandoffs: 'none open',
+  latestHeading: 'Latest',
+  latest: { denials: 'Denials', takeovers: 'Takeovers', conflicts: 'Conflicts', merges: 'Memory merges', commits: 'Commits' } as Record<string, string>,
+  none: 'none',
+  activity: {
+    working: { icon: '▶', label: 'working' },
+    waiting: { icon: '◆', label: 'waiting for you' },
+    idle: { icon: '■', label: 'idle' },
+  } as Record<string, { icon: string; label: string }>,
+  noActivity: 'no activity reported',
+  state: { live: '● live', stale: '◌ stale', ended: '✓ ended' } as Record<string, string>,
+  fields: {
+    worktree: 'worktree',
+    agent: 'agent',
+    heartbeat: 'heartbeat',
+    memory: 'memory',
+    leases: 'leases',
+    claims: 'claims',
+    tasks: 'tasks',
+    host: 'host',
+  },
+  ago: (age: string) => `${age} ago`,
+  nothing: '—',
+  lockLine: (name: string, token: number) => `${name} · token ${token}`,
+  lockHolder: (holder: string, age: string) => `held by ${holder} for ${age}`,
+  handoffFrom: (from: string, to: string | null) => `from ${from}${to ? ` to ${to}` : ' to anyone'}`,
+  eventsOf: (branch: string, id: string) => `Events of ${branch} (${id})`,
+  noEvents: 'no events in the window',
+  close: 'Close',
+  openHint: 'Enter or Space shows its events',
+  legend: 'Marks:',
+  categories: {
+    edit: 'edit (claim)',
+    denial: 'denied edit',
+    commit: 'commit',
+    merge: 'memory merge',
+    milestone: 'milestone',
+    takeover: 'takeover',
+    conflict: 'conflict',
+    waiting: 'waiting for you',
+  } as Record<string, string>,
+  lockLegend: 'lock hold',
+  lockBar: (name: string, token: number, held: boolean) => `lock ${name} (token ${token})${held ? ', held now' : ''}`,
+  collision: (path: string) => `two sessions touched ${path}`,
+};

@@ -32,6 +32,10 @@ describe('parseCommandLine', () => {
     [['trust'], 'trust', [], {}, []],
     [['trust', '--revoke', '--json'], 'trust', [], { revoke: true, json: true }, []],
     [['git-hook', 'post-merge', '0'], 'git-hook', ['post-merge', '0'], {}, []],
+    [['status', '--watch', '--all'], 'status', [], { watch: true, all: true }, []],
+    [['dashboard'], 'dashboard', [], {}, []],
+    [['dashboard', '--port', '8123', '--open', '--all', '--json'], 'dashboard', [], { port: '8123', open: true, all: true, json: true }, []],
+    [['dashboard', '--repo', '../other'], 'dashboard', [], { repo: '../other' }, []],
   ])('%j', (argv, command, positionals, values, rest) => {
     const parsed = run(argv);
     expect(parsed.command).toBe(command);
@@ -55,6 +59,8 @@ describe('parseCommandLine', () => {
     [['memory']],
     [['trust', '.cwt.json']],
     [['trust', '--yes']],
+    [['dashboard', 'extra']],
+    [['dashboard', '--port']],
   ])('rejects %j as bad usage (exit 2)', (argv) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
   });

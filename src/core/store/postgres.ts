@@ -793,6 +793,19 @@ export class PostgresStore implements Store {
     return this.listener;
   }
 
+  async getChangeMark(): Promise<string> {
+    return String(await this.getLatestEventId());
+  }
+
+  async waitForChange(mark: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    // LISTEN first, then read: an event committed in between is then either read or announced.
+    await this.listen();
+    const current = await this.getChangeMark();
+    if (current !== mark) return current;
+    await this.waitForEvents(Number(mark) || 0, timeoutMs, signal);
+    return this.getChangeMark();
+  }
+
   async getNotifyCursor(): Promise<number | null> {
     const sql = await this.query();
     const [row] = await sql<Row[]>`SELECT last_id FROM notify_cursor WHERE id = 1`;

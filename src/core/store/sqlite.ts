@@ -59,6 +59,7 @@ import type {
   StaleLockPredicate,
   Store,
 } from './store.js';
+import { CHANGE_POLL_MS } from './store.js';
 
 export const SQLITE_FILE_NAME = 'state.db';
 const BUSY_TIMEOUT_MS = 10_000;
@@ -819,6 +820,23 @@ export class SqliteStore implements Store {
 
   async waitForEvents(_afterId: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     await sleep(timeoutMs, undefined, { signal }).catch(() => {});
+  }
+
+  async getChangeMark(): Promise<string> {
+    // data_version moves when another connection (another cwt process) commits; this connection's own
+    // writes are events or come with one.
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    return `${await this.getLatestEventId()}.${version}`;
+  }
+
+  async waitForChange(mark: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const current = await this.getChangeMark();
+      const left = deadline - Date.now();
+      if (current !== mark || left <= 0 || signal?.aborted) return current;
+      await sleep(Math.min(CHANGE_POLL_MS, left), undefined, { signal }).catch(() => {});
+    }
   }
 
   async getNotifyCursor(): Promise<number | null> {

@@ -460,6 +460,9 @@ export interface SessionUpdateOptions {
   onActivityChange?: boolean;
 }
 
+/** How often the SQLite store looks at its change mark while something waits for a change (a cheap read). */
+export const CHANGE_POLL_MS = 250;
+
 export interface Store {
   /** Which implementation: the local SQLite file, or a shared PostgreSQL database. */
   readonly kind: 'sqlite' | 'postgres';
@@ -572,6 +575,18 @@ export interface Store {
    * event's NOTIFY; SQLite has no notifications, so it simply waits the time out (polling).
    */
   waitForEvents(afterId: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * A mark that moves whenever the store's content may have changed: the newest event id, and on SQLite also
+   * `PRAGMA data_version` (which moves with every commit of another connection: heartbeats, claims, anything).
+   * Opaque: compare two marks for equality only.
+   */
+  getChangeMark(): Promise<string>;
+  /**
+   * Resolves with the current mark once it differs from `mark`, after `timeoutMs` at the latest, or when
+   * `signal` aborts: what `cwt status --watch` and `cwt dashboard` wait on. PostgreSQL is woken by the events'
+   * NOTIFY (within milliseconds, from any machine); SQLite polls its mark every CHANGE_POLL_MS.
+   */
+  waitForChange(mark: string, timeoutMs: number, signal?: AbortSignal): Promise<string>;
   /** The id of the last event the webhook sender handled; null before it was ever set. */
   getNotifyCursor(): Promise<number | null>;
   /** Moves the sender's cursor from `from` to `to`; false when it was no longer at `from`. */
