@@ -40,7 +40,7 @@ describe.each(STORE_BACKENDS)('cwt status --watch (%s store)', (backend) => {
     const tab = createTab('watch-tab', s.repo, s.env);
     await tab.start();
     await tab.notify();
-    await waitFor(() => (tables(out).at(-1)?.match(/\bwaiting (now|\d+s)\b/) ? true : undefined), 5_000);
+    await waitFor(() => (tables(out).at(-1)?.match(/\bwaiting(: \w+)? (now|\d+s)\b/) ? true : undefined), 5_000);
     await tab.prompt('go on');
     await waitFor(() => (tables(out).at(-1)?.match(/\bworking (now|\d+s)\b/) ? true : undefined), 5_000);
     const printed = tables(out).length;
