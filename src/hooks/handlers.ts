@@ -22,6 +22,7 @@ import { loadConfigLazily } from '../core/config/lazy.js';
 import { formatAgo } from '../core/util/duration.js';
 import { decideActivity, describeActivity, getActivityEventKind, getShownActivity } from '../core/sessions/activity.js';
 import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtectedPath, type HarnessGuard } from '../core/harness/guard.js';
+import { toFirstPromptLine } from '../core/harness/conversation.js';
 import { createLivenessProbe, getHostId, isPidAlive } from '../core/sessions/liveness.js';
 import { fileLockName, isLockStale } from '../core/coordination/locks.js';
 import { resolveClaudeHome, toRealPath } from '../core/fs/paths.js';
@@ -246,7 +247,10 @@ async function postToolFailure(call: Call): Promise<HookOutput | null> {
 
 async function sessionStart(call: Call): Promise<HookOutput | null> {
   const { store, session, input, now } = call;
-  if (input.session_id !== undefined) await store.linkClaudeSession(input.session_id, session.id, now);
+  if (input.session_id !== undefined) {
+    await store.linkClaudeSession(input.session_id, session.id, now);
+    if (input.transcript_path !== undefined) await store.noteClaudeSession(input.session_id, session.id, { transcript: input.transcript_path }, now);
+  }
   const siblings = (await store.listSessions({ repo: session.repo })).filter((other) => other.id !== session.id && call.isLive(other));
   if (siblings.length === 0) return null;
   const lines: string[] = [];
@@ -273,6 +277,15 @@ async function sessionEnd(call: Call): Promise<HookOutput | null> {
   return null;
 }
 
+/** The conversation's first prompt line (what `cwt attach --pick` and status show) and its transcript path. */
+async function userPromptSubmit(call: Call): Promise<HookOutput | null> {
+  const { store, session, input, now } = call;
+  if (input.session_id === undefined) return null;
+  const firstPrompt = input.prompt === undefined ? undefined : toFirstPromptLine(input.prompt);
+  await store.noteClaudeSession(input.session_id, session.id, { firstPrompt, transcript: input.transcript_path }, now);
+  return null;
+}
+
 const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = {
   'session-start': sessionStart,
   'pre-tool-use': (call) => {
@@ -285,7 +298,7 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
   'post-tool-use-failure': postToolFailure,
   'session-end': sessionEnd,
   // The activity they report is written by handleHook with the heartbeat; nothing else to do.
-  'user-prompt-submit': () => Promise.resolve(null),
+  'user-prompt-submit': userPromptSubmit,
   notification: () => Promise.resolve(null),
   stop: () => Promise.resolve(null),
   // Answered by hooks/worktree.ts through the full CLI (they create and remove worktrees), never here.

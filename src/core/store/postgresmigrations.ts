@@ -216,4 +216,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN activity TEXT;
   ALTER TABLE sessions ADD COLUMN activity_at BIGINT;
   `,
+  // 10: conversations (see the SQLite migration).
+  `
+  ALTER TABLE claude_sessions ADD COLUMN active_at BIGINT;
+  ALTER TABLE claude_sessions ADD COLUMN first_prompt TEXT;
+  ALTER TABLE claude_sessions ADD COLUMN transcript TEXT;
+  `,
 ];
