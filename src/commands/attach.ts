@@ -5,7 +5,7 @@ import { buildResumeArgs, copyTranscript, hasConversationFlag } from '../core/ha
 import { getLastConversation, locateTranscript, matchConversation, type StartingConversation } from '../core/sessions/conversations.js';
 import { loadConfig } from '../core/config/load.js';
 import { EnvironmentError, LockBusyError, UntrustedSessionError, UsageError } from '../core/util/errors.js';
-import { hasLocalBranch, lockWorktree, resolveRepo } from '../core/git/git.js';
+import { findWorktreeOfBranch, hasLocalBranch, lockWorktree, resolveRepo } from '../core/git/git.js';
 import { getHostId } from '../core/sessions/liveness.js';
 import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/fs/paths.js';
 import { writeSessionMcpConfig } from '../core/harness/harness.js';
@@ -68,7 +68,9 @@ export async function attachSession(options: AttachOptions): Promise<number> {
     const claude = getAgentProfile(session.agent).claudeWiring;
     if (!claude && options.pick === true) throw new UsageError(MESSAGES.conversationsUnsupported(session.agent, '--pick'), { hint: MESSAGES.conversationsUnsupportedHint(ref) });
     if (session.state === 'ended') {
-      if (existsSync(session.worktree)) throw new UsageError(MESSAGES.attachEndedWorktreeKept(session), { hint: MESSAGES.attachEndedWorktreeKeptHint(session.branch) });
+      // The branch still checked out (its worktree kept by end without --remove, or another checkout): nothing to recreate.
+      const checkedOut = existsSync(session.mainWorktree) ? await findWorktreeOfBranch(session.branch, session.mainWorktree) : undefined;
+      if (checkedOut) throw new UsageError(MESSAGES.attachEndedWorktreeKept(session, checkedOut.path), { hint: MESSAGES.attachEndedWorktreeKeptHint(session.branch) });
       if (!claude && options.fresh !== true) throw new UsageError(MESSAGES.conversationsUnsupported(session.agent, 'attaching to an ended session'), { hint: MESSAGES.conversationsUnsupportedHint(ref) });
       return await recreateAndLaunch(store, session, { ...options, ref, env, output, claude });
     }

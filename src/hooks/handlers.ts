@@ -245,9 +245,22 @@ async function postToolFailure(call: Call): Promise<HookOutput | null> {
   return null;
 }
 
+/**
+ * True when the conversation belongs to another cwt session: it stays there. Claude Code 2.1.197 starts a
+ * forked conversation (`--resume <id> --fork-session`, cwt new --fork) with a SessionStart that still names
+ * the parent's id, and only its later events the new one (2.1.332 names the new id throughout); linking that
+ * id to the fork would take the parent's conversation away from it. An adopted tab's conversation may be
+ * linked afresh once that tab ended, as before.
+ */
+async function isOtherSessionsConversation(store: Store, claudeId: string, session: string): Promise<boolean> {
+  const owner = await store.getSessionOfClaude(claudeId);
+  if (owner === undefined || owner === session) return false;
+  return (await store.getSession(owner))?.kind === 'cwt';
+}
+
 async function sessionStart(call: Call): Promise<HookOutput | null> {
   const { store, session, input, now } = call;
-  if (input.session_id !== undefined) {
+  if (input.session_id !== undefined && !(await isOtherSessionsConversation(store, input.session_id, session.id))) {
     await store.linkClaudeSession(input.session_id, session.id, now);
     if (input.transcript_path !== undefined) await store.noteClaudeSession(input.session_id, session.id, { transcript: input.transcript_path }, now);
   }

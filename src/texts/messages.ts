@@ -810,8 +810,8 @@ export const MESSAGES = {
   conversationsUnsupported: (agent: string, what: string) =>
     `${what} continues a Claude Code conversation; this session's agent is ${agent}, whose conversations cwt cannot resume`,
   conversationsUnsupportedHint: (ref: string) => `start the agent afresh: cwt attach ${word(ref)} --new`,
-  attachEndedWorktreeKept: (session: SessionRecord) =>
-    `session ${session.id} (${session.branch}) has ended; its worktree is still at ${session.worktree}`,
+  attachEndedWorktreeKept: (session: SessionRecord, path: string) =>
+    `session ${session.id} (${session.branch}) has ended, and its branch is still checked out at ${path}`,
   attachEndedWorktreeKeptHint: (branch: string) => `remove it first (git worktree remove), or start a new session on that branch: cwt new ${word(branch)}`,
   attachBranchGone: (session: SessionRecord) =>
     `session ${session.id} ended and its worktree was removed, and its branch '${session.branch}' no longer exists: there is nothing to recreate the worktree from`,
