@@ -165,6 +165,8 @@ async function recreateAndLaunch(
   options: AttachOptions & { ref: string; env: NodeJS.ProcessEnv; output: Output; claude: boolean },
 ): Promise<number> {
   const { env, output } = options;
+  // The same agent again, when this machine recorded it for the old session (see assertAgentTrusted).
+  assertAgentTrusted(old, readRecordedAgent(resolveSessionStateDir(resolveCwtHome(env), old.id)), loadConfig({ repoRoot: old.mainWorktree, env }).agent);
   if (!(await hasLocalBranch(old.branch, old.mainWorktree))) throw new UsageError(MESSAGES.attachBranchGone(old), { hint: MESSAGES.attachBranchGoneHint });
   const userArgs = options.agentArgs ?? [];
   let conversation: StartingConversation | undefined;
@@ -177,7 +179,7 @@ async function recreateAndLaunch(
   }
   output.stderr(MESSAGES.recreatingSession(old));
   const { createSession } = await import('./new.js');
-  const created = await createSession({ branch: old.branch, cwd: old.mainWorktree, env, output, conversation, continues: old }, store);
+  const created = await createSession({ branch: old.branch, cwd: old.mainWorktree, agent: old.agent, env, output, conversation, continues: old }, store);
   const { session } = created;
   output.stderr(MESSAGES.recreatedSession(old, session));
   if (conversation) output.stderr(MESSAGES.continuingConversation(conversation.claudeId, null));

@@ -54,7 +54,7 @@ import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNo
 import { createLivenessProbe, getHostId } from '../core/sessions/liveness.js';
 import { acquireLock, repoLockName, withLock, type LockHandle } from '../core/coordination/locks.js';
 import { claimNamespaceDir, overlayUnmergedNotes, pickNamespaceDir, seedNamespace } from '../core/memory/memory.js';
-import { buildResumeArgs, copyTranscript, removeUnusedTranscriptCopy } from '../core/harness/conversation.js';
+import { buildResumeArgs, copyTranscript, getTranscriptPath, removeUnusedTranscriptCopy } from '../core/harness/conversation.js';
 import type { StartingConversation } from '../core/sessions/conversations.js';
 import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/fs/paths.js';
 import { getRunJournalPath, listInterruptedRuns, NEW_RUN_JOURNAL, sweepRunJournalTempFiles, type NewJournalRecord, type RunJournalFile } from '../core/sessions/runjournal.js';
@@ -141,11 +141,8 @@ interface NewRollbackContext {
    * someone's work, and the branch or path may be another session's by now.
    */
   recovering: boolean;
-  conversation?: StartingConversation;
-  /** The transcript copy this run made (for its rollback). */
-  transcriptCopy?: string;
-  /** True once the conversation's link moved to this session (for its rollback). */
-  movedConversation?: boolean;
+  /** What the 'conversation' step's rollback needs (the journal keeps it too). */
+  conversationRef?: NonNullable<NewJournalRecord['conversation']>;
 }
 
 interface NewContext extends NewRollbackContext {
@@ -168,6 +165,7 @@ interface NewContext extends NewRollbackContext {
   output: Output;
   launch: boolean;
   session?: SessionRecord;
+  conversation: StartingConversation | undefined;
   continues: SessionRecord | undefined;
   /** The parent's unmerged notes a fork's namespace received (relative paths). */
   forkedNotes: string[];
@@ -182,6 +180,7 @@ function toJournalRecord(ctx: NewRollbackContext): NewJournalRecord {
     createdBranchFrom: ctx.createBranchFrom ?? null,
     namespaceDir: ctx.memoryDir ?? null,
     stateDir: ctx.stateDir,
+    conversation: ctx.conversationRef ?? null,
   };
 }
 
@@ -197,6 +196,7 @@ function fromJournalRecord(record: NewJournalRecord, store: Store): NewRollbackC
     stateDir: record.stateDir,
     store,
     recovering: true,
+    conversationRef: record.conversation ?? undefined,
   };
 }
 
@@ -278,10 +278,9 @@ async function preflight(options: CreateSessionOptions, repo: RepoInfo, store: S
     launch,
     recovering: false,
     conversation: options.conversation,
+    conversationRef: options.conversation && { claudeId: options.conversation.claudeId, from: options.conversation.from.id, fork: options.conversation.fork, claudeHome },
     continues: options.continues ?? (options.conversation?.fork === false ? options.conversation.from : undefined),
     forkedNotes: [],
-    transcriptCopy: undefined,
-    movedConversation: false,
   };
 }
 
@@ -582,22 +581,23 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     run: async (ctx) => {
       const conversation = ctx.conversation!;
       const copy = copyTranscript({ source: conversation.source, claudeHome: ctx.claudeHome, cwd: ctx.worktree, claudeId: conversation.claudeId, session: ctx.id, now: Date.now() });
-      if (copy.created) ctx.transcriptCopy = copy.dest;
       ctx.output.stderr(MESSAGES.transcriptCopied(copy.source, copy.dest));
       await ctx.store.appendEvent({
         kind: 'conversation.copy',
         session: ctx.id,
         repo: ctx.repo.commonDir,
-        data: { claudeSession: conversation.claudeId, from: conversation.from.id, source: copy.source, dest: copy.dest, sha256: copy.sha256, fork: conversation.fork },
+        data: { claudeSession: conversation.claudeId, from: conversation.from.id, source: copy.source, dest: copy.dest, sha256: copy.sha256, fork: conversation.fork, created: copy.created },
       });
       // The same conversation goes on here: its link follows it to this session. A fork gets a new id from the client.
-      if (!conversation.fork) ctx.movedConversation = await ctx.store.moveClaudeSession(conversation.claudeId, conversation.from.id, ctx.id, Date.now());
+      if (!conversation.fork) await ctx.store.moveClaudeSession(conversation.claudeId, conversation.from.id, ctx.id, Date.now());
     },
     rollback: async (ctx) => {
-      const conversation = ctx.conversation;
-      if (conversation !== undefined && ctx.movedConversation) await ctx.store.moveClaudeSession(conversation.claudeId, ctx.id, conversation.from.id, Date.now());
-      // Only a copy nobody has written to since: a conversation the agent went on with is the user's.
-      if (ctx.transcriptCopy !== undefined) removeUnusedTranscriptCopy(ctx.transcriptCopy);
+      const ref = ctx.conversationRef;
+      if (ref === undefined) return;
+      // No-ops when the step never got that far: the link is moved back only from this session.
+      if (!ref.fork) await ctx.store.moveClaudeSession(ref.claudeId, ctx.id, ref.from, Date.now());
+      // Only this run's copy, and only while nobody wrote to it: a conversation the agent went on with is the user's.
+      removeUnusedTranscriptCopy(getTranscriptPath(ref.claudeHome, ctx.worktree, ref.claudeId), ctx.id);
     },
   },
   {

@@ -177,5 +177,11 @@ describe('cwt new --fork and cwt attach: bad input', () => {
     expect(attach.code).toBe(2);
     expect(attach.stderr).toContain(MESSAGES.conversationsUnsupportedHint('feat/c'));
     expect(await snapshot()).toEqual(before);
+    // --new is what other agents get: the worktree is recreated from the branch and the same agent starts there.
+    const fresh = await s.cwt(['attach', 'feat/c', '--new'], { env: codex.env });
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const recreated = (await s.sessions()).find((session) => session.branch === 'feat/c' && session.state !== 'ended')!;
+    expect(recreated).toMatchObject({ agent: 'codex' });
+    expect(codex.runs().at(-1)).toMatchObject({ cwd: recreated.worktree, argv: [] });
   });
 });

@@ -126,18 +126,19 @@ export function copyTranscript(options: { source: string; claudeHome: string; cw
 }
 
 /**
- * Undoes copyTranscript for a rollback: the copy goes only while it is still what cwt wrote (its sidecar's
- * sha256); a copy the client has appended to is a conversation and stays.
+ * Undoes copyTranscript for a rollback: the copy goes only when session `session` made it (its sidecar says
+ * so) and it is still what cwt wrote (the sidecar's sha256); a copy the client has appended to is a
+ * conversation and stays.
  */
-export function removeUnusedTranscriptCopy(dest: string): boolean {
+export function removeUnusedTranscriptCopy(dest: string, session: string): boolean {
   const sidecar = `${dest}${TRANSCRIPT_COPY_SUFFIX}`;
-  let marker: { sha256?: unknown };
+  let marker: { sha256?: unknown; session?: unknown };
   try {
-    marker = JSON.parse(readFileSync(sidecar, 'utf8')) as { sha256?: unknown };
+    marker = JSON.parse(readFileSync(sidecar, 'utf8')) as { sha256?: unknown; session?: unknown };
   } catch {
     return false;
   }
-  if (!isRegularFile(dest) || sha256OfFileSync(dest) !== marker.sha256) return false;
+  if (marker.session !== session || !isRegularFile(dest) || lstatSync(sidecar).isSymbolicLink() || sha256OfFileSync(dest) !== marker.sha256) return false;
   rmSync(dest);
   rmSync(sidecar, { force: true });
   return true;
