@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 import { projectKey } from '../helpers/claude.js';
+import { startCwt, waitForStderr } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 
 const CLAUDE_ID = 'dead0000-0000-4000-8000-00000000c0de';
@@ -76,6 +78,26 @@ describe('a conversation run killed right after the copy', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(s.agent.runs().at(-1)!.argv.join(' ')).toContain(`--resume ${CLAUDE_ID}`);
     expect(sha256(transcript)).toBe(originalSha);
+  });
+
+  it('attach of a removed worktree interrupted (SIGINT) after the copy rolls back in-process', async () => {
+    const { session: old, transcript } = await sessionWithConversation('feat/i');
+    expect((await s.cwt(['end', 'feat/i', '--remove'])).code).toBe(0);
+    mkdirSync(old.worktree, { recursive: true });
+    writeFileSync(join(old.worktree, 'not-a-worktree.txt'), 'x\n');
+    const originalSha = sha256(transcript);
+    const { child, result } = startCwt(['attach', 'feat/i'], { cwd: s.repo, env: { ...s.env, CWT_FAILPOINT: 'after:conversation' } });
+    await waitForStderr(child, (text) => text.includes('cwt-failpoint: conversation'));
+    const orphan = await withStore(async (store) => (await store.listSessions()).find((row) => row.branch === 'feat/i')!);
+    child.kill('SIGINT');
+    const { code, stderr } = await result;
+    expect(stderr).toContain(MESSAGES.rolledBack);
+    expect(code).toBe(130);
+    expect(existsSync(join(s.claudeHome, 'projects', projectKey(orphan.worktree), `${CLAUDE_ID}.jsonl`))).toBe(false);
+    expect(await withStore((store) => store.getSessionOfClaude(CLAUDE_ID))).toBe(old.id);
+    expect(await withStore(async (store) => (await store.listSessions()).map((row) => row.id))).not.toContain(orphan.id);
+    expect(sha256(transcript)).toBe(originalSha);
+    expect(s.agent.runs()).toEqual([]);
   });
 
   it('new --fork: gc drops the fork and its copy; the parent keeps its conversation', async () => {
