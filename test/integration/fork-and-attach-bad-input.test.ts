@@ -4,7 +4,7 @@
  * transcript copy. With a stand-in `claude` (it records its argv), `cwt attach` passes `--resume <id>` for the
  * last conversation whose transcript exists, and nothing for `--new`; other agents are refused the rest.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
@@ -110,6 +110,26 @@ describe('cwt new --fork and cwt attach: bad input', () => {
     const result = await s.cwt(['attach', 'feat/d']);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(MESSAGES.attachBranchGone(session));
+    expect(await snapshot()).toEqual(before);
+    expect(s.agent.runs()).toEqual([]);
+  });
+
+  it('attach of a removed worktree where a different transcript already sits at the copy: exit 4, nothing replaced or created', async () => {
+    const old = await newSession('feat/x');
+    const claudeId = 'c0ffee00-0000-4000-8000-000000000004';
+    await addConversation(old, claudeId, Date.now(), { transcript: true });
+    expect((await s.cwt(['end', 'feat/x', '--remove'])).code).toBe(0);
+    // The old path is taken, so the new worktree is <path>-2; someone's file is already where its copy would go.
+    mkdirSync(old.worktree, { recursive: true });
+    writeFileSync(join(old.worktree, 'x.txt'), 'x\n');
+    const dest = join(s.claudeHome, 'projects', projectKey(`${old.worktree}-2`), `${claudeId}.jsonl`);
+    mkdirSync(join(dest, '..'), { recursive: true });
+    writeFileSync(dest, 'someone else\'s\n');
+    const before = await snapshot();
+    const result = await s.cwt(['attach', 'feat/x']);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toContain(MESSAGES.transcriptCopyExists(dest, join(s.claudeHome, 'projects', projectKey(old.worktree), `${claudeId}.jsonl`)));
+    expect(readFileSync(dest, 'utf8')).toBe("someone else's\n");
     expect(await snapshot()).toEqual(before);
     expect(s.agent.runs()).toEqual([]);
   });

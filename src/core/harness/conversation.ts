@@ -11,7 +11,7 @@
  * `cwd`, which the client accepts). What differs: without a copy, 2.1.197 says "No conversation found" while
  * 2.1.332 finds the transcript under another key and appends to it there. cwt therefore always copies first.
  */
-import { chmodSync, copyFileSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { assertContainedWrite } from '../fs/containedwrite.js';
@@ -102,24 +102,29 @@ export interface TranscriptCopy {
 }
 
 /**
- * Copies a transcript to where the client looks for conversation `claudeId` when it starts in `cwd`, keeping
- * the file's mode, and writes the sidecar that marks it a copy. The source is only read. An existing file at
+ * Copies a transcript (its complete lines) to where the client looks for conversation `claudeId` when it
+ * starts in `cwd`, keeping the file's mode, and writes the sidecar that marks it a copy. The source is only read. An existing file at
  * the destination is never replaced: an identical one is used as it is, a different one is an error (exit 4).
  */
 export function copyTranscript(options: { source: string; claudeHome: string; cwd: string; claudeId: string; session: string; now: number }): TranscriptCopy {
   const { source, claudeHome, claudeId } = options;
   const dest = getTranscriptPath(claudeHome, options.cwd, claudeId);
-  const sha256 = sha256OfFileSync(source);
-  if (dest === source) return { source, dest, sha256, created: false };
+  if (dest === source) return { source, dest, sha256: sha256OfFileSync(source), created: false };
+  // The complete lines only: a conversation that is still running may be halfway through writing its last one.
+  const data = readFileSync(source);
+  const end = data.lastIndexOf(0x0a);
+  const body = end === -1 ? data : data.subarray(0, end + 1);
+  const sha256 = createHash('sha256').update(body).digest('hex');
   assertContainedWrite(dest, claudeHome);
   if (existsSync(dest)) {
     if (isRegularFile(dest) && sha256OfFileSync(dest) === sha256) return { source, dest, sha256, created: false };
     throw new EnvironmentError(MESSAGES.transcriptCopyExists(dest, source), { hint: MESSAGES.transcriptCopyExistsHint(dest) });
   }
   mkdirSync(dirname(dest), { recursive: true, mode: PRIVATE_DIR_MODE });
-  // COPYFILE_EXCL: a file that appeared meanwhile is not replaced.
-  copyFileSync(source, dest, constants.COPYFILE_EXCL);
-  chmodSync(dest, lstatSync(source).mode & 0o7777);
+  const mode = lstatSync(source).mode & 0o7777;
+  // 'wx': a file that appeared meanwhile is not replaced.
+  writeFileSync(dest, body, { flag: 'wx', mode });
+  chmodSync(dest, mode);
   const marker = { copiedFrom: source, sha256, session: options.session, at: new Date(options.now).toISOString() };
   writeFileAtomic(`${dest}${TRANSCRIPT_COPY_SUFFIX}`, `${JSON.stringify(marker, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   return { source, dest, sha256, created: true };
