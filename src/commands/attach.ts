@@ -9,7 +9,7 @@ import { findWorktreeOfBranch, hasLocalBranch, lockWorktree, resolveRepo } from 
 import { getHostId } from '../core/sessions/liveness.js';
 import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/fs/paths.js';
 import { writeSessionMcpConfig } from '../core/harness/harness.js';
-import { verifySessionPaths } from '../core/sessions/sessionpaths.js';
+import { assertSessionOnThisHost, verifySessionPaths } from '../core/sessions/sessionpaths.js';
 import { hasLiveSupervisor, resolveSession } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { ClaudeSessionRecord, SessionRecord, Store } from '../core/store/store.js';
@@ -165,8 +165,13 @@ async function recreateAndLaunch(
   options: AttachOptions & { ref: string; env: NodeJS.ProcessEnv; output: Output; claude: boolean },
 ): Promise<number> {
   const { env, output } = options;
+  // Its branch and main checkout are paths of the machine it ran on.
+  assertSessionOnThisHost(old, getHostId(env));
   // The same agent again, when this machine recorded it for the old session (see assertAgentTrusted).
   assertAgentTrusted(old, readRecordedAgent(resolveSessionStateDir(resolveCwtHome(env), old.id)), loadConfig({ repoRoot: old.mainWorktree, env }).agent);
+  // The row's main checkout must still be its repository's: a worktree is created there.
+  const repo = await resolveRepo(old.mainWorktree, env).catch(() => undefined);
+  if (repo?.commonDir !== old.repo) throw new EnvironmentError(MESSAGES.attachRepoGone(old), { hint: MESSAGES.attachBranchGoneHint });
   if (!(await hasLocalBranch(old.branch, old.mainWorktree))) throw new UsageError(MESSAGES.attachBranchGone(old), { hint: MESSAGES.attachBranchGoneHint });
   const userArgs = options.agentArgs ?? [];
   let conversation: StartingConversation | undefined;

@@ -816,6 +816,8 @@ export const MESSAGES = {
   attachBranchGone: (session: SessionRecord) =>
     `session ${session.id} ended and its worktree was removed, and its branch '${session.branch}' no longer exists: there is nothing to recreate the worktree from`,
   attachBranchGoneHint: 'start a new session: cwt new <branch>   (git reflog may still hold the branch tip)',
+  attachRepoGone: (session: SessionRecord) =>
+    `session ${session.id} ended and its worktree was removed, and ${session.mainWorktree} is no longer a checkout of its repository (${session.repo}): there is nothing to recreate the worktree in`,
   recreatingSession: (old: SessionRecord) =>
     `session ${old.id} (${old.branch}) ended with its worktree removed: recreating the worktree from the branch as a new session`,
   recreatedSession: (old: SessionRecord, session: SessionRecord) =>
