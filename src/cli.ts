@@ -60,7 +60,7 @@ function splitSubcommand<A extends string>(command: string, positionals: readonl
 
 export const COMMANDS: Record<string, CommandSpec> = {
   new: {
-    usage: 'cwt new <branch> [--from <ref>] [--path <dir>] [--agent <cmd>] [--no-launch] [--json] [-- <agent args>]',
+    usage: 'cwt new <branch> [--from <ref>] [--fork <session|branch>] [--path <dir>] [--agent <cmd>] [--no-launch] [--json] [-- <agent args>]',
     summary: 'start a session in a worktree of its own, with its own memory, and launch the agent',
     help: `Creates a worktree for <branch> (a new branch from --from, default HEAD, or an existing one) beside the
 repository (../<repo>.worktrees/<branch>), registers the session, gives it its own Claude Code memory
@@ -74,14 +74,21 @@ next cwt new in the repository or by cwt gc, except a worktree someone already w
 gemini (GEMINI.md), aider (--read <notes>), or any command (AGENTS.md). Worktree, locks, leases, status and the
 git checks work for all; the memory directory and the hooks are wired for claude only.
 
+--fork <session|branch> starts from another session's work: the branch starts at that session's tip (or
+--from), and claude continues from a copy of that session's last conversation (--resume --fork-session), so
+the original goes on untouched in its own worktree; the memory directory gets the repository's memory plus
+that session's unmerged notes, and CLAUDE.local.md says so. Claude Code only; other agents are refused.
+
 Examples:
   cwt new feat/login                       # new branch from HEAD, launch claude
+  cwt new feat/b --fork feat/a             # feat/a's tip and a copy of its conversation
   cwt new fix/123 --from origin/main       # start from another ref
   cwt new feat/x --no-launch               # create everything, print the worktree path
   cwt new feat/x -- -p "run the tests"     # arguments after -- go to the agent
   cwt new feat/y --agent codex             # Codex in its own worktree, with the session's leases`,
     options: {
       from: { type: 'string' },
+      fork: { type: 'string' },
       path: { type: 'string' },
       agent: { type: 'string' },
       'no-launch': { type: 'boolean' },
@@ -99,24 +106,38 @@ Examples:
         launch: !bool(values['no-launch']),
         json: bool(values.json),
         agentArgs: rest,
+        fork: str(values.fork),
       });
     },
   },
   attach: {
-    usage: 'cwt attach <branch|id> [--force] [-- <agent args>]',
-    summary: "relaunch the agent in a session's worktree and supervise it again",
-    help: `Resumes a session that is not ended: starts its agent again in its worktree, with its memory wiring.
+    usage: 'cwt attach <branch|id> [--new | --pick [<conversation id>]] [--force] [-- <agent args>]',
+    summary: "relaunch the agent in a session's worktree, continuing its last conversation",
+    help: `Starts a session's agent again in its worktree, with its memory wiring, and supervises it. Claude Code
+continues the session's last conversation (claude --resume <id>, the id the hooks recorded); --new starts a
+fresh one; --pick lists the session's conversations to choose from (on a terminal), or takes the id to
+continue (--pick <id>). Agent arguments that choose a conversation themselves (--resume, --continue…) win.
 Refuses while another cwt process still supervises it, unless --force.
 
+A session that ended with its worktree removed (cwt end --remove) is picked up again while its branch exists:
+cwt creates a new session on that branch (same path rules as cwt new, memory seeded from the repository's
+memory), copies the conversation's transcript to where claude looks for it in the new worktree (the original
+is never changed; the copy is marked by a .cwt-copy.json file beside it) and continues it.
+
+Other agents: only --new is supported (a plain attach starts them afresh too); --pick, and attaching an
+ended session without --new, are refused.
+
 Examples:
-  cwt attach feat/login
-  cwt attach 3f9c2a1b -- --continue`,
-    options: { force: { type: 'boolean' } },
-    positionals: { min: 1, max: 1 },
+  cwt attach feat/login                    # continue the last conversation
+  cwt attach feat/login --new              # a fresh conversation
+  cwt attach feat/login --pick             # choose one (or: --pick <conversation id>)
+  cwt attach 3f9c2a1b -- -p "next step"`,
+    options: { force: { type: 'boolean' }, new: { type: 'boolean' }, pick: { type: 'boolean' } },
+    positionals: { min: 1, max: 2 },
     passthrough: true,
     run: async ({ values, positionals, rest }) => {
       const { attachSession } = await import('./commands/attach.js');
-      return attachSession({ ref: positionals[0], force: bool(values.force), agentArgs: rest });
+      return attachSession({ ref: positionals[0], force: bool(values.force), fresh: bool(values.new), pick: bool(values.pick), pickId: positionals[1], agentArgs: rest });
     },
   },
   status: {

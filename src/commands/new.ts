@@ -53,10 +53,13 @@ import {
 import { acquireSessionLeases, LEASE_ENV_FILE, renderLeaseEnvFile, renderLeaseNotes, toLeaseEnv } from '../core/coordination/leases.js';
 import { createLivenessProbe, getHostId } from '../core/sessions/liveness.js';
 import { acquireLock, repoLockName, withLock, type LockHandle } from '../core/coordination/locks.js';
-import { claimNamespaceDir, pickNamespaceDir, seedNamespace } from '../core/memory/memory.js';
+import { claimNamespaceDir, overlayUnmergedNotes, pickNamespaceDir, seedNamespace } from '../core/memory/memory.js';
+import { buildResumeArgs, copyTranscript, getTranscriptPath, removeUnusedTranscriptCopy } from '../core/harness/conversation.js';
+import type { StartingConversation } from '../core/sessions/conversations.js';
 import { getSessionAgentPath, getSessionMcpConfigPath, getSessionNotesPath, getSessionSettingsPath, isEmptyDir, resolveClaudeHome, resolveCwtHome, resolveSessionStateDir } from '../core/fs/paths.js';
 import { getRunJournalPath, listInterruptedRuns, NEW_RUN_JOURNAL, sweepRunJournalTempFiles, type NewJournalRecord, type RunJournalFile } from '../core/sessions/runjournal.js';
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions/sessions.js';
+import { verifySessionPaths } from '../core/sessions/sessionpaths.js';
 import { pickFreeName, toBranchSlug } from '../core/util/slug.js';
 import { openStore } from '../core/store/open.js';
 import type { LeaseRecord, SessionRecord, Store } from '../core/store/store.js';
@@ -76,6 +79,8 @@ export interface NewOptions {
   launch?: boolean;
   json?: boolean;
   agentArgs?: string[];
+  /** --fork: the session (id or branch) whose conversation the new one starts from a copy of. */
+  fork?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   output?: Output;
@@ -90,6 +95,10 @@ export interface CreateSessionOptions extends Omit<NewOptions, 'agentArgs'> {
    * worktree gets a `.claude/settings.local.json` carrying the memory namespace and cwt's hooks.
    */
   claudeWorktree?: { agentPid: number };
+  /** Start from a copy of a conversation (see StartingConversation); a fork also gets the parent's unmerged notes. */
+  conversation?: StartingConversation;
+  /** Recreating the worktree of this ended session (cwt attach after end --remove), without a conversation. */
+  continues?: SessionRecord;
 }
 
 /** A session made by createSession, with what launching its agent needs. */
@@ -132,6 +141,8 @@ interface NewRollbackContext {
    * someone's work, and the branch or path may be another session's by now.
    */
   recovering: boolean;
+  /** What the 'conversation' step's rollback needs (the journal keeps it too). */
+  conversationRef?: NonNullable<NewJournalRecord['conversation']>;
 }
 
 interface NewContext extends NewRollbackContext {
@@ -154,6 +165,10 @@ interface NewContext extends NewRollbackContext {
   output: Output;
   launch: boolean;
   session?: SessionRecord;
+  conversation: StartingConversation | undefined;
+  continues: SessionRecord | undefined;
+  /** The parent's unmerged notes a fork's namespace received (relative paths). */
+  forkedNotes: string[];
 }
 
 function toJournalRecord(ctx: NewRollbackContext): NewJournalRecord {
@@ -165,6 +180,7 @@ function toJournalRecord(ctx: NewRollbackContext): NewJournalRecord {
     createdBranchFrom: ctx.createBranchFrom ?? null,
     namespaceDir: ctx.memoryDir ?? null,
     stateDir: ctx.stateDir,
+    conversation: ctx.conversationRef ?? null,
   };
 }
 
@@ -180,6 +196,7 @@ function fromJournalRecord(record: NewJournalRecord, store: Store): NewRollbackC
     stateDir: record.stateDir,
     store,
     recovering: true,
+    conversationRef: record.conversation ?? undefined,
   };
 }
 
@@ -260,6 +277,10 @@ async function preflight(options: CreateSessionOptions, repo: RepoInfo, store: S
     env,
     launch,
     recovering: false,
+    conversation: options.conversation,
+    conversationRef: options.conversation && { claudeId: options.conversation.claudeId, from: options.conversation.from.id, fork: options.conversation.fork, claudeHome },
+    continues: options.continues ?? (options.conversation?.fork === false ? options.conversation.from : undefined),
+    forkedNotes: [],
   };
 }
 
@@ -294,7 +315,15 @@ async function renderSessionNotes(ctx: NewContext): Promise<string> {
     canonicalMemoryDir: ctx.canonicalMemoryDir,
     siblings: describeSiblings(siblings, now),
     leases: renderLeaseNotes(ctx.leases),
+    conversation: describeOrigin(ctx),
   });
+}
+
+/** CLAUDE.local.md's paragraph on where a forked or continued session comes from; empty for a plain one. */
+function describeOrigin(ctx: NewContext): string {
+  if (ctx.conversation?.fork === true) return MESSAGES.notesForked(ctx.conversation.from, ctx.conversation.claudeId, ctx.forkedNotes);
+  if (ctx.continues !== undefined) return MESSAGES.notesContinued(ctx.continues, ctx.conversation?.claudeId);
+  return '';
 }
 
 async function getFileStatus(worktree: string, file: string): Promise<FileStatus> {
@@ -484,6 +513,12 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
         throw new ConflictError(MESSAGES.namespaceTaken(picked), { hint: MESSAGES.namespaceTakenHint });
       }
       seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: picked, base: ctx.memoryBase });
+      const parent = ctx.conversation?.fork === true ? ctx.conversation.from : undefined;
+      // An open cwt session's notes not merged yet (an ended one merged them; an adopted tab writes canonical memory).
+      if (parent !== undefined && parent.kind === 'cwt' && parent.state !== 'ended') {
+        await verifySessionPaths(parent, ['memory'], ctx.env, ctx.repo);
+        ctx.forkedNotes = overlayUnmergedNotes({ parentNamespace: parent.memoryDir, parentBase: parent.memoryBase, namespace: picked });
+      }
     },
     rollback: async (ctx) => {
       // Both are this session's alone: the namespace was claimed by an exclusive mkdir, the state dir is
@@ -537,6 +572,32 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     rollback: async (ctx) => {
       // A no-op when the row was never inserted.
       await ctx.store.deleteSession(ctx.id, { kind: 'session.rollback', session: ctx.id, repo: ctx.repo.commonDir, data: { branch: ctx.branch } });
+    },
+  },
+  {
+    id: 'conversation',
+    title: 'Copy the conversation to where the agent looks for it',
+    enabled: (ctx) => ctx.conversation !== undefined,
+    run: async (ctx) => {
+      const conversation = ctx.conversation!;
+      const copy = copyTranscript({ source: conversation.source, claudeHome: ctx.claudeHome, cwd: ctx.worktree, claudeId: conversation.claudeId, session: ctx.id, now: Date.now() });
+      ctx.output.stderr(MESSAGES.transcriptCopied(copy.source, copy.dest));
+      await ctx.store.appendEvent({
+        kind: 'conversation.copy',
+        session: ctx.id,
+        repo: ctx.repo.commonDir,
+        data: { claudeSession: conversation.claudeId, from: conversation.from.id, source: copy.source, dest: copy.dest, sha256: copy.sha256, fork: conversation.fork, created: copy.created },
+      });
+      // The same conversation goes on here: its link follows it to this session. A fork gets a new id from the client.
+      if (!conversation.fork) await ctx.store.moveClaudeSession(conversation.claudeId, conversation.from.id, ctx.id, Date.now());
+    },
+    rollback: async (ctx) => {
+      const ref = ctx.conversationRef;
+      if (ref === undefined) return;
+      // No-ops when the step never got that far: the link is moved back only from this session.
+      if (!ref.fork) await ctx.store.moveClaudeSession(ref.claudeId, ctx.id, ref.from, Date.now());
+      // Only this run's copy, and only while nobody wrote to it: a conversation the agent went on with is the user's.
+      removeUnusedTranscriptCopy(getTranscriptPath(ref.claudeHome, ctx.worktree, ref.claudeId), ctx.id);
     },
   },
   {
@@ -719,7 +780,16 @@ export async function newSession(options: NewOptions): Promise<number> {
   const output = options.output ?? createProcessOutput();
   const store = await openStore(env);
   try {
-    const created = await createSession({ ...options, env, output, quiet: options.json === true }, store);
+    let conversation: StartingConversation | undefined;
+    let from = options.from;
+    if (options.fork !== undefined) {
+      const { resolveFork } = await import('../core/sessions/conversations.js');
+      const fork = await resolveFork(store, { ref: options.fork, branch: options.branch, from, agent: options.agent, cwd: options.cwd ?? process.cwd(), env });
+      conversation = fork.conversation;
+      from = fork.from;
+      output.stderr(MESSAGES.forked(fork.conversation.from, fork.conversation.claudeId));
+    }
+    const created = await createSession({ ...options, from, conversation, env, output, quiet: options.json === true }, store);
     const { session } = created;
     const view = { ...session, leases: toLeaseEnv(created.leases) };
     if (options.launch === false) {
@@ -733,7 +803,7 @@ export async function newSession(options: NewOptions): Promise<number> {
       agent: session.agent,
       settingsPath: created.settingsPath,
       mcpConfigPath: created.mcpConfigPath,
-      agentArgs: options.agentArgs ?? [],
+      agentArgs: [...(conversation ? buildResumeArgs(conversation.claudeId, { fork: true }) : []), ...(options.agentArgs ?? [])],
       appendSystemPrompt: created.appendSystemPrompt,
       notesPath: created.notesPath,
     });

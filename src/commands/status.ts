@@ -9,7 +9,7 @@ import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from 
 import { getSessionState, type SessionState } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import { toLeaseEnv } from '../core/coordination/leases.js';
-import type { ClaimRecord, LeaseRecord, SessionActivity, SessionRecord, TaskRecord, WaitingReason } from '../core/store/store.js';
+import type { ClaimRecord, ClaudeSessionRecord, LeaseRecord, SessionActivity, SessionRecord, TaskRecord, WaitingReason } from '../core/store/store.js';
 import { describeActivity, getShownActivity } from '../core/sessions/activity.js';
 import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
@@ -75,6 +75,23 @@ export interface SessionView {
   activitySince: string | null;
   /** Why a waiting session waits: permission (a permission prompt) or input; null otherwise or when unknown. */
   activityReason: WaitingReason | null;
+  /** Its Claude Code conversations, oldest first (--json only): what `cwt attach --pick` chooses from. */
+  conversations?: ConversationView[];
+}
+
+export interface ConversationView {
+  id: string;
+  startedAt: string;
+  /** When a hook last saw it (the last one seen is what `cwt attach` continues). */
+  activeAt: string;
+  endedAt: string | null;
+  /** Its first prompt's first line, sanitised and capped; null before one was submitted. */
+  firstPrompt: string | null;
+}
+
+export function toConversationView(record: ClaudeSessionRecord): ConversationView {
+  const iso = (at: number) => new Date(at).toISOString();
+  return { id: record.claudeId, startedAt: iso(record.startedAt), activeAt: iso(record.activeAt), endedAt: record.endedAt === null ? null : iso(record.endedAt), firstPrompt: record.firstPrompt };
 }
 
 export interface TaskProgressView {
@@ -182,7 +199,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     const activityOf = (view: SessionView) =>
       view.activity === null || view.activitySince === null ? MESSAGES.activityNone : describeActivity(view.activity, Date.parse(view.activitySince), probe.now, view.activityReason);
     if (options.json) {
-      printJson(output, views);
+      const conversations = await Promise.all(sessions.map((session) => store.listClaudeSessions(session.id)));
+      printJson(output, views.map((view, index) => ({ ...view, conversations: conversations[index]!.map(toConversationView) })));
       return 0;
     }
     if (options.markdown) {

@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findCheckoutSession, resolveIndexFile, runCommitCheck } from '../core/git/commitcheck.js';
+import { findCheckoutSession, findMisplacedSession, resolveIndexFile, runCommitCheck } from '../core/git/commitcheck.js';
 import { loadConfigLazily } from '../core/config/lazy.js';
 import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git/git.js';
 import type { GitHookName } from '../core/git/githooks.js';
@@ -64,6 +64,18 @@ async function preCommit(state: RepoState, context: GitHookContext): Promise<num
     return 0;
   }
   writeFileSync(join(repo.gitDir, PRE_COMMIT_MARKER), String(context.gitPid));
+  const misplaced = await findMisplacedSession(store, repo, env);
+  if (misplaced !== undefined) {
+    context.write(MESSAGES.wrongCheckoutCommit(misplaced.session, repo.topLevel, misplaced.branch));
+    context.write(`  next: ${MESSAGES.wrongCheckoutCommitHint(misplaced.session)}`);
+    await store.appendEvent({
+      kind: 'check.block',
+      session: misplaced.session.id,
+      repo: repo.commonDir,
+      data: { reason: 'wrong-checkout', worktree: repo.topLevel, branch: misplaced.branch, sessionWorktree: misplaced.session.worktree, sessionBranch: misplaced.session.branch },
+    });
+    return 1;
+  }
   const config = await loadConfigLazily({ repoRoot: repo.mainWorktree, env });
   const report = await runCommitCheck({
     store,

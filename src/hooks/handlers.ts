@@ -23,6 +23,7 @@ import { loadConfigLazily } from '../core/config/lazy.js';
 import { formatAgo } from '../core/util/duration.js';
 import { decideActivity, describeActivity, getActivityEventKind, getShownActivity } from '../core/sessions/activity.js';
 import { createPatternMatcher, expandShellPath, findShellWriteTargets, isProtectedPath, type HarnessGuard } from '../core/harness/guard.js';
+import { toFirstPromptLine } from '../core/harness/conversation.js';
 import { createLivenessProbe, getHostId, isPidAlive } from '../core/sessions/liveness.js';
 import { fileLockName, isLockStale } from '../core/coordination/locks.js';
 import { resolveClaudeHome, toRealPath } from '../core/fs/paths.js';
@@ -245,9 +246,25 @@ async function postToolFailure(call: Call): Promise<HookOutput | null> {
   return null;
 }
 
+/**
+ * True when the conversation belongs to another cwt session: it stays there. Claude Code 2.1.197 starts a
+ * forked conversation (`--resume <id> --fork-session`, cwt new --fork) with a SessionStart that still names
+ * the parent's id, and only its later events the new one (2.1.332 names the new id throughout); linking that
+ * id to the fork would take the parent's conversation away from it. An adopted tab's conversation may be
+ * linked afresh once that tab ended, as before.
+ */
+async function isOtherSessionsConversation(store: Store, claudeId: string, session: string): Promise<boolean> {
+  const owner = await store.getSessionOfClaude(claudeId);
+  if (owner === undefined || owner === session) return false;
+  return (await store.getSession(owner))?.kind === 'cwt';
+}
+
 async function sessionStart(call: Call): Promise<HookOutput | null> {
   const { store, session, input, now } = call;
-  if (input.session_id !== undefined) await store.linkClaudeSession(input.session_id, session.id, now);
+  if (input.session_id !== undefined && !(await isOtherSessionsConversation(store, input.session_id, session.id))) {
+    await store.linkClaudeSession(input.session_id, session.id, now);
+    if (input.transcript_path !== undefined) await store.noteClaudeSession(input.session_id, session.id, { transcript: input.transcript_path }, now);
+  }
   const siblings = (await store.listSessions({ repo: session.repo })).filter((other) => other.id !== session.id && call.isLive(other));
   if (siblings.length === 0) return null;
   const lines: string[] = [];
@@ -274,6 +291,15 @@ async function sessionEnd(call: Call): Promise<HookOutput | null> {
   return null;
 }
 
+/** The conversation's first prompt line (what `cwt attach --pick` and status show) and its transcript path. */
+async function userPromptSubmit(call: Call): Promise<HookOutput | null> {
+  const { store, session, input, now } = call;
+  if (input.session_id === undefined) return null;
+  const firstPrompt = input.prompt === undefined ? undefined : toFirstPromptLine(input.prompt);
+  await store.noteClaudeSession(input.session_id, session.id, { firstPrompt, transcript: input.transcript_path }, now);
+  return null;
+}
+
 const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = {
   'session-start': sessionStart,
   'pre-tool-use': (call) => {
@@ -286,7 +312,7 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
   'post-tool-use-failure': postToolFailure,
   'session-end': sessionEnd,
   // The activity they report is written by handleHook with the heartbeat; nothing else to do.
-  'user-prompt-submit': () => Promise.resolve(null),
+  'user-prompt-submit': userPromptSubmit,
   notification: () => Promise.resolve(null),
   stop: () => Promise.resolve(null),
   // Answered by hooks/worktree.ts through the full CLI (they create and remove worktrees), never here.

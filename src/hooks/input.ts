@@ -28,6 +28,10 @@ export interface HookInput {
   worktree_path?: string;
   /** Notification: what it is about (permission_prompt, idle_prompt, auth_success, …; sessions/activity.ts). */
   notification_type?: string;
+  /** UserPromptSubmit: the prompt (user text; only its first line is kept, sanitised and capped). */
+  prompt?: string;
+  /** Every event: where Claude Code keeps the conversation's transcript (checked before cwt reads it). */
+  transcript_path?: string;
 }
 
 /** Claude Code's hook input is small (a Write's content is its largest part); anything bigger is not it. */
@@ -53,6 +57,9 @@ const STRING_FIELDS = {
   name: isNameSized,
   worktree_path: isPathSized,
   notification_type: isNameSized,
+  transcript_path: isPathSized,
+  // Only the start is kept; the whole input is capped already.
+  prompt: () => true,
 } as const;
 
 /** Tool-input fields that hold a path, capped like `cwd`; others (a Bash command) only by the whole input's cap. */

@@ -802,6 +802,69 @@ export const MESSAGES = {
   diskFullSomewhere: 'no space left on a disk cwt writes to: nothing was half written, and what was there is unchanged',
   diskFullHint: (dir: string) => `free some space there (df -h '${dir}' shows how much is left), then run the command again`,
   mergeUnsettled: (path: string) => `left ${path} for the next merge: it kept changing while it was read (the agent may still be writing it)`,
+
+  // Conversations (cwt attach, cwt new --fork): Claude Code transcripts cwt follows, copies, never edits
+  continuingConversation: (claudeId: string, firstPrompt: string | null) =>
+    `continuing conversation ${claudeId}${firstPrompt ? ` ("${oneLine(firstPrompt)}")` : ''}`,
+  noConversationYet: (session: SessionRecord) => `session ${session.id} (${session.branch}) has no recorded conversation yet: starting a new one`,
+  newConversation: (session: SessionRecord) => `starting a new conversation in session ${session.id} (${session.branch})`,
+  transcriptGone: (claudeId: string, path: string) => `the transcript of conversation ${claudeId} is gone (looked for ${path})`,
+  transcriptGoneHint: (ref: string) => `start a new conversation instead: cwt attach ${word(ref)} --new   (or choose another: cwt attach ${word(ref)} --pick)`,
+  transcriptCopyExists: (dest: string, source: string) => `${dest} exists and differs from ${source}: cwt never replaces a transcript`,
+  transcriptCopyExistsHint: (dest: string) => `move ${word(dest)} aside if it is not needed, then run the command again`,
+  transcriptCopied: (source: string, dest: string) => `copied the transcript ${source} to ${dest} (the original is unchanged; the copy is marked by ${dest}.cwt-copy.json)`,
+  pickNeedsTerminal: (ref: string, lines: readonly string[]) =>
+    `--pick asks which conversation to continue, and there is no terminal to ask on. The conversations:\n${lines.map((line) => `  ${line}`).join('\n')}`,
+  pickNeedsTerminalHint: (ref: string) => `name one: cwt attach ${word(ref)} --pick <conversation id>`,
+  pickNothing: (session: SessionRecord) => `session ${session.id} (${session.branch}) has no recorded conversation to pick`,
+  pickNothingHint: (ref: string) => `start a new one: cwt attach ${word(ref)} --new`,
+  noSuchConversation: (claudeId: string, session: SessionRecord) => `session ${session.id} (${session.branch}) has no conversation '${claudeId}'`,
+  noSuchConversationHint: (ref: string) => `list them with: cwt status --json (conversations), or choose with: cwt attach ${word(ref)} --pick`,
+  pickQuestion: 'Which conversation should continue?',
+  conversationLine: (claudeId: string, startedAt: number, firstPrompt: string | null) =>
+    `${claudeId}  started ${new Date(startedAt).toISOString()}  ${firstPrompt ? oneLine(firstPrompt) : '(no prompt recorded)'}`,
+  attachNewAndPick: 'choose one of --new (a fresh conversation) and --pick (an earlier one)',
+  attachNewAndPickHint: 'run cwt attach <branch|id> --new, or cwt attach <branch|id> --pick',
+  pickIdWithoutPick: (value: string) => `unexpected argument '${value}': a conversation id goes after --pick`,
+  pickIdWithoutPickHint: 'run cwt attach <branch|id> --pick <conversation id>',
+  conversationsUnsupported: (agent: string, what: string) =>
+    `${what} continues a Claude Code conversation; this session's agent is ${agent}, whose conversations cwt cannot resume`,
+  conversationsUnsupportedHint: (ref: string) => `start the agent afresh: cwt attach ${word(ref)} --new`,
+  attachEndedWorktreeKept: (session: SessionRecord, path: string) =>
+    `session ${session.id} (${session.branch}) has ended, and its branch is still checked out at ${path}`,
+  attachEndedWorktreeKeptHint: (branch: string) => `remove it first (git worktree remove), or start a new session on that branch: cwt new ${word(branch)}`,
+  attachBranchGone: (session: SessionRecord) =>
+    `session ${session.id} ended and its worktree was removed, and its branch '${session.branch}' no longer exists: there is nothing to recreate the worktree from`,
+  attachBranchGoneHint: 'start a new session: cwt new <branch>   (git reflog may still hold the branch tip)',
+  attachRepoGone: (session: SessionRecord) =>
+    `session ${session.id} ended and its worktree was removed, and ${session.mainWorktree} is no longer a checkout of its repository (${session.repo}): there is nothing to recreate the worktree in`,
+  recreatingSession: (old: SessionRecord) =>
+    `session ${old.id} (${old.branch}) ended with its worktree removed: recreating the worktree from the branch as a new session`,
+  recreatedSession: (old: SessionRecord, session: SessionRecord) =>
+    `session ${session.id} continues session ${old.id} on ${session.branch}: ${session.worktree}`,
+  forkUnknownSession: (ref: string) => `--fork: no session matches '${ref}'`,
+  forkUnknownSessionHint: 'run cwt status --all to list sessions, then pass a branch or session id to --fork',
+  forkNoConversation: (session: SessionRecord) => `--fork: session ${session.id} (${session.branch}) has no recorded conversation to fork`,
+  forkNoConversationHint: (branch: string) => `start without one: cwt new ${word(branch)} --from <ref>`,
+  forkTranscriptGoneHint: (branch: string) => `start without the conversation: cwt new ${word(branch)} --from <ref>`,
+  forkNoTip: (session: SessionRecord) => `--fork: the branch '${session.branch}' of session ${session.id} no longer exists, so there is no tip to start from`,
+  forkNoTipHint: 'name the starting point: cwt new <branch> --fork <session> --from <ref>',
+  forkUnsupported: (agent: string) => `--fork starts from a copy of a Claude Code conversation; ${agent} has no conversations cwt can fork`,
+  forkUnsupportedHint: 'start the session without --fork, or with --agent claude',
+  forked: (parent: SessionRecord, claudeId: string) => `forking conversation ${claudeId} of session ${parent.id} (${parent.branch}); the original goes on untouched`,
+  notesForked: (parent: SessionRecord, claudeId: string, notes: readonly string[]) =>
+    `## Where this session comes from\nThis session was forked from session ${parent.id} (branch \`${parent.branch}\`, worktree ${parent.worktree}): ` +
+    `its branch starts at that session's tip, and this conversation continues from a copy of that session's conversation ${claudeId}, which goes on ` +
+    `untouched there. Your memory directory was seeded from the repository's shared memory plus that session's unmerged notes` +
+    `${notes.length > 0 ? ` (${notes.join(', ')})` : ' (it had none)'}.\n\n`,
+  notesContinued: (old: SessionRecord, claudeId: string | undefined) =>
+    `## Where this session comes from\nThis session continues session ${old.id} (branch \`${old.branch}\`), whose worktree was removed; cwt recreated it from the branch` +
+    `${claudeId ? ` and continues conversation ${claudeId} from a copy of its transcript` : ''}. Your memory directory was seeded from the repository's shared memory, which holds what that session merged when it ended.\n\n`,
+  wrongCheckoutCommit: (session: SessionRecord, topLevel: string, branch: string) =>
+    `this commit comes from session ${session.id} (its agent's environment names it), but it is being made in ${topLevel} on '${branch}', ` +
+    `which is not that session's checkout: session ${session.id} works on '${session.branch}' in ${session.worktree}`,
+  wrongCheckoutCommitHint: (session: SessionRecord) =>
+    `cd ${word(session.worktree)} and commit there; if this commit is meant for '${session.branch}' elsewhere on purpose, commit with CWT_SKIP_CHECK=1`,
 } as const;
 
 export interface MergeCounts {

@@ -95,6 +95,7 @@ describe('hostile text in cwt output', () => {
     expect((await s.cwt(['end', id, '--no-merge'])).code).toBe(0);
     const attach = await s.cwt(['attach', id]);
     expect(attach.code).toBe(2);
-    expect(attach.stderr).toContain("next: start a new session on that branch with: cwt new 'feat/$(id)'");
+    // Its worktree is kept (ended without --remove), so attach does not recreate it; the hint names the branch quoted.
+    expect(attach.stderr).toContain("start a new session on that branch: cwt new 'feat/$(id)'");
   });
 });

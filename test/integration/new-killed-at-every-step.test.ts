@@ -21,8 +21,13 @@ import { MESSAGES } from '../../src/texts/messages.js';
 
 const CONFIG = { setup: ['true'], leases: { PORT: { kind: 'port', range: [47300, 47399] }, DB_NAME: { pattern: 'app_{slug_}' } } };
 const KILLED = 'feat/killed';
+/**
+ * The steps a plain `cwt new` runs. The 'conversation' step runs only for `cwt new --fork` and for `cwt attach`
+ * recreating a removed worktree: conversation-killed-midway.test.ts kills a run right after it.
+ */
+const TRIAL_STEPS = NEW_STEP_IDS.filter((id) => id !== 'conversation');
 /** The steps after which the killed run's worktree exists, for the trials that put work in it. */
-const STEPS_WITH_WORKTREE = NEW_STEP_IDS.slice(NEW_STEP_IDS.indexOf('worktree'));
+const STEPS_WITH_WORKTREE = TRIAL_STEPS.slice(TRIAL_STEPS.indexOf('worktree'));
 
 let scenarios: Scenario[] = [];
 afterEach(() => {
@@ -74,7 +79,7 @@ describe('cwt new killed with kill -9 right after each step', () => {
     expect(NEW_STEP_IDS).toEqual(expect.arrayContaining(['lock', 'place', 'worktree', 'memory', 'register', 'leases', 'include', 'instructions', 'git-hooks', 'unlock', 'setup']));
   });
 
-  it.each(NEW_STEP_IDS)('after "%s": doctor reports the leftover, gc --dry-run lists it, gc rolls it all back', async (step) => {
+  it.each(TRIAL_STEPS)('after "%s": doctor reports the leftover, gc --dry-run lists it, gc rolls it all back', async (step) => {
     const s = createTrial();
     const journal = await killAfter(s, step);
     const run = MESSAGES.interruptedRun(journal);
@@ -96,7 +101,7 @@ describe('cwt new killed with kill -9 right after each step', () => {
     expect((await doctorFindings(s)).filter((candidate) => candidate.id === 'interrupted-new')).toEqual([]);
   });
 
-  it.each(NEW_STEP_IDS)('after "%s": the next cwt new, of another branch, rolls it back and makes exactly one complete session', async (step) => {
+  it.each(TRIAL_STEPS)('after "%s": the next cwt new, of another branch, rolls it back and makes exactly one complete session', async (step) => {
     const s = createTrial();
     const journal = await killAfter(s, step);
     const next = await s.cwt(['new', 'feat/other', '--no-launch', '--json']);

@@ -174,6 +174,32 @@ describe.each(STORE_BACKENDS)('the %s store', (backend) => {
     });
   });
 
+  describe('conversations', () => {
+    it('records the first prompt once and the transcript, lists a session\'s conversations, and moves one', async () => {
+      const { store } = fixture;
+      await store.linkClaudeSession('c1', 's1', 10);
+      await store.noteClaudeSession('c1', 's1', { firstPrompt: 'fix the login bug', transcript: '/h/projects/-w/c1.jsonl' }, 20);
+      await store.noteClaudeSession('c1', 's1', { firstPrompt: 'a later prompt' }, 30);
+      // Not linked yet: linked now (a UserPromptSubmit before SessionStart).
+      await store.noteClaudeSession('c2', 's1', { firstPrompt: 'second' }, 40);
+      // A row of another session is left alone.
+      await store.noteClaudeSession('c1', 's2', { firstPrompt: 'stolen?' }, 50);
+      expect(await store.listClaudeSessions('s1')).toEqual([
+        { claudeId: 'c1', session: 's1', startedAt: 10, activeAt: 30, endedAt: null, firstPrompt: 'fix the login bug', transcript: '/h/projects/-w/c1.jsonl' },
+        { claudeId: 'c2', session: 's1', startedAt: 40, activeAt: 40, endedAt: null, firstPrompt: 'second', transcript: null },
+      ]);
+      // Resumed after it ended: its start stays, its activity moves.
+      await store.endClaudeSession('c1', 60);
+      await store.linkClaudeSession('c1', 's1', 70);
+      expect((await store.listClaudeSessions('s1'))[0]).toMatchObject({ startedAt: 10, activeAt: 70, endedAt: null });
+      expect(await store.moveClaudeSession('c1', 's1', 's3', 80)).toBe(true);
+      expect(await store.moveClaudeSession('c1', 's1', 's3', 81)).toBe(false);
+      expect((await store.listClaudeSessions('s3')).map((c) => [c.claudeId, c.firstPrompt, c.activeAt])).toEqual([['c1', 'fix the login bug', 80]]);
+      expect(await store.getSessionOfClaude('c1')).toBe('s3');
+      expect((await store.listEvents()).filter((e) => e.kind === 'claude.move').map((e) => e.data)).toEqual([{ claudeSession: 'c1', from: 's1' }]);
+    });
+  });
+
   describe('commits', () => {
     it('recordCommit records the commit, advances the tip, releases only the committed claims of that session, in one go', async () => {
       const { store } = fixture;

@@ -109,6 +109,27 @@ export async function findCheckoutSession(store: Store, topLevel: string, env: N
   return undefined;
 }
 
+/**
+ * A commit made with a session's identity ($CWT_SESSION, or a Claude Code session id linked to it) in a
+ * checkout that is not the session's and onto a branch that is not the session's: a conversation that ended up
+ * in the wrong checkout (a resumed one that runs in the main checkout, say). Returns that session and the
+ * branch being committed to; undefined for the usual commits (a session in its own worktree, a person without
+ * a session's identity, an identity of another repository or of an adopted tab, which belongs to its checkout).
+ */
+export async function findMisplacedSession(store: Store, repo: Pick<RepoInfo, 'topLevel' | 'commonDir'>, env: NodeJS.ProcessEnv): Promise<{ session: SessionRecord; branch: string } | undefined> {
+  const here = toRealPath(repo.topLevel);
+  for (const clues of [{ cwtSession: env.CWT_SESSION }, { claudeSession: env.CLAUDE_CODE_SESSION_ID }]) {
+    const value = Object.values(clues)[0];
+    if (value === undefined || value === '') continue;
+    const session = await findCurrentSession(store, clues);
+    if (session === undefined || session.kind !== 'cwt' || session.repo !== repo.commonDir) continue;
+    if (toRealPath(session.worktree) === here) return undefined;
+    const branch = await getCurrentBranch(repo.topLevel);
+    return branch === session.branch ? undefined : { session, branch };
+  }
+  return undefined;
+}
+
 /** Part 1, pure: the commits of the range that the session did not make. */
 export function selectForeignCommits(range: readonly CommitInfo[], madeBy: ReadonlyMap<string, string | null>, session: string, sessions: ReadonlyMap<string, SessionRecord>): ForeignCommit[] {
   return range

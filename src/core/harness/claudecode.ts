@@ -13,7 +13,10 @@
  *   `system`-role message on 2.1.332 (the text is cwt's either way; nothing in cwt depends on the wrapping).
  * The same on both ends (and relied on): the hook payloads cwt reads, PostToolUseFailure for a failed edit,
  * UserPromptSubmit and Stop once a turn (the session's activity; Notification is documented, never seen under -p),
- * `deny` before a write, `autoMemoryDirectory` from `--settings`, `memory_paths.auto`, WorktreeCreate/Remove.
+ * `deny` before a write, `autoMemoryDirectory` from `--settings`, `memory_paths.auto`, WorktreeCreate/Remove,
+ * transcripts at `<claude home>/projects/<key of the start directory>/<id>.jsonl` (mode 0600), `--resume` keeping
+ * the id, `--fork-session` leaving the original transcript as it was, a copied transcript resumed from its new
+ * key, and CLAUDE_CODE_SESSION_ID and the launcher's CWT_SESSION in the Bash tool's environment.
  */
 
 export interface ClaudeCodeRange {

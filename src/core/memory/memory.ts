@@ -3,9 +3,11 @@
  * copy kept in the state dir as the base of the later 3-way merge.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ensurePrivateDir } from '../fs/atomic.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/atomic.js';
+import { assertContainedWrite } from '../fs/containedwrite.js';
+import { listTreeFiles, readTreeEntry } from './snapshot.js';
 import { EnvironmentError } from '../util/errors.js';
 import { MESSAGES } from '../../texts/messages.js';
 import { pickFreeName } from '../util/slug.js';
@@ -88,6 +90,28 @@ export function seedNamespace(options: { canonical: string; namespace: string; b
   const files = copyTree(canonical, options.namespace);
   copyTree(canonical, options.base);
   return { files };
+}
+
+/**
+ * `cwt new --fork`: adds the parent session's unmerged notes to a freshly seeded namespace: each file of the
+ * parent's namespace that it added or changed since its seed (its merge base). The child's own base stays the
+ * canonical copy, so its merge later brings those notes in like its own; the parent's merge of the same lines
+ * agrees with it. Links are not followed; the parent's directories are only read. Returns the relative paths added.
+ */
+export function overlayUnmergedNotes(options: { parentNamespace: string; parentBase: string; namespace: string }): string[] {
+  const base = listTreeFiles(existsSync(options.parentBase) ? options.parentBase : null);
+  const added: string[] = [];
+  for (const [rel, path] of listTreeFiles(existsSync(options.parentNamespace) ? options.parentNamespace : null)) {
+    const entry = readTreeEntry(path);
+    const basePath = base.get(rel);
+    if (basePath !== undefined && readFileSync(basePath).equals(entry.data)) continue;
+    const dest = join(options.namespace, ...rel.split('/'));
+    assertContainedWrite(dest, options.namespace);
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileAtomic(dest, entry.data, { mode: entry.mode & 0o777 });
+    added.push(rel);
+  }
+  return added.sort();
 }
 
 /** A directory name for `path`: readable (its last part, shortened) and unique (a hash of the whole path). */

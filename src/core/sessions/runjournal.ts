@@ -45,6 +45,11 @@ export interface NewJournalRecord {
   createdBranchFrom: string | null;
   namespaceDir: string | null;
   stateDir: string;
+  /**
+   * The conversation the run starts from (cwt new --fork, cwt attach of a removed worktree), so that a rollback
+   * can take its link back to `from` and drop the unused transcript copy; absent for a plain run.
+   */
+  conversation?: { claudeId: string; from: string; fork: boolean; claudeHome: string } | null;
 }
 
 /** A journal as found on disk. */

@@ -242,4 +242,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN activity_reason TEXT;
   `,
+  // 11: conversations (cwt attach, cwt new --fork): when a hook last saw each Claude session, the first line of
+  // its first prompt, and where Claude Code keeps its transcript. started_at stays the conversation's start.
+  `
+  ALTER TABLE claude_sessions ADD COLUMN active_at INTEGER;
+  ALTER TABLE claude_sessions ADD COLUMN first_prompt TEXT;
+  ALTER TABLE claude_sessions ADD COLUMN transcript TEXT;
+  `,
 ];

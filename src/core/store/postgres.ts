@@ -19,13 +19,14 @@ export { DEFAULT_POSTGRES_SCHEMA, parsePostgresUrl, type PostgresTarget } from '
 import { MESSAGES } from '../../texts/messages.js';
 import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
 import { describeError, parsePostgresUrl, SCHEMA_NAME } from './postgresurl.js';
-import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
+import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toClaudeSession, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
   ClaimDecider,
   ClaimFilter,
   ClaimOutcome,
   ClaimRecord,
+  ClaudeSessionRecord,
   ClaimRequest,
   ClaimState,
   CommitRecord,
@@ -361,7 +362,8 @@ export class PostgresStore implements Store {
       // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
       const { count } = await tx`
         INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (${claudeId}, ${session}, ${now})
-        ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
+        ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, active_at = excluded.started_at, ended_at = NULL,
+          started_at = CASE WHEN claude_sessions.session = excluded.session THEN claude_sessions.started_at ELSE excluded.started_at END
         WHERE claude_sessions.ended_at IS NOT NULL`;
       if (count > 0) await this.appendEventIn(tx, { kind: 'claude.link', session, data: { claudeSession: claudeId } }, now);
     });
@@ -377,6 +379,30 @@ export class PostgresStore implements Store {
     await this.transaction(async (tx) => {
       const [row] = await tx<Row[]>`UPDATE claude_sessions SET ended_at = ${now} WHERE claude_id = ${claudeId} AND ended_at IS NULL RETURNING session`;
       if (row) await this.appendEventIn(tx, { kind: 'claude.end', session: row.session as string, data: { claudeSession: claudeId } }, now);
+    });
+  }
+
+  async noteClaudeSession(claudeId: string, session: string, details: { firstPrompt?: string; transcript?: string }, now: number): Promise<void> {
+    await this.transaction(async (tx) => {
+      const { count } = await tx`INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (${claudeId}, ${session}, ${now}) ON CONFLICT (claude_id) DO NOTHING`;
+      if (count > 0) await this.appendEventIn(tx, { kind: 'claude.link', session, data: { claudeSession: claudeId } }, now);
+      await tx`
+        UPDATE claude_sessions SET active_at = ${now}, first_prompt = COALESCE(first_prompt, ${details.firstPrompt ?? null}), transcript = COALESCE(${details.transcript ?? null}, transcript)
+        WHERE claude_id = ${claudeId} AND session = ${session}`;
+    });
+  }
+
+  async listClaudeSessions(session: string): Promise<ClaudeSessionRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`SELECT * FROM claude_sessions WHERE session = ${session} ORDER BY started_at, claude_id`;
+    return rows.map(toClaudeSession);
+  }
+
+  async moveClaudeSession(claudeId: string, from: string, to: string, now: number): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const { count } = await tx`UPDATE claude_sessions SET session = ${to}, ended_at = NULL, active_at = ${now} WHERE claude_id = ${claudeId} AND session = ${from}`;
+      if (count > 0) await this.appendEventIn(tx, { kind: 'claude.move', session: to, data: { claudeSession: claudeId, from } }, now);
+      return count > 0;
     });
   }
 

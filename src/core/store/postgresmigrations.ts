@@ -220,4 +220,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN activity_reason TEXT;
   `,
+  // 11: conversations (see the SQLite migration).
+  `
+  ALTER TABLE claude_sessions ADD COLUMN active_at BIGINT;
+  ALTER TABLE claude_sessions ADD COLUMN first_prompt TEXT;
+  ALTER TABLE claude_sessions ADD COLUMN transcript TEXT;
+  `,
 ];

@@ -4,7 +4,7 @@
  * one set of mappers serves both.
  */
 import type { ConflictRecord, SessionActivity, SessionPatch, WaitingReason } from './store.js';
-import type { ClaimRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionRecord, TaskRecord } from './store.js';
+import type { ClaimRecord, ClaudeSessionRecord, CommitRecord, EventRecord, HandoffRecord, KvRecord, LeaseRecord, LockRecord, PruneCounts, SessionRecord, TaskRecord } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -78,6 +78,18 @@ export function toSession(row: Row): SessionRecord {
     // Like the merge state: a session no hook has reported on reads as it was inserted.
     ...(row.activity == null ? {} : { activity: row.activity as SessionActivity, activityAt: row.activity_at as number | null }),
     ...(row.activity_reason == null ? {} : { activityReason: row.activity_reason as WaitingReason }),
+  };
+}
+
+export function toClaudeSession(row: Row): ClaudeSessionRecord {
+  return {
+    claudeId: row.claude_id as string,
+    session: row.session as string,
+    startedAt: Number(row.started_at),
+    activeAt: Number(row.active_at ?? row.started_at),
+    endedAt: row.ended_at == null ? null : Number(row.ended_at),
+    firstPrompt: (row.first_prompt as string | null) ?? null,
+    transcript: (row.transcript as string | null) ?? null,
   };
 }
 

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../fs/atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
+import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toClaudeSession, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
   AcquireResult,
   HandoffAcceptResult,
@@ -34,6 +34,7 @@ import type {
   ClaimFilter,
   ClaimOutcome,
   ClaimRecord,
+  ClaudeSessionRecord,
   ClaimRequest,
   ClaimState,
   CommitRecord,
@@ -336,7 +337,8 @@ export class SqliteStore implements Store {
         const linked = this.db
           .prepare(
             `INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (?, ?, ?)
-             ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, started_at = excluded.started_at, ended_at = NULL
+             ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, active_at = excluded.started_at, ended_at = NULL,
+               started_at = CASE WHEN claude_sessions.session = excluded.session THEN claude_sessions.started_at ELSE excluded.started_at END
              WHERE claude_sessions.ended_at IS NOT NULL`,
           )
           .run(claudeId, session, now).changes > 0;
@@ -357,6 +359,38 @@ export class SqliteStore implements Store {
           .prepare('UPDATE claude_sessions SET ended_at = ? WHERE claude_id = ? AND ended_at IS NULL RETURNING session')
           .get(now, claudeId) as Row | undefined;
         if (row) this.appendEventSync({ kind: 'claude.end', session: row.session as string, data: { claudeSession: claudeId } }, now);
+      })
+      .immediate();
+  }
+
+  async noteClaudeSession(claudeId: string, session: string, details: { firstPrompt?: string; transcript?: string }, now: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        const linked = this.db
+          .prepare('INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (?, ?, ?) ON CONFLICT (claude_id) DO NOTHING')
+          .run(claudeId, session, now).changes > 0;
+        if (linked) this.appendEventSync({ kind: 'claude.link', session, data: { claudeSession: claudeId } }, now);
+        this.db
+          .prepare(
+            `UPDATE claude_sessions SET active_at = ?, first_prompt = COALESCE(first_prompt, ?), transcript = COALESCE(?, transcript)
+             WHERE claude_id = ? AND session = ?`,
+          )
+          .run(now, details.firstPrompt ?? null, details.transcript ?? null, claudeId, session);
+      })
+      .immediate();
+  }
+
+  async listClaudeSessions(session: string): Promise<ClaudeSessionRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM claude_sessions WHERE session = ? ORDER BY started_at, claude_id').all(session) as Row[];
+    return rows.map(toClaudeSession);
+  }
+
+  async moveClaudeSession(claudeId: string, from: string, to: string, now: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const moved = this.db.prepare('UPDATE claude_sessions SET session = ?, ended_at = NULL, active_at = ? WHERE claude_id = ? AND session = ?').run(to, now, claudeId, from).changes > 0;
+        if (moved) this.appendEventSync({ kind: 'claude.move', session: to, data: { claudeSession: claudeId, from } }, now);
+        return moved;
       })
       .immediate();
   }

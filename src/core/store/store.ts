@@ -157,6 +157,21 @@ export type AcquireResult =
  */
 export type StaleLockPredicate = (current: LockRecord, now: number) => boolean;
 
+/** One Claude Code conversation of a cwt session (the hooks link them), with what identifies it to a person. */
+export interface ClaudeSessionRecord {
+  claudeId: string;
+  session: string;
+  /** When it was first linked: the conversation's start. */
+  startedAt: number;
+  /** When a hook last saw it (linked again on resume, or a prompt submitted); its start when never seen since. */
+  activeAt: number;
+  endedAt: number | null;
+  /** The first line of its first prompt, sanitised and capped (conversation.ts); null until one was submitted. */
+  firstPrompt: string | null;
+  /** Where Claude Code said its transcript is (hook input), unchecked: resolve it with conversation.ts before use. */
+  transcript: string | null;
+}
+
 /** The session that last edited a file in one checkout. */
 export interface ClaimRecord {
   /** The checkout (worktree top level) the path is relative to. */
@@ -502,6 +517,15 @@ export interface Store {
   /** The cwt session a Claude Code session id belongs to. */
   getSessionOfClaude(claudeId: string): Promise<string | undefined>;
   endClaudeSession(claudeId: string, now: number): Promise<void>;
+  /**
+   * Notes what a hook learnt of a conversation linked to `session`: its first prompt (kept once set) and its
+   * transcript path; marks it active. Links it first when it is not linked yet. A row of another session is left alone.
+   */
+  noteClaudeSession(claudeId: string, session: string, details: { firstPrompt?: string; transcript?: string }, now: number): Promise<void>;
+  /** The conversations of a session, oldest first. */
+  listClaudeSessions(session: string): Promise<ClaudeSessionRecord[]>;
+  /** Hands a conversation of an ended session to the session that continues it (cwt attach after end --remove). */
+  moveClaudeSession(claudeId: string, from: string, to: string, now: number): Promise<boolean>;
 
   /** Reads the path's claim state, lets `decide` rule, and applies the verdict, in one transaction. */
   claimPath(request: ClaimRequest, decide: ClaimDecider): Promise<ClaimOutcome>;
