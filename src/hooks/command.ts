@@ -5,7 +5,8 @@
  */
 import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
+import { getCwtBinPath, HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
+import { startFastPathService } from '../core/harness/fastpath.js';
 import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
 import { EnvironmentError, UsageError } from '../core/util/errors.js';
 import { triggerNotifier } from '../core/coordination/notify.js';
@@ -65,6 +66,8 @@ export async function answerCommandHook(event: HookEvent, env: NodeJS.ProcessEnv
   const { output, store } = await runHookCall(event, env);
   if (output !== '') write(`${output}\n`);
   try {
+    // A session begins: the per-user fast path must be there for its tool calls (started detached, not waited for).
+    if (event === 'session-start') await startFastPathService(env, getCwtBinPath()).catch((error: unknown) => logHookError(env, event, error));
     if (store) await triggerNotifier(store, env);
   } finally {
     await releaseStore(store);

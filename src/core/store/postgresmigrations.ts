@@ -216,4 +216,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN activity TEXT;
   ALTER TABLE sessions ADD COLUMN activity_at BIGINT;
   `,
+  // 10: one hook call, one decider (see the SQLite migration).
+  `
+  CREATE TABLE hook_calls (
+    key TEXT PRIMARY KEY,
+    by  TEXT NOT NULL,
+    at  BIGINT NOT NULL
+  );
+  CREATE INDEX hook_calls_at ON hook_calls (at);
+  `,
 ];
