@@ -150,11 +150,14 @@ export function isCwtHookUrl(url: unknown): boolean {
 /**
  * The fast path's fallback: a command that is shell builtins only while the service's pid file names a live
  * process (the http handler beside it answers), else the Node command hook. `read` fails on a missing or still
- * empty file (the service writes its pid once it listens). It ends like every cwt command hook, so install
- * and uninstall recognise it, and is the same string everywhere, so Claude Code runs it once per call.
+ * empty file (the service writes its pid once it listens). Liveness is /proc/<pid>/stat with a state other than
+ * zombie: `kill -0` succeeds on a killed service nobody reaped (a container without an init), and the calls
+ * would go undecided. It ends like every cwt command hook, so install and uninstall recognise it, and is the
+ * same string everywhere, so Claude Code runs it once per call.
  */
 export function getFastPathGuardCommand(event: HookEvent, pidFile: string): string {
-  return `read -r p < ${quoteShellWord(pidFile)} 2>/dev/null && kill -0 "$p" 2>/dev/null && exit 0; exec ${getHookCommand(event)}`;
+  const alive = `read -r p 2>/dev/null < ${quoteShellWord(pidFile)} && case "$p" in ''|*[!0-9]*) false ;; esac && read -r s 2>/dev/null < "/proc/$p/stat" && case "\${s##*) }" in Z*|X*) false ;; esac`;
+  return `${alive} && exit 0; exec ${getHookCommand(event)}`;
 }
 
 function isCwtHandler(handler: unknown): boolean {
