@@ -49,8 +49,8 @@ export function createSandbox(prefix = 'cwt-test-'): Sandbox {
   };
 }
 
-/** Ends the per-user fast path a test's `cwt install` or hooks started (its pid file names it), if it runs. */
-export function stopFastPath(cwtHome: string, signal: NodeJS.Signals = 'SIGTERM'): number | undefined {
+/** Ends the per-user fast path a test's `cwt install` or hooks started (its pid file names it), if it runs; signal 0 only probes. */
+export function stopFastPath(cwtHome: string, signal: NodeJS.Signals | 0 = 'SIGTERM'): number | undefined {
   let pid: number;
   try {
     pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim());

@@ -1,0 +1,205 @@
+/**
+ * The per-user fast path (`cwt serve`) as real processes: `cwt install` records its port and starts it.
+ * - Only this uid, at its own address: a client under another uid (setpriv), or a request whose Host is not
+ *   127.0.0.1:<port> (DNS rebinding), gets 403 and no decision, and nothing of the request reaches the store.
+ * - One instance per user: a second `cwt serve` leaves at once; a killed one's pid file is taken over.
+ * - A call that reaches both deciders (the service and the command hook) is decided once. The naive way (both
+ *   decide) is shown failing first: deny-once counts the second decision as the model's retry, so the denied
+ *   tab ends up holding the claim of a file it never wrote.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPidAlive } from '../../src/core/sessions/liveness.js';
+import { openStore } from '../../src/core/store/open.js';
+import { createPostgresStoreUrl, STORE_BACKENDS } from '../helpers/backends.js';
+import { runCwt, startCwt } from '../helpers/cli.js';
+import { stopFastPath } from '../helpers/env.js';
+import { createTab, getDenyReason, runHook } from '../helpers/hooks.js';
+import { createScenario, type Scenario } from '../helpers/scenario.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+function post(port: number, event: string, body: unknown, host = `127.0.0.1:${port}`): Promise<Reply> {
+  const data = JSON.stringify(body);
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/hooks/${event}`, headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** curl under another uid, the body on stdin (a file of ours would not be readable to it). */
+function postAsNobody(port: number, event: string, body: unknown): Reply {
+  const out = execFileSync(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', 'curl', '-s', '-o', '-', '-w', '\n%{http_code}', '-H', 'content-type: application/json', '--data-binary', '@-', `http://127.0.0.1:${port}/hooks/${event}`],
+    { input: JSON.stringify(body), encoding: 'utf8' },
+  );
+  const cut = out.lastIndexOf('\n');
+  return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
+}
+
+const readPort = (s: Scenario) => (JSON.parse(readFileSync(join(s.cwtHome, 'fastpath.json'), 'utf8')) as { port: number }).port;
+const readPid = (s: Scenario) => {
+  try {
+    return Number(readFileSync(join(s.cwtHome, 'fastpath.pid'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+};
+const waitForService = (s: Scenario) => waitFor(() => {
+  const pid = readPid(s);
+  return pid !== undefined && isPidAlive(pid) ? pid : undefined;
+});
+
+async function install(s: Scenario): Promise<{ port: number; pid: number }> {
+  const result = await s.cwt(['install']);
+  expect(result.code, result.stderr).toBe(0);
+  return { port: readPort(s), pid: await waitForService(s) };
+}
+
+describe.each(STORE_BACKENDS)('the per-user fast path, on the %s store', (backend) => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+    if (backend === 'postgres') s.env.CWT_STORE = createPostgresStoreUrl();
+  });
+  afterEach(() => s.cleanup());
+
+  const pre = (claude: string, file: string, toolUseId?: string) => ({
+    session_id: claude,
+    cwd: s.repo,
+    hook_event_name: 'PreToolUse',
+    tool_name: 'Write',
+    ...(toolUseId !== undefined ? { tool_use_id: toolUseId } : {}),
+    tool_input: { file_path: file, content: 'x' },
+  });
+
+  async function inStore<T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
+    const store = await openStore(s.env);
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('another uid and a rebinding Host get no decision, and nothing of their request is read', async () => {
+    expect(process.getuid?.(), 'this test runs a client under another uid with setpriv: it needs root').toBe(0);
+    const { port } = await install(s);
+    const file = join(s.repo, 'src', 'x.ts');
+    await createTab('owner', s.repo, s.env).write(file);
+
+    // The same call (it would be denied: "owner" holds the file) from another uid, and via a foreign Host name.
+    const foreign = postAsNobody(port, 'pre-tool-use', pre('intruder', file, 'toolu_f1'));
+    expect(foreign).toEqual({ status: 403, body: '{}' });
+    const rebound = await post(port, 'pre-tool-use', pre('intruder', file, 'toolu_f2'), `evil.example:${port}`);
+    expect(rebound).toEqual({ status: 403, body: '{}' });
+    expect(postAsNobody(port, 'session-start', {}).status).toBe(403);
+    // Nothing reached the store: no adopted tab, no claim, no recorded call.
+    await inStore(async (store) => {
+      expect(await store.getSessionOfClaude('intruder')).toBeUndefined();
+      expect((await store.listClaims({})).map((claim) => claim.claudeId)).toEqual(['owner']);
+      expect(await store.listHookCalls()).toEqual([]);
+    });
+
+    // This uid at the right address: the very same call is denied (the refusals above were not for nothing).
+    const own = await post(port, 'pre-tool-use', pre('intruder', file, 'toolu_f3'));
+    expect(own.status).toBe(200);
+    expect(getDenyReason(JSON.parse(own.body))).toContain('src/x.ts');
+    expect((await inStore((store) => store.listHookCalls())).map((call) => [call.key, call.by])).toEqual([['intruder/toolu_f3/pre-tool-use', 'fastpath']]);
+  });
+
+  it('one instance per user: a second cwt serve leaves at once; a killed one is replaced; SIGTERM removes its pid file', async () => {
+    const { port, pid } = await install(s);
+    expect(statSync(join(s.cwtHome, 'fastpath.pid')).mode & 0o777).toBe(0o600);
+    const second = await runCwt(['serve'], { cwd: s.repo, env: s.env, timeoutMs: 10_000 });
+    expect(second.code, second.stderr).toBe(0);
+    expect(readPid(s)).toBe(pid);
+    expect(isPidAlive(pid)).toBe(true);
+
+    // Killed without a chance to clean up: its pid file stays, naming a dead process, and is taken over.
+    expect(stopFastPath(s.cwtHome, 'SIGKILL')).toBe(pid);
+    await waitFor(() => (isPidAlive(pid) ? undefined : true));
+    const next = startCwt(['serve'], { cwd: s.repo, env: s.env, timeoutMs: 60_000 });
+    const nextPid = await waitFor(() => (readPid(s) === next.child.pid ? next.child.pid : undefined));
+    expect((await post(port, 'stop', { session_id: 'nobody', cwd: s.repo })).status).toBe(200);
+    process.kill(nextPid!, 'SIGTERM');
+    expect((await next.result).code).toBe(0);
+    expect(readPid(s)).toBeUndefined();
+  });
+
+  it('a call both deciders receive is decided once (the naive double decision moves the claim to the denied tab)', async () => {
+    const { port } = await install(s);
+    const file = join(s.repo, 'src', 'y.ts');
+    const owner = createTab('owner', s.repo, s.env);
+    await owner.write(file);
+    const holders = () => inStore(async (store) => (await store.listClaims({})).filter((claim) => claim.relPath === 'src/y.ts').map((claim) => claim.claudeId));
+
+    // Naive: one call, no record of who answered it, decided by both (here one after the other).
+    const naiveFirst = await runHook('pre-tool-use', pre('naive', file), s.env);
+    const naiveSecond = await runHook('pre-tool-use', pre('naive', file), s.env);
+    expect(getDenyReason(naiveFirst)).toContain('src/y.ts');
+    expect(getDenyReason(naiveSecond)).toBeUndefined();
+    // Claude Code keeps the deny, so nothing was written, yet the claim went to the denied tab.
+    expect(await holders()).toEqual(['naive']);
+
+    // Give the file back to its owner, and send one call (with its tool_use_id) to both deciders at once.
+    await inStore(async (store) => store.releaseClaims((await store.getSessionOfClaude('naive'))!));
+    await owner.write(file);
+    const both = await Promise.all([post(port, 'pre-tool-use', pre('tab', file, 'toolu_both')), runHook('pre-tool-use', pre('tab', file, 'toolu_both'), s.env)]);
+    const answers = [JSON.parse(both[0].body) as object, both[1] ?? {}];
+    expect(answers.filter((answer) => getDenyReason(answer) !== undefined)).toHaveLength(1);
+    expect(answers.filter((answer) => JSON.stringify(answer) === '{}')).toHaveLength(1);
+    expect(await holders()).toEqual(['owner']);
+    const calls = await inStore((store) => store.listHookCalls());
+    expect(calls.filter((call) => call.key === 'tab/toolu_both/pre-tool-use')).toHaveLength(1);
+    // The model's retry (a new call) goes through, as deny-once promises.
+    const retry = await post(port, 'pre-tool-use', pre('tab', file, 'toolu_retry'));
+    expect(getDenyReason(JSON.parse(retry.body))).toBeUndefined();
+    expect(await holders()).toEqual(['tab']);
+  });
+});
+
+describe('the fast path is not set up where it cannot check its callers', () => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+  });
+  afterEach(() => s.cleanup());
+
+  it('CWT_FASTPATH=off: cwt install writes command hooks only, records no port and starts nothing', async () => {
+    const env = { ...s.env, CWT_FASTPATH: 'off' };
+    const result = await s.cwt(['install', '--json'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ fastPath: null });
+    const settings = readFileSync(join(s.repo, '.claude', 'settings.local.json'), 'utf8');
+    expect(settings).not.toContain('"http"');
+    expect(() => statSync(join(s.cwtHome, 'fastpath.json'))).toThrow();
+    expect((await s.cwt(['serve'], { env })).code).toBe(4);
+    expect(readPid(s)).toBeUndefined();
+  });
+
+  it('cwt install --uninstall removes the http handlers and the guards with the command hooks', async () => {
+    await install(s);
+    const path = join(s.repo, '.claude', 'settings.local.json');
+    // Somebody's own http hook on loopback stays: only cwt's /hooks/<event> handlers are cwt's.
+    const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, unknown[]> };
+    settings.hooks.Stop!.push({ hooks: [{ type: 'http', url: 'http://127.0.0.1:9/mine' }] });
+    writeFileSync(path, JSON.stringify(settings));
+    expect((await s.cwt(['install', '--uninstall'])).code).toBe(0);
+    const left = JSON.parse(readFileSync(path, 'utf8')) as { hooks?: unknown };
+    expect(left.hooks).toEqual({ Stop: [{ hooks: [{ type: 'http', url: 'http://127.0.0.1:9/mine' }] }] });
+  });
+});
