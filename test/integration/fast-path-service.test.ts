@@ -179,6 +179,22 @@ describe('the fast path is not set up where it cannot check its callers', () => 
   });
   afterEach(() => s.cleanup());
 
+  it('cwt new after cwt install: the session gets the installed handlers (Claude Code runs identical ones once), no server or token of its own', async () => {
+    const { port } = await install(s);
+    const launched = await s.cwt(['new', 'feat/fast'], { env: { ...s.env, FAKE_AGENT_SLEEP_MS: '0' } });
+    expect(launched.code, launched.stderr).toBe(0);
+    const record = s.agent.runs().at(-1)!;
+    expect(record.env.CWT_HOOK_TOKEN).toBeUndefined();
+    expect(record.env.CWT_HOOK_SUPERVISOR).toBeUndefined();
+    type Hooks = Record<string, Array<{ hooks: Array<Record<string, unknown>> }>>;
+    const during = JSON.parse(record.settings ?? '{}') as { hooks: Hooks };
+    const installed = JSON.parse(readFileSync(join(s.repo, '.claude', 'settings.local.json'), 'utf8')) as { hooks: Hooks };
+    for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'UserPromptSubmit', 'Notification', 'Stop', 'SessionStart', 'SessionEnd']) {
+      expect(during.hooks[event], event).toEqual(installed.hooks[event]);
+    }
+    expect(during.hooks.PreToolUse![0]!.hooks[0]).toEqual({ type: 'http', url: `http://127.0.0.1:${port}/hooks/pre-tool-use`, timeout: 5 });
+  });
+
   it('CWT_FASTPATH=off: cwt install writes command hooks only, records no port and starts nothing', async () => {
     const env = { ...s.env, CWT_FASTPATH: 'off' };
     const result = await s.cwt(['install', '--json'], { env });
