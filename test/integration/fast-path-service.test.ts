@@ -20,6 +20,7 @@ import { stopFastPath } from '../helpers/env.js';
 import { createTab, getDenyReason, runHook } from '../helpers/hooks.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { waitFor } from '../helpers/wait.js';
+import { MESSAGES } from '../../src/texts/messages.js';
 
 interface Reply {
   status: number;
@@ -193,6 +194,26 @@ describe('the fast path is not set up where it cannot check its callers', () => 
       expect(during.hooks[event], event).toEqual(installed.hooks[event]);
     }
     expect(during.hooks.PreToolUse![0]!.hooks[0]).toEqual({ type: 'http', url: `http://127.0.0.1:${port}/hooks/pre-tool-use`, timeout: 5 });
+  });
+
+  it('the next session start brings a stopped service back; doctor says whether it runs; with no live session it leaves when idle', async () => {
+    const { port, pid } = await install(s);
+    const doctor = await s.cwt(['doctor']);
+    expect(doctor.stdout).toContain(MESSAGES.doctorFastPathRunning(port, pid));
+    stopFastPath(s.cwtHome);
+    await waitFor(() => (readPid(s) === undefined && !isPidAlive(pid) ? true : undefined));
+    expect((await s.cwt(['doctor'])).stdout).toContain(MESSAGES.doctorFastPathStopped(port));
+
+    // A tab starts (its SessionStart command hook): the service is started for its tool calls.
+    const idleEnv = { ...s.env, CWT_FASTPATH_IDLE_MS: '400' };
+    const tab = createTab('starter', s.repo, idleEnv);
+    await tab.start();
+    const again = await waitForService(s);
+    expect(again).not.toBe(pid);
+    expect((await post(port, 'stop', { session_id: 'starter', cwd: s.repo })).status).toBe(200);
+    // Live while the tab is; once its session ended and nothing asks, it goes, and takes its pid file along.
+    await tab.end();
+    await waitFor(() => (readPid(s) === undefined && !isPidAlive(again) ? true : undefined), 15_000);
   });
 
   it('CWT_FASTPATH=off: cwt install writes command hooks only, records no port and starts nothing', async () => {
