@@ -1132,7 +1132,7 @@ async function scenarioFastPath(sandbox, opts) {
   const pidFile = join(env.CWT_HOME, 'fastpath.pid');
   const servicePid = async () => {
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim().split(' ')[0]) : 0;
       if (pid > 0) return pid;
     }
     throw new Error('the fast path did not start within 30 s');

@@ -19,9 +19,9 @@ import { triggerNotifier } from '../core/coordination/notify.js';
 import { loadConfigLazily } from '../core/config/lazy.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../core/fs/atomic.js';
 import { resolveCwtHome } from '../core/fs/paths.js';
-import { getFastPathFiles, getServiceEnv, readFastPathTarget } from '../core/harness/fastpath.js';
+import { formatFastPathPid, getFastPathFiles, getServiceEnv, isFastPathPidAlive, readFastPathTarget } from '../core/harness/fastpath.js';
 import { isFastPathEvent } from '../core/harness/harness.js';
-import { createLivenessProbe, isPidAlive } from '../core/sessions/liveness.js';
+import { createLivenessProbe } from '../core/sessions/liveness.js';
 import { getSessionState } from '../core/sessions/sessions.js';
 import { openStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
@@ -44,6 +44,8 @@ interface PidFileClaim {
   fd: number;
   stats: Stats;
   path: string;
+  /** Set once removed: a later file at the path may be another service's, even with the same inode number. */
+  released?: boolean;
 }
 
 /** Creates the pid file exclusively, replacing a stale one once; undefined when a live service holds it. */
@@ -63,8 +65,7 @@ function claimPidFile(path: string): PidFileClaim | undefined {
     } catch {
       continue; // gone meanwhile: try again
     }
-    const pid = Number(text);
-    const holderAlive = text === '' ? age < STARTING_GRACE_MS : Number.isInteger(pid) && isPidAlive(pid);
+    const holderAlive = text === '' ? age < STARTING_GRACE_MS : isFastPathPidAlive(text);
     if (holderAlive) return undefined;
     try {
       unlinkSync(path);
@@ -77,6 +78,8 @@ function claimPidFile(path: string): PidFileClaim | undefined {
 
 /** Removes the pid file if it is still the one this process created. */
 function releasePidFile(claim: PidFileClaim): void {
+  if (claim.released) return;
+  claim.released = true;
   try {
     closeSync(claim.fd);
   } catch {
@@ -176,7 +179,7 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
     throw error;
   }
   // Listening: now the fallback guard may stand aside.
-  writeSync(claim.fd, `${process.pid}\n`);
+  writeSync(claim.fd, formatFastPathPid(process.pid) ?? `${process.pid} 0\n`);
   onListening?.(port);
   return new Promise<ServeOutcome>((resolvePromise) => {
     let stopping = false;

@@ -46,7 +46,7 @@ const hookStarts = (log: string) => readFileSync(log, 'utf8').split('\n').filter
 async function waitForService(cwtHome: string): Promise<number> {
   return waitFor(() => {
     try {
-      const pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim());
+      const pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim().split(' ')[0]);
       return pid > 0 && isPidAlive(pid) ? pid : undefined;
     } catch {
       return undefined;

@@ -53,7 +53,7 @@ export function createSandbox(prefix = 'cwt-test-'): Sandbox {
 export function stopFastPath(cwtHome: string, signal: NodeJS.Signals | 0 = 'SIGTERM'): number | undefined {
   let pid: number;
   try {
-    pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim());
+    pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim().split(' ')[0]);
   } catch {
     return undefined;
   }

@@ -54,7 +54,7 @@ function postAsNobody(port: number, event: string, body: unknown): Reply {
 const readPort = (s: Scenario) => (JSON.parse(readFileSync(join(s.cwtHome, 'fastpath.json'), 'utf8')) as { port: number }).port;
 const readPid = (s: Scenario) => {
   try {
-    return Number(readFileSync(join(s.cwtHome, 'fastpath.pid'), 'utf8').trim()) || undefined;
+    return Number(readFileSync(join(s.cwtHome, 'fastpath.pid'), 'utf8').trim().split(' ')[0]) || undefined;
   } catch {
     return undefined;
   }

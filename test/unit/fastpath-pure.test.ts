@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addCwtHooks, buildHookSettings, FAST_PATH_EVENTS, getFastPathGuardCommand, getHookCommand, isCwtHookUrl, removeCwtHooks } from '../../src/core/harness/harness.js';
-import { getServiceEnv } from '../../src/core/harness/fastpath.js';
+import { formatFastPathPid, getServiceEnv } from '../../src/core/harness/fastpath.js';
 import { findPeerUid } from '../../src/server/peercred.js';
 import { parseHookInput } from '../../src/hooks/input.js';
 
@@ -97,7 +97,9 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
     ['no pid file', undefined],
     ['an empty pid file (the service is starting)', ''],
     ['not a pid', 'self\n'],
-    ['a dead pid', '2147483646\n'],
+    ['a dead pid', '2147483646 1\n'],
+    ['a live pid without its start time', `${process.pid}\n`],
+    ['a live pid that started at another time (the pid reused)', `${process.pid} 1\n`],
   ])('runs the command hook with %s', (_, content) => {
     execFileSync('mkdir', ['-p', join(dir, "it's here")]);
     rmSync(pidFile, { force: true });
@@ -106,7 +108,7 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
   });
 
   it('stands aside for a live service, and not for a killed one left a zombie (where kill -0 would say alive)', async () => {
-    writeFileSync(pidFile, `${process.pid}\n`);
+    writeFileSync(pidFile, formatFastPathPid(process.pid)!);
     expect(run()).toBe('');
     // A process whose parent never reaps it (sleep does not wait): killed, it stays a zombie.
     const parent = spawn('/bin/sh', ['-c', 'sleep 30 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -114,7 +116,7 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
       const pid = Number(await new Promise<string>((resolvePromise) => parent.stdout!.once('data', (chunk: Buffer) => resolvePromise(chunk.toString()))));
       process.kill(pid, 'SIGKILL');
       await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
-      writeFileSync(pidFile, `${pid}\n`);
+      writeFileSync(pidFile, `${pid} ${readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]}\n`);
       expect(execFileSync('/bin/sh', ['-c', `kill -0 ${pid} && echo alive`], { encoding: 'utf8' })).toBe('alive\n');
       expect(run()).toBe('fallback\n');
     } finally {

@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atomic.js';
 import { resolveCwtHome } from '../fs/paths.js';
-import { isPidAlive } from '../sessions/liveness.js';
+import { getProcessStartTicks } from '../sessions/liveness.js';
 import type { FastPathTarget } from './harness.js';
 
 export type { FastPathTarget };
@@ -81,7 +81,22 @@ export async function ensureFastPathTarget(env: NodeJS.ProcessEnv = process.env)
   return readFastPathTarget(env);
 }
 
-/** The running service's pid (from its pid file), when that process is alive. */
+/**
+ * What the pid file says: `<pid> <start ticks>` (the start time tells the service from a later process that got
+ * its pid, after a reboot say); empty while the service starts.
+ */
+export function formatFastPathPid(pid: number): string | undefined {
+  const ticks = getProcessStartTicks(pid);
+  return ticks === undefined ? undefined : `${pid} ${ticks}\n`;
+}
+
+/** True when a pid file's text names a process that runs now and started when the file says. */
+export function isFastPathPidAlive(text: string): boolean {
+  const [pid, ticks] = text.trim().split(' ');
+  return /^\d+$/.test(pid ?? '') && ticks !== undefined && getProcessStartTicks(Number(pid)) === ticks;
+}
+
+/** The running service's pid (from its pid file), when that process is alive and is the one that wrote it. */
 export function getRunningFastPathPid(env: NodeJS.ProcessEnv = process.env): number | undefined {
   let text: string;
   try {
@@ -89,8 +104,7 @@ export function getRunningFastPathPid(env: NodeJS.ProcessEnv = process.env): num
   } catch {
     return undefined;
   }
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && isPidAlive(pid) ? pid : undefined;
+  return isFastPathPidAlive(text) ? Number(text.trim().split(' ')[0]) : undefined;
 }
 
 /**

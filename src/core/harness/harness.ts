@@ -149,14 +149,17 @@ export function isCwtHookUrl(url: unknown): boolean {
 
 /**
  * The fast path's fallback: a command that is shell builtins only while the service's pid file names a live
- * process (the http handler beside it answers), else the Node command hook. `read` fails on a missing or still
- * empty file (the service writes its pid once it listens). Liveness is /proc/<pid>/stat with a state other than
- * zombie: `kill -0` succeeds on a killed service nobody reaped (a container without an init), and the calls
- * would go undecided. It ends like every cwt command hook, so install and uninstall recognise it, and is the
+ * process (the http handler beside it answers), else the Node command hook. The pid file holds `<pid> <start
+ * ticks>` once the service listens (`read` fails on a missing or still empty one). Alive means /proc/<pid>/stat
+ * exists, is not a zombie's (`kill -0` succeeds on a killed service nobody reaped, in a container without an
+ * init, and the calls would go undecided) and shows the same start time (field 22; after a reboot the pid may
+ * be another process's). It ends like every cwt command hook, so install and uninstall recognise it, and is the
  * same string everywhere, so Claude Code runs it once per call.
  */
 export function getFastPathGuardCommand(event: HookEvent, pidFile: string): string {
-  const alive = `read -r p 2>/dev/null < ${quoteShellWord(pidFile)} && case "$p" in ''|*[!0-9]*) false ;; esac && read -r s 2>/dev/null < "/proc/$p/stat" && case "\${s##*) }" in Z*|X*) false ;; esac`;
+  const alive =
+    `read -r p t 2>/dev/null < ${quoteShellWord(pidFile)} && case "$p" in ''|*[!0-9]*) false ;; esac && read -r s 2>/dev/null < "/proc/$p/stat"` +
+    ` && set -- \${s##*) } && [ "$1" != Z ] && [ "$1" != X ] && [ "\${20}" = "$t" ]`;
   return `${alive} && exit 0; exec ${getHookCommand(event)}`;
 }
 
