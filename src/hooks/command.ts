@@ -6,7 +6,7 @@
 import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { getCwtBinPath, HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
-import { startFastPathService } from '../core/harness/fastpath.js';
+import { readFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
 import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
 import { EnvironmentError, UsageError } from '../core/util/errors.js';
 import { triggerNotifier } from '../core/coordination/notify.js';
@@ -91,7 +91,8 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
   let store: Store | undefined;
   try {
     store = await openStore(env, { hook: true });
-    const output = await handleHook(event, input, { store, env });
+    // Where the fast path is set up, the service may get this call too: the first to record it decides.
+    const output = await handleHook(event, input, { store, env, decider: 'command', dedupe: readFastPathTarget(env) !== undefined });
     return { output: output ? JSON.stringify(output) : '', store };
   } catch (error) {
     logHookError(env, event, error);

@@ -57,6 +57,11 @@ export interface HookContext {
   now?: number;
   /** Who is answering ('fastpath', 'command', 'supervisor'): recorded with the first answer to a tool call. */
   decider?: string;
+  /**
+   * Whether another decider may get the same call (the per-user fast path and its fallback): then the first to
+   * record it decides. Off for the supervisor's own server, the only decider of its session's tool calls.
+   */
+  dedupe?: boolean;
   /** See ResolveHookSessionOptions.callerPid. */
   callerPid?: number | null;
 }
@@ -304,7 +309,7 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
   const now = context.now ?? Date.now();
   // One tool call reaches the fast path and, while it starts or after it is gone, the command hook too: the first
   // to record the call decides it, the other answers nothing (Claude Code merges parallel answers: a deny stands).
-  if (isToolHookEvent(event) && input.session_id !== undefined && input.tool_use_id !== undefined) {
+  if (context.dedupe === true && isToolHookEvent(event) && input.session_id !== undefined && input.tool_use_id !== undefined) {
     const key = `${input.session_id}/${input.tool_use_id}/${event}`;
     if (!(await store.claimHookCall({ key, by: context.decider ?? 'command', at: now }))) return null;
   }

@@ -19,7 +19,7 @@ import { triggerNotifier } from '../core/coordination/notify.js';
 import { loadConfigLazily } from '../core/config/lazy.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../core/fs/atomic.js';
 import { resolveCwtHome } from '../core/fs/paths.js';
-import { formatFastPathPid, getFastPathFiles, getServiceEnv, isFastPathPidAlive, readFastPathTarget } from '../core/harness/fastpath.js';
+import { formatFastPathPid, getFastPathFiles, HOOK_CALL_KEEP_MS, getServiceEnv, isFastPathPidAlive, readFastPathTarget } from '../core/harness/fastpath.js';
 import { isFastPathEvent } from '../core/harness/harness.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
 import { getSessionState } from '../core/sessions/sessions.js';
@@ -35,8 +35,6 @@ import { getPeerUid } from './peercred.js';
 const DEFAULT_IDLE_MS = 15 * 60_000;
 /** An empty pid file older than this belongs to a service that died while starting. */
 const STARTING_GRACE_MS = 10_000;
-/** Hook-call records (first answer wins) are needed for seconds; kept an hour, pruned hourly. */
-const HOOK_CALL_KEEP_MS = 60 * 60_000;
 
 export type ServeOutcome = 'served' | 'already-running' | 'not-set-up' | 'port-busy';
 
@@ -156,7 +154,7 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
         if (!input) return reply(response, 200, '{}');
         try {
           // The service is nobody's child: an adopted tab it registers is live by its heartbeat.
-          const output = await handleHook(event, input, { store, env, decider: 'fastpath', callerPid: null });
+          const output = await handleHook(event, input, { store, env, decider: 'fastpath', dedupe: true, callerPid: null });
           reply(response, 200, output ? JSON.stringify(output) : '{}');
           await triggerNotifier(store, env);
         } catch (error) {

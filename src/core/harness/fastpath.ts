@@ -28,6 +28,9 @@ export interface FastPathFiles {
   pid: string;
 }
 
+/** Who answered a tool call first (Store.claimHookCall) matters for seconds; the records are kept an hour. */
+export const HOOK_CALL_KEEP_MS = 60 * 60_000;
+
 export function getFastPathFiles(cwtHome: string): FastPathFiles {
   return { config: join(cwtHome, 'fastpath.json'), pid: join(cwtHome, 'fastpath.pid') };
 }
