@@ -91,9 +91,17 @@ function releasePidFile(claim: PidFileClaim): void {
   }
 }
 
-/** True when the request comes from this user's process, to this service's own address. */
+/**
+ * True when the request comes from this user's process, to this service's own address, and not from a web page:
+ * a browser runs as this user too, so a page could POST here (a "simple" cross-origin request needs no
+ * preflight). Claude Code sends JSON and no Origin; a page's request carries an Origin (or Sec-Fetch-*), and one
+ * with a JSON content type is preflighted first, which gets no CORS answer here.
+ */
 function isTrustedCaller(request: IncomingMessage, port: number, uid: number, verified: WeakMap<Socket, boolean>): boolean {
-  if (request.headers.host !== `127.0.0.1:${port}`) return false;
+  const { headers } = request;
+  if (headers.host !== `127.0.0.1:${port}`) return false;
+  if (headers.origin !== undefined || headers['sec-fetch-mode'] !== undefined || headers['sec-fetch-site'] !== undefined) return false;
+  if (!/^application\/json\b/i.test(headers['content-type'] ?? '')) return false;
   const socket = request.socket;
   let trusted = verified.get(socket);
   if (trusted === undefined) {

@@ -1,7 +1,8 @@
 /**
  * The per-user fast path (`cwt serve`) as real processes: `cwt install` records its port and starts it.
- * - Only this uid, at its own address: a client under another uid (setpriv), or a request whose Host is not
- *   127.0.0.1:<port> (DNS rebinding), gets 403 and no decision, and nothing of the request reaches the store.
+ * - Only this uid, at its own address: a client under another uid (setpriv), a request whose Host is not
+ *   127.0.0.1:<port> (DNS rebinding), or a browser's cross-origin request (this uid, but an Origin or a non-JSON
+ *   type) gets 403 and no decision, and nothing of the request reaches the store.
  * - One instance per user: a second `cwt serve` leaves at once; a killed one's pid file is taken over.
  * - A call that reaches both deciders (the service and the command hook) is decided once. The naive way (both
  *   decide) is shown failing first: deny-once counts the second decision as the model's retry, so the denied
@@ -27,10 +28,10 @@ interface Reply {
   body: string;
 }
 
-function post(port: number, event: string, body: unknown, host = `127.0.0.1:${port}`): Promise<Reply> {
+function post(port: number, event: string, body: unknown, host = `127.0.0.1:${port}`, headers: Record<string, string> = {}): Promise<Reply> {
   const data = JSON.stringify(body);
   return new Promise((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/hooks/${event}`, headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/hooks/${event}`, headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text }));
@@ -108,6 +109,11 @@ describe.each(STORE_BACKENDS)('the per-user fast path, on the %s store', (backen
     const rebound = await post(port, 'pre-tool-use', pre('intruder', file, 'toolu_f2'), `evil.example:${port}`);
     expect(rebound).toEqual({ status: 403, body: '{}' });
     expect(postAsNobody(port, 'session-start', {}).status).toBe(403);
+    // A web page in this user's browser (same uid): its cross-origin POST carries an Origin, or a non-JSON type.
+    const pageHeaders: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'content-type': 'text/plain' }, { 'sec-fetch-mode': 'no-cors' }];
+    for (const headers of pageHeaders) {
+      expect(await post(port, 'pre-tool-use', pre('intruder', file, 'toolu_f4'), undefined, headers), JSON.stringify(headers)).toEqual({ status: 403, body: '{}' });
+    }
     // Nothing reached the store: no adopted tab, no claim, no recorded call.
     await inStore(async (store) => {
       expect(await store.getSessionOfClaude('intruder')).toBeUndefined();
