@@ -4,8 +4,8 @@
  * loopback http, at a port fixed by `cwt install` and recorded in the state dir (settings need a static URL).
  *
  * Each fast-path event gets two handlers, which Claude Code runs in parallel: the http one, and a command
- * that is only shell builtins while the service runs (`read` its pid file, `kill -0` the pid, exit: ~1-2 ms)
- * and execs the Node command hook when it does not. So a session is served without a Node start while the
+ * that is only shell builtins while the service runs (`read` its pid file and /proc/<pid>/stat, exit: a shell
+ * start, ~1.5-2.5 ms) and execs the Node command hook when it does not. So a session is served without a Node start while the
  * service is up, and by the command hook, with the same handlers, when it is not. A call both reach (the
  * service starting) is decided once: the first to record it in the store decides (Store.claimHookCall).
  *
@@ -24,7 +24,7 @@ export type { FastPathTarget };
 export interface FastPathFiles {
   /** `{"port": N}`, written by `cwt install`. */
   config: string;
-  /** Created exclusively by the one running service (0600); holds its pid once it listens. */
+  /** Created exclusively by the one running service (0600); holds `<pid> <start ticks>` once it listens. */
   pid: string;
 }
 
