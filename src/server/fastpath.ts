@@ -181,7 +181,11 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
       server.listen(port, '127.0.0.1', () => resolvePromise());
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return 'port-busy';
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      // The command hooks answer meanwhile (the pid file goes); the log says how to move the service.
+      logHookError(env, 'fastpath', MESSAGES.fastPathPortBusy(port));
+      return 'port-busy';
+    }
     throw error;
   }
   // Listening: now the fallback guard may stand aside.

@@ -506,6 +506,7 @@ export const MESSAGES = {
   installNoFastPath: 'no fast path here (it needs Linux peer credentials, or CWT_FASTPATH=off): every hook is a command hook',
   doctorFastPathRunning: (port: number, pid: number) => `fast path: serving on 127.0.0.1:${port} (pid ${pid})`,
   doctorFastPathStopped: (port: number) => `fast path: set up on 127.0.0.1:${port}, not running (the next session start runs it; until then the command hooks answer)`,
+  fastPathPortBusy: (port: number) => `the fast path cannot listen on 127.0.0.1:${port}: another program holds it; the command hooks answer meanwhile. Run cwt install again to move it to a free port`,
   doctorFastPathNone: 'fast path: not set up (cwt install sets it up; hooks are command hooks)',
 
   // cwt install --git-hooks

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
@@ -220,6 +220,29 @@ describe('the fast path is not set up where it cannot check its callers', () => 
     // Live while the tab is; once its session ended and nothing asks, it goes, and takes its pid file along.
     await tab.end();
     await waitFor(() => (readPid(s) === undefined && !isPidAlive(again) ? true : undefined), 15_000);
+  });
+
+  it('a port another program took: cwt serve says so in the hook log and leaves; cwt install moves to a free port', async () => {
+    const { port } = await install(s);
+    stopFastPath(s.cwtHome);
+    await waitFor(() => (readPid(s) === undefined ? true : undefined));
+    const squatter = createServer(() => {});
+    await new Promise<void>((resolvePromise) => squatter.listen(port, '127.0.0.1', () => resolvePromise()));
+    try {
+      const served = await s.cwt(['serve']);
+      expect(served.code).toBe(4);
+      expect(readPid(s)).toBeUndefined();
+      expect(readFileSync(join(s.cwtHome, 'hook-errors.log'), 'utf8')).toContain(MESSAGES.fastPathPortBusy(port));
+      const moved = await s.cwt(['install', '--json']);
+      expect(moved.code, moved.stderr).toBe(0);
+      const newPort = (JSON.parse(moved.stdout) as { fastPath: { port: number } }).fastPath.port;
+      expect(newPort).not.toBe(port);
+      expect(readFileSync(join(s.repo, '.claude', 'settings.local.json'), 'utf8')).toContain(`http://127.0.0.1:${newPort}/hooks/pre-tool-use`);
+      await waitForService(s);
+      expect((await post(newPort, 'stop', { session_id: 'x', cwd: s.repo })).status).toBe(200);
+    } finally {
+      squatter.close();
+    }
   });
 
   it('CWT_FASTPATH=off: cwt install writes command hooks only, records no port and starts nothing', async () => {

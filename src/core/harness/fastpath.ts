@@ -59,28 +59,33 @@ export function readFastPathTarget(env: NodeJS.ProcessEnv = process.env): FastPa
   return isPort(port) ? { port, pidFile: files.pid } : undefined;
 }
 
-/** A port free on 127.0.0.1 right now (the kernel's pick). */
-async function pickFreePort(): Promise<number> {
+/** A port free on 127.0.0.1 right now: `port`, or with 0 the kernel's pick; undefined when it is taken. */
+async function probePort(port = 0): Promise<number | undefined> {
   const { createServer } = await import('node:net');
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolvePromise(undefined) : reject(error)));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address !== null ? resolvePromise(address.port) : reject(new Error('no port'))));
     });
   });
 }
 
-/** The recorded fast path, recording a free port first when there is none (`cwt install`). */
+/**
+ * The recorded fast path (`cwt install`), recording a free port first when there is none, or when the recorded
+ * one is taken by something else (the service is not running and the port cannot be bound).
+ */
 export async function ensureFastPathTarget(env: NodeJS.ProcessEnv = process.env): Promise<FastPathTarget | undefined> {
   if (!isFastPathSupported(env)) return undefined;
   const existing = readFastPathTarget(env);
-  if (existing) return existing;
+  if (existing && (getRunningFastPathPid(env) !== undefined || (await probePort(existing.port)) !== undefined)) return existing;
   const cwtHome = resolveCwtHome(env);
   ensurePrivateDir(cwtHome);
   const files = getFastPathFiles(cwtHome);
-  writeFileAtomic(files.config, `${JSON.stringify({ port: await pickFreePort() })}\n`, { mode: PRIVATE_FILE_MODE });
+  const port = await probePort();
+  if (port === undefined) return undefined;
+  writeFileAtomic(files.config, `${JSON.stringify({ port })}\n`, { mode: PRIVATE_FILE_MODE });
   return readFastPathTarget(env);
 }
 
