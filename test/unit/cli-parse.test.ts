@@ -32,6 +32,7 @@ describe('parseCommandLine', () => {
     [['trust'], 'trust', [], {}, []],
     [['trust', '--revoke', '--json'], 'trust', [], { revoke: true, json: true }, []],
     [['git-hook', 'post-merge', '0'], 'git-hook', ['post-merge', '0'], {}, []],
+    [['serve'], 'serve', [], {}, []],
   ])('%j', (argv, command, positionals, values, rest) => {
     const parsed = run(argv);
     expect(parsed.command).toBe(command);
@@ -55,6 +56,8 @@ describe('parseCommandLine', () => {
     [['memory']],
     [['trust', '.cwt.json']],
     [['trust', '--yes']],
+    [['serve', 'now']],
+    [['serve', '--port', '1']],
   ])('rejects %j as bad usage (exit 2)', (argv) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
   });
