@@ -28,7 +28,7 @@ import { getSessionState, isPathInside } from '../core/sessions/sessions.js';
 import { SQLITE_FILE_NAME } from '../core/store/sqlite.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { getRunningFastPathPid, readFastPathTarget } from '../core/harness/fastpath.js';
+import { getFastPathSquatterUid, getRunningFastPathPid, readFastPathTarget } from '../core/harness/fastpath.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -125,6 +125,8 @@ function checkFastPath(env: NodeJS.ProcessEnv): Finding {
   const target = readFastPathTarget(env);
   if (!target) return { id: 'fast-path', severity: 'info', message: MESSAGES.doctorFastPathNone };
   const pid = getRunningFastPathPid(env);
+  const squatter = pid === undefined ? getFastPathSquatterUid(env) : undefined;
+  if (squatter !== undefined) return { id: 'fast-path', severity: 'warn', message: MESSAGES.doctorFastPathSquatted(target.port, squatter), fix: MESSAGES.doctorFastPathSquattedFix };
   return pid === undefined
     ? { id: 'fast-path', severity: 'info', message: MESSAGES.doctorFastPathStopped(target.port) }
     : { id: 'fast-path', severity: 'ok', message: MESSAGES.doctorFastPathRunning(target.port, pid) };

@@ -30,7 +30,7 @@ import { handleHook } from '../hooks/handlers.js';
 import { isHookEvent, MAX_HOOK_INPUT_BYTES, parseHookInput } from '../hooks/input.js';
 import { HOOK_SERVER_LIMITS, readBody, reply } from '../hooks/server.js';
 import { MESSAGES } from '../texts/messages.js';
-import { getPeerUid } from './peercred.js';
+import { getPeerUid } from '../core/sessions/peercred.js';
 
 const DEFAULT_IDLE_MS = 15 * 60_000;
 /** An empty pid file older than this belongs to a service that died while starting. */

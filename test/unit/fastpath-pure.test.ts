@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addCwtHooks, buildHookSettings, FAST_PATH_EVENTS, getFastPathGuardCommand, getHookCommand, isCwtHookUrl, removeCwtHooks } from '../../src/core/harness/harness.js';
 import { formatFastPathPid, getServiceEnv } from '../../src/core/harness/fastpath.js';
-import { findPeerUid } from '../../src/server/peercred.js';
+import { findListenerUid, findPeerUid } from '../../src/core/sessions/peercred.js';
 import { parseHookInput } from '../../src/hooks/input.js';
 
 // A /proc/net/tcp as Linux prints it: the service listening on 127.0.0.1:8080 (0x1F90), a client of uid 1000
@@ -30,6 +30,17 @@ describe('findPeerUid', () => {
     ['an empty table', '', 40000, 8080, undefined],
   ])('%s', (_, table, clientPort, serverPort, uid) => {
     expect(findPeerUid(table, clientPort, serverPort)).toBe(uid);
+  });
+});
+
+describe('findListenerUid', () => {
+  it.each([
+    ['the service listening on loopback', TABLE, 8080, 0],
+    ['a port nobody listens on (only connected sockets use it)', TABLE, 40000, undefined],
+    ['a listener on every address', '   0: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000   65534        0 9 1 0 100 0 0 10 0\n', 8081, 65534],
+    ['a v6 listener on ::', '   0: 00000000000000000000000000000000:1F92 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1002        0 9 1 0 100 0 0 10 0\n', 8082, 1002],
+  ])('%s', (_, table, port, uid) => {
+    expect(findListenerUid(table, port)).toBe(uid);
   });
 });
 

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atomic.js';
 import { resolveCwtHome } from '../fs/paths.js';
 import { getProcessStartTicks } from '../sessions/liveness.js';
+import { getListenerUid } from '../sessions/peercred.js';
 import type { FastPathTarget } from './harness.js';
 
 export type { FastPathTarget };
@@ -113,6 +114,18 @@ export function getRunningFastPathPid(env: NodeJS.ProcessEnv = process.env): num
     return undefined;
   }
   return isFastPathPidAlive(text) ? Number(text.trim().split(' ')[0]) : undefined;
+}
+
+/**
+ * The uid of another user's process listening on the recorded port while our service is not running: Claude
+ * Code would send it the hook input and take its answer (an "allow" skips permission prompts). Undefined when
+ * the port is free, ours, or the fast path is not set up.
+ */
+export function getFastPathSquatterUid(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const target = readFastPathTarget(env);
+  if (!target || typeof process.getuid !== 'function') return undefined;
+  const uid = getListenerUid(target.port);
+  return uid !== undefined && uid !== process.getuid() ? uid : undefined;
 }
 
 /**

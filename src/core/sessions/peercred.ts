@@ -34,8 +34,24 @@ export function findPeerUid(table: string, clientPort: number, serverPort: numbe
   return undefined;
 }
 
-/** The uid of the process that owns the client end of this loopback connection; undefined when unknown. */
-export function getPeerUid(clientPort: number, serverPort: number): number | undefined {
+const LISTEN = '0A';
+const ANY = ['00000000', '00000000000000000000000000000000'];
+
+/** The uid owning a socket that listens on `port` of loopback or of every address, in a /proc/net/tcp* text. Pure. */
+export function findListenerUid(table: string, port: number): number | undefined {
+  const local = toPortHex(port);
+  for (const line of table.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10 || fields[3] !== LISTEN) continue;
+    const [address, localPort] = fields[1]!.split(':');
+    if (localPort !== local || !(isLoopback(address!) || ANY.includes(address!))) continue;
+    const uid = Number(fields[7]);
+    if (Number.isInteger(uid)) return uid;
+  }
+  return undefined;
+}
+
+function searchTables<T>(find: (table: string) => T | undefined): T | undefined {
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let table: string;
     try {
@@ -43,8 +59,18 @@ export function getPeerUid(clientPort: number, serverPort: number): number | und
     } catch {
       continue;
     }
-    const uid = findPeerUid(table, clientPort, serverPort);
-    if (uid !== undefined) return uid;
+    const found = find(table);
+    if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** The uid of the process that owns the client end of this loopback connection; undefined when unknown. */
+export function getPeerUid(clientPort: number, serverPort: number): number | undefined {
+  return searchTables((table) => findPeerUid(table, clientPort, serverPort));
+}
+
+/** The uid of whoever listens on this loopback port; undefined when nobody does (or off Linux). */
+export function getListenerUid(port: number): number | undefined {
+  return searchTables((table) => findListenerUid(table, port));
 }
