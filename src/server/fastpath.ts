@@ -189,7 +189,7 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
     throw error;
   }
   // Listening: now the fallback guard may stand aside.
-  writeSync(claim.fd, formatFastPathPid(process.pid) ?? `${process.pid} 0\n`);
+  writeSync(claim.fd, formatFastPathPid(process.pid, port) ?? `${process.pid} 0 ${port}\n`);
   onListening?.(port);
   return new Promise<ServeOutcome>((resolvePromise) => {
     let stopping = false;

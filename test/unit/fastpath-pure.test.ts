@@ -54,7 +54,7 @@ describe('fast-path hook settings', () => {
         matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash',
         hooks: [
           { type: 'http', url: 'http://127.0.0.1:45123/hooks/pre-tool-use', timeout: 5 },
-          { type: 'command', command: getFastPathGuardCommand('pre-tool-use', target.pidFile), timeout: 10 },
+          { type: 'command', command: getFastPathGuardCommand('pre-tool-use', target), timeout: 10 },
         ],
       },
     ]);
@@ -100,7 +100,7 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const pidFile = join(dir, "it's here", 'fastpath.pid');
   // The command hook it execs is replaced by an echo, so the test sees which way the guard went.
-  const guard = getFastPathGuardCommand('pre-tool-use', pidFile).replace(/exec .*$/, 'echo fallback');
+  const guard = getFastPathGuardCommand('pre-tool-use', { port: 45123, pidFile }).replace(/exec .*$/, 'echo fallback');
   // No input: the guard exits without reading it (Claude Code, seen on both ends, does not mind; spawnSync reports EPIPE).
   const run = () => execFileSync('/bin/sh', ['-c', guard], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 
@@ -110,7 +110,8 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
     ['not a pid', 'self\n'],
     ['a dead pid', '2147483646 1\n'],
     ['a live pid without its start time', `${process.pid}\n`],
-    ['a live pid that started at another time (the pid reused)', `${process.pid} 1\n`],
+    ['a live pid that started at another time (the pid reused)', `${process.pid} 1 45123\n`],
+    ['the live service, on another port (a settings file from before cwt install moved it)', `${formatFastPathPid(process.pid, 45124)}`],
   ])('runs the command hook with %s', (_, content) => {
     execFileSync('mkdir', ['-p', join(dir, "it's here")]);
     rmSync(pidFile, { force: true });
@@ -119,7 +120,7 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
   });
 
   it('stands aside for a live service, and not for a killed one left a zombie (where kill -0 would say alive)', async () => {
-    writeFileSync(pidFile, formatFastPathPid(process.pid)!);
+    writeFileSync(pidFile, formatFastPathPid(process.pid, 45123)!);
     expect(run()).toBe('');
     // A process whose parent never reaps it (sleep does not wait): killed, it stays a zombie.
     const parent = spawn('/bin/sh', ['-c', 'sleep 30 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -127,7 +128,7 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
       const pid = Number(await new Promise<string>((resolvePromise) => parent.stdout!.once('data', (chunk: Buffer) => resolvePromise(chunk.toString()))));
       process.kill(pid, 'SIGKILL');
       await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
-      writeFileSync(pidFile, `${pid} ${readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]}\n`);
+      writeFileSync(pidFile, `${pid} ${readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]} 45123\n`);
       expect(execFileSync('/bin/sh', ['-c', `kill -0 ${pid} && echo alive`], { encoding: 'utf8' })).toBe('alive\n');
       expect(run()).toBe('fallback\n');
     } finally {

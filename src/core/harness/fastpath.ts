@@ -91,12 +91,13 @@ export async function ensureFastPathTarget(env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * What the pid file says: `<pid> <start ticks>` (the start time tells the service from a later process that got
- * its pid, after a reboot say); empty while the service starts.
+ * What the pid file says: `<pid> <start ticks> <port>` (the start time tells the service from a later process
+ * that got its pid, after a reboot say; the port, a guard of an older settings file from this one); empty while
+ * the service starts.
  */
-export function formatFastPathPid(pid: number): string | undefined {
+export function formatFastPathPid(pid: number, port: number): string | undefined {
   const ticks = getProcessStartTicks(pid);
-  return ticks === undefined ? undefined : `${pid} ${ticks}\n`;
+  return ticks === undefined ? undefined : `${pid} ${ticks} ${port}\n`;
 }
 
 /** True when a pid file's text names a process that runs now and started when the file says. */

@@ -149,16 +149,18 @@ export function isCwtHookUrl(url: unknown): boolean {
 
 /**
  * The fast path's fallback: a command that is shell builtins only while the service's pid file names a live
- * process (the http handler beside it answers), else the Node command hook. The pid file holds `<pid> <start
- * ticks>` once the service listens (`read` fails on a missing or still empty one). Alive means /proc/<pid>/stat
+ * process listening on this handler's port (the http handler beside it answers), else the Node command hook.
+ * The pid file holds `<pid> <start ticks> <port>` once the service listens (`read` fails on a missing or still
+ * empty one); a settings file left with an older port (`cwt install` moved it) so falls back instead of going
+ * undecided. Alive means /proc/<pid>/stat
  * exists, is not a zombie's (`kill -0` succeeds on a killed service nobody reaped, in a container without an
  * init, and the calls would go undecided) and shows the same start time (field 22; after a reboot the pid may
  * be another process's). It ends like every cwt command hook, so install and uninstall recognise it, and is the
  * same string everywhere, so Claude Code runs it once per call.
  */
-export function getFastPathGuardCommand(event: HookEvent, pidFile: string): string {
+export function getFastPathGuardCommand(event: HookEvent, target: FastPathTarget): string {
   const alive =
-    `read -r p t 2>/dev/null < ${quoteShellWord(pidFile)} && case "$p" in ''|*[!0-9]*) false ;; esac && read -r s 2>/dev/null < "/proc/$p/stat"` +
+    `read -r p t q 2>/dev/null < ${quoteShellWord(target.pidFile)} && [ "$q" = ${target.port} ] && case "$p" in ''|*[!0-9]*) false ;; esac && read -r s 2>/dev/null < "/proc/$p/stat"` +
     ` && set -- \${s##*) } && [ "$1" != Z ] && [ "$1" != X ] && [ "\${20}" = "$t" ]`;
   return `${alive} && exit 0; exec ${getHookCommand(event)}`;
 }
@@ -186,7 +188,7 @@ export function buildHookSettings(options: { httpUrl?: string; fastPath?: FastPa
       // command hook only when the service is not running.
       const handlers: HookHandler[] = [
         { type: 'http', url: getFastPathUrl(options.fastPath.port, event), timeout: HTTP_HOOK_TIMEOUT_S },
-        { type: 'command', command: getFastPathGuardCommand(event, options.fastPath.pidFile), timeout: COMMAND_HOOK_TIMEOUT_S },
+        { type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S },
       ];
       hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: handlers }];
       continue;
