@@ -7,9 +7,9 @@
  * - Single instance: the pid file is created exclusively (0600), holds the pid once the port listens, and is
  *   removed first on the way out (the fallback guard then execs the command hook). A pid file whose process is
  *   gone is stale and replaced.
- * - Callers: only this user. Linux tells the uid owning the caller's socket (server/peercred.ts); another uid,
- *   or a request whose Host is not the loopback address and port (a web page using DNS rebinding), is refused
- *   before its body is read, with no decision.
+ * - Callers: only this user. Linux tells the uid owning the caller's socket (core/sessions/peercred.ts): another
+ *   uid's connection is closed as it is accepted. A request whose Host is not the loopback address and port (a
+ *   web page using DNS rebinding), or that comes from a browser, is refused with 403 before its body is read.
  * - Leaves when idle: no request and no live session for CWT_FASTPATH_IDLE_MS (default 15 min).
  */
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
@@ -33,6 +33,8 @@ import { MESSAGES } from '../texts/messages.js';
 import { getPeerUid } from '../core/sessions/peercred.js';
 
 const DEFAULT_IDLE_MS = 15 * 60_000;
+/** Open connections at once, from all of the user's sessions. */
+const FAST_PATH_MAX_CONNECTIONS = 512;
 /** An empty pid file older than this belongs to a service that died while starting. */
 const STARTING_GRACE_MS = 10_000;
 
@@ -173,8 +175,15 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
       })();
     },
   );
-  server.keepAliveTimeout = 30_000;
-  server.maxConnections = HOOK_SERVER_LIMITS.maxConnections;
+  // Every tab of the user keeps a connection or two: far more room than a supervisor's one agent needs. Another
+  // uid's connection is closed as it arrives, so it cannot hold that room (and its requests are never read).
+  server.keepAliveTimeout = 10_000;
+  server.maxConnections = FAST_PATH_MAX_CONNECTIONS;
+  server.on('connection', (socket: Socket) => {
+    const ours = socket.remotePort !== undefined && getPeerUid(socket.remotePort, port) === uid;
+    verified.set(socket, ours);
+    if (!ours) socket.destroy();
+  });
   try {
     await new Promise<void>((resolvePromise, reject) => {
       server.once('error', reject);

@@ -8,7 +8,7 @@
  *   decide) is shown failing first: deny-once counts the second decision as the model's retry, so the denied
  *   tab ends up holding the claim of a file it never wrote.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
@@ -41,15 +41,16 @@ function post(port: number, event: string, body: unknown, host = `127.0.0.1:${po
   });
 }
 
-/** curl under another uid, the body on stdin (a file of ours would not be readable to it). */
-function postAsNobody(port: number, event: string, body: unknown): Reply {
-  const out = execFileSync(
+/** curl under another uid, the body on stdin (a file of ours would not be readable to it); status 0: no answer at all. */
+function postAsNobody(port: number, event: string, body: unknown): Reply & { curlExit: number } {
+  const result = spawnSync(
     'setpriv',
     ['--reuid=65534', '--regid=65534', '--clear-groups', 'curl', '-s', '-o', '-', '-w', '\n%{http_code}', '-H', 'content-type: application/json', '--data-binary', '@-', `http://127.0.0.1:${port}/hooks/${event}`],
     { input: JSON.stringify(body), encoding: 'utf8' },
   );
+  const out = result.stdout;
   const cut = out.lastIndexOf('\n');
-  return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
+  return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut), curlExit: result.status ?? -1 };
 }
 
 const readPort = (s: Scenario) => (JSON.parse(readFileSync(join(s.cwtHome, 'fastpath.json'), 'utf8')) as { port: number }).port;
@@ -104,11 +105,13 @@ describe.each(STORE_BACKENDS)('the per-user fast path, on the %s store', (backen
     await createTab('owner', s.repo, s.env).write(file);
 
     // The same call (it would be denied: "owner" holds the file) from another uid, and via a foreign Host name.
+    // Another uid's connection is closed as it is accepted: no status, no body (curl: the server sent nothing).
     const foreign = postAsNobody(port, 'pre-tool-use', pre('intruder', file, 'toolu_f1'));
-    expect(foreign).toEqual({ status: 403, body: '{}' });
+    expect(foreign).toMatchObject({ status: 0, body: '' });
+    expect([52, 56]).toContain(foreign.curlExit);
     const rebound = await post(port, 'pre-tool-use', pre('intruder', file, 'toolu_f2'), `evil.example:${port}`);
     expect(rebound).toEqual({ status: 403, body: '{}' });
-    expect(postAsNobody(port, 'session-start', {}).status).toBe(403);
+    expect(postAsNobody(port, 'session-start', {}).status).toBe(0);
     // A web page in this user's browser (same uid): its cross-origin POST carries an Origin, or a non-JSON type.
     const pageHeaders: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'content-type': 'text/plain' }, { 'sec-fetch-mode': 'no-cors' }];
     for (const headers of pageHeaders) {
