@@ -1240,6 +1240,7 @@ async function scenarioFastPath(sandbox, opts) {
     rows,
     notes: [
       `a decision = the installed http handler (keep-alive POST) and the installed guard command (/bin/sh -c) started together, until both are done; ${FAST_BATCH} decisions per round and kind, N = all decisions; the baseline row is per process`,
+      'the client is this Node process, whose spawn of the guard blocks its event loop while the POST is under way: the parallel rows come out nearer the sum of the two halves than their max (Claude Code is a Bun process: measure there to know its share)',
       `goal <= ${FAST_GOAL_MS} ms for every kind (half of a ~4 ms Go hook binary spawned): slowest kind's median ${worst.toFixed(2)} ms, ${worst <= FAST_GOAL_MS ? 'met' : 'NOT met'}`,
     ],
   };
