@@ -1,6 +1,6 @@
 /**
  * End to end, real `claude` (each end of the supported range), after `cwt install`: the per-user fast path
- * (`cwt serve`) answers the tool hooks of a plain tab and of a `claude -w` session, and no command-hook
+ * (`cwt serve`) answers the tool hooks of a plain tab, of a `claude -w` session and of a `cwt new` session, and no command-hook
  * process starts for a tool call while it runs. The node in the installed guard commands is swapped for a
  * wrapper that logs every Node start, so "no process" is counted, not assumed. The same-checkout deny still
  * reaches the model before the write. Killing the fast path mid-session: the command hook takes over at once
@@ -9,7 +9,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
+import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getRequestWorktree, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
 import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
@@ -185,5 +185,39 @@ describe('the per-user fast path serves every kind of session', () => {
     expect(sessions.filter((session) => session.kind === 'cwt').map((session) => [session.branch, session.worktree])).toEqual([['feat-w', worktree]]);
     const calls = await readHookCalls(sb.cwtHome);
     for (const id of ['toolu_w_1', 'toolu_w_2']) expect(calls.filter((call) => call.key.endsWith(`/${id}/pre-tool-use`)).map((call) => call.by), id).toEqual(['fastpath']);
+  });
+
+  it('cwt new after cwt install: the session is served by the fast path with the installed handlers, and a deny reaches the model', { timeout: 150_000 }, async () => {
+    requireClaude();
+    const sb = fx.sandbox;
+    const repo = createRepo(join(sb.root, 'repo'));
+    const guarded = join(sb.claudeHome, 'CLAUDE.md');
+    const api = await fx.startApi({
+      script: [
+        (request) => ({ type: 'tool_use', name: 'Write', id: 'toolu_n_1', input: { file_path: join(getRequestWorktree(request), 'notes.txt'), content: 'n\n' } }),
+        { type: 'tool_use', name: 'Bash', id: 'toolu_n_2', input: { command: `echo injected >> ${guarded}` } },
+        { type: 'text', text: 'n done' },
+      ],
+    });
+    const env = e2eEnv(sb, api);
+    expect((await runCwt(['install'], { cwd: repo, env, timeoutMs: 30_000 })).code).toBe(0);
+    const log = countNodeStarts(join(repo, '.claude', 'settings.local.json'), sb.root);
+    const servicePid = await waitForService(sb.cwtHome);
+    const result = await fx.startCwt(['new', 'feat/n', '--', ...claudePrintArgs('write')], { cwd: repo, env, timeoutMs: 120_000 }).result;
+    expect(result.code, describeRun(result, api)).toBe(0);
+    expect(findToolResult(api, 'toolu_n_1')?.isError).toBe(false);
+    const denied = findToolResult(api, 'toolu_n_2');
+    expect(denied, describeRun(result, api)).toBeDefined();
+    expect(denied!.isError).toBe(true);
+    expect(denied!.text).toContain(guarded);
+    expect(existsSync(guarded)).toBe(false);
+    // Both calls decided by the service (the supervisor started no server of its own), which ran throughout.
+    const calls = await readHookCalls(sb.cwtHome);
+    for (const id of ['toolu_n_1', 'toolu_n_2']) expect(calls.filter((call) => call.key.endsWith(`/${id}/pre-tool-use`)).map((call) => call.by), id).toEqual(['fastpath']);
+    expect(calls.filter((call) => call.key.endsWith('/toolu_n_1/post-tool-use')).map((call) => call.by)).toEqual(['fastpath']);
+    expect(isPidAlive(servicePid)).toBe(true);
+    // The installed settings' guards (their node swapped here, so they are not merged with the --settings copies)
+    // started no Node process for a tool call.
+    expect(hookStarts(log).filter((event) => !['session-start', 'session-end'].includes(event))).toEqual([]);
   });
 });
