@@ -274,6 +274,25 @@ describe('the fast path is not set up where it cannot check its callers', () => 
     }
   });
 
+  it('CWT_FASTPATH=http-only: no fallback guard beside the http handlers, recorded for cwt new too; a plain install puts it back', async () => {
+    const result = await s.cwt(['install'], { env: { ...s.env, CWT_FASTPATH: 'http-only' } });
+    expect(result.code, result.stderr).toBe(0);
+    type Hooks = Record<string, Array<{ hooks: Array<Record<string, unknown>> }>>;
+    const settingsPath = join(s.repo, '.claude', 'settings.local.json');
+    const read = () => (JSON.parse(readFileSync(settingsPath, 'utf8')) as { hooks: Hooks }).hooks;
+    expect(read().PreToolUse![0]!.hooks.map((handler) => handler.type)).toEqual(['http']);
+    expect(read().SessionStart![0]!.hooks.map((handler) => handler.type)).toEqual(['command']);
+    expect(JSON.parse(readFileSync(join(s.cwtHome, 'fastpath.json'), 'utf8'))).toMatchObject({ guard: false });
+    await waitForService(s);
+    // cwt new (plain env) writes what was recorded.
+    const launched = await s.cwt(['new', 'feat/h', '--no-launch', '--json']);
+    expect(launched.code, launched.stderr).toBe(0);
+    const settings = JSON.parse(readFileSync(join(s.cwtHome, 'sessions', (JSON.parse(launched.stdout) as { id: string }).id, 'settings.json'), 'utf8')) as { hooks: Hooks };
+    expect(settings.hooks.PreToolUse).toEqual(read().PreToolUse);
+    expect((await s.cwt(['install'])).code).toBe(0);
+    expect(read().PreToolUse![0]!.hooks.map((handler) => handler.type)).toEqual(['http', 'command']);
+  });
+
   it('CWT_FASTPATH=off: cwt install writes command hooks only, records no port and starts nothing', async () => {
     const env = { ...s.env, CWT_FASTPATH: 'off' };
     const result = await s.cwt(['install', '--json'], { env });

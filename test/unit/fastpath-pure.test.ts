@@ -64,6 +64,12 @@ describe('fast-path hook settings', () => {
     expect(FAST_PATH_EVENTS).not.toContain('session-start');
   });
 
+  it('with guard: false (CWT_FASTPATH=http-only) has the http handler alone', () => {
+    const hooks = buildHookSettings({ fastPath: { ...target, guard: false } });
+    expect(hooks.PreToolUse![0]!.hooks).toEqual([{ type: 'http', url: 'http://127.0.0.1:45123/hooks/pre-tool-use', timeout: 5 }]);
+    expect(hooks.SessionStart![0]!.hooks.map((handler) => handler.type)).toEqual(['command']);
+  });
+
   it('is installed and uninstalled idempotently, leaving other http hooks alone', () => {
     const theirs = { hooks: { Stop: [{ hooks: [{ type: 'http', url: 'http://127.0.0.1:9000/notify' }] }] }, model: 'opus' };
     const once = addCwtHooks(theirs, undefined, target);

@@ -56,8 +56,8 @@ export function readFastPathTarget(env: NodeJS.ProcessEnv = process.env): FastPa
   } catch {
     return undefined;
   }
-  const port = (value as { port?: unknown } | null)?.port;
-  return isPort(port) ? { port, pidFile: files.pid } : undefined;
+  const { port, guard } = (value ?? {}) as { port?: unknown; guard?: unknown };
+  return isPort(port) ? { port, pidFile: files.pid, guard: guard !== false } : undefined;
 }
 
 /** A port free on 127.0.0.1 right now: `port`, or with 0 the kernel's pick; undefined when it is taken. */
@@ -75,18 +75,24 @@ async function probePort(port = 0): Promise<number | undefined> {
 
 /**
  * The recorded fast path (`cwt install`), recording a free port first when there is none, or when the recorded
- * one is taken by something else (the service is not running and the port cannot be bound).
+ * one is taken by something else (no service runs or starts, and the port cannot be bound).
  */
 export async function ensureFastPathTarget(env: NodeJS.ProcessEnv = process.env): Promise<FastPathTarget | undefined> {
   if (!isFastPathSupported(env)) return undefined;
+  // CWT_FASTPATH=http-only at install time: no fallback guard (see FastPathTarget.guard); recorded, so cwt new and
+  // claude -w worktrees write the same handlers.
+  const guard = env.CWT_FASTPATH !== 'http-only';
   const existing = readFastPathTarget(env);
-  if (existing && (getRunningFastPathPid(env) !== undefined || (await probePort(existing.port)) !== undefined)) return existing;
-  const cwtHome = resolveCwtHome(env);
-  ensurePrivateDir(cwtHome);
-  const files = getFastPathFiles(cwtHome);
-  const port = await probePort();
+  // Ours while a service runs or is starting (its pid file is there, its pid not yet in it); else free or taken.
+  const ours = existsSync(getFastPathFiles(resolveCwtHome(env)).pid) || getRunningFastPathPid(env) !== undefined;
+  const usable = existing && (ours || (await probePort(existing.port)) !== undefined);
+  const port = usable ? existing.port : await probePort();
   if (port === undefined) return undefined;
-  writeFileAtomic(files.config, `${JSON.stringify({ port })}\n`, { mode: PRIVATE_FILE_MODE });
+  if (!usable || existing.guard !== guard) {
+    const cwtHome = resolveCwtHome(env);
+    ensurePrivateDir(cwtHome);
+    writeFileAtomic(getFastPathFiles(cwtHome).config, `${JSON.stringify({ port, guard })}\n`, { mode: PRIVATE_FILE_MODE });
+  }
   return readFastPathTarget(env);
 }
 

@@ -133,6 +133,11 @@ export function isFastPathEvent(event: HookEvent): boolean {
 export interface FastPathTarget {
   port: number;
   pidFile: string;
+  /**
+   * False when `cwt install` ran with CWT_FASTPATH=http-only: no fallback guard beside the http handler (it
+   * costs Claude Code a shell start per call), so while the service is down calls go ahead undecided.
+   */
+  guard?: boolean;
 }
 
 /** The URL Claude Code POSTs an event to on the per-user service. */
@@ -186,10 +191,8 @@ export function buildHookSettings(options: { httpUrl?: string; fastPath?: FastPa
     if (options.fastPath !== undefined && isFastPathEvent(event)) {
       // The per-user service over http, and beside it (Claude Code runs both at once) the guard that execs the
       // command hook only when the service is not running.
-      const handlers: HookHandler[] = [
-        { type: 'http', url: getFastPathUrl(options.fastPath.port, event), timeout: HTTP_HOOK_TIMEOUT_S },
-        { type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S },
-      ];
+      const handlers: HookHandler[] = [{ type: 'http', url: getFastPathUrl(options.fastPath.port, event), timeout: HTTP_HOOK_TIMEOUT_S }];
+      if (options.fastPath.guard !== false) handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
       hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: handlers }];
       continue;
     }
