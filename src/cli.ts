@@ -789,6 +789,25 @@ Examples:
       return runMcp({});
     },
   },
+  serve: {
+    usage: 'cwt serve',
+    summary: "the per-user hook fast path (loopback http); started on demand by cwt's hooks, not by you",
+    help: `Answers Claude Code's tool and turn hooks of every session of this user over http on 127.0.0.1, at the
+port cwt install recorded (fastpath.json in cwt's state directory), so no session starts a process per tool call.
+The SessionStart hook, cwt new and cwt install start it when it is not running; it leaves after
+CWT_FASTPATH_IDLE_MS (default 15 min) without a request or a live session. Only this user's processes get an
+answer (the caller's uid, from /proc/net/tcp); one instance per user (fastpath.pid). When it is not running, the
+command hooks answer instead. Linux only; CWT_FASTPATH=off turns it off for cwt install.
+
+Example (what the SessionStart hook does):
+  cwt serve`,
+    options: {},
+    positionals: { min: 0, max: 0 },
+    run: async () => {
+      const { runServe } = await import('./commands/serve.js');
+      return runServe({});
+    },
+  },
   hook: {
     usage: 'cwt hook <session-start|user-prompt-submit|pre-tool-use|post-tool-use|post-tool-use-failure|notification|stop|session-end|worktree-create|worktree-remove>',
     summary: "Claude Code's hook handler (stdin JSON -> decision JSON); run by Claude Code, not by you",

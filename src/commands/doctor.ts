@@ -16,7 +16,8 @@ import { formatAgo } from '../core/util/duration.js';
 import { EnvironmentError } from '../core/util/errors.js';
 import { getGitVersion, getUnmergedCommits, listCommitsBetween, listWorktrees, resolveHooksDir, resolveRepo, type RepoInfo } from '../core/git/git.js';
 import { inspectGitHooks } from '../core/git/githooks.js';
-import { getCanonicalMemoryDir, isCwtHookCommand, isJsonObject } from '../core/harness/harness.js';
+import { getCanonicalMemoryDir, isCwtHookCommand,
+  isCwtHookUrl, isJsonObject } from '../core/harness/harness.js';
 import { createLivenessProbe, getHostId, isPidAlive, type LivenessProbe } from '../core/sessions/liveness.js';
 import { isLockStale } from '../core/coordination/locks.js';
 import { listClaudeProcesses } from '../core/sessions/processes.js';
@@ -27,6 +28,7 @@ import { getSessionState, isPathInside } from '../core/sessions/sessions.js';
 import { SQLITE_FILE_NAME } from '../core/store/sqlite.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
+import { getFastPathSquatterUid, getRunningFastPathPid, readFastPathTarget } from '../core/harness/fastpath.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -79,7 +81,7 @@ function hasCwtClaudeHooks(path: string): boolean {
   try {
     const settings: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (!isJsonObject(settings) || !isJsonObject(settings.hooks)) return false;
-    return Object.values(settings.hooks).flat().some((group) => isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.some((handler: unknown) => isJsonObject(handler) && isCwtHookCommand(handler.command)));
+    return Object.values(settings.hooks).flat().some((group) => isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.some((handler: unknown) => isJsonObject(handler) && (isCwtHookCommand(handler.command) || isCwtHookUrl(handler.url))));
   } catch {
     return false;
   }
@@ -116,6 +118,18 @@ function checkClaudeVersion(path: string, versionLine: string | undefined): Find
   const position = getRangePosition(version);
   if (position === 'inside') return { id: 'claude-version', severity: 'ok', message: MESSAGES.doctorClaudeVersionOk(version, CLAUDE_CODE_RANGE) };
   return { id: 'claude-version', severity: 'warn', message: MESSAGES.doctorClaudeVersionOutside(version, position, CLAUDE_CODE_RANGE), fix: MESSAGES.doctorClaudeVersionFix(position, CLAUDE_CODE_RANGE) };
+}
+
+/** Whether the per-user hook fast path is set up (cwt install) and running. */
+function checkFastPath(env: NodeJS.ProcessEnv): Finding {
+  const target = readFastPathTarget(env);
+  if (!target) return { id: 'fast-path', severity: 'info', message: MESSAGES.doctorFastPathNone };
+  const pid = getRunningFastPathPid(env);
+  const squatter = pid === undefined ? getFastPathSquatterUid(env) : undefined;
+  if (squatter !== undefined) return { id: 'fast-path', severity: 'warn', message: MESSAGES.doctorFastPathSquatted(target.port, squatter), fix: MESSAGES.doctorFastPathSquattedFix };
+  return pid === undefined
+    ? { id: 'fast-path', severity: 'info', message: MESSAGES.doctorFastPathStopped(target.port) }
+    : { id: 'fast-path', severity: 'ok', message: MESSAGES.doctorFastPathRunning(target.port, pid) };
 }
 
 function checkStateModes(cwtHome: string): Finding {
@@ -281,7 +295,7 @@ export async function collectFindings(options: { cwd: string; env: NodeJS.Proces
   const cwtHome = resolveCwtHome(env);
   const claudeHome = resolveClaudeHome(env);
   const probe = createLivenessProbe(config.sessionTtlMs, env);
-  const findings: Finding[] = [checkGit(await getGitVersion(cwd)), ...checkAgents(config, env, cwd), checkStateModes(cwtHome)];
+  const findings: Finding[] = [checkGit(await getGitVersion(cwd)), ...checkAgents(config, env, cwd), checkStateModes(cwtHome), checkFastPath(env)];
   const store = await openStore(env);
   try {
     const storeFinding = await checkStore(store);

@@ -24,6 +24,7 @@ import {
   addMcpServer,
   disableProjectMcpServer,
   enableProjectMcpServer,
+  getCwtBinPath,
   getMcpServerEntry,
   isJsonObject,
   LOCAL_SETTINGS,
@@ -32,6 +33,7 @@ import {
   removeMcpServer,
 } from '../core/harness/harness.js';
 import { resolveClaudeHome } from '../core/fs/paths.js';
+import { ensureFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
 import { resolveSharedFile, sha256, writeSharedFile } from '../core/coordination/sharedfile.js';
 import { openStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
@@ -158,13 +160,15 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
       if (mcp) ensureExcluded(repo.commonDir, `/${MCP_JSON}`);
     }
   }
+  // The per-user fast path: a port recorded once (settings need a static URL), where the caller's uid can be checked.
+  const fastPath = uninstall ? undefined : await ensureFastPathTarget(env);
   const store = await openStore(env);
   try {
     const context = { store, env, cwd };
     const changed = await updateJsonFile(
       path,
       (settings) => {
-        const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings);
+        const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings, undefined, fastPath);
         // Project servers from .mcp.json need approval; settings.local.json is where a person gives it.
         if (!mcp || options.global) return hooked;
         return uninstall ? disableProjectMcpServer(hooked) : enableProjectMcpServer(hooked);
@@ -172,14 +176,16 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
       context,
     );
     const mcpChanged = mcp?.mcpJson !== undefined && existsOrInstalling(mcp.mcpJson, uninstall) ? await updateJsonFile(mcp.mcpJson, (value) => (uninstall ? removeMcpServer(value) : addMcpServer(value)), context) : false;
+    if (fastPath) await startFastPathService(env, getCwtBinPath());
     if (options.json) {
-      printJson(output, { path, changed, installed: !uninstall, ...(mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged } } : {}) });
+      printJson(output, { path, changed, installed: !uninstall, fastPath: fastPath ? { port: fastPath.port } : null, ...(mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged } } : {}) });
       return 0;
     }
     if (uninstall) output.stdout(changed ? MESSAGES.uninstalled(path) : MESSAGES.uninstallNothing(path));
     else {
       output.stdout(changed ? MESSAGES.installed(path) : MESSAGES.installUnchanged(path));
       if (changed) output.stdout(MESSAGES.installScope(options.global === true));
+      output.stdout(fastPath ? MESSAGES.installFastPath(fastPath.port) : MESSAGES.installNoFastPath);
     }
     if (mcp?.mcpJson !== undefined && (mcpChanged || !uninstall)) {
       output.stdout(uninstall ? MESSAGES.uninstalledMcp(mcp.mcpJson) : mcpChanged ? MESSAGES.installedMcp(mcp.mcpJson) : MESSAGES.installMcpUnchanged(mcp.mcpJson));

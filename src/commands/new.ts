@@ -9,6 +9,7 @@
  * from the journal's record, by the same rollbacks Ctrl-C runs — except that a worktree found holding work
  * is kept and reported, never deleted.
  */
+import { readFastPathTarget } from '../core/harness/fastpath.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -382,7 +383,7 @@ async function writeWorktreeLocalSettings(ctx: NewContext): Promise<void> {
   }
   ensureExcluded(ctx.repo.commonDir, `/${LOCAL_SETTINGS}`);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, `${JSON.stringify(buildWorktreeLocalSettings(existing, ctx.memoryDir!), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  writeFileAtomic(path, `${JSON.stringify(buildWorktreeLocalSettings(existing, ctx.memoryDir!, readFastPathTarget(ctx.env)), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 /** The leases as a dotenv file in the worktree, excluded from git (never over a tracked file). */
@@ -631,7 +632,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
       const text = await renderSessionNotes(ctx);
       await writeSessionNotes(ctx, text);
       if (getAgentProfile(ctx.config.agent).claudeWiring) {
-        writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir! });
+        writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir!, fastPath: readFastPathTarget(ctx.env) });
         writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
       }
       if (ctx.claudeWorktree) await writeWorktreeLocalSettings(ctx);

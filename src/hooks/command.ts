@@ -5,7 +5,8 @@
  */
 import { readSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
+import { getCwtBinPath, HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
+import { getFastPathSquatterUid, readFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
 import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
 import { EnvironmentError, UsageError } from '../core/util/errors.js';
 import { triggerNotifier } from '../core/coordination/notify.js';
@@ -65,6 +66,8 @@ export async function answerCommandHook(event: HookEvent, env: NodeJS.ProcessEnv
   const { output, store } = await runHookCall(event, env);
   if (output !== '') write(`${output}\n`);
   try {
+    // A session begins: the per-user fast path must be there for its tool calls (started detached, not waited for).
+    if (event === 'session-start') await startFastPathService(env, getCwtBinPath()).catch((error: unknown) => logHookError(env, event, error));
     if (store) await triggerNotifier(store, env);
   } finally {
     await releaseStore(store);
@@ -88,7 +91,19 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
   let store: Store | undefined;
   try {
     store = await openStore(env, { hook: true });
-    const output = await handleHook(event, input, { store, env });
+    // Where the fast path is set up, the service may get this call too: the first to record it decides.
+    const fastPath = readFastPathTarget(env) !== undefined;
+    if (fastPath && event === 'pre-tool-use') {
+      // Here for a tool call, the service is not running: if another user holds its port, Claude Code is sending
+      // them this call and may take their "allow". A deny outweighs any answer: nothing runs until it is moved.
+      const squatter = getFastPathSquatterUid(env);
+      if (squatter !== undefined) {
+        const reason = MESSAGES.fastPathPortSquatted(readFastPathTarget(env)!.port, squatter);
+        logHookError(env, event, reason);
+        return { output: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } }), store };
+      }
+    }
+    const output = await handleHook(event, input, { store, env, decider: 'command', dedupe: fastPath });
     return { output: output ? JSON.stringify(output) : '', store };
   } catch (error) {
     logHookError(env, event, error);

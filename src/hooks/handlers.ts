@@ -27,6 +27,7 @@ import { toFirstPromptLine } from '../core/harness/conversation.js';
 import { createLivenessProbe, getHostId, isPidAlive } from '../core/sessions/liveness.js';
 import { fileLockName, isLockStale } from '../core/coordination/locks.js';
 import { resolveClaudeHome, toRealPath } from '../core/fs/paths.js';
+import { isToolHookEvent } from '../core/harness/harness.js';
 import { getRepoKey, getSessionState } from '../core/sessions/sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
 import { MESSAGES } from '../texts/messages.js';
@@ -56,6 +57,15 @@ export interface HookContext {
   /** The session the supervisor's http server serves; the command hook resolves it per call. */
   sessionId?: string;
   now?: number;
+  /** Who is answering ('fastpath', 'command', 'supervisor'): recorded with the first answer to a tool call. */
+  decider?: string;
+  /**
+   * Whether another decider may get the same call (the per-user fast path and its fallback): then the first to
+   * record it decides. Off for the supervisor's own server, the only decider of its session's tool calls.
+   */
+  dedupe?: boolean;
+  /** See ResolveHookSessionOptions.callerPid. */
+  callerPid?: number | null;
 }
 
 interface Call {
@@ -324,7 +334,13 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
 export async function handleHook(event: HookEvent, input: HookInput, context: HookContext): Promise<HookOutput | null> {
   const { store, env } = context;
   const now = context.now ?? Date.now();
-  const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end' });
+  // One tool call reaches the fast path and, while it starts or after it is gone, the command hook too: the first
+  // to record the call decides it, the other answers nothing (Claude Code merges parallel answers: a deny stands).
+  if (context.dedupe === true && isToolHookEvent(event) && input.session_id !== undefined && input.tool_use_id !== undefined) {
+    const key = `${input.session_id}/${input.tool_use_id}/${event}`;
+    if (!(await store.claimHookCall({ key, by: context.decider ?? 'command', at: now }))) return null;
+  }
+  const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end', callerPid: context.callerPid });
   if (!session) return null;
   // One update for the heartbeat and the activity, the event in its transaction. The row read above says whether
   // the activity may change (most tool calls: no, a bare heartbeat); the store checks again under its lock.

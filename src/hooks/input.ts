@@ -19,6 +19,8 @@ export interface HookInput {
   cwd?: string;
   hook_event_name?: string;
   tool_name?: string;
+  /** The tool call's id (`toolu_…`): the same in its PreToolUse and PostToolUse, whichever handler gets them. */
+  tool_use_id?: string;
   tool_input?: Record<string, unknown>;
   source?: string;
   reason?: string;
@@ -52,6 +54,7 @@ const STRING_FIELDS = {
   cwd: isPathSized,
   hook_event_name: isNameSized,
   tool_name: isNameSized,
+  tool_use_id: (value: string) => SESSION_ID.test(value),
   source: isNameSized,
   reason: isNameSized,
   name: isNameSized,

@@ -42,8 +42,8 @@ export interface HookServerOptions {
   sessionId: string;
 }
 
-/** The body, or how many bytes it has (or announces) when that is past the cap: reading stops there. */
-function readBody(request: IncomingMessage): Promise<{ text: string } | { tooBig: number }> {
+/** (Shared with the per-user fast path, src/server/fastpath.ts.) The body, or how many bytes it has (or announces) when that is past the cap: reading stops there. */
+export function readBody(request: IncomingMessage): Promise<{ text: string } | { tooBig: number }> {
   const announced = Number(request.headers['content-length'] ?? 0);
   if (announced > MAX_HOOK_INPUT_BYTES) return Promise.resolve({ tooBig: announced });
   return new Promise((resolvePromise) => {
@@ -68,7 +68,7 @@ function isAuthorized(request: IncomingMessage, expected: Buffer): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+export function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   response.end(body);
 }
@@ -98,7 +98,7 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
       // Fail open: whatever goes wrong, Claude Code gets an empty answer (no decision) and the tool runs.
       if (!input) return reply(response, 200, '{}');
       try {
-        const output = await handleHook(event, input, { store: options.store, env: options.env, sessionId: options.sessionId });
+        const output = await handleHook(event, input, { store: options.store, env: options.env, sessionId: options.sessionId, decider: 'supervisor' });
         reply(response, 200, output ? JSON.stringify(output) : '{}');
         // Answered: now, off the hook's time, let the webhook sender start if something notifiable happened.
         await triggerNotifier(options.store, options.env);

@@ -19,6 +19,11 @@ export interface ResolveHookSessionOptions {
   sessionId?: string;
   /** Register an unknown Claude tab as an adopted session (not on SessionEnd). */
   adopt: boolean;
+  /**
+   * The agent process behind the call, when the caller knows better than this process's parents: null for the
+   * per-user service, which is nobody's child (the adopted tab is then live by its heartbeat).
+   */
+  callerPid?: number | null;
 }
 
 async function adoptSession(input: HookInput & { session_id: string; cwd: string }, options: ResolveHookSessionOptions): Promise<SessionRecord | undefined> {
@@ -45,7 +50,7 @@ async function adoptSession(input: HookInput & { session_id: string; cwd: string
     baseCommit: head,
     agent: 'claude',
     // The agent process that ran this hook: the tab is live while it runs.
-    pid: options.sessionId === undefined ? getCallerPid() : null,
+    pid: options.callerPid !== undefined ? options.callerPid : options.sessionId === undefined ? getCallerPid() : null,
     host: getHostId(env),
     startedAt: now,
     heartbeatAt: now,

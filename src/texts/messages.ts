@@ -520,6 +520,19 @@ export const MESSAGES = {
       ? 'every Claude Code session of this user now reports to cwt; plain tabs are adopted as sessions; claude -w <name> creates its worktree through cwt'
       : 'Claude Code sessions started in this repository now report to cwt, and claude -w <name> creates its worktree through cwt; sessions started with cwt new get the hooks either way',
 
+  // The per-user hook fast path (cwt serve, issue 17)
+  installFastPath: (port: number) =>
+    `tool and turn hooks go to cwt's per-user fast path on 127.0.0.1:${port} (no process per tool call; only your uid gets an answer); the command hook answers when it is not running`,
+  installNoFastPath: 'no fast path here (it needs Linux peer credentials, or CWT_FASTPATH=off): every hook is a command hook',
+  doctorFastPathRunning: (port: number, pid: number) => `fast path: serving on 127.0.0.1:${port} (pid ${pid})`,
+  doctorFastPathStopped: (port: number) => `fast path: set up on 127.0.0.1:${port}, not running (the next session start runs it; until then the command hooks answer)`,
+  fastPathPortBusy: (port: number) => `the fast path cannot listen on 127.0.0.1:${port}: another program holds it; the command hooks answer meanwhile. Run cwt install again to move it to a free port`,
+  fastPathPortSquatted: (port: number, uid: number) =>
+    `cwt: the fast path's port 127.0.0.1:${port} is held by another user (uid ${uid}), who would receive this session's tool calls and could answer them; every tool call is denied until you run cwt install (it moves the fast path to a free port)`,
+  doctorFastPathSquatted: (port: number, uid: number) => `fast path: its port 127.0.0.1:${port} is held by another user (uid ${uid}); tool calls are denied until it moves`,
+  doctorFastPathSquattedFix: 'cwt install   # records a free port and rewrites the settings (once per settings file you installed)',
+  doctorFastPathNone: 'fast path: not set up (cwt install sets it up; hooks are command hooks)',
+
   // cwt install --git-hooks
   gitHookChange: (hook: string, path: string, action: string) =>
     ({

@@ -5,7 +5,8 @@
 import { constants } from 'node:os';
 import { isClaudeAgent } from '../core/sessions/agent.js';
 import { getHeartbeatIntervalMs } from '../core/util/duration.js';
-import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness/harness.js';
+import { getCwtBinPath, HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness/harness.js';
+import { readFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
 import { toLeaseEnv } from '../core/coordination/leases.js';
 import { buildAgentEnv, superviseAgent } from '../core/sessions/supervisor.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
@@ -29,6 +30,14 @@ async function startHookFastPath(store: Store, session: SessionRecord, options: 
   const env = buildAgentEnv(session, options.env, toLeaseEnv(await store.listLeases({ session: session.id })));
   const { settingsPath } = options;
   if (settingsPath === undefined || !isClaudeAgent(session.agent)) return { env, stop: async () => {} };
+  // With the per-user fast path set up (cwt install), it serves this session too, with the very handlers of the
+  // installed settings (Claude Code runs identical handlers once): no second decider, no server of our own.
+  const fastPath = readFastPathTarget(options.env);
+  if (fastPath) {
+    await startFastPathService(options.env, getCwtBinPath());
+    writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, fastPath });
+    return { env, stop: async () => {} };
+  }
   const { startHookServer } = await import('../hooks/server.js');
   const server = await startHookServer({ store, env: options.env, sessionId: session.id });
   writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, httpUrl: server.url });

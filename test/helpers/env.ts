@@ -2,7 +2,7 @@
  * Test sandboxes: every test gets its own HOME, CWT_HOME and CWT_CLAUDE_HOME under a temporary root, so no
  * test ever touches the developer's real ~/.claude or state dir, and no user config is read.
  */
-import { mkdtempSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,7 +16,7 @@ export interface Sandbox {
 }
 
 /** Variables of the outer environment that would leak the developer's or CI's state into a test. */
-const LEAKY = ['CWT_SESSION', 'CWT_STORE', 'CWT_HOST_ID', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
+const LEAKY = ['CWT_SESSION', 'CWT_STORE', 'CWT_HOST_ID', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR', 'CWT_FASTPATH', 'CWT_FASTPATH_IDLE_MS'];
 
 export function createSandbox(prefix = 'cwt-test-'): Sandbox {
   // realpath: macOS-style /tmp symlinks would make git report different paths than we computed.
@@ -36,5 +36,32 @@ export function createSandbox(prefix = 'cwt-test-'): Sandbox {
     GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
     NO_COLOR: '1',
   });
-  return { root, home, cwtHome, claudeHome, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    home,
+    cwtHome,
+    claudeHome,
+    env,
+    cleanup: () => {
+      stopFastPath(cwtHome);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Ends the per-user fast path a test's `cwt install` or hooks started (its pid file names it), if it runs; signal 0 only probes. */
+export function stopFastPath(cwtHome: string, signal: NodeJS.Signals | 0 = 'SIGTERM'): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim().split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return undefined;
+  }
+  return pid;
 }

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTab, getDenyReason } from '../helpers/hooks.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
+import { stopFastPath } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('cwt claim / release / who', () => {
   let s: Scenario;
@@ -91,13 +93,18 @@ describe('cwt install', () => {
     writeFileSync(settingsPath(), JSON.stringify(theirs, null, 2));
     const first = await s.cwt(['install']);
     expect(first.code, first.stderr).toBe(0);
-    const installed = JSON.parse(readFileSync(settingsPath(), 'utf8')) as typeof theirs & { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
+    const installed = JSON.parse(readFileSync(settingsPath(), 'utf8')) as typeof theirs & { hooks: Record<string, Array<{ hooks: Array<{ type?: string; command?: string; url?: string }> }>> };
     expect(installed.permissions).toEqual(theirs.permissions);
     // Their Stop hook first, as it was; cwt's (the session's activity) after it.
     expect(installed.hooks.Stop![0]).toEqual(theirs.hooks.Stop[0]);
-    expect(installed.hooks.Stop![1]!.hooks[0]!.command).toMatch(/cwt\.js hook stop$/);
+    // The fast path's events: the per-user service over http, and the guard that runs the command hook without it.
+    expect(installed.hooks.Stop![1]!.hooks.map((handler) => handler.type)).toEqual(['http', 'command']);
+    expect((installed.hooks.Stop![1]!.hooks[0] as { url?: string }).url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/stop$/);
+    expect(installed.hooks.Stop![1]!.hooks[1]!.command).toMatch(/cwt\.js hook stop$/);
     expect(installed.hooks.PreToolUse![0]).toEqual(theirs.hooks.PreToolUse[0]);
-    expect(installed.hooks.PreToolUse![1]!.hooks[0]!.command).toMatch(/cwt\.js hook pre-tool-use$/);
+    expect((installed.hooks.PreToolUse![1]!.hooks[0] as { url?: string }).url).toMatch(/\/hooks\/pre-tool-use$/);
+    expect(installed.hooks.PreToolUse![1]!.hooks[1]!.command).toMatch(/cwt\.js hook pre-tool-use$/);
+    expect(installed.hooks.SessionStart![0]!.hooks.map((handler) => handler.type)).toEqual(['command']);
     for (const event of ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Notification', 'SessionEnd']) expect(installed.hooks[event]).toHaveLength(1);
     // claude -w creates and removes its worktree through cwt.
     expect(installed.hooks.WorktreeCreate![0]!.hooks[0]!.command).toMatch(/cwt\.js hook worktree-create$/);
@@ -128,14 +135,23 @@ describe('cwt install', () => {
     expect(readFileSync(settingsPath(), 'utf8')).toBe('{ "model": "opus", ');
   });
 
-  it('installed hooks make plain tabs coordinate', async () => {
+  it('installed hooks make plain tabs coordinate, through the command hook when the fast path is not running', async () => {
     expect((await s.cwt(['install'])).code).toBe(0);
-    const installed = JSON.parse(readFileSync(settingsPath(), 'utf8')) as { hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> } };
+    const installed = JSON.parse(readFileSync(settingsPath(), 'utf8')) as { hooks: { PreToolUse: Array<{ hooks: Array<{ command?: string }> }> } };
+    const guard = installed.hooks.PreToolUse[0]!.hooks.find((handler) => handler.command !== undefined)!.command!;
     // The installed command is runnable as written, through a shell, as Claude Code runs it.
     const { execSync } = await import('node:child_process');
     const input = JSON.stringify({ session_id: 'via-settings', cwd: s.repo, tool_name: 'Write', tool_input: { file_path: join(s.repo, 'f.ts') } });
-    execSync(installed.hooks.PreToolUse[0]!.hooks[0]!.command, { input, cwd: s.repo, env: s.env });
-    const out = execSync(installed.hooks.PreToolUse[0]!.hooks[0]!.command, {
+    // While the service runs (cwt install started it), the guard answers nothing: the http handler decides.
+    await waitFor(() => (stopFastPath(s.cwtHome, 0) !== undefined ? true : undefined));
+    // It exits without reading its input (Claude Code does not mind; writing it here may hit EPIPE, which is fine).
+    const { spawnSync } = await import('node:child_process');
+    const served = spawnSync('/bin/sh', ['-c', guard], { input, cwd: s.repo, env: s.env, encoding: 'utf8' });
+    expect([served.status, served.stdout]).toEqual([0, '']);
+    stopFastPath(s.cwtHome);
+    await waitFor(() => (existsSync(join(s.cwtHome, 'fastpath.pid')) ? undefined : true));
+    execSync(guard, { input, cwd: s.repo, env: s.env });
+    const out = execSync(guard, {
       input: input.replace('via-settings', 'second-tab'),
       cwd: s.repo,
       env: s.env,

@@ -40,6 +40,7 @@ describe('parseCommandLine', () => {
     [['dashboard'], 'dashboard', [], {}, []],
     [['dashboard', '--port', '8123', '--open', '--all', '--json'], 'dashboard', [], { port: '8123', open: true, all: true, json: true }, []],
     [['dashboard', '--repo', '../other'], 'dashboard', [], { repo: '../other' }, []],
+    [['serve'], 'serve', [], {}, []],
   ])('%j', (argv, command, positionals, values, rest) => {
     const parsed = run(argv);
     expect(parsed.command).toBe(command);
@@ -65,6 +66,8 @@ describe('parseCommandLine', () => {
     [['trust', '--yes']],
     [['dashboard', 'extra']],
     [['dashboard', '--port']],
+    [['serve', 'now']],
+    [['serve', '--port', '1']],
   ])('rejects %j as bad usage (exit 2)', (argv) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
   });

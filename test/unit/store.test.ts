@@ -200,6 +200,15 @@ describe.each(STORE_BACKENDS)('the %s store', (backend) => {
     });
   });
 
+  it('records a hook call for its first decider only (sixteen at once: concurrent statements on PostgreSQL), and prunes old records', async () => {
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => fixture.store.claimHookCall({ key: 'c1/toolu_1/pre-tool-use', by: i % 2 ? 'fastpath' : 'command', at: 100 + i })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await fixture.store.claimHookCall({ key: 'c1/toolu_1/post-tool-use', by: 'command', at: 500 })).toBe(true);
+    expect((await fixture.store.listHookCalls()).map((call) => call.key)).toEqual(['c1/toolu_1/pre-tool-use', 'c1/toolu_1/post-tool-use']);
+    expect(await fixture.store.pruneHookCalls(400)).toBe(1);
+    expect((await fixture.store.listHookCalls()).map((call) => [call.key, call.by, call.at])).toEqual([['c1/toolu_1/post-tool-use', 'command', 500]]);
+  });
+
   describe('commits', () => {
     it('recordCommit records the commit, advances the tip, releases only the committed claims of that session, in one go', async () => {
       const { store } = fixture;

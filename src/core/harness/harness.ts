@@ -129,6 +129,58 @@ export function isCwtHookCommand(command: unknown): boolean {
   return typeof command === 'string' && CWT_HOOK_COMMAND.test(command);
 }
 
+/** The events the per-user fast path answers (core/harness/fastpath.ts): every tool call's and every turn's. */
+export const FAST_PATH_EVENTS: readonly HookEvent[] = ['pre-tool-use', 'post-tool-use', 'post-tool-use-failure', 'user-prompt-submit', 'notification', 'stop'];
+
+export function isFastPathEvent(event: HookEvent): boolean {
+  return FAST_PATH_EVENTS.includes(event);
+}
+
+/** What the hooks need to reach the per-user service: its port, and the pid file the fallback guard reads. */
+export interface FastPathTarget {
+  port: number;
+  pidFile: string;
+  /**
+   * False when `cwt install` ran with CWT_FASTPATH=http-only: no fallback guard beside the http handler (it
+   * costs Claude Code a shell start per call), so while the service is down calls go ahead undecided.
+   */
+  guard?: boolean;
+}
+
+/** The URL Claude Code POSTs an event to on the per-user service. */
+export function getFastPathUrl(port: number, event: HookEvent): string {
+  return `http://127.0.0.1:${port}/hooks/${event}`;
+}
+
+const FAST_PATH_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/hooks\/[a-z-]+$/;
+
+/** True for one of cwt's fast-path http handlers (any port), for idempotent install and uninstall. */
+export function isCwtHookUrl(url: unknown): boolean {
+  return typeof url === 'string' && FAST_PATH_URL.test(url);
+}
+
+/**
+ * The fast path's fallback: a command that is shell builtins only while the service's pid file names a live
+ * process listening on this handler's port (the http handler beside it answers), else the Node command hook.
+ * The pid file holds `<pid> <start ticks> <port>` once the service listens (`read` fails on a missing or still
+ * empty one); a settings file left with an older port (`cwt install` moved it) so falls back instead of going
+ * undecided. Alive means /proc/<pid>/stat
+ * exists, is not a zombie's (`kill -0` succeeds on a killed service nobody reaped, in a container without an
+ * init, and the calls would go undecided) and shows the same start time (field 22; after a reboot the pid may
+ * be another process's). It ends like every cwt command hook, so install and uninstall recognise it, and is the
+ * same string everywhere, so Claude Code runs it once per call.
+ */
+export function getFastPathGuardCommand(event: HookEvent, target: FastPathTarget): string {
+  const alive =
+    `read -r p t q 2>/dev/null < ${quoteShellWord(target.pidFile)} && [ "$q" = ${target.port} ] && case "$p" in ''|*[!0-9]*) false ;; esac && read -r s 2>/dev/null < "/proc/$p/stat"` +
+    ` && set -- \${s##*) } && [ "$1" != Z ] && [ "$1" != X ] && [ "\${20}" = "$t" ]`;
+  return `${alive} && exit 0; exec ${getHookCommand(event)}`;
+}
+
+function isCwtHandler(handler: unknown): boolean {
+  return isJsonObject(handler) && (isCwtHookCommand(handler.command) || (handler.type === 'http' && isCwtHookUrl(handler.url)));
+}
+
 type HookHandler = Record<string, unknown>;
 type HookGroup = { matcher?: string; hooks: HookHandler[] };
 export type HookSettings = Partial<Record<(typeof HOOK_EVENT_NAMES)[HookEvent], HookGroup[]>>;
@@ -138,11 +190,19 @@ export type HookSettings = Partial<Record<(typeof HOOK_EVENT_NAMES)[HookEvent], 
  * http with the session's bearer token from the environment; the others (session start and end, prompt, notification,
  * stop) stay command hooks.
  */
-export function buildHookSettings(options: { httpUrl?: string; events?: readonly HookEvent[] } = {}): HookSettings {
+export function buildHookSettings(options: { httpUrl?: string; fastPath?: FastPathTarget; events?: readonly HookEvent[] } = {}): HookSettings {
   const hooks: HookSettings = {};
   for (const event of options.events ?? SESSION_HOOK_EVENTS) {
     const name = HOOK_EVENT_NAMES[event];
     const matcher = HOOK_MATCHERS[event];
+    if (options.fastPath !== undefined && isFastPathEvent(event)) {
+      // The per-user service over http, and beside it (Claude Code runs both at once) the guard that execs the
+      // command hook only when the service is not running.
+      const handlers: HookHandler[] = [{ type: 'http', url: getFastPathUrl(options.fastPath.port, event), timeout: HTTP_HOOK_TIMEOUT_S }];
+      if (options.fastPath.guard !== false) handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
+      hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: handlers }];
+      continue;
+    }
     const handler: HookHandler =
       options.httpUrl !== undefined && matcher !== undefined
         ? {
@@ -159,8 +219,8 @@ export function buildHookSettings(options: { httpUrl?: string; events?: readonly
 }
 
 /** The settings passed to the agent with `--settings`: highest precedence below managed policy. */
-export function buildSessionSettings(options: { memoryDir: string; httpUrl?: string }): Record<string, unknown> {
-  return { autoMemoryDirectory: options.memoryDir, hooks: buildHookSettings({ httpUrl: options.httpUrl }) };
+export function buildSessionSettings(options: { memoryDir: string; httpUrl?: string; fastPath?: FastPathTarget }): Record<string, unknown> {
+  return { autoMemoryDirectory: options.memoryDir, hooks: buildHookSettings({ httpUrl: options.httpUrl, fastPath: options.fastPath }) };
 }
 
 /**
@@ -168,12 +228,12 @@ export function buildSessionSettings(options: { memoryDir: string; httpUrl?: str
  * starts there (checked end to end), so it carries the memory namespace and cwt's hooks, WorktreeRemove
  * included. Keys and hooks of an existing file (copied by .worktreeinclude) are kept. Pure.
  */
-export function buildWorktreeLocalSettings(existing: Record<string, unknown>, memoryDir: string): Record<string, unknown> {
-  return addCwtHooks({ ...existing, autoMemoryDirectory: memoryDir }, [...SESSION_HOOK_EVENTS, 'worktree-remove']);
+export function buildWorktreeLocalSettings(existing: Record<string, unknown>, memoryDir: string, fastPath?: FastPathTarget): Record<string, unknown> {
+  return addCwtHooks({ ...existing, autoMemoryDirectory: memoryDir }, [...SESSION_HOOK_EVENTS, 'worktree-remove'], fastPath);
 }
 
 /** Writes a session's `--settings` file (private: it names the session's paths). */
-export function writeSessionSettings(path: string, options: { memoryDir: string; httpUrl?: string }): void {
+export function writeSessionSettings(path: string, options: { memoryDir: string; httpUrl?: string; fastPath?: FastPathTarget }): void {
   writeFileAtomic(path, `${JSON.stringify(buildSessionSettings(options), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
@@ -237,7 +297,7 @@ export function removeCwtHooks(settings: Record<string, unknown>): Record<string
     const kept = groups
       .map((group: unknown) =>
         isJsonObject(group) && Array.isArray(group.hooks)
-          ? { ...group, hooks: group.hooks.filter((handler: unknown) => !(isJsonObject(handler) && isCwtHookCommand(handler.command))) }
+          ? { ...group, hooks: group.hooks.filter((handler: unknown) => !isCwtHandler(handler)) }
           : group,
       )
       .filter((group: unknown) => !(isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.length === 0));
@@ -248,13 +308,17 @@ export function removeCwtHooks(settings: Record<string, unknown>): Record<string
 }
 
 /**
- * Settings with cwt's command hooks merged in (by default every event, the worktree ones included), every
- * other key and hook kept as it was. Idempotent. Pure.
+ * Settings with cwt's hooks merged in (by default every event, the worktree ones included), every other key
+ * and hook kept as it was; with `fastPath`, its events go to the per-user service. Idempotent. Pure.
  */
-export function addCwtHooks(settings: Record<string, unknown>, events: readonly HookEvent[] = Object.keys(HOOK_EVENT_NAMES) as HookEvent[]): Record<string, unknown> {
+export function addCwtHooks(
+  settings: Record<string, unknown>,
+  events: readonly HookEvent[] = Object.keys(HOOK_EVENT_NAMES) as HookEvent[],
+  fastPath?: FastPathTarget,
+): Record<string, unknown> {
   const base = removeCwtHooks(settings);
   const hooks: Record<string, unknown> = isJsonObject(base.hooks) ? { ...base.hooks } : {};
-  for (const [event, groups] of Object.entries(buildHookSettings({ events }))) {
+  for (const [event, groups] of Object.entries(buildHookSettings({ events, fastPath }))) {
     const existing = hooks[event];
     hooks[event] = [...(Array.isArray(existing) ? existing : []), ...groups!];
   }

@@ -13,6 +13,7 @@ import { getHostId } from '../sessions/liveness.js';
 import { getMemoryStateRoot } from '../memory/memory.js';
 import { listSessionsNeededByUndo } from '../memory/backup.js';
 import { resolveCwtHome } from '../fs/paths.js';
+import { HOOK_CALL_KEEP_MS } from '../harness/fastpath.js';
 import { planRetention, type RetentionKeepReason, type RetentionPolicy } from './policy.js';
 import type { PruneCounts, Store } from '../store/store.js';
 
@@ -69,6 +70,8 @@ export async function applyRetention(store: Store, options: RetentionOptions): P
     limit: options.limit,
     dryRun,
   });
+  // Who answered a tool call matters for seconds (the fast path and its fallback, src/server/fastpath.ts).
+  if (!dryRun) await store.pruneHookCalls(now - HOOK_CALL_KEEP_MS);
   const vacuumed = dryRun ? false : await store.reclaimSpace({ full: options.limit === undefined });
   return {
     dryRun,

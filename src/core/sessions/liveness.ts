@@ -36,6 +36,12 @@ function isZombie(pid: number): boolean {
   return state === 'Z' || state === 'X';
 }
 
+/** When a process started (clock ticks since boot, /proc/<pid>/stat field 22), when it runs and is not a zombie. Linux only. */
+export function getProcessStartTicks(pid: number): string | undefined {
+  const stat = readProcStat(pid);
+  return stat && stat.state !== 'Z' && stat.state !== 'X' ? stat.startTicks : undefined;
+}
+
 let bootId: string | undefined;
 
 /**

@@ -249,4 +249,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE claude_sessions ADD COLUMN first_prompt TEXT;
   ALTER TABLE claude_sessions ADD COLUMN transcript TEXT;
   `,
+  // 12: one hook call, one decider (issue 17): the per-user fast path and the command hook fallback may both
+  // receive one tool call; the first to record (Claude session, tool_use_id, event) decides, the other stands aside.
+  `
+  CREATE TABLE hook_calls (
+    key TEXT PRIMARY KEY,
+    by  TEXT NOT NULL,
+    at  INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX hook_calls_at ON hook_calls (at);
+  `,
 ];

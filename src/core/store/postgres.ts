@@ -21,6 +21,7 @@ import { POSTGRES_MIGRATIONS } from './postgresmigrations.js';
 import { describeError, parsePostgresUrl, SCHEMA_NAME } from './postgresurl.js';
 import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toClaudeSession, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
+  HookCallRecord,
   AcquireResult,
   ClaimDecider,
   ClaimFilter,
@@ -925,6 +926,24 @@ export class PostgresStore implements Store {
       ON CONFLICT (key) DO UPDATE SET value = excluded.value
       WHERE meta.value <= ${now - intervalMs} OR meta.value > ${now}`;
     return count > 0;
+  }
+
+  async claimHookCall(call: HookCallRecord): Promise<boolean> {
+    const sql = await this.query();
+    const { count } = await sql`INSERT INTO hook_calls (key, by, at) VALUES (${call.key}, ${call.by}, ${call.at}) ON CONFLICT (key) DO NOTHING`;
+    return count > 0;
+  }
+
+  async listHookCalls(): Promise<HookCallRecord[]> {
+    const sql = await this.query();
+    const rows = await sql<Row[]>`SELECT key, by, at FROM hook_calls ORDER BY at, key`;
+    return rows.map((row) => ({ key: row.key as string, by: row.by as string, at: Number(row.at) }));
+  }
+
+  async pruneHookCalls(before: number): Promise<number> {
+    const sql = await this.query();
+    const { count } = await sql`DELETE FROM hook_calls WHERE at < ${before}`;
+    return count;
   }
 
   async close(): Promise<void> {

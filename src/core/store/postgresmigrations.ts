@@ -226,4 +226,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE claude_sessions ADD COLUMN first_prompt TEXT;
   ALTER TABLE claude_sessions ADD COLUMN transcript TEXT;
   `,
+  // 12: one hook call, one decider (see the SQLite migration).
+  `
+  CREATE TABLE hook_calls (
+    key TEXT PRIMARY KEY,
+    by  TEXT NOT NULL,
+    at  BIGINT NOT NULL
+  );
+  CREATE INDEX hook_calls_at ON hook_calls (at);
+  `,
 ];

@@ -12,6 +12,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../fs/atomic.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toClaudeSession, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
+  HookCallRecord,
   AcquireResult,
   HandoffAcceptResult,
   HandoffFilter,
@@ -984,6 +985,18 @@ export class SqliteStore implements Store {
         return true;
       })
       .immediate();
+  }
+
+  async claimHookCall(call: HookCallRecord): Promise<boolean> {
+    return this.db.prepare('INSERT INTO hook_calls (key, by, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING').run(call.key, call.by, call.at).changes === 1;
+  }
+
+  async listHookCalls(): Promise<HookCallRecord[]> {
+    return (this.db.prepare('SELECT key, by, at FROM hook_calls ORDER BY at, rowid').all() as Row[]).map((row) => ({ key: row.key as string, by: row.by as string, at: row.at as number }));
+  }
+
+  async pruneHookCalls(before: number): Promise<number> {
+    return this.db.prepare('DELETE FROM hook_calls WHERE at < ?').run(before).changes;
   }
 
   async close(): Promise<void> {

@@ -242,6 +242,15 @@ export interface ReadRecord {
   at: number;
 }
 
+/** Who answered one hook call (see Store.claimHookCall). */
+export interface HookCallRecord {
+  /** `<claude session id>/<tool_use_id>/<event>`. */
+  key: string;
+  /** The decider that recorded it first: 'fastpath', 'command' or 'supervisor'. */
+  by: string;
+  at: number;
+}
+
 export type LeaseKind = 'port' | 'name';
 
 /** A value a session holds for its agent (see leases.ts): a port, a compose project name, a database name. */
@@ -636,6 +645,16 @@ export interface Store {
    * never) and records it as run `now`; false for everybody else until the interval has passed again.
    */
   claimPeriodicRun(name: string, now: number, intervalMs: number): Promise<boolean>;
+  /**
+   * True for the one decider that records the hook call `key` first (one statement); false for every other,
+   * which then answers nothing: Claude Code merges the outputs of parallel handlers, so the first decider's
+   * answer is the call's answer, and the call is decided once.
+   */
+  claimHookCall(call: HookCallRecord): Promise<boolean>;
+  /** The recorded hook calls, oldest first (doctor, tests). */
+  listHookCalls(): Promise<HookCallRecord[]>;
+  /** Drops hook-call records older than `before`; how many went. */
+  pruneHookCalls(before: number): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,156 @@
+/**
+ * The per-user hook fast path (issue 17), Claude Code's side and the service's files: one long-lived cwt
+ * process per user (`cwt serve`, src/server/fastpath.ts) answers the frequent hooks of every session over
+ * loopback http, at a port fixed by `cwt install` and recorded in the state dir (settings need a static URL).
+ *
+ * Each fast-path event gets two handlers, which Claude Code runs in parallel: the http one, and a command
+ * that is only shell builtins while the service runs (`read` its pid file and /proc/<pid>/stat, exit: a shell
+ * start, ~1.5-2.5 ms) and execs the Node command hook when it does not. So a session is served without a Node start while the
+ * service is up, and by the command hook, with the same handlers, when it is not. A call both reach (the
+ * service starting) is decided once: the first to record it in the store decides (Store.claimHookCall).
+ *
+ * The service authenticates by the caller's uid (Linux: /proc/net/tcp), so nothing secret lives in a tab's
+ * environment; where that is not available there is no fast path, only command hooks.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atomic.js';
+import { resolveCwtHome } from '../fs/paths.js';
+import { getProcessStartTicks } from '../sessions/liveness.js';
+import { getListenerUid } from '../sessions/peercred.js';
+import type { FastPathTarget } from './harness.js';
+
+export type { FastPathTarget };
+
+export interface FastPathFiles {
+  /** `{"port": N}`, written by `cwt install`. */
+  config: string;
+  /** Created exclusively by the one running service (0600); holds `<pid> <start ticks>` once it listens. */
+  pid: string;
+}
+
+/** Who answered a tool call first (Store.claimHookCall) matters for seconds; the records are kept an hour. */
+export const HOOK_CALL_KEEP_MS = 60 * 60_000;
+
+export function getFastPathFiles(cwtHome: string): FastPathFiles {
+  return { config: join(cwtHome, 'fastpath.json'), pid: join(cwtHome, 'fastpath.pid') };
+}
+
+/**
+ * True where the service can tell who calls it: Linux's /proc/net/tcp gives the uid owning the caller's
+ * socket. Elsewhere (or with CWT_FASTPATH=off) no fast path is set up and the command hooks serve as before.
+ */
+export function isFastPathSupported(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CWT_FASTPATH !== 'off' && process.platform === 'linux' && typeof process.getuid === 'function' && existsSync('/proc/net/tcp');
+}
+
+const isPort = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
+
+/** The recorded port, when `cwt install` set the fast path up (and it is supported here). */
+export function readFastPathTarget(env: NodeJS.ProcessEnv = process.env): FastPathTarget | undefined {
+  if (!isFastPathSupported(env)) return undefined;
+  const files = getFastPathFiles(resolveCwtHome(env));
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(files.config, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const { port, guard } = (value ?? {}) as { port?: unknown; guard?: unknown };
+  return isPort(port) ? { port, pidFile: files.pid, guard: guard !== false } : undefined;
+}
+
+/** A port free on 127.0.0.1 right now: `port`, or with 0 the kernel's pick; undefined when it is taken. */
+async function probePort(port = 0): Promise<number | undefined> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolvePromise(undefined) : reject(error)));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolvePromise(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * The recorded fast path (`cwt install`), recording a free port first when there is none, or when the recorded
+ * one is taken by something else (no service runs or starts, and the port cannot be bound).
+ */
+export async function ensureFastPathTarget(env: NodeJS.ProcessEnv = process.env): Promise<FastPathTarget | undefined> {
+  if (!isFastPathSupported(env)) return undefined;
+  // CWT_FASTPATH=http-only at install time: no fallback guard (see FastPathTarget.guard); recorded, so cwt new and
+  // claude -w worktrees write the same handlers.
+  const guard = env.CWT_FASTPATH !== 'http-only';
+  const existing = readFastPathTarget(env);
+  // Ours while a service runs or is starting (its pid file is there, its pid not yet in it); else free or taken.
+  const ours = existsSync(getFastPathFiles(resolveCwtHome(env)).pid) || getRunningFastPathPid(env) !== undefined;
+  const usable = existing && (ours || (await probePort(existing.port)) !== undefined);
+  const port = usable ? existing.port : await probePort();
+  if (port === undefined) return undefined;
+  if (!usable || existing.guard !== guard) {
+    const cwtHome = resolveCwtHome(env);
+    ensurePrivateDir(cwtHome);
+    writeFileAtomic(getFastPathFiles(cwtHome).config, `${JSON.stringify({ port, guard })}\n`, { mode: PRIVATE_FILE_MODE });
+  }
+  return readFastPathTarget(env);
+}
+
+/**
+ * What the pid file says: `<pid> <start ticks> <port>` (the start time tells the service from a later process
+ * that got its pid, after a reboot say; the port, a guard of an older settings file from this one); empty while
+ * the service starts.
+ */
+export function formatFastPathPid(pid: number, port: number): string | undefined {
+  const ticks = getProcessStartTicks(pid);
+  return ticks === undefined ? undefined : `${pid} ${ticks} ${port}\n`;
+}
+
+/** True when a pid file's text names a process that runs now and started when the file says. */
+export function isFastPathPidAlive(text: string): boolean {
+  const [pid, ticks] = text.trim().split(' ');
+  return /^\d+$/.test(pid ?? '') && ticks !== undefined && getProcessStartTicks(Number(pid)) === ticks;
+}
+
+/** The running service's pid (from its pid file), when that process is alive and is the one that wrote it. */
+export function getRunningFastPathPid(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(getFastPathFiles(resolveCwtHome(env)).pid, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return isFastPathPidAlive(text) ? Number(text.trim().split(' ')[0]) : undefined;
+}
+
+/**
+ * The uid of another user's process listening on the recorded port while our service is not running: Claude
+ * Code would send it the hook input and take its answer (an "allow" skips permission prompts). Undefined when
+ * the port is free, ours, or the fast path is not set up.
+ */
+export function getFastPathSquatterUid(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const target = readFastPathTarget(env);
+  if (!target || typeof process.getuid !== 'function') return undefined;
+  const uid = getListenerUid(target.port);
+  return uid !== undefined && uid !== process.getuid() ? uid : undefined;
+}
+
+/**
+ * Starts the service detached when it is set up and not running; never waits for it. The caller's session
+ * variables are left out of its environment: it serves every session of the user, not the one that started it.
+ */
+export async function startFastPathService(env: NodeJS.ProcessEnv, binPath: string): Promise<boolean> {
+  if (!readFastPathTarget(env) || getRunningFastPathPid(env) !== undefined) return false;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [binPath, 'serve'], { detached: true, stdio: 'ignore', env: getServiceEnv(env) });
+  child.on('error', () => {});
+  child.unref();
+  return true;
+}
+
+/** Variables that belong to one session (or one supervisor), never to the per-user service. */
+const SESSION_VARIABLES = /^(CWT_SESSION|CWT_WORKTREE|CWT_BRANCH|CWT_HOOK_TOKEN|CWT_HOOK_SUPERVISOR|CLAUDE_CODE_SESSION_ID|CLAUDE_PROJECT_DIR|CLAUDE_ENV_FILE)$/;
+
+export function getServiceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !SESSION_VARIABLES.test(name)));
+}
