@@ -5,7 +5,7 @@
  * falls through to the full CLI when it returns false (help, usage errors, unknown events).
  */
 import { isWorktreeHookEvent } from './core/harness/harness.js';
-import { answerCommandHook } from './hooks/command.js';
+import { answerCommandHook, writeAll } from './hooks/command.js';
 import { isHookEvent } from './hooks/input.js';
 
 /**
@@ -32,7 +32,7 @@ export async function runGitHookEntry(args: readonly string[]): Promise<boolean>
   process.exitCode = await runGitHook(name, {
     env: process.env,
     cwd: process.cwd(),
-    write: (text) => void process.stderr.write(`${text}\n`),
+    write: (text) => writeAll(2, `${text}\n`),
     gitPid: process.ppid,
   });
   return true;
