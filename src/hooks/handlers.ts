@@ -27,6 +27,7 @@ import { fileLockName, isLockStale } from '../core/coordination/locks.js';
 import { resolveClaudeHome, toRealPath } from '../core/fs/paths.js';
 import { getRepoKey, getSessionState } from '../core/sessions/sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
+import { settleCommitJournal } from '../core/store/open.js';
 import { MESSAGES } from '../texts/messages.js';
 import { getToolString, type HookEvent, type HookInput } from './input.js';
 import { resolveHookSession } from './session.js';
@@ -296,6 +297,8 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
 /** Runs one hook event; null means no decision and nothing to say. */
 export async function handleHook(event: HookEvent, input: HookInput, context: HookContext): Promise<HookOutput | null> {
   const { store, env } = context;
+  // A long-lived server opened its store long ago: commits journaled since are replayed before the claims are read.
+  if (context.sessionId !== undefined) await settleCommitJournal(store, env);
   const now = context.now ?? Date.now();
   const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end' });
   if (!session) return null;

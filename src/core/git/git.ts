@@ -472,8 +472,13 @@ export function parseHeadCommit(output: string): HeadCommit | undefined {
 }
 
 /** HEAD's commit and the paths it changed; undefined on an unborn branch. */
-export async function getHeadCommit(cwd: string): Promise<HeadCommit | undefined> {
-  const result = await runGitResult(['log', '-1', '-z', '--name-only', '--no-renames', '--format=%H%x1f%T%x1f%P%x1f%s', 'HEAD'], {
+export function getHeadCommit(cwd: string): Promise<HeadCommit | undefined> {
+  return getCommit('HEAD', cwd);
+}
+
+/** A commit (full id, or HEAD) and the paths it changed; undefined when there is no such commit. */
+export async function getCommit(rev: string, cwd: string): Promise<HeadCommit | undefined> {
+  const result = await runGitResult(['log', '-1', '-z', '--name-only', '--no-renames', '--format=%H%x1f%T%x1f%P%x1f%s', '--end-of-options', rev, '--'], {
     cwd,
     okCodes: [128],
     trim: false,
