@@ -6,7 +6,9 @@
 'use strict';
 const module_ = require('node:module');
 
-const LEAN = { hook: 'runHook', 'git-hook': 'runGitHookEntry' };
+// Commands answered from the lean bundle (each entry returns false for what only the full CLI answers: help,
+// unusual options, usage errors).
+const LEAN = { hook: 'runHook', 'git-hook': 'runGitHookEntry', status: 'runStatusEntry', ls: 'runStatusEntry', append: 'runAppendEntry' };
 
 /**
  * The V8 code cache of dist/hook.cjs: kept in the user's private state dir (0700; the file 0600), named after
@@ -84,7 +86,8 @@ function loadLeanBundle() {
     saveCache() {
       if (!stale) return;
       try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        // Only inside a state dir that exists: a command that changed nothing (bad input) leaves nothing.
+        if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
         if (!isPrivate(fs.lstatSync(dir), 'dir')) return;
         const data = script.createCachedData();
         const temp = path.join(dir, `.${name}.${process.pid}.tmp`);

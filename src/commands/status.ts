@@ -1,6 +1,6 @@
 /** `cwt status` (alias `ls`): who is running on this repository, as a table, JSON or a markdown sheet. */
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../core/config/load.js';
+import { loadConfigLazily } from '../core/config/lazy.js';
 import { formatAge, formatAgo } from '../core/util/duration.js';
 import { getWorktreeChanges, resolveRepo, resolveRepoIdentity } from '../core/git/git.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
@@ -139,7 +139,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
   // PostgreSQL store). Elsewhere: every repository's.
   const repo = await resolveRepo(cwd, env).catch(() => undefined);
   const repoKey = repo ? await resolveRepoIdentity(repo.commonDir) : undefined;
-  const config = loadConfig({ repoRoot: repo?.mainWorktree, env });
+  // The schema library loads only for a config file: most status calls have none to read.
+  const config = await loadConfigLazily({ repoRoot: repo?.mainWorktree, env });
   const store = await openStore(env);
   try {
     const sessions = await store.listSessions({ repoKey, includeEnded: options.all === true });

@@ -3,7 +3,7 @@
  * nothing). Fails open: malformed input, a missing or broken store, any error → exit 0, no decision, the
  * error in the state dir's hook log.
  */
-import { fstatSync, readSync, writeSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
 import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
 import { EnvironmentError, UsageError } from '../core/util/errors.js';
@@ -11,6 +11,7 @@ import { triggerNotifier } from '../core/coordination/notify.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
 import { MESSAGES } from '../texts/messages.js';
+import { writeAll } from '../ui/output.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
 import { MAX_HOOK_INPUT_BYTES, parseHookInput, type HookEvent } from './input.js';
@@ -50,23 +51,6 @@ function isTerminal(fd: number): boolean {
     return fstatSync(fd).isCharacterDevice();
   } catch {
     return true; // a closed stdin: nothing to read
-  }
-}
-
-/**
- * Writes all of `text` to a file descriptor with write(2): process.stdout and process.stderr on a pipe are
- * net.Sockets, whose modules (node:net, node:stream) cost more than the rest of an answer. A full
- * non-blocking pipe is retried.
- */
-export function writeAll(fd: number, text: string): void {
-  const data = Buffer.from(text);
-  let offset = 0;
-  while (offset < data.length) {
-    try {
-      offset += writeSync(fd, data, offset, data.length - offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
   }
 }
 
