@@ -85,7 +85,7 @@ describe.skipIf(hasOwnCompileCache)('the command hook code cache', () => {
     rmSync(cacheDir, { recursive: true, force: true });
     symlinkSync(elsewhere, cacheDir);
     const answer = await hook();
-    expect(answer.code).toBe(0);
+    expect(answer.code, answer.stderr).toBe(0);
     expect(answer.stdout).toContain('"permissionDecision":"deny"');
     expect(readdirSync(elsewhere)).toEqual([]);
     expect(lstatSync(cacheDir).isSymbolicLink()).toBe(true);
