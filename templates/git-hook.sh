@@ -27,14 +27,14 @@ if [ "$cwt_hook" = post-commit ] && [ -z "${GIT_WORK_TREE-}" ] && [ -n "${HOME-}
 '
   case "$PWD${CWT_SKIP_CHECK-}${CWT_SESSION-}${CLAUDE_CODE_SESSION_ID-}$cwt_state" in *"$cwt_nl"*) cwt_journal= ;; esac
   case "$PWD" in /*) ;; *) cwt_journal= ;; esac
-  if [ -n "$cwt_journal" ] && cwt_heads=$(git rev-parse HEAD --symbolic-full-name HEAD 2>/dev/null); then
+  # sha, ref, top level, git dir, common dir: one line each, what the replay would otherwise ask git again.
+  if [ -n "$cwt_journal" ] && cwt_heads=$(git rev-parse HEAD --symbolic-full-name HEAD --show-toplevel --absolute-git-dir --git-common-dir 2>/dev/null); then
     cwt_sha=${cwt_heads%%"$cwt_nl"*}
-    cwt_ref=${cwt_heads#*"$cwt_nl"}
     cwt_dir=$cwt_state/commits
     cwt_name=commit-$PPID-$$-$cwt_sha
     umask 077
     if { [ -d "$cwt_dir" ] || mkdir -p "$cwt_dir"; } &&
-      printf '%s\n' 'cwt-commit v1' "$cwt_sha" "$cwt_ref" "$PPID" "${CWT_SKIP_CHECK-}" "${CWT_SESSION-}" "${CLAUDE_CODE_SESSION_ID-}" "$PWD" > "$cwt_dir/.$cwt_name.tmp" &&
+      printf '%s\n' 'cwt-commit v1' "$cwt_heads" "$PPID" "${CWT_SKIP_CHECK-}" "${CWT_SESSION-}" "${CLAUDE_CODE_SESSION_ID-}" > "$cwt_dir/.$cwt_name.tmp" &&
       mv -f "$cwt_dir/.$cwt_name.tmp" "$cwt_dir/$cwt_name"; then
       exit 0
     fi

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getCommitJournalDir, parseJournalEntry, recordCommitFacts } from '../../src/core/git/commitjournal.js';
-import { getCommit, resolveRepo } from '../../src/core/git/git.js';
+import { getCommit } from '../../src/core/git/git.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { CWT_BIN } from '../helpers/cli.js';
@@ -111,8 +111,12 @@ describe('the post-commit journal', () => {
     const codes = await Promise.all(Array.from({ length: 6 }, () => runCwtAsync(['log', '--json'], worktree, s.env)));
     expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
     const commits = await readRawEvents(s.cwtHome, 'commit');
+    // Once each, and in commit order: the session's tip is its last commit, never moved back.
     expect(commits.map((event) => event.data.sha)).toEqual(shas);
     expect(entries()).toEqual([]);
+    const store = new SqliteStore(s.cwtHome);
+    expect((await store.getSession(session.id))?.knownTip).toBe(shas[2]);
+    await store.close();
   });
 
   it('without taking an entry first, two readers record one commit twice (why the replay renames it)', async () => {
@@ -120,7 +124,7 @@ describe('the post-commit journal', () => {
     const [name] = entries();
     const { readFileSync } = await import('node:fs');
     const entry = parseJournalEntry(readFileSync(join(journal, name!), 'utf8'), Date.now())!;
-    const repo = await resolveRepo(entry.worktree);
+    const { repo } = entry;
     const head = (await getCommit(entry.sha, repo.topLevel))!;
     // Two naive readers: each reads the entry and records it, neither takes it.
     const naive = async () => {
@@ -151,11 +155,28 @@ describe('the post-commit journal', () => {
   });
 
   it('parses only what the shim writes', () => {
-    const good = `cwt-commit v1\n${'b'.repeat(40)}\nrefs/heads/x\n42\n\nsess\n\n/abs/wt\n`;
-    expect(parseJournalEntry(good, 5)).toEqual({ sha: 'b'.repeat(40), branch: 'x', gitPid: 42, skipCheck: '', cwtSession: 'sess', claudeSession: '', worktree: '/abs/wt', at: 5 });
-    expect(parseJournalEntry(good.replace('/abs/wt', 'rel/wt'), 5)).toBeUndefined();
+    const good = `cwt-commit v1\n${'b'.repeat(40)}\nrefs/heads/x\n/abs/wt\n/abs/main/.git/worktrees/wt\n/abs/main/.git\n42\n\nsess\n\n`;
+    expect(parseJournalEntry(good, 5)).toEqual({
+      sha: 'b'.repeat(40),
+      branch: 'x',
+      repo: { topLevel: '/abs/wt', gitDir: '/abs/main/.git/worktrees/wt', commonDir: '/abs/main/.git', mainWorktree: '/abs/main', isLinkedWorktree: true },
+      gitPid: 42,
+      skipCheck: '',
+      cwtSession: 'sess',
+      claudeSession: '',
+      at: 5,
+    });
+    // The main checkout: git prints the common dir relative to the top level.
+    expect(parseJournalEntry(good.replace('/abs/wt\n/abs/main/.git/worktrees/wt\n/abs/main/.git\n', '/abs/main\n/abs/main/.git\n.git\n'), 5)?.repo).toEqual({
+      topLevel: '/abs/main',
+      gitDir: '/abs/main/.git',
+      commonDir: '/abs/main/.git',
+      mainWorktree: '/abs/main',
+      isLinkedWorktree: false,
+    });
+    expect(parseJournalEntry(good.replace('/abs/wt\n', 'rel/wt\n'), 5)).toBeUndefined();
     expect(parseJournalEntry(good.replace('refs/heads/x', 'refs/tags/x'), 5)).toBeUndefined();
-    expect(parseJournalEntry(good.replace('42', '4x'), 5)).toBeUndefined();
+    expect(parseJournalEntry(good.replace('\n42\n', '\n4x\n'), 5)).toBeUndefined();
     expect(parseJournalEntry(`${good}extra\n`, 5)).toBeUndefined();
     expect(parseJournalEntry(good.replace('refs/heads/x', 'HEAD'), 5)?.branch).toBe('');
   });

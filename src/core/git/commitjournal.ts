@@ -8,17 +8,20 @@
  * replays before it reads.
  *
  * An entry, written by the shim (temp file, then rename, umask 077), one value per line:
- *   cwt-commit v1 / sha / ref (refs/heads/<b>, or HEAD when detached) / git's pid / CWT_SKIP_CHECK /
- *   CWT_SESSION / CLAUDE_CODE_SESSION_ID / the worktree's top level
- * Its mtime is the commit's time. A replayer takes an entry by renaming it (one rename wins), so two
- * processes never record one commit twice; an entry taken by a process that died is taken over.
+ *   cwt-commit v1 / sha / ref (refs/heads/<b>, or HEAD when detached) / the worktree's top level / its git
+ *   dir / the common git dir (relative to the top level when git prints it so) / git's pid /
+ *   CWT_SKIP_CHECK / CWT_SESSION / CLAUDE_CODE_SESSION_ID
+ * Its mtime is the commit's time. Replayers take turns (a lock file in the journal dir), so commits are
+ * recorded in order; each entry is also taken by renaming it (one rename wins), so that a commit is never
+ * recorded twice, and an entry taken by a process that died is taken over.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isPidAlive } from '../sessions/liveness.js';
 import type { SessionRecord, Store } from '../store/store.js';
 import { findCheckoutSession } from './commitcheck.js';
-import { getCommit, resolveRepo, type HeadCommit, type RepoInfo } from './git.js';
+import { getCommit, type HeadCommit, type RepoInfo } from './git.js';
 
 export const COMMIT_JOURNAL_DIR = 'commits';
 const ENTRY_HEADER = 'cwt-commit v1';
@@ -33,11 +36,12 @@ export interface JournaledCommit {
   sha: string;
   /** The branch the commit was made on; '' when HEAD was detached. */
   branch: string;
+  /** Where it was made, as `git rev-parse` said in the hook (so the replay need not ask again). */
+  repo: RepoInfo;
   gitPid: number;
   skipCheck: string;
   cwtSession: string;
   claudeSession: string;
-  worktree: string;
   at: number;
 }
 
@@ -49,11 +53,13 @@ export function getCommitJournalDir(cwtHome: string): string {
 export function parseJournalEntry(text: string, at: number): JournaledCommit | undefined {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  if (lines.length !== 8 || lines[0] !== ENTRY_HEADER) return undefined;
-  const [, sha = '', ref = '', pid = '', skipCheck = '', cwtSession = '', claudeSession = '', worktree = ''] = lines;
-  if (!/^[0-9a-f]{40,64}$/.test(sha) || !/^[0-9]+$/.test(pid) || !isAbsolute(worktree)) return undefined;
+  if (lines.length !== 10 || lines[0] !== ENTRY_HEADER) return undefined;
+  const [, sha = '', ref = '', topLevel = '', gitDir = '', rawCommon = '', pid = '', skipCheck = '', cwtSession = '', claudeSession = ''] = lines;
+  if (!/^[0-9a-f]{40,64}$/.test(sha) || !/^[0-9]+$/.test(pid) || !isAbsolute(topLevel) || !isAbsolute(gitDir) || rawCommon === '') return undefined;
   if (ref !== 'HEAD' && !ref.startsWith('refs/heads/')) return undefined;
-  return { sha, branch: ref === 'HEAD' ? '' : ref.slice('refs/heads/'.length), gitPid: Number(pid), skipCheck, cwtSession, claudeSession, worktree, at };
+  const commonDir = isAbsolute(rawCommon) ? rawCommon : resolve(topLevel, rawCommon);
+  const repo: RepoInfo = { topLevel, gitDir, commonDir, mainWorktree: dirname(commonDir), isLinkedWorktree: resolve(gitDir) !== resolve(commonDir) };
+  return { sha, branch: ref === 'HEAD' ? '' : ref.slice('refs/heads/'.length), repo, gitPid: Number(pid), skipCheck, cwtSession, claudeSession, at };
 }
 
 /** True when the journal holds anything to replay: one readdir, for every reader's start. */
@@ -159,12 +165,9 @@ export async function recordCommitFacts(store: Store, facts: CommitFacts): Promi
 }
 
 async function replayEntry(store: Store, entry: JournaledCommit, env: NodeJS.ProcessEnv): Promise<void> {
-  let repo: RepoInfo;
-  try {
-    repo = await resolveRepo(entry.worktree, env);
-  } catch {
-    return; // the worktree is gone: nothing of it is left to keep track of
-  }
+  const { repo } = entry;
+  // The worktree is gone: nothing of it is left to keep track of.
+  if (!existsSync(repo.gitDir) || !existsSync(repo.topLevel)) return;
   const open = await store.listSessions({ repo: repo.commonDir });
   if (open.length === 0) return;
   const commit = await getCommit(entry.sha, repo.topLevel);
@@ -175,13 +178,68 @@ async function replayEntry(store: Store, entry: JournaledCommit, env: NodeJS.Pro
   await recordCommitFacts(store, { repo, commit, branch: entry.branch, session, gitPid: entry.gitPid, skipCheck: isSet(entry.skipCheck), at: entry.at });
 }
 
+const REPLAY_LOCK = '.replay.lock';
+/** How long a reader waits for another reader's replay before it reads without (its entries stay queued). */
+const REPLAY_WAIT_MS = 5_000;
+
 /**
- * Replays the journal, oldest commit first; each entry is taken (renamed) before it is recorded and removed
+ * One replayer at a time, so that commits are recorded in order (a session's tip never moves back): a lock
+ * file naming its pid, created exclusively; one whose process is gone is moved aside and checked before it
+ * is removed, so a fresh lock is never taken for a stale one by mistake.
+ */
+async function takeReplayLock(dir: string): Promise<(() => void) | undefined> {
+  const path = join(dir, REPLAY_LOCK);
+  const deadline = Date.now() + REPLAY_WAIT_MS;
+  for (;;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+    const holder = Number(readTextOrEmpty(path));
+    if (holder > 0 && !isPidAlive(holder)) {
+      const aside = `${path}.stale-${process.pid}`;
+      try {
+        renameSync(path, aside);
+        if (Number(readTextOrEmpty(aside)) !== holder) linkSync(aside, path); // a fresh lock: put it back
+      } catch {
+        // Another reader is at it.
+      }
+      rmSync(aside, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) return undefined;
+    await sleep(5);
+  }
+}
+
+function readTextOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Replays the journal, oldest commit first, under the replay lock; each entry is taken (renamed) before it is recorded and removed
  * after. A malformed entry is dropped. An entry that fails (the store busy past its timeout) is put back for
  * the next reader, and the replay stops there so that commits stay in order.
  */
 export async function replayCommitJournal(store: Store, cwtHome: string, env: NodeJS.ProcessEnv): Promise<void> {
   const dir = getCommitJournalDir(cwtHome);
+  if (!hasJournaledCommits(cwtHome)) return;
+  const unlock = await takeReplayLock(dir);
+  if (!unlock) return;
+  try {
+    await replayLocked(store, dir, env);
+  } finally {
+    unlock();
+  }
+}
+
+async function replayLocked(store: Store, dir: string, env: NodeJS.ProcessEnv): Promise<void> {
   let names: string[];
   try {
     names = readdirSync(dir);
