@@ -154,6 +154,16 @@ describe('the post-commit journal', () => {
     expect(readdirSync(journal).sort()).toEqual(['notes.txt']);
   });
 
+  it('entries in a journal directory others may write are not replayed', async () => {
+    commit('shared.txt', ['--no-verify']);
+    const { chmodSync } = await import('node:fs');
+    chmodSync(journal, 0o777);
+    expect(await readEvents(s.cwtHome, 'commit')).toEqual([]);
+    expect(entries()).toHaveLength(1);
+    chmodSync(journal, 0o700);
+    expect(await readEvents(s.cwtHome, 'commit')).toHaveLength(1);
+  });
+
   it('parses only what the shim writes', () => {
     const good = `cwt-commit v1\n${'b'.repeat(40)}\nrefs/heads/x\n/abs/wt\n/abs/main/.git/worktrees/wt\n/abs/main/.git\n42\n\nsess\n\n`;
     expect(parseJournalEntry(good, 5)).toEqual({

@@ -15,7 +15,7 @@
  * recorded in order; each entry is also taken by renaming it (one rename wins), so that a commit is never
  * recorded twice, and an entry taken by a process that died is taken over.
  */
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isPidAlive } from '../sessions/liveness.js';
@@ -214,6 +214,20 @@ async function takeReplayLock(dir: string): Promise<(() => void) | undefined> {
   }
 }
 
+/**
+ * Entries are replayed only from a directory that is this user's and writable by no one else (the shim makes
+ * it 0700): an entry names a checkout where git will run.
+ */
+function isPrivateDir(dir: string): boolean {
+  try {
+    const stat = lstatSync(dir);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
+    return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function readTextOrEmpty(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -229,7 +243,7 @@ function readTextOrEmpty(path: string): string {
  */
 export async function replayCommitJournal(store: Store, cwtHome: string, env: NodeJS.ProcessEnv): Promise<void> {
   const dir = getCommitJournalDir(cwtHome);
-  if (!hasJournaledCommits(cwtHome)) return;
+  if (!hasJournaledCommits(cwtHome) || !isPrivateDir(dir)) return;
   const unlock = await takeReplayLock(dir);
   if (!unlock) return;
   try {
