@@ -297,8 +297,9 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
 /** Runs one hook event; null means no decision and nothing to say. */
 export async function handleHook(event: HookEvent, input: HookInput, context: HookContext): Promise<HookOutput | null> {
   const { store, env } = context;
-  // A long-lived server opened its store long ago: commits journaled since are replayed before the claims are read.
-  if (context.sessionId !== undefined) await settleCommitJournal(store, env);
+  // A long-lived server opened its store long ago: commits journaled since are replayed before the claims are
+  // read (for the command hook, which just opened the store, this is one more empty readdir).
+  await settleCommitJournal(store, env);
   const now = context.now ?? Date.now();
   const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end' });
   if (!session) return null;
