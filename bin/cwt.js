@@ -1,13 +1,126 @@
 #!/usr/bin/env node
-// Thin on purpose: turn on Node's compile cache where it exists (Node >= 22.1), then load the bundle.
-// `cwt hook <event>` runs on every tool call of every session, and `cwt git-hook <name>` on every commit, so
-// both have a lean bundle of their own.
-import module from 'node:module';
+// Thin on purpose, and CommonJS (bin/package.json): an ES module entry costs Node 20 its ESM loader, ~5 ms of
+// every start. `cwt hook <event>` runs on every tool call of every session, and `cwt git-hook <name>` on every
+// commit, so both have a lean bundle of their own (dist/hook.cjs), compiled from a V8 code cache where
+// Node has no compile cache of its own (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
+'use strict';
+const module_ = require('node:module');
 
-module.enableCompileCache?.();
-const [command, ...args] = process.argv.slice(2);
-const lean = command === 'hook' ? 'runHook' : command === 'git-hook' ? 'runGitHookEntry' : undefined;
-const handled = lean !== undefined && (await module.createRequire(import.meta.url)('../dist/hook.cjs')[lean](args));
-// `cwt mcp` exactly as Claude Code starts it: the server alone, its start being on the session's clock.
-if (!handled && command === 'mcp' && args.length === 0) await import('../dist/mcp-entry.js');
-else if (!handled) await import('../dist/cwt.js');
+// Commands answered from the lean bundle (each entry returns false for what only the full CLI answers: help,
+// unusual options, usage errors).
+const LEAN = { hook: 'runHook', 'git-hook': 'runGitHookEntry', status: 'runStatusEntry', ls: 'runStatusEntry', append: 'runAppendEntry' };
+
+/**
+ * The V8 code cache of dist/hook.cjs: kept in the user's private state dir (0700; the file 0600), named after
+ * the bundle (size, mtime, inode), this Node and its flags, so a rebuilt bundle or another Node never reads
+ * another's cache (V8 also refuses data it did not make, and a refused cache is only a slower start). The
+ * cache is code: it is read only from a directory and a file that are this user's and no one else's, never
+ * through a symlink. Written once, after the command answered, with what that run compiled.
+ */
+function cacheDir(env) {
+  const home = env.HOME || require('node:os').homedir();
+  const expand = (path) => (path === '~' ? home : path.startsWith('~/') ? home + path.slice(1) : path);
+  const path = require('node:path');
+  if (env.CWT_HOME) return path.join(expand(env.CWT_HOME), 'cache');
+  if (env.XDG_STATE_HOME) return path.join(expand(env.XDG_STATE_HOME), 'cwt', 'cache');
+  return path.join(home, '.local', 'state', 'cwt', 'cache');
+}
+
+function isPrivate(stat, kind) {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
+  return stat.uid === uid && (stat.mode & 0o077) === 0 && (kind === 'dir' ? stat.isDirectory() : stat.isFile());
+}
+
+/** A short stable hash of the flags V8 compiled under (FNV-1a; node:crypto would cost more than it saves). */
+function flagsKey() {
+  const text = `${process.execArgv.join(' ')}|${process.env.NODE_OPTIONS ?? ''}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16);
+}
+
+function loadLeanBundle() {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const file = path.join(__dirname, '..', 'dist', 'hook.cjs');
+  if (module_.enableCompileCache || process.env.CWT_NO_CODE_CACHE === '1') {
+    module_.enableCompileCache?.();
+    return { bundle: require(file), saveCache() {} };
+  }
+  const vm = require('node:vm');
+  const fd = fs.openSync(file, 'r');
+  let source;
+  let stat;
+  try {
+    stat = fs.fstatSync(fd);
+    source = fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const dir = cacheDir(process.env);
+  const name = `hook-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}-${flagsKey()}.v8`;
+  const cachePath = path.join(dir, name);
+  let cachedData;
+  try {
+    if (isPrivate(fs.lstatSync(dir), 'dir')) {
+      const cacheFd = fs.openSync(cachePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      try {
+        if (isPrivate(fs.fstatSync(cacheFd), 'file')) cachedData = fs.readFileSync(cacheFd);
+      } finally {
+        fs.closeSync(cacheFd);
+      }
+    }
+  } catch {
+    // No cache yet (or not a private one): compile from source.
+  }
+  // The CommonJS wrapper on the source's first line, so every other line keeps its number in stacks.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+  });
+  const mod = { exports: {}, filename: file, id: file };
+  script.runInThisContext()(mod.exports, module_.createRequire(file), mod, file, path.dirname(file));
+  const stale = cachedData === undefined || script.cachedDataRejected === true;
+  return {
+    bundle: mod.exports,
+    saveCache() {
+      if (!stale) return;
+      try {
+        // Only inside a state dir that exists: a command that changed nothing (bad input) leaves nothing.
+        if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
+        if (!isPrivate(fs.lstatSync(dir), 'dir')) return;
+        const data = script.createCachedData();
+        const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
+        const out = fs.openSync(temp, 'wx', 0o600);
+        try {
+          fs.writeSync(out, data, 0, data.length);
+        } finally {
+          fs.closeSync(out);
+        }
+        fs.renameSync(temp, cachePath);
+        // The caches of earlier bundles and Nodes go: one file per live combination.
+        for (const entry of fs.readdirSync(dir)) if (entry !== name && /^hook-.*\.v8$/.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
+      } catch {
+        // A read-only or full state dir: the next run compiles from source again.
+      }
+    },
+  };
+}
+
+async function main() {
+  const [command, ...args] = process.argv.slice(2);
+  const lean = Object.hasOwn(LEAN, command) ? LEAN[command] : undefined;
+  if (lean !== undefined) {
+    const { bundle, saveCache } = loadLeanBundle();
+    const handled = await bundle[lean](args);
+    saveCache();
+    if (handled) return;
+  } else {
+    module_.enableCompileCache?.();
+    // `cwt mcp` exactly as Claude Code starts it: the server alone, its start being on the session's clock.
+    if (command === 'mcp' && args.length === 0) return void (await import('../dist/mcp-entry.js'));
+  }
+  await import('../dist/cwt.js');
+}
+
+main();

@@ -69,5 +69,8 @@ await build({
   // other packages (zod for a config file, ignore for protected-path patterns) load only when needed.
   external: ['bindings', ...Object.keys(pkg.dependencies).filter((name) => name !== 'better-sqlite3')],
   define: { ...common.define, 'import.meta.url': 'importMetaUrl' },
+  // import() becomes require(): bin/cwt.js compiles this file with a V8 code cache (vm.Script), where a real
+  // dynamic import needs an experimental flag on Node 20.
+  supported: { 'dynamic-import': false },
   banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 });

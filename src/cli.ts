@@ -5,11 +5,8 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CwtError, ExitCode, InternalError, UsageError } from './core/util/errors.js';
-import { isDebugEnabled } from './core/util/debug.js';
-import { toEnvironmentFault } from './core/store/faults.js';
+import { ExitCode, UsageError } from './core/util/errors.js';
 import { MESSAGES } from './texts/messages.js';
-import { sanitizeForTerminal } from './texts/sanitize.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -968,19 +965,9 @@ export function parseCommandLine(argv: readonly string[]): CliAction {
   };
 }
 
-/** The one top-level catch: maps errors to exit codes and prints what happened and what to do next. */
-export function reportError(error: unknown, write: (text: string) => void = (t) => void process.stderr.write(t)): number {
-  if (error instanceof Error && error.name === 'ExitPromptError') return ExitCode.cancelled; // prompt cancelled: quiet
-  const known = error instanceof CwtError ? error : (toEnvironmentFault(error) ?? new InternalError(error instanceof Error ? error.message : String(error), { cause: error }));
-  // An error may quote what a model or another machine wrote (a lock's note): no control sequence gets through.
-  write(`cwt: ${sanitizeForTerminal(known.message, { multiline: true })}\n`);
-  if (known.hint) write(`  next: ${sanitizeForTerminal(known.hint, { multiline: true })}\n`);
-  if (known instanceof InternalError) {
-    write('  this is a bug in cwt; run again with CWT_DEBUG=1 for a trace and report it\n');
-    if (isDebugEnabled() && error instanceof Error && error.stack) write(`${error.stack}\n`);
-  }
-  return known.exitCode;
-}
+// The one top-level catch, shared with the hook bundle's lean commands.
+export { reportError } from './ui/errorreport.js';
+import { reportError } from './ui/errorreport.js';
 
 export async function main(argv: readonly string[], version: string): Promise<number> {
   try {

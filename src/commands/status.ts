@@ -1,9 +1,9 @@
 /** `cwt status` (alias `ls`): who is running on this repository, as a table, JSON or a markdown sheet. */
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../core/config/load.js';
+import { loadConfigLazily } from '../core/config/lazy.js';
 import { isClaimBinding } from '../core/coordination/claims.js';
 import { formatAge, formatAgo } from '../core/util/duration.js';
-import { getWorktreeChanges, resolveRepo, resolveRepoIdentity } from '../core/git/git.js';
+import { getWorktreeChanges, resolveRepoAndIdentity } from '../core/git/git.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
 import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from '../core/sessions/sessionpaths.js';
 import { getSessionState, type SessionState } from '../core/sessions/sessions.js';
@@ -182,9 +182,11 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
   const output = options.output ?? createProcessOutput();
   // Inside a repository: its sessions, in every clone of it that shares the store (other machines, with a
   // PostgreSQL store). Elsewhere: every repository's.
-  const repo = await resolveRepo(cwd, env).catch(() => undefined);
-  const repoKey = repo ? await resolveRepoIdentity(repo.commonDir) : undefined;
-  const config = loadConfig({ repoRoot: repo?.mainWorktree, env });
+  const resolved = await resolveRepoAndIdentity(cwd, env);
+  const repo = resolved?.repo;
+  const repoKey = resolved?.identity;
+  // The schema library loads only for a config file: most status calls have none to read.
+  const config = await loadConfigLazily({ repoRoot: repo?.mainWorktree, env });
   const store = await openStore(env);
   try {
     const sessions = await store.listSessions({ repoKey, includeEnded: options.all === true });

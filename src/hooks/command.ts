@@ -3,8 +3,7 @@
  * nothing). Fails open: malformed input, a missing or broken store, any error → exit 0, no decision, the
  * error in the state dir's hook log.
  */
-import { readSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { fstatSync, readSync } from 'node:fs';
 import { getCwtBinPath, HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHookEvent } from '../core/harness/harness.js';
 import { getFastPathSquatterUid, readFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
 import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
@@ -13,18 +12,19 @@ import { triggerNotifier } from '../core/coordination/notify.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
 import { MESSAGES } from '../texts/messages.js';
+import { writeAll } from '../ui/output.js';
 import { logHookError } from './errorlog.js';
 import { handleHook } from './handlers.js';
 import { MAX_HOOK_INPUT_BYTES, parseHookInput, type HookEvent } from './input.js';
 
 /**
  * Reads stdin to its end, synchronously: process.stdin would build a socket stream (node:net, node:stream:
- * a few ms per hook). A terminal gives nothing. Claude Code closes the pipe after writing; a writer that
+ * a few ms per hook), and so would node:tty's isatty (it loads node:net). A terminal gives nothing. Claude Code closes the pipe after writing; a writer that
  * never does is cut short by the hook's own timeout in Claude Code. Past MAX_HOOK_INPUT_BYTES it stops
  * reading and throws a UsageError (the command hook logs it and answers nothing).
  */
 export function readStdin(): string {
-  if (isatty(0)) return '';
+  if (isTerminal(0)) return '';
   const chunks: Buffer[] = [];
   const buffer = Buffer.allocUnsafe(64 * 1024);
   let size = 0;
@@ -46,6 +46,15 @@ export function readStdin(): string {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A terminal (a character device: a tty, or /dev/null, which gives nothing either), without loading node:tty. */
+function isTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return true; // a closed stdin: nothing to read
+  }
+}
+
 /**
  * True when the supervisor's http hooks serve this agent: the installed command hooks then stand aside
  * for tool calls, so no call is handled twice. Only the supervisor's own child is served that way; a
@@ -62,7 +71,7 @@ function isServedOverHttp(event: HookEvent, env: NodeJS.ProcessEnv): boolean {
  * Runs the command hook: writes the decision (if any) to stdout, then, with the answer given, lets the
  * webhook sender start if something notifiable happened. Never throws.
  */
-export async function answerCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = process.env, write = (text: string) => void process.stdout.write(text)): Promise<void> {
+export async function answerCommandHook(event: HookEvent, env: NodeJS.ProcessEnv = process.env, write = (text: string) => writeAll(1, text)): Promise<void> {
   const { output, store } = await runHookCall(event, env);
   if (output !== '') write(`${output}\n`);
   try {
@@ -109,7 +118,7 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
     logHookError(env, event, error);
     // A shared store that cannot be reached is worth one line where the user may see it (Claude Code shows
     // a hook's stderr in its transcript view); the call itself goes ahead.
-    if (error instanceof EnvironmentError) process.stderr.write(`${MESSAGES.hookStoreUnreachable(error.message)}\n`);
+    if (error instanceof EnvironmentError) writeAll(2, `${MESSAGES.hookStoreUnreachable(error.message)}\n`);
     await releaseStore(store);
     return { output: '' };
   }

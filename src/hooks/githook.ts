@@ -9,9 +9,10 @@
  * In a repository without open sessions each returns before running git at all. Internal errors never fail
  * or stop git: they go to hook-errors.log and the commit proceeds.
  */
-import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCheckoutSession, findMisplacedSession, resolveIndexFile, runCommitCheck } from '../core/git/commitcheck.js';
+import { PRE_COMMIT_MARKER, recordCommitFacts } from '../core/git/commitjournal.js';
 import { loadConfigLazily } from '../core/config/lazy.js';
 import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git/git.js';
 import type { GitHookName } from '../core/git/githooks.js';
@@ -21,10 +22,7 @@ import { formatCheckReport } from '../ui/checkreport.js';
 import { MESSAGES } from '../texts/messages.js';
 import { getHookLogPath, logHookError } from './errorlog.js';
 
-/** Written by pre-commit into the checkout's git dir, consumed by post-commit: the pid of the `git commit`. */
-export const PRE_COMMIT_MARKER = 'cwt-pre-commit';
-/** Reflog messages of `git commit` (which runs pre-commit unless --no-verify), not of rebase or cherry-pick. */
-const COMMIT_REFLOG = /^commit(?: \((?:amend|initial|merge)\))?: /;
+export { isMadeByGitCommit, PRE_COMMIT_MARKER } from '../core/git/commitjournal.js';
 
 export interface GitHookContext {
   env: NodeJS.ProcessEnv;
@@ -104,72 +102,12 @@ async function preCommit(state: RepoState, context: GitHookContext): Promise<num
   return 1;
 }
 
-/** The last line of a file, reading only its tail (a reflog can be long). */
-function readLastLine(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = statSync(path).size;
-    const length = Math.min(size, 8192);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8').replace(/\n$/, '').split('\n').at(-1);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Whether `sha` was made by `git commit`, which runs pre-commit unless told not to: HEAD's last reflog entry
- * moved it to `sha` with a commit message. Rebase, cherry-pick and revert commit without pre-commit.
- */
-export function isMadeByGitCommit(reflogLine: string | undefined, sha: string): boolean {
-  if (reflogLine === undefined) return false;
-  const tab = reflogLine.indexOf('\t');
-  const [, to] = reflogLine.slice(0, tab).split(' ');
-  return tab !== -1 && to === sha && COMMIT_REFLOG.test(reflogLine.slice(tab + 1));
-}
-
-/** True when this commit's pre-commit ran (its marker names this git process); consumes the marker. */
-function consumePreCommitMarker(gitDir: string, gitPid: number): boolean {
-  const path = join(gitDir, PRE_COMMIT_MARKER);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return false;
-  }
-  rmSync(path, { force: true });
-  return text.trim() === String(gitPid);
-}
-
 async function postCommit(state: RepoState, context: GitHookContext): Promise<number> {
   const { store, repo } = state;
   const { env } = context;
-  const [head, branch, session] = await Promise.all([getHeadCommit(repo.topLevel), getCurrentBranch(repo.topLevel), findCheckoutSession(store, repo.topLevel, env)]);
-  if (!head) return 0;
-  const verified = consumePreCommitMarker(repo.gitDir, context.gitPid);
-  const now = Date.now();
-  if (!verified && !isSet(env.CWT_SKIP_CHECK) && isMadeByGitCommit(readLastLine(join(repo.gitDir, 'logs', 'HEAD')), head.sha)) {
-    await store.appendEvent({ kind: 'check.bypass', session: session?.id ?? null, repo: repo.commonDir, data: { reason: 'no-verify', sha: head.sha, branch, worktree: repo.topLevel } });
-  }
-  await store.recordCommit(
-    { repo: repo.commonDir, sha: head.sha, session: session?.id ?? null, branch, at: now },
-    {
-      advanceTip: session !== undefined && branch === session.branch,
-      releasePaths: session ? head.paths.map((path) => join(session.worktree, path)) : [],
-      event: {
-        kind: 'commit',
-        session: session?.id ?? null,
-        repo: repo.commonDir,
-        data: { sha: head.sha, branch, subject: head.subject, worktree: repo.topLevel, files: head.paths.length, checked: verified },
-      },
-    },
-  );
+  const [commit, branch, session] = await Promise.all([getHeadCommit(repo.topLevel), getCurrentBranch(repo.topLevel), findCheckoutSession(store, repo.topLevel, env)]);
+  if (!commit) return 0;
+  await recordCommitFacts(store, { repo, commit, branch, session, gitPid: context.gitPid, skipCheck: isSet(env.CWT_SKIP_CHECK), at: Date.now() });
   return 0;
 }
 

@@ -30,6 +30,7 @@ import { resolveClaudeHome, toRealPath } from '../core/fs/paths.js';
 import { isToolHookEvent } from '../core/harness/harness.js';
 import { getRepoKey, getSessionState } from '../core/sessions/sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
+import { settleCommitJournal } from '../core/store/open.js';
 import { MESSAGES } from '../texts/messages.js';
 import { getToolString, type HookEvent, type HookInput } from './input.js';
 import { resolveHookSession } from './session.js';
@@ -333,6 +334,9 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
 /** Runs one hook event; null means no decision and nothing to say. */
 export async function handleHook(event: HookEvent, input: HookInput, context: HookContext): Promise<HookOutput | null> {
   const { store, env } = context;
+  // A long-lived server opened its store long ago: commits journaled since are replayed before the claims are
+  // read (for the command hook, which just opened the store, this is one more empty readdir).
+  await settleCommitJournal(store, env);
   const now = context.now ?? Date.now();
   // One tool call reaches the fast path and, while it starts or after it is gone, the command hook too: the first
   // to record the call decides it, the other answers nothing (Claude Code merges parallel answers: a deny stands).

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { sanitizeForTerminal, stringifyJsonSafely } from '../texts/sanitize.js';
 
 /** Where commands write: results to stdout, progress and diagnostics to stderr. Injected for tests. */
@@ -22,6 +23,38 @@ export function createProcessOutput(): Output {
     stderr: write(process.stderr),
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,
   };
+}
+
+/**
+ * Writes all of `text` to a file descriptor with write(2): process.stdout and process.stderr on a pipe are
+ * net.Sockets, whose modules (node:net, node:stream) cost more than the rest of an answer. A full
+ * non-blocking pipe is retried; a closed one (EPIPE) ends the write.
+ */
+export function writeAll(fd: number, text: string): void {
+  const data = Buffer.from(text);
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(fd, data, offset, data.length - offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return; // the reader is gone (`cwt status | head -1`): nothing left to tell
+      if (code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
+/**
+ * Like createProcessOutput, with write(2) on file descriptors 1 and 2 instead of the process's streams (for
+ * a pipe those are net.Sockets, whose modules cost a short command more than its work), for the lean
+ * commands of the hook bundle. Never interactive: those commands ask nothing.
+ */
+export function createFdOutput(): Output {
+  const write = (fd: number) => (text: string) => {
+    const clean = sanitizeForTerminal(text, { multiline: true });
+    writeAll(fd, clean.endsWith('\n') ? clean : `${clean}\n`);
+  };
+  return { stdout: write(1), stderr: write(2), interactive: false };
 }
 
 /** Prints a value as JSON that parses back to it exactly and carries no raw control character. */

@@ -1,6 +1,6 @@
 /** Running real `git commit` (and the cwt hooks it runs) in test repositories, and reading what cwt recorded. */
 import { spawnSync } from 'node:child_process';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
+import { openStore } from '../../src/core/store/open.js';
 import type { EventRecord } from '../../src/core/store/store.js';
 
 export interface GitRun {
@@ -16,9 +16,12 @@ export function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Git
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The events of kind `kind` in the sandbox's store. */
+/**
+ * The events of kind `kind` in the sandbox's store, read as every cwt process reads it: through openStore,
+ * which first replays the commits the post-commit shim journaled.
+ */
 export async function readEvents(cwtHome: string, kind: string): Promise<EventRecord[]> {
-  const store = new SqliteStore(cwtHome);
+  const store = await openStore({ CWT_HOME: cwtHome });
   try {
     return (await store.listEvents()).filter((event) => event.kind === kind);
   } finally {

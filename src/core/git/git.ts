@@ -160,6 +160,21 @@ export async function resolveRepoIdentity(commonDir: string): Promise<string> {
   return normalizeRemoteUrl(url) ?? commonDir;
 }
 
+/**
+ * resolveRepo and resolveRepoIdentity with their two git calls side by side (`git config` from `cwd` reads the
+ * same repository config as from its common dir): what `cwt status` asks first. Undefined outside a repository.
+ */
+export async function resolveRepoAndIdentity(cwd: string, env?: NodeJS.ProcessEnv): Promise<{ repo: RepoInfo; identity: string } | undefined> {
+  const [repo, origin] = await Promise.all([
+    resolveRepo(cwd, env).catch(() => undefined),
+    runGitResult(['config', '--get', 'remote.origin.url'], { cwd, env, okCodes: [1, 128] }).catch(() => undefined),
+  ]);
+  if (!repo) return undefined;
+  if (!origin || origin.code !== 0) return { repo, identity: repo.commonDir };
+  const url = /^[./]/.test(origin.stdout) && !isAbsolute(origin.stdout) ? resolve(dirname(repo.commonDir), origin.stdout) : origin.stdout;
+  return { repo, identity: normalizeRemoteUrl(url) ?? repo.commonDir };
+}
+
 /** True when git accepts `name` as a branch name (`git check-ref-format --branch`). */
 export async function isValidBranchName(name: string, cwd: string): Promise<boolean> {
   // '-x' would read as an option to later commands; a lone '@' is accepted by git as refs/heads/@ but means
@@ -472,8 +487,13 @@ export function parseHeadCommit(output: string): HeadCommit | undefined {
 }
 
 /** HEAD's commit and the paths it changed; undefined on an unborn branch. */
-export async function getHeadCommit(cwd: string): Promise<HeadCommit | undefined> {
-  const result = await runGitResult(['log', '-1', '-z', '--name-only', '--no-renames', '--format=%H%x1f%T%x1f%P%x1f%s', 'HEAD'], {
+export function getHeadCommit(cwd: string): Promise<HeadCommit | undefined> {
+  return getCommit('HEAD', cwd);
+}
+
+/** A commit (full id, or HEAD) and the paths it changed; undefined when there is no such commit. */
+export async function getCommit(rev: string, cwd: string): Promise<HeadCommit | undefined> {
+  const result = await runGitResult(['log', '-1', '-z', '--name-only', '--no-renames', '--format=%H%x1f%T%x1f%P%x1f%s', '--end-of-options', rev, '--'], {
     cwd,
     okCodes: [128],
     trim: false,

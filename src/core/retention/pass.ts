@@ -4,9 +4,6 @@
  * it whole (or dry); ordinary commands run a bounded one at most once a day after their work
  * (runRetentionPassIfDue); hooks never do.
  */
-import { closeSync, openSync, statSync, utimesSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../fs/atomic.js';
 import { loadConfig } from '../config/load.js';
 import { debug } from '../util/debug.js';
 import { getHostId } from '../sessions/liveness.js';
@@ -18,7 +15,9 @@ import { planRetention, type RetentionKeepReason, type RetentionPolicy } from '.
 import type { PruneCounts, Store } from '../store/store.js';
 
 /** How often ordinary commands run a pass. */
-export const RETENTION_PASS_INTERVAL_MS = 86_400_000;
+import { getPassMarkerPath, isMarkerDue, RETENTION_PASS_INTERVAL_MS, touchMarker } from './due.js';
+
+export { RETENTION_PASS_INTERVAL_MS };
 /** What such a pass removes at most per kind of record, so that it stays short on a long-neglected store; cwt gc takes the rest. */
 export const RETENTION_PASS_LIMIT = 5_000;
 
@@ -84,25 +83,6 @@ export async function applyRetention(store: Store, options: RetentionOptions): P
 }
 
 /** An empty file whose time says when this machine last looked: the day's other commands need not open the store. */
-function getPassMarkerPath(env: NodeJS.ProcessEnv): string {
-  return join(resolveCwtHome(env), 'retention-pass');
-}
-
-function isMarkerDue(path: string, now: number): boolean {
-  try {
-    const at = statSync(path).mtimeMs;
-    return now - at >= RETENTION_PASS_INTERVAL_MS || at > now;
-  } catch {
-    return true;
-  }
-}
-
-function touchMarker(path: string, now: number): void {
-  ensurePrivateDir(dirname(path));
-  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  utimesSync(path, now / 1000, now / 1000);
-}
-
 /**
  * After an ordinary command's work: a bounded retention pass, when this machine ran none for a day. The
  * store's record decides (one of many processes wins); a marker file spares the day's other commands opening

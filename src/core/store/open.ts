@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { resolveCwtHome } from '../fs/paths.js';
 import { MESSAGES } from '../../texts/messages.js';
@@ -29,7 +31,29 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, options: O
     return new PostgresStore(url, options.hook ? { connectTimeoutMs: HOOK_CONNECT_TIMEOUT_MS, statementTimeoutMs: HOOK_STATEMENT_TIMEOUT_MS } : {});
   }
   const { SqliteStore } = await import('./sqlite.js');
-  return new SqliteStore(resolveCwtHome(env));
+  const store = new SqliteStore(resolveCwtHome(env));
+  await settleCommitJournal(store, env);
+  return store;
+}
+
+/**
+ * Replays the commits git's post-commit shim journaled without Node (core/git/commitjournal.ts), so that
+ * what is read next (tips, claims, the commit log) includes them. One readdir when there is nothing to
+ * replay; a replay that fails leaves its entry for the next reader and is not this reader's error.
+ * Long-lived readers (the hook servers) call it before each decision.
+ */
+export async function settleCommitJournal(store: Store, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (store.kind !== 'sqlite') return;
+  const home = resolveCwtHome(env);
+  let names: string[];
+  try {
+    names = readdirSync(join(home, 'commits'));
+  } catch {
+    return;
+  }
+  if (!names.some((name) => name.startsWith('commit-'))) return;
+  const { replayCommitJournal } = await import('../git/commitjournal.js');
+  await replayCommitJournal(store, home, env).catch(() => {});
 }
 
 /**

@@ -1,0 +1,93 @@
+/**
+ * The command hook's V8 code cache (bin/cwt.js on Node 20, which has no module.enableCompileCache): written
+ * once into the private state dir, used by the next call, and never trusted blindly. A corrupt or foreign
+ * cache changes no answer; a cache that is not private is not read; a cache directory that is a symlink is
+ * neither read nor written through.
+ */
+import module from 'node:module';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCwt } from '../helpers/cli.js';
+import { createScenario, type Scenario } from '../helpers/scenario.js';
+
+// Node >= 22.1 has its own compile cache, which bin/cwt.js uses instead.
+const hasOwnCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+describe.skipIf(hasOwnCompileCache)('the command hook code cache', () => {
+  let s: Scenario;
+  let cacheDir: string;
+  let payload: string;
+
+  beforeEach(() => {
+    s = createScenario();
+    cacheDir = join(s.cwtHome, 'cache');
+    // A plain tab's shell write into Claude Code's own settings: denied, so every answer has a body to compare.
+    payload = JSON.stringify({
+      session_id: 'tab-cache-1',
+      hook_event_name: 'PreToolUse',
+      cwd: s.repo,
+      tool_name: 'Bash',
+      tool_input: { command: `echo '{}' > ${join(s.claudeHome, 'settings.json')}` },
+    });
+  });
+  afterEach(() => s.cleanup());
+
+  const hook = (env = s.env) => runCwt(['hook', 'pre-tool-use'], { cwd: s.repo, env, input: payload });
+  const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => name.endsWith('.v8')) : []);
+
+  it('is written 0600 in a 0700 directory after the first call, then used without being rewritten', async () => {
+    const uncached = await hook({ ...s.env, CWT_NO_CODE_CACHE: '1' });
+    expect(uncached.code).toBe(0);
+    expect(uncached.stdout).toContain('"permissionDecision":"deny"');
+    expect(cacheFiles()).toEqual([]);
+
+    const first = await hook();
+    expect(first).toMatchObject({ code: 0, stdout: uncached.stdout });
+    const [name] = cacheFiles();
+    expect(name).toMatch(/^hook-v\d+\.\d+\.\d+-/);
+    expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(cacheDir, name!)).mode & 0o777).toBe(0o600);
+    const written = statSync(join(cacheDir, name!)).mtimeMs;
+
+    const second = await hook();
+    expect(second).toMatchObject({ code: 0, stdout: uncached.stdout, stderr: '' });
+    // Accepted by V8: not written again.
+    expect(cacheFiles()).toEqual([name]);
+    expect(statSync(join(cacheDir, name!)).mtimeMs).toBe(written);
+  });
+
+  it('a corrupt cache changes no answer and is replaced', async () => {
+    const reference = await hook();
+    const [name] = cacheFiles();
+    writeFileSync(join(cacheDir, name!), 'not v8 data', { mode: 0o600 });
+    const answer = await hook();
+    expect(answer).toMatchObject({ code: 0, stdout: reference.stdout, stderr: '' });
+    expect(readFileSync(join(cacheDir, name!), 'utf8')).not.toBe('not v8 data');
+  });
+
+  it('a cache file others may write is not read: it is replaced by a private one', async () => {
+    const reference = await hook();
+    const [name] = cacheFiles();
+    const path = join(cacheDir, name!);
+    writeFileSync(path, 'planted');
+    chmodSync(path, 0o666);
+    const answer = await hook();
+    expect(answer).toMatchObject({ code: 0, stdout: reference.stdout });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, 'utf8')).not.toBe('planted');
+  });
+
+  it('a cache directory that is a symlink is not written through', async () => {
+    const elsewhere = join(s.root, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    mkdirSync(s.cwtHome, { recursive: true, mode: 0o700 });
+    rmSync(cacheDir, { recursive: true, force: true });
+    symlinkSync(elsewhere, cacheDir);
+    const answer = await hook();
+    expect(answer.code, answer.stderr).toBe(0);
+    expect(answer.stdout).toContain('"permissionDecision":"deny"');
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(lstatSync(cacheDir).isSymbolicLink()).toBe(true);
+  });
+});

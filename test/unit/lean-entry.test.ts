@@ -1,0 +1,31 @@
+/** Which command lines the hook bundle's lean status and append entries answer; the rest go to the full CLI. */
+import { describe, expect, it } from 'vitest';
+import { parseLeanCommandLine } from '../../src/hookentry.js';
+
+describe('parseLeanCommandLine', () => {
+  it.each([
+    [[], { flags: [], positionals: [] }],
+    [['--json'], { flags: ['json'], positionals: [] }],
+    [['--all', '--markdown', '--json'], { flags: ['all', 'markdown', 'json'], positionals: [] }],
+  ])('status %j', (args, expected) => {
+    const line = parseLeanCommandLine('status', args);
+    expect(line && { flags: [...line.flags], positionals: line.positionals }).toEqual(expected);
+  });
+
+  it.each([[['--help']], [['-h']], [['--debug']], [['-C', '/x']], [['--jsno']], [['extra']], [['--json=1']], [['--']], [['--unique']]])('status %j goes to the full CLI', (args) => {
+    expect(parseLeanCommandLine('status', args)).toBeUndefined();
+  });
+
+  it.each([
+    [['f.md', 'line'], ['f.md', 'line'], []],
+    [['f.md', '- [x](x/SKILL.md)', '--unique', '-q'], ['f.md', '- [x](x/SKILL.md)'], ['unique', 'quiet']],
+    [['--json', 'f.md', ''], ['f.md', ''], ['json']],
+  ])('append %j', (args, positionals, flags) => {
+    const line = parseLeanCommandLine('append', args);
+    expect(line && { flags: [...line.flags], positionals: line.positionals }).toEqual({ flags, positionals });
+  });
+
+  it.each([[['f.md']], [['f.md', 'a', 'b']], [['f.md', '-x']], [['f.md', 'line', '--all']], [['f.md', 'line', '--help']], [['--', 'f.md', '-x']], [['f.md', '-']]])('append %j goes to the full CLI', (args) => {
+    expect(parseLeanCommandLine('append', args)).toBeUndefined();
+  });
+});
