@@ -12,7 +12,7 @@ import { resolveCwtHome } from '../core/fs/paths.js';
 import { resolveRepo, resolveRepoIdentity } from '../core/git/git.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
 import { getSessionState } from '../core/sessions/sessions.js';
-import { openStore } from '../core/store/open.js';
+import { openStore, settleCommitJournal } from '../core/store/open.js';
 import type { EventRecord, SessionRecord } from '../core/store/store.js';
 import { EnvironmentError, UsageError } from '../core/util/errors.js';
 import { startDashboardServer } from '../server/dashboard.js';
@@ -94,6 +94,8 @@ export async function runDashboard(options: DashboardOptions = {}): Promise<numb
   let openedFile: string | undefined;
   try {
     const loadState = async (): Promise<DashboardState> => {
+      // Commits git's post-commit shim journaled without Node are recorded first, so the page shows them.
+      await settleCommitJournal(store, env);
       const probe = createLivenessProbe(config.sessionTtlMs, env);
       const now = probe.now;
       // Ended sessions stay on the page while their lane is still inside the timeline's window.

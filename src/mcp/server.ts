@@ -16,6 +16,7 @@ import { CwtError } from '../core/util/errors.js';
 import { getCallerPid, getHostId } from '../core/sessions/liveness.js';
 import type { LockHandle } from '../core/coordination/locks.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
+import { settleCommitJournal } from '../core/store/open.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createJsonRpcConnection, JSONRPC_ERRORS, JsonRpcError, serveJsonRpc, type RequestHandler } from './jsonrpc.js';
 import { createMessageGuard, MAX_MCP_MESSAGE_BYTES } from './messageguard.js';
@@ -154,6 +155,8 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
             if (error instanceof CwtError) return errorResult(MESSAGES.mcpToolFailed(error.message, error.hint));
             return errorResult(MESSAGES.mcpInternalError(name, error instanceof Error ? error.message : String(error)));
           }
+          // A long-lived reader: commits journaled without Node since the last call are recorded first.
+          await settleCommitJournal(ctx.store, options.env);
           const result = await callTool(loaded, ctx, name, args.arguments);
           options.afterCall?.(ctx.store);
           return result;

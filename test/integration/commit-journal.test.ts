@@ -4,6 +4,8 @@
  * lost however long none comes, and parallel readers record each commit once.
  */
 import { spawn } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +59,26 @@ describe('the post-commit journal', () => {
     return git(worktree, ['rev-parse', 'HEAD']);
   };
   const entries = () => readdirSync(journal).filter((name) => name.startsWith('commit-'));
+
+  it('a cwt mcp that was already running records a journaled commit before it answers', { timeout: 60_000 }, async () => {
+    const client = new Client({ name: 'cwt-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CWT_BIN, 'mcp'], cwd: worktree, env: env as Record<string, string>, stderr: 'pipe' }));
+    try {
+      const commitEvents = async () => {
+        const result = (await client.callTool({ name: 'recent_events', arguments: { kind: 'commit' } })) as { isError?: boolean; content: { text: string }[] };
+        expect(result.isError, result.content[0]?.text).toBeFalsy();
+        return (JSON.parse(result.content[0]!.text) as { events: { kind: string }[] }).events;
+      };
+      expect(await commitEvents()).toEqual([]); // the server is up and has read the store once
+      const sha = commit('from-mcp.txt');
+      expect(entries()).toHaveLength(1); // journaled, not yet recorded
+      expect(await commitEvents()).toHaveLength(1);
+      expect(entries()).toHaveLength(0);
+      expect((await readRawEvents(s.cwtHome, 'commit')).map((event) => (event.data as { sha?: string }).sha)).toEqual([sha]);
+    } finally {
+      await client.close();
+    }
+  });
 
   it("the next commit's pre-commit replays the journal before it checks", async () => {
     const first = commit('first.txt');
