@@ -168,7 +168,10 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
     const changed = await updateJsonFile(
       path,
       (settings) => {
-        const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings, undefined, fastPath);
+        // With the repository's MCP server registered (--mcp), a tab runs `cwt mcp`: the second decider is an
+        // mcp_tool call to it, not the guard (no process per call), and the same handler cwt new writes.
+        const decider = fastPath && mcp?.mcpJson !== undefined ? { ...fastPath, mcp: true } : fastPath;
+        const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings, undefined, decider);
         // Project servers from .mcp.json need approval; settings.local.json is where a person gives it.
         if (!mcp || options.global) return hooked;
         return uninstall ? disableProjectMcpServer(hooked) : enableProjectMcpServer(hooked);

@@ -31,11 +31,13 @@ async function startHookFastPath(store: Store, session: SessionRecord, options: 
   const { settingsPath } = options;
   if (settingsPath === undefined || !isClaudeAgent(session.agent)) return { env, stop: async () => {} };
   // With the per-user fast path set up (cwt install), it serves this session too, with the very handlers of the
-  // installed settings (Claude Code runs identical handlers once): no second decider, no server of our own.
+  // installed settings (Claude Code runs identical handlers once): no server of our own.
   const fastPath = readFastPathTarget(options.env);
   if (fastPath) {
     await startFastPathService(options.env, getCwtBinPath());
-    writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, fastPath });
+    // The agent's --mcp-config runs cwt's MCP server: the second decider is an mcp_tool call to it, not the guard
+    // (no process per call), and the handler `cwt install --mcp` writes too.
+    writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, fastPath: { ...fastPath, mcp: true } });
     return { env, stop: async () => {} };
   }
   const { startHookServer } = await import('../hooks/server.js');
