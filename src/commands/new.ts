@@ -632,9 +632,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
       const text = await renderSessionNotes(ctx);
       await writeSessionNotes(ctx, text);
       if (getAgentProfile(ctx.config.agent).claudeWiring) {
-        // Its --mcp-config always runs cwt's MCP server: the fast path's second decider is an mcp_tool call to it.
-        const fastPath = readFastPathTarget(ctx.env);
-        writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir!, fastPath: fastPath && { ...fastPath, mcp: true } });
+        writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir!, fastPath: readFastPathTarget(ctx.env) });
         writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
       }
       if (ctx.claudeWorktree) await writeWorktreeLocalSettings(ctx);
