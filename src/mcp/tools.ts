@@ -469,7 +469,8 @@ async function decideHookCall(ctx: ToolContext, args: Record<string, string | un
   const input = parseHookInput(JSON.stringify({ ...rest, hook_event_name: HOOK_EVENT_NAMES[event], tool_input: toolInput }));
   if (input?.session_id === undefined || input.cwd === undefined) return {};
   const toolEvent = isToolHookEvent(event);
-  if (toolEvent && (input.tool_use_id === undefined || input.tool_name === undefined)) return {};
+  // A tool call's input names what it touches: a path, or a shell command.
+  if (toolEvent && (input.tool_use_id === undefined || input.tool_name === undefined || Object.keys(toolInput).length === 0)) return {};
   // Another session's conversation is not this server's to report on.
   const own = await ctx.findSession();
   const owner = await ctx.store.getSessionOfClaude(input.session_id);
