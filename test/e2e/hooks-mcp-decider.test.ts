@@ -219,4 +219,36 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(byOf('toolu_b_4', 'pre-tool-use')).toEqual([restarted ? expect.stringMatching(/^(fastpath|mcp)$/) : 'fastpath']);
     if (process.env.CWT_E2E_CLAUDE === 'oldest') expect(restarted).toBe(false);
   });
+  it('claude -w after install --mcp: the worktree has no cwt MCP server, and its calls still go ahead or are denied as before', { timeout: 150_000 }, async () => {
+    requireClaude();
+    const sb = fx.sandbox;
+    const repo = createRepo(join(sb.root, 'repo'));
+    const worktree = join(sb.root, 'repo.worktrees', 'feat-w');
+    const file = join(worktree, 'mine.ts');
+    const guarded = join(sb.claudeHome, 'CLAUDE.md');
+    const apiCreate = await fx.startApi({ script: [{ type: 'text', text: 'created' }] });
+    const env = e2eEnv(sb, apiCreate);
+    expect((await runCwt(['install', '--mcp'], { cwd: repo, env, timeoutMs: 30_000 })).code).toBe(0);
+    const created = await fx.startClaude(['-w', 'feat-w', ...claudePrintArgs('hi')], { cwd: repo, env }).result;
+    expect(created.code, describeRun(created, apiCreate)).toBe(0);
+    await waitForService(sb.cwtHome);
+    const apiW = await fx.startApi({
+      script: [
+        { type: 'tool_use', name: 'Write', id: 'toolu_w_1', input: { file_path: file, content: 'w\n' } },
+        { type: 'tool_use', name: 'Bash', id: 'toolu_w_2', input: { command: `echo injected >> ${guarded}` } },
+        { type: 'text', text: 'w done' },
+      ],
+    });
+    const resumed = await fx.startClaude(['-w', 'feat-w', ...claudePrintArgs('write')], { cwd: repo, env: e2eEnv(sb, apiW), timeoutMs: 120_000 }).result;
+    expect(resumed.code, describeRun(resumed, apiW)).toBe(0);
+    expect(findToolResult(apiW, 'toolu_w_1')?.isError, describeRun(resumed, apiW)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('w\n');
+    const denied = findToolResult(apiW, 'toolu_w_2');
+    expect(denied, describeRun(resumed, apiW)).toBeDefined();
+    expect(denied!.isError).toBe(true);
+    expect(denied!.text).toContain(guarded);
+    expect(existsSync(guarded)).toBe(false);
+    const calls = await readHookCalls(sb.cwtHome);
+    for (const id of ['toolu_w_1', 'toolu_w_2']) expect(calls.filter((call) => call.key.endsWith(`/${id}/pre-tool-use`)).map((call) => call.by), id).toEqual(['fastpath']);
+  });
 });
