@@ -450,8 +450,9 @@ export function toInputSchema(schema: z.ZodObject): { type: 'object'; [key: stri
 // getMcpDeciderHandler) call this tool of the session's own `cwt mcp` in parallel with the per-user service's
 // http handler. Both run the same handlers, and the first to record a tool call decides it (Store.claimHookCall);
 // the other answers {}. A model sees the tool too (MCP has no hidden tools): it answers {} unless the arguments
-// are a well-formed hook input naming no other session's conversation, so at most a model can make cwt do for
-// its own session what its own Read or Write would (claim a path it names, record a read of a file as it is now).
+// are a well-formed hook input of a conversation linked to this server's own session, so at most a model can
+// make cwt do for its own session what its own Read or Write would (claim a path it names, record a read of a
+// file as it is now).
 
 /** A `${…}` left as it was: the hook input had no such field (Claude Code leaves nothing or the template). */
 const UNFILLED_TEMPLATE = /^\$\{[a-z_.]+\}$/;
@@ -471,14 +472,15 @@ async function decideHookCall(ctx: ToolContext, args: Record<string, string | un
   const toolEvent = isToolHookEvent(event);
   // A tool call's input names what it touches: a path, or a shell command.
   if (toolEvent && (input.tool_use_id === undefined || input.tool_name === undefined || Object.keys(toolInput).length === 0)) return {};
-  // Another session's conversation is not this server's to report on.
+  // Only this server's own session, by a conversation already linked to it (the SessionStart command hook links
+  // or adopts it before the first tool call): never another session's, never one made up here (no adoption, no
+  // session found by a cwd the caller names).
   const own = await ctx.findSession();
-  const owner = await ctx.store.getSessionOfClaude(input.session_id);
-  if (own !== undefined && owner !== undefined && owner !== own.id) return {};
+  if (own === undefined || (await ctx.store.getSessionOfClaude(input.session_id)) !== own.id) return {};
   // A turn's events carry no call id to record: they are answered here only while the service is not running.
   if (!toolEvent && getRunningFastPathPid(ctx.env) !== undefined) return {};
   try {
-    return (await handleHook(event, input, { store: ctx.store, env: ctx.env, decider: 'mcp', dedupe: true, callerPid: ctx.agentPid })) ?? {};
+    return (await handleHook(event, input, { store: ctx.store, env: ctx.env, decider: 'mcp', dedupe: true, sessionId: own.id, callerPid: ctx.agentPid })) ?? {};
   } catch (error) {
     // Fail open, as the command hook and the service do.
     logHookError(ctx.env, event, error);

@@ -144,18 +144,21 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(byOf('toolu_m_3', 'post-tool-use')).toEqual(['mcp']);
   });
 
-  it('plain tab after install --mcp: no hook process per tool call; the same-checkout deny reaches the model; its cwt mcp killed, the service decides', { timeout: 150_000 }, async () => {
+  it('plain tab after install --mcp: no hook process per tool call; the same-checkout deny reaches the model; a tab’s cwt mcp killed, the service decides; the service killed, the other tab’s cwt mcp decides', { timeout: 150_000 }, async () => {
     requireClaude();
     const sb = fx.sandbox;
     const repo = createRepo(join(sb.root, 'repo'));
     const first = join(repo, 'first.ts');
     const second = join(repo, 'second.ts');
-    const heldA = fx.hold({ type: 'text', text: 'A done.' });
+    const guarded = join(sb.claudeHome, 'CLAUDE.md');
+    // Tab A, once released (after the service was killed), writes into the Claude home: its own cwt mcp denies it.
+    const heldA = fx.hold({ type: 'tool_use', name: 'Bash', id: 'toolu_a_3', input: { command: `echo injected >> ${guarded}` } });
     const apiA = await fx.startApi({
       script: [
         { type: 'tool_use', name: 'Write', id: 'toolu_a_1', input: { file_path: first, content: 'A1\n' } },
         { type: 'tool_use', name: 'Write', id: 'toolu_a_2', input: { file_path: second, content: 'A2\n' } },
         heldA.turn,
+        { type: 'text', text: 'A done.' },
       ],
     });
     const heldB = fx.hold({ type: 'tool_use', name: 'Read', id: 'toolu_b_3', input: { file_path: second } });
@@ -201,9 +204,18 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(deniedAgain!.isError).toBe(true);
     expect(deniedAgain!.text).toContain('second.ts');
     expect(readFileSync(second, 'utf8')).toBe('A2\n');
-    heldA.release();
-    expect((await tabA.result).code).toBe(0);
     expect(isPidAlive(servicePid)).toBe(true);
+    // Now the service dies: tab A's own cwt mcp decides its next call, and the deny reaches the model.
+    expect(stopFastPath(sb.cwtHome, 'SIGKILL')).toBe(servicePid);
+    await waitFor(() => (isPidAlive(servicePid) ? undefined : true));
+    heldA.release();
+    const resultA = await tabA.result;
+    expect(resultA.code, describeRun(resultA, apiA)).toBe(0);
+    const deniedA = findToolResult(apiA, 'toolu_a_3');
+    expect(deniedA, describeRun(resultA, apiA)).toBeDefined();
+    expect(deniedA!.isError).toBe(true);
+    expect(deniedA!.text).toContain(guarded);
+    expect(existsSync(guarded)).toBe(false);
 
     // Only the two tabs' session starts and ends started Node.
     expect(hookStarts(log).filter((event) => !['session-start', 'session-end'].includes(event))).toEqual([]);
@@ -218,6 +230,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(byOf('toolu_b_3', 'post-tool-use')).toEqual([restarted ? expect.stringMatching(/^(fastpath|mcp)$/) : 'fastpath']);
     expect(byOf('toolu_b_4', 'pre-tool-use')).toEqual([restarted ? expect.stringMatching(/^(fastpath|mcp)$/) : 'fastpath']);
     if (process.env.CWT_E2E_CLAUDE === 'oldest') expect(restarted).toBe(false);
+    expect(byOf('toolu_a_3', 'pre-tool-use')).toEqual(['mcp']);
   });
   it('claude -w after install --mcp: the root checkout’s mcp_tool handler blocks nothing, calls go ahead or are denied as before, each decided once', { timeout: 150_000 }, async () => {
     requireClaude();

@@ -88,6 +88,8 @@ describe('cwt_hook_endpoint: the mcp_tool decider', () => {
       preToolUse({ session_id: 'claude-a', tool_use_id: 'toolu_4', tool_name: 'Write', cwd: a.worktree, file_path: '${tool_input.file_path}' }), // unfilled
       preToolUse({ session_id: 'claude-b', tool_use_id: 'toolu_5', tool_name: 'Write', cwd: b.worktree, file_path: join(b.worktree, 'theirs.ts') }), // another session's
       preToolUse({ session_id: '../../etc', tool_use_id: 'toolu_6', tool_name: 'Write', cwd: a.worktree, file_path: stray }), // not an id
+      preToolUse({ session_id: 'claude-new', tool_use_id: 'toolu_9', tool_name: 'Write', cwd: s.repo, file_path: join(s.repo, 'adopt.ts') }), // unlinked: no adoption
+      preToolUse({ session_id: 'claude-new', tool_use_id: 'toolu_10', tool_name: 'Write', cwd: b.worktree, file_path: join(b.worktree, 'by-cwd.ts') }), // unlinked, in b's worktree
       { ...preToolUse({ session_id: 'claude-a', tool_use_id: 'toolu_7', tool_name: 'Write', cwd: a.worktree, file_path: stray }), event: 'session-start' },
       { ...preToolUse({ session_id: 'claude-a', tool_use_id: 'toolu_8', tool_name: 'Write', cwd: a.worktree, file_path: stray }), event: 'worktree-remove' },
     ];
@@ -101,6 +103,8 @@ describe('cwt_hook_endpoint: the mcp_tool decider', () => {
       ]);
       expect((await store.listClaims({ session: a.id })).map((claim) => claim.relPath)).toEqual(['mine.ts']);
       expect(await store.listClaims({ session: b.id })).toEqual([]);
+      // No session was adopted for a conversation nobody linked.
+      expect((await store.listSessions()).map((session) => session.id).sort()).toEqual([a.id, b.id].sort());
     });
     expect(existsSync(guarded)).toBe(false);
 
