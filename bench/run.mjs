@@ -1381,6 +1381,9 @@ async function scenarioFastPath(sandbox, opts) {
     const { reply, answer } = await decideWithMcp(payload(kinds[0], decided[0]));
     const answers = [reply.body, answer].filter((text) => text.trim() !== '{}' && text.trim() !== '');
     if (answers.length !== 1 || !answers[0].includes('merge-conflict risk')) throw new Error(`http + mcp decider: expected one decision, got ${JSON.stringify([reply.body, answer])}`);
+    // And cwt mcp alone decides too (so the timed row has two real deciders racing, not one and a no-op).
+    const alone = await mcpDecider.call(mcpDeciderArgs(payload(kinds[0], decided[1])));
+    if (!alone.includes('merge-conflict risk')) throw new Error(`cwt mcp alone did not decide: ${alone}`);
   }
   parts.push({
     key: 'fast-new-mcp',
