@@ -29,6 +29,7 @@ import {
   isJsonObject,
   LOCAL_SETTINGS,
   MCP_JSON,
+  MCP_SERVER_NAME,
   removeCwtHooks,
   removeMcpServer,
 } from '../core/harness/harness.js';
@@ -138,10 +139,12 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
   const uninstall = options.uninstall === true;
   let path: string;
   const mcp: McpPlan | undefined = options.mcp || uninstall ? { mcpJson: undefined } : undefined;
+  let repoRoot: string | undefined;
   if (options.global) {
     path = join(resolveClaudeHome(env), 'settings.json');
   } else {
     const repo = await resolveRepo(cwd, env);
+    repoRoot = repo.mainWorktree;
     path = join(repo.mainWorktree, LOCAL_SETTINGS);
     // Both files are the checkout's, where a tracked link could aim cwt's write at any JSON file: refused
     // before anything (the exclude file included) is written.
@@ -168,7 +171,12 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
     const changed = await updateJsonFile(
       path,
       (settings) => {
-        const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings, undefined, fastPath);
+        // With the repository's MCP server registered (--mcp), a tab runs `cwt mcp`: the second decider is an
+        // mcp_tool call to it, not the guard (no process per call), and the same handler cwt new writes.
+        // A plain `cwt install` again in such a repository (its .mcp.json still has the server, approved) keeps it.
+        const serverRegistered = mcp?.mcpJson !== undefined || (!options.global && isProjectMcpServerEnabled(settings, repoRoot));
+        const decider = fastPath && serverRegistered ? { ...fastPath, mcp: true } : fastPath;
+        const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings, undefined, decider);
         // Project servers from .mcp.json need approval; settings.local.json is where a person gives it.
         if (!mcp || options.global) return hooked;
         return uninstall ? disableProjectMcpServer(hooked) : enableProjectMcpServer(hooked);
@@ -194,6 +202,17 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
     return 0;
   } finally {
     await store.close();
+  }
+}
+
+/** True when the repository's `.mcp.json` has cwt's server and these settings approve it: its tabs run `cwt mcp`. */
+function isProjectMcpServerEnabled(settings: Record<string, unknown>, repoRoot: string | undefined): boolean {
+  if (repoRoot === undefined || !Array.isArray(settings.enabledMcpjsonServers) || !settings.enabledMcpjsonServers.includes(MCP_SERVER_NAME)) return false;
+  try {
+    const config = JSON.parse(readFileSync(join(repoRoot, MCP_JSON), 'utf8')) as { mcpServers?: Record<string, unknown> };
+    return typeof config.mcpServers === 'object' && config.mcpServers !== null && Object.hasOwn(config.mcpServers, MCP_SERVER_NAME);
+  } catch {
+    return false;
   }
 }
 

@@ -58,7 +58,7 @@ export interface HookContext {
   /** The session the supervisor's http server serves; the command hook resolves it per call. */
   sessionId?: string;
   now?: number;
-  /** Who is answering ('fastpath', 'command', 'supervisor'): recorded with the first answer to a tool call. */
+  /** Who is answering ('fastpath', 'command', 'supervisor', 'mcp': cwt mcp's hook endpoint): recorded with the first answer to a tool call. */
   decider?: string;
   /**
    * Whether another decider may get the same call (the per-user fast path and its fallback): then the first to

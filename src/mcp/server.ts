@@ -112,6 +112,7 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
         cwd: options.cwd,
         findSession: () => findServerSession(opened, options.env, options.cwd, agentPid),
         locks,
+        agentPid,
       }),
       (error: unknown) => {
         store = undefined;

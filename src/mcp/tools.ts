@@ -25,6 +25,11 @@ import { sanitizeForTerminal } from '../texts/sanitize.js';
 import { describeEvent } from '../core/coordination/events.js';
 import { matchSessionRef } from '../core/sessions/sessions.js';
 import type { EventFilter, EventRecord } from '../core/store/store.js';
+import { getRunningFastPathPid } from '../core/harness/fastpath.js';
+import { HOOK_EVENT_NAMES, isFastPathEvent, isToolHookEvent, MCP_HOOK_TOOL } from '../core/harness/harness.js';
+import { logHookError } from '../hooks/errorlog.js';
+import { handleHook } from '../hooks/handlers.js';
+import { isHookEvent, MAX_HOOK_INPUT_BYTES, parseHookInput } from '../hooks/input.js';
 
 export interface ToolContext {
   store: Store;
@@ -34,6 +39,8 @@ export interface ToolContext {
   findSession(): Promise<SessionRecord | undefined>;
   /** Locks this server holds (and heartbeats) for its session, by name. */
   locks: Map<string, LockHandle>;
+  /** The process that started this server (the agent): what an adopted tab's command hook would record. */
+  agentPid?: number;
 }
 
 export class NoSessionError extends CwtError {
@@ -438,3 +445,65 @@ export function toInputSchema(schema: z.ZodObject): { type: 'object'; [key: stri
   const { $schema: _schema, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return { ...json, type: 'object' };
 }
+
+// The fast path's second decider (issue 17): Claude Code's mcp_tool hooks (core/harness/harness.ts,
+// getMcpDeciderHandler) call this tool of the session's own `cwt mcp` in parallel with the per-user service's
+// http handler. Both run the same handlers, and the first to record a tool call decides it (Store.claimHookCall);
+// the other answers {}. A model sees the tool too (MCP has no hidden tools): it answers {} unless the arguments
+// are a well-formed hook input of a conversation linked to this server's own session, so at most a model can
+// make cwt do for its own session what its own Read or Write would (claim a path it names, record a read of a
+// file as it is now).
+
+/** A `${…}` left as it was: the hook input had no such field (Claude Code leaves nothing or the template). */
+const UNFILLED_TEMPLATE = /^\$\{[a-z_.]+\}$/;
+const hookString = z.string().max(MAX_HOOK_INPUT_BYTES).optional();
+
+async function decideHookCall(ctx: ToolContext, args: Record<string, string | undefined>): Promise<unknown> {
+  const event = args.event;
+  if (!isHookEvent(event) || !isFastPathEvent(event)) return {};
+  const given: Record<string, string> = {};
+  for (const [field, value] of Object.entries(args)) {
+    if (field !== 'event' && typeof value === 'string' && value !== '' && !UNFILLED_TEMPLATE.test(value)) given[field] = value;
+  }
+  const { file_path, notebook_path, command, ...rest } = given;
+  const toolInput = Object.fromEntries(Object.entries({ file_path, notebook_path, command }).filter(([, value]) => value !== undefined));
+  const input = parseHookInput(JSON.stringify({ ...rest, hook_event_name: HOOK_EVENT_NAMES[event], tool_input: toolInput }));
+  if (input?.session_id === undefined || input.cwd === undefined) return {};
+  const toolEvent = isToolHookEvent(event);
+  // A tool call's input names what it touches: a path, or a shell command.
+  if (toolEvent && (input.tool_use_id === undefined || input.tool_name === undefined || Object.keys(toolInput).length === 0)) return {};
+  // Only this server's own session, by a conversation already linked to it (the SessionStart command hook links
+  // or adopts it before the first tool call): never another session's, never one made up here (no adoption, no
+  // session found by a cwd the caller names).
+  const own = await ctx.findSession();
+  if (own === undefined || (await ctx.store.getSessionOfClaude(input.session_id)) !== own.id) return {};
+  // A turn's events carry no call id to record: they are answered here only while the service is not running.
+  if (!toolEvent && getRunningFastPathPid(ctx.env) !== undefined) return {};
+  try {
+    return (await handleHook(event, input, { store: ctx.store, env: ctx.env, decider: 'mcp', dedupe: true, sessionId: own.id, callerPid: ctx.agentPid })) ?? {};
+  } catch (error) {
+    // Fail open, as the command hook and the service do.
+    logHookError(ctx.env, event, error);
+    return {};
+  }
+}
+
+TOOLS.push({
+  name: MCP_HOOK_TOOL,
+  description: MESSAGES.mcpHookToolDescription,
+  input: z.object({
+    event: z.string().max(64),
+    session_id: hookString,
+    tool_use_id: hookString,
+    tool_name: hookString,
+    cwd: hookString,
+    file_path: hookString,
+    notebook_path: hookString,
+    command: hookString,
+    prompt: hookString,
+    transcript_path: hookString,
+    notification_type: hookString,
+  }),
+  readOnly: false,
+  run: (ctx, args) => decideHookCall(ctx, args as Record<string, string | undefined>),
+} as ToolDefinition<z.ZodObject>);

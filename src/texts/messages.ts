@@ -878,6 +878,9 @@ export const MESSAGES = {
     `which is not that session's checkout: session ${session.id} works on '${session.branch}' in ${session.worktree}`,
   wrongCheckoutCommitHint: (session: SessionRecord) =>
     `cd ${word(session.worktree)} and commit there; if this commit is meant for '${session.branch}' elsewhere on purpose, commit with CWT_SKIP_CHECK=1`,
+  // The mcp_tool hook endpoint (issue 17): listed to the model like every tool, so it says it is none of its business.
+  mcpHookToolDescription:
+    "cwt's hook endpoint: Claude Code's own mcp_tool hooks call it with the hook input of a tool call. Not for use by a model: it answers {} to anything that is not a hook input of this session, and calling it yourself does nothing useful.",
 } as const;
 
 export interface MergeCounts {

@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { isClaudeAgent } from '../core/sessions/agent.js';
 import { getHeartbeatIntervalMs } from '../core/util/duration.js';
 import { getCwtBinPath, HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, writeSessionSettings } from '../core/harness/harness.js';
-import { readFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
+import { hasInstalledCommandDecider, readFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
 import { toLeaseEnv } from '../core/coordination/leases.js';
 import { buildAgentEnv, superviseAgent } from '../core/sessions/supervisor.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
@@ -31,11 +31,15 @@ async function startHookFastPath(store: Store, session: SessionRecord, options: 
   const { settingsPath } = options;
   if (settingsPath === undefined || !isClaudeAgent(session.agent)) return { env, stop: async () => {} };
   // With the per-user fast path set up (cwt install), it serves this session too, with the very handlers of the
-  // installed settings (Claude Code runs identical handlers once): no second decider, no server of our own.
+  // installed settings (Claude Code runs identical handlers once): no server of our own.
   const fastPath = readFastPathTarget(options.env);
   if (fastPath) {
     await startFastPathService(options.env, getCwtBinPath());
-    writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, fastPath });
+    // The agent's --mcp-config runs cwt's MCP server: the second decider is an mcp_tool call to it, not the guard
+    // (no process per call), the handler `cwt install --mcp` writes too. Unless an installed settings file gives
+    // the session the guard anyway: then the very same guard, which Claude Code runs once.
+    const mcp = !hasInstalledCommandDecider(options.env, session.mainWorktree);
+    writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, fastPath: { ...fastPath, mcp } });
     return { env, stop: async () => {} };
   }
   const { startHookServer } = await import('../hooks/server.js');

@@ -65,4 +65,24 @@ describe('cwt install --mcp', () => {
     expect(global.stdout).toContain(`claude mcp add --scope user cwt -- ${process.execPath} ${CWT_BIN} mcp`);
     expect(existsSync(join(s.home, '.claude.json'))).toBe(false);
   });
+
+  it('the fast path’s second decider becomes the mcp_tool call to cwt’s server, kept by a plain install again, removed by --uninstall', async () => {
+    const settings = join(s.repo, '.claude', 'settings.local.json');
+    type Hooks = Record<string, { hooks: { type: string; server?: string; tool?: string }[] }[]>;
+    const types = () => (JSON.parse(readFileSync(settings, 'utf8')) as { hooks?: Hooks }).hooks?.PreToolUse?.[0]?.hooks.map((handler) => handler.type);
+    expect((await s.cwt(['install'])).code).toBe(0);
+    expect(types()).toEqual(['http', 'command']);
+    const installed = await s.cwt(['install', '--mcp']);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(types()).toEqual(['http', 'mcp_tool']);
+    expect((JSON.parse(readFileSync(settings, 'utf8')) as { hooks: Hooks }).hooks.PreToolUse![0]!.hooks[1]).toMatchObject({ server: 'cwt', tool: 'cwt_hook_endpoint' });
+    // Its .mcp.json still has the approved server: a plain install keeps the decider.
+    expect((await s.cwt(['install'])).code).toBe(0);
+    expect(types()).toEqual(['http', 'mcp_tool']);
+    expect((await s.cwt(['install', '--mcp', '--uninstall'])).code).toBe(0);
+    expect(readFileSync(settings, 'utf8')).not.toContain('mcp_tool');
+    // The server gone from .mcp.json: a plain install writes the guard again.
+    expect((await s.cwt(['install'])).code).toBe(0);
+    expect(types()).toEqual(['http', 'command']);
+  });
 });

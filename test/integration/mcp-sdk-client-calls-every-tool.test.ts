@@ -1,6 +1,6 @@
 /**
  * The MCP SDK's own client, over stdio, spawning the built `cwt mcp` (a hand-written JSON-RPC layer, no SDK) as
- * Claude Code would: it lists exactly the eighteen tools, each with an input schema, and calls every one of them
+ * Claude Code would: it lists exactly the nineteen tools (cwt_hook_endpoint, called by hooks, not models: test/integration/mcp-hook-endpoint.test.ts), each with an input schema, and calls every one of them
  * for a session started with cwt new. An agent's milestone (log_event) reaches cwt log and recent_events.
  * Errors come back as tool errors naming the next step; outside a session only the read-only tools work. Input
  * past a limit (a TTL, a reserved lock name, a pathological glob, a message past the size cap) is refused
@@ -36,6 +36,7 @@ const TOOL_NAMES = [
   'progress',
   'log_event',
   'recent_events',
+  'cwt_hook_endpoint',
 ];
 
 let s: Scenario;
@@ -76,7 +77,7 @@ function errorText(result: ToolResult): string {
 }
 
 describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
-  it('lists the eighteen tools and calls each one for the session', { timeout: 120_000 }, async () => {
+  it('lists the nineteen tools and calls each one for the session', { timeout: 120_000 }, async () => {
     const created = await s.cwt(['new', 'feat/mcp', '--no-launch', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const session = JSON.parse(created.stdout) as { id: string; worktree: string };
@@ -158,6 +159,8 @@ describe('cwt mcp, driven by the MCP SDK client over stdio', () => {
     expect((await use<{ events: unknown[] }>('recent_events', { kind: 'handoff*' })).events).toHaveLength(2);
     expect((await use<{ events: unknown[] }>('recent_events', { since: '2999-01-01T00:00:00Z' })).events).toEqual([]);
 
+    // The hook endpoint answers a model's call that is no hook input with nothing.
+    expect(await use('cwt_hook_endpoint', { event: 'pre-tool-use' })).toEqual({});
     expect([...called].sort()).toEqual([...TOOL_NAMES].sort());
     // Every change above is in the event log.
     const kinds = (await s.cwt(['log', '--json', '--limit', '200'])).stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).kind as string);

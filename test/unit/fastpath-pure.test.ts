@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addCwtHooks, buildHookSettings, FAST_PATH_EVENTS, getFastPathGuardCommand, getHookCommand, isCwtHookUrl, removeCwtHooks } from '../../src/core/harness/harness.js';
-import { formatFastPathPid, getServiceEnv } from '../../src/core/harness/fastpath.js';
+import { addCwtHooks, buildHookSettings, FAST_PATH_EVENTS, getFastPathGuardCommand, getHookCommand, getMcpDeciderHandler, isCwtHookUrl, MCP_HOOK_TOOL, removeCwtHooks } from '../../src/core/harness/harness.js';
+import { formatFastPathPid, getServiceEnv, hasInstalledCommandDecider } from '../../src/core/harness/fastpath.js';
 import { findListenerUid, findPeerUid } from '../../src/core/sessions/peercred.js';
 import { parseHookInput } from '../../src/hooks/input.js';
 
@@ -139,6 +139,70 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
       expect(run()).toBe('fallback\n');
     } finally {
       parent.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the mcp_tool decider in the settings (issue 17)', () => {
+  const target = { port: 45123, pidFile: '/state/fastpath.pid' };
+
+  it('replaces the guard by an mcp_tool call to cwt_hook_endpoint, passing the fields the handlers read', () => {
+    const hooks = buildHookSettings({ fastPath: { ...target, mcp: true } });
+    expect(hooks.PreToolUse![0]!.hooks).toEqual([
+      { type: 'http', url: 'http://127.0.0.1:45123/hooks/pre-tool-use', timeout: 5 },
+      {
+        type: 'mcp_tool',
+        server: 'cwt',
+        tool: MCP_HOOK_TOOL,
+        timeout: 5,
+        input: {
+          event: 'pre-tool-use',
+          session_id: '${session_id}',
+          tool_use_id: '${tool_use_id}',
+          tool_name: '${tool_name}',
+          cwd: '${cwd}',
+          file_path: '${tool_input.file_path}',
+          notebook_path: '${tool_input.notebook_path}',
+          command: '${tool_input.command}',
+        },
+      },
+    ]);
+    for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'UserPromptSubmit', 'Notification', 'Stop'] as const) {
+      expect(hooks[event]![0]!.hooks.map((handler) => handler.type), event).toEqual(['http', 'mcp_tool']);
+    }
+    expect(JSON.stringify(hooks)).not.toContain('fastpath.pid');
+    // Claude Code refuses mcp_tool for SessionStart: it stays a command hook.
+    expect(hooks.SessionStart![0]!.hooks.map((handler) => handler.type)).toEqual(['command']);
+    expect((getMcpDeciderHandler('user-prompt-submit').input as Record<string, string>).prompt).toBe('${prompt}');
+  });
+
+  it('is recognised as cwt’s for install and uninstall; another server’s mcp_tool hook is left alone', () => {
+    const theirs = { hooks: { PreToolUse: [{ hooks: [{ type: 'mcp_tool', server: 'other', tool: MCP_HOOK_TOOL, input: {} }] }] } };
+    const once = addCwtHooks(theirs, undefined, { ...target, mcp: true });
+    expect(addCwtHooks(once, undefined, { ...target, mcp: true })).toEqual(once);
+    // Installing without the server again swaps the decider back to the guard instead of adding one.
+    const guarded = addCwtHooks(once, undefined, target);
+    expect(JSON.stringify(guarded)).not.toContain(`"tool":"${MCP_HOOK_TOOL}","input":{"event"`);
+    expect(removeCwtHooks(once)).toEqual(theirs);
+  });
+
+  it('hasInstalledCommandDecider: a guard (or command hook) for a fast-path event in the user’s or the repository’s local settings', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cwt-mcpdec-'));
+    try {
+      const claudeHome = join(root, 'claude');
+      const repo = join(root, 'repo');
+      mkdirSync(claudeHome, { recursive: true });
+      mkdirSync(join(repo, '.claude'), { recursive: true });
+      const env = { CWT_CLAUDE_HOME: claudeHome, HOME: root };
+      expect(hasInstalledCommandDecider(env, repo)).toBe(false);
+      writeFileSync(join(repo, '.claude', 'settings.local.json'), JSON.stringify(addCwtHooks({}, undefined, { ...target, mcp: true })));
+      expect(hasInstalledCommandDecider(env, repo)).toBe(false);
+      writeFileSync(join(claudeHome, 'settings.json'), JSON.stringify(addCwtHooks({}, undefined, target)));
+      expect(hasInstalledCommandDecider(env, repo)).toBe(true);
+      writeFileSync(join(claudeHome, 'settings.json'), '{ not json');
+      expect(hasInstalledCommandDecider(env, repo)).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

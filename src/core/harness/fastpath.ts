@@ -15,10 +15,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atomic.js';
-import { resolveCwtHome } from '../fs/paths.js';
+import { resolveClaudeHome, resolveCwtHome } from '../fs/paths.js';
 import { getProcessStartTicks } from '../sessions/liveness.js';
 import { getListenerUid } from '../sessions/peercred.js';
-import type { FastPathTarget } from './harness.js';
+import { FAST_PATH_EVENTS, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, LOCAL_SETTINGS, type FastPathTarget } from './harness.js';
 
 export type { FastPathTarget };
 
@@ -153,4 +153,28 @@ const SESSION_VARIABLES = /^(CWT_SESSION|CWT_WORKTREE|CWT_BRANCH|CWT_HOOK_TOKEN|
 
 export function getServiceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !SESSION_VARIABLES.test(name)));
+}
+
+/**
+ * True when a settings file every session of this repository reads (the user's, or the main checkout's local
+ * one) gives a fast-path event one of cwt's command handlers (the guard of a plain `cwt install`). Claude Code
+ * runs handlers from all settings files, identical ones once: a session launched with the mcp_tool decider
+ * would run that guard process and the mcp_tool call both, so it gets the installed guard instead (run once,
+ * as before). `cwt install --mcp` writes the mcp_tool decider, and then sessions get no process per call.
+ */
+export function hasInstalledCommandDecider(env: NodeJS.ProcessEnv, mainWorktree: string): boolean {
+  const files = [join(resolveClaudeHome(env), 'settings.json'), join(mainWorktree, LOCAL_SETTINGS)];
+  return files.some((path) => {
+    let settings: unknown;
+    try {
+      settings = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      return false;
+    }
+    const hooks = isJsonObject(settings) && isJsonObject(settings.hooks) ? settings.hooks : {};
+    return FAST_PATH_EVENTS.some((event) => {
+      const groups = hooks[HOOK_EVENT_NAMES[event]];
+      return Array.isArray(groups) && groups.some((group: unknown) => isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.some((handler: unknown) => isJsonObject(handler) && isCwtHookCommand(handler.command)));
+    });
+  });
 }

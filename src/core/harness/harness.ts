@@ -145,6 +145,11 @@ export interface FastPathTarget {
    * costs Claude Code a shell start per call), so while the service is down calls go ahead undecided.
    */
   guard?: boolean;
+  /**
+   * True where the session runs cwt's MCP server (`cwt new`, a repository after `cwt install --mcp`): the second
+   * decider is an `mcp_tool` handler calling that long-lived process (getMcpDeciderHandler), not the guard.
+   */
+  mcp?: boolean;
 }
 
 /** The URL Claude Code POSTs an event to on the per-user service. */
@@ -177,8 +182,43 @@ export function getFastPathGuardCommand(event: HookEvent, target: FastPathTarget
   return `${alive} && exit 0; exec ${getHookCommand(event)}`;
 }
 
+/** The tool of `cwt mcp` that the mcp_tool handlers call (src/mcp/tools.ts): cwt's hook endpoint, not a model's tool. */
+export const MCP_HOOK_TOOL = 'cwt_hook_endpoint';
+
+/**
+ * The hook input fields each event's handlers use (src/hooks/handlers.ts), as mcp_tool `input` templates:
+ * Claude Code interpolates `${…}` from the hook input into string values only, so the tool input fields the
+ * handlers read are passed one by one. A field the input lacks arrives as an empty string.
+ */
+const MCP_DECIDER_FIELDS: Partial<Record<HookEvent, readonly string[]>> = {
+  'pre-tool-use': ['session_id', 'tool_use_id', 'tool_name', 'cwd', 'tool_input.file_path', 'tool_input.notebook_path', 'tool_input.command'],
+  'post-tool-use': ['session_id', 'tool_use_id', 'tool_name', 'cwd', 'tool_input.file_path', 'tool_input.notebook_path'],
+  'post-tool-use-failure': ['session_id', 'tool_use_id', 'tool_name', 'cwd', 'tool_input.file_path', 'tool_input.notebook_path'],
+  'user-prompt-submit': ['session_id', 'cwd', 'prompt', 'transcript_path'],
+  notification: ['session_id', 'cwd', 'notification_type'],
+  stop: ['session_id', 'cwd'],
+};
+
+/**
+ * The fast path's second decider where the session runs cwt's MCP server: Claude Code calls
+ * MCP_HOOK_TOOL on that server (a long-lived process, so no process starts per call) in parallel with the
+ * http handler; the first to record the call decides (Store.claimHookCall). The same object everywhere, so the
+ * copies in `--settings` and in an installed settings file are identical and run once.
+ */
+export function getMcpDeciderHandler(event: HookEvent): HookHandler {
+  const fields = MCP_DECIDER_FIELDS[event] ?? ['session_id', 'cwd'];
+  const input: Record<string, string> = { event };
+  for (const field of fields) input[field.replace(/^tool_input\./, '')] = `\${${field}}`;
+  return { type: 'mcp_tool', server: MCP_SERVER_NAME, tool: MCP_HOOK_TOOL, input, timeout: HTTP_HOOK_TIMEOUT_S };
+}
+
 function isCwtHandler(handler: unknown): boolean {
-  return isJsonObject(handler) && (isCwtHookCommand(handler.command) || (handler.type === 'http' && isCwtHookUrl(handler.url)));
+  return (
+    isJsonObject(handler) &&
+    (isCwtHookCommand(handler.command) ||
+      (handler.type === 'http' && isCwtHookUrl(handler.url)) ||
+      (handler.type === 'mcp_tool' && handler.server === MCP_SERVER_NAME && handler.tool === MCP_HOOK_TOOL))
+  );
 }
 
 type HookHandler = Record<string, unknown>;
@@ -199,7 +239,8 @@ export function buildHookSettings(options: { httpUrl?: string; fastPath?: FastPa
       // The per-user service over http, and beside it (Claude Code runs both at once) the guard that execs the
       // command hook only when the service is not running.
       const handlers: HookHandler[] = [{ type: 'http', url: getFastPathUrl(options.fastPath.port, event), timeout: HTTP_HOOK_TIMEOUT_S }];
-      if (options.fastPath.guard !== false) handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
+      if (options.fastPath.mcp === true) handlers.push(getMcpDeciderHandler(event));
+      else if (options.fastPath.guard !== false) handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
       hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: handlers }];
       continue;
     }

@@ -246,7 +246,7 @@ export interface ReadRecord {
 export interface HookCallRecord {
   /** `<claude session id>/<tool_use_id>/<event>`. */
   key: string;
-  /** The decider that recorded it first: 'fastpath', 'command' or 'supervisor'. */
+  /** The decider that recorded it first: 'fastpath', 'command', 'supervisor' or 'mcp' (cwt mcp's hook endpoint, the mcp_tool decider). */
   by: string;
   at: number;
 }
