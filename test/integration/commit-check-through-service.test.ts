@@ -253,3 +253,35 @@ describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %
     stopFastPath(s.cwtHome);
   });
 });
+
+describe('shims from before the service path', () => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+  });
+  afterEach(() => s.cleanup());
+
+  it('a v2 shim (no service block) is rewritten to v3 by cwt install --git-hooks, which then asks the service', async () => {
+    const created = await s.cwt(['new', 'feat', '--no-launch']);
+    expect(created.code, created.stderr).toBe(0);
+    const path = join(s.repo, '.git', 'hooks', 'pre-commit');
+    const v3 = readFileSync(path, 'utf8');
+    const start = v3.indexOf('# pre-commit: the running per-user service');
+    const end = v3.indexOf('# post-commit, with the SQLite store');
+    expect(start).toBeGreaterThan(0);
+    expect(end).toBeGreaterThan(start);
+    const v2 = (v3.slice(0, start) + v3.slice(end)).replace('# cwt-git-hook v3 ', '# cwt-git-hook v2 ');
+    writeFileSync(path, v2, { mode: 0o755 });
+    const installed = await s.cwt(['install', '--git-hooks', '--json']);
+    expect(installed.code, installed.stderr).toBe(0);
+    const changes = (JSON.parse(installed.stdout) as { changes: Array<{ hook: string; action: string }> }).changes;
+    expect(changes.map((change) => [change.hook, change.action])).toEqual([
+      ['pre-commit', 'updated'],
+      ['post-commit', 'unchanged'],
+      ['post-merge', 'unchanged'],
+      ['post-rewrite', 'unchanged'],
+    ]);
+    expect(readFileSync(path, 'utf8')).toBe(v3);
+    expect(v3).toMatch(/^# cwt-git-hook v3 \(pre-commit\)/m);
+  });
+});
