@@ -33,6 +33,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The commit scenarios again, with the per-user service running: git's pre-commit shim asks it
+          // instead of starting Node (test/helpers/commit.ts starts it). Same assertions, same verdicts.
+          name: 'commit checks through the service',
+          include: ['test/integration/commit-*.test.ts'],
+          exclude: ['test/integration/commit-check-through-service.test.ts'],
+          env: { CWT_TEST_GIT_SERVICE: '1' },
+          globalSetup: ['./test/setup/postgres.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           // The dashboard in a real browser (Debian's chromium, headless; test/helpers/browser.ts).
           name: 'browser (chromium)',
           include: ['test/browser/**/*.test.ts'],

@@ -795,6 +795,8 @@ The SessionStart hook, cwt new and cwt install start it when it is not running; 
 CWT_FASTPATH_IDLE_MS (default 15 min) without a request or a live session. Only this user's processes get an
 answer (the caller's uid, from /proc/net/tcp); one instance per user (fastpath.pid). When it is not running, the
 command hooks answer instead. Linux only; CWT_FASTPATH=off turns it off for cwt install.
+git's pre-commit shim asks it too (curl, POST /git/pre-commit): the commit check without a Node start; without
+the service, curl, or an answer within 2 s the shim runs the Node hook (CWT_NO_SERVICE=1 forces that).
 
 Example (what the SessionStart hook does):
   cwt serve`,

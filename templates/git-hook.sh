@@ -1,5 +1,5 @@
 #!/bin/sh
-# cwt-git-hook v2 ({{hook}}): installed by cwt; remove with: cwt install --git-hooks --uninstall
+# cwt-git-hook v3 ({{hook}}): installed by cwt; remove with: cwt install --git-hooks --uninstall
 # The hook that was here before is kept as {{hook}}.cwt-chained and runs first; its failure fails git.
 if [ -x "$0.cwt-chained" ]; then
   IFS= read -r cwt_first < "$0.cwt-chained" || :
@@ -11,20 +11,76 @@ if [ -x "$0.cwt-chained" ]; then
   esac
 fi
 cwt_hook={{hook}}
+cwt_nl='
+'
+# The state dir, as cwt resolves it (core/fs/paths.ts); empty when it is relative or there is no HOME.
+cwt_state=
+if [ -n "${HOME-}" ]; then
+  cwt_state=${CWT_HOME:-${XDG_STATE_HOME:+$XDG_STATE_HOME/cwt}}
+  cwt_state=${cwt_state:-$HOME/.local/state/cwt}
+  case "$cwt_state" in '~') cwt_state=$HOME ;; '~/'*) cwt_state=$HOME/${cwt_state#'~/'} ;; esac
+  case "$cwt_state" in /*) ;; *) cwt_state= ;; esac
+fi
 
-# -- A running cwt process may be asked here first, before any Node starts (none is asked yet). --
+# pre-commit: the running per-user service (cwt serve) runs the same check, asked with curl, and its answer is
+# printed here: no Node starts. Only when its pid file names a live process started when the file says (as
+# the Claude Code fallback guard checks), with every value plain JSON text; else, or on any failure of curl
+# (no answer in 2 s, not 200, an answer not ending as it must), Node runs the check below.
+cwt_json_ok=1
+cwt_json=
+# Appends "name":"value" for a variable that is set; a value JSON cannot take as it is sends us to Node.
+cwt_json_add() {
+  case "$2" in *[\"\\]* | *[[:cntrl:]]*) cwt_json_ok= ;; esac
+  cwt_json="$cwt_json${cwt_json:+,}\"$1\":\"$2\""
+}
+# /proc/<pid>/stat after the command name: not a zombie's, and started when the pid file says (field 22).
+cwt_is_service() { [ "$1" != Z ] && [ "$1" != X ] && [ "${20-}" = "$cwt_ticks" ]; }
+if [ "$cwt_hook" = pre-commit ] && [ -n "$cwt_state" ] && [ -z "${CWT_NO_SERVICE-}" ] && [ -f "$cwt_state/fastpath.pid" ] &&
+  read -r cwt_pid cwt_ticks cwt_port 2>/dev/null < "$cwt_state/fastpath.pid" &&
+  case "$cwt_pid$cwt_port" in '' | *[!0-9]*) false ;; esac &&
+  read -r cwt_stat 2>/dev/null < "/proc/$cwt_pid/stat" && command -v curl > /dev/null 2>&1; then
+  if cwt_is_service ${cwt_stat##*) }; then
+    [ -n "${GIT_INDEX_FILE+x}" ] && cwt_json_add GIT_INDEX_FILE "$GIT_INDEX_FILE"
+    [ -n "${CWT_SKIP_CHECK+x}" ] && cwt_json_add CWT_SKIP_CHECK "$CWT_SKIP_CHECK"
+    [ -n "${CWT_SESSION+x}" ] && cwt_json_add CWT_SESSION "$CWT_SESSION"
+    [ -n "${CLAUDE_CODE_SESSION_ID+x}" ] && cwt_json_add CLAUDE_CODE_SESSION_ID "$CLAUDE_CODE_SESSION_ID"
+    [ -n "${CWT_STRICT_CHECK+x}" ] && cwt_json_add CWT_STRICT_CHECK "$CWT_STRICT_CHECK"
+    [ -n "${CWT_CLAIM_MODE+x}" ] && cwt_json_add CWT_CLAIM_MODE "$CWT_CLAIM_MODE"
+    [ -n "${CWT_CLAIM_TTL+x}" ] && cwt_json_add CWT_CLAIM_TTL "$CWT_CLAIM_TTL"
+    [ -n "${CWT_SESSION_TTL+x}" ] && cwt_json_add CWT_SESSION_TTL "$CWT_SESSION_TTL"
+    [ -n "${CWT_NO_USER_CONFIG+x}" ] && cwt_json_add CWT_NO_USER_CONFIG "$CWT_NO_USER_CONFIG"
+    [ -n "${CWT_HOST_ID+x}" ] && cwt_json_add CWT_HOST_ID "$CWT_HOST_ID"
+    [ -n "${CWT_AGENT+x}" ] && cwt_json_add CWT_AGENT "$CWT_AGENT"
+    [ -n "${CWT_WORKTREE_DIR+x}" ] && cwt_json_add CWT_WORKTREE_DIR "$CWT_WORKTREE_DIR"
+    [ -n "${CWT_GIT_HOOKS+x}" ] && cwt_json_add CWT_GIT_HOOKS "$CWT_GIT_HOOKS"
+    [ -n "${CWT_CLAUDE_HOME+x}" ] && cwt_json_add CWT_CLAUDE_HOME "$CWT_CLAUDE_HOME"
+    [ -n "${XDG_CONFIG_HOME+x}" ] && cwt_json_add XDG_CONFIG_HOME "$XDG_CONFIG_HOME"
+    cwt_json_add HOME "$HOME"
+    cwt_env=$cwt_json
+    cwt_json=
+    cwt_json_add cwd "$PWD"
+    cwt_json_add store "${CWT_STORE-}"
+    cwt_json_add gitPid "$PPID"
+    # The body on stdin (another user's ps would show an argument); -q: no ~/.curlrc; no proxy for loopback.
+    if [ -n "$cwt_json_ok" ] && cwt_answer=$(printf '{"v":1,%s,"env":{%s}}' "$cwt_json" "$cwt_env" |
+      curl -q -sf --max-time 2 --noproxy '*' -H 'content-type: application/json' --data-binary @- "http://127.0.0.1:$cwt_port/git/pre-commit" 2> /dev/null); then
+      cwt_code=${cwt_answer%%"$cwt_nl"*}
+      cwt_text=${cwt_answer#*"$cwt_nl"}
+      case "$cwt_code:$cwt_answer" in
+        'cwt-pre-commit '[01]:*"${cwt_nl}cwt-end")
+          cwt_text=${cwt_text%cwt-end}
+          [ -z "$cwt_text" ] || printf '%s' "$cwt_text" >&2
+          exit "${cwt_code#cwt-pre-commit }" ;;
+      esac
+    fi
+  fi
+fi
 
 # post-commit, with the SQLite store: the commit goes into the state dir's journal (commits/) with one git
 # call and no Node; the next cwt process replays it before it reads anything (core/git/commitjournal.ts).
 # Anything unusual (a shared store, GIT_WORK_TREE, a relative state dir, a newline in a value) takes Node.
-if [ "$cwt_hook" = post-commit ] && [ -z "${GIT_WORK_TREE-}" ] && [ -n "${HOME-}" ]; then
+if [ "$cwt_hook" = post-commit ] && [ -z "${GIT_WORK_TREE-}" ] && [ -n "$cwt_state" ]; then
   case "${CWT_STORE-}" in '' | sqlite) cwt_journal=1 ;; *) cwt_journal= ;; esac
-  cwt_state=${CWT_HOME:-${XDG_STATE_HOME:+$XDG_STATE_HOME/cwt}}
-  cwt_state=${cwt_state:-$HOME/.local/state/cwt}
-  case "$cwt_state" in '~') cwt_state=$HOME ;; '~/'*) cwt_state=$HOME/${cwt_state#'~/'} ;; esac
-  case "$cwt_state" in /*) ;; *) cwt_journal= ;; esac
-  cwt_nl='
-'
   case "$PWD${CWT_SKIP_CHECK-}${CWT_SESSION-}${CLAUDE_CODE_SESSION_ID-}$cwt_state" in *"$cwt_nl"*) cwt_journal= ;; esac
   case "$PWD" in /*) ;; *) cwt_journal= ;; esac
   # sha, ref, top level, git dir, common dir: one line each, what the replay would otherwise ask git again.

@@ -16,7 +16,7 @@ import { PRE_COMMIT_MARKER, recordCommitFacts } from '../core/git/commitjournal.
 import { loadConfigLazily } from '../core/config/lazy.js';
 import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git/git.js';
 import type { GitHookName } from '../core/git/githooks.js';
-import { openStore, releaseStore } from '../core/store/open.js';
+import { openStore, releaseStore, settleCommitJournal } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
 import { formatCheckReport } from '../ui/checkreport.js';
 import { MESSAGES } from '../texts/messages.js';
@@ -31,6 +31,10 @@ export interface GitHookContext {
   write: (text: string) => void;
   /** The pid of the git process running the hook; the shim execs node, so it is our parent. */
   gitPid: number;
+  /** An open store to use (the per-user service's); without it the hook opens the user's store itself. */
+  store?: Store;
+  /** The checkout, when the caller resolved it already (the service validates the request's directory with it). */
+  repo?: RepoInfo;
 }
 
 interface RepoState {
@@ -43,7 +47,7 @@ interface RepoState {
 async function openRepoState(context: GitHookContext, store: Store): Promise<RepoState | undefined> {
   const open = await store.listSessions();
   if (open.length === 0) return undefined;
-  const repo = await resolveRepo(context.cwd, context.env);
+  const repo = context.repo ?? (await resolveRepo(context.cwd, context.env));
   const sessions = open.filter((session) => session.repo === repo.commonDir);
   return sessions.length === 0 ? undefined : { store, repo, sessions };
 }
@@ -132,7 +136,9 @@ async function branchMoved(state: RepoState, context: GitHookContext, hook: GitH
 export async function runGitHook(hook: GitHookName, context: GitHookContext): Promise<number> {
   let store: Store | undefined;
   try {
-    store = await openStore(context.env, { hook: true });
+    store = context.store ?? (await openStore(context.env, { hook: true }));
+    // A long-lived service opened its store long ago: commits journaled since are replayed first, as openStore does.
+    if (context.store) await settleCommitJournal(store, context.env);
     const state = await openRepoState(context, store);
     if (!state) return 0;
     if (hook === 'pre-commit') return await preCommit(state, context);
@@ -143,6 +149,6 @@ export async function runGitHook(hook: GitHookName, context: GitHookContext): Pr
     if (hook === 'pre-commit') context.write(MESSAGES.checkFailedOpen(error instanceof Error ? error.message.split('\n')[0]! : String(error), getHookLogPath(context.env)));
     return 0;
   } finally {
-    await releaseStore(store);
+    if (!context.store) await releaseStore(store);
   }
 }

@@ -13,7 +13,7 @@
  * - Leaves when idle: no request and no live session for CWT_FASTPATH_IDLE_MS (default 15 min).
  */
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { triggerNotifier } from '../core/coordination/notify.js';
 import { loadConfigLazily } from '../core/config/lazy.js';
@@ -31,6 +31,7 @@ import { isHookEvent, MAX_HOOK_INPUT_BYTES, parseHookInput } from '../hooks/inpu
 import { HOOK_SERVER_LIMITS, readBody, reply } from '../hooks/server.js';
 import { MESSAGES } from '../texts/messages.js';
 import { getPeerUid } from '../core/sessions/peercred.js';
+import { answerPreCommit } from './precommit.js';
 
 const DEFAULT_IDLE_MS = 15 * 60_000;
 /** Open connections at once, from all of the user's sessions. */
@@ -114,6 +115,24 @@ function isTrustedCaller(request: IncomingMessage, port: number, uid: number, ve
   return trusted;
 }
 
+/**
+ * `POST /git/pre-commit` (the git hook shim's curl, src/server/precommit.ts): the check's exit code and text as
+ * text/plain; anything else than 200 sends the shim to the Node hook. Asked by a trusted caller only.
+ */
+async function servePreCommit(request: IncomingMessage, response: ServerResponse, store: Store, env: NodeJS.ProcessEnv): Promise<void> {
+  if (request.method !== 'POST') return reply(response, 404, '{}');
+  const body = await readBody(request);
+  if ('tooBig' in body) return reply(response, 413, '{}', { connection: 'close' });
+  try {
+    const answer = await answerPreCommit(body.text, store, env);
+    reply(response, answer.status, answer.body, { 'content-type': 'text/plain; charset=utf-8' });
+  } catch (error) {
+    // Not answered: the shim runs the Node hook, which decides (and fails open as it always does).
+    logHookError(env, 'git pre-commit', error);
+    reply(response, 500, '{}');
+  }
+}
+
 async function hasLiveSessions(store: Store, env: NodeJS.ProcessEnv): Promise<boolean> {
   const config = await loadConfigLazily({ env });
   const probe = createLivenessProbe(config.sessionTtlMs, env);
@@ -153,6 +172,7 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
         lastRequestAt = Date.now();
         // Nobody else's: refused before anything of the request is read or any path is looked at.
         if (!isTrustedCaller(request, port, uid, verified)) return reply(response, 403, '{}', { connection: 'close' });
+        if (request.url === '/git/pre-commit') return void (await servePreCommit(request, response, store, env));
         const event = /^\/hooks\/([a-z-]+)$/.exec(request.url ?? '')?.[1];
         if (request.method !== 'POST' || !isHookEvent(event) || !isFastPathEvent(event)) return reply(response, 404, '{}');
         const body = await readBody(request);

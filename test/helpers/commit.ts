@@ -1,7 +1,11 @@
 /** Running real `git commit` (and the cwt hooks it runs) in test repositories, and reading what cwt recorded. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isFastPathPidAlive } from '../../src/core/harness/fastpath.js';
 import { openStore } from '../../src/core/store/open.js';
 import type { EventRecord } from '../../src/core/store/store.js';
+import { CWT_BIN } from './cli.js';
 
 export interface GitRun {
   code: number | null;
@@ -9,8 +13,42 @@ export interface GitRun {
   stderr: string;
 }
 
+/**
+ * CWT_TEST_GIT_SERVICE=1 (the vitest project "commit checks through the service"): every git command of these
+ * tests runs with the per-user service up, so the pre-commit shim asks it instead of starting Node.
+ */
+export const GIT_SERVICE_MODE = process.env.CWT_TEST_GIT_SERVICE === '1';
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Starts `cwt serve` for the sandbox's state dir, as `cwt install` would (a port recorded in fastpath.json,
+ * the service detached), unless one runs; returns once its pid file names it. The sandbox's cleanup stops it.
+ */
+export function ensureGitService(env: NodeJS.ProcessEnv): number {
+  const cwtHome = env.CWT_HOME!;
+  const pidFile = join(cwtHome, 'fastpath.pid');
+  const running = () => (existsSync(pidFile) && isFastPathPidAlive(readFileSync(pidFile, 'utf8')) ? Number(readFileSync(pidFile, 'utf8').split(' ')[0]) : undefined);
+  const pid = running();
+  if (pid !== undefined) return pid;
+  const config = join(cwtHome, 'fastpath.json');
+  if (!existsSync(config)) {
+    const port = spawnSync(process.execPath, ['-e', "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' }).stdout.trim();
+    spawnSync('mkdir', ['-p', '-m', '700', cwtHome]);
+    writeFileSync(config, `${JSON.stringify({ port: Number(port), guard: true })}\n`, { mode: 0o600 });
+  }
+  spawn(process.execPath, [CWT_BIN, 'serve'], { env, detached: true, stdio: 'ignore' }).unref();
+  for (let waited = 0; waited < 15_000; waited += 20) {
+    const started = running();
+    if (started !== undefined) return started;
+    sleepSync(20);
+  }
+  throw new Error(`cwt serve did not start for ${cwtHome}`);
+}
+
 /** Runs git without throwing: a hook that blocks a commit is an answer the test looks at. */
 export function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): GitRun {
+  if (GIT_SERVICE_MODE && env.CWT_HOME) ensureGitService(env);
   const result = spawnSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -31,6 +31,7 @@ import {
   writeTree,
   type CommitInfo,
   type RepoInfo,
+  type WorktreeEntry,
 } from './git.js';
 import { createLivenessProbe, getHostId } from '../sessions/liveness.js';
 import { toRealPath } from '../fs/paths.js';
@@ -254,6 +255,10 @@ export async function runCommitCheck(options: CommitCheckOptions): Promise<Commi
   const topLevel = repo.topLevel;
   const sessions = options.sessions ?? (await store.listSessions({ repo: repo.commonDir }));
   const byId = new Map(sessions.map((session) => [session.id, session]));
+  // What part 3 asks git about the repository (every worktree's HEAD, the branches HEAD lacks) needs only the
+  // checkout: started beside the first calls, so the siblings' status calls come one round of git sooner.
+  const here = toRealPath(topLevel);
+  const lookups = sessions.some((other) => other.state !== 'ended' && toRealPath(other.worktree) !== here) ? startSiblingLookups(topLevel) : undefined;
   const [session, branch, head, paths] = await Promise.all([
     findCheckoutSession(store, topLevel, env),
     getCurrentBranch(topLevel),
@@ -267,7 +272,7 @@ export async function runCommitCheck(options: CommitCheckOptions): Promise<Commi
   const [foreign, claimed, overlaps] = await Promise.all([
     session ? checkForeignCommits(store, repo, session, branch, head, report) : [],
     session ? store.listClaims({ repo: getRepoKey(session) }).then((claims) => selectClaimedPaths(paths, claims, session, byId, { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now: probe.now, isLive })) : [],
-    checkSiblings(sessions, topLevel, head, paths, options),
+    checkSiblings(sessions, topLevel, head, paths, options, lookups),
   ]);
   Object.assign(report, { foreign, claimed, overlaps });
   report.blocked = foreign.length > 0 || claimed.length > 0 || (options.strict && overlaps.length > 0);
@@ -294,7 +299,28 @@ async function checkForeignCommits(store: Store, repo: RepoInfo, session: Sessio
   return selectForeignCommits(range, madeBy, session.id, makers);
 }
 
-async function checkSiblings(sessions: readonly SessionRecord[], topLevel: string, head: string | undefined, paths: readonly string[], options: CommitCheckOptions): Promise<SiblingOverlap[]> {
+interface SiblingLookups {
+  worktrees: Promise<WorktreeEntry[]>;
+  /** Branches with commits HEAD lacks; only awaited when HEAD is a commit (it fails on an unborn branch). */
+  unmerged: Promise<Set<string>>;
+}
+
+function startSiblingLookups(topLevel: string): SiblingLookups {
+  const lookups = { worktrees: listWorktrees(topLevel), unmerged: listBranchesNotMergedInto('HEAD', topLevel) };
+  // Awaited later (or, for nothing to check, never): a failure then is the check's error, not an unhandled one.
+  lookups.worktrees.catch(() => {});
+  lookups.unmerged.catch(() => {});
+  return lookups;
+}
+
+async function checkSiblings(
+  sessions: readonly SessionRecord[],
+  topLevel: string,
+  head: string | undefined,
+  paths: readonly string[],
+  options: CommitCheckOptions,
+  lookups: SiblingLookups | undefined,
+): Promise<SiblingOverlap[]> {
   if (paths.length === 0) return [];
   const here = toRealPath(topLevel);
   const byWorktree = new Map<string, SessionRecord[]>();
@@ -307,7 +333,10 @@ async function checkSiblings(sessions: readonly SessionRecord[], topLevel: strin
   const pathspec = paths.length > MAX_PATHSPEC ? [] : paths;
   // Every worktree's HEAD in one call, and which branches hold commits ours lacks: a sibling whose branch
   // has nothing we do not have changed nothing there since the merge base, and needs no diff.
-  const [entries, unmerged] = await Promise.all([listWorktrees(topLevel), head === undefined ? new Set<string>() : listBranchesNotMergedInto(head, topLevel)]);
+  const [entries, unmerged] = await Promise.all([
+    lookups?.worktrees ?? listWorktrees(topLevel),
+    head === undefined ? new Set<string>() : (lookups?.unmerged ?? listBranchesNotMergedInto(head, topLevel)),
+  ]);
   const heads = new Map(entries.map((entry) => [toRealPath(entry.path), entry]));
   const predictor = head === undefined ? undefined : new MergePredictor(topLevel, head, options.staged, paths, options.indexFile);
   try {
