@@ -6,7 +6,7 @@
  * reaches the model before the write. Killing the fast path mid-session: the command hook takes over at once
  * (same handlers, a deny again), and every tool call is decided once (one hook_calls row each).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getRequestWorktree, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
@@ -14,8 +14,7 @@ import { runCwt } from '../helpers/cli.js';
 import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
-import { quoteShellWord } from '../../src/texts/shellquote.js';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
+import { countNodeStarts, hookStarts, readHookCalls, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 interface SessionView {
@@ -26,42 +25,6 @@ interface SessionView {
 }
 
 const fx = useE2eFixture('cwt-e2e-fast-');
-
-/** Replaces this node in every cwt command of a settings file with a wrapper that logs its arguments. */
-function countNodeStarts(settingsPath: string, root: string): string {
-  const log = join(root, 'node-starts.log');
-  const wrapper = join(root, 'counting-node');
-  writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> ${quoteShellWord(log)}\nexec ${quoteShellWord(process.execPath)} "$@"\n`);
-  chmodSync(wrapper, 0o755);
-  writeFileSync(log, '');
-  const text = readFileSync(settingsPath, 'utf8');
-  const node = JSON.stringify(quoteShellWord(process.execPath)).slice(1, -1);
-  expect(text).toContain(node);
-  writeFileSync(settingsPath, text.split(node).join(JSON.stringify(quoteShellWord(wrapper)).slice(1, -1)));
-  return log;
-}
-
-const hookStarts = (log: string) => readFileSync(log, 'utf8').split('\n').filter((line) => / hook /.test(line)).map((line) => line.replace(/^.* hook /, ''));
-
-async function waitForService(cwtHome: string): Promise<number> {
-  return waitFor(() => {
-    try {
-      const pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim().split(' ')[0]);
-      return pid > 0 && isPidAlive(pid) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
-  });
-}
-
-async function readHookCalls(cwtHome: string) {
-  const store = new SqliteStore(cwtHome);
-  try {
-    return await store.listHookCalls();
-  } finally {
-    await store.close();
-  }
-}
 
 describe('the per-user fast path serves every kind of session', () => {
   it('plain tab: served without a hook process; the deny reaches the model; killed mid-session, the command hook decides, each call once', { timeout: 150_000 }, async () => {

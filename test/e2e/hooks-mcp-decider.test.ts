@@ -7,7 +7,7 @@
  * the model before the write. Kill the per-user service mid-session: `cwt mcp` decides. Kill a tab's `cwt mcp`
  * instead: the service decides. Every tool call is decided once (one hook_calls row each).
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudePrintArgs, describeRun, e2eEnv, findToolResult, getRequestWorktree, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
@@ -15,28 +15,11 @@ import { runCwt } from '../helpers/cli.js';
 import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
-import { quoteShellWord } from '../../src/texts/shellquote.js';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
+import { countNodeStarts, hookStarts, readHookCalls, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 const fx = useE2eFixture('cwt-e2e-mcpdec-');
 const TOOL_EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'UserPromptSubmit', 'Notification', 'Stop'];
-
-/** Replaces this node in every cwt command of a settings file with a wrapper that logs its arguments. */
-function countNodeStarts(settingsPath: string, root: string): string {
-  const log = join(root, 'node-starts.log');
-  const wrapper = join(root, 'counting-node');
-  writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> ${quoteShellWord(log)}\nexec ${quoteShellWord(process.execPath)} "$@"\n`);
-  chmodSync(wrapper, 0o755);
-  writeFileSync(log, '');
-  const text = readFileSync(settingsPath, 'utf8');
-  const node = JSON.stringify(quoteShellWord(process.execPath)).slice(1, -1);
-  expect(text).toContain(node);
-  writeFileSync(settingsPath, text.split(node).join(JSON.stringify(quoteShellWord(wrapper)).slice(1, -1)));
-  return log;
-}
-
-const hookStarts = (log: string) => readFileSync(log, 'utf8').split('\n').filter((line) => / hook /.test(line)).map((line) => line.replace(/^.* hook /, ''));
 
 /** The handler types a settings file gives each fast-path event: http and mcp_tool, never a command. */
 function toolEventHandlerTypes(settingsPath: string): Record<string, string[]> {
@@ -45,26 +28,6 @@ function toolEventHandlerTypes(settingsPath: string): Record<string, string[]> {
 }
 
 const HTTP_AND_MCP = Object.fromEntries(TOOL_EVENTS.map((event) => [event, ['http', 'mcp_tool']]));
-
-async function waitForService(cwtHome: string): Promise<number> {
-  return waitFor(() => {
-    try {
-      const pid = Number(readFileSync(join(cwtHome, 'fastpath.pid'), 'utf8').trim().split(' ')[0]);
-      return pid > 0 && isPidAlive(pid) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
-  });
-}
-
-async function readHookCalls(cwtHome: string) {
-  const store = new SqliteStore(cwtHome);
-  try {
-    return await store.listHookCalls();
-  } finally {
-    await store.close();
-  }
-}
 
 /** The `cwt mcp` processes whose parent is `parent` (Claude Code starts its MCP servers as its children). */
 function findCwtMcpChildren(parent: number): number[] {

@@ -6,32 +6,25 @@
  * unfilled, an event it does not serve, another session's conversation.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createMcpClients } from '../helpers/mcp.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { getMcpDeciderHandler, MCP_HOOK_TOOL } from '../../src/core/harness/harness.js';
 
 let s: Scenario;
-const clients: Client[] = [];
+const mcp = createMcpClients();
 beforeEach(() => {
   s = createScenario();
 });
 afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
+  await mcp.closeAll();
   s.cleanup();
 });
 
-async function connect(cwd: string, env: NodeJS.ProcessEnv): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CWT_BIN, 'mcp'], cwd, env: env as Record<string, string>, stderr: 'pipe' });
-  const client = new Client({ name: 'cwt-test', version: '1.0.0' });
-  await client.connect(transport);
-  clients.push(client);
-  return client;
-}
+const { connect } = mcp;
 
 /** What the hook reads: the tool's text answer as JSON. */
 async function decide(client: Client, args: Record<string, string>): Promise<Record<string, unknown>> {

@@ -7,9 +7,9 @@
  * with an error, and the server keeps serving.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createMcpClients } from '../helpers/mcp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { writeFile } from '../helpers/git.js';
 import { formatAge, MAX_TTL_MS } from '../../src/core/util/duration.js';
@@ -40,22 +40,16 @@ const TOOL_NAMES = [
 ];
 
 let s: Scenario;
-const clients: Client[] = [];
+const mcp = createMcpClients();
 beforeEach(() => {
   s = createScenario();
 });
 afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
+  await mcp.closeAll();
   s.cleanup();
 });
 
-async function connect(cwd: string, env: NodeJS.ProcessEnv): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CWT_BIN, 'mcp'], cwd, env: env as Record<string, string>, stderr: 'pipe' });
-  const client = new Client({ name: 'cwt-test', version: '1.0.0' });
-  await client.connect(transport);
-  clients.push(client);
-  return client;
-}
+const { connect } = mcp;
 
 type ToolResult = { isError?: boolean; content: { type: string; text?: string }[] };
 
