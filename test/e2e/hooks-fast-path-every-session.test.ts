@@ -14,7 +14,7 @@ import { runCwt } from '../helpers/cli.js';
 import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
-import { countNodeStarts, hookStarts, readHookCalls, waitForService } from '../helpers/fastpath.js';
+import { countNodeStarts, hookStarts, readDeciders, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 interface SessionView {
@@ -95,10 +95,7 @@ describe('the per-user fast path serves every kind of session', () => {
     expect((await tabA.result).code).toBe(0);
 
     // One decision per tool call and event: before the kill all the fast path's, after it the command hook's.
-    const calls = await readHookCalls(sb.cwtHome);
-    const keys = calls.map((call) => call.key);
-    expect(new Set(keys).size).toBe(keys.length);
-    const byOf = (id: string, event: string) => calls.filter((call) => call.key.endsWith(`/${id}/${event}`)).map((call) => call.by);
+    const { byOf } = await readDeciders(sb.cwtHome);
     for (const id of ['toolu_a_1', 'toolu_a_2', 'toolu_b_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual(['fastpath']);
     expect(byOf('toolu_b_1', 'post-tool-use')).toEqual(['fastpath']);
     expect(byOf('toolu_b_3', 'post-tool-use')).toEqual(['command']);
@@ -146,8 +143,8 @@ describe('the per-user fast path serves every kind of session', () => {
     expect(hookStarts(log)).toContain('session-start');
     const sessions = await cwtJson<SessionView[]>(['status', '--all', '--json'], { cwd: repo, env });
     expect(sessions.filter((session) => session.kind === 'cwt').map((session) => [session.branch, session.worktree])).toEqual([['feat-w', worktree]]);
-    const calls = await readHookCalls(sb.cwtHome);
-    for (const id of ['toolu_w_1', 'toolu_w_2']) expect(calls.filter((call) => call.key.endsWith(`/${id}/pre-tool-use`)).map((call) => call.by), id).toEqual(['fastpath']);
+    const { byOf } = await readDeciders(sb.cwtHome);
+    for (const id of ['toolu_w_1', 'toolu_w_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual(['fastpath']);
   });
 
   it('cwt new after cwt install: the session is served by the fast path with the installed handlers, and a deny reaches the model', { timeout: 150_000 }, async () => {
@@ -175,9 +172,9 @@ describe('the per-user fast path serves every kind of session', () => {
     expect(denied!.text).toContain(guarded);
     expect(existsSync(guarded)).toBe(false);
     // Both calls decided by the service (the supervisor started no server of its own), which ran throughout.
-    const calls = await readHookCalls(sb.cwtHome);
-    for (const id of ['toolu_n_1', 'toolu_n_2']) expect(calls.filter((call) => call.key.endsWith(`/${id}/pre-tool-use`)).map((call) => call.by), id).toEqual(['fastpath']);
-    expect(calls.filter((call) => call.key.endsWith('/toolu_n_1/post-tool-use')).map((call) => call.by)).toEqual(['fastpath']);
+    const { byOf } = await readDeciders(sb.cwtHome);
+    for (const id of ['toolu_n_1', 'toolu_n_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual(['fastpath']);
+    expect(byOf('toolu_n_1', 'post-tool-use')).toEqual(['fastpath']);
     expect(isPidAlive(servicePid)).toBe(true);
     // The installed settings' guards (their node swapped here, so they are not merged with the --settings copies)
     // started no Node process for a tool call.

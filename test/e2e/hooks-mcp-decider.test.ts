@@ -15,7 +15,7 @@ import { runCwt } from '../helpers/cli.js';
 import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
-import { countNodeStarts, hookStarts, readHookCalls, waitForService } from '../helpers/fastpath.js';
+import { countNodeStarts, hookStarts, readDeciders, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 const fx = useE2eFixture('cwt-e2e-mcpdec-');
@@ -97,10 +97,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
 
     // No Node start for any tool call, before the kill or after it: only the session's start and end.
     expect(hookStarts(log).filter((event) => !['session-start', 'session-end'].includes(event))).toEqual([]);
-    const calls = await readHookCalls(sb.cwtHome);
-    const keys = calls.map((call) => call.key);
-    expect(new Set(keys).size).toBe(keys.length);
-    const byOf = (id: string, event: string) => calls.filter((call) => call.key.endsWith(`/${id}/${event}`)).map((call) => call.by);
+    const { byOf } = await readDeciders(sb.cwtHome);
     // While both ran, whichever recorded the call first decided it; once the service was gone, cwt mcp.
     for (const id of ['toolu_m_1', 'toolu_m_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual([expect.stringMatching(/^(fastpath|mcp)$/)]);
     for (const id of ['toolu_m_3', 'toolu_m_4']) expect(byOf(id, 'pre-tool-use'), id).toEqual(['mcp']);
@@ -182,10 +179,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
 
     // Only the two tabs' session starts and ends started Node.
     expect(hookStarts(log).filter((event) => !['session-start', 'session-end'].includes(event))).toEqual([]);
-    const calls = await readHookCalls(sb.cwtHome);
-    const keys = calls.map((call) => call.key);
-    expect(new Set(keys).size).toBe(keys.length);
-    const byOf = (id: string, event: string) => calls.filter((call) => call.key.endsWith(`/${id}/${event}`)).map((call) => call.by);
+    const { calls, byOf } = await readDeciders(sb.cwtHome);
     for (const id of ['toolu_a_1', 'toolu_a_2', 'toolu_b_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual([expect.stringMatching(/^(fastpath|mcp)$/)]);
     // After the kill: the service, unless Claude Code started the server again first (2.1.332 does: it
     // reconnects a stdio server that died); each decided once either way.
@@ -226,8 +220,8 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(existsSync(guarded)).toBe(false);
     // Decided once each: by the service, or (2.1.332, which runs the main checkout's cwt server for the -w
     // session too) by whichever of the two recorded it first; 2.1.197 has no cwt server there.
-    const calls = await readHookCalls(sb.cwtHome);
+    const { byOf } = await readDeciders(sb.cwtHome);
     const deciders = process.env.CWT_E2E_CLAUDE === 'oldest' ? /^fastpath$/ : /^(fastpath|mcp)$/;
-    for (const id of ['toolu_w_1', 'toolu_w_2']) expect(calls.filter((call) => call.key.endsWith(`/${id}/pre-tool-use`)).map((call) => call.by), id).toEqual([expect.stringMatching(deciders)]);
+    for (const id of ['toolu_w_1', 'toolu_w_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual([expect.stringMatching(deciders)]);
   });
 });

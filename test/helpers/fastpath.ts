@@ -44,12 +44,20 @@ export async function waitForService(cwtHome: string): Promise<number> {
   });
 }
 
-/** Who decided each hook call (Store.claimHookCall's records). */
-export async function readHookCalls(cwtHome: string) {
+/**
+ * Who decided each hook call (Store.claimHookCall's records), each call recorded once; `byOf(toolUseId, event)`
+ * lists the deciders of one call and event.
+ */
+export async function readDeciders(cwtHome: string) {
   const store = new SqliteStore(cwtHome);
+  let calls: Awaited<ReturnType<SqliteStore['listHookCalls']>>;
   try {
-    return await store.listHookCalls();
+    calls = await store.listHookCalls();
   } finally {
     await store.close();
   }
+  const keys = calls.map((call) => call.key);
+  expect(new Set(keys).size).toBe(keys.length);
+  const byOf = (toolUseId: string, event: string) => calls.filter((call) => call.key.endsWith(`/${toolUseId}/${event}`)).map((call) => call.by);
+  return { calls, byOf };
 }
