@@ -39,11 +39,17 @@ export async function runGitHookEntry(args: readonly string[]): Promise<boolean>
   return true;
 }
 
-/** The flags each lean command takes, as the full CLI's table has them (src/cli.ts), by option name. */
-const LEAN_FLAGS = {
+/**
+ * The flags each lean command takes, as the full CLI's table has them (src/cli.ts), by option name; a unit test
+ * holds the two together (the table itself would bring the argument parser into the hook bundle).
+ */
+export const LEAN_FLAGS = {
   status: { '--all': 'all', '--json': 'json', '--markdown': 'markdown' },
   append: { '--unique': 'unique', '--json': 'json', '--quiet': 'quiet', '-q': 'quiet' },
 } as const;
+
+/** How many positionals each lean command takes (the full CLI's min and max, which are equal for both). */
+export const LEAN_POSITIONALS = { status: 0, append: 2 } as const;
 
 export interface LeanCommandLine {
   flags: Set<string>;
@@ -64,7 +70,7 @@ export function parseLeanCommandLine(command: keyof typeof LEAN_FLAGS, args: rea
     else if (arg.startsWith('-') && !/^-\s/.test(arg)) return undefined;
     else positionals.push(arg);
   }
-  return positionals.length === (command === 'append' ? 2 : 0) ? { flags, positionals } : undefined;
+  return positionals.length === LEAN_POSITIONALS[command] ? { flags, positionals } : undefined;
 }
 
 /**

@@ -1,8 +1,20 @@
 /** Which command lines the hook bundle's lean status and append entries answer; the rest go to the full CLI. */
 import { describe, expect, it } from 'vitest';
-import { parseLeanCommandLine } from '../../src/hookentry.js';
+import { COMMANDS } from '../../src/cli.js';
+import { LEAN_FLAGS, LEAN_POSITIONALS, parseLeanCommandLine } from '../../src/hookentry.js';
 
 describe('parseLeanCommandLine', () => {
+  it.each(Object.keys(LEAN_FLAGS) as (keyof typeof LEAN_FLAGS)[])('%s takes what the full CLI’s table gives it', (command) => {
+    const spec = COMMANDS[command]!;
+    const options = spec.options as Record<string, { type: string; short?: string }>;
+    const expected = Object.entries(options)
+      .filter(([name]) => name !== 'watch') // a long-running view: always the full CLI
+      .flatMap(([name, option]) => [[`--${name}`, name], ...(option.short ? [[`-${option.short}`, name]] : [])]);
+    expect(Object.entries(LEAN_FLAGS[command]).sort()).toEqual(expected.sort());
+    for (const [, name] of expected) expect(options[name!]!.type).toBe('boolean');
+    expect(spec.positionals).toEqual({ min: LEAN_POSITIONALS[command], max: LEAN_POSITIONALS[command] });
+  });
+
   it.each([
     [[], { flags: [], positionals: [] }],
     [['--json'], { flags: ['json'], positionals: [] }],
