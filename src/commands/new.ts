@@ -171,6 +171,8 @@ interface NewContext extends NewRollbackContext {
   continues: SessionRecord | undefined;
   /** The parent's unmerged notes a fork's namespace received (relative paths). */
   forkedNotes: string[];
+  /** Where git runs the new worktree's hooks from, asked beside the registration's git calls; undefined if that failed. */
+  hooksDir?: string;
 }
 
 function toJournalRecord(ctx: NewRollbackContext): NewJournalRecord {
@@ -551,7 +553,13 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     title: 'Register the session',
     run: async (ctx) => {
       const now = Date.now();
-      const [start, repoId] = await Promise.all([resolveCommit('HEAD', ctx.worktree), resolveRepoIdentity(ctx.repo.commonDir)]);
+      const [start, repoId, hooksDir] = await Promise.all([
+        resolveCommit('HEAD', ctx.worktree),
+        resolveRepoIdentity(ctx.repo.commonDir),
+        // For the 'git-hooks' step; a failure there is reported by that step, which asks again.
+        ctx.config.gitHooks ? resolveHooksDir(ctx.worktree).catch(() => undefined) : undefined,
+      ]);
+      ctx.hooksDir = hooksDir;
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
@@ -660,7 +668,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     enabled: (ctx) => ctx.config.gitHooks,
     run: async (ctx) => {
       try {
-        for (const change of await installGitHooks(ctx.worktree, await resolveHooksDir(ctx.worktree))) {
+        for (const change of await installGitHooks(ctx.worktree, ctx.hooksDir ?? (await resolveHooksDir(ctx.worktree)))) {
           if (change.action === 'tracked') ctx.output.stderr(`${MESSAGES.gitHookChange(change.hook, change.path, change.action)}\n  ${MESSAGES.gitHookTrackedHint(change.hook, change.path, getGitHookCommand(change.hook))}`);
         }
       } catch (error) {
