@@ -13,7 +13,8 @@
  * Scenarios:
  *   1. `cwt status` and `cwt status --json` in a repository with 50 sessions (50 real worktrees).
  *   2. `cwt new <b> --no-launch` on a generated 20,000-file repository, against plain
- *      `git worktree add -b <b> <path>` on the same repository.
+ *      `git worktree add -b <b> <path>` on the same repository, both on tmpfs (CWT_BENCH_TMPFS, else /dev/shm)
+ *      where there is one, so that the difference is cwt's and not the disk's.
  *   3. `cwt append` against a flock(1) shell wrapper.
  *   4. Claude Code's PreToolUse hook for a Write, with 8 live sessions (each `cwt new` supervising a stand-in
  *      `claude` that sleeps) and 500 claims in the store:
@@ -186,6 +187,8 @@ function createSandbox() {
 }
 
 let sandboxRoot;
+/** Scenario 2's repository and worktrees on tmpfs (see findTmpfs), removed with the sandbox. */
+let tmpfsRoot;
 /** Long-running children (scenario 4's session supervisors): stopped before the sandbox goes. */
 const background = new Set();
 
@@ -197,6 +200,8 @@ function stopBackground() {
 
 function removeSandbox() {
   stopBackground();
+  if (tmpfsRoot !== undefined) rmSync(tmpfsRoot, { recursive: true, force: true, maxRetries: 3 });
+  tmpfsRoot = undefined;
   if (sandboxRoot === undefined) return;
   const root = sandboxRoot;
   sandboxRoot = undefined;
@@ -456,11 +461,36 @@ async function scenarioStatus(sandbox, opts) {
 // ---------------------------------------------------------------------------------------------------------
 // Scenario 2: cwt new --no-launch vs plain git worktree add on a large repository
 
+/**
+ * A tmpfs mount to build scenario 2's checkouts on (CWT_BENCH_TMPFS, else /dev/shm when it is tmpfs), or undefined.
+ * What cwt adds to `git worktree add` is tens of milliseconds; a 20,000-file checkout on this kind of machine's
+ * disk takes 0.3–6 s depending on writeback, so on disk the difference of the medians is mostly disk noise.
+ */
+function findTmpfs() {
+  const wanted = process.env.CWT_BENCH_TMPFS ?? '/dev/shm';
+  let mounts = '';
+  try {
+    mounts = readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const isTmpfs = mounts.split('\n').some((line) => {
+    const [, mountPoint, type] = line.split(' ');
+    return mountPoint === wanted && type === 'tmpfs';
+  });
+  return isTmpfs && existsSync(wanted) ? wanted : undefined;
+}
+
 async function scenarioNew(sandbox, opts) {
   const { env } = sandbox;
   const fileCount = opts.repoDirs * opts.filesPerDir;
   const started = Date.now();
-  const repo = createRepo(join(sandbox.root, 'big-repo'), env, (dir) => {
+  const tmpfs = findTmpfs();
+  // The state dir and ~/.claude stay where they are (a user's are on disk); only the checkouts move.
+  if (tmpfs !== undefined) tmpfsRoot = realpathSync(mkdtempSync(join(tmpfs, 'cwt-bench-new-')));
+  const checkoutsRoot = tmpfsRoot ?? sandbox.root;
+  note(tmpfs !== undefined ? `scenario 2: repository and worktrees on tmpfs (${tmpfsRoot})` : 'scenario 2: no tmpfs found (CWT_BENCH_TMPFS, /dev/shm): repository and worktrees on disk, where the checkout time varies by seconds');
+  const repo = createRepo(join(checkoutsRoot, 'big-repo'), env, (dir) => {
     writeFileSync(join(dir, 'README.md'), '# bench repo\n');
     for (let d = 0; d < opts.repoDirs; d++) {
       // Nested: src/g<group>/m<module>/f<n>.txt, 10 modules per group.
@@ -472,7 +502,7 @@ async function scenarioNew(sandbox, opts) {
   note(`scenario 2: generated and committed a ${fileCount.toLocaleString('en-US')}-file repo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   // Both kinds of worktree go in the same parent, cwt's default ../<repo>.worktrees/.
-  const parent = join(sandbox.root, 'big-repo.worktrees');
+  const parent = join(checkoutsRoot, 'big-repo.worktrees');
   // Keeping conditions equal: the worktrees are NOT removed between runs; every run creates a new one under a
   // fresh name (bench-<i> / plain-<i>, same parent directory). Removing the 20,000-file checkout after each run
   // was tried and rejected: on this machine's ext4 (no journal, mounted with discard) creating files right after a
@@ -513,7 +543,7 @@ async function scenarioNew(sandbox, opts) {
   return {
     id: 'new',
     title: `Scenario 2: cwt new --no-launch vs git worktree add, ${fileCount.toLocaleString('en-US')}-file repo (${opts.repoDirs} dirs x ${opts.filesPerDir} files)`,
-    setup: { files: fileCount, dirs: opts.repoDirs, filesPerDir: opts.filesPerDir, worktrees: 'kept: each run adds a new worktree and branch; cwt sessions ended (not removed) after each run' },
+    setup: { files: fileCount, dirs: opts.repoDirs, filesPerDir: opts.filesPerDir, checkouts: tmpfsRoot !== undefined ? 'tmpfs' : 'disk', worktrees: 'kept: each run adds a new worktree and branch; cwt sessions ended (not removed) after each run' },
     capped,
     rows,
     notes: [

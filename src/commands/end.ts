@@ -12,14 +12,11 @@ import { existsSync } from 'node:fs';
 import { ConflictError, GitError, LockBusyError, UsageError } from '../core/util/errors.js';
 import {
   deleteBranch,
-  getUnmergedCommits,
-  getWorktreeChanges,
+  findWorkAtRisk,
   hasLocalBranch,
   removeWorktree,
   resolveRepo,
   unlockWorktree,
-  type CommitSummary,
-  type StatusEntry,
 } from '../core/git/git.js';
 import { removeLeaseEnvFile } from '../core/coordination/leases.js';
 import { getHostId } from '../core/sessions/liveness.js';
@@ -61,22 +58,6 @@ interface EndContext {
   branchDeleted: boolean;
   /** Why `git branch -d` kept the branch (it counts only HEAD and the upstream as holding its commits). */
   branchKept: string | undefined;
-}
-
-/** What removing a session's worktree (`worktree`) or its branch (`branch`) would lose. */
-export interface WorkAtRisk {
-  /** Uncommitted changes in the worktree. */
-  changes: StatusEntry[];
-  /** Commits of the branch that no other branch, remote-tracking branch or upstream holds. */
-  commits: CommitSummary[];
-}
-
-/** What removing the worktree and/or deleting the branch of `session` (a session, or a run that meant to be one) would lose. */
-export async function findWorkAtRisk(session: Pick<SessionRecord, 'worktree' | 'branch' | 'mainWorktree'>, scope: { worktree: boolean; branch: boolean }): Promise<WorkAtRisk> {
-  const changes = scope.worktree && existsSync(session.worktree) ? await getWorktreeChanges(session.worktree) : [];
-  const commits =
-    scope.branch && (await hasLocalBranch(session.branch, session.mainWorktree)) ? await getUnmergedCommits(session.branch, session.mainWorktree) : [];
-  return { changes, commits };
 }
 
 /** Refuses when removing the worktree or the branch would lose work: before anything changes, and again under the lock. */

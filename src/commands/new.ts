@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAgentArgs, findExecutable, getAgentProfile, planInstructions, type FileStatus } from '../core/sessions/agent.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../core/fs/atomic.js';
-import { loadConfig, type Config } from '../core/config/load.js';
+import type { Config } from '../core/config/config.js';
+import { loadConfigLazily } from '../core/config/lazy.js';
 import { assertContainedWrite } from '../core/fs/containedwrite.js';
 import { formatAge } from '../core/util/duration.js';
 import { ConflictError, EnvironmentError, UsageError } from '../core/util/errors.js';
@@ -24,6 +25,7 @@ import {
   addWorktree,
   deleteBranch,
   findClashingBranch,
+  findWorkAtRisk,
   findWorktreeOfBranch,
   listLocalBranches,
   hasLocalBranch,
@@ -69,7 +71,6 @@ import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { chooseRenderer, rollBackFromJournal, runPipeline, type PipelineStep, type RollbackKept } from '../ui/pipeline.js';
 import { launchAndSupervise } from '../ui/launch.js';
-import { findWorkAtRisk } from './end.js';
 
 export interface NewOptions {
   branch: string;
@@ -170,6 +171,8 @@ interface NewContext extends NewRollbackContext {
   continues: SessionRecord | undefined;
   /** The parent's unmerged notes a fork's namespace received (relative paths). */
   forkedNotes: string[];
+  /** Where git runs the new worktree's hooks from, asked beside the registration's git calls; undefined if that failed. */
+  hooksDir?: string;
 }
 
 function toJournalRecord(ctx: NewRollbackContext): NewJournalRecord {
@@ -215,29 +218,39 @@ export function resolveDefaultWorktreePath(
 async function preflight(options: CreateSessionOptions, repo: RepoInfo, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {
   const cwd = options.cwd ?? process.cwd();
   const branch = options.branch;
-  if (!(await isValidBranchName(branch, repo.topLevel))) {
+  const from = options.from ?? 'HEAD';
+  // The questions for git are independent reads: asked side by side, they cost one git start of waiting, not
+  // five. Which answer matters is decided below, in the order the checks fail in (a bad name first: the
+  // others only ever see it inside refs/heads/…, never as an option).
+  const [validName, config, checkedOut, branchExists, branches, fromCommit] = await Promise.all([
+    isValidBranchName(branch, repo.topLevel),
+    // zod (the config file's validation) loads only when a config file exists.
+    loadConfigLazily({ repoRoot: repo.mainWorktree, env, flags: { agent: options.agent } }),
+    findWorktreeOfBranch(branch, repo.topLevel),
+    hasLocalBranch(branch, repo.topLevel),
+    listLocalBranches(repo.topLevel),
+    resolveCommit(from, repo.topLevel),
+  ]);
+  if (!validName) {
     throw new UsageError(MESSAGES.invalidBranch(branch), { hint: MESSAGES.invalidBranchHint });
   }
-  const config = loadConfig({ repoRoot: repo.mainWorktree, env, flags: { agent: options.agent } });
   const launch = options.launch ?? true;
   if (launch && !findExecutable(config.agent, env, cwd)) {
     throw new EnvironmentError(MESSAGES.agentNotFound(config.agent), { hint: MESSAGES.agentNotFoundHint(config.agent) });
   }
-  const checkedOut = await findWorktreeOfBranch(branch, repo.topLevel);
   if (checkedOut) {
     const owner = (await store.listSessions({ repo: repo.commonDir })).find((session) => session.worktree === checkedOut.path);
     throw new UsageError(MESSAGES.branchCheckedOut(branch, checkedOut.path), { hint: MESSAGES.branchCheckedOutHint(branch, owner?.id) });
   }
   let createBranchFrom: string | undefined;
-  if (await hasLocalBranch(branch, repo.topLevel)) {
+  if (branchExists) {
     if (options.from !== undefined) {
       throw new UsageError(MESSAGES.fromWithExistingBranch(branch), { hint: MESSAGES.fromWithExistingBranchHint(branch) });
     }
   } else {
-    const clash = findClashingBranch(branch, await listLocalBranches(repo.topLevel));
+    const clash = findClashingBranch(branch, branches);
     if (clash !== undefined) throw new UsageError(MESSAGES.branchClash(branch, clash), { hint: MESSAGES.branchClashHint });
-    const from = options.from ?? 'HEAD';
-    createBranchFrom = await resolveCommit(from, repo.topLevel);
+    createBranchFrom = fromCommit;
     if (!createBranchFrom) throw new UsageError(MESSAGES.unknownRef(from), { hint: MESSAGES.unknownRefHint });
   }
   let worktree: string;
@@ -455,9 +468,12 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     // path before it exists.
     run: async (ctx) => {
       // Re-check under the lock: another `cwt new` may have taken the branch or path since the preflight.
-      const checkedOut = await findWorktreeOfBranch(ctx.branch, ctx.repo.topLevel);
+      const [checkedOut, branchCreatedMeanwhile] = await Promise.all([
+        findWorktreeOfBranch(ctx.branch, ctx.repo.topLevel),
+        ctx.createBranchFrom !== undefined && hasLocalBranch(ctx.branch, ctx.repo.topLevel),
+      ]);
       if (checkedOut) throw new UsageError(MESSAGES.branchCheckedOut(ctx.branch, checkedOut.path), { hint: MESSAGES.branchCheckedOutHint(ctx.branch, undefined) });
-      if (ctx.createBranchFrom !== undefined && (await hasLocalBranch(ctx.branch, ctx.repo.topLevel))) {
+      if (branchCreatedMeanwhile) {
         throw new UsageError(MESSAGES.fromWithExistingBranch(ctx.branch), { hint: MESSAGES.fromWithExistingBranchHint(ctx.branch) });
       }
       if (!ctx.explicitPath) {
@@ -537,16 +553,22 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     title: 'Register the session',
     run: async (ctx) => {
       const now = Date.now();
-      const start = (await resolveCommit('HEAD', ctx.worktree))!;
+      const [start, repoId, hooksDir] = await Promise.all([
+        resolveCommit('HEAD', ctx.worktree),
+        resolveRepoIdentity(ctx.repo.commonDir),
+        // For the 'git-hooks' step; a failure there is reported by that step, which asks again.
+        ctx.config.gitHooks ? resolveHooksDir(ctx.worktree).catch(() => undefined) : undefined,
+      ]);
+      ctx.hooksDir = hooksDir;
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
-        repoId: await resolveRepoIdentity(ctx.repo.commonDir),
+        repoId,
         mainWorktree: ctx.repo.mainWorktree,
         worktree: ctx.worktree,
         branch: ctx.branch,
         createdBranch: ctx.createBranchFrom !== undefined,
-        baseCommit: start,
+        baseCommit: start!,
         agent: ctx.config.agent,
         // A `claude -w` session has no supervisor: it is live while that Claude Code process runs.
         pid: ctx.claudeWorktree?.agentPid ?? null,
@@ -646,7 +668,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     enabled: (ctx) => ctx.config.gitHooks,
     run: async (ctx) => {
       try {
-        for (const change of await installGitHooks(ctx.worktree, await resolveHooksDir(ctx.worktree))) {
+        for (const change of await installGitHooks(ctx.worktree, ctx.hooksDir ?? (await resolveHooksDir(ctx.worktree)))) {
           if (change.action === 'tracked') ctx.output.stderr(`${MESSAGES.gitHookChange(change.hook, change.path, change.action)}\n  ${MESSAGES.gitHookTrackedHint(change.hook, change.path, getGitHookCommand(change.hook))}`);
         }
       } catch (error) {

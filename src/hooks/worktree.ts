@@ -117,7 +117,7 @@ async function removeSessionWorktree(input: HookInput, call: HookCall): Promise<
   if (!session) return removeForeignWorktree(target, call);
   // git runs in the row's main checkout next: only once it proved to be the repository the row claims.
   await verifySessionPaths(session, ['worktree'], env);
-  const { endSession, findWorkAtRisk } = await import('../commands/end.js');
+  const [{ endSession }, { findWorkAtRisk }] = await Promise.all([import('../commands/end.js'), import('../core/git/git.js')]);
   const risk = await findWorkAtRisk(session, { worktree: true, branch: true });
   const reasons = MESSAGES.workAtRisk(risk.changes, risk.commits);
   const keep = reasons.length > 0;

@@ -373,6 +373,28 @@ export async function getUnmergedCommits(branch: string, cwd: string): Promise<C
   });
 }
 
+/** What removing a session's worktree (`worktree`) or its branch (`branch`) would lose. */
+export interface WorkAtRisk {
+  /** Uncommitted changes in the worktree. */
+  changes: StatusEntry[];
+  /** Commits of the branch that no other branch, remote-tracking branch or upstream holds. */
+  commits: CommitSummary[];
+}
+
+/**
+ * What removing the worktree and/or deleting the branch of `session` (a session, or a run that meant to be one)
+ * would lose: `cwt end --remove`, the `claude -w` removal and a rolled-back `cwt new` all decide by it.
+ */
+export async function findWorkAtRisk(
+  session: { worktree: string; branch: string; mainWorktree: string },
+  scope: { worktree: boolean; branch: boolean },
+): Promise<WorkAtRisk> {
+  const changes = scope.worktree && existsSync(session.worktree) ? await getWorktreeChanges(session.worktree) : [];
+  const commits =
+    scope.branch && (await hasLocalBranch(session.branch, session.mainWorktree)) ? await getUnmergedCommits(session.branch, session.mainWorktree) : [];
+  return { changes, commits };
+}
+
 export async function deleteBranch(branch: string, cwd: string, force = false): Promise<void> {
   await runGit(['branch', force ? '-D' : '-d', '--end-of-options', branch], { cwd });
 }
