@@ -18,7 +18,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atom
 import { resolveClaudeHome, resolveCwtHome } from '../fs/paths.js';
 import { getProcessStartTicks } from '../sessions/liveness.js';
 import { getListenerUid } from '../sessions/peercred.js';
-import { FAST_PATH_EVENTS, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, LOCAL_SETTINGS, type FastPathTarget } from './harness.js';
+import { FAST_PATH_EVENTS, hasMcpDeciderHandler, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, LOCAL_SETTINGS, type FastPathTarget } from './harness.js';
 
 export type { FastPathTarget };
 
@@ -177,4 +177,28 @@ export function hasInstalledCommandDecider(env: NodeJS.ProcessEnv, mainWorktree:
       return Array.isArray(groups) && groups.some((group: unknown) => isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.some((handler: unknown) => isJsonObject(handler) && isCwtHookCommand(handler.command)));
     });
   });
+}
+
+function readJsonObject(path: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The fast-path handlers a new worktree of this repository gets in its own files (a `claude -w` worktree's
+ * settings.local.json; a `cwt new` worktree's, for an adopted tab): the mcp_tool decider (`mcp: true`, and
+ * the worktree gets a `.mcp.json` of its own) where `cwt install` registered cwt's MCP server for the
+ * repository (its main checkout's settings.local.json carries that decider) and no installed settings file
+ * gives the guard (Claude Code would run that guard too: `--global`, `--no-mcp`); else the guard, as before.
+ * Undefined where there is no fast path.
+ */
+export function resolveWorktreeFastPath(env: NodeJS.ProcessEnv, mainWorktree: string): FastPathTarget | undefined {
+  const target = readFastPathTarget(env);
+  if (!target || hasInstalledCommandDecider(env, mainWorktree)) return target;
+  const installed = readJsonObject(join(mainWorktree, LOCAL_SETTINGS));
+  return installed !== undefined && hasMcpDeciderHandler(installed) ? { ...target, mcp: true } : target;
 }
