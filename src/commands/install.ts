@@ -37,7 +37,7 @@ import {
   removeMcpServer,
 } from '../core/harness/harness.js';
 import { resolveClaudeHome } from '../core/fs/paths.js';
-import { ensureFastPathTarget, isFastPathSupported, startFastPathService } from '../core/harness/fastpath.js';
+import { ensureFastPathTarget, isFastPathSupported, isMcpServerDeclined, startFastPathService } from '../core/harness/fastpath.js';
 import { resolveSharedFile, sha256, writeSharedFile } from '../core/coordination/sharedfile.js';
 import { openStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
@@ -162,6 +162,7 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
   const mcp: McpPlan | undefined = register || unregister ? { mcpJson: undefined } : undefined;
   /** Why the default registration was left out (a tracked .mcp.json): printed, not an error. */
   let mcpSkipped: string | undefined;
+  let mcpDeclined = false;
   if (options.global) {
     path = join(resolveClaudeHome(env), 'settings.json');
   } else {
@@ -175,9 +176,15 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
       assertContainedWrite(mcp.mcpJson, repo.mainWorktree);
       // A team's checked-in .mcp.json is theirs: adding a server with this machine's paths would dirty it.
       if (register && (await isTracked(MCP_JSON, repo.mainWorktree))) {
-        if (options.mcp) throw new UsageError(MESSAGES.installMcpJsonTracked(mcp.mcpJson), { hint: MESSAGES.installMcpAddHint('local', getMcpServerEntry()) });
+        if (options.mcp === true) throw new UsageError(MESSAGES.installMcpJsonTracked(mcp.mcpJson), { hint: MESSAGES.installMcpAddHint('local', getMcpServerEntry()) });
         // The default: the team's file stays as it is, and this repository keeps the guard as the fallback.
         mcpSkipped = mcp.mcpJson;
+        mcp.mcpJson = undefined;
+      } else if (register && existsSync(path) && isMcpServerDeclined(env, repo.mainWorktree, readSettings(path).settings)) {
+        // The person turned cwt's server off in Claude Code: respected, and the guard is the fallback (an
+        // mcp_tool decider with no server running would leave the calls undecided while the service is down).
+        mcpSkipped = mcp.mcpJson;
+        mcpDeclined = true;
         mcp.mcpJson = undefined;
       }
     }
@@ -212,7 +219,7 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
     if (fastPath) await startFastPathService(env, getCwtBinPath());
     if (options.json) {
       const mcpReport =
-        mcpSkipped !== undefined ? { mcp: { path: mcpSkipped, changed: false, registered: false, reason: 'tracked' } } : mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged, registered: register } } : {};
+        mcpSkipped !== undefined ? { mcp: { path: mcpSkipped, changed: false, registered: false, reason: mcpDeclined ? 'declined' : 'tracked' } } : mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged, registered: register } } : {};
       printJson(output, { path, changed, installed: !uninstall, fastPath: fastPath ? { port: fastPath.port, decider: fastPath && register && mcp?.mcpJson !== undefined ? 'mcp' : 'guard' } : null, ...mcpReport });
       return 0;
     }
@@ -225,7 +232,7 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
     if (mcp?.mcpJson !== undefined && (mcpChanged || register)) {
       output.stdout(unregister ? MESSAGES.uninstalledMcp(mcp.mcpJson) : mcpChanged ? MESSAGES.installedMcp(mcp.mcpJson) : MESSAGES.installMcpUnchanged(mcp.mcpJson));
     }
-    if (mcpSkipped !== undefined) output.stdout(MESSAGES.installMcpJsonTrackedGuard(mcpSkipped));
+    if (mcpSkipped !== undefined) output.stdout(mcpDeclined ? MESSAGES.installMcpDeclinedGuard(mcpSkipped) : MESSAGES.installMcpJsonTrackedGuard(mcpSkipped));
     if (fastPath && !uninstall && !(register && mcp?.mcpJson !== undefined)) output.stdout(MESSAGES.installGuardFallback(options.global === true ? 'global' : mcpSkipped !== undefined ? 'tracked' : 'no-mcp'));
     if (options.mcp && options.global && !uninstall) output.stdout(MESSAGES.installMcpGlobal(getMcpServerEntry()));
     return 0;

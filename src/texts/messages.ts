@@ -519,6 +519,12 @@ export const MESSAGES = {
   installMcpChoiceHint: 'cwt install registers the MCP server by default; add --no-mcp to keep it out',
   installMcpJsonTrackedGuard: (path: string) =>
     `${path} is tracked by git (the team's): cwt adds no server to it, so this repository keeps the fallback guard command (a shell start per tool call while the fast path runs); to get cwt mcp anyway, add it yourself: claude mcp add --scope local cwt -- cwt mcp`,
+  installMcpDeclinedGuard: (path: string) =>
+    `cwt's MCP server is turned off for this repository in Claude Code (disabledMcpjsonServers, or /mcp): cwt leaves that as it is and registers nothing in ${path}, so the fallback is the guard command; to use cwt mcp, enable it again (/mcp, or remove cwt from disabledMcpjsonServers) and run cwt install`,
+  doctorMcpDeciderGap: (checkout: string, gap: 'no-server' | 'not-approved' | 'declined') =>
+    `${checkout}: its settings make cwt mcp the fallback decider, but ${gap === 'declined' ? 'cwt\'s MCP server is turned off there in Claude Code' : gap === 'no-server' ? 'its .mcp.json has no cwt server' : 'cwt\'s .mcp.json server is not approved (enabledMcpjsonServers)'}: while the per-user service is down, tool calls there go ahead with no decision`,
+  doctorMcpDeciderGapFix: 'enable cwt\'s server again in Claude Code (/mcp) and run cwt install; or cwt install --no-mcp, so the guard command is the fallback (worktrees created after it get the guard too)',
+  doctorMcpDeciderOk: (count: number) => `the fast path's second decider is cwt mcp in ${count} checkout${count === 1 ? '' : 's'} of this repository, its server registered and approved there`,
   installGuardFallback: (why: 'global' | 'tracked' | 'no-mcp') =>
     why === 'global'
       ? 'the fallback beside the http handler is a guard command (a shell start per tool call): cwt registers no MCP server for every session (it does not write ~/.claude.json), so none is certain to run'

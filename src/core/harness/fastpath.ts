@@ -18,7 +18,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atom
 import { resolveClaudeHome, resolveCwtHome } from '../fs/paths.js';
 import { getProcessStartTicks } from '../sessions/liveness.js';
 import { getListenerUid } from '../sessions/peercred.js';
-import { FAST_PATH_EVENTS, hasMcpDeciderHandler, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, LOCAL_SETTINGS, type FastPathTarget } from './harness.js';
+import { FAST_PATH_EVENTS, hasMcpDeciderHandler, hasMcpServer, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, isProjectMcpServerApproved, LOCAL_SETTINGS, MCP_JSON, MCP_SERVER_NAME, type FastPathTarget } from './harness.js';
 
 export type { FastPathTarget };
 
@@ -201,4 +201,37 @@ export function resolveWorktreeFastPath(env: NodeJS.ProcessEnv, mainWorktree: st
   if (!target || hasInstalledCommandDecider(env, mainWorktree)) return target;
   const installed = readJsonObject(join(mainWorktree, LOCAL_SETTINGS));
   return installed !== undefined && hasMcpDeciderHandler(installed) ? { ...target, mcp: true } : target;
+}
+
+/** Why a checkout whose settings give the mcp_tool decider may run no `cwt mcp` (see getMcpDeciderGap). */
+export type McpDeciderGap = 'no-server' | 'not-approved' | 'declined';
+
+/** Claude Code's own config file (~/.claude.json), where an answer at its approval prompt or `/mcp` disable is kept. */
+function getClaudeConfigPath(env: NodeJS.ProcessEnv): string | undefined {
+  const dir = env.CLAUDE_CONFIG_DIR ?? env.HOME;
+  return dir === undefined || dir === '' ? undefined : join(dir, '.claude.json');
+}
+
+/** True when the person turned cwt's project server off in Claude Code (its prompt, or /mcp): ~/.claude.json, read only. */
+export function isMcpServerDeclined(env: NodeJS.ProcessEnv, checkout: string, settings: Record<string, unknown>): boolean {
+  const listed = (object: unknown, key: string) => isJsonObject(object) && Array.isArray(object[key]) && (object[key] as unknown[]).includes(MCP_SERVER_NAME);
+  if (listed(settings, 'disabledMcpjsonServers')) return true;
+  const configPath = getClaudeConfigPath(env);
+  const config = configPath === undefined ? undefined : readJsonObject(configPath);
+  const project = config !== undefined && isJsonObject(config.projects) ? config.projects[checkout] : undefined;
+  return listed(project, 'disabledMcpjsonServers') || listed(project, 'disabledMcpServers');
+}
+
+/**
+ * Where a checkout's own settings.local.json gives the fast path's events the mcp_tool decider, the reason its
+ * sessions may run no `cwt mcp` — and so, while the per-user service is down, have no decider at all (seen on
+ * both ends: the mcp_tool handler to a server that is not running lets the call go ahead). Undefined when the
+ * decider is not there or its server is registered and approved.
+ */
+export function getMcpDeciderGap(env: NodeJS.ProcessEnv, checkout: string): McpDeciderGap | undefined {
+  const settings = readJsonObject(join(checkout, LOCAL_SETTINGS));
+  if (settings === undefined || !hasMcpDeciderHandler(settings)) return undefined;
+  if (isMcpServerDeclined(env, checkout, settings)) return 'declined';
+  if (!hasMcpServer(readJsonObject(join(checkout, MCP_JSON)))) return 'no-server';
+  return isProjectMcpServerApproved(settings) ? undefined : 'not-approved';
 }
