@@ -157,7 +157,8 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
   if (options.mcp && options.noMcp) throw new UsageError(MESSAGES.badArguments('install', '--mcp and --no-mcp do not go together'), { hint: MESSAGES.installMcpChoiceHint });
   let path: string;
   // Registered by default where the fast path can use it (a repository, Linux); --no-mcp removes cwt's entry.
-  const register = !uninstall && !options.noMcp && (options.mcp === true || (!options.global && isFastPathSupported(env)));
+  // (CWT_FASTPATH=http-only asks for the http handler alone: no second decider, so no server registered for one.)
+  const register = !uninstall && !options.noMcp && (options.mcp === true || (!options.global && isFastPathSupported(env) && env.CWT_FASTPATH !== 'http-only'));
   const unregister = uninstall || options.noMcp === true;
   const mcp: McpPlan | undefined = register || unregister ? { mcpJson: undefined } : undefined;
   /** Why the default registration was left out (a tracked .mcp.json): printed, not an error. */

@@ -141,8 +141,9 @@ export interface FastPathTarget {
   port: number;
   pidFile: string;
   /**
-   * False when `cwt install` ran with CWT_FASTPATH=http-only: no fallback guard beside the http handler (it
-   * costs Claude Code a shell start per call), so while the service is down calls go ahead undecided.
+   * False when `cwt install` ran with CWT_FASTPATH=http-only: no second decider beside the http handler (neither
+   * the guard, which costs Claude Code a shell start per call, nor the mcp_tool call), so while the service is
+   * down calls go ahead undecided.
    */
   guard?: boolean;
   /**
@@ -239,8 +240,11 @@ export function buildHookSettings(options: { httpUrl?: string; fastPath?: FastPa
       // The per-user service over http, and beside it (Claude Code runs both at once) the guard that execs the
       // command hook only when the service is not running.
       const handlers: HookHandler[] = [{ type: 'http', url: getFastPathUrl(options.fastPath.port, event), timeout: HTTP_HOOK_TIMEOUT_S }];
-      if (options.fastPath.mcp === true) handlers.push(getMcpDeciderHandler(event));
-      else if (options.fastPath.guard !== false) handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
+      // CWT_FASTPATH=http-only (guard: false): the http handler alone, no second decider of either kind.
+      if (options.fastPath.guard === false) {
+        // nothing beside it
+      } else if (options.fastPath.mcp === true) handlers.push(getMcpDeciderHandler(event));
+      else handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
       hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: handlers }];
       continue;
     }
