@@ -776,12 +776,13 @@ Examples:
 claim_files, release_files, lock, unlock, store_data, retrieve_data, list_scopes, delete_data, task_add,
 task_claim_next, task_complete, progress, handoff_create, handoff_accept, log_event (a milestone of the
 agent's own, shown by cwt log), recent_events (the event log, filtered). Claude Code starts it: sessions
-launched by cwt new get it through --mcp-config, and cwt install --mcp registers it for plain tabs of this
-repository. It works for the session in $CWT_SESSION, else the cwt worktree it runs in, else the adopted tab
+launched by cwt new get it through --mcp-config; cwt install registers it for plain tabs of this repository
+(not with --no-mcp or --global), and worktrees of cwt new and claude -w get a .mcp.json with it. Claude Code's
+mcp_tool hooks call its cwt_hook_endpoint tool: the fast path's second decider, no process per tool call. It works for the session in $CWT_SESSION, else the cwt worktree it runs in, else the adopted tab
 that started it; outside any session only the read-only tools work.
 
 Examples:
-  cwt install --mcp                          # register it in this repository's .mcp.json
+  cwt install                                # register it in this repository's .mcp.json (the default)
   claude --mcp-config '{"mcpServers":{"cwt":{"command":"cwt","args":["mcp"]}}}'`,
     options: {},
     positionals: { min: 0, max: 0 },

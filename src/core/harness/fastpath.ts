@@ -160,7 +160,7 @@ export function getServiceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * one) gives a fast-path event one of cwt's command handlers (the guard of a plain `cwt install`). Claude Code
  * runs handlers from all settings files, identical ones once: a session launched with the mcp_tool decider
  * would run that guard process and the mcp_tool call both, so it gets the installed guard instead (run once,
- * as before). `cwt install --mcp` writes the mcp_tool decider, and then sessions get no process per call.
+ * as before). A plain `cwt install` writes the mcp_tool decider (not with --no-mcp or --global), and then sessions get no process per call.
  */
 export function hasInstalledCommandDecider(env: NodeJS.ProcessEnv, mainWorktree: string): boolean {
   const files = [join(resolveClaudeHome(env), 'settings.json'), join(mainWorktree, LOCAL_SETTINGS)];

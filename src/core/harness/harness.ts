@@ -147,7 +147,7 @@ export interface FastPathTarget {
    */
   guard?: boolean;
   /**
-   * True where the session runs cwt's MCP server (`cwt new`, a repository after `cwt install --mcp`): the second
+   * True where the session runs cwt's MCP server (`cwt new`; plain tabs, claude -w worktrees and adopted tabs after a plain `cwt install`): the second
    * decider is an `mcp_tool` handler calling that long-lived process (getMcpDeciderHandler), not the guard.
    */
   mcp?: boolean;
