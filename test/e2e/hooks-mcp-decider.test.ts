@@ -15,7 +15,7 @@ import { runCwt } from '../helpers/cli.js';
 import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
-import { countNodeStarts, findCwtMcpChildren, HTTP_AND_MCP, perCallStarts, readDeciders, toolEventHandlerTypes, waitForService } from '../helpers/fastpath.js';
+import { countNodeStarts, findCwtMcpChildren, findCwtMcpProcesses, HTTP_AND_MCP, perCallStarts, readDeciders, toolEventHandlerTypes, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 const fx = useE2eFixture('cwt-e2e-mcpdec-');
@@ -45,7 +45,11 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     const servicePid = await waitForService(sb.cwtHome);
 
     const run = fx.startCwt(['new', 'feat/m', '--', ...claudePrintArgs('write')], { cwd: repo, env, timeoutMs: 120_000 });
-    await untilHeld(held, run, api);
+    const heldAt = await untilHeld(held, run, api);
+    // The server comes from --mcp-config and from the worktree's own .mcp.json: Claude Code keys servers by name,
+    // so the session runs one cwt mcp (seen on both ends).
+    expect(existsSync(join(getRequestWorktree(heldAt), '.mcp.json'))).toBe(true);
+    expect(findCwtMcpProcesses(sb.cwtHome)).toHaveLength(1);
     const [sessionId] = readdirSync(join(sb.cwtHome, 'sessions'));
     expect(toolEventHandlerTypes(join(sb.cwtHome, 'sessions', sessionId!, 'settings.json'))).toEqual(HTTP_AND_MCP);
     expect(findToolResult(api, 'toolu_m_1')?.isError).toBe(false);
@@ -162,7 +166,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     if (process.env.CWT_E2E_CLAUDE === 'oldest') expect(restarted).toBe(false);
     expect(byOf('toolu_a_3', 'pre-tool-use')).toEqual(['mcp']);
   });
-  it('claude -w after install --mcp: the root checkout’s mcp_tool handler blocks nothing, calls go ahead or are denied as before, each decided once', { timeout: 150_000 }, async () => {
+  it('claude -w after install --mcp: its worktree’s own cwt mcp beside the service, calls go ahead or are denied as before, each decided once', { timeout: 150_000 }, async () => {
     requireClaude();
     const sb = fx.sandbox;
     const repo = createRepo(join(sb.root, 'repo'));

@@ -107,3 +107,40 @@ export function findCwtMcpChildren(parent: number): number[] {
   }
   return found;
 }
+
+/**
+ * Every running `cwt mcp` of one test's state dir (its environment names that CWT_HOME), whoever started it: a
+ * session given cwt's server twice (--mcp-config and a worktree's .mcp.json) must run one.
+ */
+export function findCwtMcpProcesses(cwtHome: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!argv.some((arg) => arg.endsWith('cwt.js')) || !argv.includes('mcp')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`CWT_HOME=${cwtHome}`)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * Waits for the `cwt mcp` processes of a state dir to leave (a tab's server outlives a `claude` killed with
+ * SIGKILL until it reads the end of its input, then closes its store), killing what is left after a few
+ * seconds: a sandbox is removed only once nothing writes into it.
+ */
+export async function stopCwtMcpProcesses(cwtHome: string): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (findCwtMcpProcesses(cwtHome).length > 0 && Date.now() < deadline) await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+  for (const pid of findCwtMcpProcesses(cwtHome)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  while (findCwtMcpProcesses(cwtHome).some((pid) => isPidAlive(pid))) await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+}
