@@ -380,17 +380,21 @@ async function writeWorktreeClaudeFiles(ctx: NewContext): Promise<void> {
   let fastPath = resolveWorktreeFastPath(ctx.env, ctx.repo.mainWorktree);
   if (!ctx.claudeWorktree && fastPath?.mcp !== true) return;
   const path = join(ctx.worktree, LOCAL_SETTINGS);
-  // The branch may track `.claude` (or the file) as a link: never write the settings through it.
-  assertContainedWrite(path, ctx.worktree);
+  // The branch may track `.claude` (or the file) as a link: never write the settings through it. claude -w
+  // needs them (its memory namespace): refused, as before. A cwt new worktree's are for an adopted tab only:
+  // left out, with the reason, and the session goes on.
+  if (!isContainedWrite(path, ctx, ctx.claudeWorktree !== undefined)) return;
   if ((await getFileStatus(ctx.worktree, LOCAL_SETTINGS)) === 'tracked') {
     ctx.output.stderr(ctx.claudeWorktree ? MESSAGES.worktreeSettingsTracked(path) : MESSAGES.worktreeAdoptedSettingsTracked(path));
     return;
   }
   if (fastPath?.mcp === true) {
     const mcpJson = join(ctx.worktree, MCP_JSON);
-    assertContainedWrite(mcpJson, ctx.worktree);
-    if ((await getFileStatus(ctx.worktree, MCP_JSON)) === 'tracked') {
-      ctx.output.stderr(MESSAGES.worktreeMcpJsonTracked(mcpJson));
+    // A link (its refusal printed) or the team's tracked file: no server here, so the guard for this worktree.
+    const contained = isContainedWrite(mcpJson, ctx, false);
+    const tracked = contained && (await getFileStatus(ctx.worktree, MCP_JSON)) === 'tracked';
+    if (tracked) ctx.output.stderr(MESSAGES.worktreeMcpJsonTracked(mcpJson));
+    if (!contained || tracked) {
       if (!ctx.claudeWorktree) return;
       fastPath = { ...fastPath, mcp: false };
     } else {
@@ -409,6 +413,21 @@ async function writeWorktreeClaudeFiles(ctx: NewContext): Promise<void> {
     if (fastPath?.mcp === true) settings = enableProjectMcpServer(settings);
   }
   writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+/**
+ * assertContainedWrite for a worktree's own file: with `required`, the refusal propagates (exit 4); without, it
+ * is printed and false returned, so the caller leaves the file out.
+ */
+function isContainedWrite(path: string, ctx: NewContext, required: boolean): boolean {
+  try {
+    assertContainedWrite(path, ctx.worktree);
+    return true;
+  } catch (error) {
+    if (required || !(error instanceof EnvironmentError)) throw error;
+    ctx.output.stderr(`${error.message}${error.hint === undefined ? '' : `\n  next: ${error.hint}`}`);
+    return false;
+  }
 }
 
 function readJsonObjectOrEmpty(path: string): Record<string, unknown> {
