@@ -28,8 +28,7 @@ import { getSessionState, isPathInside } from '../core/sessions/sessions.js';
 import { SQLITE_FILE_NAME } from '../core/store/sqlite.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { getFastPathSquatterUid, getMcpDeciderGap, getRunningFastPathPid, readFastPathTarget } from '../core/harness/fastpath.js';
-import { hasMcpDeciderHandler, LOCAL_SETTINGS } from '../core/harness/harness.js';
+import { getFastPathSquatterUid, getMcpDeciderGap, getRunningFastPathPid, hasMcpDeciderInCheckout, readFastPathTarget } from '../core/harness/fastpath.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -220,14 +219,6 @@ function checkMcpDeciders(checkouts: readonly string[], env: NodeJS.ProcessEnv):
   return findings;
 }
 
-function hasMcpDeciderInCheckout(checkout: string): boolean {
-  try {
-    const settings: unknown = JSON.parse(readFileSync(join(checkout, LOCAL_SETTINGS), 'utf8'));
-    return isJsonObject(settings) && hasMcpDeciderHandler(settings);
-  } catch {
-    return false;
-  }
-}
 
 /** Whether the repository's own .cwt.json may set the keys that need trust; nothing when it has no such file. */
 function checkRepoConfigTrust(repo: RepoInfo, env: NodeJS.ProcessEnv): Finding[] {

@@ -376,14 +376,25 @@ async function writeSessionNotes(ctx: NewContext, text: string): Promise<void> {
  * and no process starts per tool call. Both files are excluded from git like CLAUDE.local.md; a tracked one is
  * the team's and left alone (a tracked .mcp.json: the guard instead, for this worktree).
  */
-async function writeWorktreeClaudeFiles(ctx: NewContext): Promise<void> {
+/** What writeWorktreeClaudeFiles needs of a new session (or of a claude -w session resumed). */
+export interface WorktreeClaudeFiles {
+  env: NodeJS.ProcessEnv;
+  repo: Pick<RepoInfo, 'mainWorktree' | 'commonDir'>;
+  worktree: string;
+  /** True for a claude -w worktree: its settings carry the memory namespace and WorktreeRemove too. */
+  claudeWorktree: boolean;
+  memoryDir: string;
+  output: Output;
+}
+
+export async function writeWorktreeClaudeFiles(ctx: WorktreeClaudeFiles): Promise<void> {
   let fastPath = resolveWorktreeFastPath(ctx.env, ctx.repo.mainWorktree);
   if (!ctx.claudeWorktree && fastPath?.mcp !== true) return;
   const path = join(ctx.worktree, LOCAL_SETTINGS);
   // The branch may track `.claude` (or the file) as a link: never write the settings through it. claude -w
   // needs them (its memory namespace): refused, as before. A cwt new worktree's are for an adopted tab only:
   // left out, with the reason, and the session goes on.
-  if (!isContainedWrite(path, ctx, ctx.claudeWorktree !== undefined)) return;
+  if (!isContainedWrite(path, ctx, ctx.claudeWorktree)) return;
   if ((await getFileStatus(ctx.worktree, LOCAL_SETTINGS)) === 'tracked') {
     ctx.output.stderr(ctx.claudeWorktree ? MESSAGES.worktreeSettingsTracked(path) : MESSAGES.worktreeAdoptedSettingsTracked(path));
     return;
@@ -409,7 +420,7 @@ async function writeWorktreeClaudeFiles(ctx: NewContext): Promise<void> {
   let settings: Record<string, unknown>;
   if (!ctx.claudeWorktree) settings = buildAdoptedTabSettings(existing, fastPath!);
   else {
-    settings = buildWorktreeLocalSettings(existing, ctx.memoryDir!, fastPath);
+    settings = buildWorktreeLocalSettings(existing, ctx.memoryDir, fastPath);
     if (fastPath?.mcp === true) settings = enableProjectMcpServer(settings);
   }
   writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
@@ -419,7 +430,7 @@ async function writeWorktreeClaudeFiles(ctx: NewContext): Promise<void> {
  * assertContainedWrite for a worktree's own file: with `required`, the refusal propagates (exit 4); without, it
  * is printed and false returned, so the caller leaves the file out.
  */
-function isContainedWrite(path: string, ctx: NewContext, required: boolean): boolean {
+function isContainedWrite(path: string, ctx: WorktreeClaudeFiles, required: boolean): boolean {
   try {
     assertContainedWrite(path, ctx.worktree);
     return true;
@@ -689,7 +700,9 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
         writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir!, fastPath: readFastPathTarget(ctx.env) });
         writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
       }
-      if (ctx.claudeWorktree || getAgentProfile(ctx.config.agent).claudeWiring) await writeWorktreeClaudeFiles(ctx);
+      if (ctx.claudeWorktree || getAgentProfile(ctx.config.agent).claudeWiring) {
+        await writeWorktreeClaudeFiles({ env: ctx.env, repo: ctx.repo, worktree: ctx.worktree, claudeWorktree: ctx.claudeWorktree !== undefined, memoryDir: ctx.memoryDir!, output: ctx.output });
+      }
       if (ctx.leases.length > 0) await writeLeaseEnvFile(ctx);
     },
   },

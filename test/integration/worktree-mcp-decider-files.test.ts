@@ -84,6 +84,22 @@ describe('worktrees get cwt mcp as the second decider', () => {
     for (const dir of [w.path, worktree]) expect(git(dir, ['status', '--porcelain'])).toBe('');
   });
 
+  it('claude -w resuming a worktree made under --no-mcp, after a plain install: its files are brought up to date (the mcp_tool decider), its other keys kept', async () => {
+    expect((await s.cwt(['install', '--no-mcp'])).code).toBe(0);
+    const { path } = await claudeWorktree('feat-r');
+    const settingsPath = join(path, '.claude', 'settings.local.json');
+    expect(preToolUseTypes(readJson<Settings>(settingsPath))).toEqual(['http', 'command']);
+    writeFileSync(settingsPath, JSON.stringify({ ...readJson<Settings>(settingsPath), model: 'opus' }));
+    expect((await s.cwt(['install'])).code).toBe(0);
+    const resumed = await claudeWorktree('feat-r');
+    expect(resumed.path).toBe(path);
+    const settings = readJson<Settings & { model?: string }>(settingsPath);
+    expect(preToolUseTypes(settings)).toEqual(['http', 'mcp_tool']);
+    expect(settings).toMatchObject({ model: 'opus', enabledMcpjsonServers: ['cwt'] });
+    expect(settings.autoMemoryDirectory).toBeDefined();
+    expect(readJson(join(path, '.mcp.json'))).toMatchObject({ mcpServers: { cwt: {} } });
+  });
+
   it('--no-mcp: worktrees get no .mcp.json and claude -w keeps the guard', async () => {
     expect((await s.cwt(['install', '--no-mcp'])).code).toBe(0);
     const worktree = await newWorktree('feat/b');

@@ -235,3 +235,9 @@ export function getMcpDeciderGap(env: NodeJS.ProcessEnv, checkout: string): McpD
   if (!hasMcpServer(readJsonObject(join(checkout, MCP_JSON)))) return 'no-server';
   return isProjectMcpServerApproved(settings) ? undefined : 'not-approved';
 }
+
+/** True when a checkout's own settings.local.json gives a fast-path event cwt's mcp_tool decider. */
+export function hasMcpDeciderInCheckout(checkout: string): boolean {
+  const settings = readJsonObject(join(checkout, LOCAL_SETTINGS));
+  return settings !== undefined && hasMcpDeciderHandler(settings);
+}
