@@ -218,23 +218,25 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
     const mcpChanged =
       mcp?.mcpJson !== undefined && existsOrInstalling(mcp.mcpJson, unregister) ? await updateJsonFile(mcp.mcpJson, (value) => (unregister ? removeMcpServer(value) : addMcpServer(value)), context) : false;
     if (fastPath) await startFastPathService(env, getCwtBinPath());
+    // Which second decider the fast path's events got: cwt mcp, the guard, or none (CWT_FASTPATH=http-only).
+    const secondDecider = fastPath === undefined ? undefined : fastPath.guard === false ? 'none' : register && mcp?.mcpJson !== undefined ? 'mcp' : 'guard';
     if (options.json) {
       const mcpReport =
         mcpSkipped !== undefined ? { mcp: { path: mcpSkipped, changed: false, registered: false, reason: mcpDeclined ? 'declined' : 'tracked' } } : mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged, registered: register } } : {};
-      printJson(output, { path, changed, installed: !uninstall, fastPath: fastPath ? { port: fastPath.port, decider: fastPath && register && mcp?.mcpJson !== undefined ? 'mcp' : 'guard' } : null, ...mcpReport });
+      printJson(output, { path, changed, installed: !uninstall, fastPath: fastPath ? { port: fastPath.port, decider: secondDecider } : null, ...mcpReport });
       return 0;
     }
     if (uninstall) output.stdout(changed ? MESSAGES.uninstalled(path) : MESSAGES.uninstallNothing(path));
     else {
       output.stdout(changed ? MESSAGES.installed(path) : MESSAGES.installUnchanged(path));
       if (changed) output.stdout(MESSAGES.installScope(options.global === true));
-      output.stdout(fastPath ? MESSAGES.installFastPath(fastPath.port, register && mcp?.mcpJson !== undefined ? 'mcp' : 'guard') : MESSAGES.installNoFastPath);
+      output.stdout(fastPath ? MESSAGES.installFastPath(fastPath.port, secondDecider === 'mcp' ? 'mcp' : 'guard') : MESSAGES.installNoFastPath);
     }
     if (mcp?.mcpJson !== undefined && (mcpChanged || register)) {
       output.stdout(unregister ? MESSAGES.uninstalledMcp(mcp.mcpJson) : mcpChanged ? MESSAGES.installedMcp(mcp.mcpJson) : MESSAGES.installMcpUnchanged(mcp.mcpJson));
     }
     if (mcpSkipped !== undefined) output.stdout(mcpDeclined ? MESSAGES.installMcpDeclinedGuard(mcpSkipped) : MESSAGES.installMcpJsonTrackedGuard(mcpSkipped));
-    if (fastPath && !uninstall && !(register && mcp?.mcpJson !== undefined)) output.stdout(MESSAGES.installGuardFallback(options.global === true ? 'global' : mcpSkipped !== undefined ? 'tracked' : 'no-mcp'));
+    if (secondDecider === 'guard' && !uninstall) output.stdout(MESSAGES.installGuardFallback(options.global === true ? 'global' : mcpSkipped !== undefined ? 'tracked' : 'no-mcp'));
     if (options.mcp && options.global && !uninstall) output.stdout(MESSAGES.installMcpGlobal(getMcpServerEntry()));
     return 0;
   } finally {

@@ -275,8 +275,9 @@ describe('the fast path is not set up where it cannot check its callers', () => 
   });
 
   it('CWT_FASTPATH=http-only: no second decider beside the http handlers, recorded for cwt new too; a plain install puts one back', async () => {
-    const result = await s.cwt(['install'], { env: { ...s.env, CWT_FASTPATH: 'http-only' } });
+    const result = await s.cwt(['install', '--json'], { env: { ...s.env, CWT_FASTPATH: 'http-only' } });
     expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ fastPath: { decider: 'none' } });
     type Hooks = Record<string, Array<{ hooks: Array<Record<string, unknown>> }>>;
     const settingsPath = join(s.repo, '.claude', 'settings.local.json');
     const read = () => (JSON.parse(readFileSync(settingsPath, 'utf8')) as { hooks: Hooks }).hooks;
