@@ -60,9 +60,10 @@
  *      time from another connection's event commit to the push that carries it (bench/live.mjs).
  *
  *  13. The per-user fast path (`cwt serve`, issue 17) after `cwt install`: a PreToolUse Write decision as Claude
- *      Code waits for it — the installed http handler and the installed fallback guard (`sh -c`) started
- *      together, until both are done — for a `cwt new` session, a plain tab, a `claude -w` session and an
- *      adopted tab in a cwt worktree; and the two halves alone.
+ *      Code waits for it — the two handlers cwt installs for that kind of session started together, until both
+ *      are done: the http one and the kind's own `cwt mcp` (mcp_tool) or the fallback guard (`sh -c`) — for a
+ *      `cwt new` session, a plain tab, a `claude -w` session and an adopted tab in a cwt worktree; the plain
+ *      tab with the guard pair (`--no-mcp`) for comparison; and the halves alone. Prints the goal (<= 2 ms) met or not.
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
  * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
@@ -1326,6 +1327,18 @@ async function startMcpDecider(cwd, env) {
   };
 }
 
+/** The fast-path handlers of a settings file's PreToolUse group: the http URL, and the guard command or whether it is the mcp_tool decider. */
+function readFastPathHandlers(settingsPath) {
+  const settings = JSON.parse(readFileSync(settingsPath, 'utf8'));
+  const handlers = (settings.hooks?.PreToolUse ?? []).find((group) => group.hooks.some((h) => h.type === 'http'))?.hooks;
+  if (!handlers) throw new Error(`${settingsPath}: no fast-path PreToolUse handlers`);
+  return {
+    url: handlers.find((h) => h.type === 'http').url,
+    guard: handlers.find((h) => h.type === 'command')?.command,
+    mcp: handlers.some((h) => h.type === 'mcp_tool' && h.server === 'cwt' && h.tool === 'cwt_hook_endpoint'),
+  };
+}
+
 /** The mcp_tool handler's arguments for a PreToolUse Write payload (what Claude Code interpolates into it). */
 function mcpDeciderArgs(body) {
   const input = JSON.parse(body);
@@ -1340,10 +1353,13 @@ async function scenarioFastPath(sandbox, opts) {
   const started = Date.now();
   const installed = JSON.parse(cwt(repo, env, ['install', '--json']));
   if (!installed.fastPath) throw new Error('cwt install set up no fast path here (it needs Linux /proc/net/tcp)');
-  const settings = JSON.parse(readFileSync(join(repo, '.claude', 'settings.local.json'), 'utf8'));
-  const handlers = settings.hooks.PreToolUse.find((group) => group.hooks.some((h) => h.type === 'http')).hooks;
-  const url = handlers.find((h) => h.type === 'http').url;
-  const guard = handlers.find((h) => h.type === 'command').command;
+  const url = readFastPathHandlers(join(repo, '.claude', 'settings.local.json')).url;
+  // The guard pair for comparison (what --no-mcp, --global and a tracked .mcp.json keep): a repository of its
+  // own installed with --no-mcp, the same service and port.
+  const guardRepo = createRepo(join(sandbox.root, 'fast-repo-guard'), env, (dir) => writeFileSync(join(dir, 'README.md'), '# bench repo\n'));
+  cwt(guardRepo, env, ['install', '--no-mcp', '--json']);
+  const guard = readFastPathHandlers(join(guardRepo, '.claude', 'settings.local.json')).guard;
+  if (guard === undefined) throw new Error('cwt install --no-mcp wrote no guard command');
   const pidFile = join(env.CWT_HOME, 'fastpath.pid');
   const servicePid = async () => {
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
@@ -1384,31 +1400,67 @@ async function scenarioFastPath(sandbox, opts) {
   startSession('bench-fast-adopted', sessions[1].worktree);
   note(`scenario 13: fast path pid ${pid}, ${FAST_SESSIONS} cwt new sessions, a plain tab, a claude -w session and an adopted tab in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
+  // Each kind with the handlers cwt installs for it, read from the settings file Claude Code reads for it: the
+  // cwt new session's --settings, the main checkout's settings.local.json (plain tab), the claude -w worktree's
+  // own and the cwt new worktree's own (adopted tab). Where that is the mcp_tool decider, the kind's own
+  // `cwt mcp`, started in its directory with the environment Claude Code gives it (CWT_SESSION only where cwt
+  // launched the agent), decides beside the http handler; where it is the guard, `sh -c <guard>`.
   const kinds = [
-    { key: 'fast-new', kind: 'cwt new', claudeId: 'bench-fast-new', cwd: sessions[0].worktree },
-    { key: 'fast-tab', kind: 'plain tab', claudeId: 'bench-fast-tab', cwd: repo },
-    { key: 'fast-w', kind: 'claude -w', claudeId: 'bench-fast-w', cwd: wWorktree },
-    { key: 'fast-adopted', kind: 'adopted tab in a cwt worktree', claudeId: 'bench-fast-adopted', cwd: sessions[1].worktree },
+    { key: 'fast-new', kind: 'cwt new', claudeId: 'bench-fast-new', cwd: sessions[0].worktree, settings: join(env.CWT_HOME, 'sessions', sessions[0].id, 'settings.json'), mcpEnv: { ...env, CWT_SESSION: sessions[0].id } },
+    { key: 'fast-tab', kind: 'plain tab', claudeId: 'bench-fast-tab', cwd: repo, settings: join(repo, '.claude', 'settings.local.json'), mcpEnv: env },
+    { key: 'fast-w', kind: 'claude -w', claudeId: 'bench-fast-w', cwd: wWorktree, settings: join(wWorktree, '.claude', 'settings.local.json'), mcpEnv: env },
+    { key: 'fast-adopted', kind: 'adopted tab in a cwt worktree', claudeId: 'bench-fast-adopted', cwd: sessions[1].worktree, settings: join(sessions[1].worktree, '.claude', 'settings.local.json'), mcpEnv: env },
   ];
+  for (const kind of kinds) {
+    kind.handlers = readFastPathHandlers(kind.settings);
+    if (kind.handlers.url !== url) throw new Error(`${kind.kind}: its http handler is ${kind.handlers.url}, not ${url}`);
+    kind.decider = kind.handlers.mcp ? await startMcpDecider(kind.cwd, kind.mcpEnv) : undefined;
+  }
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let call = 0;
   // Every call its own tool_use_id: a repeated one would be answered by the first-answer record, not decided.
   const payload = (kind, rel) => writePayload(kind.claudeId, kind.cwd, join(kind.cwd, rel)).replace('"toolu_bench"', `"toolu_fast_${call++}"`);
+  /** One decision with the kind's installed pair: http + its cwt mcp, or http + the guard; resolves to the decision text(s). */
+  const decideInstalled = async (kind, body) => {
+    if (!kind.decider) {
+      const { ms, reply } = await decideAsClaudeCode({ url, guard: kind.handlers.guard, body, cwd: kind.cwd, env, agent });
+      return { ms, answers: [reply.body] };
+    }
+    const started = process.hrtime.bigint();
+    const [reply, answer] = await Promise.all([postHookChecked(url, '', body, agent), kind.decider.call(mcpDeciderArgs(body))]);
+    return { ms: Number(process.hrtime.bigint() - started) / 1e6, answers: [reply.body, answer] };
+  };
   for (const kind of kinds) {
-    // Sanity (untimed): served by the fast path, for the right session, with the sibling claims reported.
-    const { reply } = await decideAsClaudeCode({ url, guard, body: payload(kind, decided[0]), cwd: kind.cwd, env, agent });
-    if (!reply.body.includes('merge-conflict risk')) throw new Error(`${kind.kind}: unexpected decision: ${reply.body}`);
+    // Sanity (untimed): decided once, for the right session, with the sibling claims reported; the other said nothing.
+    const { answers } = await decideInstalled(kind, payload(kind, decided[0]));
+    const decisions = answers.filter((text) => text.trim() !== '{}' && text.trim() !== '');
+    if (decisions.length !== 1 || !decisions[0].includes('merge-conflict risk')) throw new Error(`${kind.kind}: expected one decision, got ${JSON.stringify(answers)}`);
+    if (kind.decider) {
+      // And its cwt mcp alone decides too (so the timed row has two real deciders racing, not one and a no-op).
+      const alone = await kind.decider.call(mcpDeciderArgs(payload(kind, decided[1])));
+      if (!alone.includes('merge-conflict risk')) throw new Error(`${kind.kind}: its cwt mcp alone did not decide: ${alone}`);
+    }
   }
   const batchCase = (kind) => ({
     key: kind.key,
-    label: `PreToolUse decision as Claude Code waits, ${kind.kind}`,
-    command: `POST ${url} + sh -c <guard>, in parallel`,
+    label: `PreToolUse decision as Claude Code waits, ${kind.kind} (${kind.decider ? 'http + mcp_tool' : 'http + guard'})`,
+    command: kind.decider ? `POST ${url} + tools/call cwt_hook_endpoint on its cwt mcp, in parallel` : `POST ${url} + sh -c <guard>, in parallel`,
     run: async () => {
       const samples = [];
-      for (const rel of decided) samples.push((await decideAsClaudeCode({ url, guard, body: payload(kind, rel), cwd: kind.cwd, env, agent })).ms);
+      for (const rel of decided) samples.push((await decideInstalled(kind, payload(kind, rel))).ms);
       return samples;
     },
   });
+  const guardPair = {
+    key: 'tab-guard',
+    label: 'the same, plain tab with the guard instead (what --no-mcp, --global, a tracked .mcp.json keep)',
+    command: `POST ${url} + sh -c <guard>, in parallel`,
+    run: async () => {
+      const samples = [];
+      for (const rel of decided) samples.push((await decideAsClaudeCode({ url, guard, body: payload(kinds[1], rel), cwd: repo, env, agent })).ms);
+      return samples;
+    },
+  };
   const parts = [
     {
       key: 'guard-only',
@@ -1434,37 +1486,25 @@ async function scenarioFastPath(sandbox, opts) {
         return samples;
       },
     },
-  ];
-  // The cwt new session's own `cwt mcp` beside the http handler: issue 17's decider pair with no process per call
-  // (the guard is gone from such a session's settings). Both race for the call; the other answers {}.
-  const mcpDecider = await startMcpDecider(sessions[0].worktree, { ...env, CWT_SESSION: sessions[0].id });
-  const decideWithMcp = async (body) => {
-    const started = process.hrtime.bigint();
-    const [reply, answer] = await Promise.all([postHookChecked(url, '', body, agent), mcpDecider.call(mcpDeciderArgs(body))]);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    return { ms, reply, answer };
-  };
-  {
-    // Sanity (untimed): one of the two decided, with the sibling claims reported, and the other said nothing.
-    const { reply, answer } = await decideWithMcp(payload(kinds[0], decided[0]));
-    const answers = [reply.body, answer].filter((text) => text.trim() !== '{}' && text.trim() !== '');
-    if (answers.length !== 1 || !answers[0].includes('merge-conflict risk')) throw new Error(`http + mcp decider: expected one decision, got ${JSON.stringify([reply.body, answer])}`);
-    // And cwt mcp alone decides too (so the timed row has two real deciders racing, not one and a no-op).
-    const alone = await mcpDecider.call(mcpDeciderArgs(payload(kinds[0], decided[1])));
-    if (!alone.includes('merge-conflict risk')) throw new Error(`cwt mcp alone did not decide: ${alone}`);
-  }
-  parts.push({
-    key: 'fast-new-mcp',
-    label: 'PreToolUse decision as Claude Code waits, cwt new, http + mcp_tool decider (no guard)',
-    command: `POST ${url} + tools/call cwt_hook_endpoint on the session's cwt mcp, in parallel`,
-    run: async () => {
-      const samples = [];
-      for (const rel of decided) samples.push((await decideWithMcp(payload(kinds[0], rel))).ms);
-      return samples;
+    {
+      key: 'mcp-only',
+      label: "the mcp_tool decider alone (the plain tab's cwt mcp)",
+      command: 'tools/call cwt_hook_endpoint',
+      run: async () => {
+        const samples = [];
+        const tab = kinds[1];
+        if (!tab.decider) return samples;
+        for (const rel of decided) {
+          const t = process.hrtime.bigint();
+          await tab.decider.call(mcpDeciderArgs(payload(tab, rel)));
+          samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+        return samples;
+      },
     },
-  });
-  const { rows, capped } = await measureInterleaved([baselineCase(repo, env), ...kinds.map(batchCase), ...parts], { ...opts, progress: progressLine('scenario 13') });
-  mcpDecider.stop();
+  ];
+  const { rows, capped } = await measureInterleaved([baselineCase(repo, env), ...kinds.map(batchCase), guardPair, ...parts], { ...opts, progress: progressLine('scenario 13') });
+  for (const kind of kinds) kind.decider?.stop();
   agent.destroy();
   const base = rows.find((r) => r.key === 'baseline').medianMs;
   for (const row of rows) row.ratioToBaseline = round2(row.medianMs / base);
@@ -1483,9 +1523,10 @@ async function scenarioFastPath(sandbox, opts) {
     capped,
     rows,
     notes: [
-      `a decision = the installed http handler (keep-alive POST) and the installed guard command (/bin/sh -c) started together, until both are done; ${FAST_BATCH} decisions per round and kind, N = all decisions; the baseline row is per process`,
-      'the client is this Node process, whose spawn of the guard blocks its event loop while the POST is under way: the parallel rows come out nearer the sum of the two halves than their max (Claude Code is a Bun process: measure there to know its share)',
-      'the http + mcp_tool row: what a cwt new session (and a tab after cwt install --mcp) waits for: both handlers are long-lived processes, no process starts per call; the first to record the call decides, the other answers {}',
+      `a decision = the handlers cwt installs for that kind (read from its settings file) started together, until both are done: the http handler (keep-alive POST) and either the kind's own cwt mcp (tools/call cwt_hook_endpoint, as Claude Code's mcp_tool handler) or the guard command (/bin/sh -c); ${FAST_BATCH} decisions per round and kind, N = all decisions; the baseline row is per process`,
+      `installed per kind: ${kinds.map((kind) => `${kind.kind}: http + ${kind.decider ? 'mcp_tool' : 'guard'}`).join('; ')}`,
+      'http + mcp_tool: both handlers are long-lived processes, no process starts per call; the first to record the call decides, the other answers {}',
+      'the guard rows: the client is this Node process, whose spawn of the guard blocks its event loop while the POST is under way, so they come out nearer the sum of the two halves than their max',
       `goal <= ${FAST_GOAL_MS} ms for every kind (half of a ~4 ms Go hook binary spawned): slowest kind's median ${worst.toFixed(2)} ms, ${worst <= FAST_GOAL_MS ? 'met' : 'NOT met'}`,
     ],
   };

@@ -449,19 +449,24 @@ Examples:
     },
   },
   install: {
-    usage: 'cwt install [--global] [--git-hooks] [--mcp] [--uninstall] [--json]',
-    summary: "wire cwt's hooks into Claude Code settings (this repository, or --global), or into git (--git-hooks); register its MCP server (--mcp)",
+    usage: 'cwt install [--global] [--git-hooks] [--mcp | --no-mcp] [--uninstall] [--json]',
+    summary: "wire cwt's hooks into Claude Code settings (this repository, or --global), or into git (--git-hooks), and register its MCP server",
     help: `Merges cwt's Claude Code hooks into .claude/settings.local.json of this repository's main checkout (kept
 out of git through .git/info/exclude), or with --global into the Claude home's settings.json, so that plain
 claude tabs are adopted as sessions: they see their siblings, and are stopped before overwriting a file
 another session is editing or a shared harness file changed since they read it; and so that claude -w <name>
 creates its worktree through cwt (WorktreeCreate/WorktreeRemove hooks). Other keys and other hooks
 are kept, a second run changes nothing, and the file is written with a locked compare-and-swap.
---mcp also registers cwt's MCP server (cwt mcp: list_sessions, who_has, store_data, task_claim_next, …) for
-plain tabs of this repository: in .mcp.json of the main checkout (kept out of git; a tracked .mcp.json is left
-alone) and approved through enabledMcpjsonServers in .claude/settings.local.json. cwt never writes
-~/.claude.json, which Claude Code rewrites itself while running: with --global --mcp it prints the
-claude mcp add --scope user command to run instead. --uninstall removes cwt's hooks and its MCP server and
+It also registers cwt's MCP server (cwt mcp: list_sessions, who_has, store_data, task_claim_next, …) for
+plain tabs of this repository, by default where the fast path runs (Linux): in .mcp.json of the main checkout
+(kept out of git) and approved through enabledMcpjsonServers in .claude/settings.local.json; worktrees made by
+cwt new and claude -w get the same two files of their own. That long-lived cwt mcp is then the fast path's
+second decider (an mcp_tool hook beside the http one), so no process starts per tool call in any kind of
+session. Where no cwt MCP server can be counted on, the second decider is a guard command instead (a shell
+start per tool call while the service runs, the Node hook when it does not): with --no-mcp, with --global
+(cwt never writes ~/.claude.json, which Claude Code rewrites itself while running; --global --mcp prints the
+claude mcp add --scope user command to run instead), and where .mcp.json is tracked by git (the team's file is
+left alone, with a note; --mcp then fails instead). --uninstall removes cwt's hooks and its MCP server and
 nothing else. Sessions started with cwt new get the hooks and the MCP server (--mcp-config) without this.
 
 --git-hooks installs cwt's git hooks instead, in the hooks directory git uses here (core.hooksPath is
@@ -473,21 +478,20 @@ commit. A hook file tracked by git is left alone, with the line to add to it. cw
 repository (config gitHooks: false turns that off). With --uninstall, exactly what was there comes back.
 
 Examples:
-  cwt install
-  cwt install --mcp
+  cwt install                              # hooks, the fast path and cwt mcp as its second decider
+  cwt install --no-mcp                     # no MCP server: the guard command is the fallback
   cwt install --global
-  cwt install --mcp
   cwt install --uninstall
   cwt install --git-hooks
   cwt install --git-hooks --uninstall`,
-    options: { global: { type: 'boolean' }, 'git-hooks': { type: 'boolean' }, mcp: { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { global: { type: 'boolean' }, 'git-hooks': { type: 'boolean' }, mcp: { type: 'boolean' }, 'no-mcp': { type: 'boolean' }, uninstall: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: { min: 0, max: 0 },
     run: async ({ values }) => {
       if (bool(values.global) && bool(values['git-hooks'])) {
         throw new UsageError(MESSAGES.badArguments('install', '--global and --git-hooks do not go together: git hooks belong to a repository'), { hint: 'run cwt install --git-hooks inside the repository' });
       }
       const { installHooks } = await import('./commands/install.js');
-      return installHooks({ global: bool(values.global), gitHooks: bool(values['git-hooks']), mcp: bool(values.mcp), uninstall: bool(values.uninstall), json: bool(values.json) });
+      return installHooks({ global: bool(values.global), gitHooks: bool(values['git-hooks']), mcp: bool(values.mcp), noMcp: bool(values['no-mcp']), uninstall: bool(values.uninstall), json: bool(values.json) });
     },
   },
   check: {
@@ -772,12 +776,13 @@ Examples:
 claim_files, release_files, lock, unlock, store_data, retrieve_data, list_scopes, delete_data, task_add,
 task_claim_next, task_complete, progress, handoff_create, handoff_accept, log_event (a milestone of the
 agent's own, shown by cwt log), recent_events (the event log, filtered). Claude Code starts it: sessions
-launched by cwt new get it through --mcp-config, and cwt install --mcp registers it for plain tabs of this
-repository. It works for the session in $CWT_SESSION, else the cwt worktree it runs in, else the adopted tab
+launched by cwt new get it through --mcp-config; cwt install registers it for plain tabs of this repository
+(not with --no-mcp or --global), and worktrees of cwt new and claude -w get a .mcp.json with it. Claude Code's
+mcp_tool hooks call its cwt_hook_endpoint tool: the fast path's second decider, no process per tool call. It works for the session in $CWT_SESSION, else the cwt worktree it runs in, else the adopted tab
 that started it; outside any session only the read-only tools work.
 
 Examples:
-  cwt install --mcp                          # register it in this repository's .mcp.json
+  cwt install                                # register it in this repository's .mcp.json (the default)
   claude --mcp-config '{"mcpServers":{"cwt":{"command":"cwt","args":["mcp"]}}}'`,
     options: {},
     positionals: { min: 0, max: 0 },

@@ -28,7 +28,7 @@ import { getSessionState, isPathInside } from '../core/sessions/sessions.js';
 import { SQLITE_FILE_NAME } from '../core/store/sqlite.js';
 import { openStore } from '../core/store/open.js';
 import type { SessionRecord, Store } from '../core/store/store.js';
-import { getFastPathSquatterUid, getRunningFastPathPid, readFastPathTarget } from '../core/harness/fastpath.js';
+import { getFastPathSquatterUid, getMcpDeciderGap, getRunningFastPathPid, hasMcpDeciderInCheckout, readFastPathTarget } from '../core/harness/fastpath.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 
@@ -202,6 +202,24 @@ function checkClaudeHooks(repo: RepoInfo, claudeHome: string): Finding {
   return { id: 'claude-hooks', severity: 'info', message: MESSAGES.doctorClaudeHooksMissing, fix: 'cwt install' };
 }
 
+/**
+ * Checkouts whose settings make cwt mcp the fast path's second decider while no cwt MCP server will run there
+ * (not registered, not approved, or turned off in Claude Code): with the per-user service down, their tool calls
+ * would go undecided.
+ */
+function checkMcpDeciders(checkouts: readonly string[], env: NodeJS.ProcessEnv): Finding[] {
+  const findings: Finding[] = [];
+  let served = 0;
+  for (const checkout of checkouts) {
+    const gap = getMcpDeciderGap(env, checkout);
+    if (gap !== undefined) findings.push({ id: 'mcp-decider', severity: 'warn', message: MESSAGES.doctorMcpDeciderGap(checkout, gap), fix: MESSAGES.doctorMcpDeciderGapFix });
+    else if (hasMcpDeciderInCheckout(checkout)) served++;
+  }
+  if (findings.length === 0 && served > 0) findings.push({ id: 'mcp-decider', severity: 'ok', message: MESSAGES.doctorMcpDeciderOk(served) });
+  return findings;
+}
+
+
 /** Whether the repository's own .cwt.json may set the keys that need trust; nothing when it has no such file. */
 function checkRepoConfigTrust(repo: RepoInfo, env: NodeJS.ProcessEnv): Finding[] {
   const config = readRepoConfig(repo.mainWorktree, env);
@@ -308,6 +326,7 @@ export async function collectFindings(options: { cwd: string; env: NodeJS.Proces
     // Another machine's sessions cannot have made this machine's commits, processes or writes.
     const sessions = (await store.listSessions({ repo: repo.commonDir })).filter((session) => session.host === probe.host);
     const worktrees = [...new Set([repo.mainWorktree, ...(await listWorktrees(repo.topLevel)).filter((entry) => !entry.bare && existsSync(entry.path)).map((entry) => entry.path)])];
+    findings.push(...checkMcpDeciders(worktrees, env));
     const live = sessions.filter((session) => getSessionState(session, probe) === 'live').length;
     findings.push(
       ...checkSentinels(worktrees, probe.now),

@@ -1,10 +1,13 @@
 /**
- * `cwt install [--global] [--mcp] [--uninstall]`: merge cwt's Claude Code hooks into `.claude/settings.local.json`
+ * `cwt install [--global] [--mcp | --no-mcp] [--uninstall]`: merge cwt's Claude Code hooks into `.claude/settings.local.json`
  * of this repository's main checkout, or into the Claude home's `settings.json` for every session. Other
  * keys and other hooks are kept; running it twice changes nothing; the file is replaced with cwt's own
  * locked compare-and-swap write, so a concurrent writer is never overwritten.
  *
- * --mcp registers cwt's MCP server for plain tabs of this repository: an entry in the main checkout's
+ * cwt's MCP server is registered for plain tabs of this repository by default where the fast path is set up
+ * (its `cwt mcp` is then the fast path's second decider, so no process starts per tool call; --no-mcp opts out
+ * and keeps the guard command; a tracked .mcp.json keeps the guard too, with a note; --mcp insists, and fails on
+ * a tracked one): an entry in the main checkout's
  * `.mcp.json` (untracked, excluded from git; a tracked one is left alone) approved by `enabledMcpjsonServers`
  * in settings.local.json. It never writes ~/.claude.json: Claude Code rewrites that file itself, unlocked,
  * while it runs, so a write from outside could be lost or lose Claude Code's. With --global it prints the
@@ -34,7 +37,7 @@ import {
   removeMcpServer,
 } from '../core/harness/harness.js';
 import { resolveClaudeHome } from '../core/fs/paths.js';
-import { ensureFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
+import { ensureFastPathTarget, isFastPathSupported, isMcpServerDeclined, startFastPathService } from '../core/harness/fastpath.js';
 import { resolveSharedFile, sha256, writeSharedFile } from '../core/coordination/sharedfile.js';
 import { openStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
@@ -45,8 +48,14 @@ export interface InstallOptions {
   global?: boolean;
   /** cwt's git hooks (pre-commit check, post-commit bookkeeping) instead of the Claude Code hooks. */
   gitHooks?: boolean;
-  /** Also register cwt's MCP server (project .mcp.json, enabled in settings.local.json). */
+  /**
+   * Register cwt's MCP server (project .mcp.json, enabled in settings.local.json). The default where the fast
+   * path is set up (not with --global): its `cwt mcp` is the fast path's second decider. True (--mcp) insists:
+   * a tracked .mcp.json is then an error rather than a reason to keep the guard.
+   */
   mcp?: boolean;
+  /** --no-mcp: no MCP server for this repository (cwt's registration removed): the fallback is the guard command. */
+  noMcp?: boolean;
   uninstall?: boolean;
   json?: boolean;
   cwd?: string;
@@ -112,7 +121,8 @@ async function updateJsonFile(
   for (let attempt = 1; ; attempt++) {
     const { bytes, settings } = readSettings(path);
     const next = transform(settings);
-    if (JSON.stringify(next) === JSON.stringify(settings)) return false;
+    // Key order is not a change (cwt's hooks are moved last when re-added, beside an approval written after them).
+    if (toCanonicalJson(next) === toCanonicalJson(settings)) return false;
     mkdirSync(dirname(path), { recursive: true });
     try {
       await writeSharedFile(resolveSharedFile(path, context.cwd), Buffer.from(`${JSON.stringify(next, null, 2)}\n`), { ...context, expectSha: sha256(bytes) });
@@ -123,6 +133,13 @@ async function updateJsonFile(
       throw error;
     }
   }
+}
+
+/** JSON text with every object's keys sorted: equal for values that differ only in key order. Pure. */
+function toCanonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    isJsonObject(item) ? Object.fromEntries(Object.keys(item).sort().map((key) => [key, item[key]])) : item,
+  );
 }
 
 /** Where `--mcp` registers the server, and how: project `.mcp.json`, enabled from settings.local.json. */
@@ -137,14 +154,20 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
   const output = options.output ?? createProcessOutput();
   if (options.gitHooks) return installGitHookShims(options, env, cwd, output);
   const uninstall = options.uninstall === true;
+  if (options.mcp && options.noMcp) throw new UsageError(MESSAGES.badArguments('install', '--mcp and --no-mcp do not go together'), { hint: MESSAGES.installMcpChoiceHint });
   let path: string;
-  const mcp: McpPlan | undefined = options.mcp || uninstall ? { mcpJson: undefined } : undefined;
-  let repoRoot: string | undefined;
+  // Registered by default where the fast path can use it (a repository, Linux); --no-mcp removes cwt's entry.
+  // (CWT_FASTPATH=http-only asks for the http handler alone: no second decider, so no server registered for one.)
+  const register = !uninstall && !options.noMcp && (options.mcp === true || (!options.global && isFastPathSupported(env) && env.CWT_FASTPATH !== 'http-only'));
+  const unregister = uninstall || options.noMcp === true;
+  const mcp: McpPlan | undefined = register || unregister ? { mcpJson: undefined } : undefined;
+  /** Why the default registration was left out (a tracked .mcp.json): printed, not an error. */
+  let mcpSkipped: string | undefined;
+  let mcpDeclined = false;
   if (options.global) {
     path = join(resolveClaudeHome(env), 'settings.json');
   } else {
     const repo = await resolveRepo(cwd, env);
-    repoRoot = repo.mainWorktree;
     path = join(repo.mainWorktree, LOCAL_SETTINGS);
     // Both files are the checkout's, where a tracked link could aim cwt's write at any JSON file: refused
     // before anything (the exclude file included) is written.
@@ -153,14 +176,23 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
       mcp.mcpJson = join(repo.mainWorktree, MCP_JSON);
       assertContainedWrite(mcp.mcpJson, repo.mainWorktree);
       // A team's checked-in .mcp.json is theirs: adding a server with this machine's paths would dirty it.
-      if (!uninstall && (await isTracked(MCP_JSON, repo.mainWorktree))) {
-        throw new UsageError(MESSAGES.installMcpJsonTracked(mcp.mcpJson), { hint: MESSAGES.installMcpAddHint('local', getMcpServerEntry()) });
+      if (register && (await isTracked(MCP_JSON, repo.mainWorktree))) {
+        if (options.mcp === true) throw new UsageError(MESSAGES.installMcpJsonTracked(mcp.mcpJson), { hint: MESSAGES.installMcpAddHint('local', getMcpServerEntry()) });
+        // The default: the team's file stays as it is, and this repository keeps the guard as the fallback.
+        mcpSkipped = mcp.mcpJson;
+        mcp.mcpJson = undefined;
+      } else if (register && existsSync(path) && isMcpServerDeclined(env, repo.mainWorktree, readSettings(path).settings)) {
+        // The person turned cwt's server off in Claude Code: respected, and the guard is the fallback (an
+        // mcp_tool decider with no server running would leave the calls undecided while the service is down).
+        mcpSkipped = mcp.mcpJson;
+        mcpDeclined = true;
+        mcp.mcpJson = undefined;
       }
     }
     // Personal settings: never swept into a commit by `git add -A`.
     if (!uninstall) {
       ensureExcluded(repo.commonDir, `/${LOCAL_SETTINGS}`);
-      if (mcp) ensureExcluded(repo.commonDir, `/${MCP_JSON}`);
+      if (register && mcp?.mcpJson !== undefined) ensureExcluded(repo.commonDir, `/${MCP_JSON}`);
     }
   }
   // The per-user fast path: a port recorded once (settings need a static URL), where the caller's uid can be checked.
@@ -171,48 +203,44 @@ export async function installHooks(options: InstallOptions = {}): Promise<number
     const changed = await updateJsonFile(
       path,
       (settings) => {
-        // With the repository's MCP server registered (--mcp), a tab runs `cwt mcp`: the second decider is an
-        // mcp_tool call to it, not the guard (no process per call), and the same handler cwt new writes.
-        // A plain `cwt install` again in such a repository (its .mcp.json still has the server, approved) keeps it.
-        const serverRegistered = mcp?.mcpJson !== undefined || (!options.global && isProjectMcpServerEnabled(settings, repoRoot));
+        // With the repository's MCP server registered (the default; --mcp), a tab runs `cwt mcp`: the second
+        // decider is an mcp_tool call to it, not the guard (no process per call), and the same handler cwt new
+        // writes. --no-mcp, --global, or a tracked .mcp.json: the guard.
+        const serverRegistered = register && mcp?.mcpJson !== undefined;
         const decider = fastPath && serverRegistered ? { ...fastPath, mcp: true } : fastPath;
         const hooked = uninstall ? removeCwtHooks(settings) : addCwtHooks(settings, undefined, decider);
         // Project servers from .mcp.json need approval; settings.local.json is where a person gives it.
-        if (!mcp || options.global) return hooked;
-        return uninstall ? disableProjectMcpServer(hooked) : enableProjectMcpServer(hooked);
+        if (!mcp || options.global || (register && !serverRegistered)) return hooked;
+        return unregister ? disableProjectMcpServer(hooked) : enableProjectMcpServer(hooked);
       },
       context,
     );
-    const mcpChanged = mcp?.mcpJson !== undefined && existsOrInstalling(mcp.mcpJson, uninstall) ? await updateJsonFile(mcp.mcpJson, (value) => (uninstall ? removeMcpServer(value) : addMcpServer(value)), context) : false;
+    const mcpChanged =
+      mcp?.mcpJson !== undefined && existsOrInstalling(mcp.mcpJson, unregister) ? await updateJsonFile(mcp.mcpJson, (value) => (unregister ? removeMcpServer(value) : addMcpServer(value)), context) : false;
     if (fastPath) await startFastPathService(env, getCwtBinPath());
+    // Which second decider the fast path's events got: cwt mcp, the guard, or none (CWT_FASTPATH=http-only).
+    const secondDecider = fastPath === undefined ? undefined : fastPath.guard === false ? 'none' : register && mcp?.mcpJson !== undefined ? 'mcp' : 'guard';
     if (options.json) {
-      printJson(output, { path, changed, installed: !uninstall, fastPath: fastPath ? { port: fastPath.port } : null, ...(mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged } } : {}) });
+      const mcpReport =
+        mcpSkipped !== undefined ? { mcp: { path: mcpSkipped, changed: false, registered: false, reason: mcpDeclined ? 'declined' : 'tracked' } } : mcp?.mcpJson !== undefined ? { mcp: { path: mcp.mcpJson, changed: mcpChanged, registered: register } } : {};
+      printJson(output, { path, changed, installed: !uninstall, fastPath: fastPath ? { port: fastPath.port, decider: secondDecider } : null, ...mcpReport });
       return 0;
     }
     if (uninstall) output.stdout(changed ? MESSAGES.uninstalled(path) : MESSAGES.uninstallNothing(path));
     else {
       output.stdout(changed ? MESSAGES.installed(path) : MESSAGES.installUnchanged(path));
       if (changed) output.stdout(MESSAGES.installScope(options.global === true));
-      output.stdout(fastPath ? MESSAGES.installFastPath(fastPath.port) : MESSAGES.installNoFastPath);
+      output.stdout(fastPath ? MESSAGES.installFastPath(fastPath.port, secondDecider === 'mcp' ? 'mcp' : 'guard') : MESSAGES.installNoFastPath);
     }
-    if (mcp?.mcpJson !== undefined && (mcpChanged || !uninstall)) {
-      output.stdout(uninstall ? MESSAGES.uninstalledMcp(mcp.mcpJson) : mcpChanged ? MESSAGES.installedMcp(mcp.mcpJson) : MESSAGES.installMcpUnchanged(mcp.mcpJson));
+    if (mcp?.mcpJson !== undefined && (mcpChanged || register)) {
+      output.stdout(unregister ? MESSAGES.uninstalledMcp(mcp.mcpJson) : mcpChanged ? MESSAGES.installedMcp(mcp.mcpJson) : MESSAGES.installMcpUnchanged(mcp.mcpJson));
     }
+    if (mcpSkipped !== undefined) output.stdout(mcpDeclined ? MESSAGES.installMcpDeclinedGuard(mcpSkipped) : MESSAGES.installMcpJsonTrackedGuard(mcpSkipped));
+    if (secondDecider === 'guard' && !uninstall) output.stdout(MESSAGES.installGuardFallback(options.global === true ? 'global' : mcpSkipped !== undefined ? 'tracked' : 'no-mcp'));
     if (options.mcp && options.global && !uninstall) output.stdout(MESSAGES.installMcpGlobal(getMcpServerEntry()));
     return 0;
   } finally {
     await store.close();
-  }
-}
-
-/** True when the repository's `.mcp.json` has cwt's server and these settings approve it: its tabs run `cwt mcp`. */
-function isProjectMcpServerEnabled(settings: Record<string, unknown>, repoRoot: string | undefined): boolean {
-  if (repoRoot === undefined || !Array.isArray(settings.enabledMcpjsonServers) || !settings.enabledMcpjsonServers.includes(MCP_SERVER_NAME)) return false;
-  try {
-    const config = JSON.parse(readFileSync(join(repoRoot, MCP_JSON), 'utf8')) as { mcpServers?: Record<string, unknown> };
-    return typeof config.mcpServers === 'object' && config.mcpServers !== null && Object.hasOwn(config.mcpServers, MCP_SERVER_NAME);
-  } catch {
-    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * `cwt mcp`: the stdio MCP server with cwt's coordination tools; Claude Code starts it (see cwt install --mcp).
+ * `cwt mcp`: the stdio MCP server with cwt's coordination tools; Claude Code starts it (see cwt install).
  * The store is opened at the first tool request, not before `initialize` is answered (see mcp/server.ts).
  */
 declare const CWT_VERSION: string;

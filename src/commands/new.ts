@@ -9,7 +9,7 @@
  * from the journal's record, by the same rollbacks Ctrl-C runs — except that a worktree found holding work
  * is kept and reported, never deleted.
  */
-import { readFastPathTarget } from '../core/harness/fastpath.js';
+import { readFastPathTarget, resolveWorktreeFastPath } from '../core/harness/fastpath.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -41,13 +41,17 @@ import {
 } from '../core/git/git.js';
 import { getGitHookCommand, installGitHooks } from '../core/git/githooks.js';
 import {
+  addMcpServer,
   AGENT_NOTES_TEMPLATE,
+  buildAdoptedTabSettings,
   buildWorktreeLocalSettings,
+  enableProjectMcpServer,
   CLAUDE_LOCAL_MD,
   getCanonicalMemoryDir,
   getNamespaceRoot,
   isJsonObject,
   LOCAL_SETTINGS,
+  MCP_JSON,
   readTemplate,
   renderTemplate,
   writeSessionMcpConfig,
@@ -376,27 +380,88 @@ async function writeSessionNotes(ctx: NewContext, text: string): Promise<void> {
   writeFileAtomic(notesPath, text, { mode: PRIVATE_FILE_MODE });
 }
 
-/** `claude -w`: the worktree's own `.claude/settings.local.json`, which Claude Code reads for that session. */
-async function writeWorktreeLocalSettings(ctx: NewContext): Promise<void> {
+/**
+ * The worktree's own Claude Code files. `claude -w`: `.claude/settings.local.json`, which Claude Code reads for
+ * that session (memory namespace, cwt's hooks). Where the fast path's second decider is `cwt mcp`
+ * (resolveWorktreeFastPath: `cwt install` registered the server for this repository), every new worktree also
+ * gets a `.mcp.json` with cwt's server, approved in that settings file (enabledMcpjsonServers), so a session
+ * there — `claude -w`, or a plain `claude` started in a `cwt new` worktree (an adopted tab) — runs `cwt mcp`
+ * and no process starts per tool call. Both files are excluded from git like CLAUDE.local.md; a tracked one is
+ * the team's and left alone (a tracked .mcp.json: the guard instead, for this worktree).
+ */
+/** What writeWorktreeClaudeFiles needs of a new session (or of a claude -w session resumed). */
+export interface WorktreeClaudeFiles {
+  env: NodeJS.ProcessEnv;
+  repo: Pick<RepoInfo, 'mainWorktree' | 'commonDir'>;
+  worktree: string;
+  /** True for a claude -w worktree: its settings carry the memory namespace and WorktreeRemove too. */
+  claudeWorktree: boolean;
+  memoryDir: string;
+  output: Output;
+}
+
+export async function writeWorktreeClaudeFiles(ctx: WorktreeClaudeFiles): Promise<void> {
+  let fastPath = resolveWorktreeFastPath(ctx.env, ctx.repo.mainWorktree);
+  if (!ctx.claudeWorktree && fastPath?.mcp !== true) return;
   const path = join(ctx.worktree, LOCAL_SETTINGS);
-  // The branch may track `.claude` (or the file) as a link: never write the settings through it.
-  assertContainedWrite(path, ctx.worktree);
+  // The branch may track `.claude` (or the file) as a link: never write the settings through it. claude -w
+  // needs them (its memory namespace): refused, as before. A cwt new worktree's are for an adopted tab only:
+  // left out, with the reason, and the session goes on.
+  if (!isContainedWrite(path, ctx, ctx.claudeWorktree)) return;
   if ((await getFileStatus(ctx.worktree, LOCAL_SETTINGS)) === 'tracked') {
-    ctx.output.stderr(MESSAGES.worktreeSettingsTracked(path));
+    ctx.output.stderr(ctx.claudeWorktree ? MESSAGES.worktreeSettingsTracked(path) : MESSAGES.worktreeAdoptedSettingsTracked(path));
     return;
   }
-  let existing: Record<string, unknown> = {};
-  if (existsSync(path)) {
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-      if (isJsonObject(parsed)) existing = parsed;
-    } catch {
-      // A broken copy from .worktreeinclude: replaced by cwt's own.
+  if (fastPath?.mcp === true) {
+    const mcpJson = join(ctx.worktree, MCP_JSON);
+    // A link (its refusal printed) or the team's tracked file: no server here, so the guard for this worktree.
+    const contained = isContainedWrite(mcpJson, ctx, false);
+    const tracked = contained && (await getFileStatus(ctx.worktree, MCP_JSON)) === 'tracked';
+    if (tracked) ctx.output.stderr(MESSAGES.worktreeMcpJsonTracked(mcpJson));
+    if (!contained || tracked) {
+      if (!ctx.claudeWorktree) return;
+      fastPath = { ...fastPath, mcp: false };
+    } else {
+      ensureExcluded(ctx.repo.commonDir, `/${MCP_JSON}`);
+      writeFileAtomic(mcpJson, `${JSON.stringify(addMcpServer(readJsonObjectOrEmpty(mcpJson)), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
     }
   }
+  // A copy from .worktreeinclude keeps its keys and hooks; a broken one is replaced by cwt's own.
+  const existing = readJsonObjectOrEmpty(path);
   ensureExcluded(ctx.repo.commonDir, `/${LOCAL_SETTINGS}`);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, `${JSON.stringify(buildWorktreeLocalSettings(existing, ctx.memoryDir!, readFastPathTarget(ctx.env)), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  let settings: Record<string, unknown>;
+  if (!ctx.claudeWorktree) settings = buildAdoptedTabSettings(existing, fastPath!);
+  else {
+    settings = buildWorktreeLocalSettings(existing, ctx.memoryDir, fastPath);
+    if (fastPath?.mcp === true) settings = enableProjectMcpServer(settings);
+  }
+  writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+}
+
+/**
+ * assertContainedWrite for a worktree's own file: with `required`, the refusal propagates (exit 4); without, it
+ * is printed and false returned, so the caller leaves the file out.
+ */
+function isContainedWrite(path: string, ctx: WorktreeClaudeFiles, required: boolean): boolean {
+  try {
+    assertContainedWrite(path, ctx.worktree);
+    return true;
+  } catch (error) {
+    if (required || !(error instanceof EnvironmentError)) throw error;
+    ctx.output.stderr(`${error.message}${error.hint === undefined ? '' : `\n  next: ${error.hint}`}`);
+    return false;
+  }
+}
+
+function readJsonObjectOrEmpty(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return isJsonObject(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The leases as a dotenv file in the worktree, excluded from git (never over a tracked file). */
@@ -657,7 +722,9 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
         writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir!, fastPath: readFastPathTarget(ctx.env) });
         writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
       }
-      if (ctx.claudeWorktree) await writeWorktreeLocalSettings(ctx);
+      if (ctx.claudeWorktree || getAgentProfile(ctx.config.agent).claudeWiring) {
+        await writeWorktreeClaudeFiles({ env: ctx.env, repo: ctx.repo, worktree: ctx.worktree, claudeWorktree: ctx.claudeWorktree !== undefined, memoryDir: ctx.memoryDir!, output: ctx.output });
+      }
       if (ctx.leases.length > 0) await writeLeaseEnvFile(ctx);
     },
   },

@@ -91,6 +91,15 @@ async function createWorktree(input: HookInput, call: HookCall & { agentPid: num
     );
     output.stderr(MESSAGES.worktreeResumed(existing));
     session = existing;
+    // Its own files rewritten when the repository's second decider changed since they were written: a worktree
+    // made before the install registered cwt mcp (or under --no-mcp) gets the mcp_tool decider, and one whose
+    // install went back to the guard loses it. Otherwise they are left as they are.
+    const { hasMcpDeciderInCheckout, resolveWorktreeFastPath } = await import('../core/harness/fastpath.js');
+    const wanted = resolveWorktreeFastPath(env, repo.mainWorktree)?.mcp === true;
+    if (existing.memoryDir !== '' && wanted !== hasMcpDeciderInCheckout(existing.worktree)) {
+      const { writeWorktreeClaudeFiles } = await import('../commands/new.js');
+      await writeWorktreeClaudeFiles({ env, repo, worktree: existing.worktree, claudeWorktree: true, memoryDir: existing.memoryDir, output });
+    }
   } else {
     const { createSession } = await import('../commands/new.js');
     session = (await createSession({ branch: input.name, agent: 'claude', launch: false, quiet: true, cwd, env, output, claudeWorktree: { agentPid } }, store)).session;

@@ -101,6 +101,13 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
   const getStore = () => (store ??= options.openStore());
   const getTools = () => (tools ??= import('./tools.js'));
   let context: Promise<ToolContext> | undefined;
+  /**
+   * The session found by the first call that found one: later calls check only that it is still open (one row
+   * read) instead of searching again (the worktree and adopted-tab lookups read every session), which the
+   * mcp_tool decider would pay on every tool call. Never cached while none is found: the SessionStart hook may
+   * link or adopt it a moment later.
+   */
+  let ownSessionId: string | undefined;
   /** The tools/list answer from the build, read at the first tools/list (null: there is none). */
   let manifest: ToolDescriptor[] | null | undefined;
   // A store that failed to open (a PostgreSQL server down) is tried again at the next call.
@@ -110,7 +117,16 @@ export async function serveMcp(options: McpServerOptions): Promise<void> {
         store: opened,
         env: options.env,
         cwd: options.cwd,
-        findSession: () => findServerSession(opened, options.env, options.cwd, agentPid),
+        findSession: async () => {
+          if (ownSessionId !== undefined) {
+            const session = await opened.getSession(ownSessionId);
+            if (session && session.state !== 'ended') return session;
+            ownSessionId = undefined;
+          }
+          const found = await findServerSession(opened, options.env, options.cwd, agentPid);
+          ownSessionId = found?.id;
+          return found;
+        },
         locks,
         agentPid,
       }),

@@ -145,6 +145,11 @@ export const MESSAGES = {
     `${file} is already in the worktree and ${agent} has no alternative instructions file cwt knows; the session notes are only at ${notesPath}`,
   worktreeSettingsTracked: (path: string) =>
     `${path} is tracked by git; cwt leaves it unchanged, so this claude -w session uses the repository's shared memory and cwt's hooks only where installed`,
+  // The fast path's mcp_tool decider in a worktree's own files (issue 17: every kind of session).
+  worktreeAdoptedSettingsTracked: (path: string) =>
+    `${path} is tracked by git; cwt leaves it unchanged, so a plain claude started in this worktree gets cwt's hooks only where installed`,
+  worktreeMcpJsonTracked: (path: string) =>
+    `${path} is tracked by git (the team's); cwt adds no server to it, so sessions in this worktree keep the fallback guard command (a shell start per tool call) instead of cwt mcp`,
   leaseEnvTracked: (path: string) => `${path} is tracked by git; cwt leaves it unchanged (the leased values are still in the agent's environment)`,
 
   // cwt new journal: leftovers of a `cwt new` killed midway (kill -9), found by its run journal
@@ -510,6 +515,22 @@ export const MESSAGES = {
   installedMcp: (path: string) => `cwt's MCP server registered in ${path} (kept out of git) and approved in .claude/settings.local.json; its tools reach claude as mcp__cwt__*`,
   installMcpUnchanged: (path: string) => `cwt's MCP server already registered in ${path}; nothing changed`,
   uninstalledMcp: (path: string) => `cwt's MCP server removed from ${path}`,
+  // cwt install registers the MCP server by default (issue 17: the fast path's second decider is cwt mcp).
+  installMcpChoiceHint: 'cwt install registers the MCP server by default; add --no-mcp to keep it out',
+  installMcpJsonTrackedGuard: (path: string) =>
+    `${path} is tracked by git (the team's): cwt adds no server to it, so this repository keeps the fallback guard command (a shell start per tool call while the fast path runs); to get cwt mcp anyway, add it yourself: claude mcp add --scope local cwt -- cwt mcp`,
+  installMcpDeclinedGuard: (path: string) =>
+    `cwt's MCP server is turned off for this repository in Claude Code (disabledMcpjsonServers, or /mcp): cwt leaves that as it is and registers nothing in ${path}, so the fallback is the guard command; to use cwt mcp, enable it again (/mcp, or remove cwt from disabledMcpjsonServers) and run cwt install`,
+  doctorMcpDeciderGap: (checkout: string, gap: 'no-server' | 'not-approved' | 'declined') =>
+    `${checkout}: its settings make cwt mcp the fallback decider, but ${gap === 'declined' ? 'cwt\'s MCP server is turned off there in Claude Code' : gap === 'no-server' ? 'its .mcp.json has no cwt server' : 'cwt\'s .mcp.json server is not approved (enabledMcpjsonServers)'}: while the per-user service is down, tool calls there go ahead with no decision`,
+  doctorMcpDeciderGapFix: 'enable cwt\'s server again in Claude Code (/mcp) and run cwt install; or cwt install --no-mcp, so the guard command is the fallback (worktrees created after it get the guard too)',
+  doctorMcpDeciderOk: (count: number) => `the fast path's second decider is cwt mcp in ${count} checkout${count === 1 ? '' : 's'} of this repository, its server registered and approved there`,
+  installGuardFallback: (why: 'global' | 'tracked' | 'no-mcp') =>
+    why === 'global'
+      ? 'the fallback beside the http handler is a guard command (a shell start per tool call): cwt registers no MCP server for every session (it does not write ~/.claude.json), so none is certain to run'
+      : why === 'no-mcp'
+        ? 'the fallback beside the http handler is a guard command (a shell start per tool call), as --no-mcp asked; a plain cwt install registers cwt mcp instead (no process per call)'
+        : 'the fallback beside the http handler stays the guard command',
   installMcpJsonTracked: (path: string) => `${path} is tracked by git; cwt will not add this machine's paths to a file the team shares`,
   installMcpAddHint: (scope: 'local' | 'user', entry: Record<string, unknown>) =>
     `let Claude Code register it for you instead: claude mcp add --scope ${scope} cwt -- ${[entry.command as string, ...(entry.args as string[])].join(' ')}`,
@@ -521,8 +542,10 @@ export const MESSAGES = {
       : 'Claude Code sessions started in this repository now report to cwt, and claude -w <name> creates its worktree through cwt; sessions started with cwt new get the hooks either way',
 
   // The per-user hook fast path (cwt serve, issue 17)
-  installFastPath: (port: number) =>
-    `tool and turn hooks go to cwt's per-user fast path on 127.0.0.1:${port} (no process per tool call; only your uid gets an answer); the command hook answers when it is not running`,
+  installFastPath: (port: number, decider: 'mcp' | 'guard' = 'guard') =>
+    decider === 'mcp'
+      ? `tool and turn hooks go to cwt's per-user fast path on 127.0.0.1:${port} and to the session's own cwt mcp, both long-lived (no process per tool call; only your uid gets an answer); either decides when the other is not running`
+      : `tool and turn hooks go to cwt's per-user fast path on 127.0.0.1:${port} (no process per tool call; only your uid gets an answer); the command hook answers when it is not running`,
   installNoFastPath: 'no fast path here (it needs Linux peer credentials, or CWT_FASTPATH=off): every hook is a command hook',
   doctorFastPathRunning: (port: number, pid: number) => `fast path: serving on 127.0.0.1:${port} (pid ${pid})`,
   doctorFastPathStopped: (port: number) => `fast path: set up on 127.0.0.1:${port}, not running (the next session start runs it; until then the command hooks answer)`,

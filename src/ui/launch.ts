@@ -36,7 +36,7 @@ async function startHookFastPath(store: Store, session: SessionRecord, options: 
   if (fastPath) {
     await startFastPathService(options.env, getCwtBinPath());
     // The agent's --mcp-config runs cwt's MCP server: the second decider is an mcp_tool call to it, not the guard
-    // (no process per call), the handler `cwt install --mcp` writes too. Unless an installed settings file gives
+    // (no process per call), the handler a plain `cwt install` writes too. Unless an installed settings file gives
     // the session the guard anyway: then the very same guard, which Claude Code runs once.
     const mcp = !hasInstalledCommandDecider(options.env, session.mainWorktree);
     writeSessionSettings(settingsPath, { memoryDir: session.memoryDir, fastPath: { ...fastPath, mcp } });

@@ -15,37 +15,10 @@ import { runCwt } from '../helpers/cli.js';
 import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
-import { countNodeStarts, hookStarts, readDeciders, waitForService } from '../helpers/fastpath.js';
+import { countNodeStarts, findCwtMcpChildren, findCwtMcpProcesses, HTTP_AND_MCP, perCallStarts, readDeciders, toolEventHandlerTypes, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 const fx = useE2eFixture('cwt-e2e-mcpdec-');
-const TOOL_EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'UserPromptSubmit', 'Notification', 'Stop'];
-
-/** The handler types a settings file gives each fast-path event: http and mcp_tool, never a command. */
-function toolEventHandlerTypes(settingsPath: string): Record<string, string[]> {
-  const hooks = (JSON.parse(readFileSync(settingsPath, 'utf8')) as { hooks: Record<string, { hooks: { type: string }[] }[]> }).hooks;
-  return Object.fromEntries(TOOL_EVENTS.map((event) => [event, (hooks[event] ?? []).flatMap((group) => group.hooks.map((handler) => handler.type))]));
-}
-
-const HTTP_AND_MCP = Object.fromEntries(TOOL_EVENTS.map((event) => [event, ['http', 'mcp_tool']]));
-
-/** The `cwt mcp` processes whose parent is `parent` (Claude Code starts its MCP servers as its children). */
-function findCwtMcpChildren(parent: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (ppid === parent && argv.some((arg) => arg.endsWith('cwt.js')) && argv.includes('mcp')) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
 describe('the mcp_tool decider: a second long-lived decider beside the per-user service', () => {
   it('cwt new: no hook process per tool call; the service killed mid-session, cwt mcp decides each call once and a deny reaches the model', { timeout: 150_000 }, async () => {
     requireClaude();
@@ -72,7 +45,11 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     const servicePid = await waitForService(sb.cwtHome);
 
     const run = fx.startCwt(['new', 'feat/m', '--', ...claudePrintArgs('write')], { cwd: repo, env, timeoutMs: 120_000 });
-    await untilHeld(held, run, api);
+    const heldAt = await untilHeld(held, run, api);
+    // The server comes from --mcp-config and from the worktree's own .mcp.json: Claude Code keys servers by name,
+    // so the session runs one cwt mcp (seen on both ends).
+    expect(existsSync(join(getRequestWorktree(heldAt), '.mcp.json'))).toBe(true);
+    expect(findCwtMcpProcesses(sb.cwtHome)).toHaveLength(1);
     const [sessionId] = readdirSync(join(sb.cwtHome, 'sessions'));
     expect(toolEventHandlerTypes(join(sb.cwtHome, 'sessions', sessionId!, 'settings.json'))).toEqual(HTTP_AND_MCP);
     expect(findToolResult(api, 'toolu_m_1')?.isError).toBe(false);
@@ -96,7 +73,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(existsSync(guarded)).toBe(false);
 
     // No Node start for any tool call, before the kill or after it: only the session's start and end.
-    expect(hookStarts(log).filter((event) => !['session-start', 'session-end'].includes(event))).toEqual([]);
+    expect(perCallStarts(log)).toEqual([]);
     const { byOf } = await readDeciders(sb.cwtHome);
     // While both ran, whichever recorded the call first decided it; once the service was gone, cwt mcp.
     for (const id of ['toolu_m_1', 'toolu_m_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual([expect.stringMatching(/^(fastpath|mcp)$/)]);
@@ -178,7 +155,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(existsSync(guarded)).toBe(false);
 
     // Only the two tabs' session starts and ends started Node.
-    expect(hookStarts(log).filter((event) => !['session-start', 'session-end'].includes(event))).toEqual([]);
+    expect(perCallStarts(log)).toEqual([]);
     const { calls, byOf } = await readDeciders(sb.cwtHome);
     for (const id of ['toolu_a_1', 'toolu_a_2', 'toolu_b_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual([expect.stringMatching(/^(fastpath|mcp)$/)]);
     // After the kill: the service, unless Claude Code started the server again first (2.1.332 does: it
@@ -189,7 +166,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     if (process.env.CWT_E2E_CLAUDE === 'oldest') expect(restarted).toBe(false);
     expect(byOf('toolu_a_3', 'pre-tool-use')).toEqual(['mcp']);
   });
-  it('claude -w after install --mcp: the root checkout’s mcp_tool handler blocks nothing, calls go ahead or are denied as before, each decided once', { timeout: 150_000 }, async () => {
+  it('claude -w after install --mcp: its worktree’s own cwt mcp beside the service, calls go ahead or are denied as before, each decided once', { timeout: 150_000 }, async () => {
     requireClaude();
     const sb = fx.sandbox;
     const repo = createRepo(join(sb.root, 'repo'));
@@ -218,10 +195,9 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(denied!.isError).toBe(true);
     expect(denied!.text).toContain(guarded);
     expect(existsSync(guarded)).toBe(false);
-    // Decided once each: by the service, or (2.1.332, which runs the main checkout's cwt server for the -w
-    // session too) by whichever of the two recorded it first; 2.1.197 has no cwt server there.
+    // Decided once each, by whichever of the two recorded it first: the worktree has a cwt server of its own
+    // (its .mcp.json, written at WorktreeCreate), so on both ends (2.1.197 reads no main-checkout server for it).
     const { byOf } = await readDeciders(sb.cwtHome);
-    const deciders = process.env.CWT_E2E_CLAUDE === 'oldest' ? /^fastpath$/ : /^(fastpath|mcp)$/;
-    for (const id of ['toolu_w_1', 'toolu_w_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual([expect.stringMatching(deciders)]);
+    for (const id of ['toolu_w_1', 'toolu_w_2']) expect(byOf(id, 'pre-tool-use'), id).toEqual([expect.stringMatching(/^(fastpath|mcp)$/)]);
   });
 });

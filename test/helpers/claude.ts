@@ -11,6 +11,7 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { runCwt, startCwt, type CwtResult, type RunOptions } from './cli.js';
 import { getE2eClaude } from './claude-range.js';
 import { createSandbox, type Sandbox } from './env.js';
+import { stopCwtMcpProcesses } from './fastpath.js';
 import { createFakeApi, holdTurn, type FakeApi, type FakeApiOptions, type HeldTurn, type RecordedRequest, type ScriptedReply } from './fake-api.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -265,6 +266,8 @@ export function useE2eFixture(prefix = 'cwt-e2e-'): E2eFixture {
     stop('SIGKILL');
     await settled;
     await Promise.all(apis.splice(0).map((api) => api.close()));
+    // A plain cwt install gives every tab a cwt mcp, which may outlive a claude killed with SIGKILL for a moment.
+    if (sandbox) await stopCwtMcpProcesses(sandbox.cwtHome);
     sandbox?.cleanup();
     sandbox = undefined;
   });

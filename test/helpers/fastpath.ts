@@ -3,7 +3,7 @@
  * a settings file goes through a wrapper that logs its arguments), waiting for the per-user service, and the
  * store's record of who decided each hook call.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
@@ -11,26 +11,45 @@ import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { quoteShellWord } from '../../src/texts/shellquote.js';
 import { waitFor } from './wait.js';
 
-/** Replaces this node in every cwt command of a settings file with a wrapper that logs its arguments; the log's path. */
+/** The start of the fast path's guard command (getFastPathGuardCommand): its shell-builtin liveness check. */
+const GUARD_START = 'read -r p t q ';
+
+/**
+ * Replaces this node in every cwt command of a settings file with a wrapper that logs its arguments, and makes
+ * every fallback guard command log a line `guard <Event>` when its shell starts (before its builtins-only check,
+ * so a guard that exits at once is counted too); the log's path. Every file rewritten this way keeps identical
+ * handlers identical (one wrapper, one log), so Claude Code still runs them once.
+ */
 export function countNodeStarts(settingsPath: string, root: string): string {
   const log = join(root, 'node-starts.log');
   const wrapper = join(root, 'counting-node');
   writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> ${quoteShellWord(log)}\nexec ${quoteShellWord(process.execPath)} "$@"\n`);
   chmodSync(wrapper, 0o755);
-  writeFileSync(log, '');
+  if (!existsSync(log)) writeFileSync(log, '');
   const text = readFileSync(settingsPath, 'utf8');
   const node = JSON.stringify(quoteShellWord(process.execPath)).slice(1, -1);
   expect(text).toContain(node);
-  writeFileSync(settingsPath, text.split(node).join(JSON.stringify(quoteShellWord(wrapper)).slice(1, -1)));
+  const settings = JSON.parse(text.split(node).join(JSON.stringify(quoteShellWord(wrapper)).slice(1, -1))) as { hooks?: Record<string, { hooks?: { type?: string; command?: string }[] }[]> };
+  for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
+    for (const handler of groups.flatMap((group) => group.hooks ?? [])) {
+      if (handler.type === 'command' && handler.command?.startsWith(GUARD_START)) handler.command = `echo 'guard ${event}' >> ${quoteShellWord(log)}; ${handler.command}`;
+    }
+  }
+  writeFileSync(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
   return log;
 }
 
-/** The hook events whose Node command hook started, in order, from countNodeStarts' log. */
+/**
+ * The hook processes started, in order, from countNodeStarts' log: the event of each Node command hook
+ * (`pre-tool-use`, …) and `guard:<Event>` for each fallback guard's shell.
+ */
 export const hookStarts = (log: string): string[] =>
   readFileSync(log, 'utf8')
     .split('\n')
-    .filter((line) => / hook /.test(line))
-    .map((line) => line.replace(/^.* hook /, ''));
+    .flatMap((line) => (/ hook /.test(line) ? [line.replace(/^.* hook /, '')] : line.startsWith('guard ') ? [`guard:${line.slice('guard '.length)}`] : []));
+
+/** The hook processes started for tool calls and turns (hookStarts without the session's start and end and claude -w's worktree hooks). */
+export const perCallStarts = (log: string): string[] => hookStarts(log).filter((event) => !['session-start', 'session-end', 'worktree-create', 'worktree-remove'].includes(event));
 
 /** The running fast-path service's pid, once its pid file names a live process. */
 export async function waitForService(cwtHome: string): Promise<number> {
@@ -60,4 +79,68 @@ export async function readDeciders(cwtHome: string) {
   expect(new Set(keys).size).toBe(keys.length);
   const byOf = (toolUseId: string, event: string) => calls.filter((call) => call.key.endsWith(`/${toolUseId}/${event}`)).map((call) => call.by);
   return { calls, byOf };
+}
+
+export const TOOL_EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'UserPromptSubmit', 'Notification', 'Stop'];
+
+/** The handler types a settings file gives each fast-path event: http and mcp_tool, never a command. */
+export function toolEventHandlerTypes(settingsPath: string): Record<string, string[]> {
+  const hooks = (JSON.parse(readFileSync(settingsPath, 'utf8')) as { hooks: Record<string, { hooks: { type: string }[] }[]> }).hooks;
+  return Object.fromEntries(TOOL_EVENTS.map((event) => [event, (hooks[event] ?? []).flatMap((group) => group.hooks.map((handler) => handler.type))]));
+}
+
+export const HTTP_AND_MCP = Object.fromEntries(TOOL_EVENTS.map((event) => [event, ['http', 'mcp_tool']]));
+
+/** The `cwt mcp` processes whose parent is `parent` (Claude Code starts its MCP servers as its children). */
+export function findCwtMcpChildren(parent: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (ppid === parent && argv.some((arg) => arg.endsWith('cwt.js')) && argv.includes('mcp')) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/**
+ * Every running `cwt mcp` of one test's state dir (its environment names that CWT_HOME), whoever started it: a
+ * session given cwt's server twice (--mcp-config and a worktree's .mcp.json) must run one.
+ */
+export function findCwtMcpProcesses(cwtHome: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!argv.some((arg) => arg.endsWith('cwt.js')) || !argv.includes('mcp')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`CWT_HOME=${cwtHome}`)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * Waits for the `cwt mcp` processes of a state dir to leave (a tab's server outlives a `claude` killed with
+ * SIGKILL until it reads the end of its input, then closes its store), killing what is left after a few
+ * seconds: a sandbox is removed only once nothing writes into it.
+ */
+export async function stopCwtMcpProcesses(cwtHome: string): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (findCwtMcpProcesses(cwtHome).length > 0 && Date.now() < deadline) await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+  for (const pid of findCwtMcpProcesses(cwtHome)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  while (findCwtMcpProcesses(cwtHome).some((pid) => isPidAlive(pid))) await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
 }

@@ -97,13 +97,16 @@ describe('cwt install', () => {
     expect(installed.permissions).toEqual(theirs.permissions);
     // Their Stop hook first, as it was; cwt's (the session's activity) after it.
     expect(installed.hooks.Stop![0]).toEqual(theirs.hooks.Stop[0]);
-    // The fast path's events: the per-user service over http, and the guard that runs the command hook without it.
-    expect(installed.hooks.Stop![1]!.hooks.map((handler) => handler.type)).toEqual(['http', 'command']);
+    // The fast path's events: the per-user service over http, and beside it the tab's own cwt mcp (registered by
+    // default: the second decider, no process per call).
+    expect(installed.hooks.Stop![1]!.hooks.map((handler) => handler.type)).toEqual(['http', 'mcp_tool']);
     expect((installed.hooks.Stop![1]!.hooks[0] as { url?: string }).url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/stop$/);
-    expect(installed.hooks.Stop![1]!.hooks[1]!.command).toMatch(/cwt\.js hook stop$/);
+    expect(installed.hooks.Stop![1]!.hooks[1]).toMatchObject({ type: 'mcp_tool', server: 'cwt', tool: 'cwt_hook_endpoint', input: { event: 'stop' } });
     expect(installed.hooks.PreToolUse![0]).toEqual(theirs.hooks.PreToolUse[0]);
     expect((installed.hooks.PreToolUse![1]!.hooks[0] as { url?: string }).url).toMatch(/\/hooks\/pre-tool-use$/);
-    expect(installed.hooks.PreToolUse![1]!.hooks[1]!.command).toMatch(/cwt\.js hook pre-tool-use$/);
+    expect(installed.hooks.PreToolUse![1]!.hooks[1]).toMatchObject({ type: 'mcp_tool', server: 'cwt', input: { event: 'pre-tool-use' } });
+    expect((installed as unknown as { enabledMcpjsonServers: string[] }).enabledMcpjsonServers).toEqual(['cwt']);
+    expect(JSON.parse(readFileSync(join(s.repo, '.mcp.json'), 'utf8'))).toMatchObject({ mcpServers: { cwt: { args: [expect.stringMatching(/cwt\.js$/), 'mcp'] } } });
     expect(installed.hooks.SessionStart![0]!.hooks.map((handler) => handler.type)).toEqual(['command']);
     for (const event of ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Notification', 'SessionEnd']) expect(installed.hooks[event]).toHaveLength(1);
     // claude -w creates and removes its worktree through cwt.
@@ -111,6 +114,7 @@ describe('cwt install', () => {
     expect(installed.hooks.WorktreeRemove![0]!.hooks[0]!.command).toMatch(/cwt\.js hook worktree-remove$/);
     // Kept out of git, like CLAUDE.local.md.
     expect(readFileSync(join(s.repo, '.git', 'info', 'exclude'), 'utf8')).toContain('/.claude/settings.local.json');
+    expect(readFileSync(join(s.repo, '.git', 'info', 'exclude'), 'utf8')).toContain('/.mcp.json');
 
     const bytes = readFileSync(settingsPath());
     const again = await s.cwt(['install']);
@@ -135,8 +139,8 @@ describe('cwt install', () => {
     expect(readFileSync(settingsPath(), 'utf8')).toBe('{ "model": "opus", ');
   });
 
-  it('installed hooks make plain tabs coordinate, through the command hook when the fast path is not running', async () => {
-    expect((await s.cwt(['install'])).code).toBe(0);
+  it('installed hooks (--no-mcp: the guard) make plain tabs coordinate, through the command hook when the fast path is not running', async () => {
+    expect((await s.cwt(['install', '--no-mcp'])).code).toBe(0);
     const installed = JSON.parse(readFileSync(settingsPath(), 'utf8')) as { hooks: { PreToolUse: Array<{ hooks: Array<{ command?: string }> }> } };
     const guard = installed.hooks.PreToolUse[0]!.hooks.find((handler) => handler.command !== undefined)!.command!;
     // The installed command is runnable as written, through a shell, as Claude Code runs it.

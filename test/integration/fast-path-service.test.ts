@@ -9,7 +9,7 @@
  *   tab ends up holding the claim of a file it never wrote.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -274,9 +274,10 @@ describe('the fast path is not set up where it cannot check its callers', () => 
     }
   });
 
-  it('CWT_FASTPATH=http-only: no fallback guard beside the http handlers, recorded for cwt new too; a plain install puts it back', async () => {
-    const result = await s.cwt(['install'], { env: { ...s.env, CWT_FASTPATH: 'http-only' } });
+  it('CWT_FASTPATH=http-only: no second decider beside the http handlers, recorded for cwt new too; a plain install puts one back', async () => {
+    const result = await s.cwt(['install', '--json'], { env: { ...s.env, CWT_FASTPATH: 'http-only' } });
     expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ fastPath: { decider: 'none' } });
     type Hooks = Record<string, Array<{ hooks: Array<Record<string, unknown>> }>>;
     const settingsPath = join(s.repo, '.claude', 'settings.local.json');
     const read = () => (JSON.parse(readFileSync(settingsPath, 'utf8')) as { hooks: Hooks }).hooks;
@@ -289,7 +290,11 @@ describe('the fast path is not set up where it cannot check its callers', () => 
     expect(launched.code, launched.stderr).toBe(0);
     const settings = JSON.parse(readFileSync(join(s.cwtHome, 'sessions', (JSON.parse(launched.stdout) as { id: string }).id, 'settings.json'), 'utf8')) as { hooks: Hooks };
     expect(settings.hooks.PreToolUse).toEqual(read().PreToolUse);
+    expect(existsSync(join(s.repo, '.mcp.json'))).toBe(false);
+    // A plain install: the default second decider, the tab's cwt mcp; --no-mcp: the guard.
     expect((await s.cwt(['install'])).code).toBe(0);
+    expect(read().PreToolUse![0]!.hooks.map((handler) => handler.type)).toEqual(['http', 'mcp_tool']);
+    expect((await s.cwt(['install', '--no-mcp'])).code).toBe(0);
     expect(read().PreToolUse![0]!.hooks.map((handler) => handler.type)).toEqual(['http', 'command']);
   });
 

@@ -66,12 +66,15 @@ describe('cwt install --mcp', () => {
     expect(existsSync(join(s.home, '.claude.json'))).toBe(false);
   });
 
-  it('the fast path’s second decider becomes the mcp_tool call to cwt’s server, kept by a plain install again, removed by --uninstall', async () => {
+  it('the fast path’s second decider becomes the mcp_tool call to cwt’s server, kept by a plain install again, removed by --uninstall; --no-mcp keeps the guard', async () => {
     const settings = join(s.repo, '.claude', 'settings.local.json');
     type Hooks = Record<string, { hooks: { type: string; server?: string; tool?: string }[] }[]>;
     const types = () => (JSON.parse(readFileSync(settings, 'utf8')) as { hooks?: Hooks }).hooks?.PreToolUse?.[0]?.hooks.map((handler) => handler.type);
-    expect((await s.cwt(['install'])).code).toBe(0);
+    const optedOut = await s.cwt(['install', '--no-mcp']);
+    expect(optedOut.code, optedOut.stderr).toBe(0);
+    expect(optedOut.stdout).toContain('as --no-mcp asked');
     expect(types()).toEqual(['http', 'command']);
+    expect(existsSync(join(s.repo, '.mcp.json'))).toBe(false);
     const installed = await s.cwt(['install', '--mcp']);
     expect(installed.code, installed.stderr).toBe(0);
     expect(types()).toEqual(['http', 'mcp_tool']);
@@ -79,10 +82,37 @@ describe('cwt install --mcp', () => {
     // Its .mcp.json still has the approved server: a plain install keeps the decider.
     expect((await s.cwt(['install'])).code).toBe(0);
     expect(types()).toEqual(['http', 'mcp_tool']);
+    // --no-mcp after it: cwt's server and its approval go, the guard comes back.
+    expect((await s.cwt(['install', '--no-mcp'])).code).toBe(0);
+    expect(types()).toEqual(['http', 'command']);
+    expect(JSON.parse(readFileSync(join(s.repo, '.mcp.json'), 'utf8'))).toEqual({ mcpServers: {} });
+    expect(JSON.parse(readFileSync(settings, 'utf8'))).not.toHaveProperty('enabledMcpjsonServers');
     expect((await s.cwt(['install', '--mcp', '--uninstall'])).code).toBe(0);
     expect(readFileSync(settings, 'utf8')).not.toContain('mcp_tool');
-    // The server gone from .mcp.json: a plain install writes the guard again.
+    // The default again: the server registered, the mcp_tool decider.
     expect((await s.cwt(['install'])).code).toBe(0);
-    expect(types()).toEqual(['http', 'command']);
+    expect(types()).toEqual(['http', 'mcp_tool']);
+    // --mcp and --no-mcp together: a usage error, nothing changed.
+    const before = readFileSync(settings);
+    const both = await s.cwt(['install', '--mcp', '--no-mcp']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--no-mcp');
+    expect(readFileSync(settings)).toEqual(before);
+  });
+
+  it('a plain cwt install in a repository whose .mcp.json is tracked: succeeds, leaves the file alone, keeps the guard and says why', async () => {
+    const mcpJson = join(s.repo, '.mcp.json');
+    writeFileSync(mcpJson, JSON.stringify(theirServers));
+    commitAll(s.repo, 'team MCP servers');
+    const installed = await s.cwt(['install']);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stdout).toContain('is tracked by git (the team');
+    expect(readFileSync(mcpJson, 'utf8')).toBe(JSON.stringify(theirServers));
+    const settings = JSON.parse(readFileSync(join(s.repo, '.claude', 'settings.local.json'), 'utf8')) as { hooks: Record<string, { hooks: { type: string }[] }[]>; enabledMcpjsonServers?: string[] };
+    expect(settings.hooks.PreToolUse![0]!.hooks.map((handler) => handler.type)).toEqual(['http', 'command']);
+    expect(settings.enabledMcpjsonServers).toBeUndefined();
+    expect(git(s.repo, ['status', '--porcelain'])).toBe('');
+    const json = JSON.parse((await s.cwt(['install', '--json'])).stdout) as { mcp: unknown; fastPath: { decider: string } };
+    expect(json).toMatchObject({ mcp: { path: mcpJson, registered: false, reason: 'tracked' }, fastPath: { decider: 'guard' } });
   });
 });

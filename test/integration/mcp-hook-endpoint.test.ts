@@ -105,4 +105,24 @@ describe('cwt_hook_endpoint: the mcp_tool decider', () => {
     const wrong = (await client.callTool({ name: MCP_HOOK_TOOL, arguments: { event: 'pre-tool-use', session_id: 7 } })) as { isError?: boolean };
     expect(wrong.isError).toBe(true);
   });
+
+  it('a worktree’s own cwt mcp (claude -w, an adopted tab: no CWT_SESSION) decides for its worktree’s session only', { timeout: 60_000 }, async () => {
+    const a = JSON.parse((await s.cwt(['new', 'feat/wa', '--no-launch', '--json'])).stdout) as { id: string; worktree: string };
+    const b = JSON.parse((await s.cwt(['new', 'feat/wb', '--no-launch', '--json'])).stdout) as { id: string; worktree: string };
+    await withStore(async (store) => {
+      await store.linkClaudeSession('claude-wa', a.id, Date.now());
+      await store.linkClaudeSession('claude-wb', b.id, Date.now());
+    });
+    // Started as Claude Code starts a project server: in the worktree, with no cwt variable in its environment.
+    const { CWT_SESSION: _none, ...env } = s.env;
+    const client = await connect(a.worktree, env);
+    const guarded = join(s.claudeHome, 'CLAUDE.md');
+    const own = await decide(client, preToolUse({ session_id: 'claude-wa', tool_use_id: 'toolu_w1', tool_name: 'Bash', cwd: a.worktree, command: `echo x >> ${guarded}` }));
+    expect(own).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } });
+    // The other worktree's conversation, even with that worktree as cwd: nothing.
+    expect(await decide(client, preToolUse({ session_id: 'claude-wb', tool_use_id: 'toolu_w2', tool_name: 'Bash', cwd: b.worktree, command: `echo x >> ${guarded}` }))).toEqual({});
+    await withStore(async (store) => {
+      expect((await store.listHookCalls()).map((call) => [call.key, call.by])).toEqual([['claude-wa/toolu_w1/pre-tool-use', 'mcp']]);
+    });
+  });
 });

@@ -5,7 +5,7 @@
  * not a chained git hook, not a merged memory file. Each is refused with exit 4, naming the link and where
  * it leads, and nothing is written. Real repositories and branches with tracked links, the built CLI.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCwt } from '../helpers/cli.js';
@@ -84,6 +84,29 @@ describe('writes never follow a symlink out of where they belong', () => {
     expect(hook.stderr).toContain(MESSAGES.writeThroughLinkRefused(join(worktree, '.claude', 'settings.local.json'), join(worktree, '.claude'), join(claudeDir, 'settings.local.json'), worktree));
     expect(hook.stdout.trim()).toBe('');
     expect(listWorktreePaths(s.repo)).toEqual([s.repo]);
+  });
+
+  it('after cwt install, cwt new on a branch that tracks .claude or .mcp.json as a symlink: nothing written through either, the session still made', async () => {
+    const claudeDir = join(outside, 'claude-n');
+    mkdirSync(claudeDir);
+    commitLinkOnBranch('n-evil', '.claude', claudeDir);
+    // .mcp.json a tracked link to a JSON file elsewhere.
+    const victim = join(outside, 'victim.json');
+    writeFileSync(victim, '{"mine":true}');
+    commitLinkOnBranch('w-mcp', '.mcp.json', victim);
+    expect((await s.cwt(['install'])).code).toBe(0);
+    const created = await s.cwt(['new', 'n-evil', '--no-launch', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(readdirSync(claudeDir)).toEqual([]);
+    const worktree = (JSON.parse(created.stdout) as { worktree: string }).worktree;
+    expect(created.stderr).toContain(MESSAGES.writeThroughLinkRefused(join(worktree, '.claude', 'settings.local.json'), join(worktree, '.claude'), join(claudeDir, 'settings.local.json'), worktree));
+    // The .mcp.json link: left alone; the claude -w worktree there keeps the guard.
+    const input = JSON.stringify({ session_id: 'claude-wm', cwd: s.repo, hook_event_name: 'WorktreeCreate', name: 'w-mcp' });
+    const hook = await runCwt(['hook', 'worktree-create'], { cwd: s.repo, env: s.env, input });
+    expect(hook.code, hook.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('{"mine":true}');
+    const settings = JSON.parse(readFileSync(join(s.root, 'repo.worktrees', 'w-mcp', '.claude', 'settings.local.json'), 'utf8')) as { hooks: Record<string, { hooks: { type: string }[] }[]> };
+    expect(settings.hooks.PreToolUse![0]!.hooks.map((handler) => handler.type)).toEqual(['http', 'command']);
   });
 
   it('cwt install refuses a tracked .claude/settings.local.json that is a symlink to another JSON file', async () => {

@@ -32,6 +32,7 @@ describe('parseCommandLine', () => {
     [['check', '--staged', '--strict'], 'check', [], { staged: true, strict: true }, []],
     [['check', '--accept', '--json'], 'check', [], { accept: true, json: true }, []],
     [['install', '--git-hooks', '--uninstall'], 'install', [], { 'git-hooks': true, uninstall: true }, []],
+    [['install', '--no-mcp', '--json'], 'install', [], { 'no-mcp': true, json: true }, []],
     [['doctor', '--json'], 'doctor', [], { json: true }, []],
     [['trust'], 'trust', [], {}, []],
     [['trust', '--revoke', '--json'], 'trust', [], { revoke: true, json: true }, []],

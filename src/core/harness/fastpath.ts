@@ -18,7 +18,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atom
 import { resolveClaudeHome, resolveCwtHome } from '../fs/paths.js';
 import { getProcessStartTicks } from '../sessions/liveness.js';
 import { getListenerUid } from '../sessions/peercred.js';
-import { FAST_PATH_EVENTS, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, LOCAL_SETTINGS, type FastPathTarget } from './harness.js';
+import { FAST_PATH_EVENTS, hasMcpDeciderHandler, hasMcpServer, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, isProjectMcpServerApproved, LOCAL_SETTINGS, MCP_JSON, MCP_SERVER_NAME, type FastPathTarget } from './harness.js';
 
 export type { FastPathTarget };
 
@@ -160,7 +160,7 @@ export function getServiceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * one) gives a fast-path event one of cwt's command handlers (the guard of a plain `cwt install`). Claude Code
  * runs handlers from all settings files, identical ones once: a session launched with the mcp_tool decider
  * would run that guard process and the mcp_tool call both, so it gets the installed guard instead (run once,
- * as before). `cwt install --mcp` writes the mcp_tool decider, and then sessions get no process per call.
+ * as before). A plain `cwt install` writes the mcp_tool decider (not with --no-mcp or --global), and then sessions get no process per call.
  */
 export function hasInstalledCommandDecider(env: NodeJS.ProcessEnv, mainWorktree: string): boolean {
   const files = [join(resolveClaudeHome(env), 'settings.json'), join(mainWorktree, LOCAL_SETTINGS)];
@@ -177,4 +177,67 @@ export function hasInstalledCommandDecider(env: NodeJS.ProcessEnv, mainWorktree:
       return Array.isArray(groups) && groups.some((group: unknown) => isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.some((handler: unknown) => isJsonObject(handler) && isCwtHookCommand(handler.command)));
     });
   });
+}
+
+function readJsonObject(path: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The fast-path handlers a new worktree of this repository gets in its own files (a `claude -w` worktree's
+ * settings.local.json; a `cwt new` worktree's, for an adopted tab): the mcp_tool decider (`mcp: true`, and
+ * the worktree gets a `.mcp.json` of its own) where `cwt install` registered cwt's MCP server for the
+ * repository (its main checkout's settings.local.json carries that decider) and no installed settings file
+ * gives the guard (Claude Code would run that guard too: `--global`, `--no-mcp`); else the guard, as before.
+ * Undefined where there is no fast path.
+ */
+export function resolveWorktreeFastPath(env: NodeJS.ProcessEnv, mainWorktree: string): FastPathTarget | undefined {
+  const target = readFastPathTarget(env);
+  if (!target || hasInstalledCommandDecider(env, mainWorktree)) return target;
+  const installed = readJsonObject(join(mainWorktree, LOCAL_SETTINGS));
+  return installed !== undefined && hasMcpDeciderHandler(installed) ? { ...target, mcp: true } : target;
+}
+
+/** Why a checkout whose settings give the mcp_tool decider may run no `cwt mcp` (see getMcpDeciderGap). */
+export type McpDeciderGap = 'no-server' | 'not-approved' | 'declined';
+
+/** Claude Code's own config file (~/.claude.json), where an answer at its approval prompt or `/mcp` disable is kept. */
+function getClaudeConfigPath(env: NodeJS.ProcessEnv): string | undefined {
+  const dir = env.CLAUDE_CONFIG_DIR ?? env.HOME;
+  return dir === undefined || dir === '' ? undefined : join(dir, '.claude.json');
+}
+
+/** True when the person turned cwt's project server off in Claude Code (its prompt, or /mcp): ~/.claude.json, read only. */
+export function isMcpServerDeclined(env: NodeJS.ProcessEnv, checkout: string, settings: Record<string, unknown>): boolean {
+  const listed = (object: unknown, key: string) => isJsonObject(object) && Array.isArray(object[key]) && (object[key] as unknown[]).includes(MCP_SERVER_NAME);
+  if (listed(settings, 'disabledMcpjsonServers')) return true;
+  const configPath = getClaudeConfigPath(env);
+  const config = configPath === undefined ? undefined : readJsonObject(configPath);
+  const project = config !== undefined && isJsonObject(config.projects) ? config.projects[checkout] : undefined;
+  return listed(project, 'disabledMcpjsonServers') || listed(project, 'disabledMcpServers');
+}
+
+/**
+ * Where a checkout's own settings.local.json gives the fast path's events the mcp_tool decider, the reason its
+ * sessions may run no `cwt mcp` — and so, while the per-user service is down, have no decider at all (seen on
+ * both ends: the mcp_tool handler to a server that is not running lets the call go ahead). Undefined when the
+ * decider is not there or its server is registered and approved.
+ */
+export function getMcpDeciderGap(env: NodeJS.ProcessEnv, checkout: string): McpDeciderGap | undefined {
+  const settings = readJsonObject(join(checkout, LOCAL_SETTINGS));
+  if (settings === undefined || !hasMcpDeciderHandler(settings)) return undefined;
+  if (isMcpServerDeclined(env, checkout, settings)) return 'declined';
+  if (!hasMcpServer(readJsonObject(join(checkout, MCP_JSON)))) return 'no-server';
+  return isProjectMcpServerApproved(settings) ? undefined : 'not-approved';
+}
+
+/** True when a checkout's own settings.local.json gives a fast-path event cwt's mcp_tool decider. */
+export function hasMcpDeciderInCheckout(checkout: string): boolean {
+  const settings = readJsonObject(join(checkout, LOCAL_SETTINGS));
+  return settings !== undefined && hasMcpDeciderHandler(settings);
 }

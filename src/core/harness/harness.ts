@@ -141,12 +141,13 @@ export interface FastPathTarget {
   port: number;
   pidFile: string;
   /**
-   * False when `cwt install` ran with CWT_FASTPATH=http-only: no fallback guard beside the http handler (it
-   * costs Claude Code a shell start per call), so while the service is down calls go ahead undecided.
+   * False when `cwt install` ran with CWT_FASTPATH=http-only: no second decider beside the http handler (neither
+   * the guard, which costs Claude Code a shell start per call, nor the mcp_tool call), so while the service is
+   * down calls go ahead undecided.
    */
   guard?: boolean;
   /**
-   * True where the session runs cwt's MCP server (`cwt new`, a repository after `cwt install --mcp`): the second
+   * True where the session runs cwt's MCP server (`cwt new`; plain tabs, claude -w worktrees and adopted tabs after a plain `cwt install`): the second
    * decider is an `mcp_tool` handler calling that long-lived process (getMcpDeciderHandler), not the guard.
    */
   mcp?: boolean;
@@ -239,8 +240,11 @@ export function buildHookSettings(options: { httpUrl?: string; fastPath?: FastPa
       // The per-user service over http, and beside it (Claude Code runs both at once) the guard that execs the
       // command hook only when the service is not running.
       const handlers: HookHandler[] = [{ type: 'http', url: getFastPathUrl(options.fastPath.port, event), timeout: HTTP_HOOK_TIMEOUT_S }];
-      if (options.fastPath.mcp === true) handlers.push(getMcpDeciderHandler(event));
-      else if (options.fastPath.guard !== false) handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
+      // CWT_FASTPATH=http-only (guard: false): the http handler alone, no second decider of either kind.
+      if (options.fastPath.guard === false) {
+        // nothing beside it
+      } else if (options.fastPath.mcp === true) handlers.push(getMcpDeciderHandler(event));
+      else handlers.push({ type: 'command', command: getFastPathGuardCommand(event, options.fastPath), timeout: COMMAND_HOOK_TIMEOUT_S });
       hooks[name] = [{ ...(matcher !== undefined ? { matcher } : {}), hooks: handlers }];
       continue;
     }
@@ -271,6 +275,17 @@ export function buildSessionSettings(options: { memoryDir: string; httpUrl?: str
  */
 export function buildWorktreeLocalSettings(existing: Record<string, unknown>, memoryDir: string, fastPath?: FastPathTarget): Record<string, unknown> {
   return addCwtHooks({ ...existing, autoMemoryDirectory: memoryDir }, [...SESSION_HOOK_EVENTS, 'worktree-remove'], fastPath);
+}
+
+/**
+ * The `.claude/settings.local.json` of a `cwt new` worktree where the fast path's second decider is `cwt mcp`:
+ * a plain `claude` started there (an adopted tab) reads it (2.1.197 reads the worktree's own file; 2.1.332 the
+ * root checkout's, whose handlers are the same), so it carries cwt's session hooks, with the mcp_tool decider,
+ * and the approval of the worktree's `.mcp.json` server. The memory setting is left as it is: that tab is
+ * adopted, not the session launched by cwt (which gets its namespace through --settings). Pure.
+ */
+export function buildAdoptedTabSettings(existing: Record<string, unknown>, fastPath: FastPathTarget): Record<string, unknown> {
+  return enableProjectMcpServer(addCwtHooks(existing, SESSION_HOOK_EVENTS, { ...fastPath, mcp: true }));
 }
 
 /** Writes a session's `--settings` file (private: it names the session's paths). */
@@ -306,6 +321,32 @@ export function removeMcpServer(config: Record<string, unknown>): Record<string,
 export function enableProjectMcpServer(settings: Record<string, unknown>): Record<string, unknown> {
   const enabled = Array.isArray(settings.enabledMcpjsonServers) ? settings.enabledMcpjsonServers : [];
   return enabled.includes(MCP_SERVER_NAME) ? settings : { ...settings, enabledMcpjsonServers: [...enabled, MCP_SERVER_NAME] };
+}
+
+/**
+ * True when these settings approve cwt's `.mcp.json` server: listed in enabledMcpjsonServers (or all project
+ * servers enabled) and not in disabledMcpjsonServers (a person who declined it at Claude Code's prompt). Pure.
+ */
+export function isProjectMcpServerApproved(settings: Record<string, unknown>): boolean {
+  const listed = (key: string) => Array.isArray(settings[key]) && (settings[key] as unknown[]).includes(MCP_SERVER_NAME);
+  return !listed('disabledMcpjsonServers') && (listed('enabledMcpjsonServers') || settings.enableAllProjectMcpServers === true);
+}
+
+/** True when a settings object gives some fast-path event cwt's mcp_tool decider (getMcpDeciderHandler). Pure. */
+export function hasMcpDeciderHandler(settings: Record<string, unknown>): boolean {
+  const hooks = isJsonObject(settings.hooks) ? settings.hooks : {};
+  return FAST_PATH_EVENTS.some((event) => {
+    const groups = hooks[HOOK_EVENT_NAMES[event]];
+    return (
+      Array.isArray(groups) &&
+      groups.some((group: unknown) => isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.some((h: unknown) => isJsonObject(h) && h.type === 'mcp_tool' && h.server === MCP_SERVER_NAME && h.tool === MCP_HOOK_TOOL))
+    );
+  });
+}
+
+/** True when an `.mcp.json` object has cwt's server. Pure. */
+export function hasMcpServer(config: unknown): boolean {
+  return isJsonObject(config) && isJsonObject(config.mcpServers) && Object.hasOwn(config.mcpServers, MCP_SERVER_NAME);
 }
 
 /** Settings without cwt's approval; an approval list left empty by that is dropped. Pure. */
