@@ -380,15 +380,6 @@ async function writeSessionNotes(ctx: NewContext, text: string): Promise<void> {
   writeFileAtomic(notesPath, text, { mode: PRIVATE_FILE_MODE });
 }
 
-/**
- * The worktree's own Claude Code files. `claude -w`: `.claude/settings.local.json`, which Claude Code reads for
- * that session (memory namespace, cwt's hooks). Where the fast path's second decider is `cwt mcp`
- * (resolveWorktreeFastPath: `cwt install` registered the server for this repository), every new worktree also
- * gets a `.mcp.json` with cwt's server, approved in that settings file (enabledMcpjsonServers), so a session
- * there — `claude -w`, or a plain `claude` started in a `cwt new` worktree (an adopted tab) — runs `cwt mcp`
- * and no process starts per tool call. Both files are excluded from git like CLAUDE.local.md; a tracked one is
- * the team's and left alone (a tracked .mcp.json: the guard instead, for this worktree).
- */
 /** What writeWorktreeClaudeFiles needs of a new session (or of a claude -w session resumed). */
 export interface WorktreeClaudeFiles {
   env: NodeJS.ProcessEnv;
@@ -400,6 +391,15 @@ export interface WorktreeClaudeFiles {
   output: Output;
 }
 
+/**
+ * The worktree's own Claude Code files. `claude -w`: `.claude/settings.local.json`, which Claude Code reads for
+ * that session (memory namespace, cwt's hooks). Where the fast path's second decider is `cwt mcp`
+ * (resolveWorktreeFastPath: `cwt install` registered the server for this repository), every new worktree also
+ * gets a `.mcp.json` with cwt's server, approved in that settings file (enabledMcpjsonServers), so a session
+ * there — `claude -w`, or a plain `claude` started in a `cwt new` worktree (an adopted tab) — runs `cwt mcp`
+ * and no process starts per tool call. Both files are excluded from git like CLAUDE.local.md; a tracked one is
+ * the team's and left alone (a tracked .mcp.json: the guard instead, for this worktree).
+ */
 export async function writeWorktreeClaudeFiles(ctx: WorktreeClaudeFiles): Promise<void> {
   let fastPath = resolveWorktreeFastPath(ctx.env, ctx.repo.mainWorktree);
   if (!ctx.claudeWorktree && fastPath?.mcp !== true) return;
