@@ -147,3 +147,45 @@ describe('tabs on two machines write one file at the same moment, each through c
     expect((await store!.listEvents({ kinds: ['claim'] })).length).toBe(allowed.length);
   });
 });
+
+describe('cwt_tool_call and claimPath', () => {
+  it('queue on one advisory lock per path, whatever characters the checkout and path hold', async () => {
+    const { requests } = await registerTabs(1);
+    const request = requests[0]!;
+    // Quotes, a backslash, a tab, a control character, non-ASCII and U+2028: JSON text built by SQL and by JSON.stringify must agree.
+    const checkout = join(s.root, 'we"ird\\ché\tck\u0001out\u2028');
+    const relPath = 'src/ü "x".ts';
+    await store!.updateSession(request.expect!.id, { worktree: checkout });
+    const planned = { ...request, expect: { ...request.expect!, worktree: checkout }, claim: { ...request.claim!, relPath, absPath: join(checkout, relPath) } };
+    const { schema } = (await import('../../src/core/store/postgres.js')).parsePostgresUrl(s.env.CWT_STORE!);
+    const holder = connectStoreSql(s.env.CWT_STORE!);
+    let release = () => {};
+    try {
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const taken = new Promise<void>((resolve) => (locked = resolve));
+      // The key exactly as PostgresStore.claimPath takes it.
+      const transaction = holder.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${JSON.stringify([schema, 'claim', checkout, relPath])}, 0))`;
+        locked();
+        await held;
+      });
+      await taken;
+      let decided = false;
+      const decision = store!.decideToolCall!({ ...planned, now: Date.now() }).then((answer) => {
+        decided = true;
+        return answer;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(decided).toBe(false);
+      release();
+      await transaction;
+      const answer = await decision;
+      expect(answer.outcome === 'decided' && answer.claim?.verdict.allow).toBe(true);
+      expect((await store!.listClaims({ checkout })).map((claim) => claim.relPath)).toEqual([relPath]);
+    } finally {
+      release();
+      await holder.end();
+    }
+  });
+});
