@@ -93,7 +93,7 @@ export async function decideInOneTrip(options: OneTripOptions): Promise<OneTripR
  * trip recorded, the warning's reads from what the trip read; anything else goes to the store itself.
  */
 function createAnsweringView(store: Store, session: SessionRecord, claim: ToolCallClaim | null, outcome: ClaimOutcome | undefined, reads: ToolCallReads | undefined, now: number): Store {
-  const holders = new Map(reads?.holders.map((holder) => [holder.id, holder]));
+  const holders = new Map([...(reads?.sessions ?? []), ...(reads?.holders ?? [])].map((holder) => [holder.id, holder]));
   const claimants = new Set(reads?.claims.map((entry) => entry.session));
   let answered = false;
   const isPlanned = (request: ClaimRequest) =>

@@ -244,7 +244,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // caller's machine); the caller then plans again or takes the statement-by-statement path. Worktree paths are
   // compared as stored (git's normalised top levels), as path.relative would compare them.
   `
-  CREATE FUNCTION cwt_tool_call(request jsonb) RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+  CREATE FUNCTION cwt_tool_call(request jsonb) RETURNS json LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
   DECLARE
     v_now bigint := (request ->> 'now')::bigint;
     v_host text := request ->> 'host';
@@ -270,9 +270,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     v_stored text;
     v_event bigint;
     v_prefix text;
-    v_siblings jsonb;
-    v_claims jsonb;
-    v_holders jsonb;
+    v_siblings json;
+    v_claims json;
+    v_holders json;
   BEGIN
     -- The session: the one the supervisor serves, else as findCurrentSession finds it (sessions.ts).
     IF request ->> 'session_id' IS NOT NULL THEN
@@ -296,7 +296,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       END IF;
     END IF;
     IF v_me.id IS NULL THEN
-      RETURN jsonb_build_object('outcome', 'unknown');
+      RETURN json_build_object('outcome', 'unknown');
     END IF;
     -- The caller planned (config, protected paths, the claim's checkout) from these columns of the session.
     IF v_expect IS NULL
@@ -307,7 +307,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
        OR v_expect ->> 'worktree' IS DISTINCT FROM v_me.worktree
        OR v_expect ->> 'memory_dir' IS DISTINCT FROM v_me.memory_dir
        OR v_expect ->> 'kind' IS DISTINCT FROM v_me.kind THEN
-      RETURN jsonb_build_object('outcome', 'stale', 'session', to_jsonb(v_me));
+      RETURN json_build_object('outcome', 'stale', 'session', row_to_json(v_me));
     END IF;
 
     -- The claim's state, under claimPath's advisory lock (the same key: JSON of schema, 'claim', checkout, path).
@@ -333,7 +333,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
         IF NOT v_alive AND v_holder.pid IS NOT NULL AND v_holder.host = v_host THEN
           v_probe := request -> 'pids' ->> v_holder.pid::text;
           IF v_probe IS NULL THEN
-            RETURN jsonb_build_object('outcome', 'probe', 'pid', v_holder.pid);
+            RETURN json_build_object('outcome', 'probe', 'pid', v_holder.pid);
           END IF;
           v_alive := v_probe = 'true';
         END IF;
@@ -358,7 +358,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     IF request ->> 'key' IS NOT NULL THEN
       INSERT INTO hook_calls (key, by, at) VALUES (request ->> 'key', request ->> 'by', v_now) ON CONFLICT (key) DO NOTHING;
       IF NOT FOUND THEN
-        RETURN jsonb_build_object('outcome', 'taken');
+        RETURN json_build_object('outcome', 'taken');
       END IF;
     END IF;
 
@@ -378,7 +378,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     END IF;
 
     IF v_claim IS NULL THEN
-      RETURN jsonb_build_object('outcome', 'decided', 'session', to_jsonb(v_me));
+      RETURN json_build_object('outcome', 'decided', 'session', row_to_json(v_me));
     END IF;
 
     -- The verdict, recorded as claimPath records it.
@@ -413,19 +413,21 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     END IF;
 
     -- What the merge-conflict warning reads after an allowed claim (findSiblingRisks): the repository's open
-    -- sessions, the path's claims wherever the repository is cloned, and the sessions holding those claims.
+    -- sessions, the path's claims wherever the repository is cloned, and the sessions holding those claims that
+    -- are not among the first (row_to_json: text, cheaper than jsonb for rows only passed on).
     IF v_allow THEN
-      SELECT COALESCE(jsonb_agg(to_jsonb(s) ORDER BY s.started_at, s.id), '[]') INTO v_siblings
+      SELECT COALESCE(json_agg(row_to_json(s) ORDER BY s.started_at, s.id), '[]') INTO v_siblings
       FROM sessions s WHERE s.repo = v_me.repo AND s.state <> 'ended';
-      SELECT COALESCE(jsonb_agg(to_jsonb(c) ORDER BY c.at DESC, c.rel_path), '[]') INTO v_claims
+      SELECT COALESCE(json_agg(row_to_json(c) ORDER BY c.at DESC, c.rel_path), '[]') INTO v_claims
       FROM claims c WHERE c.repo = v_claim ->> 'repo' AND c.rel_path = v_rel;
-      SELECT COALESCE(jsonb_agg(to_jsonb(s)), '[]') INTO v_holders
-      FROM sessions s WHERE s.id IN (SELECT c.session FROM claims c WHERE c.repo = v_claim ->> 'repo' AND c.rel_path = v_rel);
+      SELECT COALESCE(json_agg(row_to_json(s)), '[]') INTO v_holders
+      FROM sessions s WHERE s.id IN (SELECT c.session FROM claims c WHERE c.repo = v_claim ->> 'repo' AND c.rel_path = v_rel)
+        AND NOT (s.repo = v_me.repo AND s.state <> 'ended');
     END IF;
-    RETURN jsonb_build_object('outcome', 'decided', 'session', to_jsonb(v_me),
-      'claim', jsonb_build_object('allow', v_allow, 'takeover', v_takeover, 'record_denial', v_record_denial,
-        'existing', CASE WHEN v_has_existing THEN to_jsonb(v_existing) END,
-        'holder', CASE WHEN v_has_holder THEN to_jsonb(v_holder) END,
+    RETURN json_build_object('outcome', 'decided', 'session', row_to_json(v_me),
+      'claim', json_build_object('allow', v_allow, 'takeover', v_takeover, 'record_denial', v_record_denial,
+        'existing', CASE WHEN v_has_existing THEN row_to_json(v_existing) END,
+        'holder', CASE WHEN v_has_holder THEN row_to_json(v_holder) END,
         'denied_at', v_denied_at),
       'siblings', v_siblings, 'claims', v_claims, 'holders', v_holders);
   END $fn$;

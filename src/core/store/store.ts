@@ -529,7 +529,7 @@ export interface ToolCallReads {
   sessions: SessionRecord[];
   /** The path's claims under the repository key (listClaims({ repo, relPath })). */
   claims: ClaimRecord[];
-  /** The sessions holding those claims, whatever their state (getSession). */
+  /** The sessions holding those claims that are not among `sessions`, whatever their state (getSession). */
   holders: SessionRecord[];
 }
 
