@@ -71,6 +71,8 @@ export async function decideInOneTrip(options: OneTripOptions): Promise<OneTripR
       case 'unknown':
         memory.delete(memoryKey);
         return undefined;
+      case 'unavailable':
+        return undefined;
       case 'stale':
         if (memory.size >= MAX_REMEMBERED) memory.clear();
         memory.set(memoryKey, answer.session);

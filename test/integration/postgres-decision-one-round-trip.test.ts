@@ -13,7 +13,7 @@ import { PostgresStore } from '../../src/core/store/postgres.js';
 import type { Store } from '../../src/core/store/store.js';
 import { handleHook, type HookOutput } from '../../src/hooks/handlers.js';
 import type { HookEvent, HookInput } from '../../src/hooks/input.js';
-import { useBackend, type StoreBackend } from '../helpers/backends.js';
+import { connectStoreSql, useBackend, type StoreBackend } from '../helpers/backends.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 
 let s: Scenario;
@@ -171,5 +171,25 @@ describe('the same script of tool calls on both stores', () => {
     // Warm calls in one statement each; a process's first call for a session in two (the row it plans with), and
     // a pid probe one more (the second call carries the probe's answer).
     expect(postgres.counts).toEqual({ retry: 2, denied: 1, twice: 1, warned: 2, probed: 3 });
+  });
+});
+
+describe('a PostgreSQL store whose cwt_tool_call was dropped', () => {
+  it('still decides, statement by statement: the deny-once of a same-checkout edit comes as before', async () => {
+    useBackend(s, 'postgres');
+    store = await openCounted('postgres');
+    const x = join(s.repo, 'src', 'x.ts');
+    expect(await handleHook('pre-tool-use', write('t1', s.repo, x, 'toolu_1'), { store, env: s.env, decider: 'fastpath', dedupe: true })).toBeNull();
+    const sql = connectStoreSql(s.env.CWT_STORE!);
+    await sql`DROP FUNCTION cwt_tool_call(jsonb)`;
+    await sql.end();
+    await handleHook('pre-tool-use', { session_id: 't2', cwd: s.repo, tool_use_id: 'toolu_2', tool_name: 'Bash', tool_input: { command: 'ls' } }, { store, env: s.env, decider: 'fastpath', dedupe: true });
+    sent.length = 0;
+    const denied = await handleHook('pre-tool-use', write('t2', s.repo, x, 'toolu_3'), { store, env: s.env, decider: 'fastpath', dedupe: true });
+    expect(denied?.hookSpecificOutput.permissionDecision).toBe('deny');
+    // The function was asked first (and found missing), then the statements did the work.
+    expect(sent[0]).toContain('cwt_tool_call');
+    expect(sent.length).toBeGreaterThan(5);
+    expect((await store.listEvents({ kinds: ['claim.deny'] })).length).toBe(1);
   });
 });

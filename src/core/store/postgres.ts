@@ -987,7 +987,14 @@ export class PostgresStore implements Store {
       pids: request.pids,
     };
     // As text both ways: a typed jsonb parameter would be encoded once more by the driver.
-    const [row] = await sql<{ answer: string }[]>`SELECT cwt_tool_call(${JSON.stringify(body)}::text::jsonb)::text AS answer`;
+    let row: { answer: string } | undefined;
+    try {
+      [row] = await sql<{ answer: string }[]>`SELECT cwt_tool_call(${JSON.stringify(body)}::text::jsonb)::text AS answer`;
+    } catch (error) {
+      // 42883 undefined_function: someone with access to the schema dropped it; the statements still work.
+      if ((error as { code?: string }).code === '42883') return { outcome: 'unavailable' };
+      throw error;
+    }
     const answer = JSON.parse(row!.answer) as Row;
     switch (answer.outcome) {
       case 'unknown':

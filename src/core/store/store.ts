@@ -536,10 +536,12 @@ export interface ToolCallReads {
 /**
  * unknown: no open session by these clues; stale: `expect` is not the session's current row (here it is);
  * probe: a holder's liveness needs its pid probed on this host. None of these three wrote anything.
+ * unavailable: the store has no way to (its function was dropped): the same, nothing written.
  * taken: another decider recorded the call first. decided: done, with the session as read before its heartbeat.
  */
 export type ToolCallAnswer =
   | { outcome: 'unknown' }
+  | { outcome: 'unavailable' }
   | { outcome: 'stale'; session: SessionRecord }
   | { outcome: 'probe'; pid: number }
   | { outcome: 'taken' }
