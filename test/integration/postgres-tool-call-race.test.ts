@@ -3,7 +3,8 @@
  * and connection through the one-round-trip function (cwt_tool_call): exactly one is allowed, the others are
  * denied and told who holds it, because the function decides under claimPath's advisory lock. The function is
  * also run slowed down (a sleep between its reads and its writes) with the lock, and without it: the control,
- * where several tabs are allowed and the claim ends with whoever wrote last.
+ * where several tabs are allowed and the claim ends with whoever wrote last. One call that six deciders get at
+ * once is decided by one of them.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,7 +33,7 @@ const [storeModule, startAt, request] = process.argv.slice(1);
   await store.getSchemaVersion();
   await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
   const answer = await store.decideToolCall({ ...JSON.parse(request), now: Date.now() });
-  process.stdout.write(answer.outcome === 'decided' ? (answer.claim.verdict.allow ? 'allowed' : 'denied') : answer.outcome);
+  process.stdout.write(answer.outcome === 'decided' ? (answer.claim ? (answer.claim.verdict.allow ? 'allowed' : 'denied') : 'decided') : answer.outcome);
   await store.close();
 })();
 `;
@@ -145,6 +146,21 @@ describe('tabs on two machines write one file at the same moment, each through c
     // One claim row survives (the last writer's): every other allowed tab was told a file was its own that is not.
     expect(await store!.listClaims({ checkout })).toHaveLength(1);
     expect((await store!.listEvents({ kinds: ['claim'] })).length).toBe(allowed.length);
+  });
+});
+
+describe('one tool call reaching six deciders at the same moment (the service, its fallbacks)', () => {
+  it('is decided by exactly one: the others find it recorded and answer nothing', async () => {
+    const { checkout, requests } = await registerTabs(1);
+    const call = requests[0]!;
+    const outcomes = await race(Array.from({ length: 6 }, (_, i) => ({ ...call, hookCall: { key: call.hookCall!.key, by: `decider-${i}` } })));
+    expect(outcomes.filter((outcome) => outcome === 'allowed')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'taken')).toHaveLength(5);
+    const recorded = await store!.listHookCalls();
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.by).toBe(`decider-${outcomes.indexOf('allowed')}`);
+    expect(await store!.listEvents({ kinds: ['claim'] })).toHaveLength(1);
+    expect(await store!.listClaims({ checkout })).toHaveLength(1);
   });
 });
 
