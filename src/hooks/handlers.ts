@@ -17,7 +17,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decideClaim, getCheckoutRelativePath, getRivalClaim, isClaimBinding, type ClaimPolicy } from '../core/coordination/claims.js';
+import { decideClaim, DENY_ONCE_RETRY_MS, getCheckoutRelativePath, getRivalClaim, isClaimBinding, type ClaimPolicy } from '../core/coordination/claims.js';
 import type { Config } from '../core/config/config.js';
 import { loadConfigLazily } from '../core/config/lazy.js';
 import { formatAgo } from '../core/util/duration.js';
@@ -29,10 +29,11 @@ import { fileLockName, isLockStale } from '../core/coordination/locks.js';
 import { resolveClaudeHome, toRealPath } from '../core/fs/paths.js';
 import { isToolHookEvent } from '../core/harness/harness.js';
 import { getRepoKey, getSessionState } from '../core/sessions/sessions.js';
-import type { ClaimRecord, SessionRecord, Store } from '../core/store/store.js';
+import type { ClaimRecord, SessionRecord, Store, ToolCallClaim } from '../core/store/store.js';
 import { settleCommitJournal } from '../core/store/open.js';
 import { MESSAGES } from '../texts/messages.js';
 import { getToolString, type HookEvent, type HookInput } from './input.js';
+import { decideInOneTrip } from './onetrip.js';
 import { resolveHookSession } from './session.js';
 
 /** Tools that write the file named by `file_path` (or `notebook_path`). */
@@ -331,6 +332,35 @@ const HANDLERS: Record<HookEvent, (call: Call) => Promise<HookOutput | null>> = 
   'worktree-remove': () => Promise.resolve(null),
 };
 
+/** A call's rules for `session`: config from its main checkout, liveness and claims judged at `now`. */
+async function createCall(input: HookInput, store: Store, env: NodeJS.ProcessEnv, now: number, session: SessionRecord, config?: Config): Promise<Call> {
+  config ??= await loadConfigLazily({ repoRoot: session.mainWorktree, env });
+  const probe = { ...createLivenessProbe(config.sessionTtlMs, env), now };
+  const isLive = (other: SessionRecord) => getSessionState(other, probe) === 'live';
+  const policy: ClaimPolicy = { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now, isLive };
+  return { input, store, env, now, session, config, isLive, policy };
+}
+
+/**
+ * What a tool call asks of the store besides its heartbeat, for a store that does it in one trip
+ * (hooks/onetrip.ts): an edit's claim, nothing more (null), or undefined when the handler needs more than the
+ * trip covers: a protected harness file (its read check and write lease).
+ */
+async function planOneTrip(event: HookEvent, call: Call): Promise<ToolCallClaim | null | undefined> {
+  const { input, session, config } = call;
+  if (event === 'post-tool-use') return (await getProtectedTarget(call, READ_AND_EDIT_TOOLS)) === undefined ? null : undefined;
+  if (event === 'post-tool-use-failure') return (await getProtectedTarget(call, EDIT_TOOLS)) === undefined ? null : undefined;
+  if (event !== 'pre-tool-use' || !EDIT_TOOLS.has(input.tool_name ?? '')) return null;
+  const absolute = getEditedPath(input, session);
+  if (absolute === undefined) return null;
+  const path = toRealPath(absolute);
+  if (isProtectedPath(path, await buildGuard(call))) return undefined;
+  const relPath = getCheckoutRelativePath(path, session.worktree);
+  if (relPath === undefined) return null;
+  const { mode, claimTtlMs } = call.policy;
+  return { relPath, absPath: path, repo: getRepoKey(session), claudeId: input.session_id ?? null, mode, claimTtlMs, sessionTtlMs: config.sessionTtlMs, retryMs: DENY_ONCE_RETRY_MS };
+}
+
 /** Runs one hook event; null means no decision and nothing to say. */
 export async function handleHook(event: HookEvent, input: HookInput, context: HookContext): Promise<HookOutput | null> {
   const { store, env } = context;
@@ -340,10 +370,27 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
   const now = context.now ?? Date.now();
   // One tool call reaches the fast path and, while it starts or after it is gone, the command hook too: the first
   // to record the call decides it, the other answers nothing (Claude Code merges parallel answers: a deny stands).
-  if (context.dedupe === true && isToolHookEvent(event) && input.session_id !== undefined && input.tool_use_id !== undefined) {
-    const key = `${input.session_id}/${input.tool_use_id}/${event}`;
-    if (!(await store.claimHookCall({ key, by: context.decider ?? 'command', at: now }))) return null;
+  const key =
+    context.dedupe === true && isToolHookEvent(event) && input.session_id !== undefined && input.tool_use_id !== undefined
+      ? `${input.session_id}/${input.tool_use_id}/${event}`
+      : undefined;
+  if (store.decideToolCall !== undefined && isToolHookEvent(event)) {
+    // A networked store: the same steps as below, in one round trip where the plan covers them.
+    let planned: Call | undefined;
+    const trip = await decideInOneTrip({
+      store,
+      env,
+      event,
+      input,
+      now,
+      sessionId: context.sessionId,
+      hookCall: key === undefined ? null : { key, by: context.decider ?? 'command' },
+      plan: async (session) => planOneTrip(event, (planned = await createCall(input, store, env, now, session))),
+    });
+    if (trip?.taken) return null;
+    if (trip) return HANDLERS[event](await createCall(input, trip.store, env, now, trip.session, planned?.config));
   }
+  if (key !== undefined && !(await store.claimHookCall({ key, by: context.decider ?? 'command', at: now }))) return null;
   const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end', callerPid: context.callerPid });
   if (!session) return null;
   // One update for the heartbeat and the activity, the event in its transaction. The row read above says whether
@@ -355,10 +402,5 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
   const guard = { onActivityChange: activity !== undefined };
   if (event !== 'session-end') await store.updateSession(session.id, { heartbeatAt: now, ...activity?.patch }, entry, guard);
   else if (activity) await store.updateSession(session.id, activity.patch, undefined, guard);
-  const config = await loadConfigLazily({ repoRoot: session.mainWorktree, env });
-  const probe = { ...createLivenessProbe(config.sessionTtlMs, env), now };
-  const isLive = (other: SessionRecord) => getSessionState(other, probe) === 'live';
-  const policy: ClaimPolicy = { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now, isLive };
-  const call: Call = { input, store, env, now, session, config, isLive, policy };
-  return HANDLERS[event](call);
+  return HANDLERS[event](await createCall(input, store, env, now, session));
 }

@@ -259,4 +259,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX hook_calls_at ON hook_calls (at);
   `,
+  // 13: nothing for SQLite. PostgreSQL's migration 13 adds cwt_tool_call, one round trip per tool-call decision;
+  // SQLite answers in-process and keeps the statement-by-statement path. Here so that a schema version means the
+  // same thing in both stores.
+  `
+  SELECT 1;
+  `,
 ];

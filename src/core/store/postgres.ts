@@ -69,6 +69,8 @@ import type {
   TaskUpdate,
   TaskUpdateResult,
   ThrottleDecision,
+  ToolCallAnswer,
+  ToolCallRequest,
 } from './store.js';
 
 type Sql = postgres.Sql<Record<string, never>>;
@@ -86,6 +88,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** The server cancels any statement running longer. */
   statementTimeoutMs?: number;
+  /** Called with each statement as it is sent (BEGIN and COMMIT included): how tests count round trips. */
+  onQuery?: (text: string) => void;
 }
 
 /**
@@ -116,6 +120,7 @@ export class PostgresStore implements Store {
       idle_timeout: 60,
       fetch_types: false,
       onnotice: () => {},
+      ...(options.onQuery ? { debug: (_connection: number, text: string) => options.onQuery!(text) } : {}),
       types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) } },
       connection: {
         application_name: 'cwt',
@@ -944,6 +949,77 @@ export class PostgresStore implements Store {
     const sql = await this.query();
     const { count } = await sql`DELETE FROM hook_calls WHERE at < ${before}`;
     return count;
+  }
+
+  async decideToolCall(request: ToolCallRequest): Promise<ToolCallAnswer> {
+    const sql = await this.query();
+    const { expect: planned, claim } = request;
+    // The function's request: column names for the session, snake case throughout; undefined clues drop out.
+    const body = {
+      schema: this.schema,
+      now: request.now,
+      host: request.host,
+      key: request.hookCall?.key ?? null,
+      by: request.hookCall?.by ?? null,
+      session_id: request.sessionId,
+      cwt_session: request.cwtSession,
+      claude_id: request.claudeId,
+      cwd: request.cwd,
+      expect: planned && {
+        id: planned.id,
+        repo: planned.repo,
+        repo_id: planned.repoId ?? null,
+        main_worktree: planned.mainWorktree,
+        worktree: planned.worktree,
+        memory_dir: planned.memoryDir,
+        kind: planned.kind,
+      },
+      claim: claim && {
+        rel_path: claim.relPath,
+        abs_path: claim.absPath,
+        repo: claim.repo,
+        claude_id: claim.claudeId,
+        mode: claim.mode,
+        claim_ttl_ms: claim.claimTtlMs,
+        session_ttl_ms: claim.sessionTtlMs,
+        retry_ms: claim.retryMs,
+      },
+      pids: request.pids,
+    };
+    // As text both ways: a typed jsonb parameter would be encoded once more by the driver.
+    let row: { answer: string } | undefined;
+    try {
+      [row] = await sql<{ answer: string }[]>`SELECT cwt_tool_call(${JSON.stringify(body)}::text::jsonb)::text AS answer`;
+    } catch (error) {
+      // 42883 undefined_function: someone with access to the schema dropped it; the statements still work.
+      if ((error as { code?: string }).code === '42883') return { outcome: 'unavailable' };
+      throw error;
+    }
+    const answer = JSON.parse(row!.answer) as Row;
+    switch (answer.outcome) {
+      case 'unknown':
+      case 'taken':
+        return { outcome: answer.outcome };
+      case 'probe':
+        return { outcome: 'probe', pid: answer.pid as number };
+      case 'stale':
+        return { outcome: 'stale', session: toSession(answer.session as Row) };
+    }
+    const session = toSession(answer.session as Row);
+    const decided = answer.claim as Row | undefined;
+    if (!decided) return { outcome: 'decided', session };
+    const existing = decided.existing as Row | null;
+    const holder = decided.holder as Row | null;
+    const state: ClaimState = { existing: existing ? toClaim(existing) : undefined, holder: holder ? toSession(holder) : undefined, deniedAt: (decided.denied_at as number | null) ?? null };
+    const verdict = decided.allow === true ? { allow: true as const, takeover: decided.takeover === true } : { allow: false as const, recordDenial: decided.record_denial === true };
+    const reads = decided.allow === true
+      ? {
+          sessions: (answer.siblings as Row[]).map(toSession),
+          claims: (answer.claims as Row[]).map(toClaim),
+          holders: (answer.holders as Row[]).map(toSession),
+        }
+      : undefined;
+    return { outcome: 'decided', session, claim: { verdict, state }, ...(reads ? { reads } : {}) };
   }
 
   async close(): Promise<void> {

@@ -484,6 +484,69 @@ export interface SessionUpdateOptions {
   onActivityChange?: boolean;
 }
 
+/** The claim an edit asks for, with the rules to decide it by (core/coordination/claims.ts: decideClaim). */
+export interface ToolCallClaim {
+  relPath: string;
+  absPath: string;
+  /** The repository key the claim is recorded under (sessions.ts getRepoKey). */
+  repo: string;
+  claudeId: string | null;
+  mode: 'deny-once' | 'deny' | 'warn';
+  claimTtlMs: number;
+  /** A holder is live while its heartbeat is younger than this (or its process runs on this host). */
+  sessionTtlMs: number;
+  /** How long after a denial the same session's retry goes through (deny-once). */
+  retryMs: number;
+}
+
+/**
+ * One tool call's store work in one round trip (Store.decideToolCall): what hooks/onetrip.ts asks, having
+ * planned the call (config, protected paths, the claim) from `expect`.
+ */
+export interface ToolCallRequest {
+  now: number;
+  /** This machine's host id: liveness and `cwd` are judged for it. */
+  host: string;
+  /** The call to record for its decider when another decider may get it too (Store.claimHookCall); null: no dedupe. */
+  hookCall: Omit<HookCallRecord, 'at'> | null;
+  /** The session the supervisor serves; else the clues of findCurrentSession. */
+  sessionId?: string;
+  cwtSession?: string;
+  claudeId?: string;
+  /** Absolute and normalised (path.resolve). */
+  cwd?: string;
+  /** The session row the call was planned with; null: answer 'stale' with the current row. */
+  expect: SessionRecord | null;
+  /** An edit's claim; null: a heartbeat only. */
+  claim: ToolCallClaim | null;
+  /** Processes of this host probed so far, by pid: whether each is alive. */
+  pids: Record<string, boolean>;
+}
+
+/** What the prefetching decision read for the merge-conflict warning after an allowed claim. */
+export interface ToolCallReads {
+  /** The repository's open sessions (listSessions({ repo })). */
+  sessions: SessionRecord[];
+  /** The path's claims under the repository key (listClaims({ repo, relPath })). */
+  claims: ClaimRecord[];
+  /** The sessions holding those claims that are not among `sessions`, whatever their state (getSession). */
+  holders: SessionRecord[];
+}
+
+/**
+ * unknown: no open session by these clues; stale: `expect` is not the session's current row (here it is);
+ * probe: a holder's liveness needs its pid probed on this host. None of these three wrote anything.
+ * unavailable: the store has no way to (its function was dropped): the same, nothing written.
+ * taken: another decider recorded the call first. decided: done, with the session as read before its heartbeat.
+ */
+export type ToolCallAnswer =
+  | { outcome: 'unknown' }
+  | { outcome: 'unavailable' }
+  | { outcome: 'stale'; session: SessionRecord }
+  | { outcome: 'probe'; pid: number }
+  | { outcome: 'taken' }
+  | { outcome: 'decided'; session: SessionRecord; claim?: ClaimOutcome; reads?: ToolCallReads };
+
 /** How often the SQLite store looks at its change mark while something waits for a change (a cheap read). */
 export const CHANGE_POLL_MS = 250;
 
@@ -655,6 +718,12 @@ export interface Store {
   listHookCalls(): Promise<HookCallRecord[]>;
   /** Drops hook-call records older than `before`; how many went. */
   pruneHookCalls(before: number): Promise<number>;
+  /**
+   * A tool call's store work in one round trip and one transaction (PostgreSQL: the cwt_tool_call function):
+   * the session, claimHookCall, the heartbeat and activity (updateSession with onActivityChange), the claim
+   * (claimPath with decideClaim) and the warning's reads. Absent where the statements cost no round trips (SQLite).
+   */
+  decideToolCall?(request: ToolCallRequest): Promise<ToolCallAnswer>;
 
   close(): Promise<void>;
 }
