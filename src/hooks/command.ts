@@ -112,7 +112,7 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
         return { output: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } }), store };
       }
     }
-    const output = await handleHook(event, input, { store, env, decider: 'command', dedupe: fastPath });
+    const output = await handleHook(event, input, { store, env, decider: 'command', dedupe: fastPath, journalSettled: true });
     return { output: output ? JSON.stringify(output) : '', store };
   } catch (error) {
     logHookError(env, event, error);

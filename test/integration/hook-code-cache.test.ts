@@ -57,6 +57,20 @@ describe.skipIf(hasOwnCompileCache)('the command hook code cache', () => {
     expect(statSync(join(cacheDir, name!)).mtimeMs).toBe(written);
   });
 
+  it('the hook bundle and the other lean commands keep a cache each; neither removes the other', async () => {
+    await hook();
+    const status = await runCwt(['status'], { cwd: s.repo, env: s.env });
+    expect(status.code).toBe(0);
+    const both = cacheFiles().sort();
+    expect(both.map((name) => name.split('-')[0])).toEqual(['hook', 'lean']);
+    // Each is used from then on: neither call writes (or removes) a file.
+    const times = both.map((name) => statSync(join(cacheDir, name)).mtimeMs);
+    expect((await hook()).code).toBe(0);
+    expect((await runCwt(['status'], { cwd: s.repo, env: s.env })).code).toBe(0);
+    expect(cacheFiles().sort()).toEqual(both);
+    expect(both.map((name) => statSync(join(cacheDir, name)).mtimeMs)).toEqual(times);
+  });
+
   it('a corrupt cache changes no answer and is replaced', async () => {
     const reference = await hook();
     const [name] = cacheFiles();
