@@ -72,7 +72,9 @@ const BUSY_TIMEOUT_MS = 10_000;
  * nearest node_modules up from this file. Undefined: let better-sqlite3 search.
  */
 function findNativeBinding(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // In the lean CommonJS bundles (dist/*.cjs) __dirname is the bundle's directory, which spares a hook its first
+  // URL parse (~0.3 ms); an ES module has no __dirname.
+  let dir = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
   for (let hops = 0; hops < 8; hops++) {
     const path = join(dir, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
     if (existsSync(path)) return path;
