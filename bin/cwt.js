@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Thin on purpose, and CommonJS (bin/package.json): an ES module entry costs Node 20 its ESM loader, ~5 ms of
-// every start. `cwt hook <event>` runs on every tool call of every session: it has a bundle of its own
-// (dist/hook.cjs, the command hook alone); `cwt git-hook <name>` (every commit), status, ls and append share
-// another (dist/lean.cjs). Both compile from a V8 code cache where Node has no compile cache of its own
+// every start. `cwt hook <event>` runs on every tool call of every session and `cwt git-hook <name>` on every
+// commit: each has a bundle of its own (dist/hook.cjs, dist/githook.cjs), and status, ls and append share a
+// third (dist/lean.cjs). Each compiles from a V8 code cache where Node has no compile cache of its own
 // (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
 'use strict';
 
@@ -10,7 +10,7 @@
 // answers: help, unusual options, usage errors).
 const LEAN = {
   hook: ['hook', 'runHook'],
-  'git-hook': ['lean', 'runGitHookEntry'],
+  'git-hook': ['githook', 'runGitHookEntry'],
   status: ['lean', 'runStatusEntry'],
   ls: ['lean', 'runStatusEntry'],
   append: ['lean', 'runAppendEntry'],

@@ -5,8 +5,8 @@
 // - dist/bench-year.mjs: the benchmark's soak driver (bench/year.ts), self-contained.
 // - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
-// - dist/lean.cjs: the same kind of file for `cwt git-hook`, `status`, `ls` and `append` (src/hookentry.ts
-//   whole), so that their code is not read and compiled on every tool call.
+// - dist/githook.cjs, dist/lean.cjs: the same kind of file for `cwt git-hook` (every commit), and for `status`,
+//   `ls` and `append`, so that no start reads and compiles the code of the others.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -76,11 +76,14 @@ const leanBundle = {
   banner: { js: 'const importMetaUrl = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
 };
 leanBundle.define['import.meta.url'] = 'importMetaUrl.url';
+/** An entry of named exports of src/hookentry.ts: esbuild drops the others and what only they import. */
+const leanEntry = (names, sourcefile) => ({ contents: `export { ${names.join(', ')} } from './hookentry.js';`, resolveDir: 'src', sourcefile, loader: 'ts' });
 // The command hook: runHook and what it reaches, nothing of the other lean commands (esbuild drops the unused
 // exports of src/hookentry.ts and the modules only they import).
 await build({
   ...leanBundle,
-  stdin: { contents: "export { runHook } from './hookentry.js';", resolveDir: 'src', sourcefile: 'hook-bundle.ts', loader: 'ts' },
+  stdin: leanEntry(['runHook'], 'hook-bundle.ts'),
   outfile: 'dist/hook.cjs',
 });
-await build({ ...leanBundle, entryPoints: ['src/hookentry.ts'], outfile: 'dist/lean.cjs' });
+await build({ ...leanBundle, stdin: leanEntry(['runGitHookEntry'], 'githook-bundle.ts'), outfile: 'dist/githook.cjs' });
+await build({ ...leanBundle, stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts'), outfile: 'dist/lean.cjs' });
