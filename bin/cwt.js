@@ -55,6 +55,16 @@ function flagsKey() {
   return hash.toString(16);
 }
 
+/**
+ * CWT_DEBUG=1 (as src/core/util/debug.ts reads it): a timed line on stderr, in ms since the process started, so
+ * that Node's own start is part of the picture. Never on stdout, which Claude Code parses.
+ */
+function debugLean(text) {
+  const value = process.env.CWT_DEBUG;
+  if (value === undefined || value === '' || value === '0' || value === 'false') return;
+  require('node:fs').writeSync(2, `[cwt ${(process.uptime() * 1000).toFixed(1).padStart(7)}ms since start] lean: ${text}\n`);
+}
+
 function loadLeanBundle(base) {
   const fs = require('node:fs');
   const path = require('node:path');
@@ -62,7 +72,9 @@ function loadLeanBundle(base) {
   const enableCompileCache = getCompileCache();
   if (enableCompileCache || process.env.CWT_NO_CODE_CACHE === '1') {
     enableCompileCache?.();
-    return { bundle: require(file), saveCache() {} };
+    const bundle = require(file);
+    debugLean(`${base}.cjs loaded (${enableCompileCache ? "Node's compile cache" : 'no code cache'})`);
+    return { bundle, saveCache() {} };
   }
   const vm = require('node:vm');
   const fd = fs.openSync(file, 'r');
@@ -100,6 +112,7 @@ function loadLeanBundle(base) {
   // from bin/ as from dist/ (the same node_modules above both), and createRequire costs a few tenths of a ms.
   script.runInThisContext()(mod.exports, require, mod, file, path.dirname(file));
   const stale = cachedData === undefined || script.cachedDataRejected === true;
+  debugLean(`${base}.cjs loaded (code cache ${cachedData === undefined ? 'none yet' : stale ? 'refused' : 'used'})`);
   return {
     bundle: mod.exports,
     saveCache() {
@@ -133,6 +146,7 @@ async function main() {
   if (lean !== undefined) {
     const { bundle, saveCache } = loadLeanBundle(lean[0]);
     const handled = await bundle[lean[1]](args);
+    debugLean(handled ? `${command} answered` : `${command}: left to the full CLI`);
     saveCache();
     // The answer is written (write(2), synchronously) and whatever the command starts is started (detached):
     // leaving now skips Node's teardown, ~3 ms of freeing what goes with the process anyway. A hook's SQLite
