@@ -65,7 +65,12 @@ function debugLean(text) {
   require('node:fs').writeSync(2, `[cwt ${(process.uptime() * 1000).toFixed(1).padStart(7)}ms since start] lean: ${text}\n`);
 }
 
-function loadLeanBundle(base) {
+/**
+ * `representative`: this run goes down the bundle's busiest path (for the hook bundle a PreToolUse call), so what
+ * it compiled is what most runs need. A cache written by another run (a session's first hook is SessionStart) is
+ * kept as partial, used, and replaced once by the first representative run.
+ */
+function loadLeanBundle(base, representative) {
   const fs = require('node:fs');
   const path = require('node:path');
   const file = path.join(__dirname, '..', 'dist', `${base}.cjs`);
@@ -87,16 +92,26 @@ function loadLeanBundle(base) {
     fs.closeSync(fd);
   }
   const dir = cacheDir(process.env);
-  const name = `${base}-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}-${flagsKey()}.v8`;
-  const cachePath = path.join(dir, name);
+  const key = `${base}-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}-${flagsKey()}`;
+  const names = { full: `${key}.v8`, partial: `${key}.partial.v8` };
   let cachedData;
+  let cachedPartial = false;
   try {
     if (isPrivate(fs.lstatSync(dir), 'dir')) {
-      const cacheFd = fs.openSync(cachePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-      try {
-        if (isPrivate(fs.fstatSync(cacheFd), 'file')) cachedData = fs.readFileSync(cacheFd);
-      } finally {
-        fs.closeSync(cacheFd);
+      for (const kind of ['full', 'partial']) {
+        let cacheFd;
+        try {
+          cacheFd = fs.openSync(path.join(dir, names[kind]), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+        } catch {
+          continue;
+        }
+        try {
+          if (isPrivate(fs.fstatSync(cacheFd), 'file')) cachedData = fs.readFileSync(cacheFd);
+        } finally {
+          fs.closeSync(cacheFd);
+        }
+        cachedPartial = kind === 'partial';
+        break;
       }
     }
   } catch {
@@ -112,11 +127,12 @@ function loadLeanBundle(base) {
   // from bin/ as from dist/ (the same node_modules above both), and createRequire costs a few tenths of a ms.
   script.runInThisContext()(mod.exports, require, mod, file, path.dirname(file));
   const stale = cachedData === undefined || script.cachedDataRejected === true;
-  debugLean(`${base}.cjs loaded (code cache ${cachedData === undefined ? 'none yet' : stale ? 'refused' : 'used'})`);
+  debugLean(`${base}.cjs loaded (code cache ${cachedData === undefined ? 'none yet' : stale ? 'refused' : cachedPartial ? 'used, partial' : 'used'})`);
   return {
     bundle: mod.exports,
     saveCache() {
-      if (!stale) return;
+      if (!stale && !(cachedPartial && representative)) return;
+      const name = representative ? names.full : names.partial;
       try {
         // Only inside a state dir that exists: a command that changed nothing (bad input) leaves nothing.
         if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
@@ -129,7 +145,7 @@ function loadLeanBundle(base) {
         } finally {
           fs.closeSync(out);
         }
-        fs.renameSync(temp, cachePath);
+        fs.renameSync(temp, path.join(dir, name));
         // The caches of this bundle's earlier builds and Nodes go: one file per bundle and live combination.
         const own = new RegExp(`^${base}-v\\d.*\\.v8$`);
         for (const entry of fs.readdirSync(dir)) if (entry !== name && own.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
@@ -144,7 +160,7 @@ async function main() {
   const [command, ...args] = process.argv.slice(2);
   const lean = Object.hasOwn(LEAN, command) ? LEAN[command] : undefined;
   if (lean !== undefined) {
-    const { bundle, saveCache } = loadLeanBundle(lean[0]);
+    const { bundle, saveCache } = loadLeanBundle(lean[0], command !== 'hook' || args[0] === 'pre-tool-use');
     const handled = await bundle[lean[1]](args);
     debugLean(handled ? `${command} answered` : `${command}: left to the full CLI`);
     saveCache();
