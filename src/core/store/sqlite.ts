@@ -85,6 +85,24 @@ function findNativeBinding(): string | undefined {
   return undefined;
 }
 
+let nativeAddon: object | undefined;
+
+/**
+ * The addon itself, loaded once per process with process.dlopen and handed to better-sqlite3 as an object
+ * (which it accepts, though its types say a path): require's resolution of the .node file (a stat, a realpath
+ * through every directory, the module record) took as long again as the load, ~0.4 ms of every hook. A second
+ * load of the same file in one process (a require elsewhere) registers it again, as for a worker thread.
+ */
+function loadNativeBinding(): string | undefined {
+  if (nativeAddon !== undefined) return nativeAddon as unknown as string;
+  const path = findNativeBinding();
+  if (path === undefined) return undefined;
+  const module = { exports: {} };
+  process.dlopen(module, path);
+  nativeAddon = module.exports;
+  return nativeAddon as unknown as string;
+}
+
 /** Creates the database file 0600 before SQLite opens it, so it is never world-readable even briefly. */
 function createPrivateFile(path: string): void {
   try {
@@ -121,7 +139,7 @@ export class SqliteStore implements Store {
     ensurePrivateDir(cwtHome);
     this.location = join(cwtHome, SQLITE_FILE_NAME);
     createPrivateFile(this.location);
-    this.db = new Database(this.location, { timeout: BUSY_TIMEOUT_MS, nativeBinding: findNativeBinding() });
+    this.db = new Database(this.location, { timeout: BUSY_TIMEOUT_MS, nativeBinding: loadNativeBinding() });
     // NORMAL in WAL mode: consistent after any crash; a power loss may drop the last commits.
     this.db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON');
     migrate(this.db);
