@@ -1,18 +1,34 @@
 #!/usr/bin/env node
 // Thin on purpose, and CommonJS (bin/package.json): an ES module entry costs Node 20 its ESM loader, ~5 ms of
-// every start. `cwt hook <event>` runs on every tool call of every session, and `cwt git-hook <name>` on every
-// commit, so both have a lean bundle of their own (dist/hook.cjs), compiled from a V8 code cache where
-// Node has no compile cache of its own (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
+// every start. `cwt hook <event>` runs on every tool call of every session and `cwt git-hook <name>` on every
+// commit: each has a bundle of its own (dist/hook.cjs, dist/githook.cjs), and status, ls and append share a
+// third (dist/lean.cjs). Each compiles from a V8 code cache where Node has no compile cache of its own
+// (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
 'use strict';
-const module_ = require('node:module');
 
-// Commands answered from the lean bundle (each entry returns false for what only the full CLI answers: help,
-// unusual options, usage errors).
-const LEAN = { hook: 'runHook', 'git-hook': 'runGitHookEntry', status: 'runStatusEntry', ls: 'runStatusEntry', append: 'runAppendEntry' };
+// Commands answered from a lean bundle: [bundle, export] (each entry returns false for what only the full CLI
+// answers: help, unusual options, usage errors).
+const LEAN = {
+  hook: ['hook', 'runHook'],
+  'git-hook': ['githook', 'runGitHookEntry'],
+  status: ['lean', 'runStatusEntry'],
+  ls: ['lean', 'runStatusEntry'],
+  append: ['lean', 'runAppendEntry'],
+};
 
 /**
- * The V8 code cache of dist/hook.cjs: kept in the user's private state dir (0700; the file 0600), named after
- * the bundle (size, mtime, inode), this Node and its flags, so a rebuilt bundle or another Node never reads
+ * node:module only where Node may have its own compile cache (22.1 and later): on Node 20 requiring it loads the
+ * ESM loader and the source-map support behind it, ~0.5 ms of every hook, for a function that is not there.
+ */
+function getCompileCache() {
+  if (Number(process.versions.node.split('.')[0]) < 22) return undefined;
+  const { enableCompileCache } = require('node:module');
+  return enableCompileCache;
+}
+
+/**
+ * The V8 code cache of a lean bundle: kept in the user's private state dir (0700; the file 0600), named after
+ * the bundle (its name, size, mtime, inode), this Node and its flags, so a rebuilt bundle or another Node never reads
  * another's cache (V8 also refuses data it did not make, and a refused cache is only a slower start). The
  * cache is code: it is read only from a directory and a file that are this user's and no one else's, never
  * through a symlink. Written once, after the command answered, with what that run compiled.
@@ -39,13 +55,31 @@ function flagsKey() {
   return hash.toString(16);
 }
 
-function loadLeanBundle() {
+/**
+ * CWT_DEBUG=1 (as src/core/util/debug.ts reads it): a timed line on stderr, in ms since the process started, so
+ * that Node's own start is part of the picture. Never on stdout, which Claude Code parses.
+ */
+function debugLean(text) {
+  const value = process.env.CWT_DEBUG;
+  if (value === undefined || value === '' || value === '0' || value === 'false') return;
+  require('node:fs').writeSync(2, `[cwt ${(process.uptime() * 1000).toFixed(1).padStart(7)}ms since start] lean: ${text}\n`);
+}
+
+/**
+ * `representative`: this run goes down the bundle's busiest path (for the hook bundle a PreToolUse call), so what
+ * it compiled is what most runs need. A cache written by another run (a session's first hook is SessionStart) is
+ * kept as partial, used, and replaced once by the first representative run.
+ */
+function loadLeanBundle(base, representative) {
   const fs = require('node:fs');
   const path = require('node:path');
-  const file = path.join(__dirname, '..', 'dist', 'hook.cjs');
-  if (module_.enableCompileCache || process.env.CWT_NO_CODE_CACHE === '1') {
-    module_.enableCompileCache?.();
-    return { bundle: require(file), saveCache() {} };
+  const file = path.join(__dirname, '..', 'dist', `${base}.cjs`);
+  const enableCompileCache = getCompileCache();
+  if (enableCompileCache || process.env.CWT_NO_CODE_CACHE === '1') {
+    enableCompileCache?.();
+    const bundle = require(file);
+    debugLean(`${base}.cjs loaded (${enableCompileCache ? "Node's compile cache" : 'no code cache'})`);
+    return { bundle, saveCache() {} };
   }
   const vm = require('node:vm');
   const fd = fs.openSync(file, 'r');
@@ -58,16 +92,26 @@ function loadLeanBundle() {
     fs.closeSync(fd);
   }
   const dir = cacheDir(process.env);
-  const name = `hook-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}-${flagsKey()}.v8`;
-  const cachePath = path.join(dir, name);
+  const key = `${base}-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}-${flagsKey()}`;
+  const names = { full: `${key}.v8`, partial: `${key}.partial.v8` };
   let cachedData;
+  let cachedPartial = false;
   try {
     if (isPrivate(fs.lstatSync(dir), 'dir')) {
-      const cacheFd = fs.openSync(cachePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-      try {
-        if (isPrivate(fs.fstatSync(cacheFd), 'file')) cachedData = fs.readFileSync(cacheFd);
-      } finally {
-        fs.closeSync(cacheFd);
+      for (const kind of ['full', 'partial']) {
+        let cacheFd;
+        try {
+          cacheFd = fs.openSync(path.join(dir, names[kind]), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+        } catch {
+          continue;
+        }
+        try {
+          if (isPrivate(fs.fstatSync(cacheFd), 'file')) cachedData = fs.readFileSync(cacheFd);
+        } finally {
+          fs.closeSync(cacheFd);
+        }
+        cachedPartial = kind === 'partial';
+        break;
       }
     }
   } catch {
@@ -79,12 +123,16 @@ function loadLeanBundle() {
     cachedData,
   });
   const mod = { exports: {}, filename: file, id: file };
-  script.runInThisContext()(mod.exports, module_.createRequire(file), mod, file, path.dirname(file));
+  // This file's own require: the bundle requires node:* modules, absolute paths and packages, which resolve
+  // from bin/ as from dist/ (the same node_modules above both), and createRequire costs a few tenths of a ms.
+  script.runInThisContext()(mod.exports, require, mod, file, path.dirname(file));
   const stale = cachedData === undefined || script.cachedDataRejected === true;
+  debugLean(`${base}.cjs loaded (code cache ${cachedData === undefined ? 'none yet' : stale ? 'refused' : cachedPartial ? 'used, partial' : 'used'})`);
   return {
     bundle: mod.exports,
     saveCache() {
-      if (!stale) return;
+      if (!stale && !(cachedPartial && representative)) return;
+      const name = representative ? names.full : names.partial;
       try {
         // Only inside a state dir that exists: a command that changed nothing (bad input) leaves nothing.
         if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
@@ -97,9 +145,10 @@ function loadLeanBundle() {
         } finally {
           fs.closeSync(out);
         }
-        fs.renameSync(temp, cachePath);
-        // The caches of earlier bundles and Nodes go: one file per live combination.
-        for (const entry of fs.readdirSync(dir)) if (entry !== name && /^hook-.*\.v8$/.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
+        fs.renameSync(temp, path.join(dir, name));
+        // The caches of this bundle's earlier builds and Nodes go: one file per bundle and live combination.
+        const own = new RegExp(`^${base}-v\\d.*\\.v8$`);
+        for (const entry of fs.readdirSync(dir)) if (entry !== name && own.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
       } catch {
         // A read-only or full state dir: the next run compiles from source again.
       }
@@ -111,12 +160,18 @@ async function main() {
   const [command, ...args] = process.argv.slice(2);
   const lean = Object.hasOwn(LEAN, command) ? LEAN[command] : undefined;
   if (lean !== undefined) {
-    const { bundle, saveCache } = loadLeanBundle();
-    const handled = await bundle[lean](args);
+    const { bundle, saveCache } = loadLeanBundle(lean[0], command !== 'hook' || args[0] === 'pre-tool-use');
+    const handled = await bundle[lean[1]](args);
+    debugLean(handled ? `${command} answered` : `${command}: left to the full CLI`);
     saveCache();
+    // The answer is written (write(2), synchronously) and whatever the command starts is started (detached):
+    // leaving now skips Node's teardown, ~3 ms of freeing what goes with the process anyway. A hook's SQLite
+    // connection is not closed, which in WAL mode is as safe as a crash: its commits are in the WAL for the next
+    // reader. (git-hook returns as before.)
+    if (handled && command !== 'git-hook') process.exit();
     if (handled) return;
   } else {
-    module_.enableCompileCache?.();
+    getCompileCache()?.();
     // `cwt mcp` exactly as Claude Code starts it: the server alone, its start being on the session's clock.
     if (command === 'mcp' && args.length === 0) return void (await import('../dist/mcp-entry.js'));
   }

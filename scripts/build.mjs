@@ -5,6 +5,8 @@
 // - dist/bench-year.mjs: the benchmark's soak driver (bench/year.ts), self-contained.
 // - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
+// - dist/githook.cjs, dist/lean.cjs: the same kind of file for `cwt git-hook` (every commit), and for `status`,
+//   `ls` and `append`, so that no start reads and compiles the code of the others.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -57,10 +59,8 @@ await build({
   sourcemap: false,
   minifySyntax: true,
 });
-await build({
+const leanBundle = {
   ...common,
-  entryPoints: { hook: 'src/hookentry.ts' },
-  outfile: 'dist/hook.cjs',
   format: 'cjs',
   // Less to read and parse on every hook call; identifiers are kept so hook-errors.log stacks stay legible.
   minifyWhitespace: true,
@@ -68,9 +68,22 @@ await build({
   // `bindings` is better-sqlite3's fallback addon finder, never reached: cwt passes the addon's path. The
   // other packages (zod for a config file, ignore for protected-path patterns) load only when needed.
   external: ['bindings', ...Object.keys(pkg.dependencies).filter((name) => name !== 'better-sqlite3')],
-  define: { ...common.define, 'import.meta.url': 'importMetaUrl' },
+  define: { ...common.define },
   // import() becomes require(): bin/cwt.js compiles this file with a V8 code cache (vm.Script), where a real
   // dynamic import needs an experimental flag on Node 20.
   supported: { 'dynamic-import': false },
-  banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Computed when read (the native addon's path, the package root), not on every start.
+  banner: { js: 'const importMetaUrl = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
+};
+leanBundle.define['import.meta.url'] = 'importMetaUrl.url';
+/** An entry of named exports of src/hookentry.ts: esbuild drops the others and what only they import. */
+const leanEntry = (names, sourcefile) => ({ contents: `export { ${names.join(', ')} } from './hookentry.js';`, resolveDir: 'src', sourcefile, loader: 'ts' });
+// The command hook: runHook and what it reaches, nothing of the other lean commands (esbuild drops the unused
+// exports of src/hookentry.ts and the modules only they import).
+await build({
+  ...leanBundle,
+  stdin: leanEntry(['runHook'], 'hook-bundle.ts'),
+  outfile: 'dist/hook.cjs',
 });
+await build({ ...leanBundle, stdin: leanEntry(['runGitHookEntry'], 'githook-bundle.ts'), outfile: 'dist/githook.cjs' });
+await build({ ...leanBundle, stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts'), outfile: 'dist/lean.cjs' });

@@ -8,6 +8,7 @@ import { getCwtBinPath, HOOK_SUPERVISOR_VARIABLE, HOOK_TOKEN_VARIABLE, isToolHoo
 import { getFastPathSquatterUid, readFastPathTarget, startFastPathService } from '../core/harness/fastpath.js';
 import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
 import { EnvironmentError, UsageError } from '../core/util/errors.js';
+import { debug } from '../core/util/debug.js';
 import { triggerNotifier } from '../core/coordination/notify.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
@@ -100,6 +101,7 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
   let store: Store | undefined;
   try {
     store = await openStore(env, { hook: true });
+    debug('hook', `${event}: store opened`);
     // Where the fast path is set up, the service may get this call too: the first to record it decides.
     const fastPath = readFastPathTarget(env) !== undefined;
     if (fastPath && event === 'pre-tool-use') {
@@ -112,7 +114,8 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
         return { output: JSON.stringify({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } }), store };
       }
     }
-    const output = await handleHook(event, input, { store, env, decider: 'command', dedupe: fastPath });
+    const output = await handleHook(event, input, { store, env, decider: 'command', dedupe: fastPath, journalSettled: true });
+    debug('hook', `${event}: decided (${output ? 'an answer' : 'nothing to say'})`);
     return { output: output ? JSON.stringify(output) : '', store };
   } catch (error) {
     logHookError(env, event, error);

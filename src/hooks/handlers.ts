@@ -68,6 +68,8 @@ export interface HookContext {
   dedupe?: boolean;
   /** See ResolveHookSessionOptions.callerPid. */
   callerPid?: number | null;
+  /** The store was opened for this call, and openStore replayed git's commit journal: once is enough. */
+  journalSettled?: boolean;
 }
 
 interface Call {
@@ -365,8 +367,8 @@ async function planOneTrip(event: HookEvent, call: Call): Promise<ToolCallClaim 
 export async function handleHook(event: HookEvent, input: HookInput, context: HookContext): Promise<HookOutput | null> {
   const { store, env } = context;
   // A long-lived server opened its store long ago: commits journaled since are replayed before the claims are
-  // read (for the command hook, which just opened the store, this is one more empty readdir).
-  await settleCommitJournal(store, env);
+  // read (the command hook's store was opened for this call, which replayed them).
+  if (context.journalSettled !== true) await settleCommitJournal(store, env);
   const now = context.now ?? Date.now();
   // One tool call reaches the fast path and, while it starts or after it is gone, the command hook too: the first
   // to record the call decides it, the other answers nothing (Claude Code merges parallel answers: a deny stands).

@@ -57,6 +57,42 @@ describe.skipIf(hasOwnCompileCache)('the command hook code cache', () => {
     expect(statSync(join(cacheDir, name!)).mtimeMs).toBe(written);
   });
 
+  it('the hook bundle and the other lean commands keep a cache each; neither removes the other', async () => {
+    await hook();
+    const status = await runCwt(['status'], { cwd: s.repo, env: s.env });
+    expect(status.code).toBe(0);
+    const both = cacheFiles().sort();
+    expect(both.map((name) => name.split('-')[0])).toEqual(['hook', 'lean']);
+    // Each is used from then on: neither call writes (or removes) a file.
+    const times = both.map((name) => statSync(join(cacheDir, name)).mtimeMs);
+    expect((await hook()).code).toBe(0);
+    expect((await runCwt(['status'], { cwd: s.repo, env: s.env })).code).toBe(0);
+    expect(cacheFiles().sort()).toEqual(both);
+    expect(both.map((name) => statSync(join(cacheDir, name)).mtimeMs)).toEqual(times);
+  });
+
+  it("a session's first hook (SessionStart) leaves a partial cache; the first PreToolUse replaces it with a full one, once", async () => {
+    const start = JSON.stringify({ session_id: 'tab-cache-1', hook_event_name: 'SessionStart', cwd: s.repo, source: 'startup' });
+    const sessionStart = () => runCwt(['hook', 'session-start'], { cwd: s.repo, env: s.env, input: start });
+    expect((await sessionStart()).code).toBe(0);
+    const [partial] = cacheFiles();
+    expect(partial).toMatch(/^hook-v.*\.partial\.v8$/);
+    // Used as it is by the next calls that are not tool calls: not rewritten.
+    const written = statSync(join(cacheDir, partial!)).mtimeMs;
+    expect((await sessionStart()).code).toBe(0);
+    expect(cacheFiles()).toEqual([partial]);
+    expect(statSync(join(cacheDir, partial!)).mtimeMs).toBe(written);
+    const first = await hook();
+    expect(first.stdout).toContain('"permissionDecision":"deny"');
+    const [full] = cacheFiles();
+    expect(full).toBe(partial!.replace(/\.partial\.v8$/, '.v8'));
+    const fullWritten = statSync(join(cacheDir, full!)).mtimeMs;
+    expect(await hook()).toMatchObject({ code: 0, stdout: first.stdout });
+    expect((await sessionStart()).code).toBe(0);
+    expect(cacheFiles()).toEqual([full]);
+    expect(statSync(join(cacheDir, full!)).mtimeMs).toBe(fullWritten);
+  });
+
   it('a corrupt cache changes no answer and is replaced', async () => {
     const reference = await hook();
     const [name] = cacheFiles();

@@ -6,12 +6,12 @@
  * Deliberately built on node:child_process rather than simple-git or execa: both cost 30–95 ms to import,
  * and this module is reached from hot paths (git hooks, status).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { debug, getClockMs } from '../util/debug.js';
 import { EnvironmentError, GitError } from '../util/errors.js';
 import { MESSAGES } from '../../texts/messages.js';
+import { discoverRepo } from './discover.js';
 
 /** Variables a git hook inherits that would point git at the wrong repository when run elsewhere. */
 const INHERITED_GIT_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR'];
@@ -49,8 +49,11 @@ function gitEnv(base: NodeJS.ProcessEnv | undefined, indexFile: string | undefin
 }
 
 /** Runs git and returns its full result; throws GitError unless the exit code is 0 or in okCodes. */
-export function runGitResult(args: readonly string[], options: GitOptions): Promise<GitResult> {
+export async function runGitResult(args: readonly string[], options: GitOptions): Promise<GitResult> {
   const started = getClockMs();
+  // Loaded with the first git call: node:child_process (and the net and stream modules it brings) costs a
+  // process that reads the repository from its files alone (discover.ts) several ms.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolvePromise, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
     const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env, options.indexFile), stdio: [stdin, 'pipe', 'pipe'] });
@@ -110,6 +113,11 @@ export async function resolveRepo(cwd: string, env?: NodeJS.ProcessEnv): Promise
   }
   const [topLevel, gitDir, rawCommon] = stdout.split('\n');
   if (!topLevel || !gitDir || !rawCommon) throw new EnvironmentError(MESSAGES.bareRepo(cwd));
+  return toRepoInfo(cwd, topLevel, gitDir, rawCommon);
+}
+
+/** RepoInfo from what `git rev-parse --show-toplevel --absolute-git-dir --git-common-dir` printed in `cwd`. */
+function toRepoInfo(cwd: string, topLevel: string, gitDir: string, rawCommon: string): RepoInfo {
   // --git-common-dir is relative to cwd when not absolute.
   const commonDir = isAbsolute(rawCommon) ? rawCommon : resolve(cwd, rawCommon);
   return {
@@ -165,14 +173,28 @@ export async function resolveRepoIdentity(commonDir: string): Promise<string> {
  * same repository config as from its common dir): what `cwt status` asks first. Undefined outside a repository.
  */
 export async function resolveRepoAndIdentity(cwd: string, env?: NodeJS.ProcessEnv): Promise<{ repo: RepoInfo; identity: string } | undefined> {
+  // A plain layout is read from its files, as git would read it, without starting git (discover.ts).
+  const found = discoverRepo(cwd, env ?? process.env);
+  if (found === null) return undefined;
+  if (found !== undefined) {
+    const repo = toRepoInfo(cwd, found.topLevel, found.gitDir, found.rawCommonDir);
+    // runGit trims git's output.
+    return { repo, identity: toRepoIdentity(repo.commonDir, found.originUrl?.replace(/\s+$/, '')) };
+  }
   const [repo, origin] = await Promise.all([
     resolveRepo(cwd, env).catch(() => undefined),
     runGitResult(['config', '--get', 'remote.origin.url'], { cwd, env, okCodes: [1, 128] }).catch(() => undefined),
   ]);
   if (!repo) return undefined;
-  if (!origin || origin.code !== 0) return { repo, identity: repo.commonDir };
-  const url = /^[./]/.test(origin.stdout) && !isAbsolute(origin.stdout) ? resolve(dirname(repo.commonDir), origin.stdout) : origin.stdout;
-  return { repo, identity: normalizeRemoteUrl(url) ?? repo.commonDir };
+  return { repo, identity: toRepoIdentity(repo.commonDir, origin?.code === 0 ? origin.stdout : undefined) };
+}
+
+/** The identity from the origin URL git printed (undefined: none), as resolveRepoIdentity gives it. */
+function toRepoIdentity(commonDir: string, originUrl: string | undefined): string {
+  if (originUrl === undefined) return commonDir;
+  // A relative local remote is relative to the main checkout.
+  const url = /^[./]/.test(originUrl) && !isAbsolute(originUrl) ? resolve(dirname(commonDir), originUrl) : originUrl;
+  return normalizeRemoteUrl(url) ?? commonDir;
 }
 
 /** True when git accepts `name` as a branch name (`git check-ref-format --branch`). */

@@ -111,6 +111,7 @@ export function isHolderAlive(
   ttlMs: number,
   probe: LivenessProbe,
 ): boolean {
-  if (holder.pid !== null && holder.host === probe.host && probe.isPidAlive(holder.pid)) return true;
-  return probe.now - holder.heartbeatAt < ttlMs;
+  // The heartbeat first: it costs nothing, while probing a pid is a kill(2) and a read of /proc (a zombie check).
+  if (probe.now - holder.heartbeatAt < ttlMs) return true;
+  return holder.pid !== null && holder.host === probe.host && probe.isPidAlive(holder.pid);
 }
