@@ -48,6 +48,8 @@ describe('cwt status starts no git in a plain checkout', () => {
     const viaGit = await s.cwt(['status'], { env: { ...env, GIT_CEILING_DIRECTORIES: '/nonexistent-ceiling' } });
     expect(viaGit.code).toBe(0);
     expect(starts().some((line) => line.startsWith('rev-parse'))).toBe(true);
-    expect(viaGit.stdout.replace(/\d+[smhd]( ago)?|now/g, '~')).toBe(fromFiles.stdout.replace(/\d+[smhd]( ago)?|now/g, '~'));
+    // Ages move between the two runs, and a column is as wide as its widest cell: both go before comparing.
+    const withoutAges = (table: string) => table.replace(/\d+[smhd]( ago)?|now/g, '~').replace(/ +/g, ' ');
+    expect(withoutAges(viaGit.stdout)).toBe(withoutAges(fromFiles.stdout));
   });
 });
