@@ -1,5 +1,5 @@
 #!/bin/sh
-# cwt-git-hook v3 ({{hook}}): installed by cwt; remove with: cwt install --git-hooks --uninstall
+# cwt-git-hook v4 ({{hook}}): installed by cwt; remove with: cwt install --git-hooks --uninstall
 # The hook that was here before is kept as {{hook}}.cwt-chained and runs first; its failure fails git.
 if [ -x "$0.cwt-chained" ]; then
   IFS= read -r cwt_first < "$0.cwt-chained" || :
@@ -35,6 +35,8 @@ cwt_json_add() {
 }
 # /proc/<pid>/stat after the command name: not a zombie's, and started when the pid file says (field 22).
 cwt_is_service() { [ "$1" != Z ] && [ "$1" != X ] && [ "${20-}" = "$cwt_ticks" ]; }
+# The same fields: the start (field 22), digits only.
+cwt_start_ticks() { case "${20-}" in '' | *[!0-9]*) cwt_start= ;; *) cwt_start=${20} ;; esac; }
 if [ "$cwt_hook" = pre-commit ] && [ -n "$cwt_state" ] && [ -z "${CWT_NO_SERVICE-}" ] && [ -f "$cwt_state/fastpath.pid" ] &&
   read -r cwt_pid cwt_ticks cwt_port 2>/dev/null < "$cwt_state/fastpath.pid" &&
   case "$cwt_pid$cwt_port" in '' | *[!0-9]*) false ;; esac &&
@@ -61,6 +63,13 @@ if [ "$cwt_hook" = pre-commit ] && [ -n "$cwt_state" ] && [ -z "${CWT_NO_SERVICE
     cwt_json_add cwd "$PWD"
     cwt_json_add store "${CWT_STORE-}"
     cwt_json_add gitPid "$PPID"
+    # This shim's pid and start, which the Node hook below keeps (exec): the service and Node record the event of
+    # one commit attempt once, even when the service's answer comes after curl gave up.
+    cwt_self=
+    read -r cwt_self 2>/dev/null < "/proc/$$/stat" || :
+    cwt_start_ticks ${cwt_self##*) }
+    cwt_json_add hookPid "$$"
+    cwt_json_add hookStart "$cwt_start"
     # The body on stdin (another user's ps would show an argument); -q: no ~/.curlrc; no proxy for loopback.
     if [ -n "$cwt_json_ok" ] && cwt_answer=$(printf '{"v":1,%s,"env":{%s}}' "$cwt_json" "$cwt_env" |
       curl -q -sf --max-time 2 --noproxy '*' -H 'content-type: application/json' --data-binary @- "http://127.0.0.1:$cwt_port/git/pre-commit" 2> /dev/null); then

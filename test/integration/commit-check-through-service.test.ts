@@ -198,6 +198,58 @@ describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %
     expectNodeBlocks();
   });
 
+  it('records a block once per commit attempt when the service answers after the shim gave up and Node checked again', async () => {
+    const tab = await addTab('tab00004', 'claude-tab-4');
+    await runHook('pre-tool-use', { session_id: 'claude-tab-4', cwd: worktree, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(worktree, 'held.txt'), content: 'x' } }, s.env);
+    stage(worktree, 'held.txt', 'held\n');
+    // A shim that does not say which attempt it is (as v3 shims did): the naive double record, shown first.
+    const naiveHooks = join(s.root, 'naive-hooks');
+    mkdirSync(naiveHooks);
+    for (const name of readdirSync(join(s.repo, '.git', 'hooks')).filter((file) => !file.endsWith('.sample'))) copyFileSync(join(s.repo, '.git', 'hooks', name), join(naiveHooks, name));
+    const shim = readFileSync(join(naiveHooks, 'pre-commit'), 'utf8');
+    expect(shim).toContain('cwt_json_add hookPid "$$"\n    cwt_json_add hookStart "$cwt_start"\n');
+    writeFileSync(join(naiveHooks, 'pre-commit'), shim.replace('cwt_json_add hookPid "$$"\n    cwt_json_add hookStart "$cwt_start"\n', ''), { mode: 0o755 });
+    const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+    /** A commit the claim blocks, answered by Node after curl's 2 s; resolves to how many blocks it added. */
+    const blocksOfOneAttempt = async (hooks: string | undefined, during?: { before: () => void; after: () => void }) => {
+      const before = (await readEvents('check.block')).length;
+      const started = Date.now();
+      during?.before();
+      let result: GitRun;
+      try {
+        result = runGit(worktree, [...(hooks ? ['-c', `core.hooksPath=${hooks}`] : []), 'commit', '-q', '-m', 'held'], sessionEnv());
+      } finally {
+        during?.after();
+      }
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`held.txt: ${MESSAGES.hookWho(tab)}`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+      // The service's own check of the attempt is done well within this (it answers 2.5 s after it).
+      await sleep(1_500);
+      return (await readEvents('check.block')).length - before;
+    };
+
+    // The service checks (recording the block) and answers 2.5 s later: Node checks the same attempt again.
+    const pid = ensureGitService({ ...s.env, CWT_FAILPOINT: 'pre-commit:answer-after:2500' });
+    expect(await blocksOfOneAttempt(naiveHooks)).toBe(2);
+    expect(await blocksOfOneAttempt(undefined)).toBe(1);
+    // The other order: the service is stopped while Node checks and records, and checks the attempt once resumed.
+    const stopped = { before: () => process.kill(pid, 'SIGSTOP'), after: () => process.kill(pid, 'SIGCONT') };
+    expect(await blocksOfOneAttempt(naiveHooks, stopped)).toBe(2);
+    expect(await blocksOfOneAttempt(undefined, stopped)).toBe(1);
+    // A bypass is one event per attempt too.
+    const skipped = runGit(worktree, ['commit', '-q', '-m', 'skipped'], { ...sessionEnv(), CWT_SKIP_CHECK: '1' });
+    expect(skipped.code, skipped.stderr).toBe(0);
+    await sleep(1_500);
+    expect((await readEvents('check.bypass')).filter((event) => event.data.reason === 'CWT_SKIP_CHECK')).toHaveLength(1);
+    // Each attempt claimed once, by who checked it first: the naive shim's by Node only (the service had no key),
+    // the installed shim's by the service (late answer), by Node (stopped service), by the service (bypass).
+    const store = await openStore(s.env);
+    const claims = (await store.listHookCalls()).filter((call) => call.key.startsWith('git/pre-commit/'));
+    await store.close();
+    expect(claims.map((call) => call.by)).toEqual(['command', 'fastpath', 'command', 'command', 'fastpath']);
+  });
+
   it("another uid's request gets nothing; this uid's bad requests get a 4xx and change nothing", async () => {
     expect(process.getuid?.(), 'this test runs a client under another uid with setpriv: it needs root').toBe(0);
     ensureGitService(s.env);
@@ -261,16 +313,16 @@ describe('shims from before the service path', () => {
   });
   afterEach(() => s.cleanup());
 
-  it('a v2 shim (no service block) is rewritten to v3 by cwt install --git-hooks, which then asks the service', async () => {
+  it('a v2 shim (no service block) is rewritten to the current one by cwt install --git-hooks, which then asks the service', async () => {
     const created = await s.cwt(['new', 'feat', '--no-launch']);
     expect(created.code, created.stderr).toBe(0);
     const path = join(s.repo, '.git', 'hooks', 'pre-commit');
-    const v3 = readFileSync(path, 'utf8');
-    const start = v3.indexOf('# pre-commit: the running per-user service');
-    const end = v3.indexOf('# post-commit, with the SQLite store');
+    const v4 = readFileSync(path, 'utf8');
+    const start = v4.indexOf('# pre-commit: the running per-user service');
+    const end = v4.indexOf('# post-commit, with the SQLite store');
     expect(start).toBeGreaterThan(0);
     expect(end).toBeGreaterThan(start);
-    const v2 = (v3.slice(0, start) + v3.slice(end)).replace('# cwt-git-hook v3 ', '# cwt-git-hook v2 ');
+    const v2 = (v4.slice(0, start) + v4.slice(end)).replace('# cwt-git-hook v4 ', '# cwt-git-hook v2 ');
     writeFileSync(path, v2, { mode: 0o755 });
     const installed = await s.cwt(['install', '--git-hooks', '--json']);
     expect(installed.code, installed.stderr).toBe(0);
@@ -281,7 +333,8 @@ describe('shims from before the service path', () => {
       ['post-merge', 'unchanged'],
       ['post-rewrite', 'unchanged'],
     ]);
-    expect(readFileSync(path, 'utf8')).toBe(v3);
-    expect(v3).toMatch(/^# cwt-git-hook v3 \(pre-commit\)/m);
+    expect(readFileSync(path, 'utf8')).toBe(v4);
+    // v4: the request names the commit attempt (the shim's pid and start), so its event is recorded once.
+    expect(v4).toMatch(/^# cwt-git-hook v4 \(pre-commit\)/m);
   });
 });
