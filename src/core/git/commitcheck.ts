@@ -33,6 +33,7 @@ import {
   type RepoInfo,
   type WorktreeEntry,
 } from './git.js';
+import { listSiblingChanges } from './siblingchanges.js';
 import { createLivenessProbe, getHostId } from '../sessions/liveness.js';
 import { toRealPath } from '../fs/paths.js';
 import { randomHex } from '../util/random.js';
@@ -349,7 +350,9 @@ async function checkSiblings(
         const theirBranch = entry.branch?.replace(/^refs\/heads\//, '');
         let uncommitted: string[];
         try {
-          uncommitted = (await listChangedPathsIn(worktree, pathspec)).map((change) => change.path).filter((path) => ours.has(path));
+          // Read from the sibling's index and lstat where that is certain; git status where it is not.
+          const known = pathspec.length === 0 ? undefined : await listSiblingChanges(worktree, theirHead, pathspec, options.repo.commonDir, topLevel).catch(() => undefined);
+          uncommitted = known ?? (await listChangedPathsIn(worktree, pathspec)).map((change) => change.path).filter((path) => ours.has(path));
         } catch {
           return undefined;
         }
