@@ -34,8 +34,9 @@
  *      a. scenario 4 again with CWT_STORE pointing at it: the http fast path and the command hook on PostgreSQL;
  *      b. store calls per second with 16 concurrent client processes (bench/store-client.mjs: a hook-like mix
  *         of getSession, claimPath, listClaims and heartbeatLock), on SQLite and on PostgreSQL.
- *   8. `git commit` of one small staged change in a session's worktree of a 10,000-file repository with 6
- *      sibling sessions (each `cwt new --no-launch`, each with an uncommitted change of its own), with cwt's
+ *   8. `git commit` of one small staged change (another file each round) in a session's worktree of a
+ *      10,000-file repository with 6 sibling sessions (each `cwt new --no-launch`, each with an uncommitted
+ *      change of its own), with cwt's
  *      git hooks (pre-commit check, post-commit bookkeeping) and without any hooks (`-c core.hooksPath=<empty
  *      dir>`), interleaved in the same worktree; the difference of the medians is what cwt adds to a commit.
  *      Two rows with the hooks: the per-user service running (started by `cwt install`, as for a user; the
@@ -1085,7 +1086,9 @@ async function scenarioCommit(sandbox, opts) {
   const curlHere = spawnSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).status === 0;
   if (servicePid !== 0 && !curlHere) note('scenario 8: no curl on PATH: the pre-commit shim cannot ask the service, the service row measures the Node fallback');
 
-  const target = join(mine, 'src', 'g0', 'm0', 'f0.txt');
+  // Each round commits another file (of 1,000, none a sibling's): nothing learnt about one path serves the next.
+  const targetOf = (round) => join(mine, 'src', 'g0', `m${round % 10}`, `f${Math.floor(round / 10) % 100}.txt`);
+  const target = targetOf(0);
   // CWT_NO_SERVICE=1: the shim does not ask the service (the Node hook, as without one).
   const sessionEnv = { ...env, CWT_SESSION: sessionId, CWT_NO_SERVICE: '1' };
   const serviceEnv = { ...env, CWT_SESSION: sessionId };
@@ -1096,8 +1099,9 @@ async function scenarioCommit(sandbox, opts) {
     label,
     command: `git ${args.join(' ')}`,
     run: () => {
-      writeFileSync(target, `change ${++change}\n`);
-      git(mine, caseEnv, ['add', target]);
+      const file = targetOf(++change);
+      writeFileSync(file, `change ${change}\n`);
+      git(mine, caseEnv, ['add', file]);
       return timeSpawn('git', args, { cwd: mine, env: caseEnv });
     },
     after,

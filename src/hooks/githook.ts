@@ -19,6 +19,7 @@ import type { GitHookName } from '../core/git/githooks.js';
 import { openStore, releaseStore, settleCommitJournal } from '../core/store/open.js';
 import type { EventInput, SessionRecord, Store } from '../core/store/store.js';
 import { getProcessStartTicks } from '../core/sessions/liveness.js';
+import { debug } from '../core/util/debug.js';
 import { formatCheckReport } from '../ui/checkreport.js';
 import { MESSAGES } from '../texts/messages.js';
 import { getHookLogPath, logHookError } from './errorlog.js';
@@ -112,6 +113,7 @@ async function preCommit(state: RepoState, context: GitHookContext): Promise<num
     return 1;
   }
   const config = await loadConfigLazily({ repoRoot: repo.mainWorktree, env });
+  debug('pre-commit', 'sessions, identity and config read');
   const report = await runCommitCheck({
     store,
     repo,

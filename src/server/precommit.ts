@@ -14,6 +14,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { resolveRepo } from '../core/git/git.js';
+import { debug, getClockMs } from '../core/util/debug.js';
 import type { Store } from '../core/store/store.js';
 import { runGitHook } from '../hooks/githook.js';
 
@@ -106,6 +107,7 @@ export function formatPreCommitAnswer(code: number, text: string): string {
  * them unset), nothing else of the caller's is taken.
  */
 export async function answerPreCommit(text: string, store: Store, serviceEnv: NodeJS.ProcessEnv): Promise<PreCommitAnswer> {
+  const started = getClockMs();
   const request = parsePreCommitRequest(text);
   if (!request) return { status: 400, body: 'bad request\n' };
   // Another store than the service's: its answer would be about other sessions.
@@ -122,7 +124,9 @@ export async function answerPreCommit(text: string, store: Store, serviceEnv: No
   const repo = await resolveRepo(request.cwd, env).catch(() => undefined);
   if (!repo) return { status: 422, body: 'not a git work tree\n' };
   let out = '';
+  debug('pre-commit', `checkout resolved (${(getClockMs() - started).toFixed(1)}ms)`);
   const code = await runGitHook('pre-commit', { env, cwd: request.cwd, gitPid: request.gitPid, shim: request.shim, write: (line) => (out += `${line}\n`), store, repo });
+  debug('pre-commit', `checked: exit ${code} (${(getClockMs() - started).toFixed(1)}ms)`);
   const delayMs = getAnswerDelayMs(serviceEnv.CWT_FAILPOINT);
   if (delayMs > 0) await new Promise((resolvePromise) => setTimeout(resolvePromise, delayMs));
   return { status: 200, body: formatPreCommitAnswer(code, out) };

@@ -37,6 +37,7 @@ import { listSiblingChanges } from './siblingchanges.js';
 import { createLivenessProbe, getHostId } from '../sessions/liveness.js';
 import { toRealPath } from '../fs/paths.js';
 import { randomHex } from '../util/random.js';
+import { debug } from '../util/debug.js';
 import { findCurrentSession, getSessionState, getRepoKey } from '../sessions/sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from '../store/store.js';
 
@@ -266,6 +267,7 @@ export async function runCommitCheck(options: CommitCheckOptions): Promise<Commi
     resolveCommit('HEAD', topLevel),
     options.staged ? listStagedPaths(topLevel, options.indexFile) : listChangedPathsIn(topLevel, []).then((entries) => entries.map((entry) => entry.path)),
   ]);
+  debug('check', `head, branch and ${paths.length} staged path(s) read`);
   const probe = createLivenessProbe(config.sessionTtlMs, env);
   const isLive = (other: SessionRecord) => getSessionState(other, probe) === 'live';
   const report: CommitCheckReport = { session, branch, knownTip: undefined, paths, foreign: [], claimed: [], overlaps: [], strict: options.strict, blocked: false };
@@ -352,6 +354,7 @@ async function checkSiblings(
         try {
           // Read from the sibling's index and lstat where that is certain; git status where it is not.
           const known = pathspec.length === 0 ? undefined : await listSiblingChanges(worktree, theirHead, pathspec, options.repo.commonDir, topLevel).catch(() => undefined);
+          debug('check', `${worktree}: ${known === undefined ? 'git status' : 'from its index'}`);
           uncommitted = known ?? (await listChangedPathsIn(worktree, pathspec)).map((change) => change.path).filter((path) => ours.has(path));
         } catch {
           return undefined;

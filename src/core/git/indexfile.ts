@@ -27,9 +27,9 @@ export interface IndexEntry {
 }
 
 export interface ParsedIndex {
-  /** Stage-0 entries by path. */
+  /** Stage-0 entries by path (of the paths asked for). */
   entries: Map<string, IndexEntry>;
-  /** Paths with a conflict (an entry at stage 1, 2 or 3). */
+  /** Paths with a conflict (an entry at stage 1, 2 or 3), of the paths asked for. */
   conflicted: Set<string>;
 }
 
@@ -44,18 +44,26 @@ const FLAG_NAME_LENGTH = 0x0fff;
 /** Extended flags (version 3): skip-worktree, intent-to-add. */
 const EXTENDED_SPECIAL = 0x4000 | 0x2000;
 
+/** Whether the SHA-1 trailer is the checksum of the rest (or zeros: index.skipHash). */
+export function hasValidIndexChecksum(data: Buffer): boolean {
+  if (data.length < HEADER + OID_BYTES) return false;
+  const end = data.length - OID_BYTES;
+  const trailer = data.subarray(end);
+  return trailer.every((byte) => byte === 0) || createHash('sha1').update(data.subarray(0, end)).digest().equals(trailer);
+}
+
 /**
- * Parses an index of version 2 or 3 with SHA-1 ids, its checksum verified; undefined for anything else
- * (another version, a split index, a sparse index, an unknown required extension, a truncated or damaged file).
+ * Reads the entries of `wanted` paths from an index of version 2 or 3 with SHA-1 ids (all of them without
+ * `wanted`); undefined for anything else (another version, a split index, a sparse index, an unknown required
+ * extension, a truncated or malformed file). Every entry is walked (the structure is checked to the end), but
+ * only names of a wanted length are decoded. The checksum is the caller's (hasValidIndexChecksum).
  */
-export function parseIndexFile(data: Buffer): ParsedIndex | undefined {
+export function parseIndexFile(data: Buffer, wanted?: ReadonlySet<string>): ParsedIndex | undefined {
   if (data.length < HEADER + OID_BYTES || data.toString('latin1', 0, 4) !== 'DIRC') return undefined;
   const version = data.readUInt32BE(4);
   if (version !== 2 && version !== 3) return undefined;
   const end = data.length - OID_BYTES;
-  // index.skipHash writes zeros there instead of the checksum.
-  const trailer = data.subarray(end);
-  if (!trailer.every((byte) => byte === 0) && !createHash('sha1').update(data.subarray(0, end)).digest().equals(trailer)) return undefined;
+  const lengths = wanted === undefined ? undefined : new Set([...wanted].map((path) => Buffer.byteLength(path)));
   const count = data.readUInt32BE(8);
   const entries = new Map<string, IndexEntry>();
   const conflicted = new Set<string>();
@@ -71,15 +79,21 @@ export function parseIndexFile(data: Buffer): ParsedIndex | undefined {
       extended = data.readUInt16BE(nameStart);
       nameStart += 2;
     }
-    const nul = data.indexOf(0, nameStart);
-    if (nul === -1 || nul >= end) return undefined;
-    const nameLength = flags & FLAG_NAME_LENGTH;
-    // The length field saturates at 0xfff; below that it must agree with the NUL.
-    if (nameLength < FLAG_NAME_LENGTH && nameLength !== nul - nameStart) return undefined;
-    const path = data.toString('utf8', nameStart, nul);
+    let nameLength = flags & FLAG_NAME_LENGTH;
+    // The length field saturates at 0xfff: a longer name is found by its NUL.
+    if (nameLength === FLAG_NAME_LENGTH) {
+      const nul = data.indexOf(0, nameStart + FLAG_NAME_LENGTH);
+      if (nul === -1 || nul >= end) return undefined;
+      nameLength = nul - nameStart;
+    }
+    const nameEnd = nameStart + nameLength;
+    if (nameEnd >= end || data[nameEnd] !== 0) return undefined;
     // 1 to 8 NULs pad the entry to a multiple of 8 bytes.
-    offset = start + Math.floor((nul - start + 8) / 8) * 8;
+    offset = start + Math.floor((nameEnd - start + 8) / 8) * 8;
     if (offset > end) return undefined;
+    if (lengths !== undefined && !lengths.has(nameLength)) continue;
+    const path = data.toString('utf8', nameStart, nameEnd);
+    if (wanted !== undefined && !wanted.has(path)) continue;
     if (flags & FLAG_STAGE) {
       conflicted.add(path);
       continue;

@@ -11,12 +11,12 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, type BigIntStats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseIndexFile, type IndexEntry, type ParsedIndex } from './indexfile.js';
+import { hasValidIndexChecksum, parseIndexFile, type IndexEntry } from './indexfile.js';
 import { runGit } from './git.js';
 
 const SHA1_HEX = /^[0-9a-f]{40}$/;
-/** Indexes kept (a service serves every repository of its user); the least recently used goes first. */
-const MAX_CACHED_INDEXES = 64;
+/** Indexes kept (a service serves every repository of its user; ~90 bytes an entry); least recently used goes first. */
+const MAX_CACHED_INDEXES = 32;
 /** (commit, path) entries of HEAD trees kept before the map starts over. */
 const MAX_CACHED_TREE_ENTRIES = 50_000;
 const GITLINK = 0o160000;
@@ -25,7 +25,8 @@ const SYMLINK = 0o120000;
 
 interface CachedIndex {
   key: string;
-  index: ParsedIndex;
+  /** The file's bytes, checksum verified; entries are looked up in it per request (parseIndexFile). */
+  data: Buffer;
   mtimeSec: number;
   mtimeNsec: number;
 }
@@ -33,7 +34,8 @@ interface CachedIndex {
 type TreeEntry = { mode: number; oid: string } | null;
 
 const indexes = new Map<string, CachedIndex>();
-const trees = new Map<string, TreeEntry>();
+/** Per (commit, path); a promise, so that siblings on one commit checked at once share one `git ls-tree`. */
+const trees = new Map<string, Promise<TreeEntry>>();
 
 /** Forgets every cached index and tree entry (tests). */
 export function clearSiblingChangeCache(): void {
@@ -94,9 +96,8 @@ function readIndex(path: string): CachedIndex | undefined {
       if (n === 0) return undefined;
       read += n;
     }
-    const index = parseIndexFile(data);
-    if (!index) return undefined;
-    const entry: CachedIndex = { key, index, mtimeSec: seconds(stats.mtimeNs), mtimeNsec: nanos(stats.mtimeNs) };
+    if (!hasValidIndexChecksum(data)) return undefined;
+    const entry: CachedIndex = { key, data, mtimeSec: seconds(stats.mtimeNs), mtimeNsec: nanos(stats.mtimeNs) };
     if (checksummed) {
       indexes.delete(path);
       indexes.set(path, entry);
@@ -110,27 +111,35 @@ function readIndex(path: string): CachedIndex | undefined {
 
 /** Each path's entry in commit `head`'s tree (null: not there), one `git ls-tree` for those not cached. */
 async function readTreeEntries(head: string, paths: readonly string[], cwd: string): Promise<Map<string, TreeEntry>> {
-  const found = new Map<string, TreeEntry>();
+  const pending = new Map<string, Promise<TreeEntry>>();
   const missing: string[] = [];
   for (const path of paths) {
     const cached = trees.get(`${head}\0${path}`);
-    if (cached === undefined) missing.push(path);
-    else found.set(path, cached);
+    if (cached) pending.set(path, cached);
+    else missing.push(path);
   }
-  if (missing.length === 0) return found;
-  // --full-tree: paths from the root whatever the cwd; --literal-pathspecs: names, not patterns.
-  const stdout = await runGit(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', head, '--', ...missing], { cwd, trim: false });
-  const listed = new Map<string, TreeEntry>();
-  for (const record of stdout.split('\0')) {
-    const match = /^(\d{6}) \w+ ([0-9a-f]{40})\t(.*)$/s.exec(record);
-    if (match) listed.set(match[3]!, { mode: parseInt(match[1]!, 8), oid: match[2]! });
+  if (missing.length > 0) {
+    // --full-tree: paths from the root whatever the cwd; --literal-pathspecs: names, not patterns.
+    const listing = runGit(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', head, '--', ...missing], { cwd, trim: false }).then((stdout) => {
+      const listed = new Map<string, TreeEntry>();
+      for (const record of stdout.split('\0')) {
+        const match = /^(\d{6}) \w+ ([0-9a-f]{40})\t(.*)$/s.exec(record);
+        if (match) listed.set(match[3]!, { mode: parseInt(match[1]!, 8), oid: match[2]! });
+      }
+      return listed;
+    });
+    if (trees.size + missing.length > MAX_CACHED_TREE_ENTRIES) trees.clear();
+    for (const path of missing) {
+      const key = `${head}\0${path}`;
+      const entry = listing.then((listed) => listed.get(path) ?? null);
+      // A failed listing is not kept: the next check asks again.
+      entry.catch(() => trees.delete(key));
+      trees.set(key, entry);
+      pending.set(path, entry);
+    }
   }
-  if (trees.size + missing.length > MAX_CACHED_TREE_ENTRIES) trees.clear();
-  for (const path of missing) {
-    const entry = listed.get(path) ?? null;
-    trees.set(`${head}\0${path}`, entry);
-    found.set(path, entry);
-  }
+  const found = new Map<string, TreeEntry>();
+  for (const [path, entry] of pending) found.set(path, await entry);
   return found;
 }
 
@@ -186,13 +195,17 @@ export async function listSiblingChanges(worktree: string, head: string, paths: 
     return undefined;
   }
   if (gitDir === undefined) return undefined;
+  // HEAD's entries first: git runs while the index is read here.
+  const entries = readTreeEntries(head, paths, cwd);
+  entries.catch(() => {});
   const index = readIndex(join(gitDir, 'index'));
-  if (!index) return undefined;
-  const tree = await readTreeEntries(head, paths, cwd);
+  const parsed = index && parseIndexFile(index.data, new Set(paths));
+  if (!index || !parsed) return undefined;
+  const tree = await entries;
   const changed: string[] = [];
   for (const path of paths) {
-    if (index.index.conflicted.has(path)) return undefined;
-    const entry = index.index.entries.get(path);
+    if (parsed.conflicted.has(path)) return undefined;
+    const entry = parsed.entries.get(path);
     const inHead = tree.get(path) ?? null;
     // A directory there in the sibling's HEAD: git would list what is under it, which is not this path.
     if (inHead?.mode === TREE) return undefined;
