@@ -79,11 +79,17 @@ export function getOwnShim(): { pid: number; start: string } {
  * late for the shim, the Node hook checks the same attempt again, and only the first to claim it records.
  */
 async function recordPreCommitEvent(store: Store, context: GitHookContext, event: EventInput): Promise<void> {
-  if (context.shim !== undefined) {
-    const key = getPreCommitAttemptKey(context.gitPid, context.shim);
-    if (!(await store.claimHookCall({ key, by: context.store ? 'fastpath' : 'command', at: Date.now() }))) return;
+  try {
+    if (context.shim !== undefined) {
+      const key = getPreCommitAttemptKey(context.gitPid, context.shim);
+      if (!(await store.claimHookCall({ key, by: context.store ? 'fastpath' : 'command', at: Date.now() }))) return;
+    }
+    await store.appendEvent(event);
+  } catch (error) {
+    // The check ran and its verdict stands (a block still blocks) when its event cannot be written: a store
+    // busy past its timeout (another process holding the write lock, a stopped service), say.
+    logHookError(context.env, 'git pre-commit', error);
   }
-  await store.appendEvent(event);
 }
 
 function isSet(value: string | undefined): boolean {

@@ -11,12 +11,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getProcessStartTicks } from '../../src/core/sessions/liveness.js';
 import { openStore } from '../../src/core/store/open.js';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
+import { SQLITE_FILE_NAME, SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/texts/messages.js';
 import { createPostgresStoreUrl, STORE_BACKENDS } from '../helpers/backends.js';
@@ -28,6 +29,7 @@ import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { waitFor } from '../helpers/wait.js';
 
 const GONE_NODE = '/nonexistent/cwt-test/node';
+const require = createRequire(import.meta.url);
 
 describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %s store', (backend) => {
   let s: Scenario;
@@ -305,6 +307,45 @@ describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %
     expect(await eventsBefore()).toBe(1);
     stopFastPath(s.cwtHome);
   });
+});
+
+describe('a block whose event cannot be written', () => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+  });
+  afterEach(() => s.cleanup());
+
+  it('still blocks (the store busy past its timeout: another process holds the write lock), and logs why', async () => {
+    const created = await s.cwt(['new', 'feat', '--no-launch']);
+    expect(created.code, created.stderr).toBe(0);
+    const worktree = created.stdout.trim();
+    const store = await openStore(s.env);
+    const session = (await store.listSessions())[0]!;
+    const now = Date.now();
+    const tab: SessionRecord = { ...session, id: 'tab00005', createdBranch: false, pid: process.pid, host: hostname(), startedAt: now, heartbeatAt: now, memoryDir: '', memoryBase: '', kind: 'adopted' };
+    await store.insertSession(tab);
+    await store.linkClaudeSession('claude-tab-5', tab.id, now);
+    await store.close();
+    await runHook('pre-tool-use', { session_id: 'claude-tab-5', cwd: worktree, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(worktree, 'held.txt'), content: 'x' } }, s.env);
+    writeFile(worktree, 'held.txt', 'held\n');
+    git(worktree, ['add', 'held.txt']);
+    const head = () => git(worktree, ['rev-parse', 'HEAD']);
+    const before = head();
+    // Another process takes SQLite's write lock and keeps it while git commits.
+    const holder = spawn(process.execPath, ['-e', `const db = new (require(process.argv[1]))(process.argv[2]); db.exec('BEGIN IMMEDIATE'); console.log('held'); setTimeout(() => {}, 60000);`, require.resolve('better-sqlite3'), join(s.cwtHome, SQLITE_FILE_NAME)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolvePromise) => holder.stdout!.once('data', () => resolvePromise()));
+      const result = runGit(worktree, ['commit', '-q', '-m', 'held'], { ...s.env, CWT_SESSION: session.id, CWT_NO_SERVICE: '1' });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`held.txt: ${MESSAGES.hookWho(tab)}`);
+      expect(result.stderr).not.toContain('was skipped');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    expect(head()).toBe(before);
+    expect(readFileSync(join(s.cwtHome, 'hook-errors.log'), 'utf8')).toMatch(/git pre-commit.*locked/s);
+  }, 40_000);
 });
 
 describe('the service and the post-commit journal', () => {

@@ -9,10 +9,11 @@
  *   (`git add`) or only the file did; and through real commits: the second commit of the same file after the
  *   sibling started editing it warns, as git status would have it.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listChangedPathsIn, resolveRepo } from '../../src/core/git/git.js';
+import { getCurrentBranch, getHeadAndBranch, listChangedPathsIn, resolveCommit, resolveRepo } from '../../src/core/git/git.js';
 import { clearSiblingChangeCache, getSiblingChangeCacheSize, listSiblingChanges } from '../../src/core/git/siblingchanges.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { MESSAGES } from '../../src/texts/messages.js';
@@ -166,7 +167,7 @@ describe('sibling changes read from its index, against git status', () => {
     expect(await expectAsGit()).toBe('git');
   });
 
-  it('refuses a worktree path whose .git points outside the repository', async () => {
+  it('refuses a worktree whose .git points outside the repository, and an index that is a link or a FIFO', async () => {
     const tip = head();
     expect(await listSiblingChanges(sibling, tip, PATHS, commonDir, s.repo)).toEqual([]);
     const stranger = join(s.root, 'stranger');
@@ -174,6 +175,17 @@ describe('sibling changes read from its index, against git status', () => {
     git(stranger, ['init', '-q', '-b', 'main']);
     expect(await listSiblingChanges(stranger, tip, PATHS, commonDir, s.repo)).toBeUndefined();
     writeFileSync(join(sibling, '.git'), `gitdir: ${join(stranger, '.git')}\n`);
+    expect(await listSiblingChanges(sibling, tip, PATHS, commonDir, s.repo)).toBeUndefined();
+    writeFileSync(join(sibling, '.git'), `gitdir: ${join(commonDir, 'worktrees', 'sibling')}\n`);
+    expect(await listSiblingChanges(sibling, tip, PATHS, commonDir, s.repo)).toEqual([]);
+    // An index that is a link, or a FIFO (which would block a plain open): not read, and no wait.
+    const index = join(commonDir, 'worktrees', 'sibling', 'index');
+    renameSync(index, `${index}.real`);
+    symlinkSync(`${index}.real`, index);
+    clearSiblingChangeCache();
+    expect(await listSiblingChanges(sibling, tip, PATHS, commonDir, s.repo)).toBeUndefined();
+    rmSync(index);
+    expect(spawnSync('mkfifo', [index]).status).toBe(0);
     expect(await listSiblingChanges(sibling, tip, PATHS, commonDir, s.repo)).toBeUndefined();
   });
 });
@@ -219,5 +231,28 @@ describe('a sibling session starts editing a file after a commit of it was check
     // The sibling undoes its change: the warning goes.
     git(theirs, ['reset', '-q', '--hard']);
     expect(commit('five\n')).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe("the check's HEAD and branch in one git call", () => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+  });
+  afterEach(() => s.cleanup());
+
+  it('says what resolveCommit(HEAD) and getCurrentBranch say: a branch, an ambiguous one, detached, unborn', async () => {
+    const apart = async () => ({ head: await resolveCommit('HEAD', s.repo), branch: await getCurrentBranch(s.repo) });
+    expect(await getHeadAndBranch(s.repo)).toEqual({ head: git(s.repo, ['rev-parse', 'HEAD']), branch: 'main' });
+    git(s.repo, ['checkout', '-q', '-b', 'amb']);
+    git(s.repo, ['tag', 'amb']);
+    expect(await getHeadAndBranch(s.repo)).toEqual({ head: git(s.repo, ['rev-parse', 'HEAD']), branch: 'heads/amb' });
+    expect(await getHeadAndBranch(s.repo)).toEqual(await apart());
+    git(s.repo, ['checkout', '-q', '--detach']);
+    expect(await getHeadAndBranch(s.repo)).toEqual({ head: git(s.repo, ['rev-parse', 'HEAD']), branch: '' });
+    expect(await getHeadAndBranch(s.repo)).toEqual(await apart());
+    git(s.repo, ['checkout', '-q', '--orphan', 'fresh']);
+    expect(await getHeadAndBranch(s.repo)).toEqual({ head: undefined, branch: 'fresh' });
+    expect(await getHeadAndBranch(s.repo)).toEqual(await apart());
   });
 });

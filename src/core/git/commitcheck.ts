@@ -19,6 +19,7 @@ import {
   commitWorktreeFiles,
   createDanglingCommit,
   getCurrentBranch,
+  getHeadAndBranch,
   listChangedPathsIn,
   listBranchesNotMergedInto,
   listCommitsBetween,
@@ -27,7 +28,6 @@ import {
   listStagedPaths,
   predictMerge,
   readBlobAt,
-  resolveCommit,
   writeTree,
   type CommitInfo,
   type RepoInfo,
@@ -261,10 +261,9 @@ export async function runCommitCheck(options: CommitCheckOptions): Promise<Commi
   // checkout: started beside the first calls, so the siblings' status calls come one round of git sooner.
   const here = toRealPath(topLevel);
   const lookups = sessions.some((other) => other.state !== 'ended' && toRealPath(other.worktree) !== here) ? startSiblingLookups(topLevel) : undefined;
-  const [session, branch, head, paths] = await Promise.all([
+  const [session, { head, branch }, paths] = await Promise.all([
     findCheckoutSession(store, topLevel, env),
-    getCurrentBranch(topLevel),
-    resolveCommit('HEAD', topLevel),
+    getHeadAndBranch(topLevel),
     options.staged ? listStagedPaths(topLevel, options.indexFile) : listChangedPathsIn(topLevel, []).then((entries) => entries.map((entry) => entry.path)),
   ]);
   debug('check', `head, branch and ${paths.length} staged path(s) read`);

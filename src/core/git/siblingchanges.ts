@@ -9,7 +9,7 @@
  *
  * Hot path (every commit, the per-user service and the Node hook): node:* modules and git.ts only.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, type BigIntStats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { hasValidIndexChecksum, parseIndexFile, type IndexEntry } from './indexfile.js';
 import { runGit } from './git.js';
@@ -17,6 +17,11 @@ import { runGit } from './git.js';
 const SHA1_HEX = /^[0-9a-f]{40}$/;
 /** Indexes kept (a service serves every repository of its user; ~90 bytes an entry); least recently used goes first. */
 const MAX_CACHED_INDEXES = 32;
+/** Bytes of index kept in all; and the largest index read here at all (beyond it, git status reads it). */
+const MAX_CACHED_BYTES = 128 * 1024 * 1024;
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** A worktree's `.git` file is one line. */
+const MAX_DOT_GIT_BYTES = 4096;
 /** (commit, path) entries of HEAD trees kept before the map starts over. */
 const MAX_CACHED_TREE_ENTRIES = 50_000;
 const GITLINK = 0o160000;
@@ -55,7 +60,7 @@ function resolveWorktreeGitDir(worktree: string, commonDir: string): string | un
   if (!stats) return undefined;
   const common = realpathSync(commonDir);
   if (stats.isDirectory()) return realpathSync(dotGit) === common ? common : undefined;
-  if (!stats.isFile()) return undefined;
+  if (!stats.isFile() || stats.size > MAX_DOT_GIT_BYTES) return undefined;
   const line = /^gitdir: (.+)\n?$/.exec(readFileSync(dotGit, 'utf8'))?.[1];
   if (line === undefined) return undefined;
   const gitDir = realpathSync(isAbsolute(line) ? line : resolve(worktree, line));
@@ -71,14 +76,15 @@ const nanos = (ns: bigint) => Number(ns % 1_000_000_000n);
 function readIndex(path: string): CachedIndex | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Not through a link, and never waiting on a FIFO put there: git's index is a plain file.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
     const stats = fstatSync(fd, { bigint: true });
     const size = Number(stats.size);
-    if (!stats.isFile() || size < 32) return undefined;
+    if (!stats.isFile() || size < 32 || size > MAX_INDEX_BYTES) return undefined;
     const trailer = Buffer.alloc(20);
     if (readSync(fd, trailer, 0, 20, size - 20) !== 20) return undefined;
     // Without a checksum (index.skipHash) two versions could look alike: nothing is kept.
@@ -101,7 +107,13 @@ function readIndex(path: string): CachedIndex | undefined {
     if (checksummed) {
       indexes.delete(path);
       indexes.set(path, entry);
-      if (indexes.size > MAX_CACHED_INDEXES) indexes.delete(indexes.keys().next().value!);
+      let bytes = 0;
+      for (const kept of indexes.values()) bytes += kept.data.length;
+      while (indexes.size > MAX_CACHED_INDEXES || (indexes.size > 1 && bytes > MAX_CACHED_BYTES)) {
+        const [oldest, kept] = indexes.entries().next().value!;
+        bytes -= kept.data.length;
+        indexes.delete(oldest);
+      }
     }
     return entry;
   } finally {
