@@ -10,7 +10,7 @@
  *   change nothing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -199,6 +199,32 @@ describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %
     await new Promise<void>((resolvePromise) => fake.stdout!.once('data', () => resolvePromise()));
     writeFileSync(join(s.cwtHome, 'fastpath.pid'), `${fake.pid} ${getProcessStartTicks(fake.pid!)} ${port}\n`, { mode: 0o600 });
     expectNodeBlocks();
+  });
+
+  it('asks through curl where there is no bash, and goes to Node where there is neither', async () => {
+    ensureGitService(s.env);
+    const tab = await addTab('tab00006', 'claude-tab-6');
+    await runHook('pre-tool-use', { session_id: 'claude-tab-6', cwd: worktree, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(worktree, 'held.txt'), content: 'x' } }, s.env);
+    stage(worktree, 'held.txt', 'held\n');
+    /** A PATH of git and the few tools the shims run, with or without curl (and never bash). */
+    const pathWith = (tools: string[]) => {
+      const dir = join(s.root, `bin-${tools.join('-')}`);
+      mkdirSync(dir);
+      for (const tool of tools) {
+        const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+        expect(found, tool).not.toBe('');
+        symlinkSync(found, join(dir, tool));
+      }
+      return dir;
+    };
+    const noBash = { ...sessionEnv(), PATH: pathWith(['git', 'curl', 'mkdir', 'mv', 'rm']) };
+    const viaCurl = byService(worktree, ['commit', '-q', '-m', 'held'], noBash);
+    expect(viaCurl.code, viaCurl.stderr).toBe(1);
+    expect(viaCurl.stderr).toContain(`held.txt: ${MESSAGES.hookWho(tab)}`);
+    expect(viaCurl.stderr).not.toContain(GONE_NODE);
+    const neither = byService(worktree, ['commit', '-q', '-m', 'held'], { ...sessionEnv(), PATH: pathWith(['git', 'mkdir', 'mv', 'rm']) });
+    expect(neither.stderr).toContain(GONE_NODE);
+    git(worktree, ['reset', '-q', '--soft', 'HEAD~1']);
   });
 
   it('records a block once per commit attempt when the service answers after the shim gave up and Node checked again', async () => {
