@@ -588,8 +588,8 @@ Example (what git does):
       const { isGitHookName } = await import('./core/git/githooks.js');
       const name = positionals[0];
       if (!isGitHookName(name)) throw new UsageError(MESSAGES.unknownGitHook(name!), { hint: MESSAGES.unknownGitHookHint });
-      const { runGitHook } = await import('./hooks/githook.js');
-      return runGitHook(name, { env: process.env, cwd: process.cwd(), write: (text) => void process.stderr.write(`${text}\n`), gitPid: process.ppid });
+      const { getOwnShim, runGitHook } = await import('./hooks/githook.js');
+      return runGitHook(name, { env: process.env, cwd: process.cwd(), write: (text) => void process.stderr.write(`${text}\n`), gitPid: process.ppid, shim: getOwnShim() });
     },
   },
   kv: {

@@ -29,12 +29,14 @@ export async function runGitHookEntry(args: readonly string[]): Promise<boolean>
   const { isGitHookName } = await import('./core/git/githooks.js');
   const [name] = args;
   if (!isGitHookName(name)) return false;
-  const { runGitHook } = await import('./hooks/githook.js');
+  const { getOwnShim, runGitHook } = await import('./hooks/githook.js');
   process.exitCode = await runGitHook(name, {
     env: process.env,
     cwd: process.cwd(),
     write: (text) => writeAll(2, `${text}\n`),
     gitPid: process.ppid,
+    // The shim execs Node: this process is the shim the service was asked from, if it was.
+    shim: getOwnShim(),
   });
   return true;
 }

@@ -17,7 +17,9 @@ import { loadConfigLazily } from '../core/config/lazy.js';
 import { getCurrentBranch, getHeadCommit, resolveRepo, type RepoInfo } from '../core/git/git.js';
 import type { GitHookName } from '../core/git/githooks.js';
 import { openStore, releaseStore, settleCommitJournal } from '../core/store/open.js';
-import type { SessionRecord, Store } from '../core/store/store.js';
+import type { EventInput, SessionRecord, Store } from '../core/store/store.js';
+import { getProcessStartTicks } from '../core/sessions/liveness.js';
+import { debug } from '../core/util/debug.js';
 import { formatCheckReport } from '../ui/checkreport.js';
 import { MESSAGES } from '../texts/messages.js';
 import { getHookLogPath, logHookError } from './errorlog.js';
@@ -35,6 +37,12 @@ export interface GitHookContext {
   store?: Store;
   /** The checkout, when the caller resolved it already (the service validates the request's directory with it). */
   repo?: RepoInfo;
+  /**
+   * The shim that ran this hook: its pid and start (/proc ticks; the Node hook is the shim, exec'd: its own).
+   * They name one commit attempt, whose check.block/check.bypass event is recorded once although the service
+   * and the Node fallback may both check it (an answer after curl's time limit). Undefined: every run records.
+   */
+  shim?: { pid: number; start: string };
 }
 
 interface RepoState {
@@ -52,6 +60,38 @@ async function openRepoState(context: GitHookContext, store: Store): Promise<Rep
   return sessions.length === 0 ? undefined : { store, repo, sessions };
 }
 
+/**
+ * The key under which one commit attempt's pre-commit event is claimed (Store.claimHookCall): git's pid, the
+ * shim's pid and its start (pids are reused). The same in the service and in the Node hook of that attempt, and
+ * known to both after git and the shim are gone (a service resumed late).
+ */
+export function getPreCommitAttemptKey(gitPid: number, shim: { pid: number; start: string }): string {
+  return `git/pre-commit/${gitPid}/${shim.pid}:${shim.start}`;
+}
+
+/** The shim of a Node hook that a shim exec'd: this process (same pid, same start). */
+export function getOwnShim(): { pid: number; start: string } {
+  return { pid: process.pid, start: getProcessStartTicks(process.pid) ?? '' };
+}
+
+/**
+ * Appends a pre-commit event unless this commit attempt's was recorded already: when the service answered too
+ * late for the shim, the Node hook checks the same attempt again, and only the first to claim it records.
+ */
+async function recordPreCommitEvent(store: Store, context: GitHookContext, event: EventInput): Promise<void> {
+  try {
+    if (context.shim !== undefined) {
+      const key = getPreCommitAttemptKey(context.gitPid, context.shim);
+      if (!(await store.claimHookCall({ key, by: context.store ? 'fastpath' : 'command', at: Date.now() }))) return;
+    }
+    await store.appendEvent(event);
+  } catch (error) {
+    // The check ran and its verdict stands (a block still blocks) when its event cannot be written: a store
+    // busy past its timeout (another process holding the write lock, a stopped service), say.
+    logHookError(context.env, 'git pre-commit', error);
+  }
+}
+
 function isSet(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
@@ -61,7 +101,7 @@ async function preCommit(state: RepoState, context: GitHookContext): Promise<num
   const { env } = context;
   if (isSet(env.CWT_SKIP_CHECK)) {
     const session = await findCheckoutSession(store, repo.topLevel, env);
-    await store.appendEvent({ kind: 'check.bypass', session: session?.id ?? null, repo: repo.commonDir, data: { reason: 'CWT_SKIP_CHECK', worktree: repo.topLevel } });
+    await recordPreCommitEvent(store, context, { kind: 'check.bypass', session: session?.id ?? null, repo: repo.commonDir, data: { reason: 'CWT_SKIP_CHECK', worktree: repo.topLevel } });
     context.write(MESSAGES.checkSkipped);
     return 0;
   }
@@ -70,7 +110,7 @@ async function preCommit(state: RepoState, context: GitHookContext): Promise<num
   if (misplaced !== undefined) {
     context.write(MESSAGES.wrongCheckoutCommit(misplaced.session, repo.topLevel, misplaced.branch));
     context.write(`  next: ${MESSAGES.wrongCheckoutCommitHint(misplaced.session)}`);
-    await store.appendEvent({
+    await recordPreCommitEvent(store, context, {
       kind: 'check.block',
       session: misplaced.session.id,
       repo: repo.commonDir,
@@ -79,6 +119,7 @@ async function preCommit(state: RepoState, context: GitHookContext): Promise<num
     return 1;
   }
   const config = await loadConfigLazily({ repoRoot: repo.mainWorktree, env });
+  debug('pre-commit', 'sessions, identity and config read');
   const report = await runCommitCheck({
     store,
     repo,
@@ -91,7 +132,7 @@ async function preCommit(state: RepoState, context: GitHookContext): Promise<num
   });
   for (const line of formatCheckReport(report)) context.write(line);
   if (!report.blocked) return 0;
-  await store.appendEvent({
+  await recordPreCommitEvent(store, context, {
     kind: 'check.block',
     session: report.session?.id ?? null,
     repo: repo.commonDir,

@@ -12,7 +12,8 @@
  *   web page using DNS rebinding), or that comes from a browser, is refused with 403 before its body is read.
  * - Leaves when idle: no request and no live session for CWT_FASTPATH_IDLE_MS (default 15 min).
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { triggerNotifier } from '../core/coordination/notify.js';
@@ -23,7 +24,8 @@ import { formatFastPathPid, getFastPathFiles, HOOK_CALL_KEEP_MS, getServiceEnv, 
 import { isFastPathEvent } from '../core/harness/harness.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
 import { getSessionState } from '../core/sessions/sessions.js';
-import { openStore } from '../core/store/open.js';
+import { openStore, settleCommitJournal } from '../core/store/open.js';
+import { COMMIT_JOURNAL_DIR } from '../core/git/commitjournal.js';
 import type { Store } from '../core/store/store.js';
 import { logHookError } from '../hooks/errorlog.js';
 import { handleHook } from '../hooks/handlers.js';
@@ -133,6 +135,47 @@ async function servePreCommit(request: IncomingMessage, response: ServerResponse
   }
 }
 
+/**
+ * Replays each commit the post-commit shim journals as soon as it lands (inotify on the journal dir), so that the
+ * next commit's pre-commit, asked moments later, finds it recorded instead of replaying it on its way (every
+ * reader still settles first; this only makes that one readdir). Replays run one at a time; a burst of entries
+ * is one replay. Undefined when the directory cannot be watched (the request path replays, as before).
+ */
+function watchCommitJournal(store: Store, env: NodeJS.ProcessEnv): { close: () => void } | undefined {
+  if (store.kind !== 'sqlite') return undefined;
+  const dir = join(resolveCwtHome(env), COMMIT_JOURNAL_DIR);
+  let watcher: FSWatcher;
+  try {
+    // The shim creates it 0700 (umask 077); a link there is not ours to follow.
+    ensurePrivateDir(dir);
+    if (!lstatSync(dir).isDirectory()) return undefined;
+    let running: Promise<void> | undefined;
+    let again = false;
+    const replay = () => {
+      if (running) return void (again = true);
+      running = settleCommitJournal(store, env)
+        .catch((error: unknown) => logHookError(env, 'fastpath', error))
+        .finally(() => {
+          running = undefined;
+          if (again) {
+            again = false;
+            replay();
+          }
+        });
+    };
+    // A rename into the dir is the shim's last step; its .tmp files are skipped by the replay.
+    watcher = watch(dir, { persistent: false }, (_type, name) => {
+      if (name === null || String(name).startsWith('commit-')) replay();
+    });
+    watcher.on('error', () => watcher.close());
+    // What was journaled while no service ran.
+    replay();
+  } catch {
+    return undefined;
+  }
+  return { close: () => watcher.close() };
+}
+
 async function hasLiveSessions(store: Store, env: NodeJS.ProcessEnv): Promise<boolean> {
   const config = await loadConfigLazily({ env });
   const probe = createLivenessProbe(config.sessionTtlMs, env);
@@ -217,6 +260,7 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
     }
     throw error;
   }
+  const journal = watchCommitJournal(store, env);
   // Listening: now the fallback guard may stand aside.
   writeSync(claim.fd, formatFastPathPid(process.pid, port) ?? `${process.pid} 0 ${port}\n`);
   onListening?.(port);
@@ -226,6 +270,7 @@ async function listenUntilIdle(store: Store, env: NodeJS.ProcessEnv, port: numbe
       if (stopping) return;
       stopping = true;
       clearInterval(timer);
+      journal?.close();
       // The pid file first: from here on the guard execs the command hook, and a call both receive is decided once.
       releasePidFile(claim);
       server.closeAllConnections();

@@ -14,6 +14,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { resolveRepo } from '../core/git/git.js';
+import { debug, getClockMs } from '../core/util/debug.js';
 import type { Store } from '../core/store/store.js';
 import { runGitHook } from '../hooks/githook.js';
 
@@ -42,6 +43,8 @@ const FORWARDED = new Set<string>(PRE_COMMIT_FORWARDED_VARIABLES);
 export interface PreCommitRequest {
   cwd: string;
   gitPid: number;
+  /** The shim's pid and start ticks (v4 shims send both): one commit attempt, whose event is recorded once. */
+  shim?: { pid: number; start: string };
   /** The caller's CWT_STORE ('' when unset). */
   store: string;
   env: Record<string, string>;
@@ -61,17 +64,36 @@ export function parsePreCommitRequest(text: string): PreCommitRequest | undefine
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { v, cwd, gitPid, store, env } = value as Record<string, unknown>;
+  const { v, cwd, gitPid, hookPid, hookStart, store, env } = value as Record<string, unknown>;
   if (v !== 1 || !isIntactText(cwd) || !isAbsolute(cwd) || !isIntactText(store)) return undefined;
-  const pid = typeof gitPid === 'string' && /^[1-9]\d{0,9}$/.test(gitPid) ? Number(gitPid) : typeof gitPid === 'number' ? gitPid : NaN;
-  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  const pid = parsePid(gitPid);
+  if (pid === undefined) return undefined;
+  // Both or neither; the start is /proc's decimal ticks, or '' where the shim could not read them.
+  const shimPid = hookPid === undefined ? undefined : parsePid(hookPid);
+  if ((hookPid === undefined) !== (hookStart === undefined)) return undefined;
+  if (hookPid !== undefined && (shimPid === undefined || typeof hookStart !== 'string' || !/^\d{0,20}$/.test(hookStart))) return undefined;
   if (typeof env !== 'object' || env === null || Array.isArray(env)) return undefined;
   const vars: Record<string, string> = {};
   for (const [name, entry] of Object.entries(env)) {
     if (!FORWARDED.has(name) || !isIntactText(entry)) return undefined;
     vars[name] = entry;
   }
-  return { cwd, gitPid: pid, store, env: vars };
+  return { cwd, gitPid: pid, ...(shimPid === undefined ? {} : { shim: { pid: shimPid, start: hookStart as string } }), store, env: vars };
+}
+
+/** A pid as the shim sends it (decimal text) or as a number; undefined for anything else. Pure. */
+function parsePid(value: unknown): number | undefined {
+  const pid = typeof value === 'string' && /^[1-9]\d{0,9}$/.test(value) ? Number(value) : typeof value === 'number' ? value : NaN;
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Test failpoint (CWT_FAILPOINT in the service's environment): `pre-commit:answer-after:<ms>` holds each answer
+ * that long after the check ran and recorded its event, as a service too slow for the shim's time limit would.
+ */
+function getAnswerDelayMs(failpoint: string | undefined): number {
+  const match = /^pre-commit:answer-after:(\d{1,6})$/.exec(failpoint ?? '');
+  return match ? Number(match[1]) : 0;
 }
 
 /** The answer's text: the exit code, what git shows on stderr, an end line (the shim checks all three). Pure. */
@@ -85,6 +107,7 @@ export function formatPreCommitAnswer(code: number, text: string): string {
  * them unset), nothing else of the caller's is taken.
  */
 export async function answerPreCommit(text: string, store: Store, serviceEnv: NodeJS.ProcessEnv): Promise<PreCommitAnswer> {
+  const started = getClockMs();
   const request = parsePreCommitRequest(text);
   if (!request) return { status: 400, body: 'bad request\n' };
   // Another store than the service's: its answer would be about other sessions.
@@ -101,6 +124,10 @@ export async function answerPreCommit(text: string, store: Store, serviceEnv: No
   const repo = await resolveRepo(request.cwd, env).catch(() => undefined);
   if (!repo) return { status: 422, body: 'not a git work tree\n' };
   let out = '';
-  const code = await runGitHook('pre-commit', { env, cwd: request.cwd, gitPid: request.gitPid, write: (line) => (out += `${line}\n`), store, repo });
+  debug('pre-commit', `checkout resolved (${(getClockMs() - started).toFixed(1)}ms)`);
+  const code = await runGitHook('pre-commit', { env, cwd: request.cwd, gitPid: request.gitPid, shim: request.shim, write: (line) => (out += `${line}\n`), store, repo });
+  debug('pre-commit', `checked: exit ${code} (${(getClockMs() - started).toFixed(1)}ms)`);
+  const delayMs = getAnswerDelayMs(serviceEnv.CWT_FAILPOINT);
+  if (delayMs > 0) await new Promise((resolvePromise) => setTimeout(resolvePromise, delayMs));
   return { status: 200, body: formatPreCommitAnswer(code, out) };
 }

@@ -10,12 +10,14 @@
  *   change nothing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getProcessStartTicks } from '../../src/core/sessions/liveness.js';
 import { openStore } from '../../src/core/store/open.js';
+import { SQLITE_FILE_NAME, SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/texts/messages.js';
 import { createPostgresStoreUrl, STORE_BACKENDS } from '../helpers/backends.js';
@@ -27,6 +29,7 @@ import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { waitFor } from '../helpers/wait.js';
 
 const GONE_NODE = '/nonexistent/cwt-test/node';
+const require = createRequire(import.meta.url);
 
 describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %s store', (backend) => {
   let s: Scenario;
@@ -95,7 +98,7 @@ describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %
     const service = byService(cwd, ['commit', '-q', '-m', 'checked'], env);
     expect(node.code, node.stderr).toBe(1);
     // Ages ("last edit now", "1s ago") move between the two runs; everything else is the same text.
-    const ageless = (run: GitRun) => ({ ...run, stderr: run.stderr.replace(/last edit (now|\d+[smhd] ago)/g, 'last edit <age>') });
+    const ageless = (run: GitRun) => ({ ...run, stderr: run.stderr.replace(/last edit (now|\d+[smhd] ago)/g, 'last edit <age>').replace(/\((now|\d+[smhd] ago)\)/g, '(<age>)') });
     expect(ageless(service)).toEqual(ageless(node));
     expect(service.stderr).not.toContain(GONE_NODE);
     expect(head(cwd)).toBe(before);
@@ -198,6 +201,84 @@ describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %
     expectNodeBlocks();
   });
 
+  it('asks through curl where there is no bash, and goes to Node where there is neither', async () => {
+    ensureGitService(s.env);
+    const tab = await addTab('tab00006', 'claude-tab-6');
+    await runHook('pre-tool-use', { session_id: 'claude-tab-6', cwd: worktree, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(worktree, 'held.txt'), content: 'x' } }, s.env);
+    stage(worktree, 'held.txt', 'held\n');
+    /** A PATH of git and the few tools the shims run, with or without curl (and never bash). */
+    const pathWith = (tools: string[]) => {
+      const dir = join(s.root, `bin-${tools.join('-')}`);
+      mkdirSync(dir);
+      for (const tool of tools) {
+        const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+        expect(found, tool).not.toBe('');
+        symlinkSync(found, join(dir, tool));
+      }
+      return dir;
+    };
+    const noBash = { ...sessionEnv(), PATH: pathWith(['git', 'curl', 'mkdir', 'mv', 'rm']) };
+    const viaCurl = byService(worktree, ['commit', '-q', '-m', 'held'], noBash);
+    expect(viaCurl.code, viaCurl.stderr).toBe(1);
+    expect(viaCurl.stderr).toContain(`held.txt: ${MESSAGES.hookWho(tab)}`);
+    expect(viaCurl.stderr).not.toContain(GONE_NODE);
+    const neither = byService(worktree, ['commit', '-q', '-m', 'held'], { ...sessionEnv(), PATH: pathWith(['git', 'mkdir', 'mv', 'rm']) });
+    expect(neither.stderr).toContain(GONE_NODE);
+    git(worktree, ['reset', '-q', '--soft', 'HEAD~1']);
+  });
+
+  it('records a block once per commit attempt when the service answers after the shim gave up and Node checked again', async () => {
+    const tab = await addTab('tab00004', 'claude-tab-4');
+    await runHook('pre-tool-use', { session_id: 'claude-tab-4', cwd: worktree, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(worktree, 'held.txt'), content: 'x' } }, s.env);
+    stage(worktree, 'held.txt', 'held\n');
+    // A shim that does not say which attempt it is (as v3 shims did): the naive double record, shown first.
+    const naiveHooks = join(s.root, 'naive-hooks');
+    mkdirSync(naiveHooks);
+    for (const name of readdirSync(join(s.repo, '.git', 'hooks')).filter((file) => !file.endsWith('.sample'))) copyFileSync(join(s.repo, '.git', 'hooks', name), join(naiveHooks, name));
+    const shim = readFileSync(join(naiveHooks, 'pre-commit'), 'utf8');
+    expect(shim).toContain('cwt_json_add hookPid "$$"\n    cwt_json_add hookStart "$cwt_start"\n');
+    writeFileSync(join(naiveHooks, 'pre-commit'), shim.replace('cwt_json_add hookPid "$$"\n    cwt_json_add hookStart "$cwt_start"\n', ''), { mode: 0o755 });
+    const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+    /** A commit the claim blocks, answered by Node after curl's 2 s; resolves to how many blocks it added. */
+    const blocksOfOneAttempt = async (hooks: string | undefined, during?: { before: () => void; after: () => void }) => {
+      const before = (await readEvents('check.block')).length;
+      const started = Date.now();
+      during?.before();
+      let result: GitRun;
+      try {
+        result = runGit(worktree, [...(hooks ? ['-c', `core.hooksPath=${hooks}`] : []), 'commit', '-q', '-m', 'held'], sessionEnv());
+      } finally {
+        during?.after();
+      }
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`held.txt: ${MESSAGES.hookWho(tab)}`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+      // The service's own check of the attempt is done well within this (it answers 2.5 s after it).
+      await sleep(1_500);
+      return (await readEvents('check.block')).length - before;
+    };
+
+    // The service checks (recording the block) and answers 2.5 s later: Node checks the same attempt again.
+    const pid = ensureGitService({ ...s.env, CWT_FAILPOINT: 'pre-commit:answer-after:2500' });
+    expect(await blocksOfOneAttempt(naiveHooks)).toBe(2);
+    expect(await blocksOfOneAttempt(undefined)).toBe(1);
+    // The other order: the service is stopped while Node checks and records, and checks the attempt once resumed.
+    const stopped = { before: () => process.kill(pid, 'SIGSTOP'), after: () => process.kill(pid, 'SIGCONT') };
+    expect(await blocksOfOneAttempt(naiveHooks, stopped)).toBe(2);
+    expect(await blocksOfOneAttempt(undefined, stopped)).toBe(1);
+    // A bypass is one event per attempt too.
+    const skipped = runGit(worktree, ['commit', '-q', '-m', 'skipped'], { ...sessionEnv(), CWT_SKIP_CHECK: '1' });
+    expect(skipped.code, skipped.stderr).toBe(0);
+    await sleep(1_500);
+    expect((await readEvents('check.bypass')).filter((event) => event.data.reason === 'CWT_SKIP_CHECK')).toHaveLength(1);
+    // Each attempt claimed once, by who checked it first: the naive shim's by Node only (the service had no key),
+    // the installed shim's by the service (late answer), by Node (stopped service), by the service (bypass).
+    const store = await openStore(s.env);
+    const claims = (await store.listHookCalls()).filter((call) => call.key.startsWith('git/pre-commit/'));
+    await store.close();
+    expect(claims.map((call) => call.by)).toEqual(['command', 'fastpath', 'command', 'command', 'fastpath']);
+  });
+
   it("another uid's request gets nothing; this uid's bad requests get a 4xx and change nothing", async () => {
     expect(process.getuid?.(), 'this test runs a client under another uid with setpriv: it needs root').toBe(0);
     ensureGitService(s.env);
@@ -254,6 +335,87 @@ describe.each(STORE_BACKENDS)('pre-commit through the per-user service, on the %
   });
 });
 
+describe('a block whose event cannot be written', () => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+  });
+  afterEach(() => s.cleanup());
+
+  it('still blocks (the store busy past its timeout: another process holds the write lock), and logs why', async () => {
+    const created = await s.cwt(['new', 'feat', '--no-launch']);
+    expect(created.code, created.stderr).toBe(0);
+    const worktree = created.stdout.trim();
+    const store = await openStore(s.env);
+    const session = (await store.listSessions())[0]!;
+    const now = Date.now();
+    const tab: SessionRecord = { ...session, id: 'tab00005', createdBranch: false, pid: process.pid, host: hostname(), startedAt: now, heartbeatAt: now, memoryDir: '', memoryBase: '', kind: 'adopted' };
+    await store.insertSession(tab);
+    await store.linkClaudeSession('claude-tab-5', tab.id, now);
+    await store.close();
+    await runHook('pre-tool-use', { session_id: 'claude-tab-5', cwd: worktree, hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: join(worktree, 'held.txt'), content: 'x' } }, s.env);
+    writeFile(worktree, 'held.txt', 'held\n');
+    git(worktree, ['add', 'held.txt']);
+    const head = () => git(worktree, ['rev-parse', 'HEAD']);
+    const before = head();
+    // Another process takes SQLite's write lock and keeps it while git commits.
+    const holder = spawn(process.execPath, ['-e', `const db = new (require(process.argv[1]))(process.argv[2]); db.exec('BEGIN IMMEDIATE'); console.log('held'); setTimeout(() => {}, 60000);`, require.resolve('better-sqlite3'), join(s.cwtHome, SQLITE_FILE_NAME)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolvePromise) => holder.stdout!.once('data', () => resolvePromise()));
+      const result = runGit(worktree, ['commit', '-q', '-m', 'held'], { ...s.env, CWT_SESSION: session.id, CWT_NO_SERVICE: '1' });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`held.txt: ${MESSAGES.hookWho(tab)}`);
+      expect(result.stderr).not.toContain('was skipped');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    expect(head()).toBe(before);
+    expect(readFileSync(join(s.cwtHome, 'hook-errors.log'), 'utf8')).toMatch(/git pre-commit.*locked/s);
+  }, 40_000);
+});
+
+describe('the service and the post-commit journal', () => {
+  let s: Scenario;
+  beforeEach(() => {
+    s = createScenario();
+  });
+  afterEach(() => s.cleanup());
+
+  it('replays a journaled commit as it lands, so the next pre-commit has nothing to replay on its way', async () => {
+    const created = await s.cwt(['new', 'feat', '--no-launch']);
+    expect(created.code, created.stderr).toBe(0);
+    const worktree = created.stdout.trim();
+    const journal = join(s.cwtHome, 'commits');
+    const entries = () => readdirSync(journal).filter((name) => name.startsWith('commit-'));
+    /** The store's commits as they are in the file, without the replay a reader does first. */
+    const recorded = async () => {
+      const store = new SqliteStore(s.cwtHome);
+      try {
+        return (await store.listEvents()).filter((event) => event.kind === 'commit').map((event) => event.data.sha);
+      } finally {
+        await store.close();
+      }
+    };
+    const commit = (name: string) => {
+      writeFile(worktree, name, `${name}\n`);
+      git(worktree, ['add', name]);
+      expect(runGit(worktree, ['commit', '-q', '-m', name], s.env)).toMatchObject({ code: 0, stderr: '' });
+      return git(worktree, ['rev-parse', 'HEAD']);
+    };
+    // No service: the entry waits for a reader.
+    const first = commit('first.txt');
+    expect(entries()).toHaveLength(1);
+    expect(await recorded()).toEqual([]);
+    // The service replays what waits when it starts watching, and each new entry as it lands.
+    ensureGitService(s.env);
+    await waitFor(async () => (entries().length === 0 && (await recorded()).length === 1 ? true : undefined), 10_000);
+    const second = commit('second.txt');
+    await waitFor(async () => (entries().length === 0 && (await recorded()).length === 2 ? true : undefined), 10_000);
+    expect(await recorded()).toEqual([first, second]);
+    stopFastPath(s.cwtHome);
+  });
+});
+
 describe('shims from before the service path', () => {
   let s: Scenario;
   beforeEach(() => {
@@ -261,16 +423,16 @@ describe('shims from before the service path', () => {
   });
   afterEach(() => s.cleanup());
 
-  it('a v2 shim (no service block) is rewritten to v3 by cwt install --git-hooks, which then asks the service', async () => {
+  it('a v2 shim (no service block) is rewritten to the current one by cwt install --git-hooks, which then asks the service', async () => {
     const created = await s.cwt(['new', 'feat', '--no-launch']);
     expect(created.code, created.stderr).toBe(0);
     const path = join(s.repo, '.git', 'hooks', 'pre-commit');
-    const v3 = readFileSync(path, 'utf8');
-    const start = v3.indexOf('# pre-commit: the running per-user service');
-    const end = v3.indexOf('# post-commit, with the SQLite store');
+    const v4 = readFileSync(path, 'utf8');
+    const start = v4.indexOf('# pre-commit: the running per-user service');
+    const end = v4.indexOf('# post-commit, with the SQLite store');
     expect(start).toBeGreaterThan(0);
     expect(end).toBeGreaterThan(start);
-    const v2 = (v3.slice(0, start) + v3.slice(end)).replace('# cwt-git-hook v3 ', '# cwt-git-hook v2 ');
+    const v2 = (v4.slice(0, start) + v4.slice(end)).replace('# cwt-git-hook v4 ', '# cwt-git-hook v2 ');
     writeFileSync(path, v2, { mode: 0o755 });
     const installed = await s.cwt(['install', '--git-hooks', '--json']);
     expect(installed.code, installed.stderr).toBe(0);
@@ -281,7 +443,8 @@ describe('shims from before the service path', () => {
       ['post-merge', 'unchanged'],
       ['post-rewrite', 'unchanged'],
     ]);
-    expect(readFileSync(path, 'utf8')).toBe(v3);
-    expect(v3).toMatch(/^# cwt-git-hook v3 \(pre-commit\)/m);
+    expect(readFileSync(path, 'utf8')).toBe(v4);
+    // v4: the request names the commit attempt (the shim's pid and start), so its event is recorded once.
+    expect(v4).toMatch(/^# cwt-git-hook v4 \(pre-commit\)/m);
   });
 });

@@ -10,6 +10,11 @@ describe('parsePreCommitRequest', () => {
     expect(parsePreCommitRequest(text(good))).toEqual({ cwd: '/work/repo', gitPid: 4242, store: '', env: good.env });
   });
 
+  it("takes a v4 shim's attempt: its pid and start ticks (empty where /proc was unreadable)", () => {
+    expect(parsePreCommitRequest(text({ ...good, hookPid: '4243', hookStart: '1975129' }))?.shim).toEqual({ pid: 4243, start: '1975129' });
+    expect(parsePreCommitRequest(text({ ...good, hookPid: '4243', hookStart: '' }))?.shim).toEqual({ pid: 4243, start: '' });
+  });
+
   it.each([
     ['not JSON', 'cwt'],
     ['an array', text([good])],
@@ -24,6 +29,10 @@ describe('parsePreCommitRequest', () => {
     ['a variable that is not text', text({ ...good, env: { CWT_SESSION: 1 } })],
     ['no env', text({ ...good, env: undefined })],
     ['a store that is not text', text({ ...good, store: null })],
+    ['a shim pid without its start', text({ ...good, hookPid: '4243' })],
+    ['a shim start without its pid', text({ ...good, hookStart: '1975129' })],
+    ['a shim pid that is not a number', text({ ...good, hookPid: '$$', hookStart: '1' })],
+    ['a shim start that is not ticks', text({ ...good, hookPid: '4243', hookStart: '12 34' })],
   ])('refuses %s', (_label, body) => {
     expect(parsePreCommitRequest(body)).toBeUndefined();
   });

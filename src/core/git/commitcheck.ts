@@ -19,6 +19,7 @@ import {
   commitWorktreeFiles,
   createDanglingCommit,
   getCurrentBranch,
+  getHeadAndBranch,
   listChangedPathsIn,
   listBranchesNotMergedInto,
   listCommitsBetween,
@@ -27,15 +28,16 @@ import {
   listStagedPaths,
   predictMerge,
   readBlobAt,
-  resolveCommit,
   writeTree,
   type CommitInfo,
   type RepoInfo,
   type WorktreeEntry,
 } from './git.js';
+import { listSiblingChanges } from './siblingchanges.js';
 import { createLivenessProbe, getHostId } from '../sessions/liveness.js';
 import { toRealPath } from '../fs/paths.js';
 import { randomHex } from '../util/random.js';
+import { debug } from '../util/debug.js';
 import { findCurrentSession, getSessionState, getRepoKey } from '../sessions/sessions.js';
 import type { ClaimRecord, SessionRecord, Store } from '../store/store.js';
 
@@ -259,12 +261,12 @@ export async function runCommitCheck(options: CommitCheckOptions): Promise<Commi
   // checkout: started beside the first calls, so the siblings' status calls come one round of git sooner.
   const here = toRealPath(topLevel);
   const lookups = sessions.some((other) => other.state !== 'ended' && toRealPath(other.worktree) !== here) ? startSiblingLookups(topLevel) : undefined;
-  const [session, branch, head, paths] = await Promise.all([
+  const [session, { head, branch }, paths] = await Promise.all([
     findCheckoutSession(store, topLevel, env),
-    getCurrentBranch(topLevel),
-    resolveCommit('HEAD', topLevel),
+    getHeadAndBranch(topLevel),
     options.staged ? listStagedPaths(topLevel, options.indexFile) : listChangedPathsIn(topLevel, []).then((entries) => entries.map((entry) => entry.path)),
   ]);
+  debug('check', `head, branch and ${paths.length} staged path(s) read`);
   const probe = createLivenessProbe(config.sessionTtlMs, env);
   const isLive = (other: SessionRecord) => getSessionState(other, probe) === 'live';
   const report: CommitCheckReport = { session, branch, knownTip: undefined, paths, foreign: [], claimed: [], overlaps: [], strict: options.strict, blocked: false };
@@ -349,7 +351,10 @@ async function checkSiblings(
         const theirBranch = entry.branch?.replace(/^refs\/heads\//, '');
         let uncommitted: string[];
         try {
-          uncommitted = (await listChangedPathsIn(worktree, pathspec)).map((change) => change.path).filter((path) => ours.has(path));
+          // Read from the sibling's index and lstat where that is certain; git status where it is not.
+          const known = pathspec.length === 0 ? undefined : await listSiblingChanges(worktree, theirHead, pathspec, options.repo.commonDir, topLevel).catch(() => undefined);
+          debug('check', `${worktree}: ${known === undefined ? 'git status' : 'from its index'}`);
+          uncommitted = known ?? (await listChangedPathsIn(worktree, pathspec)).map((change) => change.path).filter((path) => ours.has(path));
         } catch {
           return undefined;
         }

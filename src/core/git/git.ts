@@ -281,6 +281,22 @@ export function findClashingBranch(branch: string, existing: readonly string[]):
   return existing.find((other) => other.startsWith(`${branch}/`) || branch.startsWith(`${other}/`));
 }
 
+/**
+ * HEAD's commit and the current branch (short, '' when detached) in one git call where HEAD is a commit: what
+ * resolveCommit('HEAD') and getCurrentBranch say. `--abbrev-ref=loose` shortens as `symbolic-ref --short`
+ * does (`heads/x` when a tag x exists too). On an unborn branch that call fails, and the two are asked apart.
+ */
+export async function getHeadAndBranch(cwd: string): Promise<{ head: string | undefined; branch: string }> {
+  const result = await runGitResult(['rev-parse', 'HEAD^{commit}', '--abbrev-ref=loose', 'HEAD'], { cwd, okCodes: [1, 128] });
+  const [head, branch, ...rest] = result.stdout.split('\n');
+  if (result.code === 0 && rest.length === 0 && head !== undefined && /^[0-9a-f]{40,64}$/.test(head) && branch !== undefined && branch !== '') {
+    // A branch cannot be named HEAD: the name means detached.
+    return { head, branch: branch === 'HEAD' ? '' : branch };
+  }
+  const [unbornBranch, commit] = await Promise.all([getCurrentBranch(cwd), resolveCommit('HEAD', cwd)]);
+  return { head: commit, branch: unbornBranch };
+}
+
 /** Resolves a revision to a full commit id; undefined when it does not name a commit. */
 export async function resolveCommit(rev: string, cwd: string): Promise<string | undefined> {
   const result = await runGitResult(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
@@ -551,7 +567,9 @@ export async function getCommit(rev: string, cwd: string): Promise<HeadCommit | 
  */
 export async function listChangedPathsIn(worktree: string, paths: readonly string[]): Promise<StatusEntry[]> {
   // --literal-pathspecs: file names are names, not patterns.
-  const stdout = await runGit(['--literal-pathspecs', 'status', '--porcelain', '-z', '--untracked-files=all', '--no-renames', '--', ...paths], { cwd: worktree, trim: false });
+  // core.preloadIndex=false for a few paths: its threads cost more than the lstat calls they would share.
+  const preload = paths.length > 0 ? ['-c', 'core.preloadIndex=false'] : [];
+  const stdout = await runGit([...preload, '--literal-pathspecs', 'status', '--porcelain', '-z', '--untracked-files=all', '--no-renames', '--', ...paths], { cwd: worktree, trim: false });
   return parseStatusPorcelain(stdout);
 }
 
