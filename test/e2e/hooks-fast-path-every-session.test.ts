@@ -13,10 +13,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudePrintArgs, cwtJson, describeRun, e2eEnv, findToolResult, getRequestWorktree, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
-import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
-import { waitFor } from '../helpers/wait.js';
-import { countNodeStarts, findCwtMcpChildren, HTTP_AND_MCP, hookStarts, perCallStarts, readDeciders, toolEventHandlerTypes, waitForService } from '../helpers/fastpath.js';
+import { countNodeStarts, expectRefused, killServiceMidSession, findCwtMcpChildren, HTTP_AND_MCP, hookStarts, perCallStarts, readDeciders, toolEventHandlerTypes, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 interface SessionView {
@@ -75,22 +73,15 @@ describe('the per-user fast path serves every kind of session', () => {
 
     // No hook process per call: the only ones were the session starts.
     expect(hookStarts(log)).toEqual(['session-start', 'session-start']);
-    const denied = findToolResult(apiB, 'toolu_b_2');
-    expect(denied, describeRun({ code: null, signal: null, stdout: tabB.stdout(), stderr: '' }, apiB)).toBeDefined();
-    expect(denied!.isError).toBe(true);
-    expect(denied!.text).toContain('first.ts');
+    expectRefused(apiB, 'toolu_b_2', 'first.ts', describeRun({ code: null, signal: null, stdout: tabB.stdout(), stderr: '' }, apiB));
     expect(readFileSync(first, 'utf8')).toBe('A1\n');
 
     // The fast path dies mid-session (no clean exit: its pid file stays behind).
-    expect(stopFastPath(sb.cwtHome, 'SIGKILL')).toBe(servicePid);
-    await waitFor(() => (isPidAlive(servicePid) ? undefined : true));
+    await killServiceMidSession(sb.cwtHome, servicePid);
     heldB.release();
     const resultB = await tabB.result;
     expect(resultB.code, describeRun(resultB, apiB)).toBe(0);
-    const deniedAgain = findToolResult(apiB, 'toolu_b_4');
-    expect(deniedAgain, describeRun(resultB, apiB)).toBeDefined();
-    expect(deniedAgain!.isError).toBe(true);
-    expect(deniedAgain!.text).toContain('second.ts');
+    expectRefused(apiB, 'toolu_b_4', 'second.ts', describeRun(resultB, apiB));
     expect(readFileSync(second, 'utf8')).toBe('A2\n');
     heldA.release();
     expect((await tabA.result).code).toBe(0);
@@ -144,20 +135,14 @@ describe('the per-user fast path serves every kind of session', () => {
     expect(findCwtMcpChildren(tab.child.pid!)).toHaveLength(1);
     expect(findToolResult(apiW, 'toolu_w_1')?.isError).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe('w\n');
-    const denied = findToolResult(apiW, 'toolu_w_2');
-    expect(denied).toBeDefined();
-    expect(denied!.isError).toBe(true);
-    expect(denied!.text).toContain(guarded);
+    expectRefused(apiW, 'toolu_w_2', guarded);
     expect(existsSync(guarded)).toBe(false);
 
-    expect(stopFastPath(sb.cwtHome, 'SIGKILL')).toBe(servicePid);
-    await waitFor(() => (isPidAlive(servicePid) ? undefined : true));
+    await killServiceMidSession(sb.cwtHome, servicePid);
     held.release();
     const resumed = await tab.result;
     expect(resumed.code, describeRun(resumed, apiW)).toBe(0);
-    const deniedAgain = findToolResult(apiW, 'toolu_w_3');
-    expect(deniedAgain, describeRun(resumed, apiW)).toBeDefined();
-    expect(deniedAgain!.isError).toBe(true);
+    expectRefused(apiW, 'toolu_w_3', guarded, describeRun(resumed, apiW));
     expect(existsSync(guarded)).toBe(false);
 
     // No hook process for any tool call: only the session's start and end.
@@ -200,20 +185,14 @@ describe('the per-user fast path serves every kind of session', () => {
     expect(findCwtMcpChildren(tab.child.pid!)).toHaveLength(1);
     expect(findToolResult(api, 'toolu_ad_1')?.isError).toBe(false);
     expect(readFileSync(join(worktree, 'tab.txt'), 'utf8')).toBe('t\n');
-    const denied = findToolResult(api, 'toolu_ad_2');
-    expect(denied).toBeDefined();
-    expect(denied!.isError).toBe(true);
-    expect(denied!.text).toContain(guarded);
+    expectRefused(api, 'toolu_ad_2', guarded);
     expect(existsSync(guarded)).toBe(false);
 
-    expect(stopFastPath(sb.cwtHome, 'SIGKILL')).toBe(servicePid);
-    await waitFor(() => (isPidAlive(servicePid) ? undefined : true));
+    await killServiceMidSession(sb.cwtHome, servicePid);
     held.release();
     const result = await tab.result;
     expect(result.code, describeRun(result, api)).toBe(0);
-    const deniedAgain = findToolResult(api, 'toolu_ad_3');
-    expect(deniedAgain, describeRun(result, api)).toBeDefined();
-    expect(deniedAgain!.isError).toBe(true);
+    expectRefused(api, 'toolu_ad_3', guarded, describeRun(result, api));
     expect(existsSync(guarded)).toBe(false);
 
     expect(perCallStarts(log)).toEqual([]);
@@ -242,10 +221,7 @@ describe('the per-user fast path serves every kind of session', () => {
     const result = await fx.startCwt(['new', 'feat/n', '--', ...claudePrintArgs('write')], { cwd: repo, env, timeoutMs: 120_000 }).result;
     expect(result.code, describeRun(result, api)).toBe(0);
     expect(findToolResult(api, 'toolu_n_1')?.isError).toBe(false);
-    const denied = findToolResult(api, 'toolu_n_2');
-    expect(denied, describeRun(result, api)).toBeDefined();
-    expect(denied!.isError).toBe(true);
-    expect(denied!.text).toContain(guarded);
+    expectRefused(api, 'toolu_n_2', guarded, describeRun(result, api));
     expect(existsSync(guarded)).toBe(false);
     // Both calls decided once, by the service or the session's cwt mcp (the supervisor started no server of its own).
     const { byOf } = await readDeciders(sb.cwtHome);

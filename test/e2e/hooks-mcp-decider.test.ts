@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudePrintArgs, describeRun, e2eEnv, findToolResult, getRequestWorktree, requireClaude, untilHeld, useE2eFixture } from '../helpers/claude.js';
 import { runCwt } from '../helpers/cli.js';
-import { stopFastPath } from '../helpers/env.js';
 import { createRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/wait.js';
-import { countNodeStarts, findCwtMcpChildren, findCwtMcpProcesses, HTTP_AND_MCP, perCallStarts, readDeciders, toolEventHandlerTypes, waitForService } from '../helpers/fastpath.js';
+import { countNodeStarts, expectRefused, killServiceMidSession, findCwtMcpChildren, findCwtMcpProcesses, HTTP_AND_MCP, perCallStarts, readDeciders, toolEventHandlerTypes, waitForService } from '../helpers/fastpath.js';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 
 const fx = useE2eFixture('cwt-e2e-mcpdec-');
@@ -53,23 +52,16 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     const [sessionId] = readdirSync(join(sb.cwtHome, 'sessions'));
     expect(toolEventHandlerTypes(join(sb.cwtHome, 'sessions', sessionId!, 'settings.json'))).toEqual(HTTP_AND_MCP);
     expect(findToolResult(api, 'toolu_m_1')?.isError).toBe(false);
-    const denied = findToolResult(api, 'toolu_m_2');
-    expect(denied).toBeDefined();
-    expect(denied!.isError).toBe(true);
-    expect(denied!.text).toContain(guarded);
+    expectRefused(api, 'toolu_m_2', guarded);
     expect(existsSync(guarded)).toBe(false);
 
     // The per-user service dies mid-session, leaving its pid file behind.
-    expect(stopFastPath(sb.cwtHome, 'SIGKILL')).toBe(servicePid);
-    await waitFor(() => (isPidAlive(servicePid) ? undefined : true));
+    await killServiceMidSession(sb.cwtHome, servicePid);
     held.release();
     const result = await run.result;
     expect(result.code, describeRun(result, api)).toBe(0);
     expect(findToolResult(api, 'toolu_m_3')?.isError).toBe(false);
-    const deniedAgain = findToolResult(api, 'toolu_m_4');
-    expect(deniedAgain, describeRun(result, api)).toBeDefined();
-    expect(deniedAgain!.isError).toBe(true);
-    expect(deniedAgain!.text).toContain(guarded);
+    expectRefused(api, 'toolu_m_4', guarded, describeRun(result, api));
     expect(existsSync(guarded)).toBe(false);
 
     // No Node start for any tool call, before the kill or after it: only the session's start and end.
@@ -122,10 +114,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(readFileSync(first, 'utf8')).toBe('A1\n');
     const tabB = fx.startClaude(claudePrintArgs('write first'), { cwd: repo, env: envB, timeoutMs: 120_000 });
     await untilHeld(heldB, tabB, apiB);
-    const denied = findToolResult(apiB, 'toolu_b_2');
-    expect(denied, describeRun({ code: null, signal: null, stdout: tabB.stdout(), stderr: '' }, apiB)).toBeDefined();
-    expect(denied!.isError).toBe(true);
-    expect(denied!.text).toContain('first.ts');
+    expectRefused(apiB, 'toolu_b_2', 'first.ts', describeRun({ code: null, signal: null, stdout: tabB.stdout(), stderr: '' }, apiB));
     expect(readFileSync(first, 'utf8')).toBe('A1\n');
 
     // Tab B's own cwt mcp dies; the per-user service goes on deciding.
@@ -136,22 +125,15 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     heldB.release();
     const resultB = await tabB.result;
     expect(resultB.code, describeRun(resultB, apiB)).toBe(0);
-    const deniedAgain = findToolResult(apiB, 'toolu_b_4');
-    expect(deniedAgain, describeRun(resultB, apiB)).toBeDefined();
-    expect(deniedAgain!.isError).toBe(true);
-    expect(deniedAgain!.text).toContain('second.ts');
+    expectRefused(apiB, 'toolu_b_4', 'second.ts', describeRun(resultB, apiB));
     expect(readFileSync(second, 'utf8')).toBe('A2\n');
     expect(isPidAlive(servicePid)).toBe(true);
     // Now the service dies: tab A's own cwt mcp decides its next call, and the deny reaches the model.
-    expect(stopFastPath(sb.cwtHome, 'SIGKILL')).toBe(servicePid);
-    await waitFor(() => (isPidAlive(servicePid) ? undefined : true));
+    await killServiceMidSession(sb.cwtHome, servicePid);
     heldA.release();
     const resultA = await tabA.result;
     expect(resultA.code, describeRun(resultA, apiA)).toBe(0);
-    const deniedA = findToolResult(apiA, 'toolu_a_3');
-    expect(deniedA, describeRun(resultA, apiA)).toBeDefined();
-    expect(deniedA!.isError).toBe(true);
-    expect(deniedA!.text).toContain(guarded);
+    expectRefused(apiA, 'toolu_a_3', guarded, describeRun(resultA, apiA));
     expect(existsSync(guarded)).toBe(false);
 
     // Only the two tabs' session starts and ends started Node.
@@ -190,10 +172,7 @@ describe('the mcp_tool decider: a second long-lived decider beside the per-user 
     expect(resumed.code, describeRun(resumed, apiW)).toBe(0);
     expect(findToolResult(apiW, 'toolu_w_1')?.isError, describeRun(resumed, apiW)).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe('w\n');
-    const denied = findToolResult(apiW, 'toolu_w_2');
-    expect(denied, describeRun(resumed, apiW)).toBeDefined();
-    expect(denied!.isError).toBe(true);
-    expect(denied!.text).toContain(guarded);
+    expectRefused(apiW, 'toolu_w_2', guarded, describeRun(resumed, apiW));
     expect(existsSync(guarded)).toBe(false);
     // Decided once each, by whichever of the two recorded it first: the worktree has a cwt server of its own
     // (its .mcp.json, written at WorktreeCreate), so on both ends (2.1.197 reads no main-checkout server for it).

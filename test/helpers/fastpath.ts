@@ -9,6 +9,9 @@ import { expect } from 'vitest';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { quoteShellWord } from '../../src/texts/shellquote.js';
+import { findToolResult } from './claude.js';
+import type { FakeApi } from './fake-api.js';
+import { stopFastPath } from './env.js';
 import { waitFor } from './wait.js';
 
 /** The start of the fast path's guard command (getFastPathGuardCommand): its shell-builtin liveness check. */
@@ -143,4 +146,21 @@ export async function stopCwtMcpProcesses(cwtHome: string): Promise<void> {
     }
   }
   while (findCwtMcpProcesses(cwtHome).some((pid) => isPidAlive(pid))) await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+}
+
+/**
+ * The model got tool call `id` back refused (is_error), the reason naming `names`; `why` (describeRun) is printed
+ * when the call is missing altogether.
+ */
+export function expectRefused(api: FakeApi, id: string, names: string, why?: string): void {
+  const result = findToolResult(api, id);
+  expect(result, why).toBeDefined();
+  expect(result!.isError).toBe(true);
+  expect(result!.text).toContain(names);
+}
+
+/** The per-user service SIGKILLed mid-session, as a crash leaves it (its pid file stays behind), and gone. */
+export async function killServiceMidSession(cwtHome: string, servicePid: number): Promise<void> {
+  expect(stopFastPath(cwtHome, 'SIGKILL')).toBe(servicePid);
+  await waitFor(() => (isPidAlive(servicePid) ? undefined : true));
 }
