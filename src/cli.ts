@@ -1002,8 +1002,9 @@ export async function main(argv: readonly string[], version: string): Promise<nu
       await triggerNotifierAfterCommand();
     }
     if (code === ExitCode.ok && RETENTION_EPILOGUE.has(action.parsed.command)) {
-      const { runRetentionPassIfDue } = await import('./core/retention/pass.js');
-      await runRetentionPassIfDue();
+      // The marker's mtime first: the pass (and the config schema it loads) only on the day's first command.
+      const { isRetentionPassDue } = await import('./core/retention/due.js');
+      if (isRetentionPassDue()) await (await import('./core/retention/pass.js')).runRetentionPassIfDue();
     }
     return code;
   } catch (error) {

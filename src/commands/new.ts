@@ -27,6 +27,7 @@ import {
   findClashingBranch,
   findWorkAtRisk,
   findWorktreeOfBranch,
+  getTrackedPaths,
   listLocalBranches,
   hasLocalBranch,
   isTracked,
@@ -177,6 +178,8 @@ interface NewContext extends NewRollbackContext {
   forkedNotes: string[];
   /** Where git runs the new worktree's hooks from, asked beside the registration's git calls; undefined if that failed. */
   hooksDir?: string;
+  /** Whether git tracks each of the worktree's own files (getWorktreeOwnFiles), asked there too; undefined if that failed. */
+  tracked?: ReadonlyMap<string, boolean>;
 }
 
 function toJournalRecord(ctx: NewRollbackContext): NewJournalRecord {
@@ -344,8 +347,15 @@ function describeOrigin(ctx: NewContext): string {
   return '';
 }
 
-async function getFileStatus(worktree: string, file: string): Promise<FileStatus> {
-  if (await isTracked(file, worktree)) return 'tracked';
+/** The files cwt new may write into a worktree of its own (never over a tracked one): asked about in one git call. */
+function getWorktreeOwnFiles(agent: string): string[] {
+  const profile = getAgentProfile(agent);
+  return [profile.instructionsFile, profile.overrideFile, LOCAL_SETTINGS, MCP_JSON, LEASE_ENV_FILE].filter((file): file is string => file !== undefined);
+}
+
+/** Tracked, untracked or absent; `tracked` answers for the files already asked about (getTrackedPaths). */
+async function getFileStatus(worktree: string, file: string, tracked?: ReadonlyMap<string, boolean>): Promise<FileStatus> {
+  if (tracked?.get(file) ?? (await isTracked(file, worktree))) return 'tracked';
   return existsSync(join(worktree, file)) ? 'untracked' : 'absent';
 }
 
@@ -354,7 +364,7 @@ async function writeSessionNotes(ctx: NewContext, text: string): Promise<void> {
   const profile = getAgentProfile(ctx.config.agent);
   const files = [profile.instructionsFile, profile.overrideFile].filter((file): file is string => file !== undefined);
   const statuses = new Map<string, FileStatus>();
-  for (const file of files) statuses.set(file, await getFileStatus(ctx.worktree, file));
+  for (const file of files) statuses.set(file, await getFileStatus(ctx.worktree, file, ctx.tracked));
   const plan = planInstructions(profile, (file) => statuses.get(file) ?? 'absent');
   const notesPath = getSessionNotesPath(ctx.stateDir);
   switch (plan.kind) {
@@ -389,6 +399,8 @@ export interface WorktreeClaudeFiles {
   claudeWorktree: boolean;
   memoryDir: string;
   output: Output;
+  /** What git tracks among the worktree's own files, when already asked (getTrackedPaths); else asked here. */
+  tracked?: ReadonlyMap<string, boolean>;
 }
 
 /**
@@ -408,7 +420,7 @@ export async function writeWorktreeClaudeFiles(ctx: WorktreeClaudeFiles): Promis
   // needs them (its memory namespace): refused, as before. A cwt new worktree's are for an adopted tab only:
   // left out, with the reason, and the session goes on.
   if (!isContainedWrite(path, ctx, ctx.claudeWorktree)) return;
-  if ((await getFileStatus(ctx.worktree, LOCAL_SETTINGS)) === 'tracked') {
+  if ((await getFileStatus(ctx.worktree, LOCAL_SETTINGS, ctx.tracked)) === 'tracked') {
     ctx.output.stderr(ctx.claudeWorktree ? MESSAGES.worktreeSettingsTracked(path) : MESSAGES.worktreeAdoptedSettingsTracked(path));
     return;
   }
@@ -416,7 +428,7 @@ export async function writeWorktreeClaudeFiles(ctx: WorktreeClaudeFiles): Promis
     const mcpJson = join(ctx.worktree, MCP_JSON);
     // A link (its refusal printed) or the team's tracked file: no server here, so the guard for this worktree.
     const contained = isContainedWrite(mcpJson, ctx, false);
-    const tracked = contained && (await getFileStatus(ctx.worktree, MCP_JSON)) === 'tracked';
+    const tracked = contained && (await getFileStatus(ctx.worktree, MCP_JSON, ctx.tracked)) === 'tracked';
     if (tracked) ctx.output.stderr(MESSAGES.worktreeMcpJsonTracked(mcpJson));
     if (!contained || tracked) {
       if (!ctx.claudeWorktree) return;
@@ -467,7 +479,7 @@ function readJsonObjectOrEmpty(path: string): Record<string, unknown> {
 /** The leases as a dotenv file in the worktree, excluded from git (never over a tracked file). */
 async function writeLeaseEnvFile(ctx: NewContext): Promise<void> {
   const path = join(ctx.worktree, LEASE_ENV_FILE);
-  if ((await getFileStatus(ctx.worktree, LEASE_ENV_FILE)) === 'tracked') {
+  if ((await getFileStatus(ctx.worktree, LEASE_ENV_FILE, ctx.tracked)) === 'tracked') {
     ctx.output.stderr(MESSAGES.leaseEnvTracked(path));
     return;
   }
@@ -618,13 +630,16 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     title: 'Register the session',
     run: async (ctx) => {
       const now = Date.now();
-      const [start, repoId, hooksDir] = await Promise.all([
+      const [start, repoId, hooksDir, tracked] = await Promise.all([
         resolveCommit('HEAD', ctx.worktree),
         resolveRepoIdentity(ctx.repo.commonDir),
         // For the 'git-hooks' step; a failure there is reported by that step, which asks again.
         ctx.config.gitHooks ? resolveHooksDir(ctx.worktree).catch(() => undefined) : undefined,
+        // For the notes and settings step: which of the files it may write the branch tracks (those it never touches).
+        getTrackedPaths(getWorktreeOwnFiles(ctx.config.agent), ctx.worktree).catch(() => undefined),
       ]);
       ctx.hooksDir = hooksDir;
+      ctx.tracked = tracked;
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
@@ -723,7 +738,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
         writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
       }
       if (ctx.claudeWorktree || getAgentProfile(ctx.config.agent).claudeWiring) {
-        await writeWorktreeClaudeFiles({ env: ctx.env, repo: ctx.repo, worktree: ctx.worktree, claudeWorktree: ctx.claudeWorktree !== undefined, memoryDir: ctx.memoryDir!, output: ctx.output });
+        await writeWorktreeClaudeFiles({ env: ctx.env, repo: ctx.repo, worktree: ctx.worktree, claudeWorktree: ctx.claudeWorktree !== undefined, memoryDir: ctx.memoryDir!, output: ctx.output, tracked: ctx.tracked });
       }
       if (ctx.leases.length > 0) await writeLeaseEnvFile(ctx);
     },

@@ -443,6 +443,16 @@ export async function isTracked(path: string, worktree: string): Promise<boolean
   return result.code === 0;
 }
 
+/**
+ * Which of `paths` (relative to the worktree's top level) git tracks there, each answered as isTracked would,
+ * with one `ls-files` for all of them.
+ */
+export async function getTrackedPaths(paths: readonly string[], worktree: string): Promise<Map<string, boolean>> {
+  // -z: names as they are; a path is tracked when it is a tracked file or holds one, as --error-unmatch says.
+  const listed = splitNul(await runGit(['ls-files', '-z', '--', ...paths], { cwd: worktree }));
+  return new Map(paths.map((path) => [path, listed.some((entry) => entry === path || entry.startsWith(`${path}/`))]));
+}
+
 /** Ignored files and directories (collapsed) in a checkout, relative to its top level. */
 export async function listIgnoredPaths(topLevel: string): Promise<string[]> {
   const stdout = await runGit(['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'], {
