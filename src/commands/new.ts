@@ -50,9 +50,9 @@ import {
   CLAUDE_LOCAL_MD,
   getCanonicalMemoryDir,
   getNamespaceRoot,
-  isJsonObject,
   LOCAL_SETTINGS,
   MCP_JSON,
+  readJsonObject,
   readTemplate,
   renderTemplate,
   writeSessionMcpConfig,
@@ -435,11 +435,11 @@ export async function writeWorktreeClaudeFiles(ctx: WorktreeClaudeFiles): Promis
       fastPath = { ...fastPath, mcp: false };
     } else {
       ensureExcluded(ctx.repo.commonDir, `/${MCP_JSON}`);
-      writeFileAtomic(mcpJson, `${JSON.stringify(addMcpServer(readJsonObjectOrEmpty(mcpJson)), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+      writeFileAtomic(mcpJson, `${JSON.stringify(addMcpServer(readJsonObject(mcpJson) ?? {}), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
     }
   }
   // A copy from .worktreeinclude keeps its keys and hooks; a broken one is replaced by cwt's own.
-  const existing = readJsonObjectOrEmpty(path);
+  const existing = readJsonObject(path) ?? {};
   ensureExcluded(ctx.repo.commonDir, `/${LOCAL_SETTINGS}`);
   mkdirSync(dirname(path), { recursive: true });
   let settings: Record<string, unknown>;
@@ -463,16 +463,6 @@ function isContainedWrite(path: string, ctx: WorktreeClaudeFiles, required: bool
     if (required || !(error instanceof EnvironmentError)) throw error;
     ctx.output.stderr(`${error.message}${error.hint === undefined ? '' : `\n  next: ${error.hint}`}`);
     return false;
-  }
-}
-
-function readJsonObjectOrEmpty(path: string): Record<string, unknown> {
-  if (!existsSync(path)) return {};
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return isJsonObject(parsed) ? parsed : {};
-  } catch {
-    return {};
   }
 }
 

@@ -18,7 +18,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atom
 import { resolveClaudeHome, resolveCwtHome } from '../fs/paths.js';
 import { getProcessStartTicks } from '../sessions/liveness.js';
 import { getListenerUid } from '../sessions/peercred.js';
-import { FAST_PATH_EVENTS, hasMcpDeciderHandler, hasMcpServer, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, isProjectMcpServerApproved, LOCAL_SETTINGS, MCP_JSON, MCP_SERVER_NAME, type FastPathTarget } from './harness.js';
+import { FAST_PATH_EVENTS, hasMcpDeciderHandler, hasMcpServer, HOOK_EVENT_NAMES, isCwtHookCommand, isJsonObject, isProjectMcpServerApproved, LOCAL_SETTINGS, readJsonObject, MCP_JSON, MCP_SERVER_NAME, type FastPathTarget } from './harness.js';
 
 export type { FastPathTarget };
 
@@ -165,27 +165,13 @@ export function getServiceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export function hasInstalledCommandDecider(env: NodeJS.ProcessEnv, mainWorktree: string): boolean {
   const files = [join(resolveClaudeHome(env), 'settings.json'), join(mainWorktree, LOCAL_SETTINGS)];
   return files.some((path) => {
-    let settings: unknown;
-    try {
-      settings = JSON.parse(readFileSync(path, 'utf8'));
-    } catch {
-      return false;
-    }
-    const hooks = isJsonObject(settings) && isJsonObject(settings.hooks) ? settings.hooks : {};
+    const settings = readJsonObject(path);
+    const hooks = settings !== undefined && isJsonObject(settings.hooks) ? settings.hooks : {};
     return FAST_PATH_EVENTS.some((event) => {
       const groups = hooks[HOOK_EVENT_NAMES[event]];
       return Array.isArray(groups) && groups.some((group: unknown) => isJsonObject(group) && Array.isArray(group.hooks) && group.hooks.some((handler: unknown) => isJsonObject(handler) && isCwtHookCommand(handler.command)));
     });
   });
-}
-
-function readJsonObject(path: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return isJsonObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

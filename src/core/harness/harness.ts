@@ -367,6 +367,16 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A JSON file's object (a settings file, an `.mcp.json`); undefined when it is missing, unreadable or not an object. */
+export function readJsonObject(path: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A settings object without cwt's hooks; groups and events left empty by that are dropped. Pure. */
 export function removeCwtHooks(settings: Record<string, unknown>): Record<string, unknown> {
   if (!isJsonObject(settings.hooks)) return settings;
