@@ -6,7 +6,7 @@
  */
 import { isWorktreeHookEvent } from './core/harness/harness.js';
 import { answerCommandHook } from './hooks/command.js';
-import { writeAll } from './ui/output.js';
+import { writeAll, type Output } from './ui/output.js';
 import { isHookEvent } from './hooks/input.js';
 
 /**
@@ -76,45 +76,52 @@ export function parseLeanCommandLine(command: keyof typeof LEAN_FLAGS, args: rea
 }
 
 /**
- * `cwt status` (and `ls`) from the hook bundle: the same command module, output and exit code as the full
- * CLI, and its daily retention pass when due, without the argument table, the command graph or the schema
- * library (loaded only for a config file). False: let the full CLI answer.
+ * A lean command's frame: its command line read as the full CLI would (false, and nothing done, for any it does
+ * not know exactly), its output on the process's descriptors, its exit code, and an error reported as the full
+ * CLI's one top-level catch does.
  */
-export async function runStatusEntry(args: readonly string[]): Promise<boolean> {
-  const line = parseLeanCommandLine('status', args);
+async function runLeanCommand(
+  command: keyof typeof LEAN_FLAGS,
+  args: readonly string[],
+  run: (line: LeanCommandLine, output: Output) => Promise<number>,
+): Promise<boolean> {
+  const line = parseLeanCommandLine(command, args);
   if (!line) return false;
   const { reportError } = await import('./ui/errorreport.js');
   const { createFdOutput } = await import('./ui/output.js');
   const output = createFdOutput();
   try {
-    const { showStatus } = await import('./commands/status.js');
-    const code = await showStatus({ all: line.flags.has('all'), json: line.flags.has('json'), markdown: line.flags.has('markdown'), output });
-    const { isRetentionPassDue } = await import('./core/retention/due.js');
-    if (code === 0 && isRetentionPassDue()) await (await import('./core/retention/pass.js')).runRetentionPassIfDue();
-    process.exitCode = code;
+    process.exitCode = await run(line, output);
   } catch (error) {
     process.exitCode = reportError(error, output.stderr);
   }
   return true;
 }
 
+/**
+ * `cwt status` (and `ls`) from the hook bundle: the same command module, output and exit code as the full
+ * CLI, and its daily retention pass when due, without the argument table, the command graph or the schema
+ * library (loaded only for a config file). False: let the full CLI answer.
+ */
+export function runStatusEntry(args: readonly string[]): Promise<boolean> {
+  return runLeanCommand('status', args, async (line, output) => {
+    const { showStatus } = await import('./commands/status.js');
+    const code = await showStatus({ all: line.flags.has('all'), json: line.flags.has('json'), markdown: line.flags.has('markdown'), output });
+    const { isRetentionPassDue } = await import('./core/retention/due.js');
+    if (code === 0 && isRetentionPassDue()) await (await import('./core/retention/pass.js')).runRetentionPassIfDue();
+    return code;
+  });
+}
+
 /** `cwt append <path> <line> [--unique] [--json] [--quiet]` from the hook bundle, as runStatusEntry. */
-export async function runAppendEntry(args: readonly string[]): Promise<boolean> {
-  const line = parseLeanCommandLine('append', args);
-  if (!line) return false;
-  const { reportError } = await import('./ui/errorreport.js');
-  const { createFdOutput } = await import('./ui/output.js');
-  const output = createFdOutput();
-  try {
+export function runAppendEntry(args: readonly string[]): Promise<boolean> {
+  return runLeanCommand('append', args, async (line, output) => {
     const { appendToFile } = await import('./commands/append.js');
     const [path, text] = line.positionals as [string, string];
     const code = await appendToFile({ path, line: text, unique: line.flags.has('unique'), json: line.flags.has('json'), quiet: line.flags.has('quiet'), output });
     // The change is made and reported: a configured webhook hears about it, as after the full CLI's commands.
     const { triggerNotifierAfterCommand } = await import('./core/coordination/notify.js');
     await triggerNotifierAfterCommand();
-    process.exitCode = code;
-  } catch (error) {
-    process.exitCode = reportError(error, output.stderr);
-  }
-  return true;
+    return code;
+  });
 }
