@@ -1,5 +1,6 @@
 /** A fresh sandbox and a real store in it (SQLite by default, or PostgreSQL) for each test of the enclosing suite. */
 import { afterEach, beforeEach } from 'vitest';
+import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord, Store } from '../../src/core/store/store.js';
 import { openSandboxStore, useBackend, type StoreBackend } from './backends.js';
 import { createSandbox, type Sandbox } from './env.js';
@@ -53,4 +54,14 @@ export function sampleSession(overrides: Partial<SessionRecord> = {}): SessionRe
     kind: 'cwt',
     ...overrides,
   };
+}
+
+/** Runs `run` on the SQLite store of a state dir, opened for it and closed after, whatever happens. */
+export async function withSqliteStore<T>(cwtHome: string, run: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = new SqliteStore(cwtHome);
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
 }

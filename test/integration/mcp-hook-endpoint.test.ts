@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { getMcpDeciderHandler, MCP_HOOK_TOOL } from '../../src/core/harness/harness.js';
+import { withSqliteStore } from '../helpers/store.js';
 
 let s: Scenario;
 const mcp = createMcpClients();
@@ -33,14 +33,6 @@ async function decide(client: Client, args: Record<string, string>): Promise<Rec
   return JSON.parse(result.content.map((block) => block.text ?? '').join('')) as Record<string, unknown>;
 }
 
-async function withStore<T>(run: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(s.cwtHome);
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** A PreToolUse input as the mcp_tool handler sends it (every template field filled, absent ones empty). */
 function preToolUse(fields: Record<string, string>): Record<string, string> {
@@ -55,7 +47,7 @@ describe('cwt_hook_endpoint: the mcp_tool decider', () => {
     const a = JSON.parse(created.stdout) as { id: string; worktree: string };
     const other = await s.cwt(['new', 'feat/b', '--no-launch', '--json']);
     const b = JSON.parse(other.stdout) as { id: string; worktree: string };
-    await withStore(async (store) => {
+    await withSqliteStore(s.cwtHome, async (store) => {
       await store.linkClaudeSession('claude-a', a.id, Date.now());
       await store.linkClaudeSession('claude-b', b.id, Date.now());
     });
@@ -88,7 +80,7 @@ describe('cwt_hook_endpoint: the mcp_tool decider', () => {
     ];
     for (const args of bad) expect(await decide(client, args), JSON.stringify(args)).toEqual({});
 
-    await withStore(async (store) => {
+    await withSqliteStore(s.cwtHome, async (store) => {
       const calls = await store.listHookCalls();
       expect(calls.map((call) => [call.key, call.by]).sort(), JSON.stringify(calls)).toEqual([
         ['claude-a/toolu_1/pre-tool-use', 'mcp'],
@@ -109,7 +101,7 @@ describe('cwt_hook_endpoint: the mcp_tool decider', () => {
   it('a worktree’s own cwt mcp (claude -w, an adopted tab: no CWT_SESSION) decides for its worktree’s session only', { timeout: 60_000 }, async () => {
     const a = JSON.parse((await s.cwt(['new', 'feat/wa', '--no-launch', '--json'])).stdout) as { id: string; worktree: string };
     const b = JSON.parse((await s.cwt(['new', 'feat/wb', '--no-launch', '--json'])).stdout) as { id: string; worktree: string };
-    await withStore(async (store) => {
+    await withSqliteStore(s.cwtHome, async (store) => {
       await store.linkClaudeSession('claude-wa', a.id, Date.now());
       await store.linkClaudeSession('claude-wb', b.id, Date.now());
     });
@@ -121,7 +113,7 @@ describe('cwt_hook_endpoint: the mcp_tool decider', () => {
     expect(own).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } });
     // The other worktree's conversation, even with that worktree as cwd: nothing.
     expect(await decide(client, preToolUse({ session_id: 'claude-wb', tool_use_id: 'toolu_w2', tool_name: 'Bash', cwd: b.worktree, command: `echo x >> ${guarded}` }))).toEqual({});
-    await withStore(async (store) => {
+    await withSqliteStore(s.cwtHome, async (store) => {
       expect((await store.listHookCalls()).map((call) => [call.key, call.by])).toEqual([['claude-wa/toolu_w1/pre-tool-use', 'mcp']]);
     });
   });
