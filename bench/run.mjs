@@ -67,7 +67,8 @@
  *      tab with the guard pair (`--no-mcp`) for comparison; and the halves alone. Prints the goal (<= 2 ms) met or not.
  *
  * Isolation: everything runs under one temporary root in os.tmpdir() with its own HOME, CWT_HOME,
- * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig;
+ * CWT_CLAUDE_HOME=$HOME/.claude, CWT_NO_USER_CONFIG=1, GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=<root>/gitconfig,
+ * without NODE_EXTRA_CA_CERTS and NODE_OPTIONS (they change every Node start's cost; see NODE_START_VARS);
  * the root is removed at the end, on error, and on SIGINT/SIGTERM/SIGHUP. Only node:* modules, no shell strings.
  *
  * Usage: node bench/run.mjs [--runs N] [--max-seconds S] [--quick] [--only <list>] [--json <file>]
@@ -168,13 +169,23 @@ function parseCommandLine(argv) {
 /** Variables of the outer environment that would leak a developer's or CI's state into the runs. */
 const LEAKY = ['CWT_SESSION', 'CWT_STORE', 'CWT_HOST_ID', 'CWT_DEBUG', 'CWT_FAILPOINT', 'CWT_AGENT', 'CWT_WORKTREE_DIR', 'CWT_SESSION_TTL', 'CWT_MERGE_ENGINE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'CLAUDECODE', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'];
 
+/**
+ * Variables that change what every Node start costs, so they would skew the baseline and every cwt row alike.
+ * NODE_EXTRA_CA_CERTS above all: Node 20 reads and parses that certificate file at start-up, before any code
+ * runs, whether or not the process ever opens a TLS connection (none of the scenarios does). On a machine
+ * that sets it to a system bundle (~140 certificates), `node -e 0` takes ~75 ms instead of ~30 ms: the ratios
+ * to `node -e 0` would then compare cwt's own cost with a baseline that is mostly certificate parsing.
+ * Stripped from the runs; the header says which were set and what `node -e 0` cost with them.
+ */
+const NODE_START_VARS = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
+
 function createSandbox() {
   // realpath: a symlinked tmpdir would make git report other paths than the ones we computed.
   const root = realpathSync(mkdtempSync(join(os.tmpdir(), 'cwt-bench-')));
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
   const env = { ...process.env };
-  for (const name of LEAKY) delete env[name];
+  for (const name of [...LEAKY, ...NODE_START_VARS]) delete env[name];
   Object.assign(env, {
     HOME: home,
     CWT_HOME: join(root, 'state'),
@@ -338,6 +349,26 @@ function timeSpawnWithStderr(file, args, { cwd, env }) {
     throw new Error(`timed run failed: ${[file, ...args].join(' ')} (cwd ${cwd}) exited ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
   }
   return { ms: Number(elapsed) / 1e6, stderr: result.stderr };
+}
+
+/**
+ * Which NODE_START_VARS the outer environment sets, and `node -e 0` with and without them (medians of 7,
+ * interleaved); undefined when it sets none.
+ */
+function measureStrippedNodeStart(env) {
+  const names = NODE_START_VARS.filter((name) => process.env[name] !== undefined);
+  if (names.length === 0) return undefined;
+  const withVars = { ...env, ...Object.fromEntries(names.map((name) => [name, process.env[name]])) };
+  const samples = { with: [], without: [] };
+  const runs = 7;
+  for (let i = 0; i < runs; i++) {
+    for (const [key, runEnv] of i % 2 === 0 ? [['with', withVars], ['without', env]] : [['without', env], ['with', withVars]]) {
+      const started = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0'], { env: runEnv, stdio: 'ignore' });
+      samples[key].push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  }
+  return { names, runs, withMs: round2(stats(samples.with).median), withoutMs: round2(stats(samples.without).median) };
 }
 
 function stats(samples) {
@@ -1894,6 +1925,7 @@ async function main() {
     maxSecondsPerScenario: opts.maxSeconds,
     warmupRounds: opts.warmup,
   };
+  meta.strippedNodeStart = measureStrippedNodeStart(sandbox.env);
   process.stderr.write(`bench: sandbox ${sandbox.root} (removed at the end)\n`);
   const scenarios = [];
   try {
@@ -1932,6 +1964,12 @@ async function main() {
     '  cwt = `node bin/cwt.js` from a copy of bin/ dist/ templates/ taken at start (immune to concurrent rebuilds).',
     '  "x node -e 0" = row median / median of a bare `node -e 0` spawned the same way in the same rounds;',
     '  "x git wt add" = row median / median of plain `git worktree add` on the same repo in the same rounds.',
+    ...(meta.strippedNodeStart === undefined
+      ? []
+      : [
+          `  Unset for every run: ${meta.strippedNodeStart.names.join(', ')} (set here; see NODE_START_VARS). With them, \`node -e 0\` took`,
+          `  ${meta.strippedNodeStart.withMs} ms, without ${meta.strippedNodeStart.withoutMs} ms (medians of ${meta.strippedNodeStart.runs}, interleaved): every Node start on this machine pays the difference.`,
+        ]),
     '',
     ...scenarios.flatMap((s) => [formatTable(s, opts), '']),
     `  total benchmark time ${totalSeconds.toFixed(1)} s (setup included)`,
