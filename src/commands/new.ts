@@ -74,7 +74,7 @@ import type { LeaseRecord, SessionRecord, Store } from '../core/store/store.js';
 import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/git/worktreeinclude.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
-import { chooseRenderer, rollBackFromJournal, runPipeline, type PipelineStep, type RollbackKept } from '../ui/pipeline.js';
+import { chooseRenderer, preloadPipeline, rollBackFromJournal, runPipeline, type PipelineStep, type RollbackKept } from '../ui/pipeline.js';
 import { launchAndSupervise } from '../ui/launch.js';
 
 export interface NewOptions {
@@ -176,9 +176,12 @@ interface NewContext extends NewRollbackContext {
   continues: SessionRecord | undefined;
   /** The parent's unmerged notes a fork's namespace received (relative paths). */
   forkedNotes: string[];
-  /** Where git runs the new worktree's hooks from, asked beside the registration's git calls; undefined if that failed. */
-  hooksDir?: string;
-  /** Whether git tracks each of the worktree's own files (getWorktreeOwnFiles), asked there too; undefined if that failed. */
+  /** The commit the worktree checks out (the session's base), its repository's identity: asked during the checkout. */
+  startCommit?: string;
+  repoId?: string;
+  /** Where git runs the new worktree's hooks from: found during the checkout, or asked once it exists; undefined if that failed. */
+  hooksDir?: Promise<string | undefined>;
+  /** Whether git tracks each of the worktree's own files (getWorktreeOwnFiles), asked during the checkout; undefined if that failed. */
   tracked?: ReadonlyMap<string, boolean>;
 }
 
@@ -555,6 +558,8 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
   {
     id: 'worktree',
     title: 'Create the worktree',
+    // git's checkout is most of `cwt new`'s time; the steps up to the registration need none of its files.
+    joinBefore: 'register',
     run: async (ctx) => {
       mkdirSync(dirname(ctx.worktree), { recursive: true });
       await addWorktree(
@@ -616,20 +621,35 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     },
   },
   {
+    id: 'inspect',
+    title: 'Ask git what the session starts from',
+    // While the worktree is checked out, from the main checkout: the commit it checks out, and what of it git tracks.
+    run: async (ctx) => {
+      const start = ctx.createBranchFrom ?? (await resolveCommit(`refs/heads/${ctx.branch}`, ctx.repo.topLevel));
+      if (start === undefined) throw new UsageError(MESSAGES.unknownRef(ctx.branch), { hint: MESSAGES.unknownRefHint });
+      const [repoId, tracked, hooksDir] = await Promise.all([
+        resolveRepoIdentity(ctx.repo.commonDir),
+        // For the notes and settings step: which of the files it may write the branch tracks (those it never touches).
+        getTrackedPaths(getWorktreeOwnFiles(ctx.config.agent), ctx.repo.topLevel, { at: start }).catch(() => undefined),
+        ctx.config.gitHooks ? resolveHooksDir(ctx.repo.topLevel).catch(() => undefined) : undefined,
+      ]);
+      ctx.startCommit = start;
+      ctx.repoId = repoId;
+      ctx.tracked = tracked;
+      // The common dir's hooks/ (no core.hooksPath) is every worktree's; a core.hooksPath may resolve per
+      // worktree, so the 'register' step asks in the new one once it exists.
+      if (hooksDir === join(ctx.repo.commonDir, 'hooks')) ctx.hooksDir = Promise.resolve(hooksDir);
+    },
+  },
+  {
     id: 'register',
     title: 'Register the session',
     run: async (ctx) => {
       const now = Date.now();
-      const [start, repoId, hooksDir, tracked] = await Promise.all([
-        resolveCommit('HEAD', ctx.worktree),
-        resolveRepoIdentity(ctx.repo.commonDir),
-        // For the 'git-hooks' step; a failure there is reported by that step, which asks again.
-        ctx.config.gitHooks ? resolveHooksDir(ctx.worktree).catch(() => undefined) : undefined,
-        // For the notes and settings step: which of the files it may write the branch tracks (those it never touches).
-        getTrackedPaths(getWorktreeOwnFiles(ctx.config.agent), ctx.worktree).catch(() => undefined),
-      ]);
-      ctx.hooksDir = hooksDir;
-      ctx.tracked = tracked;
+      // For the 'git-hooks' step, asked while the notes are written; a failure there is reported by that step, which asks again.
+      if (ctx.config.gitHooks) ctx.hooksDir ??= resolveHooksDir(ctx.worktree).catch(() => undefined);
+      const start = ctx.startCommit!;
+      const repoId = ctx.repoId!;
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
@@ -638,7 +658,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
         worktree: ctx.worktree,
         branch: ctx.branch,
         createdBranch: ctx.createBranchFrom !== undefined,
-        baseCommit: start!,
+        baseCommit: start,
         agent: ctx.config.agent,
         // A `claude -w` session has no supervisor: it is live while that Claude Code process runs.
         pid: ctx.claudeWorktree?.agentPid ?? null,
@@ -740,7 +760,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     enabled: (ctx) => ctx.config.gitHooks,
     run: async (ctx) => {
       try {
-        for (const change of await installGitHooks(ctx.worktree, ctx.hooksDir ?? (await resolveHooksDir(ctx.worktree)))) {
+        for (const change of await installGitHooks(ctx.worktree, (await ctx.hooksDir) ?? (await resolveHooksDir(ctx.worktree)))) {
           if (change.action === 'tracked') ctx.output.stderr(`${MESSAGES.gitHookChange(change.hook, change.path, change.action)}\n  ${MESSAGES.gitHookTrackedHint(change.hook, change.path, getGitHookCommand(change.hook))}`);
         }
       } catch (error) {
@@ -845,6 +865,8 @@ export async function recoverInterruptedNewRuns(options: { store: Store; env: No
 export async function createSession(options: CreateSessionOptions, store: Store): Promise<CreatedSession> {
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
+  // The task list's library loads while git answers the questions below.
+  preloadPipeline();
   const repo = await resolveRepo(options.cwd ?? process.cwd(), env);
   for (const recovery of await recoverInterruptedNewRuns({ store, env, output, repo: repo.commonDir })) output.stderr(recovery.message);
   const ctx: NewContext = { ...(await preflight(options, repo, store, env)), store, output };

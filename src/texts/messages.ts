@@ -136,6 +136,10 @@ export const MESSAGES = {
   askEndNow: 'End the session now (merge its memory, release its holdings, unlock the worktree)?',
   rolledBack: 'cancelled: everything this command had created was removed',
   rollbackFailed: (step: string, detail: string) => `could not undo '${step}': ${detail}`,
+  /** A pipeline step started to run alongside the next ones (PipelineStep.joinBefore). */
+  pipelineStarted: (step: string) => `${step} (started; the next steps run meanwhile)`,
+  /** The pipeline waits for the steps it started alongside. */
+  pipelineWaitFor: (steps: readonly string[]) => `Wait for: ${steps.join('; ')}`,
   setupFailed: (command: string, code: number | null) => `setup command failed (exit ${code}): ${command}`,
   setupFailedHint: 'fix the command in your cwt config (setup) or run it by hand; the new session was rolled back',
   trackedLocalMd: (path: string) => `${path} is tracked by git; cwt leaves it unchanged and passes the session notes another way`,

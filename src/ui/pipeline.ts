@@ -8,12 +8,17 @@
  * journal whose pid died and runs the owed rollbacks from it (rollBackFromJournal), over a context rebuilt
  * from the journal's record.
  *
+ * A step may run alongside the ones after it (`joinBefore`): the pipeline starts it and goes on, and waits for
+ * it before the step it names. `cwt new` checks out the worktree that way while it seeds memory and asks git
+ * what the session needs: the checkout is most of its time, and the rest needs no files of it. A failure on
+ * either side waits for the other to settle before any rollback runs, so no rollback races a step still working.
+ *
  * Test failpoints (CWT_FAILPOINT), right after a step, once the journal records it done:
  * `after:<step>` or `<pipeline>:after:<step>` prints `cwt-failpoint: <step>` to stderr and waits for a signal,
  * so tests can interrupt at every step deterministically; `<pipeline>:after:<step>:kill` prints the same and
  * SIGKILLs the process, as kill -9 would.
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import type { ListrLogger } from 'listr2';
 import { once } from 'node:events';
 import { CancelledError } from '../core/util/errors.js';
 import { getHostId, getProcessIdentity } from '../core/sessions/liveness.js';
@@ -46,6 +51,11 @@ export interface PipelineStep<C, U = C> {
    * safely. Returns what it kept instead, if it refused to delete work.
    */
   rollback?: (ctx: U) => Promise<RollbackKept | void>;
+  /**
+   * Run alongside the steps after this one, up to the step with this id, which starts only once this one is
+   * done (so must the steps after it). The steps in between must need nothing this one makes.
+   */
+  joinBefore?: string;
 }
 
 /** Makes a pipeline's run recoverable after kill -9 (see the module header). */
@@ -192,8 +202,18 @@ export async function rollBackFromJournal<U>(steps: readonly PipelineStep<never,
   return outcome;
 }
 
+let listr: Promise<typeof import('listr2')> | undefined;
+
+/**
+ * Starts loading the task-list library (~15 ms of compiling and evaluating) without waiting for it: called
+ * first thing by a command that runs git before its pipeline, it loads while git runs. runPipeline waits for it.
+ */
+export function preloadPipeline(): void {
+  listr ??= import('listr2');
+}
+
 /** A listr2 logger writing to stderr only. */
-function stderrLogger<L extends string>(): ListrLogger<L> {
+function stderrLogger<L extends string>({ ListrLogger, ProcessOutput }: typeof import('listr2')): ListrLogger<L> {
   return new ListrLogger<L>({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
 }
 
@@ -212,22 +232,60 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
   const throwIfAborted = () => {
     if (controller.signal.aborted) throw controller.signal.reason as Error;
   };
+  /** The steps running alongside the others (joinBefore), by id, until they are waited for. */
+  const alongside = new Map<string, Promise<void>>();
+  const runStep = async (step: PipelineStep<C, U>) => {
+    await step.run(ctx, controller.signal);
+    if (getFailpointAction(options.env.CWT_FAILPOINT, options.name, step.id) !== undefined) {
+      // A failpoint holds the whole run at one point, this step the last one done: what runs alongside gets there first.
+      await Promise.allSettled([...alongside].filter(([id]) => id !== step.id).map(([, running]) => running));
+    }
+    journal?.finished(step.id);
+    await stopAtFailpoint(step.id, options as PipelineOptions<never>, controller.signal);
+  };
+  const joinSteps = async (ids: readonly string[]) => {
+    for (const id of ids) {
+      const running = alongside.get(id);
+      alongside.delete(id);
+      await running;
+    }
+  };
   try {
-    const list = new Listr<C, 'default' | 'verbose' | 'silent', 'verbose'>(
-      steps.map((step) => ({
+    preloadPipeline();
+    const library = await listr!;
+    const list = new library.Listr<C, 'default' | 'verbose' | 'silent', 'verbose'>(
+      steps.flatMap((step) => {
         // Titles name branches and paths; listr2 draws them as they are.
-        title: sanitizeForTerminal(step.title),
-        enabled: step.enabled ? () => step.enabled!(ctx) : true,
-        task: async () => {
-          throwIfAborted();
-          begun.push(step);
-          journal?.began(step.id);
-          await step.run(ctx, controller.signal);
-          journal?.finished(step.id);
-          await stopAtFailpoint(step.id, options as PipelineOptions<never>, controller.signal);
-          throwIfAborted();
-        },
-      })),
+        const title = sanitizeForTerminal(step.title);
+        const enabled = step.enabled ? () => step.enabled!(ctx) : true;
+        // The steps running alongside that this one waits for: shown as a task of their own, so the list says
+        // what the pipeline is waiting on, and no title claims done before its step is.
+        const joined = steps.filter((other) => other.joinBefore === step.id).map((other) => other.id);
+        const joinTask = {
+          title: sanitizeForTerminal(MESSAGES.pipelineWaitFor(steps.filter((other) => joined.includes(other.id)).map((other) => other.title))),
+          enabled: () => joined.some((id) => alongside.has(id)),
+          task: () => joinSteps(joined),
+        };
+        const task = {
+          title: step.joinBefore === undefined ? title : sanitizeForTerminal(MESSAGES.pipelineStarted(step.title)),
+          enabled,
+          task: async () => {
+            throwIfAborted();
+            begun.push(step);
+            journal?.began(step.id);
+            if (step.joinBefore !== undefined) {
+              const running = runStep(step);
+              // Waited for at the join, or before the rollbacks; until then a failure must not go unhandled.
+              running.catch(() => {});
+              alongside.set(step.id, running);
+              return;
+            }
+            await runStep(step);
+            throwIfAborted();
+          },
+        };
+        return joined.length > 0 ? [joinTask, task] : [task];
+      }),
       {
         ctx,
         renderer: options.renderer,
@@ -235,14 +293,18 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
         exitOnError: true,
         registerSignalListeners: false,
         // Progress goes to stderr: stdout is for results (paths, --json).
-        rendererOptions: { logger: stderrLogger() },
-        fallbackRendererOptions: { logger: stderrLogger() },
+        rendererOptions: { logger: stderrLogger(library) },
+        fallbackRendererOptions: { logger: stderrLogger(library) },
       },
     );
     await list.run();
+    // A step whose join step was disabled (or never named) is waited for here.
+    await joinSteps([...alongside.keys()]);
     throwIfAborted();
     journal?.remove();
   } catch (error) {
+    // No rollback may run while a step still works: let the ones running alongside finish (or fail) first.
+    await Promise.allSettled(alongside.values());
     // A journal that cannot be written must not stop the rollback; an outdated one only makes a later
     // recovery repeat rollbacks, which are safe to run twice.
     tryQuietly(() => journal?.refresh());

@@ -55,7 +55,10 @@ async function killAfter(s: Scenario, step: string, env: NodeJS.ProcessEnv = s.e
 
 function readJournals(s: Scenario): RunJournal<NewJournalRecord>[] {
   const dir = getRunJournalDir(s.cwtHome);
-  return existsSync(dir) ? readdirSync(dir).map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as RunJournal<NewJournalRecord>) : [];
+  // The journals themselves, not the temporary file of a rewrite under way (steps running alongside the checkout
+  // may still record themselves while the run is held at a failpoint).
+  const journals = existsSync(dir) ? readdirSync(dir).filter((name) => /^new-.*\.json$/.test(name)) : [];
+  return journals.map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as RunJournal<NewJournalRecord>);
 }
 
 async function doctorFindings(s: Scenario, env: NodeJS.ProcessEnv = s.env): Promise<Array<{ id: string; severity: string; message: string; fix?: string }>> {
@@ -195,11 +198,15 @@ describe('cwt new killed with kill -9 right after each step', () => {
     const dir = getRunJournalDir(s.cwtHome);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, `new-${journal!.runId}.json`)).mode & 0o777).toBe(0o600);
+    // The steps that run alongside the checkout (up to the registration) may have begun, and finished, meanwhile.
+    const alongside = NEW_STEP_IDS.slice(NEW_STEP_IDS.indexOf('worktree') + 1, NEW_STEP_IDS.indexOf('register'));
+    expect(alongside).toEqual(['memory', 'inspect']);
+    expect(journal!.started.slice(0, 3)).toEqual(['lock', 'place', 'worktree']);
+    expect(alongside).toEqual(expect.arrayContaining(journal!.started.slice(3)));
+    expect(journal!.done.filter((id) => !alongside.includes(id))).toEqual(['lock', 'place', 'worktree']);
     expect(journal).toMatchObject({
       pipeline: 'new',
       pid: child.pid,
-      started: ['lock', 'place', 'worktree'],
-      done: ['lock', 'place', 'worktree'],
       record: { sessionId: journal!.runId, branch: KILLED, worktree: join(s.root, 'repo.worktrees', 'feat-killed'), repo: { mainWorktree: s.repo } },
     });
     expect(journal!.record.createdBranchFrom).toMatch(/^[0-9a-f]{40}$/);

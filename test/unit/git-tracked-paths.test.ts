@@ -31,3 +31,23 @@ it('answers as isTracked does for each path, in one call', async () => {
   expect(tracked).toEqual(expected);
   expect([...tracked].filter(([, is]) => is).map(([path]) => path)).toEqual(['CLAUDE.local.md', '.claude/settings.local.json', 'held']);
 });
+
+it('at a commit, answers what a checkout of it tracks, asked from another checkout of the repository', async () => {
+  const repo = createRepo(join(sb.root, 'repo'));
+  writeFile(repo, 'CLAUDE.local.md', 'tracked on the branch\n');
+  writeFile(repo, 'held/inner.txt', 'x\n');
+  commitAll(repo, 'the branch tracks some of cwt\'s files');
+  const { execFileSync } = await import('node:child_process');
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+  // The checkout the question is asked in has moved on: staged and committed other files since.
+  execFileSync('git', ['rm', '-q', 'CLAUDE.local.md'], { cwd: repo });
+  writeFile(repo, '.mcp.json', '{}\n');
+  commitAll(repo, 'main moved on');
+  const paths = ['CLAUDE.local.md', '.mcp.json', 'held', 'held/inner', 'absent.env'];
+  const atCommit = await getTrackedPaths(paths, repo, { at: commit });
+  expect([...atCommit].filter(([, is]) => is).map(([path]) => path)).toEqual(['CLAUDE.local.md', 'held']);
+  // What a worktree of that commit answers from its own index is the same.
+  const worktree = join(sb.root, 'wt');
+  execFileSync('git', ['worktree', 'add', '-q', '--detach', worktree, commit], { cwd: repo });
+  expect(await getTrackedPaths(paths, worktree)).toEqual(atCommit);
+});

@@ -445,11 +445,15 @@ export async function isTracked(path: string, worktree: string): Promise<boolean
 
 /**
  * Which of `paths` (relative to the worktree's top level) git tracks there, each answered as isTracked would,
- * with one `ls-files` for all of them.
+ * with one `ls-files` for all of them; with `at`, which of them the commit holds (one `ls-tree`), as a checkout
+ * of it, still being made, will track them.
  */
-export async function getTrackedPaths(paths: readonly string[], worktree: string): Promise<Map<string, boolean>> {
+export async function getTrackedPaths(paths: readonly string[], worktree: string, options: { at?: string } = {}): Promise<Map<string, boolean>> {
   // -z: names as they are; a path is tracked when it is a tracked file or holds one, as --error-unmatch says.
-  const listed = splitNul(await runGit(['ls-files', '-z', '--', ...paths], { cwd: worktree }));
+  // At a commit (a checkout's index is its tree until someone stages): -r lists the files under a directory,
+  // --full-tree names them from the top level, as ls-files does from there.
+  const args = options.at === undefined ? ['ls-files', '-z', '--', ...paths] : ['ls-tree', '-r', '-z', '--name-only', '--full-tree', options.at, '--', ...paths];
+  const listed = splitNul(await runGit(args, { cwd: worktree }));
   return new Map(paths.map((path) => [path, listed.some((entry) => entry === path || entry.startsWith(`${path}/`))]));
 }
 
