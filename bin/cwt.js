@@ -2,8 +2,9 @@
 // Thin on purpose, and CommonJS (bin/package.json): an ES module entry costs Node 20 its ESM loader, ~5 ms of
 // every start. `cwt hook <event>` runs on every tool call of every session and `cwt git-hook <name>` on every
 // commit: each has a bundle of its own (dist/hook.cjs, dist/githook.cjs), and status, ls and append share a
-// third (dist/lean.cjs). Each compiles from a V8 code cache where Node has no compile cache of its own
-// (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
+// third (dist/lean.cjs); `cwt new`, whose git work should start as early as it can, has dist/new.cjs. Each
+// compiles from a V8 code cache where Node has no compile cache of its own (Node < 22.1). Everything else loads
+// the full CLI (dist/cwt.js).
 'use strict';
 
 // Commands answered from a lean bundle: [bundle, export] (each entry returns false for what only the full CLI
@@ -14,6 +15,7 @@ const LEAN = {
   status: ['lean', 'runStatusEntry'],
   ls: ['lean', 'runStatusEntry'],
   append: ['lean', 'runAppendEntry'],
+  new: ['new', 'runNewEntry'],
 };
 
 /**

@@ -6,7 +6,7 @@
 // - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
 // - dist/githook.cjs, dist/lean.cjs: the same kind of file for `cwt git-hook` (every commit), and for `status`,
-//   `ls` and `append`, so that no start reads and compiles the code of the others.
+//   `ls` and `append`, so that no start reads and compiles the code of the others; dist/new.cjs for `cwt new`.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -87,3 +87,7 @@ await build({
 });
 await build({ ...leanBundle, stdin: leanEntry(['runGitHookEntry'], 'githook-bundle.ts'), outfile: 'dist/githook.cjs' });
 await build({ ...leanBundle, stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts'), outfile: 'dist/lean.cjs' });
+// dist/new.cjs: `cwt new`, so that its git work starts before an ES module graph would have loaded. listr2 is
+// inside (loaded while git runs); execa and @inquirer/prompts, ES modules loaded only to launch the agent, come
+// through require(), which loads an ES module on the Node versions cwt supports (>= 20.19).
+await build({ ...leanBundle, external: leanBundle.external.filter((name) => name !== 'listr2'), stdin: leanEntry(['runNewEntry'], 'new-bundle.ts'), outfile: 'dist/new.cjs' });

@@ -48,31 +48,61 @@ export async function runGitHookEntry(args: readonly string[]): Promise<boolean>
 export const LEAN_FLAGS = {
   status: { '--all': 'all', '--json': 'json', '--markdown': 'markdown' },
   append: { '--unique': 'unique', '--json': 'json', '--quiet': 'quiet', '-q': 'quiet' },
+  new: { '--no-launch': 'no-launch', '--json': 'json' },
 } as const;
 
-/** How many positionals each lean command takes (the full CLI's min and max, which are equal for both). */
-export const LEAN_POSITIONALS = { status: 0, append: 2 } as const;
+/** The options that take a value (`--from <ref>`), as the full CLI's table has them, by option name. */
+export const LEAN_VALUES: Record<keyof typeof LEAN_FLAGS, Readonly<Record<string, string>>> = {
+  status: {},
+  append: {},
+  new: { '--from': 'from', '--fork': 'fork', '--path': 'path', '--agent': 'agent' },
+};
+
+/** How many positionals each lean command takes (the full CLI's min and max, which are equal for each). */
+export const LEAN_POSITIONALS = { status: 0, append: 2, new: 1 } as const;
+
+/** The lean commands whose `--` hands what follows to the agent, as the full CLI's `passthrough`. */
+const LEAN_PASSTHROUGH: ReadonlySet<string> = new Set(['new']);
 
 export interface LeanCommandLine {
   flags: Set<string>;
+  values: Map<string, string>;
   positionals: string[];
+  /** After `--`, for a command that passes it through to the agent. */
+  rest: string[];
 }
 
 /**
- * The command lines the lean entries answer: only flags of the command and the exact number of positionals
- * (a "- item" argument is a positional, as in the full CLI). Anything else (help, --debug, -C, `--`, an
- * unknown or misspelt option, a wrong count) is undefined: the full CLI parses and explains it. Pure.
+ * The command lines the lean entries answer: only options of the command (each value option once, its value the
+ * next argument, never one that starts with a dash), the exact number of positionals (a "- item" argument is a
+ * positional, as in the full CLI), and `--` only where the command hands the rest to its agent. Anything else
+ * (help, --debug, -C, `--opt=value`, an unknown or misspelt option, a wrong count) is undefined: the full CLI
+ * parses and explains it. Pure.
  */
 export function parseLeanCommandLine(command: keyof typeof LEAN_FLAGS, args: readonly string[]): LeanCommandLine | undefined {
   const known: Record<string, string> = LEAN_FLAGS[command];
+  const valued = LEAN_VALUES[command];
   const flags = new Set<string>();
+  const values = new Map<string, string>();
   const positionals: string[] = [];
-  for (const arg of args) {
+  let rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      if (!LEAN_PASSTHROUGH.has(command)) return undefined;
+      rest = args.slice(i + 1);
+      break;
+    }
     if (Object.hasOwn(known, arg)) flags.add(known[arg]!);
-    else if (arg.startsWith('-') && !/^-\s/.test(arg)) return undefined;
+    else if (Object.hasOwn(valued, arg)) {
+      const value = args[i + 1];
+      if (value === undefined || value.startsWith('-') || values.has(valued[arg]!)) return undefined;
+      values.set(valued[arg]!, value);
+      i++;
+    } else if (arg.startsWith('-') && !/^-\s/.test(arg)) return undefined;
     else positionals.push(arg);
   }
-  return positionals.length === LEAN_POSITIONALS[command] ? { flags, positionals } : undefined;
+  return positionals.length === LEAN_POSITIONALS[command] ? { flags, values, positionals, rest } : undefined;
 }
 
 /**
@@ -84,12 +114,13 @@ async function runLeanCommand(
   command: keyof typeof LEAN_FLAGS,
   args: readonly string[],
   run: (line: LeanCommandLine, output: Output) => Promise<number>,
+  outputKind: 'descriptors' | 'streams' = 'descriptors',
 ): Promise<boolean> {
   const line = parseLeanCommandLine(command, args);
   if (!line) return false;
   const { reportError } = await import('./ui/errorreport.js');
-  const { createFdOutput } = await import('./ui/output.js');
-  const output = createFdOutput();
+  const { createFdOutput, createProcessOutput } = await import('./ui/output.js');
+  const output = outputKind === 'streams' ? createProcessOutput() : createFdOutput();
   try {
     process.exitCode = await run(line, output);
   } catch (error) {
@@ -124,4 +155,38 @@ export function runAppendEntry(args: readonly string[]): Promise<boolean> {
     await triggerNotifierAfterCommand();
     return code;
   });
+}
+
+/**
+ * `cwt new` from a CommonJS bundle of its own (dist/new.cjs): the same command module, output and exit code as
+ * the full CLI, and its epilogue (webhook, the daily retention pass), without the ES module loader, which costs
+ * a `cwt new` ~45 ms before its first git call. Its output goes through the process's streams, as the full
+ * CLI's (the task list draws on stderr; a launched agent may ask on the terminal after it exits). False: let the
+ * full CLI answer (help, `--from=ref`, a missing value…).
+ */
+export function runNewEntry(args: readonly string[]): Promise<boolean> {
+  return runLeanCommand(
+    'new',
+    args,
+    async (line, output) => {
+      const { newSession } = await import('./commands/new.js');
+      const code = await newSession({
+        branch: line.positionals[0]!,
+        from: line.values.get('from'),
+        path: line.values.get('path'),
+        agent: line.values.get('agent'),
+        fork: line.values.get('fork'),
+        launch: !line.flags.has('no-launch'),
+        json: line.flags.has('json'),
+        agentArgs: line.rest,
+        output,
+      });
+      const { triggerNotifierAfterCommand } = await import('./core/coordination/notify.js');
+      await triggerNotifierAfterCommand();
+      const { isRetentionPassDue } = await import('./core/retention/due.js');
+      if (code === 0 && isRetentionPassDue()) await (await import('./core/retention/pass.js')).runRetentionPassIfDue();
+      return code;
+    },
+    'streams',
+  );
 }
