@@ -37,6 +37,7 @@ import {
   resolveCommit,
   resolveHooksDir,
   resolveRepo,
+  resolveRepoAndIdentity,
   resolveRepoIdentity,
   type RepoInfo,
 } from '../core/git/git.js';
@@ -176,9 +177,10 @@ interface NewContext extends NewRollbackContext {
   continues: SessionRecord | undefined;
   /** The parent's unmerged notes a fork's namespace received (relative paths). */
   forkedNotes: string[];
-  /** The commit the worktree checks out (the session's base), its repository's identity: asked during the checkout. */
+  /** The repository's identity (SessionRecord.repoId), found with the repository. */
+  repoId: string;
+  /** The commit the worktree checks out (the session's base): asked during the checkout. */
   startCommit?: string;
-  repoId?: string;
   /** Where git runs the new worktree's hooks from: found during the checkout, or asked once it exists; undefined if that failed. */
   hooksDir?: Promise<string | undefined>;
   /** Whether git tracks each of the worktree's own files (getWorktreeOwnFiles), asked during the checkout; undefined if that failed. */
@@ -225,22 +227,25 @@ export function resolveDefaultWorktreePath(
   return join(parent, pickFreeName(toBranchSlug(branch), (name) => exists(join(parent, name))));
 }
 
-async function preflight(options: CreateSessionOptions, repo: RepoInfo, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session'>> {
+async function preflight(options: CreateSessionOptions, repo: RepoInfo, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session' | 'repoId'>> {
   const cwd = options.cwd ?? process.cwd();
   const branch = options.branch;
   const from = options.from ?? 'HEAD';
   // The questions for git are independent reads: asked side by side, they cost one git start of waiting, not
-  // five. Which answer matters is decided below, in the order the checks fail in (a bad name first: the
+  // four. Which answer matters is decided below, in the order the checks fail in (a bad name first: the
   // others only ever see it inside refs/heads/…, never as an option).
-  const [validName, config, checkedOut, branchExists, branches, fromCommit] = await Promise.all([
+  const asked = Promise.all([
     isValidBranchName(branch, repo.topLevel),
     // zod (the config file's validation) loads only when a config file exists.
     loadConfigLazily({ repoRoot: repo.mainWorktree, env, flags: { agent: options.agent } }),
     findWorktreeOfBranch(branch, repo.topLevel),
-    hasLocalBranch(branch, repo.topLevel),
     listLocalBranches(repo.topLevel),
     resolveCommit(from, repo.topLevel),
   ]);
+  // The task list's library loads while git answers.
+  preloadPipeline();
+  const [validName, config, checkedOut, branches, fromCommit] = await asked;
+  const branchExists = branches.includes(branch);
   if (!validName) {
     throw new UsageError(MESSAGES.invalidBranch(branch), { hint: MESSAGES.invalidBranchHint });
   }
@@ -623,18 +628,16 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
   {
     id: 'inspect',
     title: 'Ask git what the session starts from',
-    // While the worktree is checked out, from the main checkout: the commit it checks out, and what of it git tracks.
+    // While the worktree is checked out, from the main checkout: the commit it checks out, what of it git tracks, where its hooks run.
     run: async (ctx) => {
       const start = ctx.createBranchFrom ?? (await resolveCommit(`refs/heads/${ctx.branch}`, ctx.repo.topLevel));
       if (start === undefined) throw new UsageError(MESSAGES.unknownRef(ctx.branch), { hint: MESSAGES.unknownRefHint });
-      const [repoId, tracked, hooksDir] = await Promise.all([
-        resolveRepoIdentity(ctx.repo.commonDir),
+      const [tracked, hooksDir] = await Promise.all([
         // For the notes and settings step: which of the files it may write the branch tracks (those it never touches).
         getTrackedPaths(getWorktreeOwnFiles(ctx.config.agent), ctx.repo.topLevel, { at: start }).catch(() => undefined),
         ctx.config.gitHooks ? resolveHooksDir(ctx.repo.topLevel).catch(() => undefined) : undefined,
       ]);
       ctx.startCommit = start;
-      ctx.repoId = repoId;
       ctx.tracked = tracked;
       // The common dir's hooks/ (no core.hooksPath) is every worktree's; a core.hooksPath may resolve per
       // worktree, so the 'register' step asks in the new one once it exists.
@@ -649,11 +652,10 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
       // For the 'git-hooks' step, asked while the notes are written; a failure there is reported by that step, which asks again.
       if (ctx.config.gitHooks) ctx.hooksDir ??= resolveHooksDir(ctx.worktree).catch(() => undefined);
       const start = ctx.startCommit!;
-      const repoId = ctx.repoId!;
       const session: SessionRecord = {
         id: ctx.id,
         repo: ctx.repo.commonDir,
-        repoId,
+        repoId: ctx.repoId,
         mainWorktree: ctx.repo.mainWorktree,
         worktree: ctx.worktree,
         branch: ctx.branch,
@@ -865,11 +867,14 @@ export async function recoverInterruptedNewRuns(options: { store: Store; env: No
 export async function createSession(options: CreateSessionOptions, store: Store): Promise<CreatedSession> {
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
-  // The task list's library loads while git answers the questions below.
-  preloadPipeline();
-  const repo = await resolveRepo(options.cwd ?? process.cwd(), env);
+  const cwd = options.cwd ?? process.cwd();
+  // Read from git's own files in a plain layout, without starting git; outside a repository (or in a bare one)
+  // resolveRepo says which, as always.
+  const found = await resolveRepoAndIdentity(cwd, env);
+  const repo = found?.repo ?? (await resolveRepo(cwd, env));
   for (const recovery of await recoverInterruptedNewRuns({ store, env, output, repo: repo.commonDir })) output.stderr(recovery.message);
-  const ctx: NewContext = { ...(await preflight(options, repo, store, env)), store, output };
+  const repoId = found?.identity ?? (await resolveRepoIdentity(repo.commonDir));
+  const ctx: NewContext = { ...(await preflight(options, repo, store, env)), repoId, store, output };
   const untrusted = ctx.config.untrustedRepoFile;
   // Said before anything runs: the user sees why their repository's setup (say) did not, and how to allow it.
   if (untrusted) output.stderr(MESSAGES.repoConfigUntrusted(untrusted.path, untrusted.keys, untrusted.changedSinceTrust));

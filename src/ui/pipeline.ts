@@ -205,11 +205,12 @@ export async function rollBackFromJournal<U>(steps: readonly PipelineStep<never,
 let listr: Promise<typeof import('listr2')> | undefined;
 
 /**
- * Starts loading the task-list library (~15 ms of compiling and evaluating) without waiting for it: called
- * first thing by a command that runs git before its pipeline, it loads while git runs. runPipeline waits for it.
+ * Starts loading the task-list library (~15 ms of compiling and evaluating, on the main thread) without waiting
+ * for it, once the work this turn of the event loop started is under way: called right after a command starts
+ * git processes, it loads while they run instead of before they start. runPipeline waits for it.
  */
 export function preloadPipeline(): void {
-  listr ??= import('listr2');
+  listr ??= new Promise((resolvePromise) => setImmediate(() => resolvePromise(import('listr2'))));
 }
 
 /** A listr2 logger writing to stderr only. */

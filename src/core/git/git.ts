@@ -269,8 +269,9 @@ export async function getCurrentBranch(cwd: string, env?: NodeJS.ProcessEnv): Pr
 
 /** Local branch names (short form). */
 export async function listLocalBranches(cwd: string): Promise<string[]> {
-  const stdout = await runGit(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'], { cwd });
-  return stdout === '' ? [] : stdout.split('\n');
+  // The full name, prefix dropped: %(refname:short) would print heads/x for a branch x when a tag x exists too.
+  const stdout = await runGit(['for-each-ref', '--format=%(refname)', 'refs/heads/'], { cwd });
+  return stdout === '' ? [] : stdout.split('\n').map((ref) => ref.slice('refs/heads/'.length));
 }
 
 /**
