@@ -38,6 +38,18 @@ describe('cwt new with bad input', () => {
     expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
   });
 
+  it('the clash is found under the branch\'s own name when a tag shares it (git shortens such a branch to heads/…)', async () => {
+    const { git: runGit } = await import('../helpers/git.js');
+    runGit(s.repo, ['branch', 'feat/x/y']);
+    runGit(s.repo, ['tag', 'feat/x/y']);
+    const result = await s.cwt(['new', 'feat/x', '--no-launch']);
+    runGit(s.repo, ['tag', '-d', 'feat/x/y']);
+    runGit(s.repo, ['branch', '-D', 'feat/x/y']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("existing branch 'feat/x/y'");
+    expect(await s.footprint()).toEqual(emptyFootprint(s.repo));
+  });
+
   it('an unknown --from ref exits 2 and creates nothing', async () => {
     const result = await s.cwt(['new', 'feat/x', '--from', 'no-such-ref', '--no-launch']);
     expect(result.code).toBe(2);
