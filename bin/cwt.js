@@ -165,7 +165,8 @@ async function main() {
     const { bundle, saveCache } = loadLeanBundle(lean[0], command !== 'hook' || args[0] === 'pre-tool-use');
     const handled = await bundle[lean[1]](args);
     debugLean(handled ? `${command} answered` : `${command}: left to the full CLI`);
-    saveCache();
+    // A run left to the full CLI compiled only the lean parser: its cache would stand for the bundle's real runs.
+    if (handled) saveCache();
     // The answer is written (write(2), synchronously) and whatever the command starts is started (detached):
     // leaving now skips Node's teardown, ~3 ms of freeing what goes with the process anyway. A hook's SQLite
     // connection is not closed, which in WAL mode is as safe as a crash: its commits are in the WAL for the next

@@ -71,6 +71,15 @@ describe.skipIf(hasOwnCompileCache)('the command hook code cache', () => {
     expect(both.map((name) => statSync(join(cacheDir, name)).mtimeMs)).toEqual(times);
   });
 
+  it('a command line left to the full CLI (help) writes no cache: the run that answers writes it', async () => {
+    const help = await runCwt(['status', '--help'], { cwd: s.repo, env: s.env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('cwt status');
+    expect(cacheFiles()).toEqual([]);
+    expect((await runCwt(['status'], { cwd: s.repo, env: s.env })).code).toBe(0);
+    expect(cacheFiles()).toEqual([expect.stringMatching(/^lean-v.*-[0-9a-f]+\.v8$/)]);
+  });
+
   it("a session's first hook (SessionStart) leaves a partial cache; the first PreToolUse replaces it with a full one, once", async () => {
     const start = JSON.stringify({ session_id: 'tab-cache-1', hook_event_name: 'SessionStart', cwd: s.repo, source: 'startup' });
     const sessionStart = () => runCwt(['hook', 'session-start'], { cwd: s.repo, env: s.env, input: start });
