@@ -65,6 +65,11 @@ import { CHANGE_POLL_MS } from './store.js';
 
 export const SQLITE_FILE_NAME = 'state.db';
 const BUSY_TIMEOUT_MS = 10_000;
+/** claimHookCall's own retries while another connection writes: 40 of 0.1 ms before the busy timeout's waits. */
+const CLAIM_RETRIES = 40;
+const CLAIM_RETRY_MS = 0.1;
+/** What claimHookCall's retries wait on (Atomics.wait: a sleep of a fraction of a millisecond, nobody notifies). */
+const CLAIM_WAIT = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * The compiled addon's path, handed to better-sqlite3 so it skips the `bindings` package's search of a
@@ -1008,7 +1013,26 @@ export class SqliteStore implements Store {
   }
 
   async claimHookCall(call: HookCallRecord): Promise<boolean> {
-    return this.db.prepare('INSERT INTO hook_calls (key, by, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING').run(call.key, call.by, call.at).changes === 1;
+    const insert = this.db.prepare('INSERT INTO hook_calls (key, by, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
+    const claim = () => insert.run(call.key, call.by, call.at).changes === 1;
+    // A tool call's two handlers (http and mcp_tool) ask at the same moment; the one that comes second finds the
+    // other's write lock held for a fraction of a millisecond, where SQLite's busy handler would sleep 1 ms, then
+    // 2, then 5: the call's decision waits for both. So it is asked again every CLAIM_RETRY_MS for a few
+    // milliseconds first, and only then waits as every other statement does.
+    this.db.pragma('busy_timeout = 0');
+    try {
+      for (let attempt = 1; attempt <= CLAIM_RETRIES; attempt++) {
+        try {
+          return claim();
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+          Atomics.wait(CLAIM_WAIT, 0, 0, CLAIM_RETRY_MS);
+        }
+      }
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+    return claim();
   }
 
   async listHookCalls(): Promise<HookCallRecord[]> {
