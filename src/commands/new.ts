@@ -595,7 +595,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
   },
   {
     id: 'memory',
-    title: 'Seed the memory namespace from canonical memory',
+    title: "Seed the memory namespace from canonical memory, write the session's settings",
     run: async (ctx) => {
       ensurePrivateDir(ctx.stateDir);
       // The store row names the agent too, but a shared store's rows are anyone's to edit: attach launches this.
@@ -607,6 +607,11 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
         throw new ConflictError(MESSAGES.namespaceTaken(picked), { hint: MESSAGES.namespaceTakenHint });
       }
       seedNamespace({ canonical: ctx.canonicalMemoryDir, namespace: picked, base: ctx.memoryBase });
+      // What `claude` is launched with (--settings, --mcp-config): in the state dir, so written while git checks out.
+      if (getAgentProfile(ctx.config.agent).claudeWiring) {
+        writeSessionSettings(ctx.settingsPath, { memoryDir: picked, fastPath: readFastPathTarget(ctx.env) });
+        writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
+      }
       const parent = ctx.conversation?.fork === true ? ctx.conversation.from : undefined;
       // An open cwt session's notes not merged yet (an ended one merged them; an adopted tab writes canonical memory).
       if (parent !== undefined && parent.kind === 'cwt' && parent.state !== 'ended') {
@@ -745,10 +750,6 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     run: async (ctx) => {
       const text = await renderSessionNotes(ctx);
       await writeSessionNotes(ctx, text);
-      if (getAgentProfile(ctx.config.agent).claudeWiring) {
-        writeSessionSettings(ctx.settingsPath, { memoryDir: ctx.memoryDir!, fastPath: readFastPathTarget(ctx.env) });
-        writeSessionMcpConfig(getSessionMcpConfigPath(ctx.stateDir));
-      }
       if (ctx.claudeWorktree || getAgentProfile(ctx.config.agent).claudeWiring) {
         await writeWorktreeClaudeFiles({ env: ctx.env, repo: ctx.repo, worktree: ctx.worktree, claudeWorktree: ctx.claudeWorktree !== undefined, memoryDir: ctx.memoryDir!, output: ctx.output, tracked: ctx.tracked });
       }
