@@ -3,9 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFastPathPidAlive } from '../../src/core/harness/fastpath.js';
+import { expect } from 'vitest';
 import { openStore } from '../../src/core/store/open.js';
-import type { EventRecord } from '../../src/core/store/store.js';
+import type { EventRecord, SessionRecord } from '../../src/core/store/store.js';
 import { CWT_BIN } from './cli.js';
+import type { Scenario } from './scenario.js';
 
 export interface GitRun {
   code: number | null;
@@ -62,6 +64,26 @@ export async function readEvents(cwtHome: string, kind: string): Promise<EventRe
   const store = await openStore({ CWT_HOME: cwtHome });
   try {
     return (await store.listEvents()).filter((event) => event.kind === kind);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `cwt new <branch> --no-launch` in the scenario's repository, which must succeed: the worktree it printed and
+ * the session's row, read from the scenario's store (SQLite, or CWT_STORE). With `linkClaudeId`, a Claude
+ * session id is linked to it, as the hooks do.
+ */
+export async function createTestSession(s: Scenario, branch: string, options: { linkClaudeId?: string } = {}): Promise<{ worktree: string; session: SessionRecord }> {
+  const created = await s.cwt(['new', branch, '--no-launch']);
+  expect(created.code, created.stderr).toBe(0);
+  const worktree = created.stdout.trim();
+  const store = await openStore(s.env);
+  try {
+    const session = (await store.listSessions()).find((row) => row.worktree === worktree)!;
+    expect(session).toBeDefined();
+    if (options.linkClaudeId !== undefined) await store.linkClaudeSession(options.linkClaudeId, session.id, Date.now());
+    return { worktree, session };
   } finally {
     await store.close();
   }

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/texts/messages.js';
-import { readEvents, runGit } from '../helpers/commit.js';
+import { createTestSession, readEvents, runGit } from '../helpers/commit.js';
 import { git, writeFile } from '../helpers/git.js';
 import { runHook } from '../helpers/hooks.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
@@ -20,12 +20,7 @@ describe('claims and bypasses at commit time', () => {
   let session: SessionRecord;
   beforeEach(async () => {
     s = createScenario();
-    const created = await s.cwt(['new', 'feat', '--no-launch']);
-    expect(created.code, created.stderr).toBe(0);
-    worktree = created.stdout.trim();
-    const store = new SqliteStore(s.cwtHome);
-    session = (await store.listSessions())[0]!;
-    await store.close();
+    ({ worktree, session } = await createTestSession(s, 'feat'));
   });
   afterEach(() => s.cleanup());
 

@@ -7,10 +7,9 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { MESSAGES } from '../../src/texts/messages.js';
-import { readEvents, runGit } from '../helpers/commit.js';
+import { createTestSession, readEvents, runGit } from '../helpers/commit.js';
 import { git, writeFile } from '../helpers/git.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 
@@ -19,12 +18,7 @@ describe('a session commits from the wrong checkout', () => {
   let session: SessionRecord;
   beforeEach(async () => {
     s = createScenario();
-    const created = await s.cwt(['new', 'feat/x', '--no-launch']);
-    expect(created.code, created.stderr).toBe(0);
-    const store = new SqliteStore(s.cwtHome);
-    session = (await store.listSessions())[0]!;
-    await store.linkClaudeSession('claude-conv-1', session.id, Date.now());
-    await store.close();
+    ({ session } = await createTestSession(s, 'feat/x', { linkClaudeId: 'claude-conv-1' }));
   });
   afterEach(() => s.cleanup());
 

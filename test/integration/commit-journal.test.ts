@@ -14,7 +14,7 @@ import { getCommit } from '../../src/core/git/git.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import type { SessionRecord } from '../../src/core/store/store.js';
 import { CWT_BIN } from '../helpers/cli.js';
-import { readEvents, runGit } from '../helpers/commit.js';
+import { createTestSession, readEvents, runGit } from '../helpers/commit.js';
 import { git, writeFile } from '../helpers/git.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 
@@ -40,12 +40,7 @@ describe('the post-commit journal', () => {
   let journal: string;
   beforeEach(async () => {
     s = createScenario();
-    const created = await s.cwt(['new', 'feat', '--no-launch']);
-    expect(created.code, created.stderr).toBe(0);
-    worktree = created.stdout.trim();
-    const store = new SqliteStore(s.cwtHome);
-    session = (await store.listSessions())[0]!;
-    await store.close();
+    ({ worktree, session } = await createTestSession(s, 'feat'));
     env = { ...s.env, CWT_SESSION: session.id };
     journal = getCommitJournalDir(s.cwtHome);
   });
