@@ -28,7 +28,7 @@ import {
   findWorkAtRisk,
   findWorktreeOfBranch,
   getTrackedPaths,
-  listLocalBranches,
+  listBranchesNear,
   hasLocalBranch,
   isTracked,
   isValidBranchName,
@@ -39,6 +39,7 @@ import {
   resolveRepo,
   resolveRepoAndIdentity,
   resolveRepoIdentity,
+  type PlainRepo,
   type RepoInfo,
 } from '../core/git/git.js';
 import { getGitHookCommand, installGitHooks } from '../core/git/githooks.js';
@@ -179,6 +180,8 @@ interface NewContext extends NewRollbackContext {
   forkedNotes: string[];
   /** The repository's identity (SessionRecord.repoId), found with the repository. */
   repoId: string;
+  /** Set when the repository was read from git's files: its branches and worktree HEADs are read so too. */
+  plain: PlainRepo | undefined;
   /** The commit the worktree checks out (the session's base): asked during the checkout. */
   startCommit?: string;
   /** Where git runs the new worktree's hooks from: found during the checkout, or asked once it exists; undefined if that failed. */
@@ -227,24 +230,31 @@ export function resolveDefaultWorktreePath(
   return join(parent, pickFreeName(toBranchSlug(branch), (name) => exists(join(parent, name))));
 }
 
-async function preflight(options: CreateSessionOptions, repo: RepoInfo, store: Store, env: NodeJS.ProcessEnv): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session' | 'repoId'>> {
+async function preflight(
+  options: CreateSessionOptions,
+  repo: RepoInfo,
+  plain: PlainRepo | undefined,
+  store: Store,
+  env: NodeJS.ProcessEnv,
+): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session' | 'repoId' | 'plain'>> {
   const cwd = options.cwd ?? process.cwd();
   const branch = options.branch;
   const from = options.from ?? 'HEAD';
   // The questions for git are independent reads: asked side by side, they cost one git start of waiting, not
   // four. Which answer matters is decided below, in the order the checks fail in (a bad name first: the
   // others only ever see it inside refs/heads/…, never as an option).
+  // The git processes first, then what is read from files while they run.
   const asked = Promise.all([
     isValidBranchName(branch, repo.topLevel),
+    resolveCommit(from, repo.topLevel),
     // zod (the config file's validation) loads only when a config file exists.
     loadConfigLazily({ repoRoot: repo.mainWorktree, env, flags: { agent: options.agent } }),
-    findWorktreeOfBranch(branch, repo.topLevel),
-    listLocalBranches(repo.topLevel),
-    resolveCommit(from, repo.topLevel),
+    findWorktreeOfBranch(branch, repo.topLevel, plain),
+    listBranchesNear(branch, repo.topLevel, plain),
   ]);
   // The task list's library loads while git answers.
   preloadPipeline();
-  const [validName, config, checkedOut, branches, fromCommit] = await asked;
+  const [validName, fromCommit, config, checkedOut, branches] = await asked;
   const branchExists = branches.includes(branch);
   if (!validName) {
     throw new UsageError(MESSAGES.invalidBranch(branch), { hint: MESSAGES.invalidBranchHint });
@@ -544,8 +554,8 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
     run: async (ctx) => {
       // Re-check under the lock: another `cwt new` may have taken the branch or path since the preflight.
       const [checkedOut, branchCreatedMeanwhile] = await Promise.all([
-        findWorktreeOfBranch(ctx.branch, ctx.repo.topLevel),
-        ctx.createBranchFrom !== undefined && hasLocalBranch(ctx.branch, ctx.repo.topLevel),
+        findWorktreeOfBranch(ctx.branch, ctx.repo.topLevel, ctx.plain),
+        ctx.createBranchFrom !== undefined && hasLocalBranch(ctx.branch, ctx.repo.topLevel, ctx.plain),
       ]);
       if (checkedOut) throw new UsageError(MESSAGES.branchCheckedOut(ctx.branch, checkedOut.path), { hint: MESSAGES.branchCheckedOutHint(ctx.branch, undefined) });
       if (branchCreatedMeanwhile) {
@@ -875,7 +885,7 @@ export async function createSession(options: CreateSessionOptions, store: Store)
   const repo = found?.repo ?? (await resolveRepo(cwd, env));
   for (const recovery of await recoverInterruptedNewRuns({ store, env, output, repo: repo.commonDir })) output.stderr(recovery.message);
   const repoId = found?.identity ?? (await resolveRepoIdentity(repo.commonDir));
-  const ctx: NewContext = { ...(await preflight(options, repo, store, env)), repoId, store, output };
+  const ctx: NewContext = { ...(await preflight(options, repo, found?.plain, store, env)), repoId, plain: found?.plain, store, output };
   const untrusted = ctx.config.untrustedRepoFile;
   // Said before anything runs: the user sees why their repository's setup (say) did not, and how to allow it.
   if (untrusted) output.stderr(MESSAGES.repoConfigUntrusted(untrusted.path, untrusted.keys, untrusted.changedSinceTrust));

@@ -3,23 +3,26 @@
  * rollback; when a step fails, or SIGINT/SIGTERM/SIGHUP arrives, the rollbacks of every step that started run
  * in reverse order, so nothing half-made stays. Rollbacks must tolerate a step that did only part of its work.
  *
- * A pipeline given a journal also survives kill -9: its run journal (core/runjournal.ts) is rewritten as each
- * step begins and ends, and removed once the run completes or its rollback finishes. A later process finds a
- * journal whose pid died and runs the owed rollbacks from it (rollBackFromJournal), over a context rebuilt
- * from the journal's record.
+ * A pipeline given a journal also survives kill -9: its run journal (core/runjournal.ts) is written (durably)
+ * before each step that has a rollback begins, naming what the step will make, and removed once the run
+ * completes or its rollback finishes. A later process finds a journal whose pid died and runs the owed
+ * rollbacks from it (rollBackFromJournal), over a context rebuilt from the journal's record. What a recovery
+ * does not need to be durable at once — a step done, a step with nothing to undo begun — is written with the
+ * next write (a kill in between leaves a journal one step behind: its rollbacks, safe to repeat, run the same).
  *
  * A step may run alongside the ones after it (`joinBefore`): the pipeline starts it and goes on, and waits for
  * it before the step it names. `cwt new` checks out the worktree that way while it seeds memory and asks git
  * what the session needs: the checkout is most of its time, and the rest needs no files of it. A failure on
  * either side waits for the other to settle before any rollback runs, so no rollback races a step still working.
  *
- * Test failpoints (CWT_FAILPOINT), right after a step, once the journal records it done:
+ * Test failpoints (CWT_FAILPOINT), right after a step, once the journal (written then) records it done:
  * `after:<step>` or `<pipeline>:after:<step>` prints `cwt-failpoint: <step>` to stderr and waits for a signal,
  * so tests can interrupt at every step deterministically; `<pipeline>:after:<step>:kill` prints the same and
  * SIGKILLs the process, as kill -9 would.
  */
 import type { ListrLogger } from 'listr2';
 import { once } from 'node:events';
+import { debug } from '../core/util/debug.js';
 import { CancelledError } from '../core/util/errors.js';
 import { getHostId, getProcessIdentity } from '../core/sessions/liveness.js';
 import { removeRunJournal, writeRunJournal, type RunJournal, type RunJournalFile } from '../core/sessions/runjournal.js';
@@ -122,7 +125,7 @@ async function stopAtFailpoint(stepId: string, options: PipelineOptions<never>, 
   }
 }
 
-/** The run's journal, kept in memory and written through on every change. */
+/** The run's journal, kept in memory and written when a recovery needs it on disk (see the module header). */
 function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: NodeJS.ProcessEnv) {
   const journal: RunJournal<object> = {
     pipeline: name,
@@ -136,15 +139,26 @@ function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: Nod
     kept: [],
     record: {},
   };
-  const write = () => writeRunJournal(spec.path, { ...journal, record: spec.record(ctx) });
+  /** Changes not on disk yet. */
+  let pending = false;
+  const write = () => {
+    writeRunJournal(spec.path, { ...journal, record: spec.record(ctx) });
+    pending = false;
+  };
   return {
-    began(id: string) {
+    /** `undoable`: the step has a rollback, so the journal names it (and what the context says it makes) before it starts. */
+    began(id: string, undoable: boolean) {
       journal.started.push(id);
-      write();
+      pending = true;
+      if (undoable) write();
     },
     finished(id: string) {
       journal.done.push(id);
-      write();
+      pending = true;
+    },
+    /** Writes what is not on disk yet. */
+    flush() {
+      if (pending) write();
     },
     /** Before the rollbacks: the context may have dropped what it turned out not to own. */
     refresh: write,
@@ -236,12 +250,15 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
   /** The steps running alongside the others (joinBefore), by id, until they are waited for. */
   const alongside = new Map<string, Promise<void>>();
   const runStep = async (step: PipelineStep<C, U>) => {
+    debug('pipeline', `${options.name ?? 'pipeline'}: ${step.id}${step.joinBefore === undefined ? '' : ` (alongside, until ${step.joinBefore})`}`);
     await step.run(ctx, controller.signal);
-    if (getFailpointAction(options.env.CWT_FAILPOINT, options.name, step.id) !== undefined) {
-      // A failpoint holds the whole run at one point, this step the last one done: what runs alongside gets there first.
-      await Promise.allSettled([...alongside].filter(([id]) => id !== step.id).map(([, running]) => running));
-    }
+    debug('pipeline', `${options.name ?? 'pipeline'}: ${step.id} done`);
+    const failpoint = getFailpointAction(options.env.CWT_FAILPOINT, options.name, step.id) !== undefined;
+    // A failpoint holds the whole run at one point, this step the last one done: what runs alongside gets there first.
+    if (failpoint) await Promise.allSettled([...alongside].filter(([id]) => id !== step.id).map(([, running]) => running));
     journal?.finished(step.id);
+    // Its kill must find the journal as the run is.
+    if (failpoint) journal?.flush();
     await stopAtFailpoint(step.id, options as PipelineOptions<never>, controller.signal);
   };
   const joinSteps = async (ids: readonly string[]) => {
@@ -273,7 +290,7 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
           task: async () => {
             throwIfAborted();
             begun.push(step);
-            journal?.began(step.id);
+            journal?.began(step.id, step.rollback !== undefined);
             if (step.joinBefore !== undefined) {
               const running = runStep(step);
               // Waited for at the join, or before the rollbacks; until then a failure must not go unhandled.

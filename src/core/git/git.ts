@@ -12,6 +12,7 @@ import { debug, getClockMs } from '../util/debug.js';
 import { EnvironmentError, GitError } from '../util/errors.js';
 import { MESSAGES } from '../../texts/messages.js';
 import { discoverRepo } from './discover.js';
+import { isBranchNear, readBranchesNear, readLocalBranches, readWorktreeBranches, type WorktreeBranch } from './localrefs.js';
 
 /** Variables a git hook inherits that would point git at the wrong repository when run elsewhere. */
 const INHERITED_GIT_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR'];
@@ -170,16 +171,17 @@ export async function resolveRepoIdentity(commonDir: string): Promise<string> {
 
 /**
  * resolveRepo and resolveRepoIdentity with their two git calls side by side (`git config` from `cwd` reads the
- * same repository config as from its common dir): what `cwt status` asks first. Undefined outside a repository.
+ * same repository config as from its common dir): what `cwt status` and `cwt new` ask first. Undefined outside
+ * a repository. `plain` is set when the layout was read from git's files (so may its refs be: PlainRepo).
  */
-export async function resolveRepoAndIdentity(cwd: string, env?: NodeJS.ProcessEnv): Promise<{ repo: RepoInfo; identity: string } | undefined> {
+export async function resolveRepoAndIdentity(cwd: string, env?: NodeJS.ProcessEnv): Promise<{ repo: RepoInfo; identity: string; plain?: PlainRepo } | undefined> {
   // A plain layout is read from its files, as git would read it, without starting git (discover.ts).
   const found = discoverRepo(cwd, env ?? process.env);
   if (found === null) return undefined;
   if (found !== undefined) {
     const repo = toRepoInfo(cwd, found.topLevel, found.gitDir, found.rawCommonDir);
     // runGit trims git's output.
-    return { repo, identity: toRepoIdentity(repo.commonDir, found.originUrl?.replace(/\s+$/, '')) };
+    return { repo, identity: toRepoIdentity(repo.commonDir, found.originUrl?.replace(/\s+$/, '')), plain: repo };
   }
   const [repo, origin] = await Promise.all([
     resolveRepo(cwd, env).catch(() => undefined),
@@ -250,13 +252,22 @@ export async function listWorktrees(cwd: string): Promise<WorktreeEntry[]> {
   return parseWorktreeList(await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd }));
 }
 
+/**
+ * A repository whose layout was read from its files (resolveRepoAndIdentity's `plain`): its refs and worktree
+ * HEADs may be read from files too (localrefs.ts), and git is asked only where that reader declines.
+ */
+export type PlainRepo = Pick<RepoInfo, 'commonDir' | 'mainWorktree'>;
+
 /** The worktree that has `branch` checked out, if any. */
-export async function findWorktreeOfBranch(branch: string, cwd: string): Promise<WorktreeEntry | undefined> {
+export async function findWorktreeOfBranch(branch: string, cwd: string, plain?: PlainRepo): Promise<WorktreeBranch | undefined> {
   const ref = `refs/heads/${branch}`;
-  return (await listWorktrees(cwd)).find((entry) => entry.branch === ref);
+  const worktrees = (plain && readWorktreeBranches(plain.commonDir, plain.mainWorktree)) ?? (await listWorktrees(cwd));
+  return worktrees.find((entry) => entry.branch === ref);
 }
 
-export async function hasLocalBranch(branch: string, cwd: string): Promise<boolean> {
+export async function hasLocalBranch(branch: string, cwd: string, plain?: PlainRepo): Promise<boolean> {
+  const fromFiles = plain && readBranchesNear(plain.commonDir, branch);
+  if (fromFiles) return fromFiles.includes(branch);
   const result = await runGitResult(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { cwd, okCodes: [1] });
   return result.code === 0;
 }
@@ -268,7 +279,17 @@ export async function getCurrentBranch(cwd: string, env?: NodeJS.ProcessEnv): Pr
 }
 
 /** Local branch names (short form). */
-export async function listLocalBranches(cwd: string): Promise<string[]> {
+/**
+ * The local branches near `branch` (localrefs.ts isBranchNear: itself, a directory of it, inside it): whether it
+ * exists and whether it clashes with another (findClashingBranch) tell from these alone.
+ */
+export async function listBranchesNear(branch: string, cwd: string, plain?: PlainRepo): Promise<string[]> {
+  return (plain && readBranchesNear(plain.commonDir, branch)) ?? (await listLocalBranches(cwd)).filter((name) => isBranchNear(name, branch));
+}
+
+export async function listLocalBranches(cwd: string, plain?: PlainRepo): Promise<string[]> {
+  const fromFiles = plain && readLocalBranches(plain.commonDir);
+  if (fromFiles) return fromFiles;
   // The full name, prefix dropped: %(refname:short) would print heads/x for a branch x when a tag x exists too.
   const stdout = await runGit(['for-each-ref', '--format=%(refname)', 'refs/heads/'], { cwd });
   return stdout === '' ? [] : stdout.split('\n').map((ref) => ref.slice('refs/heads/'.length));

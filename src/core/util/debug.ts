@@ -7,15 +7,14 @@ export function getClockMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-const start = getClockMs();
-
 export function isDebugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.CWT_DEBUG;
   return value !== undefined && value !== '' && value !== '0' && value !== 'false';
 }
 
+/** A timed line, in ms since the process started (so Node's own start is part of the picture, as in bin/cwt.js). */
 export function debug(scope: string, message: string): void {
   if (!isDebugEnabled()) return;
-  const ms = (getClockMs() - start).toFixed(1).padStart(7);
+  const ms = (process.uptime() * 1000).toFixed(1).padStart(7);
   process.stderr.write(`[cwt ${ms}ms] ${scope}: ${message}\n`);
 }
