@@ -376,6 +376,7 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
     context.dedupe === true && isToolHookEvent(event) && input.session_id !== undefined && input.tool_use_id !== undefined
       ? `${input.session_id}/${input.tool_use_id}/${event}`
       : undefined;
+  const decider = context.decider ?? 'command';
   if (store.decideToolCall !== undefined && isToolHookEvent(event)) {
     // A networked store: the same steps as below, in one round trip where the plan covers them.
     let planned: Call | undefined;
@@ -386,13 +387,13 @@ export async function handleHook(event: HookEvent, input: HookInput, context: Ho
       input,
       now,
       sessionId: context.sessionId,
-      hookCall: key === undefined ? null : { key, by: context.decider ?? 'command' },
+      hookCall: key === undefined ? null : { key, by: decider },
       plan: async (session) => planOneTrip(event, (planned = await createCall(input, store, env, now, session))),
     });
     if (trip?.taken) return null;
     if (trip) return HANDLERS[event](await createCall(input, trip.store, env, now, trip.session, planned?.config));
   }
-  if (key !== undefined && !(await store.claimHookCall({ key, by: context.decider ?? 'command', at: now }))) return null;
+  if (key !== undefined && !(await store.claimHookCall({ key, by: decider, at: now }))) return null;
   const session = await resolveHookSession(input, { store, env, now, sessionId: context.sessionId, adopt: event !== 'session-end', callerPid: context.callerPid });
   if (!session) return null;
   // One update for the heartbeat and the activity, the event in its transaction. The row read above says whether
