@@ -16,7 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import { LockBusyError, UsageError } from '../core/util/errors.js';
-import { getWorktreeChanges, removeWorktree, resolveRepo } from '../core/git/git.js';
+import { getWorktreeChanges, removeWorktree, resolveRepo, resolveRepoAndIdentity } from '../core/git/git.js';
 import { getCallerPid, getHostId } from '../core/sessions/liveness.js';
 import { toRealPath } from '../core/fs/paths.js';
 import { verifySessionPaths } from '../core/sessions/sessionpaths.js';
@@ -71,7 +71,8 @@ async function createWorktree(input: HookInput, call: HookCall & { agentPid: num
   const { store, env, output, agentPid } = call;
   if (input.name === undefined) throw new UsageError(MESSAGES.worktreeHookNoName, { hint: MESSAGES.worktreeHookHint });
   const cwd = input.cwd ?? process.cwd();
-  const repo = await resolveRepo(cwd, env);
+  // From git's files in a plain layout, without starting git (resolveRepo says what is wrong otherwise).
+  const repo = (await resolveRepoAndIdentity(cwd, env))?.repo ?? (await resolveRepo(cwd, env));
   const now = Date.now();
   const host = getHostId(env);
   const existing = (await store.listSessions({ repo: repo.commonDir })).find(
