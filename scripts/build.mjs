@@ -76,8 +76,11 @@ const leanBundle = {
   banner: { js: 'const importMetaUrl = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
 };
 leanBundle.define['import.meta.url'] = 'importMetaUrl.url';
-/** An entry of named exports of src/hookentry.ts: esbuild drops the others and what only they import. */
-const leanEntry = (names, sourcefile) => ({ contents: `export { ${names.join(', ')} } from './hookentry.js';`, resolveDir: 'src', sourcefile, loader: 'ts' });
+/**
+ * An entry of named exports of `module` (src/hookentry.ts, src/leanentry.ts): esbuild drops the others and what
+ * only they import (but not the initialisation of what the module imports: hence two modules).
+ */
+const leanEntry = (names, sourcefile, module = './hookentry.js') => ({ contents: `export { ${names.join(', ')} } from '${module}';`, resolveDir: 'src', sourcefile, loader: 'ts' });
 // The command hook: runHook and what it reaches, nothing of the other lean commands (esbuild drops the unused
 // exports of src/hookentry.ts and the modules only they import).
 await build({
@@ -86,4 +89,4 @@ await build({
   outfile: 'dist/hook.cjs',
 });
 await build({ ...leanBundle, stdin: leanEntry(['runGitHookEntry'], 'githook-bundle.ts'), outfile: 'dist/githook.cjs' });
-await build({ ...leanBundle, stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts'), outfile: 'dist/lean.cjs' });
+await build({ ...leanBundle, stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts', './leanentry.js'), outfile: 'dist/lean.cjs' });

@@ -7,7 +7,7 @@ import { getWorktreeChanges, resolveRepoAndIdentity } from '../core/git/git.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
 import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from '../core/sessions/sessionpaths.js';
 import { getSessionState, type SessionState } from '../core/sessions/sessions.js';
-import { openStore } from '../core/store/open.js';
+import { openStore, releaseStore } from '../core/store/open.js';
 import { toLeaseEnv } from '../core/coordination/leases.js';
 import type { ClaimRecord, ClaudeSessionRecord, LeaseRecord, SessionActivity, SessionRecord, TaskRecord, WaitingReason } from '../core/store/store.js';
 import { describeActivity, getShownActivity } from '../core/sessions/activity.js';
@@ -36,6 +36,8 @@ export interface StatusOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   output?: Output;
+  /** The process exits right after (the lean entry): the store is left to the exit, as AppendOptions.exiting. */
+  exiting?: boolean;
 }
 
 /** The JSON shape of one session: stable for scripts. */
@@ -257,7 +259,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     if (working.length > 0) output.stdout([MESSAGES.statusTasksHeader, ...working].join('\n'));
     return 0;
   } finally {
-    await store.close();
+    if (options.exiting) await releaseStore(store);
+    else await store.close();
   }
 }
 
