@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
+/** $HOME, else the account's (node:os loads only then: ~0.2 ms of every start otherwise). */
 function home(env: NodeJS.ProcessEnv): string {
-  return env.HOME && env.HOME !== '' ? env.HOME : homedir();
+  return env.HOME && env.HOME !== '' ? env.HOME : process.getBuiltinModule('node:os').homedir();
 }
 
 function expandHome(path: string, env: NodeJS.ProcessEnv): string {
