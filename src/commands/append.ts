@@ -26,7 +26,7 @@ export async function appendToFile(options: AppendOptions): Promise<number> {
   // Refuse bad input before the store (and its directory) is opened or created.
   assertAppendableLine(options.line);
   const file = resolveSharedFile(options.path, options.cwd);
-  const store = await openStore(env);
+  const store = await openStore(env, { exiting: options.exiting });
   try {
     const result = await appendSharedFile(file, options.line, {
       store,

@@ -100,7 +100,7 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
   }
   let store: Store | undefined;
   try {
-    store = await openStore(env, { hook: true });
+    store = await openStore(env, { hook: true, exiting: true });
     debug('hook', `${event}: store opened`);
     // Where the fast path is set up, the service may get this call too: the first to record it decides.
     const fastPath = readFastPathTarget(env) !== undefined;

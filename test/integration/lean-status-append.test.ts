@@ -7,7 +7,7 @@ import { readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileLockName } from '../../src/core/coordination/locks.js';
-import { SQLITE_FILE_NAME } from '../../src/core/store/sqlite.js';
+import { SQLITE_FILE_NAME, SqliteStore } from '../../src/core/store/sqlite.js';
 import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
 import { withSqliteStore } from '../helpers/store.js';
@@ -83,5 +83,28 @@ describe('lean status and append', () => {
     expect(loaded).toContain('NativeModule fs');
     expect(loaded.filter((name) => /^NativeModule (?:internal\/)?crypto\b/.test(name))).toEqual([]);
     expect(readFileSync(file, 'utf8')).toBe('- one\n');
+  });
+
+  it('a process that exits without closing keeps the WAL short (the next opener reads all of it); a default connection does not', async () => {
+    const wal = join(s.cwtHome, `${SQLITE_FILE_NAME}-wal`);
+    const frames = () => Math.max(0, (statSync(wal, { throwIfNoEntry: false })?.size ?? 0) - 32) / (4096 + 24);
+    const file = join(s.root, 'log.md');
+    for (let i = 0; i < 30; i++) expect((await s.cwt(['append', file, `- ${i}`, '--quiet'])).code).toBe(0);
+    // Checkpointed at 100 pages: what is left is less than that and one append's commits.
+    expect(frames()).toBeLessThanOrEqual(130);
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(31);
+    // The control: the same 30 lock round trips from a connection with SQLite's default threshold (1,000 pages)
+    // leave all their frames in the WAL.
+    const store = new SqliteStore(s.cwtHome);
+    try {
+      const before = frames();
+      for (let i = 0; i < 30; i++) {
+        const result = await store.acquireLock({ name: `file:/control/${i}`, holder: 'h', session: null, pid: process.pid, host: 'h', ttlMs: 1000, note: null, now: Date.now() }, () => false);
+        if (result.acquired) await store.releaseLock(result.lock.name, result.lock.token);
+      }
+      expect(frames() - before).toBeGreaterThan(130);
+    } finally {
+      await store.close();
+    }
   });
 });

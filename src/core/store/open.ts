@@ -12,6 +12,11 @@ const HOOK_STATEMENT_TIMEOUT_MS = 2_000;
 export interface OpenStoreOptions {
   /** Short connect and statement timeouts (a hook fails open rather than keep the agent waiting). */
   hook?: boolean;
+  /**
+   * The process exits after this one use and leaves SQLite to the exit (the command hook, the lean status and
+   * append; see releaseStore): the WAL is kept short (SqliteStoreOptions.shortWal).
+   */
+  exiting?: boolean;
 }
 
 /** True for the values of CWT_STORE that select the PostgreSQL store. */
@@ -31,7 +36,7 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, options: O
     return new PostgresStore(url, options.hook ? { connectTimeoutMs: HOOK_CONNECT_TIMEOUT_MS, statementTimeoutMs: HOOK_STATEMENT_TIMEOUT_MS } : {});
   }
   const { SqliteStore } = await import('./sqlite.js');
-  const store = new SqliteStore(resolveCwtHome(env));
+  const store = new SqliteStore(resolveCwtHome(env), { shortWal: options.exiting === true });
   await settleCommitJournal(store, env);
   return store;
 }
