@@ -5,7 +5,7 @@ import { isClaimBinding } from '../core/coordination/claims.js';
 import { formatAge, formatAgo } from '../core/util/duration.js';
 import { getWorktreeChanges, resolveRepoAndIdentity } from '../core/git/git.js';
 import { createLivenessProbe } from '../core/sessions/liveness.js';
-import { createSessionPathVerifier, getRefusal, type SessionPathVerifier } from '../core/sessions/sessionpaths.js';
+import type { SessionPathVerifier } from '../core/sessions/sessionpaths.js';
 import { getSessionState, type SessionState } from '../core/sessions/sessions.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import { toLeaseEnv } from '../core/coordination/leases.js';
@@ -14,10 +14,7 @@ import { describeActivity, getShownActivity } from '../core/sessions/activity.js
 import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
-import { REDRAW_END, REDRAW_START, renderFrame } from '../ui/redraw.js';
-import { watchStore } from '../core/coordination/watch.js';
 import { UsageError } from '../core/util/errors.js';
-import { formatEventTime } from '../core/coordination/events.js';
 import { sanitizeForTerminal } from '../texts/sanitize.js';
 
 export interface StatusOptions {
@@ -172,6 +169,7 @@ async function describeEditing(session: SessionRecord, claims: readonly ClaimRec
   if (claims.length > 0) return listSome([...new Set(claims.map((claim) => claim.relPath))].sort());
   if (session.state === 'ended' || !existsSync(session.worktree)) return '';
   // git runs in the worktree: only in one of this machine's that git lists for the row's repository.
+  const { getRefusal } = await import('../core/sessions/sessionpaths.js');
   if (await getRefusal(() => verifySessionPaths(session, ['worktree']))) return '';
   return listSome((await getWorktreeChanges(session.worktree)).map((entry) => entry.path));
 }
@@ -207,6 +205,8 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
       return 0;
     }
     if (options.markdown) {
+      // The path checks, like --watch's modules, load only for their option: ~0.3 ms of every plain status.
+      const { createSessionPathVerifier } = await import('../core/sessions/sessionpaths.js');
       const verifySessionPaths = createSessionPathVerifier(env);
       // Live claims only: a claim past its TTL, or of a session that is no longer live, binds nobody.
       const policy = { mode: config.claimMode, claimTtlMs: config.claimTtlMs, now: probe.now, isLive: (other: SessionRecord) => getSessionState(other, probe) === 'live' };
@@ -306,6 +306,11 @@ async function watchStatus(options: StatusOptions): Promise<number> {
   options.signal?.addEventListener('abort', stop);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const [{ REDRAW_END, REDRAW_START, renderFrame }, { watchStore }, { formatEventTime }] = await Promise.all([
+    import('../ui/redraw.js'),
+    import('../core/coordination/watch.js'),
+    import('../core/coordination/events.js'),
+  ]);
   // The store that is waited on; each frame is a plain `cwt status` run into a buffer, so it is the same table.
   const store = await openStore(env);
   let last: string | undefined;
