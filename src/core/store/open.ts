@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { resolveCwtHome } from '../fs/paths.js';
@@ -43,16 +43,19 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, options: O
 
 /**
  * Replays the commits git's post-commit shim journaled without Node (core/git/commitjournal.ts), so that
- * what is read next (tips, claims, the commit log) includes them. One readdir when there is nothing to
+ * what is read next (tips, claims, the commit log) includes them. A stat and a readdir when there is nothing to
  * replay; a replay that fails leaves its entry for the next reader and is not this reader's error.
  * Long-lived readers (the hook servers) call it before each decision.
  */
 export async function settleCommitJournal(store: Store, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (store.kind !== 'sqlite') return;
   const home = resolveCwtHome(env);
+  const dir = join(home, 'commits');
+  // A stat where git never journaled a commit: a failed readdir throws, which costs every hook more.
+  if (!existsSync(dir)) return;
   let names: string[];
   try {
-    names = readdirSync(join(home, 'commits'));
+    names = readdirSync(dir);
   } catch {
     return;
   }
