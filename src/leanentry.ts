@@ -8,7 +8,7 @@ import type { Output } from './ui/output.js';
 
 /**
  * The flags each lean command takes, as the full CLI's table has them (src/cli.ts), by option name; a unit test
- * holds the two together (the table itself would bring the argument parser into the hook bundle).
+ * holds the two together (the table itself would bring the argument parser into the lean bundle).
  */
 export const LEAN_FLAGS = {
   status: { '--all': 'all', '--json': 'json', '--markdown': 'markdown' },
@@ -65,7 +65,7 @@ async function runLeanCommand(
 }
 
 /**
- * `cwt status` (and `ls`) from the hook bundle: the same command module, output and exit code as the full
+ * `cwt status` (and `ls`) from the lean bundle: the same command module, output and exit code as the full
  * CLI, and its daily retention pass when due, without the argument table, the command graph or the schema
  * library (loaded only for a config file). False: let the full CLI answer.
  */
@@ -79,7 +79,7 @@ export function runStatusEntry(args: readonly string[]): Promise<boolean> {
   });
 }
 
-/** `cwt append <path> <line> [--unique] [--json] [--quiet]` from the hook bundle, as runStatusEntry. */
+/** `cwt append <path> <line> [--unique] [--json] [--quiet]` from the lean bundle, as runStatusEntry. */
 export function runAppendEntry(args: readonly string[]): Promise<boolean> {
   return runLeanCommand('append', args, async (line, output) => {
     const { appendToFile } = await import('./commands/append.js');

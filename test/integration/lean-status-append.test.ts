@@ -1,5 +1,5 @@
 /**
- * cwt status and cwt append answer from the hook bundle; `cwt -C <dir> …` takes the full CLI. Both must print
+ * cwt status and cwt append answer from the lean bundle (dist/lean.cjs); `cwt -C <dir> …` takes the full CLI. Both must print
  * the same and exit the same, for results and for refusals.
  */
 import { spawnSync } from 'node:child_process';
