@@ -1,6 +1,6 @@
 /**
- * cwt status and cwt append answer from the lean bundle (dist/lean.cjs); `cwt -C <dir> …` takes the full CLI. Both must print
- * the same and exit the same, for results and for refusals.
+ * cwt status and cwt append answer from the lean bundle (dist/lean.cjs); `cwt -C <dir> …` takes the full CLI.
+ * Both must print the same and exit the same, for results and for refusals.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
