@@ -17,6 +17,15 @@ const LEAN = {
   append: ['lean', 'runAppendEntry'],
   new: ['new', 'runNewEntry'],
 };
+/** `cwt hook worktree-create|worktree-remove`: claude -w's worktree, made by cwt new's pipeline (dist/new.cjs). */
+const WORKTREE_HOOK = ['new', 'runWorktreeHookEntry'];
+
+/**
+ * A built-in module without require's module machinery (Module._load and, at the first require of each, the
+ * module's ES facade): ~0.15 ms of a lean start over the few dozen built-ins the bundle and this file ask for
+ * (measured). require for anything else, and where Node has no process.getBuiltinModule (before 20.16).
+ */
+const requireBuiltin = typeof process.getBuiltinModule === 'function' ? (id) => process.getBuiltinModule(id) ?? require(id) : require;
 
 /**
  * node:module only where Node may have its own compile cache (22.1 and later): on Node 20 requiring it loads the
@@ -36,9 +45,9 @@ function getCompileCache() {
  * through a symlink. Written once, after the command answered, with what that run compiled.
  */
 function cacheDir(env) {
-  const home = env.HOME || require('node:os').homedir();
+  const home = env.HOME || requireBuiltin('node:os').homedir();
   const expand = (path) => (path === '~' ? home : path.startsWith('~/') ? home + path.slice(1) : path);
-  const path = require('node:path');
+  const path = requireBuiltin('node:path');
   if (env.CWT_HOME) return path.join(expand(env.CWT_HOME), 'cache');
   if (env.XDG_STATE_HOME) return path.join(expand(env.XDG_STATE_HOME), 'cwt', 'cache');
   return path.join(home, '.local', 'state', 'cwt', 'cache');
@@ -64,7 +73,7 @@ function flagsKey() {
 function debugLean(text) {
   const value = process.env.CWT_DEBUG;
   if (value === undefined || value === '' || value === '0' || value === 'false') return;
-  require('node:fs').writeSync(2, `[cwt ${(process.uptime() * 1000).toFixed(1).padStart(7)}ms since start] lean: ${text}\n`);
+  requireBuiltin('node:fs').writeSync(2, `[cwt ${(process.uptime() * 1000).toFixed(1).padStart(7)}ms since start] lean: ${text}\n`);
 }
 
 /**
@@ -73,8 +82,8 @@ function debugLean(text) {
  * kept as partial, used, and replaced once by the first representative run.
  */
 function loadLeanBundle(base, representative) {
-  const fs = require('node:fs');
-  const path = require('node:path');
+  const fs = requireBuiltin('node:fs');
+  const path = requireBuiltin('node:path');
   const file = path.join(__dirname, '..', 'dist', `${base}.cjs`);
   const enableCompileCache = getCompileCache();
   if (enableCompileCache || process.env.CWT_NO_CODE_CACHE === '1') {
@@ -83,7 +92,7 @@ function loadLeanBundle(base, representative) {
     debugLean(`${base}.cjs loaded (${enableCompileCache ? "Node's compile cache" : 'no code cache'})`);
     return { bundle, saveCache() {} };
   }
-  const vm = require('node:vm');
+  const vm = requireBuiltin('node:vm');
   const fd = fs.openSync(file, 'r');
   let source;
   let stat;
@@ -125,9 +134,10 @@ function loadLeanBundle(base, representative) {
     cachedData,
   });
   const mod = { exports: {}, filename: file, id: file };
-  // This file's own require: the bundle requires node:* modules, absolute paths and packages, which resolve
-  // from bin/ as from dist/ (the same node_modules above both), and createRequire costs a few tenths of a ms.
-  script.runInThisContext()(mod.exports, require, mod, file, path.dirname(file));
+  // This file's own require (built-ins through requireBuiltin): the bundle requires node:* modules, absolute
+  // paths and packages, which resolve from bin/ as from dist/ (the same node_modules above both), and
+  // createRequire costs a few tenths of a ms.
+  script.runInThisContext()(mod.exports, requireBuiltin, mod, file, path.dirname(file));
   const stale = cachedData === undefined || script.cachedDataRejected === true;
   debugLean(`${base}.cjs loaded (code cache ${cachedData === undefined ? 'none yet' : stale ? 'refused' : cachedPartial ? 'used, partial' : 'used'})`);
   return {
@@ -160,7 +170,8 @@ function loadLeanBundle(base, representative) {
 
 async function main() {
   const [command, ...args] = process.argv.slice(2);
-  const lean = Object.hasOwn(LEAN, command) ? LEAN[command] : undefined;
+  const worktreeHook = command === 'hook' && (args[0] === 'worktree-create' || args[0] === 'worktree-remove');
+  const lean = worktreeHook ? WORKTREE_HOOK : Object.hasOwn(LEAN, command) ? LEAN[command] : undefined;
   if (lean !== undefined) {
     const { bundle, saveCache } = loadLeanBundle(lean[0], command !== 'hook' || args[0] === 'pre-tool-use');
     const handled = await bundle[lean[1]](args);

@@ -6,7 +6,8 @@
 // - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
 // - dist/githook.cjs, dist/lean.cjs: the same kind of file for `cwt git-hook` (every commit), and for `status`,
-//   `ls` and `append`, so that no start reads and compiles the code of the others; dist/new.cjs for `cwt new`.
+//   `ls` and `append`, so that no start reads and compiles the code of the others, and dist/new.cjs for
+//   `cwt new` and claude -w's worktree hooks; each with only the messages it names (buildLean).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -76,18 +77,67 @@ const leanBundle = {
   banner: { js: 'const importMetaUrl = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
 };
 leanBundle.define['import.meta.url'] = 'importMetaUrl.url';
-/** An entry of named exports of src/hookentry.ts: esbuild drops the others and what only they import. */
-const leanEntry = (names, sourcefile) => ({ contents: `export { ${names.join(', ')} } from './hookentry.js';`, resolveDir: 'src', sourcefile, loader: 'ts' });
+/**
+ * An entry of named exports of `module` (src/hookentry.ts, src/leanentry.ts): esbuild drops the others and what
+ * only they import (but not the initialisation of what the module imports: hence two modules).
+ */
+const leanEntry = (names, sourcefile, module = './hookentry.js') => ({ contents: `export { ${names.join(', ')} } from '${module}';`, resolveDir: 'src', sourcefile, loader: 'ts' });
 // The command hook: runHook and what it reaches, nothing of the other lean commands (esbuild drops the unused
 // exports of src/hookentry.ts and the modules only they import).
-await build({
-  ...leanBundle,
-  stdin: leanEntry(['runHook'], 'hook-bundle.ts'),
-  outfile: 'dist/hook.cjs',
+await buildLean({ stdin: leanEntry(['runHook'], 'hook-bundle.ts'), outfile: 'dist/hook.cjs' });
+await buildLean({ stdin: leanEntry(['runGitHookEntry'], 'githook-bundle.ts'), outfile: 'dist/githook.cjs' });
+await buildLean({ stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts', './leanentry.js'), outfile: 'dist/lean.cjs' });
+// dist/new.cjs: `cwt new` (and claude -w's WorktreeCreate), so that its git work starts before an ES module graph
+// would have loaded. listr2 is inside (loaded while git runs); execa and @inquirer/prompts, ES modules loaded only
+// to launch the agent, come through require(), which loads an ES module on the Node versions cwt supports (>= 20.19).
+await buildLean({
+  external: leanBundle.external.filter((name) => name !== 'listr2'),
+  stdin: leanEntry(['runNewEntry', 'runWorktreeHookEntry'], 'new-bundle.ts', './leanentry.js'),
+  outfile: 'dist/new.cjs',
 });
-await build({ ...leanBundle, stdin: leanEntry(['runGitHookEntry'], 'githook-bundle.ts'), outfile: 'dist/githook.cjs' });
-await build({ ...leanBundle, stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts'), outfile: 'dist/lean.cjs' });
-// dist/new.cjs: `cwt new`, so that its git work starts before an ES module graph would have loaded. listr2 is
-// inside (loaded while git runs); execa and @inquirer/prompts, ES modules loaded only to launch the agent, come
-// through require(), which loads an ES module on the Node versions cwt supports (>= 20.19).
-await build({ ...leanBundle, external: leanBundle.external.filter((name) => name !== 'listr2'), stdin: leanEntry(['runNewEntry'], 'new-bundle.ts'), outfile: 'dist/new.cjs' });
+
+/**
+ * A lean bundle, built twice: the second time with only the MESSAGES its code names. esbuild cannot drop an
+ * object's unused properties, and MESSAGES has ~600 (a quarter of each bundle): every start read them, kept
+ * their functions in its code cache and created them all (measured: the hook names 32, status and append 95).
+ * The build fails if the second bundle names a message it no longer has; without the typescript package (a
+ * devDependency) the bundle keeps them all.
+ */
+async function buildLean(options) {
+  await build({ ...leanBundle, ...options });
+  const ts = await import('typescript').then((module) => module.default, () => undefined);
+  if (ts === undefined) return;
+  const used = namedMessages(readFileSync(options.outfile, 'utf8'));
+  const plugin = {
+    name: 'used-messages',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]texts[\\/]messages\.ts$/ }, (args) => ({ contents: keepMessages(ts, readFileSync(args.path, 'utf8'), used), loader: 'ts' }));
+    },
+  };
+  await build({ ...leanBundle, ...options, plugins: [plugin] });
+  const missing = [...namedMessages(readFileSync(options.outfile, 'utf8'))].filter((name) => !used.has(name));
+  if (missing.length > 0) throw new Error(`${options.outfile}: MESSAGES pruned of what it uses: ${missing.join(', ')}`);
+}
+
+/** The MESSAGES properties a bundle's code names (MESSAGES.name; the source never indexes it otherwise). */
+function namedMessages(code) {
+  return new Set([...code.matchAll(/\bMESSAGES\.([A-Za-z_$][\w$]*)/g)].map((match) => match[1]));
+}
+
+/** messages.ts with the MESSAGES literal cut down to the properties in `used` (a spread, if any, stays). */
+function keepMessages(ts, text, used) {
+  const source = ts.createSourceFile('messages.ts', text, ts.ScriptTarget.Latest, true);
+  let literal;
+  for (const statement of source.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      let value = declaration.initializer;
+      while (value && (ts.isAsExpression(value) || ts.isSatisfiesExpression(value) || ts.isParenthesizedExpression(value))) value = value.expression;
+      if (declaration.name.getText(source) === 'MESSAGES' && value && ts.isObjectLiteralExpression(value)) literal = value;
+    }
+  }
+  if (literal === undefined) throw new Error('src/texts/messages.ts: no MESSAGES object literal');
+  const kept = literal.properties.filter((property) => property.name === undefined || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) || used.has(property.name.text));
+  const body = kept.map((property) => text.slice(property.getStart(source), property.getEnd())).join(',\n');
+  return `${text.slice(0, literal.getStart(source))}{\n${body}\n}${text.slice(literal.getEnd())}`;
+}

@@ -71,7 +71,7 @@ import { getRunJournalPath, listInterruptedRuns, NEW_RUN_JOURNAL, sweepRunJourna
 import { getSessionState, isPathInside, newSessionId } from '../core/sessions/sessions.js';
 import { verifySessionPaths } from '../core/sessions/sessionpaths.js';
 import { pickFreeName, toBranchSlug } from '../core/util/slug.js';
-import { openStore } from '../core/store/open.js';
+import { openStore, releaseStore } from '../core/store/open.js';
 import type { LeaseRecord, SessionRecord, Store } from '../core/store/store.js';
 import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/git/worktreeinclude.js';
 import { MESSAGES } from '../texts/messages.js';
@@ -93,6 +93,11 @@ export interface NewOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   output?: Output;
+  /**
+   * The process exits right after (the lean entry): without a launch the store is left to the exit, sparing the
+   * WAL checkpoint a last close makes (see releaseStore). A launched agent's supervisor closes it as ever.
+   */
+  exiting?: boolean;
 }
 
 /** What createSession needs: `cwt new` without the launch, plus what a `claude -w` worktree adds. */
@@ -911,7 +916,8 @@ export async function createSession(options: CreateSessionOptions, store: Store)
 export async function newSession(options: NewOptions): Promise<number> {
   const env = options.env ?? process.env;
   const output = options.output ?? createProcessOutput();
-  const store = await openStore(env);
+  const leftToExit = options.exiting === true && options.launch === false;
+  const store = await openStore(env, { exiting: leftToExit });
   try {
     let conversation: StartingConversation | undefined;
     let from = options.from;
@@ -942,6 +948,7 @@ export async function newSession(options: NewOptions): Promise<number> {
     });
     return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: created.config.sessionTtlMs, settingsPath: created.settingsPath });
   } finally {
-    await store.close();
+    if (leftToExit) await releaseStore(store);
+    else await store.close();
   }
 }

@@ -9,7 +9,7 @@ import { getFastPathSquatterUid, readFastPathTarget, startFastPathService } from
 import { getCallerPid, getParentPid } from '../core/sessions/liveness.js';
 import { EnvironmentError, UsageError } from '../core/util/errors.js';
 import { debug } from '../core/util/debug.js';
-import { triggerNotifier } from '../core/coordination/notify.js';
+import { isNotifyConfigured } from '../core/coordination/notifyconfig.js';
 import { openStore, releaseStore } from '../core/store/open.js';
 import type { Store } from '../core/store/store.js';
 import { MESSAGES } from '../texts/messages.js';
@@ -78,7 +78,8 @@ export async function answerCommandHook(event: HookEvent, env: NodeJS.ProcessEnv
   try {
     // A session begins: the per-user fast path must be there for its tool calls (started detached, not waited for).
     if (event === 'session-start') await startFastPathService(env, getCwtBinPath()).catch((error: unknown) => logHookError(env, event, error));
-    if (store) await triggerNotifier(store, env);
+    // The notifier (and the event texts) only where a webhook is configured: loading it costs every hook ~0.3 ms.
+    if (store && isNotifyConfigured(env)) await (await import('../core/coordination/notify.js')).triggerNotifier(store, env);
   } finally {
     await releaseStore(store);
   }
@@ -100,7 +101,7 @@ async function runHookCall(event: HookEvent, env: NodeJS.ProcessEnv): Promise<{ 
   }
   let store: Store | undefined;
   try {
-    store = await openStore(env, { hook: true });
+    store = await openStore(env, { hook: true, exiting: true });
     debug('hook', `${event}: store opened`);
     // Where the fast path is set up, the service may get this call too: the first to record it decides.
     const fastPath = readFastPathTarget(env) !== undefined;

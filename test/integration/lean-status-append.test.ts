@@ -1,11 +1,16 @@
 /**
- * cwt status and cwt append answer from the hook bundle; `cwt -C <dir> …` takes the full CLI. Both must print
- * the same and exit the same, for results and for refusals.
+ * cwt status and cwt append answer from the lean bundle (dist/lean.cjs); `cwt -C <dir> …` takes the full CLI.
+ * Both must print the same and exit the same, for results and for refusals.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileLockName } from '../../src/core/coordination/locks.js';
+import { SQLITE_FILE_NAME, SqliteStore } from '../../src/core/store/sqlite.js';
+import { CWT_BIN } from '../helpers/cli.js';
 import { createScenario, type Scenario } from '../helpers/scenario.js';
+import { withSqliteStore } from '../helpers/store.js';
 
 describe('lean status and append', () => {
   let s: Scenario;
@@ -40,5 +45,66 @@ describe('lean status and append', () => {
     expect(bad.code).toBe(2);
     expect(bad).toEqual(badFull);
     expect(readFileSync(file, 'utf8')).toBe('- one\n- two\n- two\n');
+  });
+
+  it('append and status leave SQLite to the exit: no checkpoint, and what append did is there for the next reader', async () => {
+    const file = join(s.root, 'index.md');
+    const wal = join(s.cwtHome, `${SQLITE_FILE_NAME}-wal`);
+    // The full CLI closes the store: the last connection's checkpoint empties the WAL into the database.
+    expect((await s.cwt(['-C', s.repo, 'append', file, '- zero'])).code).toBe(0);
+    expect(statSync(wal, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+    // The lean entry exits without that checkpoint (its fsyncs are most of a close): the lock's acquire and
+    // release stay in the WAL, committed, and the lock is free.
+    expect((await s.cwt(['append', file, '- one'])).code).toBe(0);
+    expect(statSync(wal).size).toBeGreaterThan(0);
+    expect((await s.cwt(['status'])).code).toBe(0);
+    expect(statSync(wal).size).toBeGreaterThan(0);
+    const lock = fileLockName(realpathSync(file));
+    await withSqliteStore(s.cwtHome, async (store) => {
+      expect(await store.getLock(lock)).toBeUndefined();
+      const kinds = (await store.listEvents({})).filter((event) => event.data.name === lock).map((event) => event.kind);
+      expect(kinds).toEqual(['lock.acquire', 'lock.release', 'lock.acquire', 'lock.release']);
+    });
+    // A second lean append takes the lock at once, and both lines are there.
+    expect((await s.cwt(['append', file, '- two', '--unique'])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('- zero\n- one\n- two\n');
+  });
+
+  it('append takes its lock and writes its file without loading node:crypto (~4 ms of every start)', () => {
+    const file = join(s.root, 'catalogue.md');
+    // Preloaded: prints, as the process exits, the built-in modules the command loaded.
+    const preload = join(s.root, 'loaded.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nLOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n");
+    const run = spawnSync(process.execPath, ['-r', preload, CWT_BIN, 'append', file, '- one', '--json'], { cwd: s.repo, env: s.env, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ appended: true });
+    const loaded = JSON.parse(/^LOADED (.*)$/m.exec(run.stderr)![1]!) as string[];
+    // The control: the list names what loaded, node:fs among it.
+    expect(loaded).toContain('NativeModule fs');
+    expect(loaded.filter((name) => /^NativeModule (?:internal\/)?crypto\b/.test(name))).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toBe('- one\n');
+  });
+
+  it('a process that exits without closing keeps the WAL short (the next opener reads all of it); a default connection does not', async () => {
+    const wal = join(s.cwtHome, `${SQLITE_FILE_NAME}-wal`);
+    const frames = () => Math.max(0, (statSync(wal, { throwIfNoEntry: false })?.size ?? 0) - 32) / (4096 + 24);
+    const file = join(s.root, 'log.md');
+    for (let i = 0; i < 30; i++) expect((await s.cwt(['append', file, `- ${i}`, '--quiet'])).code).toBe(0);
+    // Checkpointed at 100 pages: what is left is less than that and one append's commits.
+    expect(frames()).toBeLessThanOrEqual(130);
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(31);
+    // The control: the same 30 lock round trips from a connection with SQLite's default threshold (1,000 pages)
+    // leave all their frames in the WAL.
+    const store = new SqliteStore(s.cwtHome);
+    try {
+      const before = frames();
+      for (let i = 0; i < 30; i++) {
+        const result = await store.acquireLock({ name: `file:/control/${i}`, holder: 'h', session: null, pid: process.pid, host: 'h', ttlMs: 1000, note: null, now: Date.now() }, () => false);
+        if (result.acquired) await store.releaseLock(result.lock.name, result.lock.token);
+      }
+      expect(frames() - before).toBeGreaterThan(130);
+    } finally {
+      await store.close();
+    }
   });
 });

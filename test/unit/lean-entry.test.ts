@@ -1,7 +1,7 @@
-/** Which command lines the hook bundle's lean status and append entries answer; the rest go to the full CLI. */
+/** Which command lines the lean entries (status, append, new) answer; the rest go to the full CLI. */
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli.js';
-import { LEAN_FLAGS, LEAN_POSITIONALS, LEAN_VALUES, parseLeanCommandLine } from '../../src/hookentry.js';
+import { LEAN_FLAGS, LEAN_POSITIONALS, LEAN_VALUES, parseLeanCommandLine } from '../../src/leanentry.js';
 
 describe('parseLeanCommandLine', () => {
   it.each(Object.keys(LEAN_FLAGS) as (keyof typeof LEAN_FLAGS)[])('%s takes what the full CLI’s table gives it', (command) => {

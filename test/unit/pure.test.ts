@@ -164,3 +164,20 @@ describe('appendLine', () => {
     ['a\n', 'a', false, 'a\na\n'],
   ])('%j + %j (unique %s) -> %j', (text, line, unique, expected) => expect(appendLine(text, line, unique)).toBe(expected));
 });
+
+describe('the start-cost stand-ins give what node:os and Web Crypto give', () => {
+  it('getHostId without CWT_HOST_ID is os.hostname(), read without node:os', async () => {
+    const { hostname } = await import('node:os');
+    const { getHostId } = await import('../../src/core/sessions/liveness.js');
+    expect(getHostId({})).toBe(hostname());
+    expect(getHostId({ CWT_HOST_ID: 'ci-box' })).toBe('ci-box');
+  });
+
+  it('randomHex: the asked number of random bytes as lowercase hex, different each time', async () => {
+    const { randomHex } = await import('../../src/core/util/random.js');
+    const values = Array.from({ length: 50 }, () => randomHex(4));
+    for (const value of values) expect(value).toMatch(/^[0-9a-f]{8}$/);
+    expect(new Set(values).size).toBe(50);
+    expect(randomHex(16)).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

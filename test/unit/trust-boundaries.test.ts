@@ -15,6 +15,7 @@ import { getToolString, parseHookInput } from '../../src/hooks/input.js';
 import { createMessageGuard, findRequestId } from '../../src/mcp/messageguard.js';
 import { MESSAGES } from '../../src/texts/messages.js';
 import { escapeForSlack, sanitizeForTerminal } from '../../src/texts/sanitize.js';
+import { createRandom } from '../helpers/random.js';
 import { renderMarkdownTable, renderTable } from '../../src/ui/table.js';
 
 const DAY = 86_400_000;
@@ -227,6 +228,25 @@ describe('output hygiene', () => {
     expect(sanitizeForTerminal('two\nlines\there')).toBe('two lines here');
     expect(sanitizeForTerminal('two\nlines\there', { multiline: true })).toBe('two\nlines\there');
     expect(sanitizeForTerminal('crlf\r\nline', { multiline: true })).toBe('crlf\nline');
+  });
+
+  it('the no-control fast path answers as the three passes do, on random texts (seeded)', () => {
+    // The three passes, as sanitizeForTerminal ran them for every text before its fast path.
+    // eslint-disable-next-line no-control-regex
+    const sequence = /(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u0090\u0098\u009b-\u009f]*(?:\u0007|\u001b\\|\u009c)|(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+    // eslint-disable-next-line no-control-regex
+    const reference = (text: string, multiline: boolean) => (multiline ? text.replace(sequence, '') : text.replace(sequence, '').replace(/\r?\n|\t/g, ' ')).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+    const alphabet = ['a', 'Z', ' ', '[', ']', '\\', '0', ';', 'm', 'é', '日', '🙂', '\u00a0', '\u009f', '\u00a0', '\u001b', '\u0007', '\n', '\r', '\t', '\u0000', '\u007f', '\u0085', '\u009b', '\u009c', '\u009d', '\u001f', '\u2028'];
+    const random = createRandom(17);
+    let plain = 0;
+    for (let i = 0; i < 5_000; i++) {
+      // Half the texts from printable characters only (the fast path), half from everything.
+      const pool = i % 2 === 0 ? alphabet.slice(0, 13) : alphabet;
+      const text = Array.from({ length: Math.floor(random() * 12) }, () => pool[Math.floor(random() * pool.length)]).join('');
+      if (!/[\u0000-\u001f\u007f-\u009f]/.test(text)) plain++;
+      for (const multiline of [false, true]) expect(sanitizeForTerminal(text, { multiline })).toBe(reference(text, multiline));
+    }
+    expect(plain).toBeGreaterThan(2_000);
   });
 
   it('finishes on many unterminated string introducers', () => {

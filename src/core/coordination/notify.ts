@@ -14,7 +14,7 @@
  * others is warned about, and it is never printed: errors carry a status or an error code, not the URL.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atomic.js';
 import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
@@ -22,10 +22,13 @@ import { NOTIFY_KINDS, toNotification } from './events.js';
 import { getCwtBinPath } from '../harness/harness.js';
 import { getHostId, isPidAlive } from '../sessions/liveness.js';
 import { isLockStale, RESERVED_LOCK_PREFIX } from './locks.js';
-import { readTextIfExists, resolveUserConfigPath } from '../fs/paths.js';
+import { readTextIfExists } from '../fs/paths.js';
+import { isNotifyConfigured, resolveNotifyConfigPath } from './notifyconfig.js';
 import type { EventRecord, SessionRecord, Store } from '../store/store.js';
 import { MESSAGES } from '../../texts/messages.js';
 import { escapeForSlack } from '../../texts/sanitize.js';
+
+export { isNotifyConfigured, resolveNotifyConfigPath };
 
 export const NOTIFY_SENDER_LOCK = `${RESERVED_LOCK_PREFIX}notify-sender`;
 export const DEFAULT_THROTTLE_MS = 60_000;
@@ -45,15 +48,6 @@ export interface NotifyConfig {
   exposed: boolean;
 }
 
-/** The webhook config file: $CWT_NOTIFY_CONFIG, else notify.json beside the user config. */
-export function resolveNotifyConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CWT_NOTIFY_CONFIG ? env.CWT_NOTIFY_CONFIG : join(dirname(resolveUserConfigPath(env)), 'notify.json');
-}
-
-/** True when a webhook is configured: the hot path's whole cost when none is (one stat). */
-export function isNotifyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return existsSync(resolveNotifyConfigPath(env));
-}
 
 export function assertWebhookUrl(url: string): void {
   let parsed: URL | undefined;

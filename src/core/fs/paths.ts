@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
+/** $HOME, else the account's (node:os loads only then: ~0.2 ms of every start otherwise). */
 function home(env: NodeJS.ProcessEnv): string {
-  return env.HOME && env.HOME !== '' ? env.HOME : homedir();
+  return env.HOME && env.HOME !== '' ? env.HOME : process.getBuiltinModule('node:os').homedir();
 }
 
 function expandHome(path: string, env: NodeJS.ProcessEnv): string {
@@ -58,12 +58,17 @@ export function getSessionNotesPath(stateDir: string): string {
 
 /** The real path of `path`, or of its nearest existing ancestor joined with the rest, for files not yet there. */
 export function toRealPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(toRealPath(parent), basename(path));
+  // existsSync first: a path that is not there yet (an agent's new file, its new directories) costs a stat
+  // per missing level instead of a realpath walk and a thrown error each (~0.1 ms a level on a cold start).
+  if (existsSync(path)) {
+    try {
+      return realpathSync(path);
+    } catch {
+      // Unreadable on the way: as a missing path.
+    }
   }
+  const parent = dirname(path);
+  return parent === path ? path : join(toRealPath(parent), basename(path));
 }
 
 /** True when `path` is a directory with nothing in it (false when it is missing or not a directory). */

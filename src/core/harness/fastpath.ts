@@ -50,6 +50,8 @@ const isPort = (value: unknown): value is number => typeof value === 'number' &&
 export function readFastPathTarget(env: NodeJS.ProcessEnv = process.env): FastPathTarget | undefined {
   if (!isFastPathSupported(env)) return undefined;
   const files = getFastPathFiles(resolveCwtHome(env));
+  // Without the fast path (most installs), a stat: a failed read throws, which costs a hook more.
+  if (!existsSync(files.config)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(files.config, 'utf8'));

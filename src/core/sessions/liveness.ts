@@ -1,9 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 
 /** This machine's identity for liveness: pids are only comparable on the same host. CWT_HOST_ID overrides. */
 export function getHostId(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CWT_HOST_ID && env.CWT_HOST_ID !== '' ? env.CWT_HOST_ID : hostname();
+  return env.CWT_HOST_ID && env.CWT_HOST_ID !== '' ? env.CWT_HOST_ID : getHostname();
+}
+
+/**
+ * os.hostname(), which is the kernel's node name: read from /proc on Linux, since loading node:os costs every
+ * hook, status and append ~0.2 ms (measured) for this one call. Elsewhere (or without /proc) from node:os.
+ */
+function getHostname(): string {
+  let name = '';
+  try {
+    name = readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+  } catch {
+    // Not Linux, or no /proc.
+  }
+  return name !== '' ? name : process.getBuiltinModule('node:os').hostname();
 }
 
 interface ProcStat {

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { resolveCwtHome } from '../fs/paths.js';
@@ -12,6 +12,11 @@ const HOOK_STATEMENT_TIMEOUT_MS = 2_000;
 export interface OpenStoreOptions {
   /** Short connect and statement timeouts (a hook fails open rather than keep the agent waiting). */
   hook?: boolean;
+  /**
+   * The process exits after this one use and leaves SQLite to the exit (the command hook, the lean status and
+   * append; see releaseStore): the WAL is kept short (SqliteStoreOptions.shortWal).
+   */
+  exiting?: boolean;
 }
 
 /** True for the values of CWT_STORE that select the PostgreSQL store. */
@@ -31,23 +36,26 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env, options: O
     return new PostgresStore(url, options.hook ? { connectTimeoutMs: HOOK_CONNECT_TIMEOUT_MS, statementTimeoutMs: HOOK_STATEMENT_TIMEOUT_MS } : {});
   }
   const { SqliteStore } = await import('./sqlite.js');
-  const store = new SqliteStore(resolveCwtHome(env));
+  const store = new SqliteStore(resolveCwtHome(env), { shortWal: options.exiting === true });
   await settleCommitJournal(store, env);
   return store;
 }
 
 /**
  * Replays the commits git's post-commit shim journaled without Node (core/git/commitjournal.ts), so that
- * what is read next (tips, claims, the commit log) includes them. One readdir when there is nothing to
+ * what is read next (tips, claims, the commit log) includes them. A stat and a readdir when there is nothing to
  * replay; a replay that fails leaves its entry for the next reader and is not this reader's error.
  * Long-lived readers (the hook servers) call it before each decision.
  */
 export async function settleCommitJournal(store: Store, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (store.kind !== 'sqlite') return;
   const home = resolveCwtHome(env);
+  const dir = join(home, 'commits');
+  // A stat where git never journaled a commit: a failed readdir throws, which costs every hook more.
+  if (!existsSync(dir)) return;
   let names: string[];
   try {
-    names = readdirSync(join(home, 'commits'));
+    names = readdirSync(dir);
   } catch {
     return;
   }
