@@ -77,7 +77,6 @@ import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/git/worktre
 import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { chooseRenderer, preloadPipeline, rollBackFromJournal, runPipeline, type PipelineStep, type RollbackKept } from '../ui/pipeline.js';
-import { launchAndSupervise } from '../ui/launch.js';
 
 export interface NewOptions {
   branch: string;
@@ -251,7 +250,7 @@ async function preflight(
   // The git processes first, then what is read from files while they run.
   const asked = Promise.all([
     isValidBranchName(branch, repo.topLevel),
-    resolveCommit(from, repo.topLevel),
+    resolveCommit(from, repo.topLevel, plain),
     // zod (the config file's validation) loads only when a config file exists.
     loadConfigLazily({ repoRoot: repo.mainWorktree, env, flags: { agent: options.agent } }),
     findWorktreeOfBranch(branch, repo.topLevel, plain),
@@ -946,6 +945,8 @@ export async function newSession(options: NewOptions): Promise<number> {
       appendSystemPrompt: created.appendSystemPrompt,
       notesPath: created.notesPath,
     });
+    // Loaded to launch only: the agent's supervisor and its hook server are no part of a --no-launch run.
+    const { launchAndSupervise } = await import('../ui/launch.js');
     return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: created.config.sessionTtlMs, settingsPath: created.settingsPath });
   } finally {
     if (leftToExit) await releaseStore(store);

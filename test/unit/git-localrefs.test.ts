@@ -7,8 +7,9 @@
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findWorktreeOfBranch, hasLocalBranch, listLocalBranches, listWorktrees } from '../../src/core/git/git.js';
-import { isBranchNear, readBranchesNear, readLocalBranches, readWorktreeBranches } from '../../src/core/git/localrefs.js';
+import { spawnSync } from 'node:child_process';
+import { findWorktreeOfBranch, hasLocalBranch, isValidBranchName, listLocalBranches, listWorktrees, resolveCommit } from '../../src/core/git/git.js';
+import { isBranchNear, isPlainBranchName, readBranchesNear, readHeadCommit, readLocalBranches, readWorktreeBranches } from '../../src/core/git/localrefs.js';
 import { createSandbox, type Sandbox } from '../helpers/env.js';
 import { createRepo, git } from '../helpers/git.js';
 
@@ -58,7 +59,7 @@ describe('branches and worktree HEADs from the files, as git lists them', () => 
     const all = await listLocalBranches(repo);
     for (const name of ['feat', 'feat/x', 'feat/x/more', 'feat/y', 'feat/y/z/more', 'deep', 'deep/a', 'deep/a/b', 'solo', 'solo/x', 'absent', 'absent/x', 'main']) {
       expect(readBranchesNear(commonDir, name), name).toEqual(all.filter((other) => isBranchNear(other, name)));
-      expect(await hasLocalBranch(name, repo, { commonDir, mainWorktree: repo }), name).toBe(all.includes(name));
+      expect(await hasLocalBranch(name, repo, { commonDir, mainWorktree: repo, gitDir: commonDir }), name).toBe(all.includes(name));
     }
     // A name that is not a plain one is never made into a path.
     expect(readBranchesNear(commonDir, '../../../etc/passwd')).toBeUndefined();
@@ -80,8 +81,8 @@ describe('branches and worktree HEADs from the files, as git lists them', () => 
     rmSync(join(sb.root, 'deleted'), { recursive: true });
     git(repo, ['checkout', '-q', '--detach']);
     await expectSameAsGit();
-    expect(await findWorktreeOfBranch('wt/a', repo, { commonDir, mainWorktree: repo })).toEqual({ path: join(sb.root, 'a'), branch: 'refs/heads/wt/a' });
-    expect(await findWorktreeOfBranch('main', repo, { commonDir, mainWorktree: repo })).toBeUndefined();
+    expect(await findWorktreeOfBranch('wt/a', repo, { commonDir, mainWorktree: repo, gitDir: commonDir })).toEqual({ path: join(sb.root, 'a'), branch: 'refs/heads/wt/a' });
+    expect(await findWorktreeOfBranch('main', repo, { commonDir, mainWorktree: repo, gitDir: commonDir })).toBeUndefined();
   });
 
   it('an unborn branch in the main worktree is its HEAD, and no branch yet', async () => {
@@ -107,7 +108,7 @@ describe('what the reader leaves to git', () => {
     expect(readBranchesNear(commonDir, near)).toBeUndefined();
     // The callers then ask git, whose answer (or refusal: git rejects that packed-refs) stands.
     const settle = (answer: Promise<unknown>) => answer.then((value) => ({ value }), (error: Error) => ({ error: error.message }));
-    const plain = { commonDir, mainWorktree: repo };
+    const plain = { commonDir, mainWorktree: repo, gitDir: commonDir };
     expect(await settle(listLocalBranches(repo, plain))).toEqual(await settle(listLocalBranches(repo)));
     expect(await settle(hasLocalBranch('main', repo, plain))).toEqual(await settle(hasLocalBranch('main', repo)));
   });
@@ -120,7 +121,7 @@ describe('what the reader leaves to git', () => {
     git(repo, ['worktree', 'add', '-q', '-b', 'b', join(sb.root, 'b')]);
     make(join(commonDir, 'worktrees', 'b'));
     expect(readWorktreeBranches(commonDir, repo)).toBeUndefined();
-    expect(await findWorktreeOfBranch('main', repo, { commonDir, mainWorktree: repo })).toEqual(await findWorktreeOfBranch('main', repo));
+    expect(await findWorktreeOfBranch('main', repo, { commonDir, mainWorktree: repo, gitDir: commonDir })).toEqual(await findWorktreeOfBranch('main', repo));
   });
 
   it('no refs/heads directory at all (every branch packed) is an answer, not a refusal', async () => {
@@ -128,5 +129,51 @@ describe('what the reader leaves to git', () => {
     rmSync(join(commonDir, 'refs', 'heads'), { recursive: true, force: true });
     expect(readLocalBranches(commonDir)).toEqual(['main']);
     await expectSameAsGit();
+  });
+});
+
+describe('branch names and HEAD commits without git', () => {
+  /** What `git check-ref-format --branch` prints for `name`, or null when it refuses it. */
+  const gitBranchName = (name: string) => {
+    const result = spawnSync('git', ['check-ref-format', '--branch', name], { cwd: repo, encoding: 'utf8' });
+    return result.status === 0 ? result.stdout.trim() : null;
+  };
+
+  it('every plain name is one git accepts as it is; the others are git\'s to judge, and isValidBranchName asks it', async () => {
+    const plain = ['feat/x', 'fix-1', 'a.b', 'release/1.2.3', 'Zed_9', 'deep/a/b/c', 'x-', 'a_b/c-d.e'];
+    const other = ['', 'a..b', '.hidden', 'feat/.x', 'x.lock', 'x.lock/y', 'trailing/', 'trailing.', 'a//b', '/lead', 'sp ace', 'tilde~', 'c^', 'co:lon', 'q?', 'st*r', 'br[', 'back\\slash', 'feat/ü', 'at@{x', '@', 'HEAD', '-dash', 'a/b.lock'];
+    for (const name of plain) {
+      expect(isPlainBranchName(name), name).toBe(true);
+      expect(gitBranchName(name), name).toBe(name);
+    }
+    for (const name of other) {
+      expect(isPlainBranchName(name), name).toBe(false);
+      const judged = gitBranchName(name);
+      expect(await isValidBranchName(name, repo), name).toBe(judged === name && !name.startsWith('-') && name !== '@');
+    }
+  });
+
+  it("HEAD's commit from the files, as git's HEAD^{commit}: a loose branch, a packed one, detached, unborn, a linked worktree", async () => {
+    const plain = { commonDir, mainWorktree: repo, gitDir: commonDir };
+    const viaGit = (cwd: string) => resolveCommit('HEAD', cwd);
+    expect(readHeadCommit(commonDir, commonDir)).toBe(await viaGit(repo));
+    git(repo, ['pack-refs', '--all']);
+    expect(readHeadCommit(commonDir, commonDir)).toBe(await viaGit(repo));
+    git(repo, ['checkout', '-q', '--detach']);
+    expect(readHeadCommit(commonDir, commonDir)).toBe(await viaGit(repo));
+    git(repo, ['worktree', 'add', '-q', '-b', 'side', join(sb.root, 'side')]);
+    writeFileSync(join(sb.root, 'side', 'f.txt'), 'x\n');
+    git(join(sb.root, 'side'), ['add', 'f.txt']);
+    git(join(sb.root, 'side'), ['commit', '-qm', 'side moves on']);
+    const sideGitDir = join(commonDir, 'worktrees', 'side');
+    expect(readHeadCommit(commonDir, sideGitDir)).toBe(await viaGit(join(sb.root, 'side')));
+    expect(readHeadCommit(commonDir, sideGitDir)).not.toBe(readHeadCommit(commonDir, commonDir));
+    git(repo, ['checkout', '-q', '--orphan', 'fresh']);
+    expect(readHeadCommit(commonDir, commonDir)).toBeNull();
+    expect(await viaGit(repo)).toBeUndefined();
+    expect(await resolveCommit('HEAD', repo, plain)).toBeUndefined();
+    // Not HEAD, or a HEAD it does not know: git answers.
+    writeFileSync(join(commonDir, 'HEAD'), 'ref: refs/remotes/origin/x\n');
+    expect(readHeadCommit(commonDir, commonDir)).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import { debug, getClockMs } from '../util/debug.js';
 import { EnvironmentError, GitError } from '../util/errors.js';
 import { MESSAGES } from '../../texts/messages.js';
 import { discoverRepo } from './discover.js';
-import { isBranchNear, readBranchesNear, readLocalBranches, readWorktreeBranches, type WorktreeBranch } from './localrefs.js';
+import { isBranchNear, isPlainBranchName, readBranchesNear, readHeadCommit, readLocalBranches, readWorktreeBranches, type WorktreeBranch } from './localrefs.js';
 
 /** Variables a git hook inherits that would point git at the wrong repository when run elsewhere. */
 const INHERITED_GIT_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR'];
@@ -204,6 +204,8 @@ export async function isValidBranchName(name: string, cwd: string): Promise<bool
   // '-x' would read as an option to later commands; a lone '@' is accepted by git as refs/heads/@ but means
   // HEAD in revision syntax, so `git log @` would silently show the wrong branch.
   if (name === '' || name.startsWith('-') || name === '@') return false;
+  // The plain names (most) are certainly git's; git judges the rest.
+  if (isPlainBranchName(name)) return true;
   const result = await runGitResult(['check-ref-format', '--branch', name], { cwd, okCodes: [1, 128] });
   return result.code === 0 && result.stdout === name;
 }
@@ -256,7 +258,7 @@ export async function listWorktrees(cwd: string): Promise<WorktreeEntry[]> {
  * A repository whose layout was read from its files (resolveRepoAndIdentity's `plain`): its refs and worktree
  * HEADs may be read from files too (localrefs.ts), and git is asked only where that reader declines.
  */
-export type PlainRepo = Pick<RepoInfo, 'commonDir' | 'mainWorktree'>;
+export type PlainRepo = Pick<RepoInfo, 'commonDir' | 'mainWorktree' | 'gitDir'>;
 
 /** The worktree that has `branch` checked out, if any. */
 export async function findWorktreeOfBranch(branch: string, cwd: string, plain?: PlainRepo): Promise<WorktreeBranch | undefined> {
@@ -319,8 +321,13 @@ export async function getHeadAndBranch(cwd: string): Promise<{ head: string | un
   return { head: commit, branch: unbornBranch };
 }
 
-/** Resolves a revision to a full commit id; undefined when it does not name a commit. */
-export async function resolveCommit(rev: string, cwd: string): Promise<string | undefined> {
+/**
+ * Resolves a revision to a full commit id; undefined when it does not name a commit. `HEAD` in a repository read
+ * from its files (PlainRepo) is read from them too (localrefs.ts readHeadCommit), git asked where that declines.
+ */
+export async function resolveCommit(rev: string, cwd: string, plain?: PlainRepo): Promise<string | undefined> {
+  const fromFiles = rev === 'HEAD' && plain !== undefined ? readHeadCommit(plain.commonDir, plain.gitDir) : undefined;
+  if (fromFiles !== undefined) return fromFiles ?? undefined;
   const result = await runGitResult(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
     cwd,
     okCodes: [1, 128],

@@ -88,6 +88,48 @@ export function readLocalBranches(commonDir: string): string[] | undefined {
   return [...new Set([...packed, ...loose])].sort(compareRefNames);
 }
 
+/**
+ * True for a branch name git's `check-ref-format --branch` certainly accepts as it is: plain ASCII (letters,
+ * digits, `.`, `_`, `-`, `/`), no empty, dot-led or `.lock` component, not ending in `.` or `/`, not led by `-`,
+ * and not `HEAD` (which newer gits refuse). Any other name is git's to judge. Pure.
+ */
+export function isPlainBranchName(name: string): boolean {
+  return PLAIN_BRANCH.test(name) && !name.startsWith('-') && !name.startsWith('/') && name !== 'HEAD';
+}
+
+/**
+ * The commit a worktree's HEAD points at (its git dir's HEAD: a branch's loose or packed ref, or a detached id):
+ * null on an unborn branch, undefined where git must be asked. The id is not checked to name a commit object:
+ * whatever is given it next (git worktree add) refuses one that does not.
+ */
+export function readHeadCommit(commonDir: string, gitDir: string): string | null | undefined {
+  let head: string;
+  try {
+    head = readFileSync(join(gitDir, 'HEAD'), 'utf8').replace(/\n$/, '');
+  } catch {
+    return undefined;
+  }
+  if (OBJECT_ID.test(head)) return head;
+  if (!head.startsWith('ref: refs/heads/')) return undefined;
+  const branch = head.slice('ref: refs/heads/'.length);
+  if (!isPlainBranchName(branch)) return undefined;
+  try {
+    const text = readFileSync(join(commonDir, 'refs', 'heads', ...branch.split('/')), 'utf8').replace(/\n$/, '');
+    return OBJECT_ID.test(text) ? text : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+  }
+  let packed: string;
+  try {
+    packed = readFileSync(join(commonDir, 'packed-refs'), 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
+  }
+  if (readPackedBranches(commonDir) === undefined) return undefined;
+  const line = packed.split('\n').find((entry) => entry.slice(41) === `refs/heads/${branch}`);
+  return line === undefined ? null : line.slice(0, 40);
+}
+
 /** True when `name` is `branch`, a directory of it in refs/heads (`feat` of `feat/x`), or inside it. */
 export function isBranchNear(name: string, branch: string): boolean {
   return name === branch || branch.startsWith(`${name}/`) || name.startsWith(`${branch}/`);
@@ -99,7 +141,7 @@ export function isBranchNear(name: string, branch: string): boolean {
  */
 export function readBranchesNear(commonDir: string, branch: string): string[] | undefined {
   // Its path is built from the name: only a plain one (an unchecked name may hold `..`).
-  if (!PLAIN_BRANCH.test(branch)) return undefined;
+  if (!isPlainBranchName(branch)) return undefined;
   const packed = readPackedBranches(commonDir);
   if (packed === undefined) return undefined;
   const near = new Set(packed.filter((name) => isBranchNear(name, branch)));

@@ -12,7 +12,6 @@
  * 2.1.332 finds the transcript under another key and appends to it there. cwt therefore always copies first.
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { assertContainedWrite } from '../fs/containedwrite.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeFileAtomic } from '../fs/atomic.js';
@@ -20,6 +19,7 @@ import { EnvironmentError } from '../util/errors.js';
 import { toProjectKey } from './harness.js';
 import { sanitizeForTerminal } from '../../texts/sanitize.js';
 import { MESSAGES } from '../../texts/messages.js';
+import { sha256 } from '../coordination/sharedfile.js';
 
 /** The sidecar next to a copy cwt made: `<id>.jsonl.cwt-copy.json`, saying where it came from. */
 export const TRANSCRIPT_COPY_SUFFIX = '.cwt-copy.json';
@@ -90,7 +90,7 @@ export function findTranscript(claudeHome: string, conversation: { claudeId: str
 }
 
 export function sha256OfFileSync(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  return sha256(readFileSync(path));
 }
 
 export interface TranscriptCopy {
@@ -114,10 +114,10 @@ export function copyTranscript(options: { source: string; claudeHome: string; cw
   const data = readFileSync(source);
   const end = data.lastIndexOf(0x0a);
   const body = end === -1 ? data : data.subarray(0, end + 1);
-  const sha256 = createHash('sha256').update(body).digest('hex');
+  const sha256Hex = sha256(body);
   assertContainedWrite(dest, claudeHome);
   if (existsSync(dest)) {
-    if (isRegularFile(dest) && sha256OfFileSync(dest) === sha256) return { source, dest, sha256, created: false };
+    if (isRegularFile(dest) && sha256OfFileSync(dest) === sha256Hex) return { source, dest, sha256: sha256Hex, created: false };
     throw new EnvironmentError(MESSAGES.transcriptCopyExists(dest, source), { hint: MESSAGES.transcriptCopyExistsHint(dest) });
   }
   mkdirSync(dirname(dest), { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -125,9 +125,9 @@ export function copyTranscript(options: { source: string; claudeHome: string; cw
   // 'wx': a file that appeared meanwhile is not replaced.
   writeFileSync(dest, body, { flag: 'wx', mode });
   chmodSync(dest, mode);
-  const marker = { copiedFrom: source, sha256, session: options.session, at: new Date(options.now).toISOString() };
+  const marker = { copiedFrom: source, sha256: sha256Hex, session: options.session, at: new Date(options.now).toISOString() };
   writeFileAtomic(`${dest}${TRANSCRIPT_COPY_SUFFIX}`, `${JSON.stringify(marker, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
-  return { source, dest, sha256, created: true };
+  return { source, dest, sha256: sha256Hex, created: true };
 }
 
 /**

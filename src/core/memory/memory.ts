@@ -2,7 +2,6 @@
  * Memory namespaces: each session's own auto-memory directory, seeded from canonical memory, with the same
  * copy kept in the state dir as the base of the later 3-way merge.
  */
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/atomic.js';
@@ -11,6 +10,7 @@ import { listTreeFiles, readTreeEntry } from './snapshot.js';
 import { EnvironmentError } from '../util/errors.js';
 import { MESSAGES } from '../../texts/messages.js';
 import { pickFreeName } from '../util/slug.js';
+import { sha256 } from '../coordination/sharedfile.js';
 
 export interface SeedResult {
   /** Number of files copied from canonical memory (0 when it does not exist yet). */
@@ -117,7 +117,7 @@ export function overlayUnmergedNotes(options: { parentNamespace: string; parentB
 /** A directory name for `path`: readable (its last part, shortened) and unique (a hash of the whole path). */
 function toStateName(label: string, path: string): string {
   const readable = label.replace(/[^A-Za-z0-9._-]/g, '-').slice(-80);
-  return `${readable}-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`;
+  return `${readable}-${sha256(path).slice(0, 12)}`;
 }
 
 /** Where the memory state dirs of every canonical memory directory live. */
