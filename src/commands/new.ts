@@ -244,10 +244,10 @@ async function preflight(
   const cwd = options.cwd ?? process.cwd();
   const branch = options.branch;
   const from = options.from ?? 'HEAD';
-  // The questions for git are independent reads: asked side by side, they cost one git start of waiting, not
-  // four. Which answer matters is decided below, in the order the checks fail in (a bad name first: the
-  // others only ever see it inside refs/heads/…, never as an option).
-  // The git processes first, then what is read from files while they run.
+  // The questions are independent reads, of git's files in a plain layout (none of them starts git there) and
+  // else of git: asked side by side, they cost at most one git start of waiting, and any git process starts
+  // before the file reads. Which answer matters is decided below, in the order the checks fail in (a bad name
+  // first: the others only ever see it inside refs/heads/…, never as an option).
   const asked = Promise.all([
     isValidBranchName(branch, repo.topLevel),
     resolveCommit(from, repo.topLevel, plain),
