@@ -103,16 +103,9 @@ export function isPlainBranchName(name: string): boolean {
  * whatever is given it next (git worktree add) refuses one that does not.
  */
 export function readHeadCommit(commonDir: string, gitDir: string): string | null | undefined {
-  let head: string;
-  try {
-    head = readFileSync(join(gitDir, 'HEAD'), 'utf8').replace(/\n$/, '');
-  } catch {
-    return undefined;
-  }
-  if (OBJECT_ID.test(head)) return head;
-  if (!head.startsWith('ref: refs/heads/')) return undefined;
-  const branch = head.slice('ref: refs/heads/'.length);
-  if (!isPlainBranchName(branch)) return undefined;
+  const head = readHead(gitDir);
+  if (head === undefined || 'detached' in head) return head?.detached;
+  const { branch } = head;
   try {
     const text = readFileSync(join(commonDir, 'refs', 'heads', ...branch.split('/')), 'utf8').replace(/\n$/, '');
     return OBJECT_ID.test(text) ? text : undefined;
@@ -183,17 +176,24 @@ export interface WorktreeBranch {
   branch: string | null;
 }
 
-/** What a HEAD file holds: a branch (full ref), null when detached, undefined for anything else. */
-function readHeadBranch(gitDir: string): string | null | undefined {
+/** What a HEAD file holds: a detached id, a plain branch (its name without refs/heads/), or undefined for anything else. */
+function readHead(gitDir: string): { detached: string } | { branch: string } | undefined {
   let head: string;
   try {
     head = readFileSync(join(gitDir, 'HEAD'), 'utf8').replace(/\n$/, '');
   } catch {
     return undefined;
   }
-  if (OBJECT_ID.test(head)) return null;
-  if (head.startsWith('ref: refs/heads/') && PLAIN_BRANCH.test(head.slice('ref: refs/heads/'.length))) return head.slice(5);
-  return undefined;
+  if (OBJECT_ID.test(head)) return { detached: head };
+  const branch = head.startsWith('ref: refs/heads/') ? head.slice('ref: refs/heads/'.length) : undefined;
+  return branch !== undefined && isPlainBranchName(branch) ? { branch } : undefined;
+}
+
+/** The branch a HEAD file names (full ref), null when detached, undefined for anything else. */
+function readHeadBranch(gitDir: string): string | null | undefined {
+  const head = readHead(gitDir);
+  if (head === undefined) return undefined;
+  return 'detached' in head ? null : `refs/heads/${head.branch}`;
 }
 
 /**
