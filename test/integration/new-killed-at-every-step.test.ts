@@ -193,29 +193,34 @@ describe('cwt new killed with kill -9 right after each step', () => {
   it('while the run goes on, its journal is private and names what it is making; it is gone once the run completes', async () => {
     const s = createTrial();
     const { child, result } = startCwt(['new', KILLED, '--no-launch'], { cwd: s.repo, env: { ...s.env, CWT_FAILPOINT: 'new:after:worktree' } });
-    await waitForStderr(child, (text) => text.includes('cwt-failpoint: worktree'));
-    const [journal] = readJournals(s);
-    const dir = getRunJournalDir(s.cwtHome);
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(statSync(join(dir, `new-${journal!.runId}.json`)).mode & 0o777).toBe(0o600);
-    // The steps that run alongside the checkout (up to the registration) may have begun, and finished, meanwhile.
-    const alongside = NEW_STEP_IDS.slice(NEW_STEP_IDS.indexOf('worktree') + 1, NEW_STEP_IDS.indexOf('register'));
-    expect(alongside).toEqual(['memory', 'inspect']);
-    expect(journal!.started.slice(0, 3)).toEqual(['lock', 'place', 'worktree']);
-    expect(alongside).toEqual(expect.arrayContaining(journal!.started.slice(3)));
-    expect(journal!.done.filter((id) => !alongside.includes(id))).toEqual(['lock', 'place', 'worktree']);
-    expect(journal).toMatchObject({
-      pipeline: 'new',
-      pid: child.pid,
-      record: { sessionId: journal!.runId, branch: KILLED, worktree: join(s.root, 'repo.worktrees', 'feat-killed'), repo: { mainWorktree: s.repo } },
-    });
-    expect(journal!.record.createdBranchFrom).toMatch(/^[0-9a-f]{40}$/);
-    expect(journal!.record.namespaceDir).toMatch(/cwt-memory\/feat-killed$/);
-    // A live run is nobody's leftover: gc leaves it alone.
-    await s.cwt(['gc']);
-    expect(existsSync(journal!.record.worktree)).toBe(true);
-    child.kill('SIGINT');
-    expect((await result).code).toBe(130);
+    try {
+      await waitForStderr(child, (text) => text.includes('cwt-failpoint: worktree'));
+      const [journal] = readJournals(s);
+      const dir = getRunJournalDir(s.cwtHome);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, `new-${journal!.runId}.json`)).mode & 0o777).toBe(0o600);
+      // The steps that run alongside the checkout (up to the registration) may have begun, and finished, meanwhile.
+      const alongside = NEW_STEP_IDS.slice(NEW_STEP_IDS.indexOf('worktree') + 1, NEW_STEP_IDS.indexOf('register'));
+      expect(alongside).toEqual(['memory', 'inspect']);
+      expect(journal!.started.slice(0, 3)).toEqual(['lock', 'place', 'worktree']);
+      expect(alongside).toEqual(expect.arrayContaining(journal!.started.slice(3)));
+      expect(journal!.done.filter((id) => !alongside.includes(id))).toEqual(['lock', 'place', 'worktree']);
+      expect(journal).toMatchObject({
+        pipeline: 'new',
+        pid: child.pid,
+        record: { sessionId: journal!.runId, branch: KILLED, worktree: join(s.root, 'repo.worktrees', 'feat-killed'), repo: { mainWorktree: s.repo } },
+      });
+      expect(journal!.record.createdBranchFrom).toMatch(/^[0-9a-f]{40}$/);
+      expect(journal!.record.namespaceDir).toMatch(/cwt-memory\/feat-killed$/);
+      // A live run is nobody's leftover: gc leaves it alone.
+      await s.cwt(['gc']);
+      expect(existsSync(journal!.record.worktree)).toBe(true);
+      child.kill('SIGINT');
+      expect((await result).code).toBe(130);
+    } finally {
+      // A failed assertion must not leave the run held at its failpoint.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
     expect(readJournals(s)).toEqual([]);
     const done = await s.cwt(['new', KILLED, '--no-launch']);
     expect(done.code).toBe(0);
