@@ -105,8 +105,7 @@ export function runStatusEntry(args: readonly string[]): Promise<boolean> {
   return runLeanCommand('status', args, async (line, output) => {
     const { showStatus } = await import('./commands/status.js');
     const code = await showStatus({ all: line.flags.has('all'), json: line.flags.has('json'), markdown: line.flags.has('markdown'), output, exiting: true });
-    const { isRetentionPassDue } = await import('./core/retention/due.js');
-    if (code === 0 && isRetentionPassDue()) await (await import('./core/retention/pass.js')).runRetentionPassIfDue();
+    await runRetentionPassIfDue(code);
     return code;
   });
 }
@@ -122,6 +121,13 @@ export function runAppendEntry(args: readonly string[]): Promise<boolean> {
     await notifyAfterCommand();
     return code;
   });
+}
+
+/** The full CLI's other epilogue: after an everyday command that succeeded, the day's retention pass, if due. */
+async function runRetentionPassIfDue(code: number): Promise<void> {
+  // The marker's mtime first: the pass (and the config schema it loads) only on the day's first command.
+  const { isRetentionPassDue } = await import('./core/retention/due.js');
+  if (code === 0 && isRetentionPassDue()) await (await import('./core/retention/pass.js')).runRetentionPassIfDue();
 }
 
 /** What the full CLI does after a command that changed something: a configured webhook hears of it. */
@@ -157,8 +163,7 @@ export function runNewEntry(args: readonly string[]): Promise<boolean> {
         exiting: true,
       });
       await notifyAfterCommand();
-      const { isRetentionPassDue } = await import('./core/retention/due.js');
-      if (code === 0 && isRetentionPassDue()) await (await import('./core/retention/pass.js')).runRetentionPassIfDue();
+      await runRetentionPassIfDue(code);
       return code;
     },
     'streams',
