@@ -209,7 +209,7 @@ export async function endSession(options: EndOptions): Promise<number> {
       throwIfConflicts(memory, output, MESSAGES.endMergeHint(session.id));
     }
     await runPipeline(STEPS, ctx, {
-      renderer: chooseRenderer({ quiet: options.json === true, env, isTTY: Boolean(process.stderr.isTTY) }),
+      renderer: chooseRenderer({ quiet: options.json === true, env }),
       output,
       env,
     });

@@ -76,7 +76,7 @@ import type { LeaseRecord, SessionRecord, Store } from '../core/store/store.js';
 import { copyWorktreeIncludes, WORKTREE_INCLUDE_FILE } from '../core/git/worktreeinclude.js';
 import { MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
-import { chooseRenderer, preloadPipeline, rollBackFromJournal, runPipeline, type PipelineStep, type RollbackKept } from '../ui/pipeline.js';
+import { chooseRenderer, preloadPipeline, rollBackFromJournal, runPipeline, type PipelineStep, type RendererChoice, type RollbackKept } from '../ui/pipeline.js';
 
 export interface NewOptions {
   branch: string;
@@ -240,6 +240,7 @@ async function preflight(
   plain: PlainRepo | undefined,
   store: Store,
   env: NodeJS.ProcessEnv,
+  renderer: RendererChoice,
 ): Promise<Omit<NewContext, 'store' | 'output' | 'lock' | 'session' | 'repoId' | 'plain'>> {
   const cwd = options.cwd ?? process.cwd();
   const branch = options.branch;
@@ -256,8 +257,8 @@ async function preflight(
     findWorktreeOfBranch(branch, repo.topLevel, plain),
     listBranchesNear(branch, repo.topLevel, plain),
   ]);
-  // The task list's library loads while git answers.
-  preloadPipeline();
+  // The task list's library (on a terminal) loads while git answers.
+  preloadPipeline(renderer);
   const [validName, fromCommit, config, checkedOut, branches] = await asked;
   const branchExists = branches.includes(branch);
   if (!validName) {
@@ -549,6 +550,8 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
       await ctx.lock?.release();
       ctx.lock = undefined;
     },
+    // A killed run's lock is taken over (its pid is dead): no journal needs to be on disk for it.
+    rollbackDiesWithProcess: true,
   },
   {
     id: 'place',
@@ -889,12 +892,13 @@ export async function createSession(options: CreateSessionOptions, store: Store)
   const repo = found?.repo ?? (await resolveRepo(cwd, env));
   for (const recovery of await recoverInterruptedNewRuns({ store, env, output, repo: repo.commonDir })) output.stderr(recovery.message);
   const repoId = found?.identity ?? (await resolveRepoIdentity(repo.commonDir));
-  const ctx: NewContext = { ...(await preflight(options, repo, found?.plain, store, env)), repoId, plain: found?.plain, store, output };
+  const renderer = chooseRenderer({ quiet: options.quiet === true, env });
+  const ctx: NewContext = { ...(await preflight(options, repo, found?.plain, store, env, renderer)), repoId, plain: found?.plain, store, output };
   const untrusted = ctx.config.untrustedRepoFile;
   // Said before anything runs: the user sees why their repository's setup (say) did not, and how to allow it.
   if (untrusted) output.stderr(MESSAGES.repoConfigUntrusted(untrusted.path, untrusted.keys, untrusted.changedSinceTrust));
   await runPipeline(STEPS, ctx, {
-    renderer: chooseRenderer({ quiet: options.quiet === true, env, isTTY: Boolean(process.stderr.isTTY) }),
+    renderer,
     output,
     env,
     name: NEW_RUN_JOURNAL,

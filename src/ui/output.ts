@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import { sanitizeForTerminal, stringifyJsonSafely } from '../texts/sanitize.js';
 
 /** Where commands write: results to stdout, progress and diagnostics to stderr. Injected for tests. */
@@ -10,19 +10,42 @@ export interface Output {
 }
 
 /**
- * The process's own streams. Whatever a command prints passes through sanitizeForTerminal (lines kept): text
- * from models and other machines inside a message never reaches the terminal as a control sequence.
+ * The process's own output. Whatever a command prints passes through sanitizeForTerminal (lines kept): text
+ * from models and other machines inside a message never reaches the terminal as a control sequence. A terminal
+ * is written through its stream (listr2 draws there, and holds back what is written meanwhile); a pipe or a
+ * file with write(2), like createFdOutput: for a pipe process.stdout and process.stderr are net.Sockets, whose
+ * creation costs a command ~2 ms each. Nothing is looked at before it is used: not stdin (interactive), not
+ * the streams.
  */
 export function createProcessOutput(): Output {
-  const write = (stream: NodeJS.WriteStream) => (text: string) => {
-    const clean = sanitizeForTerminal(text, { multiline: true });
-    stream.write(clean.endsWith('\n') ? clean : `${clean}\n`);
+  const write = (fd: 1 | 2) => {
+    let sink: ((text: string) => void) | undefined;
+    return (text: string) => {
+      sink ??= isTerminalOutput(fd) ? (line) => void (fd === 1 ? process.stdout : process.stderr).write(line) : (line) => writeAll(fd, line);
+      const clean = sanitizeForTerminal(text, { multiline: true });
+      sink(clean.endsWith('\n') ? clean : `${clean}\n`);
+    };
   };
   return {
-    stdout: write(process.stdout),
-    stderr: write(process.stderr),
-    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,
+    stdout: write(1),
+    stderr: write(2),
+    get interactive() {
+      return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI;
+    },
   };
+}
+
+/**
+ * True when `fd` (1 or 2) is a terminal. A pipe, a file or a socket is told by fstat, without the stream: a
+ * character device may be a terminal or /dev/null, and only the stream (node:tty) tells which.
+ */
+export function isTerminalOutput(fd: 1 | 2): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false; // closed: nothing is shown anywhere
+  }
+  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Pipelines as data: a list of steps over a typed context, run as a listr2 task list. Each step may carry a
+ * Pipelines as data: a list of steps over a typed context, run as a listr2 task list on a terminal, and as a
+ * plain list of lines elsewhere (runTasksPlainly, with no listr2 to load). Each step may carry a
  * rollback; when a step fails, or SIGINT/SIGTERM/SIGHUP arrives, the rollbacks of every step that started run
  * in reverse order, so nothing half-made stays. Rollbacks must tolerate a step that did only part of its work.
  *
@@ -7,8 +8,8 @@
  * before each step that has a rollback begins, naming what the step will make, and removed once the run
  * completes or its rollback finishes. A later process finds a journal whose pid died and runs the owed
  * rollbacks from it (rollBackFromJournal), over a context rebuilt from the journal's record. What a recovery
- * does not need to be durable at once — a step done, a step with nothing to undo begun — is written with the
- * next write (a kill in between leaves a journal one step behind: its rollbacks, safe to repeat, run the same).
+ * does not need to be durable at once — a step done, a step with nothing to undo begun, a step whose rollback
+ * only releases what dies with the process — is written with the next write (a kill in between leaves a journal one step behind: its rollbacks, safe to repeat, run the same).
  *
  * A step may run alongside the ones after it (`joinBefore`): the pipeline starts it and goes on, and waits for
  * it before the step it names. `cwt new` checks out the worktree that way while it seeds memory and asks git
@@ -27,7 +28,7 @@ import { CancelledError } from '../core/util/errors.js';
 import { getHostId, getProcessIdentity } from '../core/sessions/liveness.js';
 import { removeRunJournal, writeRunJournal, type RunJournal, type RunJournalFile } from '../core/sessions/runjournal.js';
 import { MESSAGES } from '../texts/messages.js';
-import type { Output } from './output.js';
+import { isTerminalOutput, type Output } from './output.js';
 import { sanitizeForTerminal } from '../texts/sanitize.js';
 
 /** What a rollback left in place instead of undoing, because it holds work someone may need. */
@@ -54,6 +55,12 @@ export interface PipelineStep<C, U = C> {
    * safely. Returns what it kept instead, if it refused to delete work.
    */
   rollback?: (ctx: U) => Promise<RollbackKept | void>;
+  /**
+   * The rollback undoes only what goes with the process anyway (a lock held under its pid, taken over once that
+   * pid is dead): a recovery after kill -9 owes nothing for it, so the journal is not written (made durable)
+   * before this step begins; its next write names the step.
+   */
+  rollbackDiesWithProcess?: boolean;
   /**
    * Run alongside the steps after this one, up to the step with this id, which starts only once this one is
    * done (so must the steps after it). The steps in between must need nothing this one makes.
@@ -91,10 +98,13 @@ export interface RollbackOutcome {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** The renderer STYLE asks for: silent for JSON or hooks, verbose without a TTY or in CI, else default. */
-export function chooseRenderer(options: { quiet: boolean; env: NodeJS.ProcessEnv; isTTY: boolean }): RendererChoice {
+/**
+ * The renderer STYLE asks for: silent for JSON or hooks, verbose when stderr is not a terminal or in CI, else
+ * default (listr2's live list).
+ */
+export function chooseRenderer(options: { quiet: boolean; env: NodeJS.ProcessEnv }): RendererChoice {
   if (options.quiet) return 'silent';
-  if (!options.isTTY || options.env.CI) return 'verbose';
+  if (options.env.CI || !isTerminalOutput(2)) return 'verbose';
   return 'default';
 }
 
@@ -146,7 +156,7 @@ function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: Nod
     pending = false;
   };
   return {
-    /** `undoable`: the step has a rollback, so the journal names it (and what the context says it makes) before it starts. */
+    /** `undoable`: a recovery would owe the step's rollback, so the journal names it (and what the context says it makes) before it starts. */
     began(id: string, undoable: boolean) {
       journal.started.push(id);
       pending = true;
@@ -219,13 +229,46 @@ export async function rollBackFromJournal<U>(steps: readonly PipelineStep<never,
 let listr: Promise<typeof import('listr2')> | undefined;
 
 /**
- * Starts loading the task-list library (compiling and evaluating it, on the main thread: ~2 ms from a lean
- * bundle's code cache, ~15 ms from source) without waiting for it, once the work this turn of the event loop
- * started is under way: called right after a command starts git processes, it loads while they run instead of
- * before they start. runPipeline waits for it.
+ * Starts loading the task-list library for a run drawn with `renderer` (compiling and evaluating it, on the main
+ * thread: ~2 ms from a lean bundle's code cache, ~15 ms from source) without waiting for it, once the work this
+ * turn of the event loop started is under way: called right after a command starts git processes, it loads
+ * while they run instead of before they start. runPipeline waits for it. Only the default renderer (a
+ * terminal) uses listr2; for the others this does nothing.
  */
-export function preloadPipeline(): void {
+export function preloadPipeline(renderer: RendererChoice): void {
+  if (renderer !== 'default') return;
   listr ??= new Promise((resolvePromise) => setImmediate(() => resolvePromise(import('listr2'))));
+}
+
+/** One entry of the task list: a step, or the wait for the steps running alongside that a step joins. */
+interface PipelineTask {
+  title: string;
+  enabled: boolean | (() => boolean);
+  task: () => Promise<void>;
+}
+
+/**
+ * The task list without listr2, for the renderers that draw nothing live: silent writes nothing, verbose a line
+ * to `output`'s stderr as each task starts and as it ends (the marks of listr2's verbose renderer). The tasks run
+ * in order and the first failure ends the list, as listr2 runs them with exitOnError. listr2 itself (with
+ * colorette's terminal check, node:net and node:crypto) would cost `cwt new` ~6 ms before its git checkout
+ * starts, for these lines.
+ */
+async function runTasksPlainly(tasks: readonly PipelineTask[], renderer: 'verbose' | 'silent', output: Output): Promise<void> {
+  const say = (mark: string, title: string) => {
+    if (renderer === 'verbose') output.stderr(`${mark} ${title}`);
+  };
+  for (const task of tasks) {
+    if (!(typeof task.enabled === 'function' ? task.enabled() : task.enabled)) continue;
+    say('❯', task.title);
+    try {
+      await task.task();
+    } catch (error) {
+      say('✖', task.title);
+      throw error;
+    }
+    say('✔', task.title);
+  }
 }
 
 /** A listr2 logger writing to stderr only. */
@@ -270,42 +313,42 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
     }
   };
   try {
-    preloadPipeline();
-    const library = await listr!;
-    const list = new library.Listr<C, 'default' | 'verbose' | 'silent', 'verbose'>(
-      steps.flatMap((step) => {
-        // Titles name branches and paths; listr2 draws them as they are.
-        const title = sanitizeForTerminal(step.title);
-        const enabled = step.enabled ? () => step.enabled!(ctx) : true;
-        // The steps running alongside that this one waits for: shown as a task of their own, so the list says
-        // what the pipeline is waiting on, and no title claims done before its step is.
-        const joined = steps.filter((other) => other.joinBefore === step.id).map((other) => other.id);
-        const joinTask = {
-          title: sanitizeForTerminal(MESSAGES.pipelineWaitFor(steps.filter((other) => joined.includes(other.id)).map((other) => other.title))),
-          enabled: () => joined.some((id) => alongside.has(id)),
-          task: () => joinSteps(joined),
-        };
-        const task = {
-          title: step.joinBefore === undefined ? title : sanitizeForTerminal(MESSAGES.pipelineStarted(step.title)),
-          enabled,
-          task: async () => {
-            throwIfAborted();
-            begun.push(step);
-            journal?.began(step.id, step.rollback !== undefined);
-            if (step.joinBefore !== undefined) {
-              const running = runStep(step);
-              // Waited for at the join, or before the rollbacks; until then a failure must not go unhandled.
-              running.catch(() => {});
-              alongside.set(step.id, running);
-              return;
-            }
-            await runStep(step);
-            throwIfAborted();
-          },
-        };
-        return joined.length > 0 ? [joinTask, task] : [task];
-      }),
-      {
+    const tasks = steps.flatMap((step): PipelineTask[] => {
+      // Titles name branches and paths; they are drawn as they are.
+      const title = sanitizeForTerminal(step.title);
+      const enabled = step.enabled ? () => step.enabled!(ctx) : true;
+      // The steps running alongside that this one waits for: shown as a task of their own, so the list says
+      // what the pipeline is waiting on, and no title claims done before its step is.
+      const joined = steps.filter((other) => other.joinBefore === step.id).map((other) => other.id);
+      const joinTask = {
+        title: sanitizeForTerminal(MESSAGES.pipelineWaitFor(steps.filter((other) => joined.includes(other.id)).map((other) => other.title))),
+        enabled: () => joined.some((id) => alongside.has(id)),
+        task: () => joinSteps(joined),
+      };
+      const task = {
+        title: step.joinBefore === undefined ? title : sanitizeForTerminal(MESSAGES.pipelineStarted(step.title)),
+        enabled,
+        task: async () => {
+          throwIfAborted();
+          begun.push(step);
+          journal?.began(step.id, step.rollback !== undefined && step.rollbackDiesWithProcess !== true);
+          if (step.joinBefore !== undefined) {
+            const running = runStep(step);
+            // Waited for at the join, or before the rollbacks; until then a failure must not go unhandled.
+            running.catch(() => {});
+            alongside.set(step.id, running);
+            return;
+          }
+          await runStep(step);
+          throwIfAborted();
+        },
+      };
+      return joined.length > 0 ? [joinTask, task] : [task];
+    });
+    if (options.renderer === 'default') {
+      preloadPipeline(options.renderer);
+      const library = await listr!;
+      const list = new library.Listr<C, 'default' | 'verbose', 'verbose'>(tasks, {
         ctx,
         renderer: options.renderer,
         fallbackRenderer: 'verbose',
@@ -314,9 +357,11 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
         // Progress goes to stderr: stdout is for results (paths, --json).
         rendererOptions: { logger: stderrLogger(library) },
         fallbackRendererOptions: { logger: stderrLogger(library) },
-      },
-    );
-    await list.run();
+      });
+      await list.run();
+    } else {
+      await runTasksPlainly(tasks, options.renderer, options.output);
+    }
     // A step whose join step was disabled (or never named) is waited for here.
     await joinSteps([...alongside.keys()]);
     throwIfAborted();

@@ -116,11 +116,11 @@ describe('renderTemplate', () => {
 });
 
 describe('selectIncludedPaths', () => {
-  it('selects ignored files that .worktreeinclude names, with gitignore syntax', () => {
+  it('selects ignored files that .worktreeinclude names, with gitignore syntax', async () => {
     const ignored = ['.env', '.env.local', 'node_modules/', 'config/local.json', 'build/'];
-    expect(selectIncludedPaths('.env*\nconfig/*.json\n# comment\n', ignored)).toEqual(['.env', '.env.local', 'config/local.json']);
+    expect(await selectIncludedPaths('.env*\nconfig/*.json\n# comment\n', ignored)).toEqual(['.env', '.env.local', 'config/local.json']);
   });
-  it('selects nothing from an empty file', () => expect(selectIncludedPaths('', ['.env'])).toEqual([]));
+  it('selects nothing from an empty file', async () => expect(await selectIncludedPaths('', ['.env'])).toEqual([]));
 });
 
 describe('tables', () => {

@@ -2,7 +2,6 @@
  * `.worktreeinclude`: gitignore-syntax patterns naming ignored files (`.env`, local config) that a new
  * worktree should get a copy of. The same file Claude Code reads for `claude -w`.
  */
-import ignore from 'ignore';
 import { cpSync, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertContainedWrite } from '../fs/containedwrite.js';
@@ -10,8 +9,13 @@ import { listIgnoredPaths } from './git.js';
 
 export const WORKTREE_INCLUDE_FILE = '.worktreeinclude';
 
-/** Which of the ignored paths the patterns select (a directory entry ends with `/`). Pure. */
-export function selectIncludedPaths(patterns: string, ignoredPaths: readonly string[]): string[] {
+/**
+ * Which of the ignored paths the patterns select (a directory entry ends with `/`). Pure. The pattern library
+ * loads here, not with the module: `cwt new` imports this module on its way to starting git, and most
+ * repositories have no `.worktreeinclude`.
+ */
+export async function selectIncludedPaths(patterns: string, ignoredPaths: readonly string[]): Promise<string[]> {
+  const { default: ignore } = await import('ignore');
   const matcher = ignore().add(patterns);
   return ignoredPaths.filter((path) => matcher.ignores(path));
 }
@@ -31,7 +35,7 @@ function listCopiedPaths(source: string, path: string): string[] {
 export async function copyWorktreeIncludes(source: string, target: string): Promise<string[]> {
   const file = join(source, WORKTREE_INCLUDE_FILE);
   if (!existsSync(file)) return [];
-  const selected = selectIncludedPaths(readFileSync(file, 'utf8'), await listIgnoredPaths(source)).map((path) => path.replace(/\/$/, ''));
+  const selected = (await selectIncludedPaths(readFileSync(file, 'utf8'), await listIgnoredPaths(source))).map((path) => path.replace(/\/$/, ''));
   for (const path of selected) for (const copied of listCopiedPaths(source, path)) assertContainedWrite(join(target, copied), target);
   for (const path of selected) {
     cpSync(join(source, path), join(target, path), { recursive: true, force: false, errorOnExist: false, verbatimSymlinks: true });
