@@ -38,7 +38,6 @@ export async function appendToFile(options: AppendOptions): Promise<number> {
     else if (!options.quiet) output.stderr(result.appended ? MESSAGES.appended(result.target) : MESSAGES.appendNoop(result.target));
     return 0;
   } finally {
-    if (options.exiting) await releaseStore(store);
-    else await store.close();
+    await releaseStore(store, options.exiting === true);
   }
 }

@@ -953,7 +953,6 @@ export async function newSession(options: NewOptions): Promise<number> {
     const { launchAndSupervise } = await import('../ui/launch.js');
     return await launchAndSupervise(store, session, { agentArgs, env, output, ttlMs: created.config.sessionTtlMs, settingsPath: created.settingsPath });
   } finally {
-    if (leftToExit) await releaseStore(store);
-    else await store.close();
+    await releaseStore(store, leftToExit);
   }
 }

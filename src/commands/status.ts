@@ -258,8 +258,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     if (working.length > 0) output.stdout([MESSAGES.statusTasksHeader, ...working].join('\n'));
     return 0;
   } finally {
-    if (options.exiting) await releaseStore(store);
-    else await store.close();
+    await releaseStore(store, options.exiting === true);
   }
 }
 

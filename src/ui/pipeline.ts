@@ -9,7 +9,8 @@
  * completes or its rollback finishes. A later process finds a journal whose pid died and runs the owed
  * rollbacks from it (rollBackFromJournal), over a context rebuilt from the journal's record. What a recovery
  * does not need to be durable at once — a step done, a step with nothing to undo begun, a step whose rollback
- * only releases what dies with the process — is written with the next write (a kill in between leaves a journal one step behind: its rollbacks, safe to repeat, run the same).
+ * only releases what dies with the process — is written with the next write (a kill in between leaves a
+ * journal one step behind: its rollbacks, safe to repeat, run the same).
  *
  * A step may run alongside the ones after it (`joinBefore`): the pipeline starts it and goes on, and waits for
  * it before the step it names. `cwt new` checks out the worktree that way while it seeds memory and asks git

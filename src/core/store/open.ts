@@ -65,11 +65,12 @@ export async function settleCommitJournal(store: Store, env: NodeJS.ProcessEnv =
 }
 
 /**
- * Ends a short-lived process's use of the store (a hook answering and exiting). A database connection is
- * closed: its socket would keep the process alive. SQLite is left open: closing the last connection
- * checkpoints the WAL (an fsync), and exiting without it is as safe as a crash is for SQLite in WAL mode; a
- * later commit checkpoints in time.
+ * Ends a process's use of the store. `exiting` (a hook answering and exiting, the lean status, append and new):
+ * a database connection is closed, since its socket would keep the process alive, and SQLite is left open:
+ * closing the last connection checkpoints the WAL (an fsync), and exiting without it is as safe as a crash is
+ * for SQLite in WAL mode; a later commit checkpoints in time. Otherwise the store is closed.
  */
-export async function releaseStore(store: Store | undefined): Promise<void> {
-  if (store?.kind === 'postgres') await store.close().catch(() => {});
+export async function releaseStore(store: Store | undefined, exiting = true): Promise<void> {
+  if (!exiting) await store?.close();
+  else if (store?.kind === 'postgres') await store.close().catch(() => {});
 }
