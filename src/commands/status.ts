@@ -15,6 +15,7 @@ import { describeProgress, MESSAGES } from '../texts/messages.js';
 import { createProcessOutput, printJson, type Output } from '../ui/output.js';
 import { renderMarkdownTable, renderTable } from '../ui/table.js';
 import { UsageError } from '../core/util/errors.js';
+import { sleepQuietly } from '../core/util/sleep.js';
 import { sanitizeForTerminal } from '../texts/sanitize.js';
 
 export interface StatusOptions {
@@ -333,8 +334,7 @@ async function watchStatus(options: StatusOptions): Promise<number> {
           screen.write(`${MESSAGES.statusWatchHeader(formatEventTime(Date.now()), false)}\n${table}\n\n`);
         }
         // Busy sessions heartbeat many times a second: one frame per FRAME_GAP_MS at most.
-        // node:timers/promises here only: a plain `cwt status` would pay its load (~0.1 ms) for nothing.
-        await process.getBuiltinModule('node:timers/promises').setTimeout(FRAME_GAP_MS, undefined, { signal: controller.signal }).catch(() => {});
+        await sleepQuietly(FRAME_GAP_MS, controller.signal);
       },
       { signal: controller.signal, refreshMs: options.refreshMs ?? DEFAULT_WATCH_REFRESH_MS },
     );

@@ -4,6 +4,7 @@
  * than its TTL.
  */
 import { getHeartbeatIntervalMs } from '../util/duration.js';
+import { sleepQuietly } from '../util/sleep.js';
 import { LockBusyError, UsageError } from '../util/errors.js';
 import { getHostId, isPidAlive, type LivenessProbe } from '../sessions/liveness.js';
 import type { LockRecord, Store } from '../store/store.js';
@@ -106,9 +107,7 @@ export async function acquireLock(store: Store, options: AcquireOptions): Promis
       throw new LockBusyError(MESSAGES.lockBusy(result.current, now), { hint: MESSAGES.lockBusyHint(options.name) });
     }
     delay = nextBackoff(delay);
-    // node:timers/promises only when a lock is busy: loading it costs each start ~0.1 ms.
-    const { setTimeout: sleep } = process.getBuiltinModule('node:timers/promises');
-    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())), undefined, { signal: options.signal }).catch(() => {});
+    await sleepQuietly(Math.min(delay, Math.max(1, deadline - Date.now())), options.signal);
   }
 }
 

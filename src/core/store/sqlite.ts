@@ -8,6 +8,7 @@ import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../fs/atomic.js';
+import { sleepQuietly } from '../util/sleep.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createPruneCounts, guardActivity, META_KEYS, parseJson, SESSION_COLUMNS, taskEventData, toClaim, toClaudeSession, toCommit, toEvent, toHandoff, toKv, toLease, toLock, toSession, toSqlValue, toTask, type Row } from './rows.js';
 import type {
@@ -64,13 +65,6 @@ import { CHANGE_POLL_MS } from './store.js';
 
 export const SQLITE_FILE_NAME = 'state.db';
 
-/**
- * Waits (for the watchers' polls), ending early and quietly when `signal` aborts. node:timers/promises loads at
- * the first wait: a short-lived command never waits, and loading it costs each start ~0.1 ms (measured).
- */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return process.getBuiltinModule('node:timers/promises').setTimeout(ms, undefined, { signal }).catch(() => {});
-}
 const BUSY_TIMEOUT_MS = 10_000;
 /** claimHookCall's own retries while another connection writes: 40 of 0.1 ms before the busy timeout's waits. */
 const CLAIM_RETRIES = 40;
@@ -900,7 +894,7 @@ export class SqliteStore implements Store {
   }
 
   async waitForEvents(_afterId: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    await sleep(timeoutMs, signal);
+    await sleepQuietly(timeoutMs, signal);
   }
 
   async getChangeMark(): Promise<string> {
@@ -916,7 +910,7 @@ export class SqliteStore implements Store {
       const current = await this.getChangeMark();
       const left = deadline - Date.now();
       if (current !== mark || left <= 0 || signal?.aborted) return current;
-      await sleep(Math.min(CHANGE_POLL_MS, left), signal);
+      await sleepQuietly(Math.min(CHANGE_POLL_MS, left), signal);
     }
   }
 
