@@ -19,12 +19,11 @@ export interface Output {
  */
 export function createProcessOutput(): Output {
   const write = (fd: 1 | 2) => {
-    let sink: ((text: string) => void) | undefined;
-    return (text: string) => {
-      sink ??= isTerminalOutput(fd) ? (line) => void (fd === 1 ? process.stdout : process.stderr).write(line) : (line) => writeAll(fd, line);
-      const clean = sanitizeForTerminal(text, { multiline: true });
-      sink(clean.endsWith('\n') ? clean : `${clean}\n`);
-    };
+    let sink: ((line: string) => void) | undefined;
+    return toLineWriter((line) => {
+      sink ??= isTerminalOutput(fd) ? (text) => void (fd === 1 ? process.stdout : process.stderr).write(text) : (text) => writeAll(fd, text);
+      sink(line);
+    });
   };
   return {
     stdout: write(1),
@@ -32,6 +31,14 @@ export function createProcessOutput(): Output {
     get interactive() {
       return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI;
     },
+  };
+}
+
+/** What an Output writes with: `text` sanitized for the terminal (lines kept), ending in a newline, to `sink`. */
+function toLineWriter(sink: (line: string) => void): (text: string) => void {
+  return (text) => {
+    const clean = sanitizeForTerminal(text, { multiline: true });
+    sink(clean.endsWith('\n') ? clean : `${clean}\n`);
   };
 }
 
@@ -68,16 +75,12 @@ export function writeAll(fd: number, text: string): void {
 }
 
 /**
- * Like createProcessOutput, with write(2) on file descriptors 1 and 2 instead of the process's streams (for
- * a pipe those are net.Sockets, whose modules cost a short command more than its work), for the lean
- * commands of the hook bundle. Never interactive: those commands ask nothing.
+ * Like createProcessOutput, with write(2) on file descriptors 1 and 2 even for a terminal (whose stream loads
+ * node:tty and node:net), for the lean status and append, which draw no task list. Never interactive: those
+ * commands ask nothing.
  */
 export function createFdOutput(): Output {
-  const write = (fd: number) => (text: string) => {
-    const clean = sanitizeForTerminal(text, { multiline: true });
-    writeAll(fd, clean.endsWith('\n') ? clean : `${clean}\n`);
-  };
-  return { stdout: write(1), stderr: write(2), interactive: false };
+  return { stdout: toLineWriter((line) => writeAll(1, line)), stderr: toLineWriter((line) => writeAll(2, line)), interactive: false };
 }
 
 /** Prints a value as JSON that parses back to it exactly and carries no raw control character. */
