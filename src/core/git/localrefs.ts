@@ -15,15 +15,18 @@ const OBJECT_ID = /^[0-9a-f]{40}$/;
 /** Branch names this reader vouches git lists as they are: plain ASCII, no empty, dot-led or .lock component. */
 const PLAIN_BRANCH = /^(?!.*(?:^|\/)\.)(?!.*\.lock(?:\/|$))(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._\/-]+(?<![./])$/;
 
-/** The branch names (without refs/heads/) in packed-refs, or undefined for a line this reader does not know. */
-function readPackedBranches(commonDir: string): string[] | undefined {
+/**
+ * The branches in packed-refs, by name (without refs/heads/) to their object id, in the file's order; undefined
+ * for a line this reader does not know.
+ */
+function readPackedBranches(commonDir: string): Map<string, string> | undefined {
   let text: string;
   try {
     text = readFileSync(join(commonDir, 'packed-refs'), 'utf8');
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? [] : undefined;
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? new Map() : undefined;
   }
-  const branches: string[] = [];
+  const branches = new Map<string, string>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# pack-refs with:')) continue;
     // A peeled line (^<id>) follows an annotated tag.
@@ -34,7 +37,7 @@ function readPackedBranches(commonDir: string): string[] | undefined {
     if (!ref.startsWith('refs/heads/')) continue;
     const name = ref.slice('refs/heads/'.length);
     if (!PLAIN_BRANCH.test(name)) return undefined;
-    branches.push(name);
+    branches.set(name, line.slice(0, 40));
   }
   return branches;
 }
@@ -85,7 +88,7 @@ export function readLocalBranches(commonDir: string): string[] | undefined {
   const packed = readPackedBranches(commonDir);
   const loose = packed && readLooseBranches(join(commonDir, 'refs', 'heads'), '');
   if (packed === undefined || loose === undefined) return undefined;
-  return [...new Set([...packed, ...loose])].sort(compareRefNames);
+  return [...new Set([...packed.keys(), ...loose])].sort(compareRefNames);
 }
 
 /**
@@ -112,15 +115,8 @@ export function readHeadCommit(commonDir: string, gitDir: string): string | null
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
   }
-  let packed: string;
-  try {
-    packed = readFileSync(join(commonDir, 'packed-refs'), 'utf8');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
-  }
-  if (readPackedBranches(commonDir) === undefined) return undefined;
-  const line = packed.split('\n').find((entry) => entry.slice(41) === `refs/heads/${branch}`);
-  return line === undefined ? null : line.slice(0, 40);
+  const packed = readPackedBranches(commonDir);
+  return packed && (packed.get(branch) ?? null);
 }
 
 /** True when `name` is `branch`, a directory of it in refs/heads (`feat` of `feat/x`), or inside it. */
@@ -137,7 +133,7 @@ export function readBranchesNear(commonDir: string, branch: string): string[] | 
   if (!isPlainBranchName(branch)) return undefined;
   const packed = readPackedBranches(commonDir);
   if (packed === undefined) return undefined;
-  const near = new Set(packed.filter((name) => isBranchNear(name, branch)));
+  const near = new Set([...packed.keys()].filter((name) => isBranchNear(name, branch)));
   const parts = branch.split('/');
   for (let depth = 1; depth <= parts.length; depth++) {
     const name = parts.slice(0, depth).join('/');
