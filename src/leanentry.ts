@@ -86,14 +86,19 @@ async function runLeanCommand(
   if (!line) return false;
   const { createFdOutput, createProcessOutput } = await import('./ui/output.js');
   const output = outputKind === 'streams' ? createProcessOutput() : createFdOutput();
+  await setExitCode(() => run(line, output), output.stderr);
+  return true;
+}
+
+/** Runs a lean entry's command and sets the exit code it returns, or the one of the error it throws (reported). */
+async function setExitCode(run: () => Promise<number>, writeError?: (text: string) => void): Promise<void> {
   try {
-    process.exitCode = await run(line, output);
+    process.exitCode = await run();
   } catch (error) {
     // Loaded for an error only (with the store's fault texts it is ~0.5 ms of a start).
     const { reportError } = await import('./ui/errorreport.js');
-    process.exitCode = reportError(error, output.stderr);
+    process.exitCode = reportError(error, writeError);
   }
-  return true;
 }
 
 /**
@@ -177,13 +182,9 @@ export function runNewEntry(args: readonly string[]): Promise<boolean> {
  */
 export async function runWorktreeHookEntry(args: readonly string[]): Promise<boolean> {
   const [event, ...extra] = args;
-  if ((event !== 'worktree-create' && event !== 'worktree-remove') || extra.length > 0) return false;
+  const [{ isHookEvent }, { isWorktreeHookEvent }] = await Promise.all([import('./hooks/input.js'), import('./core/harness/harness.js')]);
+  if (!isHookEvent(event) || !isWorktreeHookEvent(event) || extra.length > 0) return false;
   const { runWorktreeHook } = await import('./hooks/worktree.js');
-  try {
-    process.exitCode = await runWorktreeHook(event);
-  } catch (error) {
-    const { reportError } = await import('./ui/errorreport.js');
-    process.exitCode = reportError(error);
-  }
+  await setExitCode(() => runWorktreeHook(event));
   return true;
 }
