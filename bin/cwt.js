@@ -23,9 +23,10 @@ const WORKTREE_HOOK = ['new', 'runWorktreeHookEntry'];
 /**
  * A built-in module without require's module machinery (Module._load and, at the first require of each, the
  * module's ES facade): ~0.15 ms of a lean start over the few dozen built-ins the bundle and this file ask for
- * (measured). require for anything else, and where Node has no process.getBuiltinModule (before 20.16).
+ * (measured). require for anything else. (process.getBuiltinModule is in every Node cwt supports, >= 20.19, and
+ * cwt's own modules call it directly.)
  */
-const requireBuiltin = typeof process.getBuiltinModule === 'function' ? (id) => process.getBuiltinModule(id) ?? require(id) : require;
+const requireBuiltin = (id) => process.getBuiltinModule(id) ?? require(id);
 
 /**
  * node:module only where Node may have its own compile cache (22.1 and later): on Node 20 requiring it loads the

@@ -48,7 +48,6 @@ export interface NotifyConfig {
   exposed: boolean;
 }
 
-
 export function assertWebhookUrl(url: string): void {
   let parsed: URL | undefined;
   try {

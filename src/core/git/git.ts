@@ -287,7 +287,6 @@ export async function getCurrentBranch(cwd: string, env?: NodeJS.ProcessEnv): Pr
   return (await runGitResult(['symbolic-ref', '--short', '-q', 'HEAD'], { cwd, env, okCodes: [1] })).stdout;
 }
 
-/** Local branch names (short form). */
 /**
  * The local branches near `branch` (localrefs.ts isBranchNear: itself, a directory of it, inside it): whether it
  * exists and whether it clashes with another (findClashingBranch) tell from these alone.
@@ -296,6 +295,7 @@ export async function listBranchesNear(branch: string, cwd: string, plain?: Plai
   return (plain && readBranchesNear(plain.commonDir, branch)) ?? (await listLocalBranches(cwd)).filter((name) => isBranchNear(name, branch));
 }
 
+/** Local branch names (short form): from the files of a plain layout (localrefs.ts), else from git. */
 export async function listLocalBranches(cwd: string, plain?: PlainRepo): Promise<string[]> {
   const fromFiles = plain && readLocalBranches(plain.commonDir);
   if (fromFiles) return fromFiles;
