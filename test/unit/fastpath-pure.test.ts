@@ -132,6 +132,12 @@ describe('the fallback guard, run by /bin/sh as Claude Code runs it', () => {
     const parent = spawn('/bin/sh', ['-c', 'sleep 30 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolvePromise) => parent.stdout!.once('data', (chunk: Buffer) => resolvePromise(chunk.toString()))));
+      // Killed while its parent is still the shell, the child would be reaped (the shell waits for finished jobs
+      // between commands) and leave no zombie: the kill waits for the exec that makes the parent a plain sleep.
+      for (let waited = 0; readFileSync(`/proc/${parent.pid}/comm`, 'utf8') !== 'sleep\n'; waited += 5) {
+        if (waited > 5_000) throw new Error('the parent shell never became sleep');
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, 5));
+      }
       process.kill(pid, 'SIGKILL');
       await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
       writeFileSync(pidFile, `${pid} ${readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]} 45123\n`);
