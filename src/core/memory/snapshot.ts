@@ -6,6 +6,12 @@
  * inode, size, mtime and ctime before and after the read, and for at least `quietMs` (a writer pausing between
  * two chunks leaves a file that is consistent across one read, and still torn). A file that never keeps still
  * within a few tries is reported as unsettled and left out of the merge, for the next one.
+ *
+ * An empty read is never taken on its timestamps alone. A truncating open (an editor's save, `>` in a shell)
+ * gives the file its new size before it stamps the times (ext4 stamps a shrink in its truncate, once the
+ * blocks are freed), so for that while a stat shows size 0 beside the old, long-quiet mtime and ctime. Seen on
+ * a loaded machine: a whole note merged as an empty one. An empty file is taken only once it was read and then
+ * stat'd unchanged a quiet period later, by which time the open has stamped it.
  */
 import { lstatSync, readdirSync, readFileSync, type BigIntStats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,6 +60,8 @@ export function readTreeEntry(path: string): TreeEntry {
 export interface SettleOptions {
   quietMs?: number;
   attempts?: number;
+  /** The wall clock in ms (Date.now): a test's way to stand in for a process paused at the clock's reading. */
+  now?: () => number;
 }
 
 /** 200 ms: far longer than a save takes, short enough that a merge right after the last write barely waits. */
@@ -74,19 +82,23 @@ interface Reading {
   after: BigIntStats;
   /** Nothing changed while it was read. */
   consistent: boolean;
-  /** Consistent, and last changed at least quietMs before the read. */
+  /** Consistent, not empty, and last changed at least quietMs before the read (see the header for empty reads). */
   settled: boolean;
 }
 
-/** One read between two stats; undefined when the file went away meanwhile. */
-function readOnce(path: string, quietNs: bigint): Reading | undefined {
+/**
+ * One read between two stats; undefined when the file went away meanwhile. The clock is read before the file:
+ * "still for quietMs" must hold when the read began. Read after it, a pause of this process between the read and
+ * the clock (a loaded machine) would pass a file caught mid-write for one that had kept still.
+ */
+function readOnce(path: string, quietNs: bigint, clock: () => number): Reading | undefined {
   try {
+    const now = BigInt(clock()) * 1_000_000n;
     const before = lstatSync(path, { bigint: true });
     const data = readFileSync(path);
     const after = lstatSync(path, { bigint: true });
-    const now = BigInt(Date.now()) * 1_000_000n;
     const consistent = sameStat(before, after) && BigInt(data.length) === after.size;
-    const settled = consistent && now - after.mtimeNs >= quietNs && now - after.ctimeNs >= quietNs;
+    const settled = consistent && data.length > 0 && now - after.mtimeNs >= quietNs && now - after.ctimeNs >= quietNs;
     return { entry: { data, mode: Number(after.mode) & 0o7777 }, after, consistent, settled };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -101,10 +113,11 @@ function readOnce(path: string, quietNs: bigint): Reading | undefined {
 export async function readSettledTree(dir: string | null, options: SettleOptions = {}): Promise<SettledTree> {
   const quietMs = options.quietMs ?? DEFAULT_QUIET_MS;
   const quietNs = BigInt(quietMs) * 1_000_000n;
+  const clock = options.now ?? Date.now;
   const tree = new Map<string, TreeEntry>();
   let waiting = new Map<string, { path: string; last: Reading | undefined }>();
   for (const [file, path] of listTreeFiles(dir)) {
-    const reading = readOnce(path, quietNs);
+    const reading = readOnce(path, quietNs, clock);
     if (reading?.settled) tree.set(file, reading.entry);
     else waiting.set(file, { path, last: reading });
   }
@@ -129,7 +142,7 @@ export async function readSettledTree(dir: string | null, options: SettleOptions
         tree.set(file, last.entry);
         continue;
       }
-      const reading = readOnce(path, quietNs);
+      const reading = readOnce(path, quietNs, clock);
       if (reading?.settled) tree.set(file, reading.entry);
       else next.set(file, { path, last: reading });
     }
