@@ -2,7 +2,7 @@
  * Test sandboxes: every test gets its own HOME, CWT_HOME and CWT_CLAUDE_HOME under a temporary root, so no
  * test ever touches the developer's real ~/.claude or state dir, and no user config is read.
  */
-import { mkdtempSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,8 +43,9 @@ export function createSandbox(prefix = 'cwt-test-'): Sandbox {
     claudeHome,
     env,
     cleanup: () => {
-      stopFastPath(cwtHome);
-      rmSync(root, { recursive: true, force: true });
+      stopSandboxProcesses([`HOME=${home}`, `CWT_HOME=${cwtHome}`]);
+      // A process that ends while the tree is removed may still drop a file into it (ENOTEMPTY): try again.
+      rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }
@@ -64,4 +65,51 @@ export function stopFastPath(cwtHome: string, signal: NodeJS.Signals | 0 = 'SIGT
     return undefined;
   }
   return pid;
+}
+
+/**
+ * The live processes, other than this one, whose environment holds one of `markers` (`HOME=<a sandbox's home>`):
+ * whatever a test started with its sandbox's environment. A zombie's environment reads empty, so it is not one.
+ */
+function findSandboxProcesses(markers: string[]): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (markers.some((marker) => environ.includes(marker))) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Ends what a test left running in its sandbox before the sandbox is removed, so nothing writes into a tree
+ * being deleted: a fast-path service still starting (its pid file empty) or stopping, a claude under script(1)
+ * that outlives the terminal killed around it. Those get SIGTERM; what they start on the way out (the hook of
+ * a SessionEnd) is left to finish. Whatever is still there after 3 s gets SIGKILL, and is waited for.
+ */
+function stopSandboxProcesses(markers: string[]): void {
+  const signal = (pids: number[], name: NodeJS.Signals) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  const waitUntilGone = (ms: number) => {
+    const deadline = Date.now() + ms;
+    let left = findSandboxProcesses(markers);
+    for (; left.length > 0 && Date.now() < deadline; left = findSandboxProcesses(markers)) sleepSync(20);
+    return left;
+  };
+  signal(findSandboxProcesses(markers), 'SIGTERM');
+  signal(waitUntilGone(3_000), 'SIGKILL');
+  waitUntilGone(2_000);
 }
