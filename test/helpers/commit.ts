@@ -8,6 +8,7 @@ import { openStore } from '../../src/core/store/open.js';
 import type { EventRecord, SessionRecord } from '../../src/core/store/store.js';
 import { CWT_BIN } from './cli.js';
 import type { Scenario } from './scenario.js';
+import { sleepSync } from './wait.js';
 
 export interface GitRun {
   code: number | null;
@@ -20,8 +21,6 @@ export interface GitRun {
  * tests runs with the per-user service up, so the pre-commit shim asks it instead of starting Node.
  */
 export const GIT_SERVICE_MODE = process.env.CWT_TEST_GIT_SERVICE === '1';
-
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * Starts `cwt serve` for the sandbox's state dir, as `cwt install` would (a port recorded in fastpath.json,

@@ -2,9 +2,11 @@
  * Test sandboxes: every test gets its own HOME, CWT_HOME and CWT_CLAUDE_HOME under a temporary root, so no
  * test ever touches the developer's real ~/.claude or state dir, and no user config is read.
  */
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findProcesses } from './processes.js';
+import { sleepSync } from './wait.js';
 
 export interface Sandbox {
   root: string;
@@ -69,23 +71,9 @@ export function stopFastPath(cwtHome: string, signal: NodeJS.Signals | 0 = 'SIGT
 
 /**
  * The live processes, other than this one, whose environment holds one of `markers` (`HOME=<a sandbox's home>`):
- * whatever a test started with its sandbox's environment. A zombie's environment reads empty, so it is not one.
+ * whatever a test started with its sandbox's environment.
  */
-function findSandboxProcesses(markers: string[]): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (markers.some((marker) => environ.includes(marker))) found.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
-
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const findSandboxProcesses = (markers: string[]) => findProcesses((candidate) => markers.some((marker) => candidate.environ().includes(marker)));
 
 /**
  * Ends what a test left running in its sandbox before the sandbox is removed, so nothing writes into a tree

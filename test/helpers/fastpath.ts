@@ -3,7 +3,7 @@
  * a settings file goes through a wrapper that logs its arguments), waiting for the per-user service, and the
  * store's record of who decided each hook call.
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { isPidAlive } from '../../src/core/sessions/liveness.js';
@@ -12,6 +12,7 @@ import { quoteShellWord } from '../../src/texts/shellquote.js';
 import { findToolResult } from './claude.js';
 import type { FakeApi } from './fake-api.js';
 import { stopFastPath } from './env.js';
+import { findProcesses } from './processes.js';
 import { waitFor } from './wait.js';
 
 /** The start of the fast path's guard command (getFastPathGuardCommand): its shell-builtin liveness check. */
@@ -94,21 +95,11 @@ export function toolEventHandlerTypes(settingsPath: string): Record<string, stri
 
 export const HTTP_AND_MCP = Object.fromEntries(TOOL_EVENTS.map((event) => [event, ['http', 'mcp_tool']]));
 
+const isCwtMcp = (argv: string[]) => argv.some((arg) => arg.endsWith('cwt.js')) && argv.includes('mcp');
+
 /** The `cwt mcp` processes whose parent is `parent` (Claude Code starts its MCP servers as its children). */
 export function findCwtMcpChildren(parent: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (ppid === parent && argv.some((arg) => arg.endsWith('cwt.js')) && argv.includes('mcp')) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
+  return findProcesses((candidate) => candidate.ppid() === parent && isCwtMcp(candidate.argv()));
 }
 
 /**
@@ -116,18 +107,7 @@ export function findCwtMcpChildren(parent: number): number[] {
  * session given cwt's server twice (--mcp-config and a worktree's .mcp.json) must run one.
  */
 export function findCwtMcpProcesses(cwtHome: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!argv.some((arg) => arg.endsWith('cwt.js')) || !argv.includes('mcp')) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`CWT_HOME=${cwtHome}`)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
+  return findProcesses((candidate) => isCwtMcp(candidate.argv()) && candidate.environ().includes(`CWT_HOME=${cwtHome}`));
 }
 
 /**

@@ -11,3 +11,6 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
     await sleep(100);
   }
 }
+
+/** Blocks this thread for `ms` (Atomics.wait on a buffer nobody notifies): for a wait inside synchronous code. */
+export const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
