@@ -14,8 +14,8 @@
  * stat'd unchanged a quiet period later, by which time the open has stamped it.
  */
 import { lstatSync, readdirSync, readFileSync, type BigIntStats } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { sleepQuietly } from '../util/sleep.js';
 import { isMergeableName } from './plan.js';
 
 export interface TreeEntry {
@@ -122,7 +122,7 @@ export async function readSettledTree(dir: string | null, options: SettleOptions
     else waiting.set(file, { path, last: reading });
   }
   for (let attempt = 0; attempt < (options.attempts ?? DEFAULT_ATTEMPTS) && waiting.size > 0; attempt++) {
-    await sleep(quietMs);
+    await sleepQuietly(quietMs);
     const next = new Map<string, { path: string; last: Reading | undefined }>();
     for (const [file, { path, last }] of waiting) {
       let now: BigIntStats | undefined;
