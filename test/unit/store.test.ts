@@ -43,6 +43,31 @@ describe('SqliteStore', () => {
     expect((await fixture.store.listEvents())[0]).toMatchObject({ kind: 'test', data: { n: 1 } });
   });
 
+  it('prepares a statement once per connection, and past its bound still answers every shape of SQL rightly', async () => {
+    const session = sampleSession();
+    await fixture.store.insertSession(session);
+    const prepared: string[] = [];
+    const original = Database.prototype.prepare;
+    Database.prototype.prepare = function (this: Database.Database, sql: string) {
+      prepared.push(sql);
+      return original.call(this, sql);
+    } as typeof original;
+    try {
+      for (let i = 0; i < 50; i++) expect(await fixture.store.getSession(session.id)).toEqual(session);
+      expect(prepared.filter((sql) => sql === 'SELECT * FROM sessions WHERE id = ?')).toHaveLength(1);
+      // 300 shapes (an IN list of every length) against a bound of 256: each answered by its own statement.
+      const kinds = Array.from({ length: 300 }, (_, i) => `kind-${i}`);
+      for (const kind of kinds) await fixture.store.appendEvent({ kind });
+      for (let n = 1; n <= kinds.length; n++) expect((await fixture.store.listEvents({ kinds: kinds.slice(0, n) })).map((e) => e.kind)).toEqual(kinds.slice(0, n));
+      // The oldest shape went: asked again, it is prepared again, and still right.
+      const oneKind = () => prepared.filter((sql) => /kind IN \(\?\)/.test(sql)).length;
+      expect(oneKind()).toBe(1);
+      expect((await fixture.store.listEvents({ kinds: kinds.slice(0, 1) })).map((e) => e.kind)).toEqual(['kind-0']);
+      expect(oneKind()).toBe(2);
+    } finally {
+      Database.prototype.prepare = original;
+    }
+  });
 });
 
 describe.each(STORE_BACKENDS)('the %s store', (backend) => {

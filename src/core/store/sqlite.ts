@@ -136,6 +136,9 @@ function migrate(db: Database.Database): void {
   if (version < SQLITE_MIGRATIONS.length) run.immediate();
 }
 
+/** Prepared statements a connection keeps (SqliteStore.prepare): every fixed one, and room for the built ones. */
+const MAX_STATEMENTS = 256;
+
 /** The WAL size (pages) at which a short-lived process's commit checkpoints (SQLite's default is 1,000). */
 const SHORT_WAL_PAGES = 100;
 
@@ -154,6 +157,8 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly location: string;
   private readonly db: Database.Database;
+  /** Prepared statements by SQL text, newest last (see prepare). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(cwtHome: string, options: SqliteStoreOptions = {}) {
     ensurePrivateDir(cwtHome);
@@ -165,8 +170,25 @@ export class SqliteStore implements Store {
     migrate(this.db);
   }
 
+  /**
+   * The connection's statement for `sql`, prepared once: better-sqlite3 compiles SQL anew on every db.prepare,
+   * and a long-lived process (cwt serve, cwt mcp, a supervisor) spent more of each tool-call decision preparing
+   * its statements than running them (measured). No statement of this store changes its mode (pluck, raw,
+   * expand) or is iterated, so a kept one is as good as a new one. SQL built per call (filters, column lists)
+   * comes in a few shapes; past MAX_STATEMENTS the oldest goes.
+   */
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size >= MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private appendEventSync(event: EventInput, at = Date.now()): void {
-    this.db
+    this
       .prepare('INSERT INTO events (at, kind, session, repo, data) VALUES (?, ?, ?, ?, ?)')
       .run(at, event.kind, event.session ?? null, event.repo ?? null, JSON.stringify(event.data ?? {}));
   }
@@ -176,14 +198,14 @@ export class SqliteStore implements Store {
     const values = [session.id, ...Object.keys(SESSION_COLUMNS).map((key) => toSqlValue(session[key as keyof SessionRecord]))];
     this.db
       .transaction(() => {
-        this.db.prepare(`INSERT INTO sessions (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
+        this.prepare(`INSERT INTO sessions (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
         if (event) this.appendEventSync(event);
       })
       .immediate();
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as Row | undefined;
     return row ? toSession(row) : undefined;
   }
 
@@ -200,7 +222,7 @@ export class SqliteStore implements Store {
     }
     if (!filter.includeEnded) where.push("state != 'ended'");
     const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, id`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toSession);
+    return (this.prepare(sql).all(...params) as Row[]).map(toSession);
   }
 
   async updateSession(id: string, patch: SessionPatch, event?: EventInput, options: SessionUpdateOptions = {}): Promise<boolean> {
@@ -209,7 +231,7 @@ export class SqliteStore implements Store {
         let effective = patch;
         let logged = event;
         if (options.onActivityChange) {
-          const stored = this.db.prepare('SELECT activity FROM sessions WHERE id = ?').get(id) as Row | undefined;
+          const stored = this.prepare('SELECT activity FROM sessions WHERE id = ?').get(id) as Row | undefined;
           const guarded = guardActivity(patch, stored?.activity);
           effective = guarded.patch;
           if (!guarded.changed) logged = undefined;
@@ -219,7 +241,7 @@ export class SqliteStore implements Store {
         if (keys.length > 0) {
           const assignments = keys.map((key) => `${SESSION_COLUMNS[key]} = ?`).join(', ');
           const values = keys.map((key) => toSqlValue(effective[key]));
-          changed = this.db.prepare(`UPDATE sessions SET ${assignments} WHERE id = ?`).run(...values, id).changes > 0;
+          changed = this.prepare(`UPDATE sessions SET ${assignments} WHERE id = ?`).run(...values, id).changes > 0;
         }
         if (changed && logged) this.appendEventSync(logged);
         return changed;
@@ -230,7 +252,7 @@ export class SqliteStore implements Store {
   async deleteSession(id: string, event?: EventInput): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const changed = this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id).changes > 0;
+        const changed = this.prepare('DELETE FROM sessions WHERE id = ?').run(id).changes > 0;
         if (changed && event) this.appendEventSync(event);
         return changed;
       })
@@ -267,17 +289,17 @@ export class SqliteStore implements Store {
     }
     const limit = filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
     const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${filter.newest ? 'DESC' : ''} ${limit}`;
-    const events = (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);
+    const events = (this.prepare(sql).all(...params) as Row[]).map(toEvent);
     return filter.newest ? events.reverse() : events;
   }
 
   async acquireLock(request: LockRequest, isStale: StaleLockPredicate): Promise<AcquireResult> {
     return this.db
       .transaction((): AcquireResult => {
-        const row = this.db.prepare('SELECT * FROM locks WHERE name = ?').get(request.name) as Row | undefined;
+        const row = this.prepare('SELECT * FROM locks WHERE name = ?').get(request.name) as Row | undefined;
         const current = row ? toLock(row) : undefined;
         if (current && !isStale(current, request.now)) return { acquired: false, current };
-        const tokenRow = this.db
+        const tokenRow = this
           .prepare(
             `INSERT INTO lock_tokens (name, last_token) VALUES (?, 1)
              ON CONFLICT (name) DO UPDATE SET last_token = last_token + 1 RETURNING last_token`,
@@ -295,7 +317,7 @@ export class SqliteStore implements Store {
           ttlMs: request.ttlMs,
           note: request.note,
         };
-        this.db
+        this
           .prepare(
             `INSERT OR REPLACE INTO locks (name, holder, session, token, pid, host, acquired_at, heartbeat_at, ttl_ms, note)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -315,13 +337,13 @@ export class SqliteStore implements Store {
   }
 
   async heartbeatLock(name: string, token: number, now: number): Promise<boolean> {
-    return this.db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND token = ?').run(now, name, token).changes > 0;
+    return this.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND token = ?').run(now, name, token).changes > 0;
   }
 
   async releaseLock(name: string, token: number): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('DELETE FROM locks WHERE name = ? AND token = ? RETURNING *').get(name, token) as Row | undefined;
+        const row = this.prepare('DELETE FROM locks WHERE name = ? AND token = ? RETURNING *').get(name, token) as Row | undefined;
         if (row) this.appendEventSync({ kind: 'lock.release', session: row.session as string | null, data: { name, token } });
         return row !== undefined;
       })
@@ -331,7 +353,7 @@ export class SqliteStore implements Store {
   async forceReleaseLock(name: string): Promise<LockRecord | undefined> {
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('DELETE FROM locks WHERE name = ? RETURNING *').get(name) as Row | undefined;
+        const row = this.prepare('DELETE FROM locks WHERE name = ? RETURNING *').get(name) as Row | undefined;
         if (!row) return undefined;
         const lock = toLock(row);
         this.appendEventSync({ kind: 'lock.force-release', session: lock.session, data: { name, previous: lock } });
@@ -341,18 +363,18 @@ export class SqliteStore implements Store {
   }
 
   async getLock(name: string): Promise<LockRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM locks WHERE name = ?').get(name) as Row | undefined;
+    const row = this.prepare('SELECT * FROM locks WHERE name = ?').get(name) as Row | undefined;
     return row ? toLock(row) : undefined;
   }
 
   async listLocks(): Promise<LockRecord[]> {
-    return (this.db.prepare('SELECT * FROM locks ORDER BY name').all() as Row[]).map(toLock);
+    return (this.prepare('SELECT * FROM locks ORDER BY name').all() as Row[]).map(toLock);
   }
 
   async releaseSessionLocks(session: string): Promise<LockRecord[]> {
     return this.db
       .transaction(() => {
-        const rows = (this.db.prepare('DELETE FROM locks WHERE session = ? RETURNING *').all(session) as Row[]).map(toLock);
+        const rows = (this.prepare('DELETE FROM locks WHERE session = ? RETURNING *').all(session) as Row[]).map(toLock);
         for (const lock of rows) {
           this.appendEventSync({ kind: 'lock.release', session, data: { name: lock.name, token: lock.token, reason: 'session' } });
         }
@@ -364,7 +386,7 @@ export class SqliteStore implements Store {
   async releaseLockOfSession(name: string, session: string): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('DELETE FROM locks WHERE name = ? AND session = ? RETURNING token').get(name, session) as Row | undefined;
+        const row = this.prepare('DELETE FROM locks WHERE name = ? AND session = ? RETURNING token').get(name, session) as Row | undefined;
         if (row) this.appendEventSync({ kind: 'lock.release', session, data: { name, token: row.token } });
         return row !== undefined;
       })
@@ -375,7 +397,7 @@ export class SqliteStore implements Store {
     this.db
       .transaction(() => {
         // A Claude session that ended (SessionEnd) and is resumed later may be linked afresh.
-        const linked = this.db
+        const linked = this
           .prepare(
             `INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (?, ?, ?)
              ON CONFLICT (claude_id) DO UPDATE SET session = excluded.session, active_at = excluded.started_at, ended_at = NULL,
@@ -389,14 +411,14 @@ export class SqliteStore implements Store {
   }
 
   async getSessionOfClaude(claudeId: string): Promise<string | undefined> {
-    const row = this.db.prepare('SELECT session FROM claude_sessions WHERE claude_id = ?').get(claudeId) as Row | undefined;
+    const row = this.prepare('SELECT session FROM claude_sessions WHERE claude_id = ?').get(claudeId) as Row | undefined;
     return row?.session as string | undefined;
   }
 
   async endClaudeSession(claudeId: string, now: number): Promise<void> {
     this.db
       .transaction(() => {
-        const row = this.db
+        const row = this
           .prepare('UPDATE claude_sessions SET ended_at = ? WHERE claude_id = ? AND ended_at IS NULL RETURNING session')
           .get(now, claudeId) as Row | undefined;
         if (row) this.appendEventSync({ kind: 'claude.end', session: row.session as string, data: { claudeSession: claudeId } }, now);
@@ -407,11 +429,11 @@ export class SqliteStore implements Store {
   async noteClaudeSession(claudeId: string, session: string, details: { firstPrompt?: string; transcript?: string }, now: number): Promise<void> {
     this.db
       .transaction(() => {
-        const linked = this.db
+        const linked = this
           .prepare('INSERT INTO claude_sessions (claude_id, session, started_at) VALUES (?, ?, ?) ON CONFLICT (claude_id) DO NOTHING')
           .run(claudeId, session, now).changes > 0;
         if (linked) this.appendEventSync({ kind: 'claude.link', session, data: { claudeSession: claudeId } }, now);
-        this.db
+        this
           .prepare(
             `UPDATE claude_sessions SET active_at = ?, first_prompt = COALESCE(first_prompt, ?), transcript = COALESCE(?, transcript)
              WHERE claude_id = ? AND session = ?`,
@@ -422,14 +444,14 @@ export class SqliteStore implements Store {
   }
 
   async listClaudeSessions(session: string): Promise<ClaudeSessionRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM claude_sessions WHERE session = ? ORDER BY started_at, claude_id').all(session) as Row[];
+    const rows = this.prepare('SELECT * FROM claude_sessions WHERE session = ? ORDER BY started_at, claude_id').all(session) as Row[];
     return rows.map(toClaudeSession);
   }
 
   async moveClaudeSession(claudeId: string, from: string, to: string, now: number): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const moved = this.db.prepare('UPDATE claude_sessions SET session = ?, ended_at = NULL, active_at = ? WHERE claude_id = ? AND session = ?').run(to, now, claudeId, from).changes > 0;
+        const moved = this.prepare('UPDATE claude_sessions SET session = ?, ended_at = NULL, active_at = ? WHERE claude_id = ? AND session = ?').run(to, now, claudeId, from).changes > 0;
         if (moved) this.appendEventSync({ kind: 'claude.move', session: to, data: { claudeSession: claudeId, from } }, now);
         return moved;
       })
@@ -440,24 +462,24 @@ export class SqliteStore implements Store {
     return this.db
       .transaction((): ClaimOutcome => {
         const { checkout, relPath, session, now } = request;
-        const claimRow = this.db.prepare('SELECT * FROM claims WHERE checkout = ? AND rel_path = ?').get(checkout, relPath) as Row | undefined;
+        const claimRow = this.prepare('SELECT * FROM claims WHERE checkout = ? AND rel_path = ?').get(checkout, relPath) as Row | undefined;
         const existing = claimRow ? toClaim(claimRow) : undefined;
-        const holderRow = existing ? (this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(existing.session) as Row | undefined) : undefined;
-        const denialRow = this.db
+        const holderRow = existing ? (this.prepare('SELECT * FROM sessions WHERE id = ?').get(existing.session) as Row | undefined) : undefined;
+        const denialRow = this
           .prepare('SELECT at FROM claim_denials WHERE checkout = ? AND rel_path = ? AND session = ?')
           .get(checkout, relPath, session) as Row | undefined;
         const state: ClaimState = { existing, holder: holderRow ? toSession(holderRow) : undefined, deniedAt: (denialRow?.at as number | undefined) ?? null };
         const verdict = decide(state);
         const eventBase = { session, repo: request.repo };
         if (verdict.allow) {
-          this.db
+          this
             .prepare(
               `INSERT INTO claims (checkout, rel_path, repo, abs_path, session, claude_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (checkout, rel_path) DO UPDATE SET repo = excluded.repo, abs_path = excluded.abs_path,
                  session = excluded.session, claude_id = excluded.claude_id, at = excluded.at`,
             )
             .run(checkout, relPath, request.repo, request.absPath, session, request.claudeId, now);
-          if (denialRow) this.db.prepare('DELETE FROM claim_denials WHERE checkout = ? AND rel_path = ? AND session = ?').run(checkout, relPath, session);
+          if (denialRow) this.prepare('DELETE FROM claim_denials WHERE checkout = ? AND rel_path = ? AND session = ?').run(checkout, relPath, session);
           if (verdict.takeover) {
             this.appendEventSync({ kind: 'claim.takeover', ...eventBase, data: { path: request.absPath, previous: existing } }, now);
           } else if (!existing || existing.session !== session) {
@@ -465,7 +487,7 @@ export class SqliteStore implements Store {
           }
         } else {
           if (verdict.recordDenial) {
-            this.db
+            this
               .prepare('INSERT OR REPLACE INTO claim_denials (checkout, rel_path, session, at) VALUES (?, ?, ?, ?)')
               .run(checkout, relPath, session, now);
           }
@@ -485,7 +507,7 @@ export class SqliteStore implements Store {
       params.push(filter[key]);
     }
     const sql = `SELECT * FROM claims ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, rel_path`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toClaim);
+    return (this.prepare(sql).all(...params) as Row[]).map(toClaim);
   }
 
   async releaseClaims(session: string, options: { claudeId?: string; absPaths?: readonly string[] } = {}): Promise<ClaimRecord[]> {
@@ -493,16 +515,16 @@ export class SqliteStore implements Store {
       .transaction(() => {
         let released: ClaimRecord[];
         if (options.absPaths !== undefined) {
-          const statement = this.db.prepare('DELETE FROM claims WHERE session = ? AND abs_path = ? RETURNING *');
+          const statement = this.prepare('DELETE FROM claims WHERE session = ? AND abs_path = ? RETURNING *');
           released = options.absPaths.flatMap((path) => (statement.all(session, path) as Row[]).map(toClaim));
         } else if (options.claudeId !== undefined) {
-          released = (this.db.prepare('DELETE FROM claims WHERE session = ? AND claude_id = ? RETURNING *').all(session, options.claudeId) as Row[]).map(toClaim);
+          released = (this.prepare('DELETE FROM claims WHERE session = ? AND claude_id = ? RETURNING *').all(session, options.claudeId) as Row[]).map(toClaim);
         } else {
-          released = (this.db.prepare('DELETE FROM claims WHERE session = ? RETURNING *').all(session) as Row[]).map(toClaim);
+          released = (this.prepare('DELETE FROM claims WHERE session = ? RETURNING *').all(session) as Row[]).map(toClaim);
         }
         if (options.absPaths === undefined && options.claudeId === undefined) {
-          this.db.prepare('DELETE FROM claim_denials WHERE session = ?').run(session);
-          this.db.prepare('DELETE FROM reads WHERE session = ?').run(session);
+          this.prepare('DELETE FROM claim_denials WHERE session = ?').run(session);
+          this.prepare('DELETE FROM reads WHERE session = ?').run(session);
         }
         if (released.length > 0) {
           this.appendEventSync({ kind: 'claim.release', session, data: { paths: released.map((claim) => claim.absPath) } });
@@ -515,8 +537,8 @@ export class SqliteStore implements Store {
   async acquireLease(request: LeaseRequest, decide: LeaseDecider): Promise<LeaseOutcome> {
     return this.db
       .transaction((): LeaseOutcome => {
-        const rows = this.db.prepare('SELECT * FROM leases WHERE resource = ? ORDER BY value').all(request.resource) as Row[];
-        const getSession = this.db.prepare('SELECT * FROM sessions WHERE id = ?');
+        const rows = this.prepare('SELECT * FROM leases WHERE resource = ? ORDER BY value').all(request.resource) as Row[];
+        const getSession = this.prepare('SELECT * FROM sessions WHERE id = ?');
         const holdings: LeaseHolding[] = rows.map((row) => {
           const holderRow = getSession.get(row.session) as Row | undefined;
           return { lease: toLease(row), holder: holderRow ? toSession(holderRow) : undefined };
@@ -525,11 +547,11 @@ export class SqliteStore implements Store {
         if (!choice) return { acquired: false };
         const { now } = request;
         if (choice.reclaim) {
-          this.db.prepare('DELETE FROM leases WHERE resource = ? AND value = ?').run(choice.reclaim.resource, choice.reclaim.value);
+          this.prepare('DELETE FROM leases WHERE resource = ? AND value = ?').run(choice.reclaim.resource, choice.reclaim.value);
           this.appendEventSync({ kind: 'lease.reclaim', session: request.session, repo: request.repo, data: { previous: choice.reclaim } }, now);
         }
         // One value per variable per session: a re-acquisition replaces the session's earlier value.
-        this.db.prepare('DELETE FROM leases WHERE session = ? AND name = ? AND NOT (resource = ? AND value = ?)').run(request.session, request.name, request.resource, choice.value);
+        this.prepare('DELETE FROM leases WHERE session = ? AND name = ? AND NOT (resource = ? AND value = ?)').run(request.session, request.name, request.resource, choice.value);
         const lease: LeaseRecord = {
           resource: request.resource,
           name: request.name,
@@ -539,7 +561,7 @@ export class SqliteStore implements Store {
           repo: request.repo,
           at: now,
         };
-        this.db
+        this
           .prepare(
             `INSERT INTO leases (resource, name, kind, value, session, repo, at) VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (resource, value) DO UPDATE SET name = excluded.name, kind = excluded.kind, session = excluded.session,
@@ -561,13 +583,13 @@ export class SqliteStore implements Store {
       params.push(filter[key]);
     }
     const sql = `SELECT * FROM leases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY session, name`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toLease);
+    return (this.prepare(sql).all(...params) as Row[]).map(toLease);
   }
 
   async releaseLease(resource: string, value: string, session: string, reason: string): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('DELETE FROM leases WHERE resource = ? AND value = ? AND session = ? RETURNING *').get(resource, value, session) as Row | undefined;
+        const row = this.prepare('DELETE FROM leases WHERE resource = ? AND value = ? AND session = ? RETURNING *').get(resource, value, session) as Row | undefined;
         if (row) this.appendEventSync({ kind: 'lease.release', session, repo: row.repo as string, data: { leases: [{ name: row.name, value }], reason } });
         return row !== undefined;
       })
@@ -577,7 +599,7 @@ export class SqliteStore implements Store {
   async releaseLeases(session: string, reason: string): Promise<LeaseRecord[]> {
     return this.db
       .transaction(() => {
-        const released = (this.db.prepare('DELETE FROM leases WHERE session = ? RETURNING *').all(session) as Row[]).map(toLease);
+        const released = (this.prepare('DELETE FROM leases WHERE session = ? RETURNING *').all(session) as Row[]).map(toLease);
         if (released.length > 0) {
           this.appendEventSync({
             kind: 'lease.release',
@@ -595,15 +617,15 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(() => {
         // An amend or a re-run of the hook for the same commit keeps the first record.
-        this.db
+        this
           .prepare('INSERT OR IGNORE INTO commits (repo, sha, session, branch, at) VALUES (?, ?, ?, ?, ?)')
           .run(commit.repo, commit.sha, commit.session, commit.branch, commit.at);
         if (commit.session === null) {
           if (options.event) this.appendEventSync(options.event, commit.at);
           return [];
         }
-        if (options.advanceTip) this.db.prepare('UPDATE sessions SET known_tip = ? WHERE id = ?').run(commit.sha, commit.session);
-        const release = this.db.prepare('DELETE FROM claims WHERE session = ? AND abs_path = ? RETURNING *');
+        if (options.advanceTip) this.prepare('UPDATE sessions SET known_tip = ? WHERE id = ?').run(commit.sha, commit.session);
+        const release = this.prepare('DELETE FROM claims WHERE session = ? AND abs_path = ? RETURNING *');
         const released = (options.releasePaths ?? []).flatMap((path) => (release.all(commit.session, path) as Row[]).map(toClaim));
         if (released.length > 0) {
           this.appendEventSync({ kind: 'claim.release', session: commit.session, data: { paths: released.map((claim) => claim.absPath), reason: 'commit' } }, commit.at);
@@ -616,7 +638,7 @@ export class SqliteStore implements Store {
 
   async listCommits(repo: string, shas: readonly string[]): Promise<CommitRecord[]> {
     if (shas.length === 0) return [];
-    const statement = this.db.prepare('SELECT * FROM commits WHERE repo = ? AND sha = ?');
+    const statement = this.prepare('SELECT * FROM commits WHERE repo = ? AND sha = ?');
     return this.db.transaction(() =>
       shas.flatMap((sha) => {
         const row = statement.get(repo, sha) as Row | undefined;
@@ -626,25 +648,25 @@ export class SqliteStore implements Store {
   }
 
   async recordRead(read: ReadRecord): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO reads (session, path, sha256, at) VALUES (?, ?, ?, ?)').run(read.session, read.path, read.sha256, read.at);
+    this.prepare('INSERT OR REPLACE INTO reads (session, path, sha256, at) VALUES (?, ?, ?, ?)').run(read.session, read.path, read.sha256, read.at);
   }
 
   async getRead(session: string, path: string): Promise<ReadRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM reads WHERE session = ? AND path = ?').get(session, path) as Row | undefined;
+    const row = this.prepare('SELECT * FROM reads WHERE session = ? AND path = ?').get(session, path) as Row | undefined;
     return row ? { session: row.session as string, path: row.path as string, sha256: row.sha256 as string, at: row.at as number } : undefined;
   }
 
   async getData(scope: string, key: string): Promise<KvRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM kv WHERE scope = ? AND key = ? AND value IS NOT NULL').get(scope, key) as Row | undefined;
+    const row = this.prepare('SELECT * FROM kv WHERE scope = ? AND key = ? AND value IS NOT NULL').get(scope, key) as Row | undefined;
     return row ? toKv(row) : undefined;
   }
 
   async listData(scope: string): Promise<KvRecord[]> {
-    return (this.db.prepare('SELECT * FROM kv WHERE scope = ? AND value IS NOT NULL ORDER BY key').all(scope) as Row[]).map(toKv);
+    return (this.prepare('SELECT * FROM kv WHERE scope = ? AND value IS NOT NULL ORDER BY key').all(scope) as Row[]).map(toKv);
   }
 
   async listScopes(): Promise<KvScopeSummary[]> {
-    const rows = this.db
+    const rows = this
       .prepare('SELECT scope, COUNT(*) AS keys, MAX(updated_at) AS updated_at FROM kv WHERE value IS NOT NULL GROUP BY scope ORDER BY scope')
       .all() as Row[];
     return rows.map((row) => ({ scope: row.scope as string, keys: row.keys as number, updatedAt: row.updated_at as number }));
@@ -652,14 +674,14 @@ export class SqliteStore implements Store {
 
   /** Writes (value) or deletes (null) one key if `expectVersion` allows; the one place kv rows change. */
   private writeKvSync(scope: string, key: string, value: string | null, options: { expectVersion?: number; session: string | null; now: number }): KvWriteResult {
-    const row = this.db.prepare('SELECT * FROM kv WHERE scope = ? AND key = ?').get(scope, key) as Row | undefined;
+    const row = this.prepare('SELECT * FROM kv WHERE scope = ? AND key = ?').get(scope, key) as Row | undefined;
     const current = row && row.value !== null ? toKv(row) : undefined;
     const currentVersion = current?.version ?? 0;
     if (options.expectVersion !== undefined && options.expectVersion !== currentVersion) return { ok: false, current };
     if (value === null && !current) return { ok: false, current: undefined };
     // Versions continue past a delete (the tombstone keeps the last one), and past a pruned tombstone (the floor).
     const version = ((row?.version as number | undefined) ?? this.getMetaSync(META_KEYS.kvVersionFloor) ?? 0) + 1;
-    this.db
+    this
       .prepare(
         `INSERT INTO kv (scope, key, value, version, session, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, session = excluded.session, updated_at = excluded.updated_at`,
@@ -685,7 +707,7 @@ export class SqliteStore implements Store {
   async deleteScope(scope: string, options: { session: string | null; now: number }): Promise<number> {
     return this.db
       .transaction(() => {
-        const count = this.db
+        const count = this
           .prepare('UPDATE kv SET value = NULL, version = version + 1, session = ?, updated_at = ? WHERE scope = ? AND value IS NOT NULL')
           .run(options.session, options.now, scope).changes;
         if (count > 0) this.appendEventSync({ kind: 'kv.delete-scope', session: options.session, data: { scope, keys: count } }, options.now);
@@ -697,7 +719,7 @@ export class SqliteStore implements Store {
   async addTask(input: TaskInput): Promise<TaskRecord> {
     return this.db
       .transaction(() => {
-        const row = this.db
+        const row = this
           .prepare(`INSERT INTO tasks (queue, title, data, state, created_by, created_at) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING *`)
           .get(input.queue, input.title, JSON.stringify(input.data ?? null), input.createdBy, input.now) as Row;
         const task = toTask(row);
@@ -710,13 +732,13 @@ export class SqliteStore implements Store {
   /** Puts the stale claimed tasks among `rows` back to pending, with an event each. */
   private requeueSync(rows: Row[], isStale: StaleTaskPredicate, now: number): TaskRecord[] {
     const requeued: TaskRecord[] = [];
-    const getSession = this.db.prepare('SELECT * FROM sessions WHERE id = ?');
+    const getSession = this.prepare('SELECT * FROM sessions WHERE id = ?');
     for (const row of rows) {
       const task = toTask(row);
       const ownerRow = task.ownerSession === null ? undefined : (getSession.get(task.ownerSession) as Row | undefined);
       if (!isStale(task, ownerRow ? toSession(ownerRow) : undefined, now)) continue;
       const updated = toTask(
-        this.db
+        this
           .prepare(`UPDATE tasks SET state = 'pending', owner = NULL, owner_session = NULL, heartbeat_at = NULL WHERE id = ? AND state = 'claimed' RETURNING *`)
           .get(task.id) as Row,
       );
@@ -733,16 +755,16 @@ export class SqliteStore implements Store {
     return this.db
       .transaction((): TaskClaimResult => {
         // PostgreSQL: the same two steps with SELECT … FOR UPDATE SKIP LOCKED.
-        const claimed = this.db.prepare(`SELECT * FROM tasks WHERE queue = ? AND state = 'claimed' ORDER BY id`).all(claim.queue) as Row[];
+        const claimed = this.prepare(`SELECT * FROM tasks WHERE queue = ? AND state = 'claimed' ORDER BY id`).all(claim.queue) as Row[];
         const requeued = this.requeueSync(claimed, isStale, claim.now);
         const row = (
           claim.id === undefined
-            ? this.db.prepare(`SELECT * FROM tasks WHERE queue = ? AND state = 'pending' ORDER BY id LIMIT 1`).get(claim.queue)
-            : this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(claim.id)
+            ? this.prepare(`SELECT * FROM tasks WHERE queue = ? AND state = 'pending' ORDER BY id LIMIT 1`).get(claim.queue)
+            : this.prepare('SELECT * FROM tasks WHERE id = ?').get(claim.id)
         ) as Row | undefined;
         if (!row || row.state !== 'pending') return { task: undefined, requeued, ...(row ? { current: toTask(row) } : {}) };
         const task = toTask(
-          this.db
+          this
             .prepare(
               `UPDATE tasks SET state = 'claimed', owner = ?, owner_session = ?, heartbeat_at = ?, ttl_ms = ?, attempts = attempts + 1,
                  claimed_at = ?, phase = NULL, percent = NULL, message = NULL, progress_at = NULL
@@ -759,7 +781,7 @@ export class SqliteStore implements Store {
   async updateTask(update: TaskUpdate): Promise<TaskUpdateResult> {
     return this.db
       .transaction((): TaskUpdateResult => {
-        const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(update.id) as Row | undefined;
+        const row = this.prepare('SELECT * FROM tasks WHERE id = ?').get(update.id) as Row | undefined;
         const current = row ? toTask(row) : undefined;
         if (!current || current.state !== 'claimed' || (!update.force && current.owner !== update.owner)) {
           // Completing a task again is a no-op success for its owner; anything else is refused with the task as it is.
@@ -768,16 +790,16 @@ export class SqliteStore implements Store {
         const { change, now } = update;
         let updated: Row;
         if (change.kind === 'done') {
-          updated = this.db
+          updated = this
             .prepare(`UPDATE tasks SET state = 'done', result = ?, done_at = ?, heartbeat_at = ? WHERE id = ? RETURNING *`)
             .get(JSON.stringify(change.result ?? null), now, now, update.id) as Row;
         } else if (change.kind === 'release') {
-          updated = this.db
+          updated = this
             .prepare(`UPDATE tasks SET state = 'pending', owner = NULL, owner_session = NULL, heartbeat_at = NULL WHERE id = ? RETURNING *`)
             .get(update.id) as Row;
         } else {
           // Each field given replaces the last one; fields left out keep theirs.
-          updated = this.db
+          updated = this
             .prepare(
               `UPDATE tasks SET phase = CASE WHEN ? THEN ? ELSE phase END, percent = CASE WHEN ? THEN ? ELSE percent END,
                  message = CASE WHEN ? THEN ? ELSE message END, progress_at = ?, heartbeat_at = ? WHERE id = ? RETURNING *`,
@@ -804,7 +826,7 @@ export class SqliteStore implements Store {
   }
 
   async getTask(id: number): Promise<TaskRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
     return row ? toTask(row) : undefined;
   }
 
@@ -817,12 +839,12 @@ export class SqliteStore implements Store {
       params.push(filter[key]);
     }
     const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toTask);
+    return (this.prepare(sql).all(...params) as Row[]).map(toTask);
   }
 
   async requeueStaleTasks(isStale: StaleTaskPredicate, now: number): Promise<TaskRecord[]> {
     return this.db
-      .transaction(() => this.requeueSync(this.db.prepare(`SELECT * FROM tasks WHERE state = 'claimed' ORDER BY id`).all() as Row[], isStale, now))
+      .transaction(() => this.requeueSync(this.prepare(`SELECT * FROM tasks WHERE state = 'claimed' ORDER BY id`).all() as Row[], isStale, now))
       .immediate();
   }
 
@@ -830,7 +852,7 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(() => {
         const handoff = toHandoff(
-          this.db
+          this
             .prepare(
               `INSERT INTO handoffs (repo, from_session, to_session, summary, next_steps, files, branch, state, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?) RETURNING *`,
@@ -849,14 +871,14 @@ export class SqliteStore implements Store {
   async acceptHandoff(id: number, acceptor: { name: string; session: string | null }, now: number): Promise<HandoffAcceptResult> {
     return this.db
       .transaction((): HandoffAcceptResult => {
-        const row = this.db
+        const row = this
           .prepare(
             `UPDATE handoffs SET state = 'accepted', accepted_by = ?, accepted_at = ?
              WHERE id = ? AND state = 'open' AND (to_session IS NULL OR to_session = ?) RETURNING *`,
           )
           .get(acceptor.name, now, id, acceptor.name) as Row | undefined;
         if (!row) {
-          const current = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
+          const current = this.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
           return { ok: false, current: current ? toHandoff(current) : undefined };
         }
         const handoff = toHandoff(row);
@@ -870,7 +892,7 @@ export class SqliteStore implements Store {
   }
 
   async getHandoff(id: number): Promise<HandoffRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row | undefined;
     return row ? toHandoff(row) : undefined;
   }
 
@@ -886,11 +908,11 @@ export class SqliteStore implements Store {
       params.push(filter.state);
     }
     const sql = `SELECT * FROM handoffs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toHandoff);
+    return (this.prepare(sql).all(...params) as Row[]).map(toHandoff);
   }
 
   async getLatestEventId(): Promise<number> {
-    return ((this.db.prepare('SELECT MAX(id) AS id FROM events').get() as Row).id as number | null) ?? 0;
+    return ((this.prepare('SELECT MAX(id) AS id FROM events').get() as Row).id as number | null) ?? 0;
   }
 
   async waitForEvents(_afterId: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -900,7 +922,7 @@ export class SqliteStore implements Store {
   async getChangeMark(): Promise<string> {
     // data_version moves when another connection (another cwt process) commits; this connection's own
     // writes are events or come with one.
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = (this.prepare('PRAGMA data_version').get() as Row).data_version as number;
     return `${await this.getLatestEventId()}.${version}`;
   }
 
@@ -915,28 +937,28 @@ export class SqliteStore implements Store {
   }
 
   async getNotifyCursor(): Promise<number | null> {
-    const row = this.db.prepare('SELECT last_id FROM notify_cursor WHERE id = 1').get() as Row | undefined;
+    const row = this.prepare('SELECT last_id FROM notify_cursor WHERE id = 1').get() as Row | undefined;
     return (row?.last_id as number | undefined) ?? null;
   }
 
   async setNotifyCursor(from: number | null, to: number): Promise<boolean> {
     const statement =
       from === null
-        ? this.db.prepare('INSERT INTO notify_cursor (id, last_id) VALUES (1, ?) ON CONFLICT (id) DO NOTHING')
-        : this.db.prepare('UPDATE notify_cursor SET last_id = ? WHERE id = 1 AND last_id = ?');
+        ? this.prepare('INSERT INTO notify_cursor (id, last_id) VALUES (1, ?) ON CONFLICT (id) DO NOTHING')
+        : this.prepare('UPDATE notify_cursor SET last_id = ? WHERE id = 1 AND last_id = ?');
     return (from === null ? statement.run(to) : statement.run(to, from)).changes > 0;
   }
 
   async throttleNotification(key: string, now: number, windowMs: number): Promise<ThrottleDecision> {
     return this.db
       .transaction((): ThrottleDecision => {
-        const row = this.db.prepare('SELECT sent_at, suppressed FROM notify_throttle WHERE key = ?').get(key) as Row | undefined;
+        const row = this.prepare('SELECT sent_at, suppressed FROM notify_throttle WHERE key = ?').get(key) as Row | undefined;
         const suppressed = (row?.suppressed as number | undefined) ?? 0;
         if (row && now - (row.sent_at as number) < windowMs) {
-          this.db.prepare('UPDATE notify_throttle SET suppressed = suppressed + 1 WHERE key = ?').run(key);
+          this.prepare('UPDATE notify_throttle SET suppressed = suppressed + 1 WHERE key = ?').run(key);
           return { send: false, suppressed: suppressed + 1 };
         }
-        this.db
+        this
           .prepare('INSERT INTO notify_throttle (key, sent_at, suppressed) VALUES (?, ?, 0) ON CONFLICT (key) DO UPDATE SET sent_at = excluded.sent_at, suppressed = 0')
           .run(key, now);
         return { send: true, suppressed };
@@ -949,7 +971,7 @@ export class SqliteStore implements Store {
   }
 
   private getMetaSync(key: string): number | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined)?.value as number | undefined;
+    return (this.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined)?.value as number | undefined;
   }
 
   async pruneExpired(request: PruneRequest): Promise<PruneCounts> {
@@ -962,20 +984,20 @@ export class SqliteStore implements Store {
         const limit = request.limit === undefined ? undefined : `ORDER BY rowid LIMIT ${Math.max(0, Math.floor(request.limit))}`;
         const prune = (kind: keyof PruneCounts, table: string, where: string, ...params: unknown[]) => {
           const selected = `SELECT rowid FROM ${table} WHERE ${where} ${limit ?? ''}`;
-          if (request.dryRun) counts[kind] = (this.db.prepare(`SELECT COUNT(*) AS n FROM (${selected})`).get(...params) as Row).n as number;
-          else counts[kind] = this.db.prepare(limit === undefined ? `DELETE FROM ${table} WHERE ${where}` : `DELETE FROM ${table} WHERE rowid IN (${selected})`).run(...params).changes;
+          if (request.dryRun) counts[kind] = (this.prepare(`SELECT COUNT(*) AS n FROM (${selected})`).get(...params) as Row).n as number;
+          else counts[kind] = this.prepare(limit === undefined ? `DELETE FROM ${table} WHERE ${where}` : `DELETE FROM ${table} WHERE rowid IN (${selected})`).run(...params).changes;
         };
         prune('sessions', 'sessions', "state = 'ended' AND id IN (SELECT value FROM json_each(?))", gone);
         // Links of removed sessions, and of sessions gone earlier (gc's drop-session), which would keep a Claude tab from being adopted again.
         prune('claudeSessions', 'claude_sessions', "session NOT IN (SELECT id FROM sessions WHERE NOT (state = 'ended' AND id IN (SELECT value FROM json_each(?))))", gone);
         if (request.eventsBefore !== null) {
-          this.db.prepare('INSERT INTO meta (key, value) VALUES (?, 1)').run(META_KEYS.pruning);
+          this.prepare('INSERT INTO meta (key, value) VALUES (?, 1)').run(META_KEYS.pruning);
           prune('events', 'events', 'at < ?', request.eventsBefore);
-          this.db.prepare('DELETE FROM meta WHERE key = ?').run(META_KEYS.pruning);
+          this.prepare('DELETE FROM meta WHERE key = ?').run(META_KEYS.pruning);
         }
         if (request.kvTombstonesBefore !== null) {
           if (!request.dryRun) {
-            this.db
+            this
               .prepare(
                 `INSERT INTO meta (key, value) SELECT ?, MAX(version) FROM kv WHERE value IS NULL AND updated_at < ? HAVING MAX(version) IS NOT NULL
                  ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)`,
@@ -1021,20 +1043,20 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(() => {
         if (!isDue(this.getMetaSync(key))) return false;
-        this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, now);
+        this.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, now);
         return true;
       })
       .immediate();
   }
 
   async claimHookCall(call: HookCallRecord): Promise<boolean> {
-    const insert = this.db.prepare('INSERT INTO hook_calls (key, by, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
+    const insert = this.prepare('INSERT INTO hook_calls (key, by, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
     const claim = () => insert.run(call.key, call.by, call.at).changes === 1;
     // A tool call's two handlers (http and mcp_tool) ask at the same moment; the one that comes second finds the
     // other's write lock held for a fraction of a millisecond, where SQLite's busy handler would sleep 1 ms, then
     // 2, then 5: the call's decision waits for both. So it is asked again every CLAIM_RETRY_MS for a few
     // milliseconds first, and only then waits as every other statement does.
-    this.db.pragma('busy_timeout = 0');
+    this.prepare('PRAGMA busy_timeout = 0').run();
     try {
       for (let attempt = 1; attempt <= CLAIM_RETRIES; attempt++) {
         try {
@@ -1045,17 +1067,17 @@ export class SqliteStore implements Store {
         }
       }
     } finally {
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).run();
     }
     return claim();
   }
 
   async listHookCalls(): Promise<HookCallRecord[]> {
-    return (this.db.prepare('SELECT key, by, at FROM hook_calls ORDER BY at, rowid').all() as Row[]).map((row) => ({ key: row.key as string, by: row.by as string, at: row.at as number }));
+    return (this.prepare('SELECT key, by, at FROM hook_calls ORDER BY at, rowid').all() as Row[]).map((row) => ({ key: row.key as string, by: row.by as string, at: row.at as number }));
   }
 
   async pruneHookCalls(before: number): Promise<number> {
-    return this.db.prepare('DELETE FROM hook_calls WHERE at < ?').run(before).changes;
+    return this.prepare('DELETE FROM hook_calls WHERE at < ?').run(before).changes;
   }
 
   async close(): Promise<void> {
