@@ -5,18 +5,27 @@ export function getHostId(env: NodeJS.ProcessEnv = process.env): string {
   return env.CWT_HOST_ID && env.CWT_HOST_ID !== '' ? env.CWT_HOST_ID : getHostname();
 }
 
+/** How long a process goes on with the host name it read: a tool-call decision asks for it twice. */
+const HOSTNAME_KEEP_MS = 1_000;
+let hostname: { name: string; at: number } | undefined;
+
 /**
  * os.hostname(), which is the kernel's node name: read from /proc on Linux, since loading node:os costs every
- * hook, status and append ~0.2 ms (measured) for this one call. Elsewhere (or without /proc) from node:os.
+ * hook, status and append ~0.2 ms (measured) for this one call. Elsewhere (or without /proc) from node:os. Kept
+ * for HOSTNAME_KEEP_MS, so that a long-lived process (cwt serve, cwt mcp) follows a renamed machine.
  */
 function getHostname(): string {
+  const now = Date.now();
+  if (hostname !== undefined && now >= hostname.at && now - hostname.at < HOSTNAME_KEEP_MS) return hostname.name;
   let name = '';
   try {
     name = readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
   } catch {
     // Not Linux, or no /proc.
   }
-  return name !== '' ? name : process.getBuiltinModule('node:os').hostname();
+  if (name === '') name = process.getBuiltinModule('node:os').hostname();
+  hostname = { name, at: now };
+  return name;
 }
 
 interface ProcStat {
