@@ -2,9 +2,9 @@
 // Thin on purpose, and CommonJS (bin/package.json): an ES module entry costs Node 20 its ESM loader, ~5 ms of
 // every start. `cwt hook <event>` runs on every tool call of every session and `cwt git-hook <name>` on every
 // commit: each has a bundle of its own (dist/hook.cjs, dist/githook.cjs), and status, ls and append share a
-// third (dist/lean.cjs); `cwt new`, whose git work should start as early as it can, has dist/new.cjs. Each
-// compiles from a V8 code cache where Node has no compile cache of its own (Node < 22.1). Everything else loads
-// the full CLI (dist/cwt.js).
+// third (dist/lean.cjs); `cwt new`, whose git work should start as early as it can, has dist/new.cjs (each built
+// twice, for the store in use: see withStore). Each compiles from a V8 code cache where Node has no compile cache
+// of its own (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
 'use strict';
 
 // Commands answered from a lean bundle: [bundle, export] (each entry returns false for what only the full CLI
@@ -78,13 +78,24 @@ function debugLean(text) {
 }
 
 /**
+ * The build of a lean bundle for the store this process uses (as src/core/store/open.ts chooses it): <name>.cjs has
+ * the local SQLite store alone, <name>.postgres.cjs the PostgreSQL store too, for any other CWT_STORE (an invalid
+ * one included, which that build reports). The PostgreSQL code is a quarter of a bundle, which every start reads.
+ */
+function withStore(bundle, env) {
+  const store = env.CWT_STORE;
+  return store === undefined || store === '' || store === 'sqlite' ? bundle : `${bundle}.postgres`;
+}
+
+/**
  * `representative`: this run goes down the bundle's busiest path (for the hook bundle a PreToolUse call), so what
  * it compiled is what most runs need. A cache written by another run (a session's first hook is SessionStart) is
  * kept as partial, used, and replaced once by the first representative run.
  */
-function loadLeanBundle(base, representative) {
+function loadLeanBundle(bundle, representative) {
   const fs = requireBuiltin('node:fs');
   const path = requireBuiltin('node:path');
+  const base = withStore(bundle, process.env);
   const file = path.join(__dirname, '..', 'dist', `${base}.cjs`);
   const enableCompileCache = getCompileCache();
   if (enableCompileCache || process.env.CWT_NO_CODE_CACHE === '1') {
@@ -160,7 +171,7 @@ function loadLeanBundle(base, representative) {
         }
         fs.renameSync(temp, path.join(dir, name));
         // The caches of this bundle's earlier builds and Nodes go: one file per bundle and live combination.
-        const own = new RegExp(`^${base}-v\\d.*\\.v8$`);
+        const own = new RegExp(`^${base.replace('.', '\\.')}-v\\d.*\\.v8$`);
         for (const entry of fs.readdirSync(dir)) if (entry !== name && own.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
       } catch {
         // A read-only or full state dir: the next run compiles from source again.

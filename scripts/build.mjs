@@ -7,7 +7,8 @@
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
 // - dist/githook.cjs, dist/lean.cjs: the same kind of file for `cwt git-hook` (every commit), and for `status`,
 //   `ls` and `append`, so that no start reads and compiles the code of the others, and dist/new.cjs for
-//   `cwt new` and claude -w's worktree hooks; each with only the messages it names (buildLean).
+//   `cwt new` and claude -w's worktree hooks; each with only the messages it names (buildLean), and each twice:
+//   <name>.cjs with the local SQLite store alone, <name>.postgres.cjs with the PostgreSQL store too (CWT_STORE).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -78,6 +79,20 @@ const unusedSqliteMethods = {
     });
   },
 };
+/**
+ * The PostgreSQL store (its driver side, its migrations: a quarter of a lean bundle) in the build of a lean
+ * bundle that only the local SQLite store uses: a stand-in that says so. bin/cwt.js loads that build only where
+ * CWT_STORE names no other store, and src/core/store/open.ts is the only module that imports postgres.ts.
+ */
+const sqliteOnly = {
+  name: 'sqlite-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]core[\\/]store[\\/]postgres\.ts$/ }, () => ({
+      contents: `export class PostgresStore {\n  constructor() {\n    throw new Error('this build of cwt has the SQLite store only: bin/cwt.js runs the PostgreSQL build where CWT_STORE is set');\n  }\n}\n`,
+      loader: 'ts',
+    }));
+  },
+};
 const leanBundle = {
   ...common,
   plugins: [unusedSqliteMethods],
@@ -115,6 +130,12 @@ await buildLean({
   outfile: 'dist/new.cjs',
 });
 
+/** Both builds of a lean bundle: <name>.postgres.cjs with every store, <name>.cjs with the SQLite store alone. */
+async function buildLean(options) {
+  await buildLeanVariant({ ...options, outfile: options.outfile.replace(/\.cjs$/, '.postgres.cjs') });
+  await buildLeanVariant({ ...options, plugins: [...leanBundle.plugins, sqliteOnly] });
+}
+
 /**
  * A lean bundle, built twice: the second time with only the MESSAGES its code names. esbuild cannot drop an
  * object's unused properties, and MESSAGES has ~600 (a quarter of each bundle): every start read them, kept
@@ -122,7 +143,7 @@ await buildLean({
  * The build fails if the second bundle names a message it no longer has; without the typescript package (a
  * devDependency) the bundle keeps them all.
  */
-async function buildLean(options) {
+async function buildLeanVariant(options) {
   await build({ ...leanBundle, ...options });
   const ts = await import('typescript').then((module) => module.default, () => undefined);
   if (ts === undefined) return;
@@ -133,7 +154,7 @@ async function buildLean(options) {
       build.onLoad({ filter: /[\\/]src[\\/]texts[\\/]messages\.ts$/ }, (args) => ({ contents: keepMessages(ts, readFileSync(args.path, 'utf8'), used), loader: 'ts' }));
     },
   };
-  await build({ ...leanBundle, ...options, plugins: [...leanBundle.plugins, plugin] });
+  await build({ ...leanBundle, ...options, plugins: [...(options.plugins ?? leanBundle.plugins), plugin] });
   const missing = [...namedMessages(readFileSync(options.outfile, 'utf8'))].filter((name) => !used.has(name));
   if (missing.length > 0) throw new Error(`${options.outfile}: MESSAGES pruned of what it uses: ${missing.join(', ')}`);
 }

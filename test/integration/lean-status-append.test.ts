@@ -85,6 +85,33 @@ describe('lean status and append', () => {
     expect(readFileSync(file, 'utf8')).toBe('- one\n');
   });
 
+  it('loads the build for its store: SQLite alone without CWT_STORE, the PostgreSQL one (which reports a bad URL) with it', async () => {
+    const loaded = (stderr: string) => /lean: (\S+) loaded/.exec(stderr)?.[1];
+    const sqlite = await s.cwt(['status'], { env: { ...s.env, CWT_DEBUG: '1' } });
+    expect(sqlite.code).toBe(0);
+    expect(loaded(sqlite.stderr)).toBe('lean.cjs');
+    // That build has no PostgreSQL code: its migrations' server-side function is not in it, unlike the other's.
+    const dist = join(CWT_BIN, '..', '..', 'dist');
+    for (const bundle of ['hook', 'githook', 'lean', 'new']) {
+      expect(readFileSync(join(dist, `${bundle}.cjs`), 'utf8')).not.toContain('cwt_tool_call');
+      expect(readFileSync(join(dist, `${bundle}.postgres.cjs`), 'utf8')).toContain('cwt_tool_call');
+    }
+    // Not a URL cwt knows: the build with every store says so, as the full CLI does.
+    const badEnv = { ...s.env, CWT_STORE: 'mysql://db/cwt' };
+    const bad = await s.cwt(['status'], { env: { ...badEnv, CWT_DEBUG: '1' } });
+    const badFull = await s.cwt(['-C', s.repo, 'status'], { env: badEnv });
+    expect(loaded(bad.stderr)).toBe('lean.postgres.cjs');
+    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(badFull.code);
+    expect(bad.stderr).toContain('CWT_STORE must be a postgres://');
+    expect(badFull.stderr).toContain('CWT_STORE must be a postgres://');
+    // A PostgreSQL URL (no server there): the same build, which tries it and names the store it cannot reach.
+    const unreachable = await s.cwt(['append', join(s.root, 'x.md'), '- one'], { env: { ...s.env, CWT_STORE: 'postgres://cwt@127.0.0.1:1/cwt', CWT_DEBUG: '1', PGCONNECT_TIMEOUT: '2' } });
+    expect(loaded(unreachable.stderr)).toBe('lean.postgres.cjs');
+    expect(unreachable.code).not.toBe(0);
+    expect(unreachable.stderr).toContain('CWT_STORE');
+  });
+
   it('a process that exits without closing keeps the WAL short (the next opener reads all of it); a default connection does not', async () => {
     const wal = join(s.cwtHome, `${SQLITE_FILE_NAME}-wal`);
     const frames = () => Math.max(0, (statSync(wal, { throwIfNoEntry: false })?.size ?? 0) - 32) / (4096 + 24);
