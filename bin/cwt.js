@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Thin on purpose, and CommonJS (bin/package.json): an ES module entry costs Node 20 its ESM loader, ~5 ms of
 // every start. `cwt hook <event>` runs on every tool call of every session and `cwt git-hook <name>` on every
-// commit: each has a bundle of its own (dist/hook.cjs, dist/githook.cjs), and status, ls and append share a
-// third (dist/lean.cjs); `cwt new`, whose git work should start as early as it can, has dist/new.cjs (each built
-// twice, for the store in use: see withStore). Each compiles from a V8 code cache where Node has no compile cache
-// of its own (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
+// commit: each has a bundle of its own (dist/hook.cjs, dist/githook.cjs), as have status and ls (dist/status.cjs)
+// and append (dist/append.cjs); `cwt new`, whose git work should start as early as it can, has dist/new.cjs. Each
+// is built twice, for the store in use (see withStore), and compiles from a V8 code cache where Node has no
+// compile cache of its own (Node < 22.1). Everything else loads the full CLI (dist/cwt.js).
 'use strict';
 
 // Commands answered from a lean bundle: [bundle, export] (each entry returns false for what only the full CLI
@@ -12,9 +12,9 @@
 const LEAN = {
   hook: ['hook', 'runHook'],
   'git-hook': ['githook', 'runGitHookEntry'],
-  status: ['lean', 'runStatusEntry'],
-  ls: ['lean', 'runStatusEntry'],
-  append: ['lean', 'runAppendEntry'],
+  status: ['status', 'runStatusEntry'],
+  ls: ['status', 'runStatusEntry'],
+  append: ['append', 'runAppendEntry'],
   new: ['new', 'runNewEntry'],
 };
 /** `cwt hook worktree-create|worktree-remove`: claude -w's worktree, made by cwt new's pipeline (dist/new.cjs). */
@@ -170,9 +170,13 @@ function loadLeanBundle(bundle, representative) {
           fs.closeSync(out);
         }
         fs.renameSync(temp, path.join(dir, name));
-        // The caches of this bundle's earlier builds and Nodes go: one file per bundle and live combination.
-        const own = new RegExp(`^${base.replace('.', '\\.')}-v\\d.*\\.v8$`);
-        for (const entry of fs.readdirSync(dir)) if (entry !== name && own.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
+        // The caches of this bundle's earlier builds and Nodes go, and those of bundles this build no longer has
+        // (an upgrade that split or renamed one): one file per bundle and live combination.
+        for (const entry of fs.readdirSync(dir)) {
+          const of = /^(.+?)-v\d+\.\d+\.\d+-.*\.v8$/.exec(entry)?.[1];
+          if (entry === name || of === undefined) continue;
+          if (of === base || !fs.existsSync(path.join(__dirname, '..', 'dist', `${of}.cjs`))) fs.rmSync(path.join(dir, entry), { force: true });
+        }
       } catch {
         // A read-only or full state dir: the next run compiles from source again.
       }

@@ -5,10 +5,11 @@
 // - dist/bench-year.mjs: the benchmark's soak driver (bench/year.ts), self-contained.
 // - dist/hook.cjs: `cwt hook <event>` alone, one CommonJS file including better-sqlite3's JavaScript (its
 //   native addon still loads from node_modules): a hook process then reads a few files, not a module graph.
-// - dist/githook.cjs, dist/lean.cjs: the same kind of file for `cwt git-hook` (every commit), and for `status`,
-//   `ls` and `append`, so that no start reads and compiles the code of the others, and dist/new.cjs for
-//   `cwt new` and claude -w's worktree hooks; each with only the messages it names (buildLean), and each twice:
-//   <name>.cjs with the local SQLite store alone, <name>.postgres.cjs with the PostgreSQL store too (CWT_STORE).
+// - dist/githook.cjs, dist/status.cjs, dist/append.cjs: the same kind of file for `cwt git-hook` (every
+//   commit), `status` (and `ls`) and `append`, so that no start reads and compiles the code of the others, and
+//   dist/new.cjs for `cwt new` and claude -w's worktree hooks; each with only the messages it names (buildLean),
+//   and each twice: <name>.cjs with the local SQLite store alone, <name>.postgres.cjs with the PostgreSQL store
+//   too (CWT_STORE).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -120,7 +121,10 @@ const leanEntry = (names, sourcefile, module = './hookentry.js') => ({ contents:
 // exports of src/hookentry.ts and the modules only they import).
 await buildLean({ stdin: leanEntry(['runHook'], 'hook-bundle.ts'), outfile: 'dist/hook.cjs' });
 await buildLean({ stdin: leanEntry(['runGitHookEntry'], 'githook-bundle.ts'), outfile: 'dist/githook.cjs' });
-await buildLean({ stdin: leanEntry(['runStatusEntry', 'runAppendEntry'], 'lean-bundle.ts', './leanentry.js'), outfile: 'dist/lean.cjs' });
+// status (and ls) and append a bundle each: a shared one has one code cache, compiled by whichever ran first, and
+// the other compiled its own code from source on every start (measured: append ~3 ms slower after a status).
+await buildLean({ stdin: leanEntry(['runStatusEntry'], 'status-bundle.ts', './leanentry.js'), outfile: 'dist/status.cjs' });
+await buildLean({ stdin: leanEntry(['runAppendEntry'], 'append-bundle.ts', './leanentry.js'), outfile: 'dist/append.cjs' });
 // dist/new.cjs: `cwt new` (and claude -w's WorktreeCreate), so that its git work starts before an ES module graph
 // would have loaded. listr2 is inside (loaded while git runs); execa and @inquirer/prompts, ES modules loaded only
 // to launch the agent, come through require(), which loads an ES module on the Node versions cwt supports (>= 20.19).

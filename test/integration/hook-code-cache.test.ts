@@ -57,18 +57,36 @@ describe.skipIf(hasOwnCompileCache)('the command hook code cache', () => {
     expect(statSync(join(cacheDir, name!)).mtimeMs).toBe(written);
   });
 
-  it('the hook bundle and the other lean commands keep a cache each; neither removes the other', async () => {
+  it('the hook bundle and the other lean commands keep a cache each; none removes another', async () => {
+    const append = () => runCwt(['append', join(s.root, 'index.md'), '- one', '--unique'], { cwd: s.repo, env: s.env });
     await hook();
     const status = await runCwt(['status'], { cwd: s.repo, env: s.env });
     expect(status.code).toBe(0);
-    const both = cacheFiles().sort();
-    expect(both.map((name) => name.split('-')[0])).toEqual(['hook', 'lean']);
-    // Each is used from then on: neither call writes (or removes) a file.
-    const times = both.map((name) => statSync(join(cacheDir, name)).mtimeMs);
+    expect((await append()).code).toBe(0);
+    const all = cacheFiles().sort();
+    // status and append a bundle each: one shared cache would hold the code of whichever ran first.
+    expect(all.map((name) => name.split('-')[0])).toEqual(['append', 'hook', 'status']);
+    // Each is used from then on: no call writes (or removes) a file.
+    const times = all.map((name) => statSync(join(cacheDir, name)).mtimeMs);
     expect((await hook()).code).toBe(0);
     expect((await runCwt(['status'], { cwd: s.repo, env: s.env })).code).toBe(0);
-    expect(cacheFiles().sort()).toEqual(both);
-    expect(both.map((name) => statSync(join(cacheDir, name)).mtimeMs)).toEqual(times);
+    expect((await append()).code).toBe(0);
+    expect(cacheFiles().sort()).toEqual(all);
+    expect(all.map((name) => statSync(join(cacheDir, name)).mtimeMs)).toEqual(times);
+  });
+
+  it("a bundle's cache goes with its earlier builds and with bundles this build no longer has", async () => {
+    await hook();
+    const [current] = cacheFiles();
+    // An earlier build's cache of the bundle about to write one, one of a bundle an upgrade split (lean.cjs), and a
+    // file that is no cache of cwt's naming; the hook's own cache is another bundle's, and current.
+    const stale = ['status-v20.0.0-x64-1-1-1-0.v8', 'lean-v20.20.2-x64-164336-1-1-f90c4a3b.v8'];
+    for (const name of [...stale, 'notes.txt']) writeFileSync(join(cacheDir, name), 'old', { mode: 0o600 });
+    // The status run writes its own cache, and clears out what no bundle of this build will read.
+    expect((await runCwt(['status'], { cwd: s.repo, env: s.env })).code).toBe(0);
+    const left = readdirSync(cacheDir);
+    expect(left.filter((name) => name !== current && name !== 'notes.txt')).toEqual([expect.stringMatching(new RegExp(`^status-${process.version}-`))]);
+    expect(left).toEqual(expect.arrayContaining([current!, 'notes.txt']));
   });
 
   it('a command line left to the full CLI (help) writes no cache: the run that answers writes it', async () => {
@@ -80,7 +98,7 @@ describe.skipIf(hasOwnCompileCache)('the command hook code cache', () => {
     expect(help.stdout).toContain('cwt status');
     expect(cacheFiles()).toEqual([hookCache]);
     expect((await runCwt(['status'], { cwd: s.repo, env: s.env })).code).toBe(0);
-    expect(cacheFiles().sort()).toEqual([hookCache, expect.stringMatching(/^lean-v.*-[0-9a-f]+\.v8$/)]);
+    expect(cacheFiles().sort()).toEqual([hookCache, expect.stringMatching(/^status-v.*-[0-9a-f]+\.v8$/)]);
   });
 
   it("a session's first hook (SessionStart) leaves a partial cache; the first PreToolUse replaces it with a full one, once", async () => {

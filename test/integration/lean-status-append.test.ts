@@ -1,5 +1,6 @@
 /**
- * cwt status and cwt append answer from the lean bundle (dist/lean.cjs); `cwt -C <dir> …` takes the full CLI.
+ * cwt status and cwt append answer from their lean bundles (dist/status.cjs, dist/append.cjs); `cwt -C <dir> …`
+ * takes the full CLI.
  * Both must print the same and exit the same, for results and for refusals.
  */
 import { spawnSync } from 'node:child_process';
@@ -89,10 +90,10 @@ describe('lean status and append', () => {
     const loaded = (stderr: string) => /lean: (\S+) loaded/.exec(stderr)?.[1];
     const sqlite = await s.cwt(['status'], { env: { ...s.env, CWT_DEBUG: '1' } });
     expect(sqlite.code).toBe(0);
-    expect(loaded(sqlite.stderr)).toBe('lean.cjs');
+    expect(loaded(sqlite.stderr)).toBe('status.cjs');
     // That build has no PostgreSQL code: its migrations' server-side function is not in it, unlike the other's.
     const dist = join(CWT_BIN, '..', '..', 'dist');
-    for (const bundle of ['hook', 'githook', 'lean', 'new']) {
+    for (const bundle of ['hook', 'githook', 'status', 'append', 'new']) {
       expect(readFileSync(join(dist, `${bundle}.cjs`), 'utf8')).not.toContain('cwt_tool_call');
       expect(readFileSync(join(dist, `${bundle}.postgres.cjs`), 'utf8')).toContain('cwt_tool_call');
     }
@@ -100,14 +101,14 @@ describe('lean status and append', () => {
     const badEnv = { ...s.env, CWT_STORE: 'mysql://db/cwt' };
     const bad = await s.cwt(['status'], { env: { ...badEnv, CWT_DEBUG: '1' } });
     const badFull = await s.cwt(['-C', s.repo, 'status'], { env: badEnv });
-    expect(loaded(bad.stderr)).toBe('lean.postgres.cjs');
+    expect(loaded(bad.stderr)).toBe('status.postgres.cjs');
     expect(bad.code).toBe(2);
     expect(bad.code).toBe(badFull.code);
     expect(bad.stderr).toContain('CWT_STORE must be a postgres://');
     expect(badFull.stderr).toContain('CWT_STORE must be a postgres://');
     // A PostgreSQL URL (no server there): the same build, which tries it and names the store it cannot reach.
     const unreachable = await s.cwt(['append', join(s.root, 'x.md'), '- one'], { env: { ...s.env, CWT_STORE: 'postgres://cwt@127.0.0.1:1/cwt', CWT_DEBUG: '1', PGCONNECT_TIMEOUT: '2' } });
-    expect(loaded(unreachable.stderr)).toBe('lean.postgres.cjs');
+    expect(loaded(unreachable.stderr)).toBe('append.postgres.cjs');
     expect(unreachable.code).not.toBe(0);
     expect(unreachable.stderr).toContain('CWT_STORE');
   });
