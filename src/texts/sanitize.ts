@@ -21,6 +21,9 @@ const LINE_BREAK = /\r?\n|\t/g;
 /** Any character the three patterns can start at (not global: test() keeps no state). */
 // eslint-disable-next-line no-control-regex
 const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** The same for a multi-line field, where newline and tab stay: any other is what the patterns start at. */
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 export interface SanitizeOptions {
   /** The field may span lines: newlines and tabs stay. Otherwise each becomes a space, so it stays one line. */
@@ -34,8 +37,9 @@ export interface SanitizeOptions {
  */
 export function sanitizeForTerminal(text: string, options: SanitizeOptions = {}): string {
   // Every pattern above starts at a C0 or C1 control or DEL: a text with none is returned as it is, after one
-  // scan instead of three (a 50-session status table is ~500 cells, each sanitised, then the table again).
-  if (!ANY_CONTROL.test(text)) return text;
+  // scan instead of three (a 50-session status table is ~500 cells, each sanitised, then the table again, whose
+  // newlines stay).
+  if (!(options.multiline ? ANY_CONTROL_BUT_LINES : ANY_CONTROL).test(text)) return text;
   const stripped = text.replace(TERMINAL_SEQUENCE, '');
   return (options.multiline ? stripped : stripped.replace(LINE_BREAK, ' ')).replace(CONTROL, '');
 }

@@ -239,14 +239,18 @@ describe('output hygiene', () => {
     const alphabet = ['a', 'Z', ' ', '[', ']', '\\', '0', ';', 'm', 'é', '日', '🙂', '\u00a0', '\u009f', '\u00a0', '\u001b', '\u0007', '\n', '\r', '\t', '\u0000', '\u007f', '\u0085', '\u009b', '\u009c', '\u009d', '\u001f', '\u2028'];
     const random = createRandom(17);
     let plain = 0;
-    for (let i = 0; i < 5_000; i++) {
-      // Half the texts from printable characters only (the fast path), half from everything.
-      const pool = i % 2 === 0 ? alphabet.slice(0, 13) : alphabet;
+    let lines = 0;
+    for (let i = 0; i < 6_000; i++) {
+      // A third of the texts from printable characters only (the fast path), a third with newlines and tabs too
+      // (a multi-line field's fast path), a third from everything.
+      const pool = i % 3 === 0 ? alphabet.slice(0, 13) : i % 3 === 1 ? [...alphabet.slice(0, 13), '\n', '\t'] : alphabet;
       const text = Array.from({ length: Math.floor(random() * 12) }, () => pool[Math.floor(random() * pool.length)]).join('');
       if (!/[\u0000-\u001f\u007f-\u009f]/.test(text)) plain++;
+      else if (!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text)) lines++;
       for (const multiline of [false, true]) expect(sanitizeForTerminal(text, { multiline })).toBe(reference(text, multiline));
     }
     expect(plain).toBeGreaterThan(2_000);
+    expect(lines).toBeGreaterThan(1_000);
   });
 
   it('finishes on many unterminated string introducers', () => {
