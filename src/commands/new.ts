@@ -710,6 +710,7 @@ const STEPS: PipelineStep<NewContext, NewRollbackContext>[] = [
       // A no-op when the row was never inserted.
       await ctx.store.deleteSession(ctx.id, { kind: 'session.rollback', session: ctx.id, repo: ctx.repo.commonDir, data: { branch: ctx.branch } });
     },
+    rollbackHarmlessUnrun: true,
   },
   {
     id: 'conversation',

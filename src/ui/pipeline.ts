@@ -63,6 +63,12 @@ export interface PipelineStep<C, U = C> {
    */
   rollbackDiesWithProcess?: boolean;
   /**
+   * The rollback undoes nothing where the step never ran (it deletes a row only this run inserts): the journal
+   * names the step from its first write on, so the step begins without a durable write of its own (`cwt new`'s
+   * registration, right after git's checkout, is spared one). A recovery may run its rollback for nothing.
+   */
+  rollbackHarmlessUnrun?: boolean;
+  /**
    * Run alongside the steps after this one, up to the step with this id, which starts only once this one is
    * done (so must the steps after it). The steps in between must need nothing this one makes.
    */
@@ -136,8 +142,11 @@ async function stopAtFailpoint(stepId: string, options: PipelineOptions<never>, 
   }
 }
 
-/** The run's journal, kept in memory and written when a recovery needs it on disk (see the module header). */
-function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: NodeJS.ProcessEnv) {
+/**
+ * The run's journal, kept in memory and written when a recovery needs it on disk (see the module header).
+ * `declared`: the steps whose rollback is harmless unrun, named as begun in every write (PipelineStep.rollbackHarmlessUnrun).
+ */
+function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: NodeJS.ProcessEnv, declared: readonly string[]) {
   const journal: RunJournal<object> = {
     pipeline: name,
     runId: spec.runId,
@@ -152,16 +161,20 @@ function openJournal<C>(name: string, spec: PipelineJournal<C>, ctx: C, env: Nod
   };
   /** Changes not on disk yet. */
   let pending = false;
+  let written = false;
   const write = () => {
-    writeRunJournal(spec.path, { ...journal, record: spec.record(ctx) });
+    const started = [...journal.started, ...declared.filter((id) => !journal.started.includes(id))];
+    writeRunJournal(spec.path, { ...journal, started, record: spec.record(ctx) });
     pending = false;
+    written = true;
   };
   return {
     /** `undoable`: a recovery would owe the step's rollback, so the journal names it (and what the context says it makes) before it starts. */
     began(id: string, undoable: boolean) {
       journal.started.push(id);
       pending = true;
-      if (undoable) write();
+      // A declared step is on disk already, once anything is.
+      if (undoable && !(written && declared.includes(id))) write();
     },
     finished(id: string) {
       journal.done.push(id);
@@ -288,7 +301,8 @@ export async function runPipeline<C extends U, U>(steps: readonly PipelineStep<C
   };
   for (const name of SIGNALS) process.on(name, onSignal);
   const begun: PipelineStep<C, U>[] = [];
-  const journal = options.journal && openJournal(options.name ?? 'pipeline', options.journal, ctx, options.env);
+  const declared = steps.filter((step) => step.rollbackHarmlessUnrun === true).map((step) => step.id);
+  const journal = options.journal && openJournal(options.name ?? 'pipeline', options.journal, ctx, options.env, declared);
   const throwIfAborted = () => {
     if (controller.signal.aborted) throw controller.signal.reason as Error;
   };

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -102,5 +102,44 @@ describe('runPipeline journal', () => {
     expect(seen).toEqual({ lock: null, make: ['lock', 'make'] });
     // A run that completes removes its journal.
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('names a step whose rollback is harmless unrun from its first write on, and writes nothing more for it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cwt-pipeline-'));
+    const path = join(dir, 'runs', 'test-run2.json');
+    // Each write replaces the file (an atomic rename): a new inode says it was written again.
+    const seen: Record<string, { started: string[]; ino: number } | null> = {};
+    const look = (id: string) => async (ctx: Ctx) => {
+      seen[id] = existsSync(path) ? { started: (JSON.parse(readFileSync(path, 'utf8')) as { started: string[] }).started, ino: statSync(path).ino } : null;
+      ctx.done.push(id);
+    };
+    const steps = [step('make', { run: look('make') }), step('note', { run: look('note') }), step('register', { run: look('register'), rollbackHarmlessUnrun: true })];
+    const { output } = capture();
+    await runPipeline(steps, { done: [] }, { renderer: 'silent', output, env: {}, name: 'test', journal: { path, runId: 'run2', record: () => ({}) } });
+    // The first write, before 'make', already names 'register', as the one before 'note' does; 'register' began on
+    // that file as it was, with no write of its own.
+    expect(seen.make!.started).toEqual(['make', 'register']);
+    expect(seen.note!.started).toEqual(['make', 'note', 'register']);
+    expect(seen.note!.ino).not.toBe(seen.make!.ino);
+    expect(seen.register).toEqual(seen.note);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('writes before a step whose rollback is harmless unrun when nothing is on disk yet', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cwt-pipeline-'));
+    const path = join(dir, 'runs', 'test-run3.json');
+    let seen: string[] | null = null;
+    const steps = [
+      step('register', {
+        run: async (ctx: Ctx) => {
+          seen = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { started: string[] }).started : null;
+          ctx.done.push('register');
+        },
+        rollbackHarmlessUnrun: true,
+      }),
+    ];
+    const { output } = capture();
+    await runPipeline(steps, { done: [] }, { renderer: 'silent', output, env: {}, name: 'test', journal: { path, runId: 'run3', record: () => ({}) } });
+    expect(seen).toEqual(['register']);
   });
 });
