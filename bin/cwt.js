@@ -175,7 +175,7 @@ function loadLeanBundle(bundle, representative) {
         for (const entry of fs.readdirSync(dir)) {
           const of = /^(.+?)-v\d+\.\d+\.\d+-.*\.v8$/.exec(entry)?.[1];
           if (entry === name || of === undefined) continue;
-          if (of === base || !fs.existsSync(path.join(__dirname, '..', 'dist', `${of}.cjs`))) fs.rmSync(path.join(dir, entry), { force: true });
+          if (of === base || !fs.existsSync(path.join(path.dirname(file), `${of}.cjs`))) fs.rmSync(path.join(dir, entry), { force: true });
         }
       } catch {
         // A read-only or full state dir: the next run compiles from source again.

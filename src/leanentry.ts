@@ -1,9 +1,9 @@
 /**
  * The lean bundles: `cwt status` and `cwt ls` answered in one CommonJS file (dist/status.cjs), `cwt append` in
  * another (dist/append.cjs), `cwt new` and `claude -w`'s worktree hooks in a third (dist/new.cjs), as the hook
- * bundle answers `cwt hook` (src/hookentry.ts). A module of its own: importing the hook entry's modules would run their initialisation
- * (the hook handlers, the fast path, the error log) on every start. bin/cwt.js calls an entry and falls through
- * to the full CLI when it returns false.
+ * bundle answers `cwt hook` (src/hookentry.ts). A module of its own: importing the hook entry's modules would
+ * run their initialisation (the hook handlers, the fast path, the error log) on every start. bin/cwt.js calls an
+ * entry and falls through to the full CLI when it returns false.
  */
 import type { Output } from './ui/output.js';
 

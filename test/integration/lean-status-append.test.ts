@@ -91,6 +91,10 @@ describe('lean status and append', () => {
     const sqlite = await s.cwt(['status'], { env: { ...s.env, CWT_DEBUG: '1' } });
     expect(sqlite.code).toBe(0);
     expect(loaded(sqlite.stderr)).toBe('status.cjs');
+    // CWT_STORE=sqlite names the local store, as open.ts reads it: the same build.
+    const named = await s.cwt(['status'], { env: { ...s.env, CWT_STORE: 'sqlite', CWT_DEBUG: '1' } });
+    expect(named.code).toBe(0);
+    expect(loaded(named.stderr)).toBe('status.cjs');
     // That build has no PostgreSQL code: its migrations' server-side function is not in it, unlike the other's.
     const dist = join(CWT_BIN, '..', '..', 'dist');
     for (const bundle of ['hook', 'githook', 'status', 'append', 'new']) {
